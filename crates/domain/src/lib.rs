@@ -1,1 +1,120 @@
-//! placeholder
+//! Lodge's domain: what a case holds, in the words of the people who use it. Cases hold
+//! incidents; incidents link people (known perhaps only by a username) and evidence files.
+//! Pure types and checks; no I/O and no cryptography.
+
+mod conduct;
+mod ids;
+mod incident;
+mod person;
+mod problems;
+mod when;
+
+pub use conduct::{ConductKind, Effect, StopRequest};
+pub use ids::{CaseId, EvidenceId, IncidentId, PersonId, RecordId, UserId};
+pub use incident::Incident;
+pub use person::{Identifier, IdentifierKind, Person};
+pub use problems::{FieldProblem, Problems};
+pub use when::When;
+
+use serde::{Deserialize, Serialize};
+
+/// A case: one survivor's log about what is happening to her.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Case {
+    /// Her name for the case, e.g. "Messages from the Twitch account".
+    pub title: String,
+}
+
+impl Case {
+    /// Checks a case before it is saved.
+    pub fn check(&self) -> Problems {
+        let mut p = Problems::default();
+        if self.title.trim().is_empty() {
+            p.add("title", "Give the case a name. Only you and people you share it with see it.");
+        }
+        p.check_length("title", &self.title, 200);
+        p
+    }
+}
+
+/// An evidence file: a screenshot, recording, export or document attached to a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Evidence {
+    /// The file's name as it arrived.
+    pub file_name: String,
+    /// The media type the browser or client gave, or one Lodge detected.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the exact bytes received, as 64 lowercase hex digits.
+    pub sha256: String,
+    /// The incident it belongs to, if any.
+    #[schema(value_type = Option<String>)]
+    pub incident: Option<IncidentId>,
+    /// Whether a thumbnail (metadata stripped) was made.
+    pub thumbnail: bool,
+}
+
+/// The kinds of record kept in a case's versioned log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    /// An [`Incident`].
+    Incident,
+    /// A [`Person`].
+    Person,
+    /// An [`Evidence`] file's details.
+    Evidence,
+}
+
+impl RecordKind {
+    /// The stable name stored with each record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Incident => "incident",
+            RecordKind::Person => "person",
+            RecordKind::Evidence => "evidence",
+        }
+    }
+}
+
+/// What a survivor may do in Lodge, set by the organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the organisation's Lodge: invites people, manages accounts. Reads no case without a grant.
+    Administrator,
+    /// Works at the organisation and helps survivors who grant access.
+    SupportWorker,
+    /// Keeps her own log.
+    Survivor,
+}
+
+impl Role {
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Administrator => "administrator",
+            Role::SupportWorker => "support_worker",
+            Role::Survivor => "survivor",
+        }
+    }
+
+    /// Reads a stored or typed role name.
+    pub fn parse(text: &str) -> Option<Role> {
+        match text.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
+            "administrator" | "admin" => Some(Role::Administrator),
+            "support_worker" | "worker" => Some(Role::SupportWorker),
+            "survivor" => Some(Role::Survivor),
+            _ => None,
+        }
+    }
+
+    /// How the role is named on pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Administrator => "Administrator",
+            Role::SupportWorker => "Support worker",
+            Role::Survivor => "Survivor",
+        }
+    }
+}

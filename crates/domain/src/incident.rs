@@ -1,0 +1,91 @@
+//! [`Incident`]: one occasion of unwanted conduct, recorded as she would tell it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ConductKind, Effect, PersonId, Problems, StopRequest, When};
+
+/// One incident in a case. Every field is case content and is encrypted at rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Incident {
+    /// When it happened.
+    pub occurred: When,
+    /// When she found out, if later.
+    #[serde(default)]
+    pub discovered: Option<When>,
+    /// Platform or channel: Instagram, text message, email, in person…
+    #[serde(default)]
+    pub platform: String,
+    /// Web address of the message, post or profile.
+    #[serde(default)]
+    pub url: String,
+    /// A physical place, if it happened somewhere.
+    #[serde(default)]
+    pub place: String,
+    /// What happened, in her words.
+    #[serde(default)]
+    pub description: String,
+    /// The exact words of messages or posts, copied as they were.
+    #[serde(default)]
+    pub verbatim: String,
+    /// Kinds of conduct.
+    #[serde(default)]
+    pub conduct: Vec<ConductKind>,
+    /// How it affected her.
+    #[serde(default)]
+    pub effects: Vec<Effect>,
+    /// How it affected her, in her words.
+    #[serde(default)]
+    pub effect_words: String,
+    /// Who saw or knows about it.
+    #[serde(default)]
+    pub witnesses: String,
+    /// Whether she had asked them to stop.
+    #[serde(default)]
+    pub asked_to_stop: StopRequest,
+    /// Police reference number, if she reported it.
+    #[serde(default)]
+    pub police_reference: String,
+    /// The people involved.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub people: Vec<PersonId>,
+}
+
+impl Incident {
+    /// Checks an incident before it is saved. Only what happened is required.
+    pub fn check(&self) -> Problems {
+        let mut p = Problems::default();
+        if self.description.trim().is_empty() && self.verbatim.trim().is_empty() {
+            p.add("description", "Say what happened, in your own words or by pasting the message.");
+        }
+        let url = self.url.trim();
+        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+            p.add("url", "Enter a full web address starting with https://, or leave it empty.");
+        }
+        for (field, value, max) in [
+            ("platform", &self.platform, 200),
+            ("url", &self.url, 4000),
+            ("place", &self.place, 1000),
+            ("description", &self.description, 100_000),
+            ("verbatim", &self.verbatim, 200_000),
+            ("effect_words", &self.effect_words, 20_000),
+            ("witnesses", &self.witnesses, 10_000),
+            ("police_reference", &self.police_reference, 200),
+        ] {
+            p.check_length(field, value, max);
+        }
+        p
+    }
+
+    /// A one-line summary for the timeline.
+    pub fn headline(&self) -> String {
+        let text = if self.description.trim().is_empty() { &self.verbatim } else { &self.description };
+        let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+        if line.chars().count() > 140 {
+            let cut: String = line.chars().take(139).collect();
+            format!("{cut}…")
+        } else {
+            line.to_owned()
+        }
+    }
+}
