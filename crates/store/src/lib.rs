@@ -1,1 +1,139 @@
-//! placeholder
+//! Lodge's storage interface, [`Store`], with an SQLite implementation (the embedded default)
+//! and a PostgreSQL one. Both run the same SQL, with their own migrations; the conformance
+//! suite in `tests/it` runs against each.
+//!
+//! The store sees only what it must to find things: ids, usernames, roles, times and
+//! ciphertext. Every piece of case content arrives already sealed by the service layer.
+//! A write returns only after the database has made it durable (SQLite runs with
+//! `synchronous=FULL`; PostgreSQL commits with its default `fsync`).
+
+mod backend;
+mod rows;
+
+use std::sync::Arc;
+
+pub use backend::{PostgresStore, SqliteStore, create_scratch_postgres_database};
+pub use rows::{CaseKeyRow, CaseRow, InvitationRow, RecordRow, SessionRow, UserRow};
+
+use jiff::Timestamp;
+use uuid::Uuid;
+
+/// What can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A row that must be unique already exists (a taken username, an existing version).
+    #[error("already exists: {0}")]
+    Conflict(&'static str),
+    /// An invitation was missing, used or expired.
+    #[error("the invitation is not valid")]
+    InvalidInvitation,
+    /// A stored value could not be read.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    /// Migrations failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The URL names no supported database.
+    #[error("unsupported database URL (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
+}
+
+/// Result of a storage call.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The storage interface. Every method is one transaction.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Which backend this is, for logs and the health check.
+    fn backend(&self) -> &'static str;
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// How many accounts exist.
+    async fn count_users(&self) -> Result<i64>;
+    /// Creates an account, consuming `invitation` (its token hash) in the same transaction if given.
+    async fn create_user(&self, user: &UserRow, invitation: Option<&[u8]>, now: Timestamp) -> Result<()>;
+    /// Finds an account by username.
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>>;
+    /// Finds an account by id.
+    async fn user(&self, id: Uuid) -> Result<Option<UserRow>>;
+    /// All accounts, by username.
+    async fn users(&self) -> Result<Vec<UserRow>>;
+    /// Replaces an account's key material after a password change or recovery.
+    async fn update_user_keys(&self, user: &UserRow) -> Result<()>;
+    /// Sets an account's preferences that are stored in plain (they are not case content).
+    async fn set_user_neutral_title(&self, id: Uuid, neutral_title: bool) -> Result<()>;
+
+    /// Stores a new invitation.
+    async fn create_invitation(&self, invitation: &InvitationRow) -> Result<()>;
+    /// A usable (unused, unexpired) invitation by token hash.
+    async fn invitation(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<InvitationRow>>;
+    /// Removes unused invitations that no account created (first-administrator links).
+    async fn delete_setup_invitations(&self) -> Result<()>;
+
+    /// Stores a new session.
+    async fn create_session(&self, session: &SessionRow) -> Result<()>;
+    /// A session by the hash of its token.
+    async fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>>;
+    /// Records activity on a session.
+    async fn touch_session(&self, id_hash: &[u8], now: Timestamp) -> Result<()>;
+    /// Ends one session.
+    async fn delete_session(&self, id_hash: &[u8]) -> Result<()>;
+    /// Ends every session of an account, except `keep`.
+    async fn delete_user_sessions(&self, user: Uuid, keep: Option<&[u8]>) -> Result<()>;
+    /// Ends sessions idle since before `idle_before` or past their expiry.
+    async fn delete_stale_sessions(&self, idle_before: Timestamp, now: Timestamp) -> Result<u64>;
+
+    /// A setting of the organisation.
+    async fn setting(&self, name: &str) -> Result<Option<String>>;
+    /// Changes a setting of the organisation.
+    async fn set_setting(&self, name: &str, value: &str) -> Result<()>;
+
+    /// Creates a case with its owner's wrapped key.
+    async fn create_case(&self, case: &CaseRow, owner_key: &CaseKeyRow) -> Result<()>;
+    /// Every case an account holds a key for, newest first.
+    async fn cases_for_user(&self, user: Uuid) -> Result<Vec<(CaseRow, CaseKeyRow)>>;
+    /// One case, only if `user` holds a key for it.
+    async fn case_for_user(&self, case: Uuid, user: Uuid) -> Result<Option<(CaseRow, CaseKeyRow)>>;
+    /// Replaces a case's sealed title.
+    async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp) -> Result<()>;
+
+    /// Appends a version of a record. Fails with [`StoreError::Conflict`] if that version exists.
+    async fn insert_record(&self, record: &RecordRow) -> Result<()>;
+    /// The latest version of every record of `kind` in a case.
+    async fn records(&self, case: Uuid, kind: &str) -> Result<Vec<RecordRow>>;
+    /// Every version of one record in a case, oldest first. Empty if it is not in that case.
+    async fn record_versions(&self, case: Uuid, id: Uuid) -> Result<Vec<RecordRow>>;
+    /// Erases the content of every version of a record and appends `tombstone`.
+    async fn erase_record(&self, tombstone: &RecordRow) -> Result<()>;
+}
+
+/// Opens the store a URL names (`sqlite://PATH` or `postgres://…`) and brings its schema up to date.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PostgresStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
+
+/// Milliseconds since the Unix epoch, as stored.
+pub fn to_millis(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+/// A stored time.
+pub fn from_millis(ms: i64) -> Result<Timestamp> {
+    Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

@@ -1,0 +1,511 @@
+//! The SQLite and PostgreSQL implementations of [`Store`]. Both speak the same SQL (with `$n`
+//! placeholders, which both accept), so one macro writes both and they cannot drift apart;
+//! what differs (connection settings, migrations) is written out per backend.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, Row};
+use uuid::Uuid;
+
+use crate::{
+    CaseKeyRow, CaseRow, InvitationRow, RecordRow, Result, SessionRow, Store, StoreError, UserRow, from_millis,
+    to_millis,
+};
+
+/// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite://PATH`) and migrates it.
+    pub async fn open(url: &str) -> Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+/// PostgreSQL, for organisations that outgrow one machine.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://…`) and migrates the database.
+    pub async fn open(url: &str) -> Result<PostgresStore> {
+        let pool = PgPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+/// Creates an empty database with a random name on the PostgreSQL server `admin_url` points
+/// at, and returns its URL. For tests and benchmarks that need a database of their own.
+pub async fn create_scratch_postgres_database(admin_url: &str) -> Result<String> {
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    let name = format!("lodge_scratch_{}", Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+    conn.close().await?;
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let base = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    Ok(format!("{base}/{name}{query}"))
+}
+
+fn uuid(text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::Database(e),
+    }
+}
+
+const USER_COLUMNS: &str =
+    "id, username, role, disabled, kdf, salt, key_by_password, key_by_recovery, neutral_title, created_at";
+const SESSION_COLUMNS: &str = "id_hash, user_id, wrapped_user_key, created_at, last_seen_at, expires_at, device";
+const CASE_COLUMNS: &str = "c.id, c.owner_id, c.title, c.created_at, c.updated_at, k.case_id, k.user_id, k.wrapped_key, k.access";
+const RECORD_COLUMNS: &str = "case_id, id, version, kind, created_at, author_id, deleted, fields";
+
+macro_rules! store_impl {
+    ($store:ty, $row:ty, $name:literal) => {
+        impl $store {
+            fn user_row(r: &$row) -> Result<UserRow> {
+                Ok(UserRow {
+                    id: uuid(&r.try_get::<String, _>("id")?)?,
+                    username: r.try_get("username")?,
+                    role: r.try_get("role")?,
+                    disabled: r.try_get("disabled")?,
+                    kdf: r.try_get("kdf")?,
+                    salt: r.try_get("salt")?,
+                    key_by_password: r.try_get("key_by_password")?,
+                    key_by_recovery: r.try_get("key_by_recovery")?,
+                    neutral_title: r.try_get("neutral_title")?,
+                    created_at: from_millis(r.try_get("created_at")?)?,
+                })
+            }
+
+            fn session_row(r: &$row) -> Result<SessionRow> {
+                Ok(SessionRow {
+                    id_hash: r.try_get("id_hash")?,
+                    user_id: uuid(&r.try_get::<String, _>("user_id")?)?,
+                    wrapped_user_key: r.try_get("wrapped_user_key")?,
+                    created_at: from_millis(r.try_get("created_at")?)?,
+                    last_seen_at: from_millis(r.try_get("last_seen_at")?)?,
+                    expires_at: from_millis(r.try_get("expires_at")?)?,
+                    device: r.try_get("device")?,
+                })
+            }
+
+            fn case_row(r: &$row) -> Result<(CaseRow, CaseKeyRow)> {
+                Ok((
+                    CaseRow {
+                        id: uuid(&r.try_get::<String, _>(0)?)?,
+                        owner_id: uuid(&r.try_get::<String, _>(1)?)?,
+                        title: r.try_get(2)?,
+                        created_at: from_millis(r.try_get(3)?)?,
+                        updated_at: from_millis(r.try_get(4)?)?,
+                    },
+                    CaseKeyRow {
+                        case_id: uuid(&r.try_get::<String, _>(5)?)?,
+                        user_id: uuid(&r.try_get::<String, _>(6)?)?,
+                        wrapped_key: r.try_get(7)?,
+                        access: r.try_get(8)?,
+                    },
+                ))
+            }
+
+            fn record_row(r: &$row) -> Result<RecordRow> {
+                Ok(RecordRow {
+                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
+                    id: uuid(&r.try_get::<String, _>("id")?)?,
+                    version: r.try_get("version")?,
+                    kind: r.try_get("kind")?,
+                    created_at: from_millis(r.try_get("created_at")?)?,
+                    author_id: uuid(&r.try_get::<String, _>("author_id")?)?,
+                    deleted: r.try_get("deleted")?,
+                    fields: r.try_get("fields")?,
+                })
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $name
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn count_users(&self) -> Result<i64> {
+                Ok(sqlx::query("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?.try_get(0)?)
+            }
+
+            async fn create_user(&self, user: &UserRow, invitation: Option<&[u8]>, now: Timestamp) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                if let Some(hash) = invitation {
+                    let used = sqlx::query(
+                        "UPDATE invitations SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
+                    )
+                    .bind(to_millis(now))
+                    .bind(hash)
+                    .execute(&mut *tx)
+                    .await?;
+                    if used.rows_affected() != 1 {
+                        return Err(StoreError::InvalidInvitation);
+                    }
+                }
+                sqlx::query(&format!(
+                    "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                ))
+                .bind(user.id.to_string())
+                .bind(&user.username)
+                .bind(&user.role)
+                .bind(user.disabled)
+                .bind(&user.kdf)
+                .bind(&user.salt)
+                .bind(&user.key_by_password)
+                .bind(&user.key_by_recovery)
+                .bind(user.neutral_title)
+                .bind(to_millis(user.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict("username"))?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
+                sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
+                    .bind(username)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::user_row)
+                    .transpose()
+            }
+
+            async fn user(&self, id: Uuid) -> Result<Option<UserRow>> {
+                sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::user_row)
+                    .transpose()
+            }
+
+            async fn users(&self) -> Result<Vec<UserRow>> {
+                sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::user_row)
+                    .collect()
+            }
+
+            async fn update_user_keys(&self, user: &UserRow) -> Result<()> {
+                sqlx::query("UPDATE users SET kdf = $1, salt = $2, key_by_password = $3, key_by_recovery = $4 WHERE id = $5")
+                    .bind(&user.kdf)
+                    .bind(&user.salt)
+                    .bind(&user.key_by_password)
+                    .bind(&user.key_by_recovery)
+                    .bind(user.id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_user_neutral_title(&self, id: Uuid, neutral_title: bool) -> Result<()> {
+                sqlx::query("UPDATE users SET neutral_title = $1 WHERE id = $2")
+                    .bind(neutral_title)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn create_invitation(&self, inv: &InvitationRow) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO invitations (token_hash, role, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&inv.token_hash)
+                .bind(&inv.role)
+                .bind(inv.created_by.map(|u| u.to_string()))
+                .bind(to_millis(inv.created_at))
+                .bind(to_millis(inv.expires_at))
+                .execute(&self.pool)
+                .await
+                .map_err(conflict("invitation"))?;
+                Ok(())
+            }
+
+            async fn invitation(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<InvitationRow>> {
+                let row = sqlx::query(
+                    "SELECT token_hash, role, created_by, created_at, expires_at FROM invitations
+                     WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(to_millis(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| -> Result<InvitationRow> {
+                    Ok(InvitationRow {
+                        token_hash: r.try_get(0)?,
+                        role: r.try_get(1)?,
+                        created_by: r.try_get::<Option<String>, _>(2)?.as_deref().map(uuid).transpose()?,
+                        created_at: from_millis(r.try_get(3)?)?,
+                        expires_at: from_millis(r.try_get(4)?)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn delete_setup_invitations(&self) -> Result<()> {
+                sqlx::query("DELETE FROM invitations WHERE created_by IS NULL AND used_at IS NULL")
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, s: &SessionRow) -> Result<()> {
+                sqlx::query(&format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+                    .bind(&s.id_hash)
+                    .bind(s.user_id.to_string())
+                    .bind(&s.wrapped_user_key)
+                    .bind(to_millis(s.created_at))
+                    .bind(to_millis(s.last_seen_at))
+                    .bind(to_millis(s.expires_at))
+                    .bind(&s.device)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(conflict("session"))?;
+                Ok(())
+            }
+
+            async fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>> {
+                sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1"))
+                    .bind(id_hash)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::session_row)
+                    .transpose()
+            }
+
+            async fn touch_session(&self, id_hash: &[u8], now: Timestamp) -> Result<()> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                    .bind(to_millis(now))
+                    .bind(id_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, id_hash: &[u8]) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn delete_user_sessions(&self, user: Uuid, keep: Option<&[u8]>) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id_hash <> $2)")
+                    .bind(user.to_string())
+                    .bind(keep)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_stale_sessions(&self, idle_before: Timestamp, now: Timestamp) -> Result<u64> {
+                Ok(sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR expires_at < $2")
+                    .bind(to_millis(idle_before))
+                    .bind(to_millis(now))
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
+            }
+
+            async fn setting(&self, name: &str) -> Result<Option<String>> {
+                Ok(sqlx::query("SELECT value FROM settings WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?)
+            }
+
+            async fn set_setting(&self, name: &str, value: &str) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                )
+                .bind(name)
+                .bind(value)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn create_case(&self, case: &CaseRow, key: &CaseKeyRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO cases (id, owner_id, title, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(case.id.to_string())
+                    .bind(case.owner_id.to_string())
+                    .bind(&case.title)
+                    .bind(to_millis(case.created_at))
+                    .bind(to_millis(case.updated_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(conflict("case"))?;
+                sqlx::query("INSERT INTO case_keys (case_id, user_id, wrapped_key, access) VALUES ($1, $2, $3, $4)")
+                    .bind(key.case_id.to_string())
+                    .bind(key.user_id.to_string())
+                    .bind(&key.wrapped_key)
+                    .bind(&key.access)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn cases_for_user(&self, user: Uuid) -> Result<Vec<(CaseRow, CaseKeyRow)>> {
+                sqlx::query(&format!(
+                    "SELECT {CASE_COLUMNS} FROM cases c JOIN case_keys k ON k.case_id = c.id
+                     WHERE k.user_id = $1 ORDER BY c.updated_at DESC"
+                ))
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(Self::case_row)
+                .collect()
+            }
+
+            async fn case_for_user(&self, case: Uuid, user: Uuid) -> Result<Option<(CaseRow, CaseKeyRow)>> {
+                sqlx::query(&format!(
+                    "SELECT {CASE_COLUMNS} FROM cases c JOIN case_keys k ON k.case_id = c.id
+                     WHERE c.id = $1 AND k.user_id = $2"
+                ))
+                .bind(case.to_string())
+                .bind(user.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .as_ref()
+                .map(Self::case_row)
+                .transpose()
+            }
+
+            async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp) -> Result<()> {
+                sqlx::query("UPDATE cases SET title = $1, updated_at = $2 WHERE id = $3")
+                    .bind(title)
+                    .bind(to_millis(now))
+                    .bind(case.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_record(&self, r: &RecordRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(&format!("INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                    .bind(r.case_id.to_string())
+                    .bind(r.id.to_string())
+                    .bind(r.version)
+                    .bind(&r.kind)
+                    .bind(to_millis(r.created_at))
+                    .bind(r.author_id.to_string())
+                    .bind(r.deleted)
+                    .bind(&r.fields)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(conflict("version"))?;
+                sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                    .bind(to_millis(r.created_at))
+                    .bind(r.case_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn records(&self, case: Uuid, kind: &str) -> Result<Vec<RecordRow>> {
+                sqlx::query(&format!(
+                    "SELECT {RECORD_COLUMNS} FROM records r WHERE case_id = $1 AND kind = $2
+                     AND version = (SELECT MAX(version) FROM records r2 WHERE r2.id = r.id)"
+                ))
+                .bind(case.to_string())
+                .bind(kind)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(Self::record_row)
+                .collect()
+            }
+
+            async fn record_versions(&self, case: Uuid, id: Uuid) -> Result<Vec<RecordRow>> {
+                sqlx::query(&format!(
+                    "SELECT {RECORD_COLUMNS} FROM records WHERE case_id = $1 AND id = $2 ORDER BY version"
+                ))
+                .bind(case.to_string())
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(Self::record_row)
+                .collect()
+            }
+
+            async fn erase_record(&self, t: &RecordRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                let erased = sqlx::query("UPDATE records SET fields = $1 WHERE case_id = $2 AND id = $3")
+                    .bind(Vec::<u8>::new())
+                    .bind(t.case_id.to_string())
+                    .bind(t.id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                if erased.rows_affected() == 0 {
+                    return Err(StoreError::Corrupt("no such record to erase".into()));
+                }
+                sqlx::query(&format!("INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                    .bind(t.case_id.to_string())
+                    .bind(t.id.to_string())
+                    .bind(t.version)
+                    .bind(&t.kind)
+                    .bind(to_millis(t.created_at))
+                    .bind(t.author_id.to_string())
+                    .bind(true)
+                    .bind(&t.fields)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(conflict("version"))?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+store_impl!(SqliteStore, sqlx::sqlite::SqliteRow, "sqlite");
+store_impl!(PostgresStore, sqlx::postgres::PgRow, "postgres");

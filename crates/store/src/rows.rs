@@ -1,0 +1,114 @@
+//! The rows the store keeps. Byte fields named `key_*`, `wrapped_*`, `title` and `fields`
+//! are ciphertext.
+
+use jiff::Timestamp;
+use uuid::Uuid;
+
+/// An account.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    /// Account id.
+    pub id: Uuid,
+    /// Sign-in name (not case content).
+    pub username: String,
+    /// Role name.
+    pub role: String,
+    /// Whether an administrator has disabled the account.
+    pub disabled: bool,
+    /// Argon2id parameters.
+    pub kdf: String,
+    /// Argon2id salt.
+    pub salt: Vec<u8>,
+    /// The account key wrapped under the password's key.
+    pub key_by_password: Vec<u8>,
+    /// The account key wrapped under the recovery key.
+    pub key_by_recovery: Vec<u8>,
+    /// Whether pages show a neutral title for this account.
+    pub neutral_title: bool,
+    /// When the account was made.
+    pub created_at: Timestamp,
+}
+
+/// A one-time invitation link, stored by the hash of its token.
+#[derive(Debug, Clone)]
+pub struct InvitationRow {
+    /// Hash of the token in the link.
+    pub token_hash: Vec<u8>,
+    /// Role the new account gets.
+    pub role: String,
+    /// Who made it; `None` for the first-administrator link printed at first start.
+    pub created_by: Option<Uuid>,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// A signed-in session, stored by the hash of its token. The account key inside is wrapped
+/// under a key derived from the token, which only the client holds.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    /// Hash of the session token.
+    pub id_hash: Vec<u8>,
+    /// The account.
+    pub user_id: Uuid,
+    /// The account key, wrapped under the token's key.
+    pub wrapped_user_key: Vec<u8>,
+    /// When it started.
+    pub created_at: Timestamp,
+    /// Last request.
+    pub last_seen_at: Timestamp,
+    /// When it ends whatever the activity.
+    pub expires_at: Timestamp,
+    /// A short device summary, e.g. "Firefox on Android".
+    pub device: String,
+}
+
+/// A case.
+#[derive(Debug, Clone)]
+pub struct CaseRow {
+    /// Case id.
+    pub id: Uuid,
+    /// The survivor whose case it is.
+    pub owner_id: Uuid,
+    /// Sealed title.
+    pub title: Vec<u8>,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// A case key wrapped for one account.
+#[derive(Debug, Clone)]
+pub struct CaseKeyRow {
+    /// The case.
+    pub case_id: Uuid,
+    /// The account.
+    pub user_id: Uuid,
+    /// The case key wrapped under the account key.
+    pub wrapped_key: Vec<u8>,
+    /// `owner`, or a grant's access level.
+    pub access: String,
+}
+
+/// One version of a record in a case.
+#[derive(Debug, Clone)]
+pub struct RecordRow {
+    /// The case.
+    pub case_id: Uuid,
+    /// The record.
+    pub id: Uuid,
+    /// Version, from 1.
+    pub version: i64,
+    /// `incident`, `person` or `evidence`.
+    pub kind: String,
+    /// When this version was written.
+    pub created_at: Timestamp,
+    /// Who wrote it.
+    pub author_id: Uuid,
+    /// Whether this version is a tombstone.
+    pub deleted: bool,
+    /// Sealed fields; empty once erased.
+    pub fields: Vec<u8>,
+}

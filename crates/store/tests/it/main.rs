@@ -1,0 +1,214 @@
+//! The storage conformance suite: one story per area, run against SQLite always and against
+//! PostgreSQL when `LODGE_TEST_POSTGRES_URL` is set.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use lodge_store::{
+    CaseKeyRow, CaseRow, InvitationRow, RecordRow, SessionRow, Store, StoreError, UserRow,
+    create_scratch_postgres_database,
+};
+use uuid::Uuid;
+
+/// Every backend available in this run, each on a fresh, empty database.
+async fn backends() -> Vec<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("lodge.db").display());
+    let mut out = vec![(lodge_store::open(&url).await.unwrap(), Some(dir))];
+    if let Ok(admin) = std::env::var("LODGE_TEST_POSTGRES_URL") {
+        let url = create_scratch_postgres_database(&admin).await.unwrap();
+        out.push((lodge_store::open(&url).await.unwrap(), None));
+    }
+    out
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_millisecond(Timestamp::now().as_millisecond()).unwrap()
+}
+
+fn user(name: &str) -> UserRow {
+    UserRow {
+        id: Uuid::new_v4(),
+        username: name.into(),
+        role: "survivor".into(),
+        disabled: false,
+        kdf: "argon2id;m=64;t=1;p=1".into(),
+        salt: vec![1; 16],
+        key_by_password: vec![2; 40],
+        key_by_recovery: vec![3; 40],
+        neutral_title: false,
+        created_at: now(),
+    }
+}
+
+fn record(case: Uuid, id: Uuid, version: i64, author: Uuid, fields: &[u8]) -> RecordRow {
+    RecordRow {
+        case_id: case,
+        id,
+        version,
+        kind: "incident".into(),
+        created_at: now(),
+        author_id: author,
+        deleted: false,
+        fields: fields.to_vec(),
+    }
+}
+
+async fn new_case(store: &dyn Store, owner: Uuid) -> Uuid {
+    let id = Uuid::new_v4();
+    let case = CaseRow { id, owner_id: owner, title: vec![9; 30], created_at: now(), updated_at: now() };
+    let key = CaseKeyRow { case_id: id, user_id: owner, wrapped_key: vec![7; 60], access: "owner".into() };
+    store.create_case(&case, &key).await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn accounts_and_invitations() {
+    for (store, _dir) in backends().await {
+        let s = &*store;
+        assert_eq!(s.count_users().await.unwrap(), 0, "{}", s.backend());
+        let alice = user("alice");
+        s.create_user(&alice, None, now()).await.unwrap();
+        assert!(matches!(s.create_user(&user("alice"), None, now()).await, Err(StoreError::Conflict("username"))));
+        let back = s.user_by_username("alice").await.unwrap().unwrap();
+        assert_eq!(back.id, alice.id);
+        assert_eq!(back.key_by_password, alice.key_by_password);
+        assert_eq!(back.created_at, alice.created_at);
+        assert!(s.user_by_username("bob").await.unwrap().is_none());
+
+        let inv = InvitationRow {
+            token_hash: vec![5; 32],
+            role: "support_worker".into(),
+            created_by: Some(alice.id),
+            created_at: now(),
+            expires_at: now() + SignedDuration::from_hours(1),
+        };
+        s.create_invitation(&inv).await.unwrap();
+        assert_eq!(s.invitation(&inv.token_hash, now()).await.unwrap().unwrap().role, "support_worker");
+        s.create_user(&user("bob"), Some(&inv.token_hash), now()).await.unwrap();
+        // Used once: it cannot make a second account, and that account is not created.
+        assert!(matches!(
+            s.create_user(&user("carol"), Some(&inv.token_hash), now()).await,
+            Err(StoreError::InvalidInvitation)
+        ));
+        assert!(s.user_by_username("carol").await.unwrap().is_none());
+        assert!(s.invitation(&inv.token_hash, now()).await.unwrap().is_none());
+
+        let expired = InvitationRow { token_hash: vec![6; 32], expires_at: now() - SignedDuration::from_secs(1), ..inv };
+        s.create_invitation(&expired).await.unwrap();
+        assert!(s.invitation(&expired.token_hash, now()).await.unwrap().is_none());
+        assert!(s.create_user(&user("dave"), Some(&expired.token_hash), now()).await.is_err());
+
+        let setup = InvitationRow { token_hash: vec![8; 32], created_by: None, expires_at: now() + SignedDuration::from_hours(1), ..expired };
+        s.create_invitation(&setup).await.unwrap();
+        s.delete_setup_invitations().await.unwrap();
+        assert!(s.invitation(&setup.token_hash, now()).await.unwrap().is_none());
+
+        let mut changed = back.clone();
+        changed.key_by_password = vec![4; 40];
+        changed.salt = vec![9; 16];
+        s.update_user_keys(&changed).await.unwrap();
+        let again = s.user(alice.id).await.unwrap().unwrap();
+        assert_eq!((again.key_by_password, again.salt), (vec![4; 40], vec![9; 16]));
+        s.set_user_neutral_title(alice.id, true).await.unwrap();
+        assert!(s.user(alice.id).await.unwrap().unwrap().neutral_title);
+        assert_eq!(s.users().await.unwrap().iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["alice", "bob"]);
+        assert_eq!(s.count_users().await.unwrap(), 2);
+    }
+}
+
+#[tokio::test]
+async fn sessions_and_settings() {
+    for (store, _dir) in backends().await {
+        let s = &*store;
+        let alice = user("alice");
+        s.create_user(&alice, None, now()).await.unwrap();
+        let session = |hash: u8, last_seen: Timestamp| SessionRow {
+            id_hash: vec![hash; 32],
+            user_id: alice.id,
+            wrapped_user_key: vec![1; 72],
+            created_at: now(),
+            last_seen_at: last_seen,
+            expires_at: now() + SignedDuration::from_hours(12),
+            device: "Firefox on Android".into(),
+        };
+        s.create_session(&session(1, now())).await.unwrap();
+        s.create_session(&session(2, now())).await.unwrap();
+        s.create_session(&session(3, now() - SignedDuration::from_hours(2))).await.unwrap();
+        assert_eq!(s.session(&[1; 32]).await.unwrap().unwrap().device, "Firefox on Android");
+        let later = now() + SignedDuration::from_secs(5);
+        s.touch_session(&[1; 32], later).await.unwrap();
+        assert_eq!(s.session(&[1; 32]).await.unwrap().unwrap().last_seen_at, later);
+        assert_eq!(s.delete_stale_sessions(now() - SignedDuration::from_hours(1), now()).await.unwrap(), 1);
+        assert!(s.session(&[3; 32]).await.unwrap().is_none());
+        s.delete_user_sessions(alice.id, Some(&[1; 32])).await.unwrap();
+        assert!(s.session(&[1; 32]).await.unwrap().is_some());
+        assert!(s.session(&[2; 32]).await.unwrap().is_none());
+        s.delete_session(&[1; 32]).await.unwrap();
+        assert!(s.session(&[1; 32]).await.unwrap().is_none());
+
+        assert_eq!(s.setting("signup").await.unwrap(), None);
+        s.set_setting("signup", "open").await.unwrap();
+        s.set_setting("signup", "closed").await.unwrap();
+        assert_eq!(s.setting("signup").await.unwrap().as_deref(), Some("closed"));
+    }
+}
+
+#[tokio::test]
+async fn cases_are_visible_only_to_keyholders() {
+    for (store, _dir) in backends().await {
+        let s = &*store;
+        let (alice, bob) = (user("alice"), user("bob"));
+        s.create_user(&alice, None, now()).await.unwrap();
+        s.create_user(&bob, None, now()).await.unwrap();
+        let case = new_case(s, alice.id).await;
+        assert_eq!(s.cases_for_user(alice.id).await.unwrap().len(), 1);
+        assert!(s.cases_for_user(bob.id).await.unwrap().is_empty());
+        let (row, key) = s.case_for_user(case, alice.id).await.unwrap().unwrap();
+        assert_eq!((row.title, key.access), (vec![9; 30], "owner".to_owned()));
+        assert!(s.case_for_user(case, bob.id).await.unwrap().is_none());
+        s.update_case_title(case, &[1, 2, 3], now()).await.unwrap();
+        assert_eq!(s.case_for_user(case, alice.id).await.unwrap().unwrap().0.title, vec![1, 2, 3]);
+    }
+}
+
+#[tokio::test]
+async fn records_keep_versions_and_tombstones() {
+    for (store, _dir) in backends().await {
+        let s = &*store;
+        let alice = user("alice");
+        s.create_user(&alice, None, now()).await.unwrap();
+        let case = new_case(s, alice.id).await;
+        let other_case = new_case(s, alice.id).await;
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        s.insert_record(&record(case, a, 1, alice.id, b"a1")).await.unwrap();
+        s.insert_record(&record(case, a, 2, alice.id, b"a2")).await.unwrap();
+        s.insert_record(&record(case, b, 1, alice.id, b"b1")).await.unwrap();
+        // Two writers editing the same version: the second loses, and nothing is overwritten.
+        assert!(matches!(
+            s.insert_record(&record(case, a, 2, alice.id, b"other")).await,
+            Err(StoreError::Conflict("version"))
+        ));
+        let mut latest = s.records(case, "incident").await.unwrap();
+        latest.sort_by_key(|r| r.fields.clone());
+        assert_eq!(latest.iter().map(|r| (r.version, r.fields.clone())).collect::<Vec<_>>(), [(2, b"a2".to_vec()), (1, b"b1".to_vec())]);
+        assert!(s.records(case, "person").await.unwrap().is_empty());
+        assert!(s.records(other_case, "incident").await.unwrap().is_empty());
+        let versions = s.record_versions(case, a).await.unwrap();
+        assert_eq!(versions.iter().map(|r| r.fields.clone()).collect::<Vec<_>>(), [b"a1".to_vec(), b"a2".to_vec()]);
+        assert!(s.record_versions(other_case, a).await.unwrap().is_empty());
+
+        let tombstone = RecordRow { version: 3, deleted: true, fields: Vec::new(), ..record(case, a, 3, alice.id, b"") };
+        s.erase_record(&tombstone).await.unwrap();
+        let versions = s.record_versions(case, a).await.unwrap();
+        assert_eq!(versions.len(), 3);
+        assert!(versions.iter().all(|v| v.fields.is_empty()));
+        assert!(versions[2].deleted && !versions[0].deleted);
+        let latest = s.records(case, "incident").await.unwrap();
+        assert!(latest.iter().any(|r| r.id == a && r.deleted));
+        // Erasing a record through another case touches nothing.
+        let wrong = RecordRow { case_id: other_case, id: b, ..tombstone };
+        assert!(s.erase_record(&wrong).await.is_err());
+        assert_eq!(s.record_versions(case, b).await.unwrap()[0].fields, b"b1");
+    }
+}
