@@ -1,1 +1,219 @@
-//! placeholder
+//! Encrypted evidence files on object storage (the `object_store` crate: a local directory
+//! now, S3-compatible storage later).
+//!
+//! Every file is encrypted as a stream ([`lodge_crypto::stream`]) on its way in and decrypted
+//! as a stream on its way out, so no file is ever held whole in memory and no plaintext ever
+//! touches the store. The associated data names the blob, so two blobs cannot be swapped.
+//! A write returns only once it is durable: on the local backend Lodge syncs the file and its
+//! directory itself, because `object_store` does not.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use lodge_crypto::stream::{Decryptor, Encryptor};
+use lodge_crypto::{Aad, CryptoError, Key};
+use object_store::buffered::BufWriter;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use object_store::ObjectStore;
+use tokio::io::AsyncWriteExt;
+
+/// What can go wrong with blobs.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    /// The object store failed.
+    #[error("object store: {0}")]
+    Store(#[from] object_store::Error),
+    /// Writing failed.
+    #[error("writing the file failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// The file did not decrypt.
+    #[error("the file could not be decrypted: {0}")]
+    Crypto(#[from] CryptoError),
+    /// The blob does not exist.
+    #[error("no such file")]
+    NotFound,
+}
+
+/// A stream of decrypted bytes.
+pub type PlainStream = BoxStream<'static, Result<Bytes, BlobError>>;
+
+/// Where encrypted files live.
+#[derive(Debug, Clone)]
+pub struct Blobs {
+    store: Arc<dyn ObjectStore>,
+    local_root: Option<PathBuf>,
+}
+
+impl Blobs {
+    /// Files in a local directory, created if missing.
+    pub fn local(dir: &Path) -> Result<Blobs, BlobError> {
+        std::fs::create_dir_all(dir)?;
+        let root = dir.canonicalize()?;
+        let store = LocalFileSystem::new_with_prefix(&root)?;
+        Ok(Blobs { store: Arc::new(store), local_root: Some(root) })
+    }
+
+    fn aad(name: &str) -> Aad {
+        Aad::from_parts(&[b"blob", name.as_bytes()])
+    }
+
+    /// Starts writing the blob `name`, encrypted under `key`.
+    pub async fn writer(&self, name: &str, key: &Key) -> Result<BlobWriter, BlobError> {
+        let (encryptor, header) = Encryptor::new(key, Self::aad(name))?;
+        let mut sink = BufWriter::with_capacity(Arc::clone(&self.store), StorePath::from(name), 8 * 1024 * 1024);
+        sink.write_all(&header).await?;
+        Ok(BlobWriter { blobs: self.clone(), name: name.to_owned(), encryptor, sink })
+    }
+
+    /// Writes a small blob in one go.
+    pub async fn put(&self, name: &str, key: &Key, data: &[u8]) -> Result<(), BlobError> {
+        let mut w = self.writer(name, key).await?;
+        w.write(data).await?;
+        w.finish().await
+    }
+
+    /// Reads blob `name`, decrypting as it streams. A chunk that fails to authenticate ends
+    /// the stream with an error.
+    pub async fn reader(&self, name: &str, key: &Key) -> Result<PlainStream, BlobError> {
+        let got = match self.store.get(&StorePath::from(name)).await {
+            Ok(got) => got,
+            Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let inner = got.into_stream().map_err(BlobError::from).boxed();
+        let decryptor = Decryptor::new(key, Self::aad(name));
+        let plain = stream::try_unfold((inner, Some(decryptor)), |(mut inner, decryptor)| async move {
+            let Some(mut d) = decryptor else { return Ok(None) };
+            while let Some(chunk) = inner.next().await {
+                let out = d.push(&chunk?)?;
+                if !out.is_empty() {
+                    return Ok(Some((Bytes::from(out), (inner, Some(d)))));
+                }
+            }
+            let last = d.finish()?;
+            Ok(Some((Bytes::from(last), (inner, None))))
+        });
+        Ok(plain.boxed())
+    }
+
+    /// Reads a whole blob into memory; for small files such as thumbnails.
+    pub async fn read_all(&self, name: &str, key: &Key) -> Result<Vec<u8>, BlobError> {
+        let mut out = Vec::new();
+        let mut s = self.reader(name, key).await?;
+        while let Some(chunk) = s.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
+    }
+
+    /// Deletes a blob. Deleting one that does not exist is not an error.
+    pub async fn delete(&self, name: &str) -> Result<(), BlobError> {
+        match self.store.delete(&StorePath::from(name)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Checks that the store answers (for the health check).
+    pub async fn ping(&self) -> Result<(), BlobError> {
+        match self.store.head(&StorePath::from("health/none")).await {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn make_durable(&self, name: &str) -> Result<(), BlobError> {
+        let Some(root) = self.local_root.clone() else { return Ok(()) };
+        let path = root.join(name);
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::File::open(&path)?.sync_all()?;
+            // Sync each directory from the file's up to the root, so new entries survive too.
+            for dir in path.ancestors().skip(1).take_while(|d| d.starts_with(&root)) {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
+        Ok(())
+    }
+}
+
+/// An encrypted blob being written. Call [`BlobWriter::finish`] to make it durable, or
+/// [`BlobWriter::abort`] to throw it away.
+#[derive(Debug)]
+pub struct BlobWriter {
+    blobs: Blobs,
+    name: String,
+    encryptor: Encryptor,
+    sink: BufWriter,
+}
+
+impl BlobWriter {
+    /// Encrypts and writes more of the file.
+    pub async fn write(&mut self, data: &[u8]) -> Result<(), BlobError> {
+        let ct = self.encryptor.push(data)?;
+        if !ct.is_empty() {
+            self.sink.write_all(&ct).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the last chunk and returns once the file is durable.
+    pub async fn finish(mut self) -> Result<(), BlobError> {
+        let last = self.encryptor.finish()?;
+        self.sink.write_all(&last).await?;
+        self.sink.shutdown().await?;
+        self.blobs.make_durable(&self.name).await
+    }
+
+    /// Abandons the file; nothing is left behind.
+    pub async fn abort(mut self) {
+        if let Err(e) = self.sink.abort().await {
+            tracing::warn!(error = %e, "could not abort a partial upload");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn round_trip_is_encrypted_and_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local(dir.path()).unwrap();
+        let key = Key::generate().unwrap();
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        let mut w = blobs.writer("cases/c/evidence/e", &key).await.unwrap();
+        for part in data.chunks(10_000) {
+            w.write(part).await.unwrap();
+        }
+        w.finish().await.unwrap();
+        let raw = std::fs::read(dir.path().join("cases/c/evidence/e")).unwrap();
+        assert_eq!(raw.len() as u64, lodge_crypto::stream::encrypted_len(data.len() as u64));
+        assert!(!raw.windows(64).any(|w| data.windows(64).next() == Some(w)));
+        assert_eq!(blobs.read_all("cases/c/evidence/e", &key).await.unwrap(), data);
+        // A blob moved to another name no longer decrypts.
+        std::fs::create_dir_all(dir.path().join("cases/c/evidence")).unwrap();
+        std::fs::write(dir.path().join("cases/c/evidence/f"), &raw).unwrap();
+        assert!(blobs.read_all("cases/c/evidence/f", &key).await.is_err());
+        blobs.delete("cases/c/evidence/e").await.unwrap();
+        assert!(matches!(blobs.reader("cases/c/evidence/e", &key).await, Err(BlobError::NotFound)));
+        blobs.delete("cases/c/evidence/e").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn aborted_upload_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local(dir.path()).unwrap();
+        let key = Key::generate().unwrap();
+        let mut w = blobs.writer("cases/c/evidence/x", &key).await.unwrap();
+        w.write(&[1u8; 100_000]).await.unwrap();
+        w.abort().await;
+        assert!(matches!(blobs.reader("cases/c/evidence/x", &key).await, Err(BlobError::NotFound)));
+    }
+}
