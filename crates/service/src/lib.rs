@@ -1,1 +1,229 @@
-//! placeholder
+//! The case service: everything Lodge does with accounts and cases, independent of how it is
+//! reached (web pages, the JSON API, the command line).
+//!
+//! It owns the key hierarchy in use: it unwraps an account key from a session, a case key
+//! from the account key, and seals and opens every piece of case content on its way to and
+//! from the [`lodge_store::Store`] and [`lodge_blobs::Blobs`]. Nothing below this layer ever
+//! sees plaintext case content.
+
+mod accounts;
+mod case;
+mod evidence;
+mod sealing;
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use lodge_blobs::Blobs;
+use lodge_crypto::password::KdfParams;
+use lodge_domain::Problems;
+use lodge_store::Store;
+
+pub use accounts::{Session, UserSummary};
+pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
+pub use evidence::Upload;
+pub use lodge_crypto::password::Password;
+pub use lodge_crypto::token::Token;
+pub use lodge_crypto::RecoveryKey;
+
+/// Settings the service needs, taken from Lodge's configuration.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// A session ends after this long without a request.
+    pub session_idle: SignedDuration,
+    /// A session ends after this long whatever the activity.
+    pub session_max: SignedDuration,
+    /// Argon2id cost for new passwords.
+    pub kdf: KdfParams,
+    /// Largest evidence file accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// How long invitation links work.
+    pub invitation_lifetime: SignedDuration,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            session_idle: SignedDuration::from_mins(30),
+            session_max: SignedDuration::from_hours(12),
+            kdf: KdfParams::RECOMMENDED,
+            max_upload_bytes: 2 * 1024 * 1024 * 1024,
+            invitation_lifetime: SignedDuration::from_hours(24 * 7),
+        }
+    }
+}
+
+/// Lodge's case service. Cheap to clone; clones share the store and blobs.
+#[derive(Debug, Clone)]
+pub struct Lodge {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    blobs: Blobs,
+    config: ServiceConfig,
+}
+
+impl Lodge {
+    /// A service over the given store and blobs.
+    pub fn new(store: Arc<dyn Store>, blobs: Blobs, config: ServiceConfig) -> Lodge {
+        Lodge { inner: Arc::new(Inner { store, blobs, config }) }
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        &*self.inner.store
+    }
+
+    pub(crate) fn blobs(&self) -> &Blobs {
+        &self.inner.blobs
+    }
+
+    /// The service's settings.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.inner.config
+    }
+
+    /// Checks that the database and the file store answer.
+    pub async fn health(&self) -> Result<(), ServiceError> {
+        self.store().ping().await?;
+        self.blobs().ping().await?;
+        Ok(())
+    }
+
+    /// Which database backend is in use.
+    pub fn backend(&self) -> &'static str {
+        self.inner.store.backend()
+    }
+}
+
+/// The current time, at the millisecond precision the store keeps.
+pub(crate) fn now() -> Timestamp {
+    Timestamp::from_millisecond(Timestamp::now().as_millisecond()).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// What can go wrong, split into what a person is told ([`ServiceError::user_message`]) and
+/// what is logged (the `Display` text, which never holds case content).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// No such thing, or not hers to see: the two are never told apart.
+    #[error("not found")]
+    NotFound,
+    /// Something she typed needs fixing.
+    #[error("invalid input")]
+    Invalid(Problems),
+    /// Wrong username or password.
+    #[error("sign-in failed")]
+    SignInFailed,
+    /// The account was disabled by an administrator.
+    #[error("account disabled")]
+    AccountDisabled,
+    /// The session has ended.
+    #[error("session ended")]
+    SessionEnded,
+    /// The invitation link is used, expired or wrong.
+    #[error("invitation not valid")]
+    InvitationInvalid,
+    /// The organisation does not allow sign-up without an invitation.
+    #[error("sign-up closed")]
+    SignupClosed,
+    /// The account's role does not allow this.
+    #[error("not allowed for this role")]
+    Forbidden,
+    /// Someone saved a newer version first.
+    #[error("edit conflict")]
+    Conflict,
+    /// An uploaded file is larger than the limit.
+    #[error("file too large")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A failure inside Lodge; the detail is for the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// The message shown to the person, saying what to do.
+    pub fn user_message(&self) -> String {
+        match self {
+            ServiceError::NotFound => "This page does not exist, or you do not have access to it.".into(),
+            ServiceError::Invalid(_) => "Some answers need fixing: see the notes next to them.".into(),
+            ServiceError::SignInFailed => "That username and password do not match. Check them and try again.".into(),
+            ServiceError::AccountDisabled => "This account has been switched off. Contact your organisation.".into(),
+            ServiceError::SessionEnded => "You were signed out. Sign in again to carry on.".into(),
+            ServiceError::InvitationInvalid => {
+                "This invitation link has been used or has expired. Ask for a new one.".into()
+            }
+            ServiceError::SignupClosed => "New accounts need an invitation from the organisation.".into(),
+            ServiceError::Forbidden => "Your account cannot do this.".into(),
+            ServiceError::Conflict => {
+                "This was changed somewhere else while you were editing. Your text is below: check the latest version and save again.".into()
+            }
+            ServiceError::TooLarge { limit } => format!(
+                "That file is too large. Files can be up to {}. Try a shorter recording or a smaller export.",
+                human_size(*limit)
+            ),
+            ServiceError::Internal(_) => "Something went wrong on our side. Nothing you saved before was lost; please try again.".into(),
+        }
+    }
+
+    /// Problems tied to form fields, if this is an input error.
+    pub fn problems(&self) -> Option<&Problems> {
+        match self {
+            ServiceError::Invalid(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(field: &str, message: &str) -> ServiceError {
+        let mut p = Problems::default();
+        p.add(field, message);
+        ServiceError::Invalid(p)
+    }
+}
+
+impl From<lodge_store::StoreError> for ServiceError {
+    fn from(e: lodge_store::StoreError) -> Self {
+        match e {
+            lodge_store::StoreError::Conflict("version") => ServiceError::Conflict,
+            lodge_store::StoreError::InvalidInvitation => ServiceError::InvitationInvalid,
+            e => ServiceError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<lodge_blobs::BlobError> for ServiceError {
+    fn from(e: lodge_blobs::BlobError) -> Self {
+        match e {
+            lodge_blobs::BlobError::NotFound => ServiceError::NotFound,
+            e => ServiceError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<lodge_crypto::CryptoError> for ServiceError {
+    fn from(e: lodge_crypto::CryptoError) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}
+
+/// A byte count for people: `2 GiB`, `350 KiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else if value.fract() < 0.05 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

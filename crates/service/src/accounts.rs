@@ -1,0 +1,372 @@
+//! Accounts and sessions: invitations, sign-up with a recovery key, sign-in, password change
+//! and recovery.
+//!
+//! Key path: password --Argon2id--> password key --unwraps--> account key; the recovery key
+//! unwraps the same account key. A session row holds the account key wrapped under a key
+//! derived from the session token, which only the client holds.
+
+use jiff::Timestamp;
+use lodge_crypto::password::{self, KdfParams, Password};
+use lodge_crypto::token::Token;
+use lodge_crypto::{Aad, Key, RecoveryKey, unwrap_key, wrap_key};
+use lodge_domain::{Role, UserId};
+use lodge_store::{InvitationRow, SessionRow, UserRow};
+use uuid::Uuid;
+
+use crate::{Lodge, ServiceError, now};
+
+/// Setting that lets survivors create accounts without an invitation.
+const SIGNUP_SETTING: &str = "signup_open";
+
+/// A signed-in person, with her account key unwrapped for the length of one request.
+#[derive(Debug)]
+pub struct Session {
+    /// The account.
+    pub user_id: UserId,
+    /// Sign-in name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Whether pages use a neutral title for her.
+    pub neutral_title: bool,
+    /// Anti-forgery token for her forms.
+    pub form_token: String,
+    pub(crate) key: Key,
+    token_hash: Vec<u8>,
+}
+
+/// An account as an administrator sees it.
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    /// The account.
+    pub id: UserId,
+    /// Sign-in name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Whether it is switched off.
+    pub disabled: bool,
+    /// When it was made.
+    pub created_at: Timestamp,
+}
+
+fn password_aad(user: Uuid) -> Aad {
+    Aad::from_parts(&[b"account key by password", user.as_bytes()])
+}
+
+fn recovery_aad(user: Uuid) -> Aad {
+    Aad::from_parts(&[b"account key by recovery key", user.as_bytes()])
+}
+
+fn session_aad(user: Uuid) -> Aad {
+    Aad::from_parts(&[b"account key in session", user.as_bytes()])
+}
+
+/// Checks a new username: what it may contain is kept simple so it can be typed on any phone.
+fn check_username(username: &str) -> Result<(), ServiceError> {
+    let ok_chars = username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !(3..=64).contains(&username.len()) || !ok_chars {
+        return Err(ServiceError::invalid(
+            "username",
+            "Choose a username of 3 to 64 letters, numbers, dots, dashes or underscores. It need not be your real name.",
+        ));
+    }
+    Ok(())
+}
+
+fn check_password(password: &Password) -> Result<(), ServiceError> {
+    if password.expose().chars().count() < 10 {
+        return Err(ServiceError::invalid("password", "Use at least 10 characters. A few unrelated words work well."));
+    }
+    if password.expose().len() > 1024 {
+        return Err(ServiceError::invalid("password", "Use at most 1024 characters."));
+    }
+    Ok(())
+}
+
+async fn derive(password: Password, salt: Vec<u8>, params: KdfParams) -> Result<Key, ServiceError> {
+    tokio::task::spawn_blocking(move || password::derive_key(&password, &salt, params))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(ServiceError::from)
+}
+
+impl Lodge {
+    /// If nobody has an account yet, makes a fresh one-time link token for the first
+    /// administrator (replacing any earlier one) and returns it.
+    pub async fn first_administrator_token(&self) -> Result<Option<Token>, ServiceError> {
+        if self.store().count_users().await? > 0 {
+            return Ok(None);
+        }
+        self.store().delete_setup_invitations().await?;
+        let token = Token::generate()?;
+        self.store()
+            .create_invitation(&InvitationRow {
+                token_hash: token.lookup_hash(),
+                role: Role::Administrator.as_str().into(),
+                created_by: None,
+                created_at: now(),
+                expires_at: now() + self.config().invitation_lifetime,
+            })
+            .await?;
+        Ok(Some(token))
+    }
+
+    /// Makes an invitation link token for a new account with `role`. Administrators may
+    /// invite anyone; support workers may invite survivors.
+    pub async fn invite(&self, by: &Session, role: Role) -> Result<Token, ServiceError> {
+        let allowed = match by.role {
+            Role::Administrator => true,
+            Role::SupportWorker => role == Role::Survivor,
+            Role::Survivor => false,
+        };
+        if !allowed {
+            return Err(ServiceError::Forbidden);
+        }
+        let token = Token::generate()?;
+        self.store()
+            .create_invitation(&InvitationRow {
+                token_hash: token.lookup_hash(),
+                role: role.as_str().into(),
+                created_by: Some(by.user_id.0),
+                created_at: now(),
+                expires_at: now() + self.config().invitation_lifetime,
+            })
+            .await?;
+        Ok(token)
+    }
+
+    /// The role an invitation link would give, if it is still usable.
+    pub async fn invitation_role(&self, token: &str) -> Result<Role, ServiceError> {
+        let token = Token::parse(token).ok_or(ServiceError::InvitationInvalid)?;
+        let row = self.store().invitation(&token.lookup_hash(), now()).await?.ok_or(ServiceError::InvitationInvalid)?;
+        Role::parse(&row.role).ok_or_else(|| ServiceError::Internal("unknown role stored".into()))
+    }
+
+    /// Whether survivors may sign up without an invitation.
+    pub async fn signup_open(&self) -> Result<bool, ServiceError> {
+        Ok(self.store().setting(SIGNUP_SETTING).await?.as_deref() == Some("true"))
+    }
+
+    /// Opens or closes sign-up without an invitation (administrators only).
+    pub async fn set_signup_open(&self, by: &Session, open: bool) -> Result<(), ServiceError> {
+        if by.role != Role::Administrator {
+            return Err(ServiceError::Forbidden);
+        }
+        self.store().set_setting(SIGNUP_SETTING, if open { "true" } else { "false" }).await?;
+        Ok(())
+    }
+
+    /// Creates an account, with an invitation token or (for survivors, where allowed) without.
+    /// Returns the recovery key, to be shown to her once and never again.
+    pub async fn sign_up(&self, username: &str, password: Password, invitation: Option<&str>) -> Result<(UserId, RecoveryKey), ServiceError> {
+        let username = username.trim();
+        check_username(username)?;
+        check_password(&password)?;
+        let (role, invitation_hash) = match invitation {
+            Some(text) => {
+                let role = self.invitation_role(text).await?;
+                (role, Token::parse(text).map(|t| t.lookup_hash()))
+            }
+            None if self.signup_open().await? => (Role::Survivor, None),
+            None => return Err(ServiceError::SignupClosed),
+        };
+        if self.store().user_by_username(username).await?.is_some() {
+            return Err(ServiceError::invalid("username", "That username is taken. Choose another."));
+        }
+        self.create_account(username, password, role, invitation_hash.as_deref()).await
+    }
+
+    /// Creates an account directly, for operators (`lodge admin user add`).
+    pub async fn add_user(&self, username: &str, password: Password, role: Role) -> Result<(UserId, RecoveryKey), ServiceError> {
+        let username = username.trim();
+        check_username(username)?;
+        check_password(&password)?;
+        self.create_account(username, password, role, None).await
+    }
+
+    async fn create_account(&self, username: &str, password: Password, role: Role, invitation: Option<&[u8]>) -> Result<(UserId, RecoveryKey), ServiceError> {
+        let id = Uuid::new_v4();
+        let account_key = Key::generate()?;
+        let recovery = RecoveryKey::generate()?;
+        let salt = password::new_salt()?.to_vec();
+        let params = self.config().kdf;
+        let password_key = derive(password, salt.clone(), params).await?;
+        let user = UserRow {
+            id,
+            username: username.to_owned(),
+            role: role.as_str().into(),
+            disabled: false,
+            kdf: params.encode(),
+            salt,
+            key_by_password: wrap_key(&password_key, &password_aad(id), &account_key)?,
+            key_by_recovery: wrap_key(&recovery.kek(), &recovery_aad(id), &account_key)?,
+            neutral_title: false,
+            created_at: now(),
+        };
+        match self.store().create_user(&user, invitation, now()).await {
+            Err(lodge_store::StoreError::Conflict("username")) => {
+                Err(ServiceError::invalid("username", "That username is taken. Choose another."))
+            }
+            other => other.map_err(ServiceError::from),
+        }?;
+        tracing::info!(role = role.as_str(), "account created");
+        Ok((UserId(id), recovery))
+    }
+
+    /// Signs in with username and password. Returns the session token for the client.
+    pub async fn sign_in(&self, username: &str, password: Password, device: &str) -> Result<(Token, Session), ServiceError> {
+        let user = self.store().user_by_username(username.trim()).await?;
+        let Some(user) = user else {
+            // Spend the same effort as a real check, so timing does not reveal which names exist.
+            let _ = derive(password, vec![0u8; 16], self.config().kdf).await;
+            return Err(ServiceError::SignInFailed);
+        };
+        let params = KdfParams::decode(&user.kdf)?;
+        let password_key = derive(password, user.salt.clone(), params).await?;
+        let account_key =
+            unwrap_key(&password_key, &password_aad(user.id), &user.key_by_password).map_err(|_| ServiceError::SignInFailed)?;
+        if user.disabled {
+            return Err(ServiceError::AccountDisabled);
+        }
+        self.start_session(&user, account_key, device).await
+    }
+
+    async fn start_session(&self, user: &UserRow, account_key: Key, device: &str) -> Result<(Token, Session), ServiceError> {
+        let token = Token::generate()?;
+        let started = now();
+        self.store()
+            .create_session(&SessionRow {
+                id_hash: token.lookup_hash(),
+                user_id: user.id,
+                wrapped_user_key: wrap_key(&token.wrapping_key(), &session_aad(user.id), &account_key)?,
+                created_at: started,
+                last_seen_at: started,
+                expires_at: started + self.config().session_max,
+                device: device.chars().take(120).collect(),
+            })
+            .await?;
+        let session = self.session_for(user, account_key, &token)?;
+        Ok((token, session))
+    }
+
+    fn session_for(&self, user: &UserRow, key: Key, token: &Token) -> Result<Session, ServiceError> {
+        Ok(Session {
+            user_id: UserId(user.id),
+            username: user.username.clone(),
+            role: Role::parse(&user.role).ok_or_else(|| ServiceError::Internal("unknown role stored".into()))?,
+            neutral_title: user.neutral_title,
+            form_token: token.form_token(),
+            key,
+            token_hash: token.lookup_hash(),
+        })
+    }
+
+    /// Resumes the session a client's token names, if it is still live. Any node can do this:
+    /// everything needed is in the database and the token.
+    pub async fn resume(&self, token_text: &str) -> Result<Session, ServiceError> {
+        let token = Token::parse(token_text).ok_or(ServiceError::SessionEnded)?;
+        let hash = token.lookup_hash();
+        let row = self.store().session(&hash).await?.ok_or(ServiceError::SessionEnded)?;
+        let at = now();
+        if row.expires_at < at || row.last_seen_at + self.config().session_idle < at {
+            self.store().delete_session(&hash).await?;
+            return Err(ServiceError::SessionEnded);
+        }
+        let user = self.store().user(row.user_id).await?.ok_or(ServiceError::SessionEnded)?;
+        if user.disabled {
+            self.store().delete_session(&hash).await?;
+            return Err(ServiceError::AccountDisabled);
+        }
+        let key = unwrap_key(&token.wrapping_key(), &session_aad(user.id), &row.wrapped_user_key)
+            .map_err(|_| ServiceError::SessionEnded)?;
+        // Recording activity is a write; once every few seconds is enough for the idle timeout.
+        if at.duration_since(row.last_seen_at) > jiff::SignedDuration::from_secs(15) {
+            self.store().touch_session(&hash, at).await?;
+        }
+        self.session_for(&user, key, &token)
+    }
+
+    /// Ends a session (sign-out or quick exit).
+    pub async fn sign_out(&self, token_text: &str) -> Result<(), ServiceError> {
+        if let Some(token) = Token::parse(token_text) {
+            self.store().delete_session(&token.lookup_hash()).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the sessions that have been idle too long or have expired.
+    pub async fn end_stale_sessions(&self) -> Result<u64, ServiceError> {
+        let at = now();
+        Ok(self.store().delete_stale_sessions(at - self.config().session_idle, at).await?)
+    }
+
+    /// Changes her password: the account key is re-wrapped; no case data is re-encrypted.
+    /// Her other sessions end.
+    pub async fn change_password(&self, session: &Session, current: Password, new: Password) -> Result<(), ServiceError> {
+        check_password(&new).map_err(|_| {
+            ServiceError::invalid("new_password", "Use at least 10 characters. A few unrelated words work well.")
+        })?;
+        let mut user = self.store().user(session.user_id.0).await?.ok_or(ServiceError::SessionEnded)?;
+        let current_key = derive(current, user.salt.clone(), KdfParams::decode(&user.kdf)?).await?;
+        if unwrap_key(&current_key, &password_aad(user.id), &user.key_by_password).is_err() {
+            return Err(ServiceError::invalid("current_password", "That is not your current password."));
+        }
+        self.rewrap_password(&mut user, &session.key, new).await?;
+        self.store().delete_user_sessions(user.id, Some(&session.token_hash)).await?;
+        Ok(())
+    }
+
+    async fn rewrap_password(&self, user: &mut UserRow, account_key: &Key, new: Password) -> Result<(), ServiceError> {
+        let salt = password::new_salt()?.to_vec();
+        let params = self.config().kdf;
+        let new_key = derive(new, salt.clone(), params).await?;
+        user.kdf = params.encode();
+        user.salt = salt;
+        user.key_by_password = wrap_key(&new_key, &password_aad(user.id), account_key)?;
+        self.store().update_user_keys(user).await?;
+        Ok(())
+    }
+
+    /// Sets a new password using the recovery key. Every session of the account ends.
+    pub async fn recover(&self, username: &str, recovery_text: &str, new: Password) -> Result<(), ServiceError> {
+        check_password(&new)?;
+        let recovery = RecoveryKey::parse(recovery_text).map_err(|_| {
+            ServiceError::invalid("recovery_key", "That does not look like a recovery key. It has 13 groups of 4 letters and numbers.")
+        })?;
+        let wrong = || ServiceError::invalid("recovery_key", "That username and recovery key do not match.");
+        let mut user = self.store().user_by_username(username.trim()).await?.ok_or_else(wrong)?;
+        let account_key = unwrap_key(&recovery.kek(), &recovery_aad(user.id), &user.key_by_recovery).map_err(|_| wrong())?;
+        self.rewrap_password(&mut user, &account_key, new).await?;
+        self.store().delete_user_sessions(user.id, None).await?;
+        tracing::info!("password reset with a recovery key");
+        Ok(())
+    }
+
+    /// Turns the neutral page title on or off for her.
+    pub async fn set_neutral_title(&self, session: &Session, on: bool) -> Result<(), ServiceError> {
+        self.store().set_user_neutral_title(session.user_id.0, on).await?;
+        Ok(())
+    }
+
+    /// Every account, for administrators.
+    pub async fn users(&self, by: &Session) -> Result<Vec<UserSummary>, ServiceError> {
+        if by.role != Role::Administrator {
+            return Err(ServiceError::Forbidden);
+        }
+        self.store()
+            .users()
+            .await?
+            .into_iter()
+            .map(|u| {
+                Ok(UserSummary {
+                    id: UserId(u.id),
+                    role: Role::parse(&u.role).ok_or_else(|| ServiceError::Internal("unknown role stored".into()))?,
+                    username: u.username,
+                    disabled: u.disabled,
+                    created_at: u.created_at,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,326 @@
+//! Cases and their versioned records (incidents, people, evidence details): creating,
+//! editing with full history, deleting with a visible tombstone, and the timeline.
+//!
+//! A case is found only through the account's wrapped case key, so a case she holds no key
+//! for is indistinguishable from one that does not exist.
+
+use jiff::Timestamp;
+use lodge_crypto::{Aad, Key, unwrap_key, wrap_key};
+use lodge_domain::{Case, CaseId, ConductKind, Incident, IncidentId, Person, PersonId, RecordKind, UserId};
+use lodge_store::{CaseKeyRow, CaseRow, RecordRow};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::sealing::{open_record, seal_record};
+use crate::{Lodge, ServiceError, Session, now};
+
+/// A case in a list.
+#[derive(Debug, Clone)]
+pub struct CaseSummary {
+    /// The case.
+    pub id: CaseId,
+    /// Its title, decrypted.
+    pub title: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// One version of a record, decrypted. `body` is `None` for a tombstone and for a version
+/// whose content was erased by a deletion.
+#[derive(Debug, Clone)]
+pub struct Entry<T> {
+    /// The record.
+    pub id: Uuid,
+    /// This version's number, from 1.
+    pub version: i64,
+    /// When this version was written.
+    pub saved_at: Timestamp,
+    /// Who wrote it.
+    pub author: UserId,
+    /// Whether this version records a deletion.
+    pub deleted: bool,
+    /// The content.
+    pub body: Option<T>,
+}
+
+/// Which incidents the timeline shows, and in what order.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineFilter {
+    /// Only incidents linked to this person.
+    pub person: Option<PersonId>,
+    /// Only incidents with this kind of conduct.
+    pub conduct: Option<ConductKind>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
+}
+
+fn case_key_aad(case: Uuid, user: Uuid) -> Aad {
+    Aad::from_parts(&[b"case key", case.as_bytes(), user.as_bytes()])
+}
+
+const CASE_KIND: &str = "case";
+
+/// A case opened by someone who holds its key, for the length of one request.
+#[derive(Debug)]
+pub struct OpenCase {
+    lodge: Lodge,
+    /// The case.
+    pub id: CaseId,
+    /// Its title.
+    pub title: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+    pub(crate) key: Key,
+    pub(crate) user: UserId,
+}
+
+impl Lodge {
+    /// The cases she holds a key for, most recently changed first.
+    pub async fn cases(&self, session: &Session) -> Result<Vec<CaseSummary>, ServiceError> {
+        let rows = self.store().cases_for_user(session.user_id.0).await?;
+        rows.into_iter()
+            .map(|(case, key_row)| {
+                let key = unwrap_key(&session.key, &case_key_aad(case.id, session.user_id.0), &key_row.wrapped_key)?;
+                let title: Case = open_record(&key, CASE_KIND, &case.id.to_string(), 1, &case.title)?;
+                Ok(CaseSummary { id: CaseId(case.id), title: title.title, created_at: case.created_at, updated_at: case.updated_at })
+            })
+            .collect()
+    }
+
+    /// Creates a case with a fresh case key, wrapped for her account.
+    pub async fn create_case(&self, session: &Session, case: &Case) -> Result<CaseId, ServiceError> {
+        let problems = case.check();
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let id = Uuid::new_v4();
+        let key = Key::generate()?;
+        let at = now();
+        let row = CaseRow {
+            id,
+            owner_id: session.user_id.0,
+            title: seal_record(&key, CASE_KIND, &id.to_string(), 1, case)?,
+            created_at: at,
+            updated_at: at,
+        };
+        let key_row = CaseKeyRow {
+            case_id: id,
+            user_id: session.user_id.0,
+            wrapped_key: wrap_key(&session.key, &case_key_aad(id, session.user_id.0), &key)?,
+            access: "owner".into(),
+        };
+        self.store().create_case(&row, &key_row).await?;
+        Ok(CaseId(id))
+    }
+
+    /// Opens a case she holds a key for; [`ServiceError::NotFound`] otherwise.
+    pub async fn open_case(&self, session: &Session, id: CaseId) -> Result<OpenCase, ServiceError> {
+        let (row, key_row) = self.store().case_for_user(id.0, session.user_id.0).await?.ok_or(ServiceError::NotFound)?;
+        let key = unwrap_key(&session.key, &case_key_aad(id.0, session.user_id.0), &key_row.wrapped_key)?;
+        let case: Case = open_record(&key, CASE_KIND, &id.to_string(), 1, &row.title)?;
+        Ok(OpenCase { lodge: self.clone(), id, title: case.title, created_at: row.created_at, key, user: session.user_id })
+    }
+}
+
+impl OpenCase {
+    pub(crate) fn lodge(&self) -> &Lodge {
+        &self.lodge
+    }
+
+    /// Renames the case.
+    pub async fn rename(&mut self, case: &Case) -> Result<(), ServiceError> {
+        let problems = case.check();
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let sealed = seal_record(&self.key, CASE_KIND, &self.id.to_string(), 1, case)?;
+        self.lodge.store().update_case_title(self.id.0, &sealed, now()).await?;
+        self.title = case.title.clone();
+        Ok(())
+    }
+
+    fn entry<T: DeserializeOwned>(&self, kind: RecordKind, row: RecordRow) -> Result<Entry<T>, ServiceError> {
+        let body = if row.deleted || row.fields.is_empty() {
+            None
+        } else {
+            Some(open_record(&self.key, kind.as_str(), &row.id.to_string(), row.version, &row.fields)?)
+        };
+        Ok(Entry { id: row.id, version: row.version, saved_at: row.created_at, author: UserId(row.author_id), deleted: row.deleted, body })
+    }
+
+    /// The latest version of every record of a kind, tombstones included.
+    pub(crate) async fn latest<T: DeserializeOwned>(&self, kind: RecordKind) -> Result<Vec<Entry<T>>, ServiceError> {
+        let rows = self.lodge.store().records(self.id.0, kind.as_str()).await?;
+        rows.into_iter().map(|r| self.entry(kind, r)).collect()
+    }
+
+    /// Every version of one record, oldest first; NotFound if it is not in this case.
+    pub(crate) async fn versions<T: DeserializeOwned>(&self, kind: RecordKind, id: Uuid) -> Result<Vec<Entry<T>>, ServiceError> {
+        let rows = self.lodge.store().record_versions(self.id.0, id).await?;
+        if rows.is_empty() || rows.iter().any(|r| r.kind != kind.as_str()) {
+            return Err(ServiceError::NotFound);
+        }
+        rows.into_iter().map(|r| self.entry(kind, r)).collect()
+    }
+
+    /// The latest version of one record.
+    pub(crate) async fn current<T: DeserializeOwned>(&self, kind: RecordKind, id: Uuid) -> Result<Entry<T>, ServiceError> {
+        self.versions(kind, id).await?.pop().ok_or(ServiceError::NotFound)
+    }
+
+    /// Writes version `version` of a record; fails with a conflict if it already exists.
+    pub(crate) async fn write<T: Serialize>(&self, kind: RecordKind, id: Uuid, version: i64, body: &T) -> Result<(), ServiceError> {
+        let fields = seal_record(&self.key, kind.as_str(), &id.to_string(), version, body)?;
+        self.lodge
+            .store()
+            .insert_record(&RecordRow {
+                case_id: self.id.0,
+                id,
+                version,
+                kind: kind.as_str().into(),
+                created_at: now(),
+                author_id: self.user.0,
+                deleted: false,
+                fields,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Saves an edit of an existing record, as a new version after `expected_version`.
+    async fn edit<T: Serialize + DeserializeOwned>(&self, kind: RecordKind, id: Uuid, expected_version: i64, body: &T) -> Result<i64, ServiceError> {
+        let current: Entry<T> = self.current(kind, id).await?;
+        if current.deleted {
+            return Err(ServiceError::NotFound);
+        }
+        if current.version != expected_version {
+            return Err(ServiceError::Conflict);
+        }
+        self.write(kind, id, expected_version + 1, body).await?;
+        Ok(expected_version + 1)
+    }
+
+    /// Deletes a record: every version's content is erased and a tombstone is appended, so the
+    /// log still shows that something was deleted, and when.
+    pub(crate) async fn erase(&self, kind: RecordKind, id: Uuid) -> Result<(), ServiceError> {
+        let current: Entry<serde_json::Value> = self.current(kind, id).await?;
+        if current.deleted {
+            return Ok(());
+        }
+        self.lodge
+            .store()
+            .erase_record(&RecordRow {
+                case_id: self.id.0,
+                id,
+                version: current.version + 1,
+                kind: kind.as_str().into(),
+                created_at: now(),
+                author_id: self.user.0,
+                deleted: true,
+                fields: Vec::new(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn check_people(&self, people: &[PersonId]) -> Result<(), ServiceError> {
+        if people.is_empty() {
+            return Ok(());
+        }
+        let known: Vec<Entry<Person>> = self.latest(RecordKind::Person).await?;
+        for p in people {
+            if !known.iter().any(|k| k.id == p.0 && !k.deleted) {
+                return Err(ServiceError::invalid("people", "One of the people chosen is not in this case any more. Choose again."));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds an incident.
+    pub async fn add_incident(&self, incident: &Incident) -> Result<IncidentId, ServiceError> {
+        checked(incident.check())?;
+        self.check_people(&incident.people).await?;
+        let id = IncidentId::new();
+        self.write(RecordKind::Incident, id.0, 1, incident).await?;
+        Ok(id)
+    }
+
+    /// Saves an edited incident; earlier versions stay in its history.
+    pub async fn edit_incident(&self, id: IncidentId, expected_version: i64, incident: &Incident) -> Result<i64, ServiceError> {
+        checked(incident.check())?;
+        self.check_people(&incident.people).await?;
+        self.edit(RecordKind::Incident, id.0, expected_version, incident).await
+    }
+
+    /// The latest version of an incident (a tombstone if it was deleted).
+    pub async fn incident(&self, id: IncidentId) -> Result<Entry<Incident>, ServiceError> {
+        self.current(RecordKind::Incident, id.0).await
+    }
+
+    /// Every version of an incident, oldest first.
+    pub async fn incident_history(&self, id: IncidentId) -> Result<Vec<Entry<Incident>>, ServiceError> {
+        self.versions(RecordKind::Incident, id.0).await
+    }
+
+    /// Deletes an incident, leaving a tombstone.
+    pub async fn delete_incident(&self, id: IncidentId) -> Result<(), ServiceError> {
+        self.erase(RecordKind::Incident, id.0).await
+    }
+
+    /// The timeline: incidents (and tombstones of deleted ones) in time order. Incidents with
+    /// no date sort by when they were logged.
+    pub async fn timeline(&self, filter: &TimelineFilter) -> Result<Vec<Entry<Incident>>, ServiceError> {
+        let mut all: Vec<Entry<Incident>> = self.latest(RecordKind::Incident).await?;
+        let filtering = filter.person.is_some() || filter.conduct.is_some();
+        all.retain(|e| match &e.body {
+            None => !filtering,
+            Some(i) => {
+                filter.person.is_none_or(|p| i.people.contains(&p)) && filter.conduct.is_none_or(|c| i.conduct.contains(&c))
+            }
+        });
+        all.sort_by_key(|e| (e.body.as_ref().and_then(|i| i.occurred.sort_key()).unwrap_or(e.saved_at), e.saved_at));
+        if !filter.oldest_first {
+            all.reverse();
+        }
+        Ok(all)
+    }
+
+    /// Adds a person.
+    pub async fn add_person(&self, person: &Person) -> Result<PersonId, ServiceError> {
+        checked(person.check())?;
+        let id = PersonId::new();
+        self.write(RecordKind::Person, id.0, 1, person).await?;
+        Ok(id)
+    }
+
+    /// Saves an edited person.
+    pub async fn edit_person(&self, id: PersonId, expected_version: i64, person: &Person) -> Result<i64, ServiceError> {
+        checked(person.check())?;
+        self.edit(RecordKind::Person, id.0, expected_version, person).await
+    }
+
+    /// The latest version of a person.
+    pub async fn person(&self, id: PersonId) -> Result<Entry<Person>, ServiceError> {
+        self.current(RecordKind::Person, id.0).await
+    }
+
+    /// Every person in the case that is not deleted, by name.
+    pub async fn people(&self) -> Result<Vec<Entry<Person>>, ServiceError> {
+        let mut people: Vec<Entry<Person>> = self.latest(RecordKind::Person).await?;
+        people.retain(|p| p.body.is_some());
+        people.sort_by_key(|p| p.body.as_ref().map(|b| b.display_name().to_lowercase()));
+        Ok(people)
+    }
+
+    /// Deletes a person, leaving a tombstone.
+    pub async fn delete_person(&self, id: PersonId) -> Result<(), ServiceError> {
+        self.erase(RecordKind::Person, id.0).await
+    }
+}
+
+fn checked(problems: lodge_domain::Problems) -> Result<(), ServiceError> {
+    if problems.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(problems)) }
+}
