@@ -1,1 +1,193 @@
-fn main() {}
+//! `lodge`: the one binary. It reads configuration, opens storage and hands over to the
+//! libraries; it holds no logic of its own.
+
+mod config;
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use lodge_domain::Role;
+use lodge_service::{Lodge, Password, ServiceConfig};
+
+use crate::config::{Config, Overrides};
+
+/// Lodge: a secure, tamper-evident log for people who are stalked and harassed online.
+#[derive(Debug, Parser)]
+#[command(name = "lodge", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (TOML). Defaults to ./lodge.toml if it exists.
+    #[arg(long, global = true, env = "LODGE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve(StorageFlags),
+    /// Manage the organisation's Lodge.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Print the OpenAPI description of the JSON API.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account and print its recovery key.
+    Add {
+        /// administrator, support-worker or survivor.
+        #[arg(long)]
+        role: String,
+        /// The sign-in name.
+        #[arg(long)]
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+}
+
+#[derive(Debug, Args)]
+struct StorageFlags {
+    /// Where the SQLite database and the encrypted files live [default: ./lodge-data].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// PostgreSQL URL (postgres://…) instead of SQLite.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+impl StorageFlags {
+    fn overrides(self) -> Overrides {
+        Overrides { data_dir: self.data_dir, listen: self.listen, database_url: self.database_url }
+    }
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command {
+        Command::Serve(flags) => {
+            let config = Config::load(cli.config.as_ref(), flags.overrides())?;
+            runtime.block_on(serve(config))
+        }
+        Command::Admin { command: AdminCommand::User { command: UserCommand::Add { role, username, password_stdin: _, storage } } } => {
+            let config = Config::load(cli.config.as_ref(), storage.overrides())?;
+            runtime.block_on(add_user(config, &role, &username))
+        }
+        Command::Openapi => {
+            println!("{}", lodge_web::openapi_json());
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
+}
+
+async fn open(config: &Config) -> Result<Lodge> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    let store = lodge_store::open(&config.database_url()).await.context("cannot open the database")?;
+    let blobs = lodge_blobs::Blobs::local(&config.data_dir.join("files")).context("cannot open the file store")?;
+    let service = ServiceConfig {
+        session_idle: jiff::SignedDuration::from_mins(config.session_idle_minutes.into()),
+        session_max: jiff::SignedDuration::from_hours(config.session_max_hours.into()),
+        kdf: lodge_crypto::password::KdfParams { memory_kib: config.argon2_memory_kib, iterations: config.argon2_iterations, parallelism: 1 },
+        max_upload_bytes: config.max_upload_bytes,
+        ..ServiceConfig::default()
+    };
+    Ok(Lodge::new(store, blobs, service))
+}
+
+async fn serve(config: Config) -> Result<()> {
+    init_logging(&config);
+    println!("Lodge {} starting with this configuration:\n{}", env!("CARGO_PKG_VERSION"), config.redacted());
+    let lodge = open(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    let public_url = if config.public_url == format!("http://{}", config.listen) { format!("http://{address}") } else { config.public_url.clone() };
+    if let Some(token) = lodge.first_administrator_token().await? {
+        println!("\nFirst start. Open this link to create the organisation's first administrator (it works once):\n  {public_url}/join/{}\n", token.to_text());
+    }
+    let web = lodge_web::WebConfig {
+        public_url: public_url.clone(),
+        exit_url: config.exit_url.clone(),
+        organisation: config.organisation.clone(),
+        neutral_title: config.neutral_title,
+        default_time_zone: config.default_time_zone.clone(),
+    };
+    let sweeper = Arc::new(lodge.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper.end_stale_sessions().await {
+                tracing::warn!(error = %e, "could not end stale sessions");
+            }
+        }
+    });
+    println!("Lodge listening on {public_url}");
+    tracing::info!(backend = lodge.backend(), %address, "listening");
+    axum::serve(listener, lodge_web::router(lodge, web)).with_graceful_shutdown(shutdown()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn add_user(config: Config, role: &str, username: &str) -> Result<()> {
+    let Some(role) = Role::parse(role) else { bail!("unknown role {role:?}: use administrator, support-worker or survivor") };
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    let password = Password::new(line.trim_end_matches(['\r', '\n']).to_owned());
+    drop(line);
+    let lodge = open(&config).await?;
+    let (_, recovery) = lodge.add_user(username, password, role).await.map_err(|e| match e.problems() {
+        Some(p) => anyhow::anyhow!(p.fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ")),
+        None => anyhow::anyhow!(e.to_string()),
+    })?;
+    println!("Created {} account {username}.", role.label().to_lowercase());
+    println!("Recovery key (shown once; give it to the account holder): {}", recovery.display_text().as_str());
+    Ok(())
+}

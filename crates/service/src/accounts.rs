@@ -35,6 +35,13 @@ pub struct Session {
     token_hash: Vec<u8>,
 }
 
+impl Session {
+    /// Whether a form's anti-forgery token is this session's.
+    pub fn form_token_matches(&self, sent: &str) -> bool {
+        lodge_crypto::token::constant_time_eq(self.form_token.as_bytes(), sent.as_bytes())
+    }
+}
+
 /// An account as an administrator sees it.
 #[derive(Debug, Clone)]
 pub struct UserSummary {

@@ -182,6 +182,18 @@ impl OpenCase {
         Ok(self.lodge().blobs().read_all(&self.thumbnail_blob(id), &self.key).await?)
     }
 
+    /// Attaches an evidence file to an incident (a new version of its details).
+    pub async fn attach_evidence(&self, id: EvidenceId, incident: IncidentId) -> Result<(), ServiceError> {
+        self.check_incident(Some(incident)).await?;
+        let entry = self.evidence(id).await?;
+        let mut body = entry.body.ok_or(ServiceError::NotFound)?;
+        if body.incident == Some(incident) {
+            return Ok(());
+        }
+        body.incident = Some(incident);
+        self.write(RecordKind::Evidence, id.0, entry.version + 1, &body).await
+    }
+
     /// Deletes an evidence file: the file goes, a tombstone stays in the log.
     pub async fn delete_evidence(&self, id: EvidenceId) -> Result<(), ServiceError> {
         self.erase(RecordKind::Evidence, id.0).await?;

@@ -22,6 +22,7 @@ use lodge_store::Store;
 pub use accounts::{Session, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
 pub use evidence::Upload;
+pub use lodge_blobs::PlainStream;
 pub use lodge_crypto::password::Password;
 pub use lodge_crypto::token::Token;
 pub use lodge_crypto::RecoveryKey;
@@ -178,7 +179,8 @@ impl ServiceError {
         }
     }
 
-    pub(crate) fn invalid(field: &str, message: &str) -> ServiceError {
+    /// An input error about one field.
+    pub fn invalid(field: &str, message: &str) -> ServiceError {
         let mut p = Problems::default();
         p.add(field, message);
         ServiceError::Invalid(p)

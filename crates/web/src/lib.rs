@@ -1,1 +1,59 @@
-//! placeholder
+//! Lodge on the web: server-rendered pages that work without JavaScript, and a JSON API
+//! under `/api/v1` described by OpenAPI. Every response carries the safety headers
+//! ([`safety`]); every page carries the quick exit ([`pages::layout`]).
+
+mod api;
+mod auth;
+mod pages;
+mod safety;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use lodge_service::Lodge;
+
+pub use api::openapi_json;
+
+/// Settings for the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The address people reach Lodge at, e.g. `https://lodge.example.org`.
+    pub public_url: String,
+    /// Where quick exit sends her: a neutral site.
+    pub exit_url: String,
+    /// The organisation's name, shown on pages.
+    pub organisation: String,
+    /// Use a neutral title ("Notes") on every page for everyone.
+    pub neutral_title: bool,
+    /// Time zone offered first on forms (IANA name).
+    pub default_time_zone: String,
+}
+
+impl WebConfig {
+    fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct AppState {
+    pub lodge: Lodge,
+    pub config: WebConfig,
+}
+
+pub(crate) type State = axum::extract::State<Arc<AppState>>;
+
+/// Everything Lodge serves, pages and API.
+pub fn router(lodge: Lodge, config: WebConfig) -> Router {
+    let state = Arc::new(AppState { lodge, config });
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .route("/healthz", axum::routing::get(api::health))
+        // Uploads stream to encrypted storage and the service enforces the per-file limit, so
+        // the body limit is lifted on the routes that take files (see `pages` and `api`).
+        .layer(DefaultBodyLimit::max(4 * 1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), safety::headers))
+        .with_state(state)
+}

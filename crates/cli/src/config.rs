@@ -1,0 +1,145 @@
+//! Lodge's configuration: built-in defaults, then a TOML file, then `LODGE_*` environment
+//! variables, then command-line flags, each overriding the one before.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything that can be configured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Where the SQLite database and the encrypted files live.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// `postgres://…` to use PostgreSQL; empty for SQLite under `data_dir`.
+    pub database_url: String,
+    /// The address people reach Lodge at; defaults to `http://<listen>`.
+    pub public_url: String,
+    /// Where quick exit goes.
+    pub exit_url: String,
+    /// The organisation's name, shown in page footers.
+    pub organisation: String,
+    /// Use the neutral title "Notes" for everyone.
+    pub neutral_title: bool,
+    /// Time zone offered first on forms.
+    pub default_time_zone: String,
+    /// Largest evidence file, in bytes.
+    pub max_upload_bytes: u64,
+    /// Minutes without activity before a session ends.
+    pub session_idle_minutes: u32,
+    /// Hours after which a session ends regardless.
+    pub session_max_hours: u32,
+    /// Argon2id memory cost in KiB for new passwords.
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes for new passwords.
+    pub argon2_iterations: u32,
+    /// Log filter, e.g. `info` or `lodge=debug`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./lodge-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: String::new(),
+            public_url: String::new(),
+            exit_url: "https://www.bbc.co.uk/weather".into(),
+            organisation: "Lodge".into(),
+            neutral_title: false,
+            default_time_zone: "Europe/London".into(),
+            max_upload_bytes: 2 * 1024 * 1024 * 1024,
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            log: "info".into(),
+        }
+    }
+}
+
+/// Flags that override the configuration.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Loads the configuration from its sources.
+    pub fn load(file: Option<&PathBuf>, overrides: Overrides) -> Result<Config, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => figment = figment.merge(Toml::file("lodge.toml")),
+        }
+        let mut config: Config = figment.merge(Env::prefixed("LODGE_").ignore(&["config"])).merge(Serialized::globals(overrides)).extract()?;
+        if config.public_url.is_empty() {
+            config.public_url = format!("http://{}", config.listen);
+        }
+        Ok(config)
+    }
+
+    /// The database URL in use.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("lodge.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// The configuration as printed at start: the database password is hidden.
+    pub fn redacted(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = redact_url(&self.database_url());
+        toml_lines(&shown)
+    }
+}
+
+fn toml_lines(config: &Config) -> String {
+    serde_json::to_value(config)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .map(|m| m.iter().map(|(k, v)| format!("  {k} = {v}")).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default()
+}
+
+/// Hides the password in a URL such as `postgres://user:secret@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            let shown = if userinfo.contains(':') { format!("{user}:<redacted>") } else { user.to_owned() };
+            format!("{scheme}://{shown}@{host}{tail}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://lodge:hunter2@db:5432/lodge"), "postgres://lodge:<redacted>@db:5432/lodge");
+        assert_eq!(redact_url("postgres://lodge@db/lodge"), "postgres://lodge@db/lodge");
+        assert_eq!(redact_url("sqlite://./lodge-data/lodge.db"), "sqlite://./lodge-data/lodge.db");
+        let config = Config { database_url: "postgres://u:topsecret@h/d".into(), ..Config::default() };
+        assert!(!config.redacted().contains("topsecret"));
+    }
+}

@@ -1,0 +1,363 @@
+//! The JSON API under `/api/v1`, mirroring the pages, with bearer tokens from
+//! `POST /api/v1/session` and an OpenAPI description at `/api/v1/openapi.json`.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use lodge_domain::{Case, CaseId, Evidence, EvidenceId, FieldProblem, Incident, IncidentId, Person, PersonId};
+use lodge_service::{Entry, OpenCase, Password, ServiceError, Upload};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::ApiSession;
+use crate::{AppState, State};
+
+pub(crate) fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/session", post(create_session).delete(delete_session))
+        .route("/cases", get(list_cases).post(create_case))
+        .route("/cases/{case}", get(get_case))
+        .route("/cases/{case}/incidents", get(list_incidents).post(create_incident))
+        .route("/cases/{case}/incidents/{incident}", get(get_incident).put(update_incident).delete(delete_incident))
+        .route("/cases/{case}/incidents/{incident}/history", get(incident_history))
+        .route("/cases/{case}/evidence", get(list_evidence).post(upload_evidence).layer(DefaultBodyLimit::disable()))
+        .route("/cases/{case}/evidence/{evidence}", get(get_evidence))
+        .route("/cases/{case}/evidence/{evidence}/content", get(evidence_content))
+        .route("/cases/{case}/people", get(list_people).post(create_person))
+        .route("/cases/{case}/people/{person}", get(get_person).put(update_person).delete(delete_person))
+}
+
+/// An error as the API reports it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ErrorBody {
+    /// What went wrong and what to do, in plain words.
+    error: String,
+    /// Problems with particular fields.
+    problems: Vec<FieldProblem>,
+}
+
+/// A [`ServiceError`] answered as JSON.
+#[derive(Debug)]
+pub(crate) struct ApiError(pub ServiceError);
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self.0 {
+            ServiceError::NotFound => StatusCode::NOT_FOUND,
+            ServiceError::Invalid(_) | ServiceError::InvitationInvalid => StatusCode::BAD_REQUEST,
+            ServiceError::SignInFailed | ServiceError::SessionEnded | ServiceError::AccountDisabled => StatusCode::UNAUTHORIZED,
+            ServiceError::Forbidden | ServiceError::SignupClosed => StatusCode::FORBIDDEN,
+            ServiceError::Conflict => StatusCode::CONFLICT,
+            ServiceError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ServiceError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let body = ErrorBody {
+            error: self.0.user_message(),
+            problems: self.0.problems().map(|p| p.fields.clone()).unwrap_or_default(),
+        };
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// Credentials for a new API session.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct SessionRequest {
+    username: String,
+    password: String,
+}
+
+/// A new API session.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SessionResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SessionRequest,
+    responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody)))]
+async fn create_session(axum::extract::State(state): State, Json(req): Json<SessionRequest>) -> ApiResult<SessionResponse> {
+    let (token, _) = state.lodge.sign_in(&req.username, Password::new(req.password), "API client").await?;
+    Ok(Json(SessionResponse { token: token.to_text() }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn delete_session(axum::extract::State(state): State, headers: axum::http::HeaderMap, ApiSession(_): ApiSession) -> Result<StatusCode, ApiError> {
+    let token = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    state.lodge.sign_out(token.trim()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A case.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CaseOut {
+    id: Uuid,
+    title: String,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: jiff::Timestamp,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = [CaseOut]), (status = 401, body = ErrorBody)))]
+async fn list_cases(axum::extract::State(state): State, ApiSession(s): ApiSession) -> ApiResult<Vec<CaseOut>> {
+    let cases = state.lodge.cases(&s).await?;
+    Ok(Json(cases.into_iter().map(|c| CaseOut { id: c.id.0, title: c.title, created_at: c.created_at }).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = Case,
+    responses((status = 201, body = CaseOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn create_case(axum::extract::State(state): State, ApiSession(s): ApiSession, Json(case): Json<Case>) -> Result<(StatusCode, Json<CaseOut>), ApiError> {
+    let id = state.lodge.create_case(&s, &case).await?;
+    let open = state.lodge.open_case(&s, id).await?;
+    Ok((StatusCode::CREATED, Json(CaseOut { id: id.0, title: open.title, created_at: open.created_at })))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}", tag = "cases", security(("bearer" = [])), params(("case" = Uuid, Path)),
+    responses((status = 200, body = CaseOut), (status = 404, body = ErrorBody)))]
+async fn get_case(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>) -> ApiResult<CaseOut> {
+    let open = state.lodge.open_case(&s, CaseId(case)).await?;
+    Ok(Json(CaseOut { id: case, title: open.title, created_at: open.created_at }))
+}
+
+/// A versioned record: its latest version, or a tombstone (`deleted`, no body).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Versioned<T> {
+    id: Uuid,
+    version: i64,
+    #[schema(value_type = String, format = DateTime)]
+    saved_at: jiff::Timestamp,
+    deleted: bool,
+    body: Option<T>,
+}
+
+impl<T> From<Entry<T>> for Versioned<T> {
+    fn from(e: Entry<T>) -> Self {
+        Versioned { id: e.id, version: e.version, saved_at: e.saved_at, deleted: e.deleted, body: e.body }
+    }
+}
+
+/// An edit: the version it replaces, and the new content.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct Update<T> {
+    version: i64,
+    body: T,
+}
+
+async fn open(state: &AppState, s: &lodge_service::Session, case: Uuid) -> Result<OpenCase, ApiError> {
+    Ok(state.lodge.open_case(s, CaseId(case)).await?)
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/incidents", tag = "incidents", security(("bearer" = [])), params(("case" = Uuid, Path)),
+    responses((status = 200, body = [Versioned<Incident>]), (status = 404, body = ErrorBody)))]
+async fn list_incidents(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>) -> ApiResult<Vec<Versioned<Incident>>> {
+    let open = open(&state, &s, case).await?;
+    let entries = open.timeline(&lodge_service::TimelineFilter { oldest_first: true, ..Default::default() }).await?;
+    Ok(Json(entries.into_iter().map(Versioned::from).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/incidents", tag = "incidents", security(("bearer" = [])), params(("case" = Uuid, Path)), request_body = Incident,
+    responses((status = 201, body = Versioned<Incident>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn create_incident(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>, Json(incident): Json<Incident>) -> Result<(StatusCode, Json<Versioned<Incident>>), ApiError> {
+    let open = open(&state, &s, case).await?;
+    let id = open.add_incident(&incident).await?;
+    Ok((StatusCode::CREATED, Json(open.incident(id).await?.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/incidents/{incident}", tag = "incidents", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
+    responses((status = 200, body = Versioned<Incident>), (status = 404, body = ErrorBody)))]
+async fn get_incident(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, incident)): Path<(Uuid, Uuid)>) -> ApiResult<Versioned<Incident>> {
+    let open = open(&state, &s, case).await?;
+    Ok(Json(open.incident(IncidentId(incident)).await?.into()))
+}
+
+#[utoipa::path(put, path = "/api/v1/cases/{case}/incidents/{incident}", tag = "incidents", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("incident" = Uuid, Path)), request_body = Update<Incident>,
+    responses((status = 200, body = Versioned<Incident>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn update_incident(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, incident)): Path<(Uuid, Uuid)>, Json(update): Json<Update<Incident>>) -> ApiResult<Versioned<Incident>> {
+    let open = open(&state, &s, case).await?;
+    open.edit_incident(IncidentId(incident), update.version, &update.body).await?;
+    Ok(Json(open.incident(IncidentId(incident)).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{case}/incidents/{incident}", tag = "incidents", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_incident(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, incident)): Path<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
+    open(&state, &s, case).await?.delete_incident(IncidentId(incident)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/incidents/{incident}/history", tag = "incidents", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
+    responses((status = 200, body = [Versioned<Incident>]), (status = 404, body = ErrorBody)))]
+async fn incident_history(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, incident)): Path<(Uuid, Uuid)>) -> ApiResult<Vec<Versioned<Incident>>> {
+    let versions = open(&state, &s, case).await?.incident_history(IncidentId(incident)).await?;
+    Ok(Json(versions.into_iter().map(Versioned::from).collect()))
+}
+
+/// The multipart form for evidence uploads: any number of `file` parts, and optionally an
+/// `incident` field (before the files) naming the incident to attach them to.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct EvidenceUpload {
+    incident: Option<Uuid>,
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/evidence", tag = "evidence", security(("bearer" = [])), params(("case" = Uuid, Path)),
+    request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = [Versioned<Evidence>]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+async fn upload_evidence(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>, mut multipart: Multipart) -> Result<(StatusCode, Json<Vec<Versioned<Evidence>>>), ApiError> {
+    let open = open(&state, &s, case).await?;
+    let mut incident = None;
+    let mut stored = Vec::new();
+    let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
+    while let Some(field) = multipart.next_field().await.map_err(|_| broken())? {
+        if field.name() == Some("incident") {
+            let text = field.text().await.map_err(|_| broken())?;
+            let id: Uuid = text.trim().parse().map_err(|_| ServiceError::invalid("incident", "That is not an incident id."))?;
+            incident = Some(IncidentId(id));
+            continue;
+        }
+        let file_name = field.file_name().unwrap_or("").to_owned();
+        let content_type = field.content_type().unwrap_or("").to_owned();
+        stored.push(open.add_evidence(Upload { file_name, content_type, incident }, field).await?.into());
+    }
+    if stored.is_empty() {
+        return Err(ServiceError::invalid("file", "Send at least one file in a part named \"file\".").into());
+    }
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/evidence", tag = "evidence", security(("bearer" = [])), params(("case" = Uuid, Path)),
+    responses((status = 200, body = [Versioned<Evidence>]), (status = 404, body = ErrorBody)))]
+async fn list_evidence(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>) -> ApiResult<Vec<Versioned<Evidence>>> {
+    let all = open(&state, &s, case).await?.evidence_list().await?;
+    Ok(Json(all.into_iter().map(Versioned::from).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/evidence/{evidence}", tag = "evidence", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
+    responses((status = 200, body = Versioned<Evidence>), (status = 404, body = ErrorBody)))]
+async fn get_evidence(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, evidence)): Path<(Uuid, Uuid)>) -> ApiResult<Versioned<Evidence>> {
+    Ok(Json(open(&state, &s, case).await?.evidence(EvidenceId(evidence)).await?.into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/evidence/{evidence}/content", tag = "evidence", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
+    responses((status = 200, description = "The file, byte for byte", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+async fn evidence_content(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, evidence)): Path<(Uuid, Uuid)>) -> Result<Response, ApiError> {
+    let (body, stream) = open(&state, &s, case).await?.evidence_content(EvidenceId(evidence)).await?;
+    Ok(crate::pages::download(&body, stream))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/people", tag = "people", security(("bearer" = [])), params(("case" = Uuid, Path)),
+    responses((status = 200, body = [Versioned<Person>]), (status = 404, body = ErrorBody)))]
+async fn list_people(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>) -> ApiResult<Vec<Versioned<Person>>> {
+    let people = open(&state, &s, case).await?.people().await?;
+    Ok(Json(people.into_iter().map(Versioned::from).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/people", tag = "people", security(("bearer" = [])), params(("case" = Uuid, Path)), request_body = Person,
+    responses((status = 201, body = Versioned<Person>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn create_person(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>, Json(person): Json<Person>) -> Result<(StatusCode, Json<Versioned<Person>>), ApiError> {
+    let open = open(&state, &s, case).await?;
+    let id = open.add_person(&person).await?;
+    Ok((StatusCode::CREATED, Json(open.person(id).await?.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/people/{person}", tag = "people", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("person" = Uuid, Path)),
+    responses((status = 200, body = Versioned<Person>), (status = 404, body = ErrorBody)))]
+async fn get_person(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, person)): Path<(Uuid, Uuid)>) -> ApiResult<Versioned<Person>> {
+    Ok(Json(open(&state, &s, case).await?.person(PersonId(person)).await?.into()))
+}
+
+#[utoipa::path(put, path = "/api/v1/cases/{case}/people/{person}", tag = "people", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("person" = Uuid, Path)), request_body = Update<Person>,
+    responses((status = 200, body = Versioned<Person>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn update_person(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, person)): Path<(Uuid, Uuid)>, Json(update): Json<Update<Person>>) -> ApiResult<Versioned<Person>> {
+    let open = open(&state, &s, case).await?;
+    open.edit_person(PersonId(person), update.version, &update.body).await?;
+    Ok(Json(open.person(PersonId(person)).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{case}/people/{person}", tag = "people", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("person" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_person(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, person)): Path<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
+    open(&state, &s, case).await?.delete_person(PersonId(person)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Health of this node: the database and the file store both answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Health {
+    status: String,
+    database: String,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub(crate) async fn health(axum::extract::State(state): State) -> (StatusCode, Json<Health>) {
+    match state.lodge.health().await {
+        Ok(()) => (StatusCode::OK, Json(Health { status: "ok".into(), database: state.lodge.backend().into() })),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable".into(), database: state.lodge.backend().into() }))
+        }
+    }
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Lodge API", description = "A survivor's encrypted case log: cases, incidents, people and evidence."),
+    paths(create_session, delete_session, list_cases, create_case, get_case, list_incidents, create_incident, get_incident,
+          update_incident, delete_incident, incident_history, upload_evidence, list_evidence, get_evidence, evidence_content,
+          list_people, create_person, get_person, update_person, delete_person, health),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+/// The OpenAPI description of the API, as JSON.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json())
+}

@@ -1,0 +1,81 @@
+//! Who is asking: the session cookie for pages, the bearer token for the API, and the
+//! anti-forgery token on every signed-in form.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use lodge_service::{ServiceError, Session};
+
+use crate::AppState;
+
+/// The session cookie's name: neutral, so it says nothing to someone looking at the browser.
+pub(crate) const COOKIE: &str = "sid";
+
+/// A signed-in person on a page request. Without a live session, pages redirect to sign-in.
+#[derive(Debug)]
+pub(crate) struct Viewer(pub Session);
+
+impl FromRequestParts<Arc<AppState>> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(cookie) = jar.get(COOKIE) else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        match state.lodge.resume(cookie.value()).await {
+            Ok(session) => Ok(Viewer(session)),
+            Err(ServiceError::SessionEnded | ServiceError::AccountDisabled) => {
+                let jar = jar.remove(Cookie::build(COOKIE).path("/"));
+                Err((jar, Redirect::to("/login?ended=1")).into_response())
+            }
+            Err(e) => Err(crate::pages::error_page(None, &state.config, e)),
+        }
+    }
+}
+
+/// A signed-in client on an API request, by `Authorization: Bearer …`.
+#[derive(Debug)]
+pub(crate) struct ApiSession(pub Session);
+
+impl FromRequestParts<Arc<AppState>> for ApiSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let Some(token) = token else {
+            return Err(crate::api::ApiError(ServiceError::SessionEnded).into_response());
+        };
+        state.lodge.resume(token).await.map(ApiSession).map_err(|e| crate::api::ApiError(e).into_response())
+    }
+}
+
+/// The cookie that carries a new session.
+pub(crate) fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((COOKIE, token)).path("/").http_only(true).same_site(SameSite::Strict).secure(secure).build()
+}
+
+/// A short, non-identifying description of the browser, for the login activity list.
+pub(crate) fn device_summary(parts_headers: &axum::http::HeaderMap) -> String {
+    let ua = parts_headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let browser = ["Edg", "Firefox", "Chrome", "Safari"].into_iter().find(|b| ua.contains(b)).map(|b| if b == "Edg" { "Edge" } else { b });
+    let system = [("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"), ("Mac OS", "macOS"), ("Linux", "Linux")]
+        .into_iter()
+        .find(|(k, _)| ua.contains(k))
+        .map(|(_, v)| v);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(s)) => s.to_owned(),
+        (None, None) => "Unknown device".to_owned(),
+    }
+}

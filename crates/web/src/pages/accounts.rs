@@ -1,0 +1,330 @@
+//! Account pages: sign in and out, joining by invitation (the first administrator too),
+//! open sign-up, the recovery key shown once, recovery, account settings and administration.
+
+use axum::Form;
+use axum::extract::{Path, Query};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use lodge_domain::{Problems, Role};
+use lodge_service::{Password, RecoveryKey, ServiceError};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
+use super::{FormData, error_page, leave, stale_form};
+use crate::auth::{Viewer, device_summary, session_cookie};
+use crate::State;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LoginQuery {
+    #[serde(default)]
+    ended: Option<String>,
+}
+
+fn login_form(username: &str, problems: &Problems, message: Option<&str>) -> Markup {
+    html! {
+        h1 { "Sign in" }
+        @if let Some(m) = message { (notice("error", m)) }
+        (problem_summary(problems))
+        form method="post" action="/login" {
+            (text_field("username", "Username", None, username, problems, Input::Text))
+            (text_field("password", "Password", None, "", problems, Input::Password))
+            div.actions { button type="submit" { "Sign in" } }
+        }
+        p { a href="/recover" { "Forgotten your password? Use your recovery key." } }
+        p { a href="/signup" { "Create an account" } }
+    }
+}
+
+pub(crate) async fn login_page(axum::extract::State(state): State, Query(q): Query<LoginQuery>) -> Markup {
+    let message = q.ended.map(|_| "You were signed out. Sign in again to carry on.");
+    page(None, &state.config, "Sign in", login_form("", &Problems::default(), message))
+}
+
+pub(crate) async fn login(axum::extract::State(state): State, jar: CookieJar, headers: HeaderMap, Form(form): Form<FormData>) -> Response {
+    let username = form.get("username").to_owned();
+    let password = Password::new(form.get("password").to_owned());
+    drop(form);
+    match state.lodge.sign_in(&username, password, &device_summary(&headers)).await {
+        Ok((token, _)) => (jar.add(session_cookie(token.to_text(), state.config.secure_cookies())), Redirect::to("/cases")).into_response(),
+        Err(e @ (ServiceError::SignInFailed | ServiceError::AccountDisabled)) => (
+            axum::http::StatusCode::UNAUTHORIZED,
+            page(None, &state.config, "Sign in", login_form(&username, &Problems::default(), Some(&e.user_message()))),
+        )
+            .into_response(),
+        Err(e) => error_page(None, &state.config, e),
+    }
+}
+
+pub(crate) async fn logout(axum::extract::State(state): State, jar: CookieJar) -> Response {
+    if let Some(c) = jar.get(crate::auth::COOKIE) {
+        if let Err(e) = state.lodge.sign_out(c.value()).await {
+            tracing::warn!(error = %e, "sign-out could not end the session");
+        }
+    }
+    leave("/login")
+}
+
+fn account_form(action: &str, heading: &str, intro: Markup, username: &str, problems: &Problems) -> Markup {
+    html! {
+        h1 { (heading) }
+        (intro)
+        (problem_summary(problems))
+        form method="post" action=(action) {
+            (text_field("username", "Choose a username", Some("It need not be your real name. Letters, numbers, dots, dashes and underscores."), username, problems, Input::Text))
+            (text_field("password", "Choose a password", Some("At least 10 characters. A few unrelated words work well."), "", problems, Input::NewPassword))
+            div.actions { button type="submit" { "Create account" } }
+        }
+    }
+}
+
+/// The page shown once, right after sign-up: her recovery key.
+fn recovery_key_page(state: &crate::AppState, recovery: &RecoveryKey) -> Markup {
+    let text = recovery.display_text();
+    page(None, &state.config, "Your recovery key", html! {
+        h1 { "Save your recovery key" }
+        p { "Everything you keep in Lodge is locked with your password. If you forget your password, this recovery key is the only other way to open it." }
+        p.secret aria-label="Recovery key" { (text.as_str()) }
+        div.notice.error {
+            p { strong { "This is the only time it is shown." } }
+            p { "Write it down or keep it somewhere safe that others cannot see. Without your password or this key, nobody — not even the people who run this service — can get your records back." }
+        }
+        p { a.button href="/cases" { "I have saved it — continue" } }
+    })
+}
+
+async fn create_account(state: &crate::AppState, jar: CookieJar, headers: &HeaderMap, form: FormData, invitation: Option<&str>) -> Result<Response, (String, Problems, ServiceError)> {
+    let username = form.get("username").to_owned();
+    let password = form.get("password").to_owned();
+    let result = state.lodge.sign_up(&username, Password::new(password.clone()), invitation).await;
+    let (_, recovery) = match result {
+        Ok(r) => r,
+        Err(ServiceError::Invalid(p)) => return Err((username, p.clone(), ServiceError::Invalid(p))),
+        Err(e) => return Err((username, Problems::default(), e)),
+    };
+    let jar = match state.lodge.sign_in(&username, Password::new(password), &device_summary(headers)).await {
+        Ok((token, _)) => jar.add(session_cookie(token.to_text(), state.config.secure_cookies())),
+        Err(_) => jar,
+    };
+    Ok((jar, recovery_key_page(state, &recovery)).into_response())
+}
+
+fn join_intro(role: Role) -> Markup {
+    html! {
+        @if role == Role::Administrator {
+            p { "This link sets up the first administrator of this Lodge. It works once." }
+        } @else {
+            p { "You have been invited to join as: " strong { (role.label()) } "." }
+        }
+    }
+}
+
+pub(crate) async fn join_page(axum::extract::State(state): State, Path(token): Path<String>) -> Response {
+    match state.lodge.invitation_role(&token).await {
+        Ok(role) => page(None, &state.config, "Create your account", account_form(&format!("/join/{token}"), "Create your account", join_intro(role), "", &Problems::default())).into_response(),
+        Err(e) => error_page(None, &state.config, e),
+    }
+}
+
+pub(crate) async fn join(axum::extract::State(state): State, Path(token): Path<String>, jar: CookieJar, headers: HeaderMap, Form(form): Form<FormData>) -> Response {
+    match create_account(&state, jar, &headers, form, Some(&token)).await {
+        Ok(r) => r,
+        Err((username, problems, ServiceError::Invalid(_))) => {
+            let role = state.lodge.invitation_role(&token).await.unwrap_or(Role::Survivor);
+            (axum::http::StatusCode::BAD_REQUEST, page(None, &state.config, "Create your account", account_form(&format!("/join/{token}"), "Create your account", join_intro(role), &username, &problems))).into_response()
+        }
+        Err((_, _, e)) => error_page(None, &state.config, e),
+    }
+}
+
+fn signup_intro() -> Markup {
+    html! { p { "An account lets you keep a private record of what is happening to you. Only you can read it unless you choose to share it." } }
+}
+
+pub(crate) async fn signup_page(axum::extract::State(state): State) -> Response {
+    match state.lodge.signup_open().await {
+        Ok(true) => page(None, &state.config, "Create an account", account_form("/signup", "Create an account", signup_intro(), "", &Problems::default())).into_response(),
+        Ok(false) => error_page(None, &state.config, ServiceError::SignupClosed),
+        Err(e) => error_page(None, &state.config, e),
+    }
+}
+
+pub(crate) async fn signup(axum::extract::State(state): State, jar: CookieJar, headers: HeaderMap, Form(form): Form<FormData>) -> Response {
+    match create_account(&state, jar, &headers, form, None).await {
+        Ok(r) => r,
+        Err((username, problems, ServiceError::Invalid(_))) => (axum::http::StatusCode::BAD_REQUEST, page(None, &state.config, "Create an account", account_form("/signup", "Create an account", signup_intro(), &username, &problems))).into_response(),
+        Err((_, _, e)) => error_page(None, &state.config, e),
+    }
+}
+
+fn recover_form(username: &str, key: &str, problems: &Problems) -> Markup {
+    html! {
+        h1 { "Set a new password with your recovery key" }
+        p { "Your recovery key was shown once when you made your account. With it you can set a new password and keep everything you saved." }
+        p { "If you have neither your password nor your recovery key, your records cannot be opened by anyone. A new invitation from your organisation gives you a new, empty account." }
+        (problem_summary(problems))
+        form method="post" action="/recover" {
+            (text_field("username", "Username", None, username, problems, Input::Text))
+            (text_field("recovery_key", "Recovery key", Some("13 groups of 4 letters and numbers. Dashes and spaces do not matter."), key, problems, Input::Text))
+            (text_field("password", "New password", Some("At least 10 characters."), "", problems, Input::NewPassword))
+            div.actions { button type="submit" { "Set new password" } }
+        }
+    }
+}
+
+pub(crate) async fn recover_page(axum::extract::State(state): State) -> Markup {
+    page(None, &state.config, "Recover your account", recover_form("", "", &Problems::default()))
+}
+
+pub(crate) async fn recover(axum::extract::State(state): State, Form(form): Form<FormData>) -> Response {
+    let (username, key) = (form.get("username"), form.get("recovery_key"));
+    match state.lodge.recover(username, key, Password::new(form.get("password").to_owned())).await {
+        Ok(()) => page(None, &state.config, "Password changed", html! {
+            h1 { "Your password has been changed" }
+            p { "Your records are safe. Any other place you were signed in has been signed out." }
+            p { a.button href="/login" { "Sign in" } }
+        })
+        .into_response(),
+        Err(ServiceError::Invalid(p)) => (axum::http::StatusCode::BAD_REQUEST, page(None, &state.config, "Recover your account", recover_form(username, key, &p))).into_response(),
+        Err(e) => error_page(None, &state.config, e),
+    }
+}
+
+fn account_body(s: &lodge_service::Session, problems: &Problems, done: Option<&str>) -> Markup {
+    html! {
+        h1 { "Your account" }
+        @if let Some(d) = done { (notice("ok", d)) }
+        p { "Signed in as " strong { (s.username) } " (" (s.role.label()) ")." }
+        h2 { "Change your password" }
+        p { "Your records stay as they are; only the lock on your key changes. Other places you are signed in will be signed out." }
+        (problem_summary(problems))
+        form method="post" action="/account/password" {
+            (csrf(s))
+            (text_field("current_password", "Current password", None, "", problems, Input::Password))
+            (text_field("new_password", "New password", Some("At least 10 characters."), "", problems, Input::NewPassword))
+            div.actions { button type="submit" { "Change password" } }
+        }
+        h2 { "Page title" }
+        form method="post" action="/account/neutral-title" {
+            (csrf(s))
+            div.choices {
+                label {
+                    input type="checkbox" name="neutral_title" value="on" checked[s.neutral_title];
+                    span { "Show a neutral title (\"Notes\") in the browser tab and history instead of \"Lodge\"." }
+                }
+            }
+            div.actions { button.secondary type="submit" { "Save" } }
+        }
+    }
+}
+
+pub(crate) async fn account_page(axum::extract::State(state): State, Viewer(s): Viewer) -> Markup {
+    page(Some(&s), &state.config, "Your account", account_body(&s, &Problems::default(), None))
+}
+
+pub(crate) async fn change_password(axum::extract::State(state): State, Viewer(s): Viewer, Form(form): Form<FormData>) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let current = Password::new(form.get("current_password").to_owned());
+    let new = Password::new(form.get("new_password").to_owned());
+    match state.lodge.change_password(&s, current, new).await {
+        Ok(()) => page(Some(&s), &state.config, "Your account", account_body(&s, &Problems::default(), Some("Your password has been changed."))).into_response(),
+        Err(ServiceError::Invalid(p)) => (axum::http::StatusCode::BAD_REQUEST, page(Some(&s), &state.config, "Your account", account_body(&s, &p, None))).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn neutral_title(axum::extract::State(state): State, Viewer(s): Viewer, Form(form): Form<FormData>) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    match state.lodge.set_neutral_title(&s, form.has("neutral_title", "on")).await {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+async fn admin_body(state: &crate::AppState, s: &lodge_service::Session, link: Option<(String, Role)>) -> Result<Markup, ServiceError> {
+    let users = state.lodge.users(s).await?;
+    let signup_open = state.lodge.signup_open().await?;
+    Ok(html! {
+        h1 { "Administration" }
+        p { "Administrators manage accounts. They cannot read anyone's records." }
+        @if let Some((url, role)) = &link {
+            div.notice.ok role="status" {
+                p { "Invitation link for a new " (role.label().to_lowercase()) ". It works once and expires in 7 days. Send it privately:" }
+                p.secret { (url) }
+            }
+        }
+        h2 { "Invite someone" }
+        form method="post" action="/admin/invitations" {
+            (csrf(s))
+            fieldset {
+                legend { "Their role" }
+                div.choices {
+                    @for role in [Role::Survivor, Role::SupportWorker, Role::Administrator] {
+                        label { input type="radio" name="role" value=(role.as_str()) checked[role == Role::Survivor]; span { (role.label()) } }
+                    }
+                }
+            }
+            div.actions { button type="submit" { "Make invitation link" } }
+        }
+        h2 { "Sign-up" }
+        form method="post" action="/admin/signup" {
+            (csrf(s))
+            div.choices {
+                label {
+                    input type="checkbox" name="open" value="on" checked[signup_open];
+                    span { "Let survivors create an account without an invitation" }
+                }
+            }
+            div.actions { button.secondary type="submit" { "Save" } }
+        }
+        h2 { "Accounts" }
+        table {
+            thead { tr { th scope="col" { "Username" } th scope="col" { "Role" } th scope="col" { "Since" } } }
+            tbody {
+                @for u in &users {
+                    tr { td { (u.username) } td { (u.role.label()) @if u.disabled { " (switched off)" } } td { (u.created_at.strftime("%-d %b %Y")) } }
+                }
+            }
+        }
+    })
+}
+
+pub(crate) async fn admin_page(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
+    match admin_body(&state, &s, None).await {
+        Ok(body) => page(Some(&s), &state.config, "Administration", body).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn invite(axum::extract::State(state): State, Viewer(s): Viewer, Form(form): Form<FormData>) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let role = Role::parse(form.get("role")).unwrap_or(Role::Survivor);
+    let result = match state.lodge.invite(&s, role).await {
+        Ok(token) => {
+            let url = format!("{}/join/{}", state.config.public_url.trim_end_matches('/'), token.to_text());
+            admin_body(&state, &s, Some((url, role))).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(body) => page(Some(&s), &state.config, "Administration", body).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn signup_setting(axum::extract::State(state): State, Viewer(s): Viewer, Form(form): Form<FormData>) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    match state.lodge.set_signup_open(&s, form.has("open", "on")).await {
+        Ok(()) => Redirect::to("/admin").into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}

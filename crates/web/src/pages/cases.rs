@@ -1,0 +1,205 @@
+//! Case pages: her list of cases, a new case, and a case's timeline with its filters.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Redirect, Response};
+use lodge_domain::{Case, CaseId, ConductKind, Incident, PersonId, Problems};
+use lodge_service::{Entry, OpenCase, ServiceError, TimelineFilter};
+use maud::{Markup, html};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::layout::{Input, csrf, page, problem_summary, text_field};
+use super::{FormData, error_page, stale_form};
+use crate::State;
+use crate::auth::Viewer;
+
+fn list_body(s: &lodge_service::Session, cases: &[lodge_service::CaseSummary], title: &str, problems: &Problems) -> Markup {
+    html! {
+        h1 { "Your cases" }
+        @if cases.is_empty() {
+            p { "A case is a private log of what one person, or several, are doing to you. Start one to record what happened." }
+        } @else {
+            ul.plain {
+                @for c in cases {
+                    li {
+                        a href={ "/cases/" (c.id) } { (c.title) }
+                        br;
+                        span.hint { "Last change " (c.updated_at.strftime("%-d %b %Y")) }
+                    }
+                }
+            }
+        }
+        h2 { "Start a new case" }
+        (problem_summary(problems))
+        form method="post" action="/cases" {
+            (csrf(s))
+            (text_field("title", "Name of the case", Some("Only you, and people you choose to share it with, can see this. For example: \"Messages from the Twitch account\"."), title, problems, Input::Text))
+            div.actions { button type="submit" { "Start case" } }
+        }
+    }
+}
+
+pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
+    match state.lodge.cases(&s).await {
+        Ok(cases) => page(Some(&s), &state.config, "Your cases", list_body(&s, &cases, "", &Problems::default())).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn create(axum::extract::State(state): State, Viewer(s): Viewer, Form(form): Form<FormData>) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let case = Case { title: form.get("title").trim().to_owned() };
+    match state.lodge.create_case(&s, &case).await {
+        Ok(id) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(ServiceError::Invalid(p)) => match state.lodge.cases(&s).await {
+            Ok(cases) => (axum::http::StatusCode::BAD_REQUEST, page(Some(&s), &state.config, "Your cases", list_body(&s, &cases, form.get("title"), &p))).into_response(),
+            Err(e) => error_page(Some(&s), &state.config, e),
+        },
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn rename(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>, Form(form): Form<FormData>) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let result = async {
+        let mut open = state.lodge.open_case(&s, CaseId(case)).await?;
+        open.rename(&Case { title: form.get("title").trim().to_owned() }).await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/cases/{case}")).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct TimelineQuery {
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    conduct: String,
+    #[serde(default)]
+    order: String,
+}
+
+/// Names of the people in a case, by id, for showing links.
+pub(crate) async fn people_names(open: &OpenCase) -> Result<HashMap<PersonId, String>, ServiceError> {
+    Ok(open
+        .people()
+        .await?
+        .into_iter()
+        .filter_map(|p| p.body.map(|b| (PersonId(p.id), b.display_name())))
+        .collect())
+}
+
+pub(crate) async fn timeline(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>, Query(q): Query<TimelineQuery>) -> Response {
+    let filter = TimelineFilter {
+        person: q.person.parse().ok(),
+        conduct: ConductKind::from_key(&q.conduct),
+        oldest_first: q.order == "oldest",
+    };
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        let entries = open.timeline(&filter).await?;
+        let names = people_names(&open).await?;
+        let evidence = open.evidence_list().await?;
+        Ok::<_, ServiceError>((open, entries, names, evidence))
+    }
+    .await;
+    let (open, entries, names, evidence) = match result {
+        Ok(r) => r,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    let mut people: Vec<(&PersonId, &String)> = names.iter().collect();
+    people.sort_by_key(|(_, n)| n.to_lowercase());
+    let files_for = |id: Uuid| evidence.iter().filter(|e| e.body.as_ref().is_some_and(|b| b.incident.map(|i| i.0) == Some(id))).count();
+    let body = html! {
+        h1 { (open.title) }
+        div.actions {
+            a.button href={ "/cases/" (case) "/incidents/new" } { "Log an incident" }
+            a.button.secondary href={ "/cases/" (case) "/people" } { "People" }
+        }
+        form.filters method="get" action={ "/cases/" (case) } aria-label="Filter the timeline" {
+            div.field {
+                label for="f-person" { "Person" }
+                select #f-person name="person" {
+                    option value="" { "Everyone" }
+                    @for (id, name) in &people {
+                        option value=(id) selected[filter.person == Some(**id)] { (name) }
+                    }
+                }
+            }
+            div.field {
+                label for="f-conduct" { "Kind of conduct" }
+                select #f-conduct name="conduct" {
+                    option value="" { "Any" }
+                    @for c in ConductKind::ALL {
+                        option value=(c.key()) selected[filter.conduct == Some(*c)] { (c.label()) }
+                    }
+                }
+            }
+            div.field {
+                label for="f-order" { "Order" }
+                select #f-order name="order" {
+                    option value="newest" selected[!filter.oldest_first] { "Newest first" }
+                    option value="oldest" selected[filter.oldest_first] { "Oldest first" }
+                }
+            }
+            button.secondary type="submit" { "Show" }
+        }
+        h2 { "Timeline" }
+        @if entries.is_empty() {
+            p { "Nothing logged yet" @if filter.person.is_some() || filter.conduct.is_some() { " that matches these choices" } "." }
+        }
+        ol.timeline {
+            @for e in &entries {
+                (timeline_item(case, e, &names, files_for(e.id)))
+            }
+        }
+        details {
+            summary { "Rename this case" }
+            form method="post" action={ "/cases/" (case) "/rename" } {
+                (csrf(&s))
+                (text_field("title", "New name", None, &open.title, &Problems::default(), Input::Text))
+                button.secondary type="submit" { "Rename" }
+            }
+        }
+    };
+    page(Some(&s), &state.config, &open.title, body).into_response()
+}
+
+fn timeline_item(case: Uuid, e: &Entry<Incident>, names: &HashMap<PersonId, String>, files: usize) -> Markup {
+    html! {
+        @match &e.body {
+            Some(i) => li {
+                p.when { (i.occurred.display()) @if !i.platform.is_empty() { " · " (i.platform) } }
+                p { a href={ "/cases/" (case) "/incidents/" (e.id) } { (non_empty(&i.headline(), "Incident")) } }
+                @if !i.conduct.is_empty() {
+                    ul.tags aria-label="Kinds of conduct" { @for c in &i.conduct { li { (c.label()) } } }
+                }
+                @let linked: Vec<&String> = i.people.iter().filter_map(|p| names.get(p)).collect();
+                @if !linked.is_empty() || files > 0 {
+                    p.hint {
+                        @if !linked.is_empty() { "People: " (linked.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")) }
+                        @if !linked.is_empty() && files > 0 { " · " }
+                        @if files > 0 { (files) @if files == 1 { " file" } @else { " files" } }
+                    }
+                }
+            },
+            None => li.tombstone {
+                p { "An incident was deleted on " (e.saved_at.strftime("%-d %B %Y at %H:%M UTC")) ". Its content is gone; this note stays so the log is complete." }
+            },
+        }
+    }
+}
+
+pub(crate) fn non_empty<'a>(text: &'a str, fallback: &'a str) -> &'a str {
+    if text.trim().is_empty() { fallback } else { text }
+}

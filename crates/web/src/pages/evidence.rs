@@ -1,0 +1,185 @@
+//! Evidence pages: adding files to an incident, a file's details (with its SHA-256), the file
+//! itself (always as a download, never rendered by the browser: a stalker may have made
+//! it), its thumbnail, and deleting it.
+
+use axum::body::Body;
+use axum::extract::multipart::Field;
+use axum::extract::{Multipart, Path};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use lodge_domain::{CaseId, Evidence, EvidenceId, IncidentId};
+use lodge_service::{Entry, ServiceError, Upload, human_size};
+use maud::{Markup, html};
+use uuid::Uuid;
+
+use super::layout::{csrf, page};
+use super::{FormData, error_page, stale_form};
+use crate::State;
+use crate::auth::Viewer;
+
+/// Largest text field accepted in a multipart form.
+const TEXT_FIELD_MAX: usize = 1024 * 1024;
+
+/// Reads a text field of a multipart form, up to a limit.
+pub(crate) async fn read_text(mut field: Field<'_>) -> Result<String, ServiceError> {
+    let mut bytes = Vec::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() + chunk.len() > TEXT_FIELD_MAX {
+                    return Err(ServiceError::invalid("description", "This text is too long to send in one go: split it into several incidents."));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(_) => return Err(ServiceError::invalid("files", "The form did not arrive whole. Check your connection and send it again.")),
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| ServiceError::invalid("description", "Some text could not be read. Try sending it again."))
+}
+
+/// An evidence file as shown on an incident page.
+pub(crate) fn evidence_figure(case: Uuid, e: &Entry<Evidence>) -> Markup {
+    let Some(b) = &e.body else { return html! {} };
+    html! {
+        figure.evidence {
+            @if b.thumbnail {
+                a href={ "/cases/" (case) "/evidence/" (e.id) } {
+                    img src={ "/cases/" (case) "/evidence/" (e.id) "/thumbnail" } alt={ "Preview of " (b.file_name) };
+                }
+            }
+            figcaption {
+                a href={ "/cases/" (case) "/evidence/" (e.id) } { (b.file_name) }
+                " · " (human_size(b.size))
+                br;
+                span.hash { "SHA-256 " (b.sha256) }
+            }
+        }
+    }
+}
+
+pub(crate) async fn upload(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>, mut multipart: Multipart) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        open.incident(IncidentId(incident)).await?.body.ok_or(ServiceError::NotFound)?;
+        let mut form = FormData::default();
+        while let Some(field) = multipart.next_field().await.map_err(|_| ServiceError::invalid("files", "The upload did not arrive whole. Try again."))? {
+            match field.file_name().map(str::to_owned) {
+                None => {
+                    let name = field.name().unwrap_or("").to_owned();
+                    form.push(&name, read_text(field).await?);
+                }
+                Some(name) if name.is_empty() => {}
+                Some(file_name) => {
+                    if !s.form_token_matches(form.get("csrf")) {
+                        return Err(ServiceError::Forbidden);
+                    }
+                    let content_type = field.content_type().unwrap_or("").to_owned();
+                    open.add_evidence(Upload { file_name, content_type, incident: Some(IncidentId(incident)) }, field).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response(),
+        Err(ServiceError::Forbidden) => stale_form(&s, &state.config),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, evidence)): Path<(Uuid, Uuid)>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        open.evidence(EvidenceId(evidence)).await
+    }
+    .await;
+    let entry = match result {
+        Ok(e) => e,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    let Some(b) = &entry.body else {
+        return page(Some(&s), &state.config, "Deleted file", html! {
+            h1 { "Deleted file" }
+            p { "This file was deleted on " (entry.saved_at.strftime("%-d %B %Y at %H:%M UTC")) ". The log keeps this note." }
+        })
+        .into_response();
+    };
+    let body = html! {
+        @if let Some(i) = b.incident { p { a href={ "/cases/" (case) "/incidents/" (i) } { "← Incident" } } }
+        h1 { (b.file_name) }
+        (evidence_figure(case, &entry))
+        dl.details {
+            dt { "Type" } dd { (b.content_type) }
+            dt { "Size" } dd { (human_size(b.size)) " (" (b.size) " bytes)" }
+            dt { "SHA-256 fingerprint" } dd.hash { (b.sha256) }
+            dt { "Received" } dd { (entry.saved_at.strftime("%-d %B %Y at %H:%M:%S UTC")) }
+        }
+        p { "The fingerprint was computed from the exact bytes when the file arrived. Anyone can check a copy against it." }
+        div.actions {
+            a.button href={ "/cases/" (case) "/evidence/" (evidence) "/content" } { "Download" }
+            form method="post" action={ "/cases/" (case) "/evidence/" (evidence) "/delete" } {
+                (csrf(&s))
+                button.secondary type="submit" { "Delete file" }
+            }
+        }
+    };
+    page(Some(&s), &state.config, "Evidence", body).into_response()
+}
+
+pub(crate) async fn content(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, evidence)): Path<(Uuid, Uuid)>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        open.evidence_content(EvidenceId(evidence)).await
+    }
+    .await;
+    match result {
+        Ok((body, stream)) => download(&body, stream),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+/// Streams a decrypted evidence file as a download.
+pub(crate) fn download(body: &Evidence, stream: lodge_service::PlainStream) -> Response {
+    let mut response = Body::from_stream(stream).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(body.size));
+    let ascii: String = body.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let encoded: String = body.file_name.bytes().map(|b| if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+pub(crate) async fn thumbnail(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, evidence)): Path<(Uuid, Uuid)>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        open.thumbnail(EvidenceId(evidence)).await
+    }
+    .await;
+    match result {
+        Ok(jpeg) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn delete(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, evidence)): Path<(Uuid, Uuid)>, axum::Form(form): axum::Form<FormData>) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        let incident = open.evidence(EvidenceId(evidence)).await?.body.and_then(|b| b.incident);
+        open.delete_evidence(EvidenceId(evidence)).await?;
+        Ok::<_, ServiceError>(incident)
+    }
+    .await;
+    match result {
+        Ok(Some(i)) => Redirect::to(&format!("/cases/{case}/incidents/{i}")).into_response(),
+        Ok(None) => Redirect::to(&format!("/cases/{case}")).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}

@@ -1,0 +1,534 @@
+//! Incident pages: logging an incident (with files attached in the same form), viewing it,
+//! editing it with every earlier version kept, its history, and deleting it.
+//!
+//! A form with a mistake comes back with everything she typed. Files sent with such a form
+//! are kept (as evidence not yet attached) and listed, so she never has to pick them again.
+
+use axum::extract::{Multipart, Path};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use lodge_domain::{ConductKind, Effect, Evidence, EvidenceId, Incident, IncidentId, PersonId, Problems, StopRequest, When};
+use lodge_service::{Entry, OpenCase, ServiceError, Session, Upload};
+use maud::{Markup, html};
+use uuid::Uuid;
+
+use super::cases::{non_empty, people_names};
+use super::evidence::{evidence_figure, read_text};
+use super::layout::{Input, csrf, field_id, page, problem_summary, text_field, textarea_field};
+use super::{FormData, error_page, stale_form};
+use crate::auth::Viewer;
+use crate::{AppState, State};
+
+/// Reads the incident from the form, collecting every problem.
+fn incident_from_form(form: &FormData) -> Result<Incident, Problems> {
+    let mut problems = Problems::default();
+    let zone = form.get("occurred_zone");
+    let occurred = if form.get("occurred_kind") == "approximate" {
+        When::approximate_from_parts(form.get("occurred_approx"), form.get("occurred_approx_date")).map_err(|m| ("occurred_approx", m))
+    } else {
+        When::exact_from_parts(form.get("occurred_date"), form.get("occurred_time"), zone).map_err(|m| {
+            (if form.get("occurred_date").trim().is_empty() || m.contains("date") { "occurred_date" } else { "occurred_time" }, m)
+        })
+    };
+    let occurred = occurred.map_err(|(field, m)| problems.add(field, m)).ok();
+    let (d_date, d_time) = (form.get("discovered_date").trim(), form.get("discovered_time").trim());
+    let discovered = match (d_date.is_empty(), d_time.is_empty()) {
+        (true, true) => None,
+        (true, false) => {
+            problems.add("discovered_date", "Add the date you found out, or clear the time.");
+            None
+        }
+        (false, true) => When::approximate_from_parts("", d_date).map_err(|m| problems.add("discovered_date", m)).ok(),
+        (false, false) => When::exact_from_parts(d_date, d_time, zone).map_err(|m| problems.add("discovered_date", m)).ok(),
+    };
+    let incident = Incident {
+        occurred: occurred.unwrap_or(When::Approximate { description: String::new(), around: None }),
+        discovered,
+        platform: form.get("platform").trim().to_owned(),
+        url: form.get("url").trim().to_owned(),
+        place: form.get("place").trim().to_owned(),
+        description: form.get("description").to_owned(),
+        verbatim: form.get("verbatim").to_owned(),
+        conduct: form.all("conduct").into_iter().filter_map(ConductKind::from_key).collect(),
+        effects: form.all("effects").into_iter().filter_map(Effect::from_key).collect(),
+        effect_words: form.get("effect_words").to_owned(),
+        witnesses: form.get("witnesses").to_owned(),
+        asked_to_stop: StopRequest::from_key(form.get("asked_to_stop")).unwrap_or_default(),
+        police_reference: form.get("police_reference").trim().to_owned(),
+        people: form.all("people").into_iter().filter_map(|p| p.parse().ok()).collect(),
+    };
+    problems.extend(incident.check());
+    if problems.is_empty() { Ok(incident) } else { Err(problems) }
+}
+
+/// The form values that show an existing incident.
+fn form_from_incident(i: &Incident, version: i64) -> FormData {
+    let mut f = FormData::default();
+    f.push("version", version.to_string());
+    match &i.occurred {
+        When::Exact { at } => {
+            f.push("occurred_kind", "exact");
+            f.push("occurred_date", at.date().to_string());
+            f.push("occurred_time", at.time().strftime("%H:%M").to_string());
+            f.push("occurred_zone", at.time_zone().iana_name().unwrap_or("UTC"));
+        }
+        When::Approximate { description, around } => {
+            f.push("occurred_kind", "approximate");
+            f.push("occurred_approx", description.clone());
+            f.push("occurred_approx_date", around.map(|d| d.to_string()).unwrap_or_default());
+        }
+    }
+    match &i.discovered {
+        Some(When::Exact { at }) => {
+            f.push("discovered_date", at.date().to_string());
+            f.push("discovered_time", at.time().strftime("%H:%M").to_string());
+        }
+        Some(When::Approximate { around: Some(d), .. }) => f.push("discovered_date", d.to_string()),
+        _ => {}
+    }
+    for (name, value) in [
+        ("platform", &i.platform),
+        ("url", &i.url),
+        ("place", &i.place),
+        ("description", &i.description),
+        ("verbatim", &i.verbatim),
+        ("effect_words", &i.effect_words),
+        ("witnesses", &i.witnesses),
+        ("police_reference", &i.police_reference),
+    ] {
+        f.push(name, value.clone());
+    }
+    i.conduct.iter().for_each(|c| f.push("conduct", c.key()));
+    i.effects.iter().for_each(|e| f.push("effects", e.key()));
+    f.push("asked_to_stop", i.asked_to_stop.key());
+    i.people.iter().for_each(|p| f.push("people", p.to_string()));
+    f
+}
+
+struct FormPage<'a> {
+    case: Uuid,
+    action: String,
+    heading: &'a str,
+    people: Vec<(PersonId, String)>,
+    kept: Vec<Entry<Evidence>>,
+    default_zone: &'a str,
+}
+
+fn checkbox_group(legend: &str, hint: Option<&str>, name: &str, options: &[(String, String)], form: &FormData) -> Markup {
+    html! {
+        fieldset id=(field_id(name)) {
+            legend { (legend) }
+            @if let Some(h) = hint { span.hint { (h) } }
+            div.choices {
+                @for (value, label) in options {
+                    label { input type="checkbox" name=(name) value=(value) checked[form.has(name, value)]; span { (label) } }
+                }
+            }
+        }
+    }
+}
+
+fn incident_form(s: &Session, p: &FormPage<'_>, form: &FormData, problems: &Problems) -> Markup {
+    let exact = form.get("occurred_kind") != "approximate";
+    let zone = non_empty(form.get("occurred_zone"), p.default_zone);
+    let conduct: Vec<(String, String)> = ConductKind::ALL.iter().map(|c| (c.key().into(), c.label().into())).collect();
+    let effects: Vec<(String, String)> = Effect::ALL.iter().map(|e| (e.key().into(), e.label().into())).collect();
+    let people: Vec<(String, String)> = p.people.iter().map(|(id, n)| (id.to_string(), n.clone())).collect();
+    html! {
+        h1 { (p.heading) }
+        (problem_summary(problems))
+        form method="post" action=(p.action) enctype="multipart/form-data" {
+            (csrf(s))
+            @if !form.get("version").is_empty() { input type="hidden" name="version" value=(form.get("version")); }
+            fieldset {
+                legend { "When did it happen?" }
+                div.choices {
+                    label { input type="radio" name="occurred_kind" value="exact" checked[exact]; span { "I know the date and time" } }
+                    label { input type="radio" name="occurred_kind" value="approximate" checked[!exact]; span { "I know roughly when" } }
+                }
+                div.row {
+                    (text_field("occurred_date", "Date", None, form.get("occurred_date"), problems, Input::Date))
+                    (text_field("occurred_time", "Time", None, form.get("occurred_time"), problems, Input::Time))
+                }
+                div.field {
+                    label for="f-occurred_zone" { "Time zone" }
+                    select #f-occurred_zone name="occurred_zone" {
+                        @for name in time_zones() {
+                            option value=(name) selected[name == zone] { (name) }
+                        }
+                    }
+                }
+                (text_field("occurred_approx", "Or, roughly when, in your words", Some("For example: \"evening of 3 May\" or \"a few days before my birthday\"."), form.get("occurred_approx"), problems, Input::Text))
+                (text_field("occurred_approx_date", "Roughly which day (if you know)", None, form.get("occurred_approx_date"), problems, Input::Date))
+            }
+            fieldset {
+                legend { "When did you find out? (only if later)" }
+                div.row {
+                    (text_field("discovered_date", "Date", None, form.get("discovered_date"), problems, Input::Date))
+                    (text_field("discovered_time", "Time", None, form.get("discovered_time"), problems, Input::Time))
+                }
+            }
+            (textarea_field("description", "What happened?", Some("In your own words. Write it as you would tell it."), form.get("description"), problems))
+            (textarea_field("verbatim", "Exact words of messages or posts", Some("Copy or type them exactly as they were, including spelling."), form.get("verbatim"), problems))
+            div.row {
+                (text_field("platform", "Where: app, site or channel", Some("For example Instagram, text message, email, in person."), form.get("platform"), problems, Input::Text))
+                (text_field("place", "Where: a place", Some("If it happened somewhere physical."), form.get("place"), problems, Input::Text))
+            }
+            (text_field("url", "Web address (if there is one)", Some("The link to the message, post or profile."), form.get("url"), problems, Input::Url))
+            (checkbox_group("What kind of behaviour was it?", Some("Tick all that fit."), "conduct", &conduct, form))
+            (checkbox_group("How did it affect you?", Some("Tick all that fit."), "effects", &effects, form))
+            (textarea_field("effect_words", "How it affected you, in your words", Some("For example: what you were afraid of, what you changed in your life."), form.get("effect_words"), problems))
+            @if people.is_empty() {
+                p.hint { "No people in this case yet. You can add someone from the People page — a username is enough." }
+            } @else {
+                (checkbox_group("Who was it?", None, "people", &people, form))
+            }
+            p { a href={ "/cases/" (p.case) "/people/new" } { "Add a person to this case" } }
+            (textarea_field("witnesses", "Witnesses", Some("Who saw it, or who you told."), form.get("witnesses"), problems))
+            fieldset id="f-asked_to_stop" {
+                legend { "Had you asked them to stop?" }
+                div.choices {
+                    @for o in StopRequest::ALL {
+                        label { input type="radio" name="asked_to_stop" value=(o.key()) checked[form.get("asked_to_stop") == o.key() || (form.get("asked_to_stop").is_empty() && *o == StopRequest::NotRecorded)]; span { (o.label()) } }
+                    }
+                }
+            }
+            (text_field("police_reference", "Police reference number", Some("If you reported it."), form.get("police_reference"), problems, Input::Text))
+            @if !p.kept.is_empty() {
+                div.notice.ok {
+                    p { "These files were kept and will be attached when you save:" }
+                    ul {
+                        @for k in &p.kept {
+                            @if let Some(b) = &k.body {
+                                li { (b.file_name) input type="hidden" name="kept" value=(k.id); }
+                            }
+                        }
+                    }
+                }
+            }
+            div.field {
+                label for="f-files" { "Screenshots, recordings or other files" }
+                span.hint #f-files-hint { "You can choose several. Each is fingerprinted (SHA-256) when it arrives and stored encrypted." }
+                input #f-files type="file" name="files" multiple aria-describedby="f-files-hint";
+            }
+            div.actions { button type="submit" { "Save" } a href={ "/cases/" (p.case) } { "Cancel" } }
+        }
+    }
+}
+
+fn time_zones() -> Vec<String> {
+    let mut zones: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    zones.sort();
+    zones
+}
+
+async fn form_page<'a>(state: &'a AppState, open: &OpenCase, action: String, heading: &'a str, kept: Vec<Entry<Evidence>>) -> Result<FormPage<'a>, ServiceError> {
+    let mut people: Vec<(PersonId, String)> = people_names(open).await?.into_iter().collect();
+    people.sort_by_key(|(_, n)| n.to_lowercase());
+    Ok(FormPage { case: open.id.0, action, heading, people, kept, default_zone: &state.config.default_time_zone })
+}
+
+pub(crate) async fn new_page(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
+        form_page(&state, &open, format!("/cases/{case}/incidents"), "Log an incident", Vec::new()).await
+    }
+    .await;
+    match result {
+        Ok(p) => page(Some(&s), &state.config, "Log an incident", incident_form(&s, &p, &FormData::default(), &Problems::default())).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+/// What the multipart incident form decided once its text fields were read.
+enum Outcome {
+    Saved(IncidentId),
+    Problems(Problems),
+}
+
+/// Reads a multipart incident form: text fields first, then files, which are stored as they
+/// stream in (attached to the incident when it saved, kept aside when the form had problems).
+async fn receive(open: &OpenCase, s: &Session, mut multipart: Multipart, existing: Option<IncidentId>) -> Result<(FormData, Outcome, Vec<Entry<Evidence>>), ServiceError> {
+    let mut form = FormData::default();
+    let mut outcome: Option<Outcome> = None;
+    let mut kept = Vec::new();
+    let mut files = 0usize;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::info!(error = %e, "malformed form");
+                return Err(ServiceError::invalid("files", "The form did not arrive whole. Check your connection and send it again."));
+            }
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        match file_name {
+            None => {
+                let text = read_text(field).await?;
+                form.push(&name, text);
+            }
+            Some(file_name) if file_name.is_empty() => {}
+            Some(file_name) => {
+                if outcome.is_none() {
+                    outcome = Some(decide(open, s, &form, existing).await?);
+                }
+                files += 1;
+                if files > 100 {
+                    return Err(ServiceError::invalid("files", "Send at most 100 files at once."));
+                }
+                let incident = match &outcome {
+                    Some(Outcome::Saved(id)) => Some(*id),
+                    _ => None,
+                };
+                let content_type = field.content_type().unwrap_or("").to_owned();
+                let entry = open.add_evidence(Upload { file_name, content_type, incident }, field).await?;
+                if incident.is_none() {
+                    kept.push(entry);
+                }
+            }
+        }
+    }
+    let outcome = match outcome {
+        Some(o) => o,
+        None => decide(open, s, &form, existing).await?,
+    };
+    Ok((form, outcome, kept))
+}
+
+async fn decide(open: &OpenCase, s: &Session, form: &FormData, existing: Option<IncidentId>) -> Result<Outcome, ServiceError> {
+    if !s.form_token_matches(form.get("csrf")) {
+        return Err(ServiceError::Forbidden);
+    }
+    let incident = match incident_from_form(form) {
+        Ok(i) => i,
+        Err(p) => return Ok(Outcome::Problems(p)),
+    };
+    let result = match existing {
+        None => open.add_incident(&incident).await,
+        Some(id) => {
+            let version = form.get("version").parse().unwrap_or(0);
+            open.edit_incident(id, version, &incident).await.map(|_| id)
+        }
+    };
+    match result {
+        Ok(id) => Ok(Outcome::Saved(id)),
+        Err(ServiceError::Invalid(p)) => Ok(Outcome::Problems(p)),
+        Err(ServiceError::Conflict) => {
+            let mut p = Problems::default();
+            p.add("description", ServiceError::Conflict.user_message());
+            Ok(Outcome::Problems(p))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn save(state: &AppState, s: &Session, case: Uuid, multipart: Multipart, existing: Option<IncidentId>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(s, lodge_domain::CaseId(case)).await?;
+        let (form, outcome, mut kept) = receive(&open, s, multipart, existing).await?;
+        let earlier: Vec<EvidenceId> = form.all("kept").into_iter().filter_map(|k| k.parse().ok()).collect();
+        match outcome {
+            Outcome::Saved(id) => {
+                for e in earlier {
+                    open.attach_evidence(e, id).await?;
+                }
+                for e in &kept {
+                    open.attach_evidence(EvidenceId(e.id), id).await?;
+                }
+                Ok(Redirect::to(&format!("/cases/{case}/incidents/{id}")).into_response())
+            }
+            Outcome::Problems(problems) => {
+                for e in earlier {
+                    if let Ok(entry) = open.evidence(e).await {
+                        kept.insert(0, entry);
+                    }
+                }
+                let (action, heading) = match existing {
+                    None => (format!("/cases/{case}/incidents"), "Log an incident"),
+                    Some(id) => (format!("/cases/{case}/incidents/{id}"), "Edit incident"),
+                };
+                let p = form_page(state, &open, action, heading, kept).await?;
+                Ok((StatusCode::BAD_REQUEST, page(Some(s), &state.config, heading, incident_form(s, &p, &form, &problems))).into_response())
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok(r) => r,
+        Err(ServiceError::Forbidden) => stale_form(s, &state.config),
+        Err(e) => error_page(Some(s), &state.config, e),
+    }
+}
+
+pub(crate) async fn create(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>, multipart: Multipart) -> Response {
+    save(&state, &s, case, multipart, None).await
+}
+
+pub(crate) async fn update(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>, multipart: Multipart) -> Response {
+    save(&state, &s, case, multipart, Some(IncidentId(incident))).await
+}
+
+pub(crate) async fn edit_page(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
+        let entry = open.incident(IncidentId(incident)).await?;
+        let body = entry.body.ok_or(ServiceError::NotFound)?;
+        let p = form_page(&state, &open, format!("/cases/{case}/incidents/{incident}"), "Edit incident", Vec::new()).await?;
+        Ok::<_, ServiceError>(incident_form(&s, &p, &form_from_incident(&body, entry.version), &Problems::default()))
+    }
+    .await;
+    match result {
+        Ok(body) => page(Some(&s), &state.config, "Edit incident", body).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+fn details(i: &Incident, names: &std::collections::HashMap<PersonId, String>, case: Uuid) -> Markup {
+    html! {
+        dl.details {
+            dt { "When" } dd { (i.occurred.display()) }
+            @if let Some(d) = &i.discovered { dt { "Found out" } dd { (d.display()) } }
+            @if !i.platform.is_empty() { dt { "App, site or channel" } dd { (i.platform) } }
+            @if !i.url.is_empty() { dt { "Web address" } dd { (i.url) } }
+            @if !i.place.is_empty() { dt { "Place" } dd { (i.place) } }
+            @if !i.description.is_empty() { dt { "What happened" } dd { (i.description) } }
+            @if !i.verbatim.is_empty() { dt { "Exact words" } dd.verbatim { (i.verbatim) } }
+            @if !i.conduct.is_empty() { dt { "Kinds of behaviour" } dd { ul.tags { @for c in &i.conduct { li { (c.label()) } } } } }
+            @if !i.effects.is_empty() { dt { "How it affected you" } dd { ul.tags { @for e in &i.effects { li { (e.label()) } } } } }
+            @if !i.effect_words.is_empty() { dt { "In your words" } dd { (i.effect_words) } }
+            @if !i.people.is_empty() {
+                dt { "People" }
+                dd { ul { @for p in &i.people { li { a href={ "/cases/" (case) "/people/" (p) } { (names.get(p).map(String::as_str).unwrap_or("A deleted person")) } } } } }
+            }
+            @if !i.witnesses.is_empty() { dt { "Witnesses" } dd { (i.witnesses) } }
+            dt { "Had you asked them to stop?" } dd { (i.asked_to_stop.label()) }
+            @if !i.police_reference.is_empty() { dt { "Police reference" } dd { (i.police_reference) } }
+        }
+    }
+}
+
+pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
+        let entry = open.incident(IncidentId(incident)).await?;
+        let history = open.incident_history(IncidentId(incident)).await?;
+        let names = people_names(&open).await?;
+        let files = open.evidence_for(IncidentId(incident)).await?;
+        Ok::<_, ServiceError>((entry, history, names, files))
+    }
+    .await;
+    let (entry, history, names, files) = match result {
+        Ok(r) => r,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    let first_logged = history.first().map(|h| h.saved_at).unwrap_or(entry.saved_at);
+    let body = match &entry.body {
+        None => html! {
+            h1 { "Deleted incident" }
+            p { "This incident was deleted on " (entry.saved_at.strftime("%-d %B %Y at %H:%M UTC")) ". Its content is gone; the log keeps this note so it stays complete." }
+            p { a href={ "/cases/" (case) } { "Back to the timeline" } }
+        },
+        Some(i) => html! {
+            p { a href={ "/cases/" (case) } { "← Timeline" } }
+            h1 { (non_empty(&i.headline(), "Incident")) }
+            p.hint {
+                "Logged " (first_logged.strftime("%-d %B %Y at %H:%M UTC"))
+                @if entry.version > 1 { " · edited " (entry.version - 1) @if entry.version == 2 { " time" } @else { " times" } }
+            }
+            (details(i, &names, case))
+            h2 { "Evidence" }
+            @if files.is_empty() { p { "No files attached yet." } }
+            @for f in &files { (evidence_figure(case, f)) }
+            form method="post" action={ "/cases/" (case) "/incidents/" (incident) "/evidence" } enctype="multipart/form-data" {
+                (csrf(&s))
+                div.field {
+                    label for="f-files" { "Add files" }
+                    span.hint #f-files-hint { "Screenshots, recordings, exports. You can choose several." }
+                    input #f-files type="file" name="files" multiple aria-describedby="f-files-hint";
+                }
+                button.secondary type="submit" { "Upload" }
+            }
+            div.actions {
+                a.button href={ "/cases/" (case) "/incidents/" (incident) "/edit" } { "Edit" }
+                a.button.secondary href={ "/cases/" (case) "/incidents/" (incident) "/history" } { "History" }
+                a.button.secondary href={ "/cases/" (case) "/incidents/" (incident) "/delete" } { "Delete" }
+            }
+        },
+    };
+    page(Some(&s), &state.config, "Incident", body).into_response()
+}
+
+pub(crate) async fn history(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
+        let versions = open.incident_history(IncidentId(incident)).await?;
+        let names = people_names(&open).await?;
+        Ok::<_, ServiceError>((versions, names))
+    }
+    .await;
+    let (versions, names) = match result {
+        Ok(r) => r,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    let body = html! {
+        p { a href={ "/cases/" (case) "/incidents/" (incident) } { "← Incident" } }
+        h1 { "History of this incident" }
+        p { "Every saved version is kept. Nothing is overwritten." }
+        ol.timeline {
+            @for v in versions.iter().rev() {
+                li {
+                    h2 { "Version " (v.version) }
+                    p.hint { "Saved " (v.saved_at.strftime("%-d %B %Y at %H:%M:%S UTC")) }
+                    @match &v.body {
+                        Some(i) => (details(i, &names, case)),
+                        None if v.deleted => p.tombstone { "Deleted." },
+                        None => p.tombstone { "Content removed when the incident was deleted." },
+                    }
+                }
+            }
+        }
+    };
+    page(Some(&s), &state.config, "History", body).into_response()
+}
+
+pub(crate) async fn delete_page(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
+        open.incident(IncidentId(incident)).await?.body.ok_or(ServiceError::NotFound)
+    }
+    .await;
+    match result {
+        Ok(i) => page(Some(&s), &state.config, "Delete incident", html! {
+            h1 { "Delete this incident?" }
+            p { strong { (non_empty(&i.headline(), "Incident")) } }
+            p { "Its content and every earlier version will be removed for good. The log will keep a note that an incident was deleted, and when, so a report stays honest." }
+            p { "Files attached to it stay in the case." }
+            form method="post" action={ "/cases/" (case) "/incidents/" (incident) "/delete" } {
+                (csrf(&s))
+                div.actions {
+                    button.danger type="submit" { "Delete it" }
+                    a href={ "/cases/" (case) "/incidents/" (incident) } { "Keep it" }
+                }
+            }
+        })
+        .into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn delete(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>, axum::Form(form): axum::Form<FormData>) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let result = async {
+        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
+        open.delete_incident(IncidentId(incident)).await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/cases/{case}")).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
