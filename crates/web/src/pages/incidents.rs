@@ -327,6 +327,9 @@ async fn decide(open: &OpenCase, s: &Session, form: &FormData, existing: Option<
 async fn save(state: &AppState, s: &Session, case: Uuid, multipart: Multipart, existing: Option<IncidentId>) -> Response {
     let result = async {
         let open = state.lodge.open_case(s, lodge_domain::CaseId(case)).await?;
+        if let Some(id) = existing {
+            open.incident(id).await?.body.ok_or(ServiceError::NotFound)?;
+        }
         let (form, outcome, mut kept) = receive(&open, s, multipart, existing).await?;
         let earlier: Vec<EvidenceId> = form.all("kept").into_iter().filter_map(|k| k.parse().ok()).collect();
         match outcome {

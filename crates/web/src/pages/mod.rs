@@ -94,7 +94,9 @@ async fn exit(axum::extract::State(state): State, jar: CookieJar) -> Response {
 
 /// A redirect that clears this site's cookies, storage and cache from the browser.
 pub(crate) fn leave(to: &str) -> Response {
-    let jar = CookieJar::new().remove(Cookie::build(crate::auth::COOKIE).path("/"));
+    let mut removal = Cookie::build((crate::auth::COOKIE, "")).path("/").http_only(true).build();
+    removal.make_removal();
+    let jar = CookieJar::new().add(removal);
     let mut response = (jar, Redirect::to(to)).into_response();
     response
         .headers_mut()

@@ -1,0 +1,151 @@
+//! Accounts: the first administrator's one-time link, invitations, open sign-up, the recovery
+//! key, password change and recovery without losing data, and administrators who cannot read
+//! cases.
+
+use reqwest::header;
+use serde_json::json;
+
+use crate::harness::{Backend, PASSWORD, Server, browser_client, csrf};
+
+fn recovery_key(html: &str) -> String {
+    let at = html.find(r#"aria-label="Recovery key">"#).expect("recovery key shown") + r#"aria-label="Recovery key">"#.len();
+    html[at..].split('<').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_first_start_link_creates_the_administrator_once() {
+    let mut server = Server::start(Backend::Sqlite).await;
+    let link = server.first_link.clone().expect("first start prints a link");
+    assert!(link.starts_with(&format!("{}/join/", server.url)));
+    let browser = browser_client();
+    let page = browser.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("first administrator"));
+    let res = browser.post(&link).form(&[("username", "admin"), ("password", "short")]).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("at least 10 characters") && page.contains(r#"value="admin""#));
+    let res = browser.post(&link).form(&[("username", "admin"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get(header::SET_COOKIE).is_some(), "she is signed in");
+    let page = res.text().await.unwrap();
+    assert_eq!(recovery_key(&page).len(), 64, "13 groups of 4 characters");
+    assert!(page.contains("only time it is shown") && page.contains("nobody"));
+    let admin_page = browser.get(format!("{}/admin", server.url)).send().await.unwrap();
+    assert_eq!(admin_page.status(), 200);
+
+    let again = browser_client().post(&link).form(&[("username", "admin2"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(again.status(), 400);
+    assert!(again.text().await.unwrap().contains("has been used or has expired"));
+    server.first_link = None;
+    server.kill_and_restart().await;
+    assert!(server.first_link.is_none(), "no new link once an account exists");
+}
+
+#[tokio::test]
+async fn invitation_recovery_key_and_password_changes_keep_her_data() {
+    for backend in crate::harness::backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("administrator", "admin");
+        let admin = server.browser("admin").await;
+        let html = admin.get(format!("{}/admin", server.url)).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("cannot read anyone's records"));
+        let html = admin
+            .post(format!("{}/admin/invitations", server.url))
+            .form(&[("csrf", csrf(&html).as_str()), ("role", "survivor")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let at = html.find(&format!("{}/join/", server.url)).expect("invitation link shown");
+        let link = html[at..].split('<').next().unwrap().to_owned();
+
+        let her = browser_client();
+        let page = her.post(&link).form(&[("username", "sam"), ("password", PASSWORD)]).send().await.unwrap().text().await.unwrap();
+        let key = recovery_key(&page);
+        let api = server.api("sam").await;
+        let case = api.create_case("Sam's log").await;
+
+        // The administrator sees no case and cannot open hers.
+        let admin_api = server.api("admin").await;
+        assert_eq!(admin_api.json(admin_api.get("/api/v1/cases"), 200).await, json!([]));
+        admin_api.json(admin_api.get(&format!("/api/v1/cases/{case}")), 404).await;
+
+        // Password change: wrong current password is named; the right one re-wraps her key.
+        let html = her.get(format!("{}/account", server.url)).send().await.unwrap().text().await.unwrap();
+        let token = csrf(&html);
+        let new_password = "a different long password";
+        let res = her.post(format!("{}/account/password", server.url)).form(&[("csrf", token.as_str()), ("current_password", "nope nope nope"), ("new_password", new_password)]).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("not your current password"));
+        let res = her.post(format!("{}/account/password", server.url)).form(&[("csrf", token.as_str()), ("current_password", PASSWORD), ("new_password", new_password)]).send().await.unwrap();
+        assert!(res.text().await.unwrap().contains("Your password has been changed"));
+        let old = browser_client().post(format!("{}/login", server.url)).form(&[("username", "sam"), ("password", PASSWORD)]).send().await.unwrap();
+        assert_eq!(old.status(), 401);
+        let api = sign_in(&server, "sam", new_password).await;
+        let cases = api.json(api.get("/api/v1/cases"), 200).await;
+        assert_eq!(cases[0]["title"], "Sam's log");
+
+        // Recovery with the key shown once: a wrong key is refused, the right one restores access.
+        let res = browser_client().post(format!("{}/recover", server.url)).form(&[("username", "sam"), ("recovery_key", "AAAA-BBBB"), ("password", "third password here")]).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        let res = browser_client().post(format!("{}/recover", server.url)).form(&[("username", "sam"), ("recovery_key", key.to_lowercase().replace('-', " ").as_str()), ("password", "third password here")]).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let api = sign_in(&server, "sam", "third password here").await;
+        let cases = api.json(api.get("/api/v1/cases"), 200).await;
+        assert_eq!(cases[0]["title"], "Sam's log", "her data opens after recovery");
+        assert_eq!(her.get(format!("{}/cases", server.url)).send().await.unwrap().status(), 303, "old sessions ended");
+    }
+}
+
+async fn sign_in(server: &Server, username: &str, password: &str) -> crate::harness::Api {
+    let client = reqwest::Client::new();
+    let res = client.post(format!("{}/api/v1/session", server.url)).json(&json!({"username": username, "password": password})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let token = res.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    crate::harness::Api { client, base: server.url.clone(), token }
+}
+
+#[tokio::test]
+async fn sign_up_is_closed_until_the_organisation_opens_it() {
+    let server = Server::start(Backend::Sqlite).await;
+    server.add_user("administrator", "admin");
+    let visitor = browser_client();
+    let res = visitor.get(format!("{}/signup", server.url)).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("need an invitation"));
+    let res = visitor.post(format!("{}/signup", server.url)).form(&[("username", "eve"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+
+    let admin = server.browser("admin").await;
+    let html = admin.get(format!("{}/admin", server.url)).send().await.unwrap().text().await.unwrap();
+    admin.post(format!("{}/admin/signup", server.url)).form(&[("csrf", csrf(&html).as_str()), ("open", "on")]).send().await.unwrap();
+    let res = visitor.post(format!("{}/signup", server.url)).form(&[("username", "eve"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Save your recovery key"));
+    let taken = browser_client().post(format!("{}/signup", server.url)).form(&[("username", "eve"), ("password", PASSWORD)]).send().await.unwrap();
+    assert!(taken.text().await.unwrap().contains("That username is taken"));
+}
+
+#[tokio::test]
+async fn the_api_is_described_by_openapi() {
+    let server = Server::start(Backend::Sqlite).await;
+    let spec: serde_json::Value = reqwest::get(format!("{}/api/v1/openapi.json", server.url)).await.unwrap().json().await.unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/session",
+        "/api/v1/cases",
+        "/api/v1/cases/{case}/incidents",
+        "/api/v1/cases/{case}/incidents/{incident}",
+        "/api/v1/cases/{case}/evidence",
+        "/api/v1/cases/{case}/evidence/{evidence}/content",
+        "/api/v1/cases/{case}/people",
+        "/healthz",
+    ] {
+        assert!(spec["paths"][path].is_object(), "{path}");
+    }
+    assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+    let unauthorised = reqwest::get(format!("{}/api/v1/cases", server.url)).await.unwrap();
+    assert_eq!(unauthorised.status(), 401);
+}

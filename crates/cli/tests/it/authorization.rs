@@ -1,0 +1,145 @@
+//! Authorisation: a second survivor gets 404 for the first one's case, incident, evidence and
+//! person ids on every route, pages and API — the same answer as for ids that do not exist.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::harness::{Server, backends, csrf, incident, png};
+
+struct Ids {
+    case: String,
+    incident: String,
+    person: String,
+    evidence: String,
+}
+
+fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
+    let Ids { case: c, incident: i, person: p, evidence: e } = ids;
+    let get = |path: String| (Method::GET, path);
+    let post = |path: String| (Method::POST, path);
+    vec![
+        get(format!("/cases/{c}")),
+        get(format!("/cases/{c}/incidents/new")),
+        get(format!("/cases/{c}/incidents/{i}")),
+        get(format!("/cases/{c}/incidents/{i}/edit")),
+        get(format!("/cases/{c}/incidents/{i}/history")),
+        get(format!("/cases/{c}/incidents/{i}/delete")),
+        get(format!("/cases/{c}/people")),
+        get(format!("/cases/{c}/people/new")),
+        get(format!("/cases/{c}/people/{p}")),
+        get(format!("/cases/{c}/people/{p}/edit")),
+        get(format!("/cases/{c}/evidence/{e}")),
+        get(format!("/cases/{c}/evidence/{e}/content")),
+        get(format!("/cases/{c}/evidence/{e}/thumbnail")),
+        post(format!("/cases/{c}/rename")),
+        post(format!("/cases/{c}/incidents")),
+        post(format!("/cases/{c}/incidents/{i}")),
+        post(format!("/cases/{c}/incidents/{i}/evidence")),
+        post(format!("/cases/{c}/incidents/{i}/delete")),
+        post(format!("/cases/{c}/people")),
+        post(format!("/cases/{c}/people/{p}")),
+        post(format!("/cases/{c}/people/{p}/delete")),
+        post(format!("/cases/{c}/evidence/{e}/delete")),
+    ]
+}
+
+fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
+    let Ids { case: c, incident: i, person: p, evidence: e } = ids;
+    vec![
+        (Method::GET, format!("/api/v1/cases/{c}")),
+        (Method::GET, format!("/api/v1/cases/{c}/incidents")),
+        (Method::POST, format!("/api/v1/cases/{c}/incidents")),
+        (Method::GET, format!("/api/v1/cases/{c}/incidents/{i}")),
+        (Method::PUT, format!("/api/v1/cases/{c}/incidents/{i}")),
+        (Method::DELETE, format!("/api/v1/cases/{c}/incidents/{i}")),
+        (Method::GET, format!("/api/v1/cases/{c}/incidents/{i}/history")),
+        (Method::GET, format!("/api/v1/cases/{c}/evidence")),
+        (Method::POST, format!("/api/v1/cases/{c}/evidence")),
+        (Method::GET, format!("/api/v1/cases/{c}/evidence/{e}")),
+        (Method::GET, format!("/api/v1/cases/{c}/evidence/{e}/content")),
+        (Method::GET, format!("/api/v1/cases/{c}/people")),
+        (Method::POST, format!("/api/v1/cases/{c}/people")),
+        (Method::GET, format!("/api/v1/cases/{c}/people/{p}")),
+        (Method::PUT, format!("/api/v1/cases/{c}/people/{p}")),
+        (Method::DELETE, format!("/api/v1/cases/{c}/people/{p}")),
+    ]
+}
+
+#[tokio::test]
+async fn another_survivor_gets_404_on_every_route() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "alice");
+        server.add_user("survivor", "bob");
+        let alice = server.api("alice").await;
+        let case = alice.create_case("Alice's case").await;
+        let person = alice.json(alice.post(&format!("/api/v1/cases/{case}/people")).json(&json!({"label": "@wolf"})), 201).await;
+        let inc = alice.create_incident(&case, incident("first message")).await;
+        let evidence = alice.upload(&case, inc["id"].as_str(), "shot.png", png(40, 40)).await;
+        assert_eq!(evidence["body"]["thumbnail"], true);
+        let alices = Ids {
+            case: case.clone(),
+            incident: inc["id"].as_str().unwrap().into(),
+            person: person["id"].as_str().unwrap().into(),
+            evidence: evidence["id"].as_str().unwrap().into(),
+        };
+
+        let bob = server.api("bob").await;
+        let bobs_case = bob.create_case("Bob's case").await;
+        let browser = server.browser("bob").await;
+        let html = browser.get(format!("{}/cases", server.url)).send().await.unwrap().text().await.unwrap();
+        let token = csrf(&html);
+        let missing = || uuid::Uuid::new_v4().to_string();
+        let id_sets = [
+            ("alice's ids", clone_ids(&alices)),
+            ("alice's records under bob's case", Ids { case: bobs_case.clone(), ..clone_ids(&alices) }),
+            ("ids that do not exist", Ids { case: missing(), incident: missing(), person: missing(), evidence: missing() }),
+        ];
+        // Under Bob's own case, only the routes that name one of Alice's records are checked.
+        let names_a_record = |path: &str| [&alices.incident, &alices.person, &alices.evidence].iter().any(|id| path.contains(id.as_str()));
+        for (what, ids) in &id_sets {
+            let relevant = |path: &String| ids.case != bobs_case || names_a_record(path);
+            for (method, path) in page_routes(ids).into_iter().filter(|(_, p)| relevant(p)) {
+                let mut req = browser.request(method.clone(), format!("{}{path}", server.url));
+                if method == Method::POST {
+                    let form = reqwest::multipart::Form::new().text("csrf", token.clone()).text("title", "x").text("description", "x");
+                    req = if path.ends_with("/incidents") || path.contains("/incidents/") && !path.ends_with("/delete") {
+                        req.multipart(form.part("files", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.txt")))
+                    } else {
+                        req.form(&[("csrf", token.as_str()), ("title", "x"), ("label", "x")])
+                    };
+                }
+                let res = req.send().await.unwrap();
+                assert_eq!(res.status(), 404, "{what}: page {method} {path}");
+                let body = res.text().await.unwrap();
+                assert!(body.contains("do not have access"), "{what}: {path} shows the plain not-found page");
+            }
+            for (method, path) in api_routes(ids).into_iter().filter(|(_, p)| relevant(p)) {
+                let mut req = bob.client.request(method.clone(), format!("{}{path}", server.url)).bearer_auth(&bob.token);
+                if path.ends_with("/evidence") && method == Method::POST {
+                    req = req.multipart(reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x")));
+                } else if path.contains("/people") && method != Method::GET {
+                    req = req.json(&json!({"version": 1, "body": {"label": "x"}, "label": "x"}));
+                } else if method == Method::PUT {
+                    req = req.json(&json!({"version": 1, "body": incident("x")}));
+                } else if method == Method::POST {
+                    req = req.json(&incident("x"));
+                }
+                let res = req.send().await.unwrap();
+                assert_eq!(res.status(), 404, "{what}: API {method} {path}");
+            }
+        }
+
+        // Nothing of Alice's changed.
+        let still = alice.json(alice.get(&format!("/api/v1/cases/{case}/incidents/{}", alices.incident)), 200).await;
+        assert_eq!((still["version"].as_i64(), still["body"]["description"].as_str()), (Some(1), Some("first message")));
+        let files = alice.json(alice.get(&format!("/api/v1/cases/{case}/evidence")), 200).await;
+        assert_eq!(files.as_array().unwrap().len(), 1);
+        let bobs = bob.json(bob.get("/api/v1/cases"), 200).await;
+        assert_eq!(bobs.as_array().unwrap().len(), 1);
+    }
+}
+
+fn clone_ids(ids: &Ids) -> Ids {
+    Ids { case: ids.case.clone(), incident: ids.incident.clone(), person: ids.person.clone(), evidence: ids.evidence.clone() }
+}

@@ -1,0 +1,126 @@
+//! The canary rule: a unique marker sent through every input path never appears in plaintext
+//! in the database files (WAL included; a dump for PostgreSQL), the file store or the
+//! server's log, and reads back intact.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::harness::{Backend, Server, backends, csrf, png};
+
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|w| w == needle) {
+                hits.push(path.display().to_string());
+            }
+        }
+    }
+    hits
+}
+
+fn pg_dump(url: &str) -> Vec<u8> {
+    let out = std::process::Command::new("pg_dump").arg("--data-only").arg(url).output().expect("pg_dump is installed");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+#[tokio::test]
+async fn canary_never_reaches_disk_or_logs_in_plaintext() {
+    for backend in backends().await {
+        let server = Server::start(backend.clone()).await;
+        server.add_user("survivor", "alice");
+        let api = server.api("alice").await;
+        let canary = format!("CANARY{}", uuid_like());
+        let c = |field: &str| format!("{canary}-{field}");
+
+        // Through the API: case title, person and identifiers, every incident field, evidence.
+        let case = api.create_case(&c("title")).await;
+        let person = api
+            .json(
+                api.post(&format!("/api/v1/cases/{case}/people")).json(&json!({
+                    "label": c("label"), "name": c("name"), "address": c("address"), "vehicle": c("vehicle"), "notes": c("notes"),
+                    "identifiers": [
+                        {"kind": "username", "platform": c("platform"), "value": c("username"), "first_seen": "2025-01-01"},
+                        {"kind": "phone", "value": c("phone")}
+                    ]
+                })),
+                201,
+            )
+            .await;
+        let person_id = person["id"].as_str().unwrap().to_owned();
+        let incident = json!({
+            "occurred": {"kind": "approximate", "description": c("occurred"), "around": "2025-05-03"},
+            "discovered": {"kind": "exact", "at": "2025-05-04T09:00:00+01:00[Europe/London]"},
+            "platform": c("where"), "url": format!("https://example.com/{}", c("url")), "place": c("place"),
+            "description": c("description"), "verbatim": c("verbatim"), "conduct": ["threats", "contacting"],
+            "effects": ["fear"], "effect_words": c("effect"), "witnesses": c("witnesses"), "asked_to_stop": "yes",
+            "police_reference": c("police"), "people": [person_id]
+        });
+        let created = api.create_incident(&case, incident.clone()).await;
+        let incident_id = created["id"].as_str().unwrap().to_owned();
+        let file_content = c("file-content").repeat(5000).into_bytes();
+        let evidence = api.upload(&case, Some(&incident_id), &format!("{}.txt", c("file-name")), file_content.clone()).await;
+        let mut image = png(64, 64);
+        image.extend_from_slice(c("image-trailer").as_bytes());
+        api.upload(&case, Some(&incident_id), &format!("{}.png", c("image-name")), image).await;
+
+        // Through the pages: a new incident with a file, by multipart form.
+        let browser = server.browser("alice").await;
+        let html = browser.get(format!("{}/cases/{case}/incidents/new", server.url)).send().await.unwrap().text().await.unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf(&html))
+            .text("occurred_kind", "exact")
+            .text("occurred_date", "2025-06-01")
+            .text("occurred_time", "23:10")
+            .text("occurred_zone", "Europe/London")
+            .text("description", c("page-description"))
+            .text("verbatim", c("page-verbatim"))
+            .part("files", reqwest::multipart::Part::bytes(c("page-file").into_bytes()).file_name(c("page-file-name")));
+        let res = browser.post(format!("{}/cases/{case}/incidents", server.url)).multipart(form).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+
+        // Everything reads back intact.
+        let back = api.json(api.get(&format!("/api/v1/cases/{case}/incidents/{incident_id}")), 200).await;
+        for field in ["platform", "url", "place", "description", "verbatim", "effect_words", "witnesses", "police_reference"] {
+            assert_eq!(back["body"][field], incident[field], "{field}");
+        }
+        assert_eq!(back["body"]["occurred"]["description"], c("occurred"));
+        let cases = api.json(api.get("/api/v1/cases"), 200).await;
+        assert_eq!(cases[0]["title"], c("title"));
+        let p = api.json(api.get(&format!("/api/v1/cases/{case}/people/{person_id}")), 200).await;
+        assert_eq!(p["body"]["identifiers"][0]["value"], c("username"));
+        let ev = evidence["id"].as_str().unwrap();
+        let content = api.get(&format!("/api/v1/cases/{case}/evidence/{ev}/content")).send().await.unwrap().bytes().await.unwrap();
+        assert_eq!(content.to_vec(), file_content);
+        assert_eq!(evidence["body"]["file_name"], format!("{}.txt", c("file-name")));
+        let timeline = browser.get(format!("{}/cases/{case}", server.url)).send().await.unwrap().text().await.unwrap();
+        assert!(timeline.contains(&c("page-description")));
+
+        // And none of it is on disk or in the log in plaintext.
+        let needle = canary.as_bytes();
+        assert_eq!(files_containing(server.data_dir.path(), needle), Vec::<String>::new(), "{backend:?}");
+        assert!(std::fs::read_dir(server.data_dir.path()).unwrap().count() > 0);
+        if matches!(backend, Backend::Sqlite) {
+            assert!(server.data_dir.path().join("lodge.db-wal").exists(), "the WAL is checked too");
+        }
+        let log = server.log();
+        assert!(log.contains("listening"), "the log was captured");
+        assert!(!log.contains(&canary), "the server log holds case content");
+        if let Backend::Postgres(url) = &backend {
+            let dump = pg_dump(url);
+            assert!(dump.windows(5).any(|w| w == b"COPY "), "the dump has table data");
+            assert!(!dump.windows(needle.len()).any(|w| w == needle), "the PostgreSQL tables hold case content");
+        }
+    }
+}
+
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{nanos:x}{}", std::process::id())
+}

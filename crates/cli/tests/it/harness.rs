@@ -1,0 +1,244 @@
+//! Starting, killing and restarting real `lodge serve` processes, and small HTTP helpers.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::Client;
+use serde_json::{Value, json};
+
+/// Which database a server uses.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+/// Every backend this run can test, each with a fresh database.
+pub async fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    if let Ok(admin) = std::env::var("LODGE_TEST_POSTGRES_URL") {
+        out.push(Backend::Postgres(lodge_store::create_scratch_postgres_database(&admin).await.unwrap()));
+    }
+    out
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running `lodge serve`.
+pub struct Server {
+    child: Option<Child>,
+    pub url: String,
+    pub data_dir: tempfile::TempDir,
+    pub log_path: PathBuf,
+    pub backend: Backend,
+    pub first_link: Option<String>,
+    extra_env: Vec<(String, String)>,
+}
+
+impl Server {
+    pub async fn start(backend: Backend) -> Server {
+        Server::start_with(backend, &[]).await
+    }
+
+    pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Server {
+        let data_dir = tempfile::tempdir().unwrap();
+        let log_path = data_dir.path().join("..").join(format!("{}.log", data_dir.path().file_name().unwrap().to_string_lossy()));
+        let mut server = Server {
+            child: None,
+            url: String::new(),
+            data_dir,
+            log_path,
+            backend,
+            first_link: None,
+            extra_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        server.launch().await;
+        server
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lodge"));
+        cmd.args(args)
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LODGE_ARGON2_MEMORY_KIB", "256")
+            .env("LODGE_ARGON2_ITERATIONS", "1")
+            .env("LODGE_LOG", "debug")
+            .env("LODGE_EXIT_URL", "http://neutral.invalid/weather");
+        if let Backend::Postgres(url) = &self.backend {
+            cmd.arg("--database-url").arg(url);
+        }
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    async fn launch(&mut self) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log_path).unwrap();
+        let listen = if self.url.is_empty() { "127.0.0.1:0".to_owned() } else { self.url.trim_start_matches("http://").to_owned() };
+        let mut child = self
+            .command(&["serve", "--listen", &listen])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut link = None;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.trim_start().starts_with("http") && line.contains("/join/") {
+                    link = Some(line.trim().to_owned());
+                }
+                if let Some(url) = line.strip_prefix("Lodge listening on ") {
+                    let _ = tx.send((url.trim().to_owned(), link.take()));
+                }
+            }
+        });
+        let (url, link) = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start");
+        self.url = url;
+        if link.is_some() {
+            self.first_link = link;
+        }
+        self.child = Some(child);
+    }
+
+    /// Kills the server with SIGKILL (no chance to flush anything) and starts it again on
+    /// the same data and address.
+    pub async fn kill_and_restart(&mut self) {
+        self.kill();
+        self.launch().await;
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Creates an account with `lodge admin user add`.
+    pub fn add_user(&self, role: &str, username: &str) {
+        let mut child = self
+            .command(&["admin", "user", "add", "--role", role, "--username", username, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Recovery key"));
+    }
+
+    /// Signs in through the API and returns a client that sends the bearer token.
+    pub async fn api(&self, username: &str) -> Api {
+        // No pooled connections: a test may kill the server between two requests.
+        let client = Client::builder().pool_max_idle_per_host(0).build().unwrap();
+        let res = client.post(format!("{}/api/v1/session", self.url)).json(&json!({"username": username, "password": PASSWORD})).send().await.unwrap();
+        assert_eq!(res.status(), 200, "sign-in failed");
+        let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+        Api { client, base: self.url.clone(), token }
+    }
+
+    /// Signs in through the sign-in page and returns a browser-like client with a cookie jar
+    /// that does not follow redirects.
+    pub async fn browser(&self, username: &str) -> Client {
+        let client = browser_client();
+        let res = client.post(format!("{}/login", self.url)).form(&[("username", username), ("password", PASSWORD)]).send().await.unwrap();
+        assert_eq!(res.status(), 303, "page sign-in failed");
+        client
+    }
+
+    /// Everything the server wrote to its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_file(&self.log_path);
+    }
+}
+
+pub fn browser_client() -> Client {
+    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// A signed-in API client.
+pub struct Api {
+    pub client: Client,
+    pub base: String,
+    pub token: String,
+}
+
+impl Api {
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(format!("{}{path}", self.base)).bearer_auth(&self.token)
+    }
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(format!("{}{path}", self.base)).bearer_auth(&self.token)
+    }
+    pub fn put(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.put(format!("{}{path}", self.base)).bearer_auth(&self.token)
+    }
+    pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.delete(format!("{}{path}", self.base)).bearer_auth(&self.token)
+    }
+
+    pub async fn json(&self, req: reqwest::RequestBuilder, status: u16) -> Value {
+        let res = req.send().await.unwrap();
+        let got = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert_eq!(got, status, "{body}");
+        serde_json::from_str(&body).unwrap_or(Value::Null)
+    }
+
+    pub async fn create_case(&self, title: &str) -> String {
+        let v = self.json(self.post("/api/v1/cases").json(&json!({"title": title})), 201).await;
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_incident(&self, case: &str, incident: Value) -> Value {
+        self.json(self.post(&format!("/api/v1/cases/{case}/incidents")).json(&incident), 201).await
+    }
+
+    pub async fn upload(&self, case: &str, incident: Option<&str>, name: &str, bytes: Vec<u8>) -> Value {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some(i) = incident {
+            form = form.text("incident", i.to_owned());
+        }
+        form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str("application/octet-stream").unwrap());
+        let v = self.json(self.post(&format!("/api/v1/cases/{case}/evidence")).multipart(form), 201).await;
+        v[0].clone()
+    }
+}
+
+/// A minimal incident as the API takes it.
+pub fn incident(description: &str) -> Value {
+    json!({
+        "occurred": {"kind": "exact", "at": "2025-05-03T21:15:00+01:00[Europe/London]"},
+        "description": description,
+    })
+}
+
+/// The anti-forgery token in a page's HTML.
+pub fn csrf(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("page has no form token") + "name=\"csrf\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+/// A PNG image of a flat colour.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(width, height, image::Rgb([30, 120, 200])).write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
