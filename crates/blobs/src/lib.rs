@@ -14,10 +14,10 @@ use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use lodge_crypto::stream::{Decryptor, Encryptor};
 use lodge_crypto::{Aad, CryptoError, Key};
+use object_store::ObjectStore;
 use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
-use object_store::ObjectStore;
 use tokio::io::AsyncWriteExt;
 
 /// What can go wrong with blobs.

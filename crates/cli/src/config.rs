@@ -75,13 +75,17 @@ pub struct Overrides {
 
 impl Config {
     /// Loads the configuration from its sources.
-    pub fn load(file: Option<&PathBuf>, overrides: Overrides) -> Result<Config, figment::Error> {
+    pub fn load(file: Option<&PathBuf>, overrides: Overrides) -> Result<Config, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match file {
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             None => figment = figment.merge(Toml::file("lodge.toml")),
         }
-        let mut config: Config = figment.merge(Env::prefixed("LODGE_").ignore(&["config"])).merge(Serialized::globals(overrides)).extract()?;
+        let mut config: Config = figment
+            .merge(Env::prefixed("LODGE_").ignore(&["config"]))
+            .merge(Serialized::globals(overrides))
+            .extract()
+            .map_err(Box::new)?;
         if config.public_url.is_empty() {
             config.public_url = format!("http://{}", config.listen);
         }

@@ -92,7 +92,9 @@ fn main() -> Result<()> {
             let config = Config::load(cli.config.as_ref(), flags.overrides())?;
             runtime.block_on(serve(config))
         }
-        Command::Admin { command: AdminCommand::User { command: UserCommand::Add { role, username, password_stdin: _, storage } } } => {
+        Command::Admin {
+            command: AdminCommand::User { command: UserCommand::Add { role, username, password_stdin: _, storage } },
+        } => {
             let config = Config::load(cli.config.as_ref(), storage.overrides())?;
             runtime.block_on(add_user(config, &role, &username))
         }
@@ -104,7 +106,8 @@ fn main() -> Result<()> {
 }
 
 fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -114,13 +117,18 @@ fn init_logging(config: &Config) {
 }
 
 async fn open(config: &Config) -> Result<Lodge> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
     let store = lodge_store::open(&config.database_url()).await.context("cannot open the database")?;
     let blobs = lodge_blobs::Blobs::local(&config.data_dir.join("files")).context("cannot open the file store")?;
     let service = ServiceConfig {
         session_idle: jiff::SignedDuration::from_mins(config.session_idle_minutes.into()),
         session_max: jiff::SignedDuration::from_hours(config.session_max_hours.into()),
-        kdf: lodge_crypto::password::KdfParams { memory_kib: config.argon2_memory_kib, iterations: config.argon2_iterations, parallelism: 1 },
+        kdf: lodge_crypto::password::KdfParams {
+            memory_kib: config.argon2_memory_kib,
+            iterations: config.argon2_iterations,
+            parallelism: 1,
+        },
         max_upload_bytes: config.max_upload_bytes,
         ..ServiceConfig::default()
     };
@@ -131,11 +139,20 @@ async fn serve(config: Config) -> Result<()> {
     init_logging(&config);
     println!("Lodge {} starting with this configuration:\n{}", env!("CARGO_PKG_VERSION"), config.redacted());
     let lodge = open(&config).await?;
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    let public_url = if config.public_url == format!("http://{}", config.listen) { format!("http://{address}") } else { config.public_url.clone() };
+    let public_url = if config.public_url == format!("http://{}", config.listen) {
+        format!("http://{address}")
+    } else {
+        config.public_url.clone()
+    };
     if let Some(token) = lodge.first_administrator_token().await? {
-        println!("\nFirst start. Open this link to create the organisation's first administrator (it works once):\n  {public_url}/join/{}\n", token.to_text());
+        println!(
+            "\nFirst start. Open this link to create the organisation's first administrator (it works once):\n  {public_url}/join/{}\n",
+            token.to_text()
+        );
     }
     let web = lodge_web::WebConfig {
         public_url: public_url.clone(),
@@ -177,7 +194,9 @@ async fn shutdown() {
 }
 
 async fn add_user(config: Config, role: &str, username: &str) -> Result<()> {
-    let Some(role) = Role::parse(role) else { bail!("unknown role {role:?}: use administrator, support-worker or survivor") };
+    let Some(role) = Role::parse(role) else {
+        bail!("unknown role {role:?}: use administrator, support-worker or survivor")
+    };
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
     let password = Password::new(line.trim_end_matches(['\r', '\n']).to_owned());

@@ -62,10 +62,8 @@ pub fn wrap_key(kek: &Key, aad: &Aad, key: &Key) -> Result<Vec<u8>, CryptoError>
 /// Decrypts a key wrapped by [`wrap_key`].
 pub fn unwrap_key(kek: &Key, aad: &Aad, wrapped: &[u8]) -> Result<Key, CryptoError> {
     let plain = open(kek, aad, wrapped)?;
-    let bytes: [u8; 32] = plain
-        .as_slice()
-        .try_into()
-        .map_err(|_| CryptoError::Malformed("wrapped key has the wrong length"))?;
+    let bytes: [u8; 32] =
+        plain.as_slice().try_into().map_err(|_| CryptoError::Malformed("wrapped key has the wrong length"))?;
     Ok(Key::from_bytes(bytes))
 }
 
@@ -85,11 +83,8 @@ impl RecoveryKey {
 
     /// Reads a recovery key as she typed it: case, spaces and dashes do not matter.
     pub fn parse(text: &str) -> Result<RecoveryKey, CryptoError> {
-        let mut cleaned: String = text
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let mut cleaned: String =
+            text.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
         let decoded = data_encoding::BASE32_NOPAD.decode(cleaned.as_bytes());
         cleaned.zeroize();
         let mut decoded = decoded.map_err(|_| CryptoError::RecoveryKeyFormat)?;
@@ -101,12 +96,8 @@ impl RecoveryKey {
     /// The text to show her, once.
     pub fn display_text(&self) -> zeroize::Zeroizing<String> {
         let mut encoded = data_encoding::BASE32_NOPAD.encode(&self.0);
-        let grouped: String = encoded
-            .as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join("-");
+        let grouped: String =
+            encoded.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-");
         encoded.zeroize();
         zeroize::Zeroizing::new(grouped)
     }

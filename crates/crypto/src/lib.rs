@@ -20,7 +20,7 @@ pub mod stream;
 pub mod token;
 
 pub use aead::{Aad, open, seal};
-pub use key::{Key, RecoveryKey, wrap_key, unwrap_key};
+pub use key::{Key, RecoveryKey, unwrap_key, wrap_key};
 
 /// What can go wrong in Lodge's cryptography. None of these carry secret material.
 #[derive(Debug, thiserror::Error)]

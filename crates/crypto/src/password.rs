@@ -59,11 +59,7 @@ impl KdfParams {
             return Err(bad());
         }
         let mut value = |name: &str| -> Result<u32, CryptoError> {
-            parts
-                .next()
-                .and_then(|p| p.strip_prefix(name))
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(bad)
+            parts.next().and_then(|p| p.strip_prefix(name)).and_then(|v| v.parse().ok()).ok_or_else(bad)
         };
         Ok(KdfParams { memory_kib: value("m=")?, iterations: value("t=")?, parallelism: value("p=")? })
     }
@@ -83,9 +79,7 @@ pub fn derive_key(password: &Password, salt: &[u8], params: KdfParams) -> Result
         .map_err(|e| CryptoError::Kdf(e.to_string()))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon_params);
     let mut out = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(password.0.as_bytes(), salt, out.as_mut())
-        .map_err(|e| CryptoError::Kdf(e.to_string()))?;
+    argon.hash_password_into(password.0.as_bytes(), salt, out.as_mut()).map_err(|e| CryptoError::Kdf(e.to_string()))?;
     Ok(Key::from_bytes(*out))
 }
 

@@ -114,9 +114,8 @@ impl Decryptor {
             let rest = self.pending.split_off(CHUNK_LEN + TAG_LEN);
             let chunk = std::mem::replace(&mut self.pending, rest);
             let inner = self.inner.as_mut().ok_or(CryptoError::Malformed("no header"))?;
-            let pt = inner
-                .decrypt_next(Payload { msg: &chunk, aad: self.aad.bytes() })
-                .map_err(|_| CryptoError::Decrypt)?;
+            let pt =
+                inner.decrypt_next(Payload { msg: &chunk, aad: self.aad.bytes() }).map_err(|_| CryptoError::Decrypt)?;
             out.extend_from_slice(&pt);
         }
         Ok(out)
@@ -136,9 +135,7 @@ impl Decryptor {
     /// Decrypts the last chunk. Fails if the file was truncated.
     pub fn finish(self) -> Result<Vec<u8>, CryptoError> {
         let inner = self.inner.ok_or(CryptoError::Malformed("file shorter than its header"))?;
-        inner
-            .decrypt_last(Payload { msg: &self.pending, aad: self.aad.bytes() })
-            .map_err(|_| CryptoError::Decrypt)
+        inner.decrypt_last(Payload { msg: &self.pending, aad: self.aad.bytes() }).map_err(|_| CryptoError::Decrypt)
     }
 }
 

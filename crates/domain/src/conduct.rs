@@ -92,6 +92,8 @@ labelled_enum!(
     }
 );
 
+// The enum comes from a macro shared with enums that have no default, so this is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for StopRequest {
     fn default() -> Self {
         StopRequest::NotRecorded

@@ -59,7 +59,7 @@ impl Incident {
             p.add("description", "Say what happened, in your own words or by pasting the message.");
         }
         let url = self.url.trim();
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             p.add("url", "Enter a full web address starting with https://, or leave it empty.");
         }
         for (field, value, max) in [

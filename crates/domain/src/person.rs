@@ -127,10 +127,10 @@ impl Person {
         p.check_length("label", &self.label, 200);
         for (i, id) in self.identifiers.iter().enumerate() {
             p.check_length(&format!("identifiers.{i}.value"), &id.value, 2000);
-            if let (Some(first), Some(last)) = (id.first_seen, id.last_seen) {
-                if last < first {
-                    p.add(format!("identifiers.{i}.last_seen"), "Last seen is before first seen: check the dates.");
-                }
+            if let (Some(first), Some(last)) = (id.first_seen, id.last_seen)
+                && last < first
+            {
+                p.add(format!("identifiers.{i}.last_seen"), "Last seen is before first seen: check the dates.");
             }
         }
         for (field, value) in [("name", &self.name), ("address", &self.address), ("vehicle", &self.vehicle)] {

@@ -30,10 +30,12 @@ impl When {
     /// Builds an exact time from form parts: a date (`2025-05-03`), a time (`21:15`) and an IANA
     /// time-zone name. The error says what to fix.
     pub fn exact_from_parts(date: &str, time: &str, zone: &str) -> Result<When, &'static str> {
-        let date: Date = date.trim().parse().map_err(|_| "Enter the date as year-month-day, for example 2025-05-03.")?;
+        let date: Date =
+            date.trim().parse().map_err(|_| "Enter the date as year-month-day, for example 2025-05-03.")?;
         let time: Time = time.trim().parse().map_err(|_| "Enter the time as hours:minutes, for example 21:15.")?;
         let tz = TimeZone::get(zone.trim()).map_err(|_| "Choose a time zone from the list.")?;
-        let at = date.to_datetime(time).to_zoned(tz).map_err(|_| "That date and time does not exist in this time zone.")?;
+        let at =
+            date.to_datetime(time).to_zoned(tz).map_err(|_| "That date and time does not exist in this time zone.")?;
         Ok(When::Exact { at })
     }
 
@@ -43,7 +45,11 @@ impl When {
         let around = if date.trim().is_empty() {
             None
         } else {
-            Some(date.trim().parse().map_err(|_| "Enter the date as year-month-day, for example 2025-05-03, or leave it empty.")?)
+            Some(
+                date.trim()
+                    .parse()
+                    .map_err(|_| "Enter the date as year-month-day, for example 2025-05-03, or leave it empty.")?,
+            )
         };
         if description.is_empty() && around.is_none() {
             return Err("Describe roughly when it was, for example \"evening of 3 May\".");
@@ -56,9 +62,11 @@ impl When {
     pub fn sort_key(&self) -> Option<Timestamp> {
         match self {
             When::Exact { at } => Some(at.timestamp()),
-            When::Approximate { around: Some(d), .. } => {
-                d.to_datetime(Time::midnight()).to_zoned(TimeZone::UTC).ok().map(|z| z.timestamp() + jiff::SignedDuration::from_hours(12))
-            }
+            When::Approximate { around: Some(d), .. } => d
+                .to_datetime(Time::midnight())
+                .to_zoned(TimeZone::UTC)
+                .ok()
+                .map(|z| z.timestamp() + jiff::SignedDuration::from_hours(12)),
             When::Approximate { around: None, .. } => None,
         }
     }
@@ -66,9 +74,17 @@ impl When {
     /// How it is shown: `3 May 2025, 21:15 BST (Europe/London)` or her words.
     pub fn display(&self) -> String {
         match self {
-            When::Exact { at } => format!("{} ({})", at.strftime("%-d %B %Y, %H:%M %Z"), at.time_zone().iana_name().unwrap_or("fixed offset")),
-            When::Approximate { description, around: Some(d) } if description.is_empty() => format!("around {}", d.strftime("%-d %B %Y")),
-            When::Approximate { description, around: Some(d) } => format!("{description} (around {})", d.strftime("%-d %B %Y")),
+            When::Exact { at } => format!(
+                "{} ({})",
+                at.strftime("%-d %B %Y, %H:%M %Z"),
+                at.time_zone().iana_name().unwrap_or("fixed offset")
+            ),
+            When::Approximate { description, around: Some(d) } if description.is_empty() => {
+                format!("around {}", d.strftime("%-d %B %Y"))
+            }
+            When::Approximate { description, around: Some(d) } => {
+                format!("{description} (around {})", d.strftime("%-d %B %Y"))
+            }
             When::Approximate { description, around: None } => description.clone(),
         }
     }

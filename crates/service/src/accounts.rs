@@ -166,7 +166,12 @@ impl Lodge {
 
     /// Creates an account, with an invitation token or (for survivors, where allowed) without.
     /// Returns the recovery key, to be shown to her once and never again.
-    pub async fn sign_up(&self, username: &str, password: Password, invitation: Option<&str>) -> Result<(UserId, RecoveryKey), ServiceError> {
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        password: Password,
+        invitation: Option<&str>,
+    ) -> Result<(UserId, RecoveryKey), ServiceError> {
         let username = username.trim();
         check_username(username)?;
         check_password(&password)?;
@@ -185,14 +190,25 @@ impl Lodge {
     }
 
     /// Creates an account directly, for operators (`lodge admin user add`).
-    pub async fn add_user(&self, username: &str, password: Password, role: Role) -> Result<(UserId, RecoveryKey), ServiceError> {
+    pub async fn add_user(
+        &self,
+        username: &str,
+        password: Password,
+        role: Role,
+    ) -> Result<(UserId, RecoveryKey), ServiceError> {
         let username = username.trim();
         check_username(username)?;
         check_password(&password)?;
         self.create_account(username, password, role, None).await
     }
 
-    async fn create_account(&self, username: &str, password: Password, role: Role, invitation: Option<&[u8]>) -> Result<(UserId, RecoveryKey), ServiceError> {
+    async fn create_account(
+        &self,
+        username: &str,
+        password: Password,
+        role: Role,
+        invitation: Option<&[u8]>,
+    ) -> Result<(UserId, RecoveryKey), ServiceError> {
         let id = Uuid::new_v4();
         let account_key = Key::generate()?;
         let recovery = RecoveryKey::generate()?;
@@ -222,7 +238,12 @@ impl Lodge {
     }
 
     /// Signs in with username and password. Returns the session token for the client.
-    pub async fn sign_in(&self, username: &str, password: Password, device: &str) -> Result<(Token, Session), ServiceError> {
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: Password,
+        device: &str,
+    ) -> Result<(Token, Session), ServiceError> {
         let user = self.store().user_by_username(username.trim()).await?;
         let Some(user) = user else {
             // Spend the same effort as a real check, so timing does not reveal which names exist.
@@ -231,15 +252,20 @@ impl Lodge {
         };
         let params = KdfParams::decode(&user.kdf)?;
         let password_key = derive(password, user.salt.clone(), params).await?;
-        let account_key =
-            unwrap_key(&password_key, &password_aad(user.id), &user.key_by_password).map_err(|_| ServiceError::SignInFailed)?;
+        let account_key = unwrap_key(&password_key, &password_aad(user.id), &user.key_by_password)
+            .map_err(|_| ServiceError::SignInFailed)?;
         if user.disabled {
             return Err(ServiceError::AccountDisabled);
         }
         self.start_session(&user, account_key, device).await
     }
 
-    async fn start_session(&self, user: &UserRow, account_key: Key, device: &str) -> Result<(Token, Session), ServiceError> {
+    async fn start_session(
+        &self,
+        user: &UserRow,
+        account_key: Key,
+        device: &str,
+    ) -> Result<(Token, Session), ServiceError> {
         let token = Token::generate()?;
         let started = now();
         self.store()
@@ -310,7 +336,12 @@ impl Lodge {
 
     /// Changes her password: the account key is re-wrapped; no case data is re-encrypted.
     /// Her other sessions end.
-    pub async fn change_password(&self, session: &Session, current: Password, new: Password) -> Result<(), ServiceError> {
+    pub async fn change_password(
+        &self,
+        session: &Session,
+        current: Password,
+        new: Password,
+    ) -> Result<(), ServiceError> {
         check_password(&new).map_err(|_| {
             ServiceError::invalid("new_password", "Use at least 10 characters. A few unrelated words work well.")
         })?;
@@ -339,11 +370,15 @@ impl Lodge {
     pub async fn recover(&self, username: &str, recovery_text: &str, new: Password) -> Result<(), ServiceError> {
         check_password(&new)?;
         let recovery = RecoveryKey::parse(recovery_text).map_err(|_| {
-            ServiceError::invalid("recovery_key", "That does not look like a recovery key. It has 13 groups of 4 letters and numbers.")
+            ServiceError::invalid(
+                "recovery_key",
+                "That does not look like a recovery key. It has 13 groups of 4 letters and numbers.",
+            )
         })?;
         let wrong = || ServiceError::invalid("recovery_key", "That username and recovery key do not match.");
         let mut user = self.store().user_by_username(username.trim()).await?.ok_or_else(wrong)?;
-        let account_key = unwrap_key(&recovery.kek(), &recovery_aad(user.id), &user.key_by_recovery).map_err(|_| wrong())?;
+        let account_key =
+            unwrap_key(&recovery.kek(), &recovery_aad(user.id), &user.key_by_recovery).map_err(|_| wrong())?;
         self.rewrap_password(&mut user, &account_key, new).await?;
         self.store().delete_user_sessions(user.id, None).await?;
         tracing::info!("password reset with a recovery key");

@@ -85,7 +85,12 @@ impl Lodge {
             .map(|(case, key_row)| {
                 let key = unwrap_key(&session.key, &case_key_aad(case.id, session.user_id.0), &key_row.wrapped_key)?;
                 let title: Case = open_record(&key, CASE_KIND, &case.id.to_string(), 1, &case.title)?;
-                Ok(CaseSummary { id: CaseId(case.id), title: title.title, created_at: case.created_at, updated_at: case.updated_at })
+                Ok(CaseSummary {
+                    id: CaseId(case.id),
+                    title: title.title,
+                    created_at: case.created_at,
+                    updated_at: case.updated_at,
+                })
             })
             .collect()
     }
@@ -118,10 +123,18 @@ impl Lodge {
 
     /// Opens a case she holds a key for; [`ServiceError::NotFound`] otherwise.
     pub async fn open_case(&self, session: &Session, id: CaseId) -> Result<OpenCase, ServiceError> {
-        let (row, key_row) = self.store().case_for_user(id.0, session.user_id.0).await?.ok_or(ServiceError::NotFound)?;
+        let (row, key_row) =
+            self.store().case_for_user(id.0, session.user_id.0).await?.ok_or(ServiceError::NotFound)?;
         let key = unwrap_key(&session.key, &case_key_aad(id.0, session.user_id.0), &key_row.wrapped_key)?;
         let case: Case = open_record(&key, CASE_KIND, &id.to_string(), 1, &row.title)?;
-        Ok(OpenCase { lodge: self.clone(), id, title: case.title, created_at: row.created_at, key, user: session.user_id })
+        Ok(OpenCase {
+            lodge: self.clone(),
+            id,
+            title: case.title,
+            created_at: row.created_at,
+            key,
+            user: session.user_id,
+        })
     }
 }
 
@@ -148,7 +161,14 @@ impl OpenCase {
         } else {
             Some(open_record(&self.key, kind.as_str(), &row.id.to_string(), row.version, &row.fields)?)
         };
-        Ok(Entry { id: row.id, version: row.version, saved_at: row.created_at, author: UserId(row.author_id), deleted: row.deleted, body })
+        Ok(Entry {
+            id: row.id,
+            version: row.version,
+            saved_at: row.created_at,
+            author: UserId(row.author_id),
+            deleted: row.deleted,
+            body,
+        })
     }
 
     /// The latest version of every record of a kind, tombstones included.
@@ -158,7 +178,11 @@ impl OpenCase {
     }
 
     /// Every version of one record, oldest first; NotFound if it is not in this case.
-    pub(crate) async fn versions<T: DeserializeOwned>(&self, kind: RecordKind, id: Uuid) -> Result<Vec<Entry<T>>, ServiceError> {
+    pub(crate) async fn versions<T: DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        id: Uuid,
+    ) -> Result<Vec<Entry<T>>, ServiceError> {
         let rows = self.lodge.store().record_versions(self.id.0, id).await?;
         if rows.is_empty() || rows.iter().any(|r| r.kind != kind.as_str()) {
             return Err(ServiceError::NotFound);
@@ -167,12 +191,22 @@ impl OpenCase {
     }
 
     /// The latest version of one record.
-    pub(crate) async fn current<T: DeserializeOwned>(&self, kind: RecordKind, id: Uuid) -> Result<Entry<T>, ServiceError> {
+    pub(crate) async fn current<T: DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        id: Uuid,
+    ) -> Result<Entry<T>, ServiceError> {
         self.versions(kind, id).await?.pop().ok_or(ServiceError::NotFound)
     }
 
     /// Writes version `version` of a record; fails with a conflict if it already exists.
-    pub(crate) async fn write<T: Serialize>(&self, kind: RecordKind, id: Uuid, version: i64, body: &T) -> Result<(), ServiceError> {
+    pub(crate) async fn write<T: Serialize>(
+        &self,
+        kind: RecordKind,
+        id: Uuid,
+        version: i64,
+        body: &T,
+    ) -> Result<(), ServiceError> {
         let fields = seal_record(&self.key, kind.as_str(), &id.to_string(), version, body)?;
         self.lodge
             .store()
@@ -191,7 +225,13 @@ impl OpenCase {
     }
 
     /// Saves an edit of an existing record, as a new version after `expected_version`.
-    async fn edit<T: Serialize + DeserializeOwned>(&self, kind: RecordKind, id: Uuid, expected_version: i64, body: &T) -> Result<i64, ServiceError> {
+    async fn edit<T: Serialize + DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        id: Uuid,
+        expected_version: i64,
+        body: &T,
+    ) -> Result<i64, ServiceError> {
         let current: Entry<T> = self.current(kind, id).await?;
         if current.deleted {
             return Err(ServiceError::NotFound);
@@ -233,7 +273,10 @@ impl OpenCase {
         let known: Vec<Entry<Person>> = self.latest(RecordKind::Person).await?;
         for p in people {
             if !known.iter().any(|k| k.id == p.0 && !k.deleted) {
-                return Err(ServiceError::invalid("people", "One of the people chosen is not in this case any more. Choose again."));
+                return Err(ServiceError::invalid(
+                    "people",
+                    "One of the people chosen is not in this case any more. Choose again.",
+                ));
             }
         }
         Ok(())
@@ -249,7 +292,12 @@ impl OpenCase {
     }
 
     /// Saves an edited incident; earlier versions stay in its history.
-    pub async fn edit_incident(&self, id: IncidentId, expected_version: i64, incident: &Incident) -> Result<i64, ServiceError> {
+    pub async fn edit_incident(
+        &self,
+        id: IncidentId,
+        expected_version: i64,
+        incident: &Incident,
+    ) -> Result<i64, ServiceError> {
         checked(incident.check())?;
         self.check_people(&incident.people).await?;
         self.edit(RecordKind::Incident, id.0, expected_version, incident).await
@@ -278,7 +326,8 @@ impl OpenCase {
         all.retain(|e| match &e.body {
             None => !filtering,
             Some(i) => {
-                filter.person.is_none_or(|p| i.people.contains(&p)) && filter.conduct.is_none_or(|c| i.conduct.contains(&c))
+                filter.person.is_none_or(|p| i.people.contains(&p))
+                    && filter.conduct.is_none_or(|c| i.conduct.contains(&c))
             }
         });
         all.sort_by_key(|e| (e.body.as_ref().and_then(|i| i.occurred.sort_key()).unwrap_or(e.saved_at), e.saved_at));

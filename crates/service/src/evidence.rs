@@ -10,8 +10,8 @@ use lodge_blobs::PlainStream;
 use lodge_domain::{Evidence, EvidenceId, Incident, IncidentId, RecordKind};
 use sha2::{Digest, Sha256};
 
-use crate::case::{Entry, OpenCase};
 use crate::ServiceError;
+use crate::case::{Entry, OpenCase};
 
 /// Images larger than this get no thumbnail (the file itself is still kept).
 const THUMBNAIL_SOURCE_MAX: usize = 64 * 1024 * 1024;
@@ -92,7 +92,10 @@ impl OpenCase {
                 Err(e) => {
                     writer.abort().await;
                     tracing::info!(error = %e, "upload interrupted");
-                    return Err(ServiceError::invalid("files", "The upload did not finish. Check your connection and try again."));
+                    return Err(ServiceError::invalid(
+                        "files",
+                        "The upload did not finish. Check your connection and try again.",
+                    ));
                 }
             };
             size += chunk.len() as u64;
@@ -124,7 +127,11 @@ impl OpenCase {
         }
         let evidence = Evidence {
             file_name: clean_file_name(&upload.file_name),
-            content_type: if upload.content_type.trim().is_empty() { "application/octet-stream".into() } else { upload.content_type },
+            content_type: if upload.content_type.trim().is_empty() {
+                "application/octet-stream".into()
+            } else {
+                upload.content_type
+            },
             size,
             sha256: data_encoding::HEXLOWER.encode(&hasher.finalize()),
             incident: upload.incident,

@@ -23,9 +23,9 @@ pub use accounts::{Session, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
 pub use evidence::Upload;
 pub use lodge_blobs::PlainStream;
+pub use lodge_crypto::RecoveryKey;
 pub use lodge_crypto::password::Password;
 pub use lodge_crypto::token::Token;
-pub use lodge_crypto::RecoveryKey;
 
 /// Settings the service needs, taken from Lodge's configuration.
 #[derive(Debug, Clone)]

@@ -12,7 +12,13 @@ use zeroize::Zeroizing;
 use crate::ServiceError;
 
 /// Seals every field of `value` for record `id` of `kind` at `version`.
-pub(crate) fn seal_record<T: Serialize>(key: &Key, kind: &str, id: &str, version: i64, value: &T) -> Result<Vec<u8>, ServiceError> {
+pub(crate) fn seal_record<T: Serialize>(
+    key: &Key,
+    kind: &str,
+    id: &str,
+    version: i64,
+    value: &T,
+) -> Result<Vec<u8>, ServiceError> {
     let serde_json::Value::Object(fields) = serde_json::to_value(value).map_err(internal)? else {
         return Err(ServiceError::Internal("a record must serialise to an object".into()));
     };
@@ -26,7 +32,13 @@ pub(crate) fn seal_record<T: Serialize>(key: &Key, kind: &str, id: &str, version
 }
 
 /// Opens a record sealed by [`seal_record`].
-pub(crate) fn open_record<T: DeserializeOwned>(key: &Key, kind: &str, id: &str, version: i64, sealed: &[u8]) -> Result<T, ServiceError> {
+pub(crate) fn open_record<T: DeserializeOwned>(
+    key: &Key,
+    kind: &str,
+    id: &str,
+    version: i64,
+    sealed: &[u8],
+) -> Result<T, ServiceError> {
     let sealed: BTreeMap<String, String> = serde_json::from_slice(sealed).map_err(internal)?;
     let mut fields = serde_json::Map::new();
     for (name, ct) in sealed {

@@ -46,7 +46,8 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to `url` (`postgres://…`) and migrates the database.
     pub async fn open(url: &str) -> Result<PostgresStore> {
-        let pool = PgPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+        let pool =
+            PgPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(PostgresStore { pool })
     }
@@ -84,7 +85,8 @@ fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 const USER_COLUMNS: &str =
     "id, username, role, disabled, kdf, salt, key_by_password, key_by_recovery, neutral_title, created_at";
 const SESSION_COLUMNS: &str = "id_hash, user_id, wrapped_user_key, created_at, last_seen_at, expires_at, device";
-const CASE_COLUMNS: &str = "c.id, c.owner_id, c.title, c.created_at, c.updated_at, k.case_id, k.user_id, k.wrapped_key, k.access";
+const CASE_COLUMNS: &str =
+    "c.id, c.owner_id, c.title, c.created_at, c.updated_at, k.case_id, k.user_id, k.wrapped_key, k.access";
 const RECORD_COLUMNS: &str = "case_id, id, version, kind, created_at, author_id, deleted, fields";
 
 macro_rules! store_impl {

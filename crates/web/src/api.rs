@@ -58,7 +58,9 @@ impl IntoResponse for ApiError {
         let status = match &self.0 {
             ServiceError::NotFound => StatusCode::NOT_FOUND,
             ServiceError::Invalid(_) | ServiceError::InvitationInvalid => StatusCode::BAD_REQUEST,
-            ServiceError::SignInFailed | ServiceError::SessionEnded | ServiceError::AccountDisabled => StatusCode::UNAUTHORIZED,
+            ServiceError::SignInFailed | ServiceError::SessionEnded | ServiceError::AccountDisabled => {
+                StatusCode::UNAUTHORIZED
+            }
             ServiceError::Forbidden | ServiceError::SignupClosed => StatusCode::FORBIDDEN,
             ServiceError::Conflict => StatusCode::CONFLICT,
             ServiceError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -73,7 +75,9 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -97,15 +101,26 @@ pub(crate) struct SessionResponse {
 
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SessionRequest,
     responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody)))]
-async fn create_session(axum::extract::State(state): State, Json(req): Json<SessionRequest>) -> ApiResult<SessionResponse> {
+async fn create_session(
+    axum::extract::State(state): State,
+    Json(req): Json<SessionRequest>,
+) -> ApiResult<SessionResponse> {
     let (token, _) = state.lodge.sign_in(&req.username, Password::new(req.password), "API client").await?;
     Ok(Json(SessionResponse { token: token.to_text() }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-async fn delete_session(axum::extract::State(state): State, headers: axum::http::HeaderMap, ApiSession(_): ApiSession) -> Result<StatusCode, ApiError> {
-    let token = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+async fn delete_session(
+    axum::extract::State(state): State,
+    headers: axum::http::HeaderMap,
+    ApiSession(_): ApiSession,
+) -> Result<StatusCode, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
     state.lodge.sign_out(token.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -128,7 +143,11 @@ async fn list_cases(axum::extract::State(state): State, ApiSession(s): ApiSessio
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = Case,
     responses((status = 201, body = CaseOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-async fn create_case(axum::extract::State(state): State, ApiSession(s): ApiSession, Json(case): Json<Case>) -> Result<(StatusCode, Json<CaseOut>), ApiError> {
+async fn create_case(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Json(case): Json<Case>,
+) -> Result<(StatusCode, Json<CaseOut>), ApiError> {
     let id = state.lodge.create_case(&s, &case).await?;
     let open = state.lodge.open_case(&s, id).await?;
     Ok((StatusCode::CREATED, Json(CaseOut { id: id.0, title: open.title, created_at: open.created_at })))
@@ -136,7 +155,11 @@ async fn create_case(axum::extract::State(state): State, ApiSession(s): ApiSessi
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}", tag = "cases", security(("bearer" = [])), params(("case" = Uuid, Path)),
     responses((status = 200, body = CaseOut), (status = 404, body = ErrorBody)))]
-async fn get_case(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>) -> ApiResult<CaseOut> {
+async fn get_case(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> ApiResult<CaseOut> {
     let open = state.lodge.open_case(&s, CaseId(case)).await?;
     Ok(Json(CaseOut { id: case, title: open.title, created_at: open.created_at }))
 }
@@ -171,7 +194,11 @@ async fn open(state: &AppState, s: &lodge_service::Session, case: Uuid) -> Resul
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/incidents", tag = "incidents", security(("bearer" = [])), params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Incident>]), (status = 404, body = ErrorBody)))]
-async fn list_incidents(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>) -> ApiResult<Vec<Versioned<Incident>>> {
+async fn list_incidents(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> ApiResult<Vec<Versioned<Incident>>> {
     let open = open(&state, &s, case).await?;
     let entries = open.timeline(&lodge_service::TimelineFilter { oldest_first: true, ..Default::default() }).await?;
     Ok(Json(entries.into_iter().map(Versioned::from).collect()))
@@ -179,7 +206,12 @@ async fn list_incidents(axum::extract::State(state): State, ApiSession(s): ApiSe
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/incidents", tag = "incidents", security(("bearer" = [])), params(("case" = Uuid, Path)), request_body = Incident,
     responses((status = 201, body = Versioned<Incident>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn create_incident(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>, Json(incident): Json<Incident>) -> Result<(StatusCode, Json<Versioned<Incident>>), ApiError> {
+async fn create_incident(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    Json(incident): Json<Incident>,
+) -> Result<(StatusCode, Json<Versioned<Incident>>), ApiError> {
     let open = open(&state, &s, case).await?;
     let id = open.add_incident(&incident).await?;
     Ok((StatusCode::CREATED, Json(open.incident(id).await?.into())))
@@ -188,7 +220,11 @@ async fn create_incident(axum::extract::State(state): State, ApiSession(s): ApiS
 #[utoipa::path(get, path = "/api/v1/cases/{case}/incidents/{incident}", tag = "incidents", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
     responses((status = 200, body = Versioned<Incident>), (status = 404, body = ErrorBody)))]
-async fn get_incident(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, incident)): Path<(Uuid, Uuid)>) -> ApiResult<Versioned<Incident>> {
+async fn get_incident(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Versioned<Incident>> {
     let open = open(&state, &s, case).await?;
     Ok(Json(open.incident(IncidentId(incident)).await?.into()))
 }
@@ -196,7 +232,12 @@ async fn get_incident(axum::extract::State(state): State, ApiSession(s): ApiSess
 #[utoipa::path(put, path = "/api/v1/cases/{case}/incidents/{incident}", tag = "incidents", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("incident" = Uuid, Path)), request_body = Update<Incident>,
     responses((status = 200, body = Versioned<Incident>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn update_incident(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, incident)): Path<(Uuid, Uuid)>, Json(update): Json<Update<Incident>>) -> ApiResult<Versioned<Incident>> {
+async fn update_incident(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+    Json(update): Json<Update<Incident>>,
+) -> ApiResult<Versioned<Incident>> {
     let open = open(&state, &s, case).await?;
     open.edit_incident(IncidentId(incident), update.version, &update.body).await?;
     Ok(Json(open.incident(IncidentId(incident)).await?.into()))
@@ -205,7 +246,11 @@ async fn update_incident(axum::extract::State(state): State, ApiSession(s): ApiS
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/incidents/{incident}", tag = "incidents", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn delete_incident(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, incident)): Path<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
+async fn delete_incident(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
     open(&state, &s, case).await?.delete_incident(IncidentId(incident)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -213,7 +258,11 @@ async fn delete_incident(axum::extract::State(state): State, ApiSession(s): ApiS
 #[utoipa::path(get, path = "/api/v1/cases/{case}/incidents/{incident}/history", tag = "incidents", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Incident>]), (status = 404, body = ErrorBody)))]
-async fn incident_history(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, incident)): Path<(Uuid, Uuid)>) -> ApiResult<Vec<Versioned<Incident>>> {
+async fn incident_history(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Vec<Versioned<Incident>>> {
     let versions = open(&state, &s, case).await?.incident_history(IncidentId(incident)).await?;
     Ok(Json(versions.into_iter().map(Versioned::from).collect()))
 }
@@ -231,7 +280,12 @@ pub(crate) struct EvidenceUpload {
 #[utoipa::path(post, path = "/api/v1/cases/{case}/evidence", tag = "evidence", security(("bearer" = [])), params(("case" = Uuid, Path)),
     request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = [Versioned<Evidence>]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
-async fn upload_evidence(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>, mut multipart: Multipart) -> Result<(StatusCode, Json<Vec<Versioned<Evidence>>>), ApiError> {
+async fn upload_evidence(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<Vec<Versioned<Evidence>>>), ApiError> {
     let open = open(&state, &s, case).await?;
     let mut incident = None;
     let mut stored = Vec::new();
@@ -239,7 +293,8 @@ async fn upload_evidence(axum::extract::State(state): State, ApiSession(s): ApiS
     while let Some(field) = multipart.next_field().await.map_err(|_| broken())? {
         if field.name() == Some("incident") {
             let text = field.text().await.map_err(|_| broken())?;
-            let id: Uuid = text.trim().parse().map_err(|_| ServiceError::invalid("incident", "That is not an incident id."))?;
+            let id: Uuid =
+                text.trim().parse().map_err(|_| ServiceError::invalid("incident", "That is not an incident id."))?;
             incident = Some(IncidentId(id));
             continue;
         }
@@ -255,7 +310,11 @@ async fn upload_evidence(axum::extract::State(state): State, ApiSession(s): ApiS
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/evidence", tag = "evidence", security(("bearer" = [])), params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Evidence>]), (status = 404, body = ErrorBody)))]
-async fn list_evidence(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>) -> ApiResult<Vec<Versioned<Evidence>>> {
+async fn list_evidence(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> ApiResult<Vec<Versioned<Evidence>>> {
     let all = open(&state, &s, case).await?.evidence_list().await?;
     Ok(Json(all.into_iter().map(Versioned::from).collect()))
 }
@@ -263,28 +322,45 @@ async fn list_evidence(axum::extract::State(state): State, ApiSession(s): ApiSes
 #[utoipa::path(get, path = "/api/v1/cases/{case}/evidence/{evidence}", tag = "evidence", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
     responses((status = 200, body = Versioned<Evidence>), (status = 404, body = ErrorBody)))]
-async fn get_evidence(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, evidence)): Path<(Uuid, Uuid)>) -> ApiResult<Versioned<Evidence>> {
+async fn get_evidence(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, evidence)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Versioned<Evidence>> {
     Ok(Json(open(&state, &s, case).await?.evidence(EvidenceId(evidence)).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/evidence/{evidence}/content", tag = "evidence", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
     responses((status = 200, description = "The file, byte for byte", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
-async fn evidence_content(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, evidence)): Path<(Uuid, Uuid)>) -> Result<Response, ApiError> {
+async fn evidence_content(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, evidence)): Path<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
     let (body, stream) = open(&state, &s, case).await?.evidence_content(EvidenceId(evidence)).await?;
     Ok(crate::pages::download(&body, stream))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/people", tag = "people", security(("bearer" = [])), params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Person>]), (status = 404, body = ErrorBody)))]
-async fn list_people(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>) -> ApiResult<Vec<Versioned<Person>>> {
+async fn list_people(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> ApiResult<Vec<Versioned<Person>>> {
     let people = open(&state, &s, case).await?.people().await?;
     Ok(Json(people.into_iter().map(Versioned::from).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/people", tag = "people", security(("bearer" = [])), params(("case" = Uuid, Path)), request_body = Person,
     responses((status = 201, body = Versioned<Person>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn create_person(axum::extract::State(state): State, ApiSession(s): ApiSession, Path(case): Path<Uuid>, Json(person): Json<Person>) -> Result<(StatusCode, Json<Versioned<Person>>), ApiError> {
+async fn create_person(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    Json(person): Json<Person>,
+) -> Result<(StatusCode, Json<Versioned<Person>>), ApiError> {
     let open = open(&state, &s, case).await?;
     let id = open.add_person(&person).await?;
     Ok((StatusCode::CREATED, Json(open.person(id).await?.into())))
@@ -293,14 +369,23 @@ async fn create_person(axum::extract::State(state): State, ApiSession(s): ApiSes
 #[utoipa::path(get, path = "/api/v1/cases/{case}/people/{person}", tag = "people", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("person" = Uuid, Path)),
     responses((status = 200, body = Versioned<Person>), (status = 404, body = ErrorBody)))]
-async fn get_person(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, person)): Path<(Uuid, Uuid)>) -> ApiResult<Versioned<Person>> {
+async fn get_person(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, person)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Versioned<Person>> {
     Ok(Json(open(&state, &s, case).await?.person(PersonId(person)).await?.into()))
 }
 
 #[utoipa::path(put, path = "/api/v1/cases/{case}/people/{person}", tag = "people", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("person" = Uuid, Path)), request_body = Update<Person>,
     responses((status = 200, body = Versioned<Person>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn update_person(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, person)): Path<(Uuid, Uuid)>, Json(update): Json<Update<Person>>) -> ApiResult<Versioned<Person>> {
+async fn update_person(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, person)): Path<(Uuid, Uuid)>,
+    Json(update): Json<Update<Person>>,
+) -> ApiResult<Versioned<Person>> {
     let open = open(&state, &s, case).await?;
     open.edit_person(PersonId(person), update.version, &update.body).await?;
     Ok(Json(open.person(PersonId(person)).await?.into()))
@@ -309,7 +394,11 @@ async fn update_person(axum::extract::State(state): State, ApiSession(s): ApiSes
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/people/{person}", tag = "people", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("person" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn delete_person(axum::extract::State(state): State, ApiSession(s): ApiSession, Path((case, person)): Path<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
+async fn delete_person(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, person)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
     open(&state, &s, case).await?.delete_person(PersonId(person)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -328,7 +417,10 @@ pub(crate) async fn health(axum::extract::State(state): State) -> (StatusCode, J
         Ok(()) => (StatusCode::OK, Json(Health { status: "ok".into(), database: state.lodge.backend().into() })),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable".into(), database: state.lodge.backend().into() }))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health { status: "unavailable".into(), database: state.lodge.backend().into() }),
+            )
         }
     }
 }
@@ -338,7 +430,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         if let Some(components) = openapi.components.as_mut() {
-            components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
         }
     }
 }

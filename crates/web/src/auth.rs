@@ -67,11 +67,21 @@ pub(crate) fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
 /// A short, non-identifying description of the browser, for the login activity list.
 pub(crate) fn device_summary(parts_headers: &axum::http::HeaderMap) -> String {
     let ua = parts_headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let browser = ["Edg", "Firefox", "Chrome", "Safari"].into_iter().find(|b| ua.contains(b)).map(|b| if b == "Edg" { "Edge" } else { b });
-    let system = [("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"), ("Mac OS", "macOS"), ("Linux", "Linux")]
+    let browser = ["Edg", "Firefox", "Chrome", "Safari"]
         .into_iter()
-        .find(|(k, _)| ua.contains(k))
-        .map(|(_, v)| v);
+        .find(|b| ua.contains(b))
+        .map(|b| if b == "Edg" { "Edge" } else { b });
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(k, _)| ua.contains(k))
+    .map(|(_, v)| v);
     match (browser, system) {
         (Some(b), Some(s)) => format!("{b} on {s}"),
         (Some(b), None) => b.to_owned(),

@@ -8,7 +8,8 @@ use serde_json::json;
 use crate::harness::{Backend, PASSWORD, Server, browser_client, csrf};
 
 fn recovery_key(html: &str) -> String {
-    let at = html.find(r#"aria-label="Recovery key">"#).expect("recovery key shown") + r#"aria-label="Recovery key">"#.len();
+    let at =
+        html.find(r#"aria-label="Recovery key">"#).expect("recovery key shown") + r#"aria-label="Recovery key">"#.len();
     html[at..].split('<').next().unwrap().to_owned()
 }
 
@@ -33,7 +34,8 @@ async fn the_first_start_link_creates_the_administrator_once() {
     let admin_page = browser.get(format!("{}/admin", server.url)).send().await.unwrap();
     assert_eq!(admin_page.status(), 200);
 
-    let again = browser_client().post(&link).form(&[("username", "admin2"), ("password", PASSWORD)]).send().await.unwrap();
+    let again =
+        browser_client().post(&link).form(&[("username", "admin2"), ("password", PASSWORD)]).send().await.unwrap();
     assert_eq!(again.status(), 400);
     assert!(again.text().await.unwrap().contains("has been used or has expired"));
     server.first_link = None;
@@ -62,7 +64,15 @@ async fn invitation_recovery_key_and_password_changes_keep_her_data() {
         let link = html[at..].split('<').next().unwrap().to_owned();
 
         let her = browser_client();
-        let page = her.post(&link).form(&[("username", "sam"), ("password", PASSWORD)]).send().await.unwrap().text().await.unwrap();
+        let page = her
+            .post(&link)
+            .form(&[("username", "sam"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let key = recovery_key(&page);
         let api = server.api("sam").await;
         let case = api.create_case("Sam's log").await;
@@ -76,21 +86,50 @@ async fn invitation_recovery_key_and_password_changes_keep_her_data() {
         let html = her.get(format!("{}/account", server.url)).send().await.unwrap().text().await.unwrap();
         let token = csrf(&html);
         let new_password = "a different long password";
-        let res = her.post(format!("{}/account/password", server.url)).form(&[("csrf", token.as_str()), ("current_password", "nope nope nope"), ("new_password", new_password)]).send().await.unwrap();
+        let res = her
+            .post(format!("{}/account/password", server.url))
+            .form(&[("csrf", token.as_str()), ("current_password", "nope nope nope"), ("new_password", new_password)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 400);
         assert!(res.text().await.unwrap().contains("not your current password"));
-        let res = her.post(format!("{}/account/password", server.url)).form(&[("csrf", token.as_str()), ("current_password", PASSWORD), ("new_password", new_password)]).send().await.unwrap();
+        let res = her
+            .post(format!("{}/account/password", server.url))
+            .form(&[("csrf", token.as_str()), ("current_password", PASSWORD), ("new_password", new_password)])
+            .send()
+            .await
+            .unwrap();
         assert!(res.text().await.unwrap().contains("Your password has been changed"));
-        let old = browser_client().post(format!("{}/login", server.url)).form(&[("username", "sam"), ("password", PASSWORD)]).send().await.unwrap();
+        let old = browser_client()
+            .post(format!("{}/login", server.url))
+            .form(&[("username", "sam"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(old.status(), 401);
         let api = sign_in(&server, "sam", new_password).await;
         let cases = api.json(api.get("/api/v1/cases"), 200).await;
         assert_eq!(cases[0]["title"], "Sam's log");
 
         // Recovery with the key shown once: a wrong key is refused, the right one restores access.
-        let res = browser_client().post(format!("{}/recover", server.url)).form(&[("username", "sam"), ("recovery_key", "AAAA-BBBB"), ("password", "third password here")]).send().await.unwrap();
+        let res = browser_client()
+            .post(format!("{}/recover", server.url))
+            .form(&[("username", "sam"), ("recovery_key", "AAAA-BBBB"), ("password", "third password here")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 400);
-        let res = browser_client().post(format!("{}/recover", server.url)).form(&[("username", "sam"), ("recovery_key", key.to_lowercase().replace('-', " ").as_str()), ("password", "third password here")]).send().await.unwrap();
+        let res = browser_client()
+            .post(format!("{}/recover", server.url))
+            .form(&[
+                ("username", "sam"),
+                ("recovery_key", key.to_lowercase().replace('-', " ").as_str()),
+                ("password", "third password here"),
+            ])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
         let api = sign_in(&server, "sam", "third password here").await;
         let cases = api.json(api.get("/api/v1/cases"), 200).await;
@@ -101,7 +140,12 @@ async fn invitation_recovery_key_and_password_changes_keep_her_data() {
 
 async fn sign_in(server: &Server, username: &str, password: &str) -> crate::harness::Api {
     let client = reqwest::Client::new();
-    let res = client.post(format!("{}/api/v1/session", server.url)).json(&json!({"username": username, "password": password})).send().await.unwrap();
+    let res = client
+        .post(format!("{}/api/v1/session", server.url))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let token = res.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
     crate::harness::Api { client, base: server.url.clone(), token }
@@ -115,23 +159,44 @@ async fn sign_up_is_closed_until_the_organisation_opens_it() {
     let res = visitor.get(format!("{}/signup", server.url)).send().await.unwrap();
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("need an invitation"));
-    let res = visitor.post(format!("{}/signup", server.url)).form(&[("username", "eve"), ("password", PASSWORD)]).send().await.unwrap();
+    let res = visitor
+        .post(format!("{}/signup", server.url))
+        .form(&[("username", "eve"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
 
     let admin = server.browser("admin").await;
     let html = admin.get(format!("{}/admin", server.url)).send().await.unwrap().text().await.unwrap();
-    admin.post(format!("{}/admin/signup", server.url)).form(&[("csrf", csrf(&html).as_str()), ("open", "on")]).send().await.unwrap();
-    let res = visitor.post(format!("{}/signup", server.url)).form(&[("username", "eve"), ("password", PASSWORD)]).send().await.unwrap();
+    admin
+        .post(format!("{}/admin/signup", server.url))
+        .form(&[("csrf", csrf(&html).as_str()), ("open", "on")])
+        .send()
+        .await
+        .unwrap();
+    let res = visitor
+        .post(format!("{}/signup", server.url))
+        .form(&[("username", "eve"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("Save your recovery key"));
-    let taken = browser_client().post(format!("{}/signup", server.url)).form(&[("username", "eve"), ("password", PASSWORD)]).send().await.unwrap();
+    let taken = browser_client()
+        .post(format!("{}/signup", server.url))
+        .form(&[("username", "eve"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert!(taken.text().await.unwrap().contains("That username is taken"));
 }
 
 #[tokio::test]
 async fn the_api_is_described_by_openapi() {
     let server = Server::start(Backend::Sqlite).await;
-    let spec: serde_json::Value = reqwest::get(format!("{}/api/v1/openapi.json", server.url)).await.unwrap().json().await.unwrap();
+    let spec: serde_json::Value =
+        reqwest::get(format!("{}/api/v1/openapi.json", server.url)).await.unwrap().json().await.unwrap();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/api/v1/session",

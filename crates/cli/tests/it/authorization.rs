@@ -73,7 +73,8 @@ async fn another_survivor_gets_404_on_every_route() {
         server.add_user("survivor", "bob");
         let alice = server.api("alice").await;
         let case = alice.create_case("Alice's case").await;
-        let person = alice.json(alice.post(&format!("/api/v1/cases/{case}/people")).json(&json!({"label": "@wolf"})), 201).await;
+        let person =
+            alice.json(alice.post(&format!("/api/v1/cases/{case}/people")).json(&json!({"label": "@wolf"})), 201).await;
         let inc = alice.create_incident(&case, incident("first message")).await;
         let evidence = alice.upload(&case, inc["id"].as_str(), "shot.png", png(40, 40)).await;
         assert_eq!(evidence["body"]["thumbnail"], true);
@@ -93,18 +94,29 @@ async fn another_survivor_gets_404_on_every_route() {
         let id_sets = [
             ("alice's ids", clone_ids(&alices)),
             ("alice's records under bob's case", Ids { case: bobs_case.clone(), ..clone_ids(&alices) }),
-            ("ids that do not exist", Ids { case: missing(), incident: missing(), person: missing(), evidence: missing() }),
+            (
+                "ids that do not exist",
+                Ids { case: missing(), incident: missing(), person: missing(), evidence: missing() },
+            ),
         ];
         // Under Bob's own case, only the routes that name one of Alice's records are checked.
-        let names_a_record = |path: &str| [&alices.incident, &alices.person, &alices.evidence].iter().any(|id| path.contains(id.as_str()));
+        let names_a_record = |path: &str| {
+            [&alices.incident, &alices.person, &alices.evidence].iter().any(|id| path.contains(id.as_str()))
+        };
         for (what, ids) in &id_sets {
             let relevant = |path: &String| ids.case != bobs_case || names_a_record(path);
             for (method, path) in page_routes(ids).into_iter().filter(|(_, p)| relevant(p)) {
                 let mut req = browser.request(method.clone(), format!("{}{path}", server.url));
                 if method == Method::POST {
-                    let form = reqwest::multipart::Form::new().text("csrf", token.clone()).text("title", "x").text("description", "x");
-                    req = if path.ends_with("/incidents") || path.contains("/incidents/") && !path.ends_with("/delete") {
-                        req.multipart(form.part("files", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.txt")))
+                    let form = reqwest::multipart::Form::new()
+                        .text("csrf", token.clone())
+                        .text("title", "x")
+                        .text("description", "x");
+                    req = if path.ends_with("/incidents") || path.contains("/incidents/") && !path.ends_with("/delete")
+                    {
+                        req.multipart(
+                            form.part("files", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.txt")),
+                        )
                     } else {
                         req.form(&[("csrf", token.as_str()), ("title", "x"), ("label", "x")])
                     };
@@ -115,9 +127,13 @@ async fn another_survivor_gets_404_on_every_route() {
                 assert!(body.contains("do not have access"), "{what}: {path} shows the plain not-found page");
             }
             for (method, path) in api_routes(ids).into_iter().filter(|(_, p)| relevant(p)) {
-                let mut req = bob.client.request(method.clone(), format!("{}{path}", server.url)).bearer_auth(&bob.token);
+                let mut req =
+                    bob.client.request(method.clone(), format!("{}{path}", server.url)).bearer_auth(&bob.token);
                 if path.ends_with("/evidence") && method == Method::POST {
-                    req = req.multipart(reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x")));
+                    req = req.multipart(
+                        reqwest::multipart::Form::new()
+                            .part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x")),
+                    );
                 } else if path.contains("/people") && method != Method::GET {
                     req = req.json(&json!({"version": 1, "body": {"label": "x"}, "label": "x"}));
                 } else if method == Method::PUT {
@@ -132,7 +148,10 @@ async fn another_survivor_gets_404_on_every_route() {
 
         // Nothing of Alice's changed.
         let still = alice.json(alice.get(&format!("/api/v1/cases/{case}/incidents/{}", alices.incident)), 200).await;
-        assert_eq!((still["version"].as_i64(), still["body"]["description"].as_str()), (Some(1), Some("first message")));
+        assert_eq!(
+            (still["version"].as_i64(), still["body"]["description"].as_str()),
+            (Some(1), Some("first message"))
+        );
         let files = alice.json(alice.get(&format!("/api/v1/cases/{case}/evidence")), 200).await;
         assert_eq!(files.as_array().unwrap().len(), 1);
         let bobs = bob.json(bob.get("/api/v1/cases"), 200).await;
@@ -141,5 +160,10 @@ async fn another_survivor_gets_404_on_every_route() {
 }
 
 fn clone_ids(ids: &Ids) -> Ids {
-    Ids { case: ids.case.clone(), incident: ids.incident.clone(), person: ids.person.clone(), evidence: ids.evidence.clone() }
+    Ids {
+        case: ids.case.clone(),
+        incident: ids.incident.clone(),
+        person: ids.person.clone(),
+        evidence: ids.evidence.clone(),
+    }
 }

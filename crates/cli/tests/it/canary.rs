@@ -65,14 +65,22 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         let created = api.create_incident(&case, incident.clone()).await;
         let incident_id = created["id"].as_str().unwrap().to_owned();
         let file_content = c("file-content").repeat(5000).into_bytes();
-        let evidence = api.upload(&case, Some(&incident_id), &format!("{}.txt", c("file-name")), file_content.clone()).await;
+        let evidence =
+            api.upload(&case, Some(&incident_id), &format!("{}.txt", c("file-name")), file_content.clone()).await;
         let mut image = png(64, 64);
         image.extend_from_slice(c("image-trailer").as_bytes());
         api.upload(&case, Some(&incident_id), &format!("{}.png", c("image-name")), image).await;
 
         // Through the pages: a new incident with a file, by multipart form.
         let browser = server.browser("alice").await;
-        let html = browser.get(format!("{}/cases/{case}/incidents/new", server.url)).send().await.unwrap().text().await.unwrap();
+        let html = browser
+            .get(format!("{}/cases/{case}/incidents/new", server.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let form = reqwest::multipart::Form::new()
             .text("csrf", csrf(&html))
             .text("occurred_kind", "exact")
@@ -87,7 +95,9 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
 
         // Everything reads back intact.
         let back = api.json(api.get(&format!("/api/v1/cases/{case}/incidents/{incident_id}")), 200).await;
-        for field in ["platform", "url", "place", "description", "verbatim", "effect_words", "witnesses", "police_reference"] {
+        for field in
+            ["platform", "url", "place", "description", "verbatim", "effect_words", "witnesses", "police_reference"]
+        {
             assert_eq!(back["body"][field], incident[field], "{field}");
         }
         assert_eq!(back["body"]["occurred"]["description"], c("occurred"));
@@ -96,7 +106,14 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         let p = api.json(api.get(&format!("/api/v1/cases/{case}/people/{person_id}")), 200).await;
         assert_eq!(p["body"]["identifiers"][0]["value"], c("username"));
         let ev = evidence["id"].as_str().unwrap();
-        let content = api.get(&format!("/api/v1/cases/{case}/evidence/{ev}/content")).send().await.unwrap().bytes().await.unwrap();
+        let content = api
+            .get(&format!("/api/v1/cases/{case}/evidence/{ev}/content"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         assert_eq!(content.to_vec(), file_content);
         assert_eq!(evidence["body"]["file_name"], format!("{}.txt", c("file-name")));
         let timeline = browser.get(format!("{}/cases/{case}", server.url)).send().await.unwrap().text().await.unwrap();

@@ -44,7 +44,8 @@ impl Server {
 
     pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Server {
         let data_dir = tempfile::tempdir().unwrap();
-        let log_path = data_dir.path().join("..").join(format!("{}.log", data_dir.path().file_name().unwrap().to_string_lossy()));
+        let log_path =
+            data_dir.path().join("..").join(format!("{}.log", data_dir.path().file_name().unwrap().to_string_lossy()));
         let mut server = Server {
             child: None,
             url: String::new(),
@@ -80,7 +81,11 @@ impl Server {
 
     async fn launch(&mut self) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log_path).unwrap();
-        let listen = if self.url.is_empty() { "127.0.0.1:0".to_owned() } else { self.url.trim_start_matches("http://").to_owned() };
+        let listen = if self.url.is_empty() {
+            "127.0.0.1:0".to_owned()
+        } else {
+            self.url.trim_start_matches("http://").to_owned()
+        };
         let mut child = self
             .command(&["serve", "--listen", &listen])
             .stdout(Stdio::piped())
@@ -141,7 +146,12 @@ impl Server {
     pub async fn api(&self, username: &str) -> Api {
         // No pooled connections: a test may kill the server between two requests.
         let client = Client::builder().pool_max_idle_per_host(0).build().unwrap();
-        let res = client.post(format!("{}/api/v1/session", self.url)).json(&json!({"username": username, "password": PASSWORD})).send().await.unwrap();
+        let res = client
+            .post(format!("{}/api/v1/session", self.url))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200, "sign-in failed");
         let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
         Api { client, base: self.url.clone(), token }
@@ -151,7 +161,12 @@ impl Server {
     /// that does not follow redirects.
     pub async fn browser(&self, username: &str) -> Client {
         let client = browser_client();
-        let res = client.post(format!("{}/login", self.url)).form(&[("username", username), ("password", PASSWORD)]).send().await.unwrap();
+        let res = client
+            .post(format!("{}/login", self.url))
+            .form(&[("username", username), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 303, "page sign-in failed");
         client
     }
@@ -216,7 +231,13 @@ impl Api {
         if let Some(i) = incident {
             form = form.text("incident", i.to_owned());
         }
-        form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str("application/octet-stream").unwrap());
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str("application/octet-stream")
+                .unwrap(),
+        );
         let v = self.json(self.post(&format!("/api/v1/cases/{case}/evidence")).multipart(form), 201).await;
         v[0].clone()
     }
@@ -239,6 +260,8 @@ pub fn csrf(html: &str) -> String {
 /// A PNG image of a flat colour.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
-    image::RgbImage::from_pixel(width, height, image::Rgb([30, 120, 200])).write_to(&mut out, image::ImageFormat::Png).unwrap();
+    image::RgbImage::from_pixel(width, height, image::Rgb([30, 120, 200]))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
     out.into_inner()
 }

@@ -1,6 +1,9 @@
 //! End-to-end tests of the `lodge` binary: each starts real servers (SQLite always,
 //! PostgreSQL when `LODGE_TEST_POSTGRES_URL` is set) and talks to them over HTTP.
 
+// Test helpers fail loudly on purpose: a test that cannot set up must stop.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod accounts;
 mod authorization;
 mod canary;

@@ -29,7 +29,10 @@ async fn a_form_with_a_mistake_keeps_everything_she_typed_and_her_files() {
         .text("platform", "Instagram")
         .text("conduct", "threats")
         .text("effects", "fear_of_violence")
-        .part("files", reqwest::multipart::Part::bytes(png(30, 20)).file_name("screenshot 1.png").mime_str("image/png").unwrap());
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(png(30, 20)).file_name("screenshot 1.png").mime_str("image/png").unwrap(),
+        );
     let res = browser.post(format!("{}/cases/{case}/incidents", server.url)).multipart(form).send().await.unwrap();
     assert_eq!(res.status(), 400);
     let html = text(res).await;
@@ -57,7 +60,10 @@ async fn a_form_with_a_mistake_keeps_everything_she_typed_and_her_files() {
     let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
     let page = text(browser.get(format!("{}{location}", server.url)).send().await.unwrap()).await;
     assert!(page.contains("3 May 2025, 21:15 CEST (Europe/Paris)"));
-    assert!(page.contains("screenshot 1.png") && page.contains("/thumbnail"), "the kept file is attached, with a thumbnail");
+    assert!(
+        page.contains("screenshot 1.png") && page.contains("/thumbnail"),
+        "the kept file is attached, with a thumbnail"
+    );
     assert!(page.contains("SHA-256 "), "its fingerprint is shown");
 }
 
@@ -69,15 +75,23 @@ async fn uploads_over_the_limit_get_413_and_leave_nothing() {
     let case = api.create_case("Limits").await;
     let id = api.create_incident(&case, incident("video")).await["id"].as_str().unwrap().to_owned();
     let big = vec![7u8; 250_000];
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(big.clone()).file_name("big.mp4"));
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(big.clone()).file_name("big.mp4"));
     let res = api.post(&format!("/api/v1/cases/{case}/evidence")).multipart(form).send().await.unwrap();
     assert_eq!(res.status(), 413);
     assert!(text(res).await.contains("too large"));
 
     let browser = server.browser("alice").await;
     let html = text(browser.get(format!("{}/cases/{case}/incidents/{id}", server.url)).send().await.unwrap()).await;
-    let form = reqwest::multipart::Form::new().text("csrf", csrf(&html)).part("files", reqwest::multipart::Part::bytes(big).file_name("big.mp4"));
-    let res = browser.post(format!("{}/cases/{case}/incidents/{id}/evidence", server.url)).multipart(form).send().await.unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf(&html))
+        .part("files", reqwest::multipart::Part::bytes(big).file_name("big.mp4"));
+    let res = browser
+        .post(format!("{}/cases/{case}/incidents/{id}/evidence", server.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 413);
     let html = text(res).await;
     assert!(html.contains("That file is too large. Files can be up to 97.7 KiB") && html.contains("quick-exit"));
@@ -100,7 +114,10 @@ async fn undecodable_images_are_kept_without_a_thumbnail() {
     assert_eq!(ev["body"]["size"], broken.len());
     let id = ev["id"].as_str().unwrap();
     let content = api.get(&format!("/api/v1/cases/{case}/evidence/{id}/content")).send().await.unwrap();
-    assert_eq!(content.headers()[header::CONTENT_DISPOSITION], "attachment; filename=\"broken.png\"; filename*=UTF-8''broken.png");
+    assert_eq!(
+        content.headers()[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"broken.png\"; filename*=UTF-8''broken.png"
+    );
     assert_eq!(content.bytes().await.unwrap().to_vec(), broken);
 
     let mut good = png(900, 300);
@@ -108,7 +125,11 @@ async fn undecodable_images_are_kept_without_a_thumbnail() {
     let ev = api.upload(&case, None, "photo.png", good).await;
     assert_eq!(ev["body"]["thumbnail"], true);
     let browser = server.browser("alice").await;
-    let thumb = browser.get(format!("{}/cases/{case}/evidence/{}/thumbnail", server.url, ev["id"].as_str().unwrap())).send().await.unwrap();
+    let thumb = browser
+        .get(format!("{}/cases/{case}/evidence/{}/thumbnail", server.url, ev["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(thumb.headers()[header::CONTENT_TYPE], "image/jpeg");
     let jpeg = thumb.bytes().await.unwrap();
     assert_eq!(&jpeg[..2], b"\xff\xd8");
@@ -127,27 +148,39 @@ async fn edits_keep_history_and_deletion_leaves_a_tombstone() {
         let v1 = api.create_incident(&case, incident("first account of it")).await;
         let id = v1["id"].as_str().unwrap().to_owned();
         let path = format!("/api/v1/cases/{case}/incidents/{id}");
-        let v2 = api.json(api.put(&path).json(&json!({"version": 1, "body": incident("second, fuller account")})), 200).await;
+        let v2 = api
+            .json(api.put(&path).json(&json!({"version": 1, "body": incident("second, fuller account")})), 200)
+            .await;
         assert_eq!(v2["version"], 2);
         let stale = api.json(api.put(&path).json(&json!({"version": 1, "body": incident("lost edit")})), 409).await;
         assert!(stale["error"].as_str().unwrap().contains("changed somewhere else"));
         let history = api.json(api.get(&format!("{path}/history")), 200).await;
-        let texts: Vec<&str> = history.as_array().unwrap().iter().map(|v| v["body"]["description"].as_str().unwrap()).collect();
+        let texts: Vec<&str> =
+            history.as_array().unwrap().iter().map(|v| v["body"]["description"].as_str().unwrap()).collect();
         assert_eq!(texts, ["first account of it", "second, fuller account"]);
 
         let browser = server.browser("alice").await;
-        let page = text(browser.get(format!("{}/cases/{case}/incidents/{id}/history", server.url)).send().await.unwrap()).await;
+        let page =
+            text(browser.get(format!("{}/cases/{case}/incidents/{id}/history", server.url)).send().await.unwrap())
+                .await;
         assert!(page.contains("first account of it") && page.contains("Version 2"));
 
         let res = api.delete(&path).send().await.unwrap();
         assert_eq!(res.status(), 204);
         let gone = api.json(api.get(&path), 200).await;
-        assert_eq!((gone["deleted"].as_bool(), gone["version"].as_i64(), gone["body"].is_null()), (Some(true), Some(3), true));
+        assert_eq!(
+            (gone["deleted"].as_bool(), gone["version"].as_i64(), gone["body"].is_null()),
+            (Some(true), Some(3), true)
+        );
         let history = api.json(api.get(&format!("{path}/history")), 200).await;
-        assert!(history.as_array().unwrap().iter().all(|v| v["body"].is_null()), "deleted content is erased from every version");
+        assert!(
+            history.as_array().unwrap().iter().all(|v| v["body"].is_null()),
+            "deleted content is erased from every version"
+        );
         let timeline = text(browser.get(format!("{}/cases/{case}", server.url)).send().await.unwrap()).await;
         assert!(timeline.contains("An incident was deleted on") && !timeline.contains("fuller account"));
-        let incident_page = text(browser.get(format!("{}/cases/{case}/incidents/{id}", server.url)).send().await.unwrap()).await;
+        let incident_page =
+            text(browser.get(format!("{}/cases/{case}/incidents/{id}", server.url)).send().await.unwrap()).await;
         assert!(incident_page.contains("Deleted incident"));
     }
 }
@@ -158,7 +191,14 @@ async fn the_timeline_orders_and_filters() {
     server.add_user("survivor", "alice");
     let api = server.api("alice").await;
     let case = api.create_case("Timeline").await;
-    let wolf = api.json(api.post(&format!("/api/v1/cases/{case}/people")).json(&json!({"label": "", "identifiers": [{"kind": "username", "platform": "Twitch", "value": "darkwolf"}]})), 201).await;
+    let wolf = api
+        .json(
+            api.post(&format!("/api/v1/cases/{case}/people")).json(
+                &json!({"label": "", "identifiers": [{"kind": "username", "platform": "Twitch", "value": "darkwolf"}]}),
+            ),
+            201,
+        )
+        .await;
     let wolf_id = wolf["id"].as_str().unwrap();
     let mut first = incident("ALPHA first contact");
     first["occurred"] = json!({"kind": "approximate", "description": "early March", "around": "2025-03-02"});
@@ -176,7 +216,8 @@ async fn the_timeline_orders_and_filters() {
 
     let browser = server.browser("alice").await;
     let order = |html: &str| -> Vec<&str> {
-        let mut found: Vec<(usize, &str)> = ["ALPHA", "BRAVO", "CHARLIE"].iter().filter_map(|w| html.find(w).map(|i| (i, *w))).collect();
+        let mut found: Vec<(usize, &str)> =
+            ["ALPHA", "BRAVO", "CHARLIE"].iter().filter_map(|w| html.find(w).map(|i| (i, *w))).collect();
         found.sort();
         found.into_iter().map(|(_, w)| w).collect()
     };
@@ -185,7 +226,8 @@ async fn the_timeline_orders_and_filters() {
     assert_eq!(order(&text(get("?order=oldest").await.unwrap()).await), ["ALPHA", "BRAVO", "CHARLIE"]);
     assert_eq!(order(&text(get(&format!("?person={wolf_id}&order=oldest")).await.unwrap()).await), ["ALPHA", "BRAVO"]);
     assert_eq!(order(&text(get("?conduct=threats").await.unwrap()).await), ["BRAVO"]);
-    let person_page = text(browser.get(format!("{}/cases/{case}/people/{wolf_id}", server.url)).send().await.unwrap()).await;
+    let person_page =
+        text(browser.get(format!("{}/cases/{case}/people/{wolf_id}", server.url)).send().await.unwrap()).await;
     assert!(person_page.contains("darkwolf on Twitch") && order(&person_page) == ["ALPHA", "BRAVO"]);
 }
 
@@ -201,20 +243,49 @@ async fn people_need_only_a_username_and_forms_keep_identifier_rows() {
     let token = csrf(&html);
     let url = format!("{}/cases/{case}/people", server.url);
     // "Add another identifier" works without JavaScript and keeps what was typed.
-    let res = browser.post(&url).form(&[("csrf", token.as_str()), ("rows", "2"), ("id_value_0", "darkwolf"), ("action", "add_row")]).send().await.unwrap();
+    let res = browser
+        .post(&url)
+        .form(&[("csrf", token.as_str()), ("rows", "2"), ("id_value_0", "darkwolf"), ("action", "add_row")])
+        .send()
+        .await
+        .unwrap();
     let html = text(res).await;
     assert!(html.contains(r#"name="id_value_2""#) && html.contains(r#"value="darkwolf""#));
     // A bad date is named next to its field; nothing else is required.
-    let res = browser.post(&url).form(&[("csrf", token.as_str()), ("rows", "3"), ("id_value_0", "darkwolf"), ("id_first_0", "last spring"), ("action", "save")]).send().await.unwrap();
+    let res = browser
+        .post(&url)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("rows", "3"),
+            ("id_value_0", "darkwolf"),
+            ("id_first_0", "last spring"),
+            ("action", "save"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert!(text(res).await.contains(r#"id="f-id_first_0-problem""#));
-    let res = browser.post(&url).form(&[("csrf", token.as_str()), ("rows", "3"), ("id_kind_0", "username"), ("id_platform_0", "Twitch"), ("id_value_0", "darkwolf"), ("action", "save")]).send().await.unwrap();
+    let res = browser
+        .post(&url)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("rows", "3"),
+            ("id_kind_0", "username"),
+            ("id_platform_0", "Twitch"),
+            ("id_value_0", "darkwolf"),
+            ("action", "save"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let people = api.json(api.get(&format!("/api/v1/cases/{case}/people")), 200).await;
     assert_eq!(people[0]["body"]["identifiers"][0]["value"], "darkwolf");
     assert_eq!(people[0]["body"]["name"], "");
     // A form from another session is refused.
-    let res = browser.post(&url).form(&[("csrf", "forged"), ("id_value_0", "x"), ("action", "save")]).send().await.unwrap();
+    let res =
+        browser.post(&url).form(&[("csrf", "forged"), ("id_value_0", "x"), ("action", "save")]).send().await.unwrap();
     assert_eq!(res.status(), 403);
 }
 
@@ -225,23 +296,44 @@ async fn every_response_is_uncached_and_locked_down_and_quick_exit_ends_the_sess
     let browser = server.browser("alice").await;
     let api = server.api("alice").await;
     let case = api.create_case("Headers").await;
-    for path in ["/login", "/cases", &format!("/cases/{case}"), "/static/lodge.css", "/static/lodge.js", "/no/such/page", "/api/v1/cases", "/healthz"] {
+    for path in [
+        "/login",
+        "/cases",
+        &format!("/cases/{case}"),
+        "/static/lodge.css",
+        "/static/lodge.js",
+        "/no/such/page",
+        "/api/v1/cases",
+        "/healthz",
+    ] {
         let res = browser.get(format!("{}{path}", server.url)).send().await.unwrap();
         let h = res.headers();
         assert_eq!(h[header::CACHE_CONTROL], "no-store", "{path}");
         let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-        assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe"), "{path}");
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+            "{path}"
+        );
         assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
         if h[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html") {
             let html = text(res).await;
             assert!(html.contains(r#"id="quick-exit" href="/exit""#), "{path} has quick exit");
             assert!(!html.contains("<script>") && !html.contains("style="), "{path} has no inline script or style");
-            assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "{path} loads nothing from elsewhere");
+            assert!(
+                !html.contains("src=\"http") && !html.contains("href=\"http"),
+                "{path} loads nothing from elsewhere"
+            );
         }
     }
     // A post from another site's page is refused.
-    let res = browser.post(format!("{}/cases", server.url)).header(header::ORIGIN, "https://evil.example").form(&[("title", "x")]).send().await.unwrap();
+    let res = browser
+        .post(format!("{}/cases", server.url))
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("title", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
 
     // Quick exit: the session ends on the server, the browser is told to forget the site.
@@ -267,7 +359,12 @@ async fn idle_sessions_end() {
     let server = Server::start_with(crate::harness::Backend::Sqlite, &[("LODGE_SESSION_IDLE_MINUTES", "0")]).await;
     server.add_user("survivor", "alice");
     let browser = browser_client();
-    let res = browser.post(format!("{}/login", server.url)).form(&[("username", "alice"), ("password", crate::harness::PASSWORD)]).send().await.unwrap();
+    let res = browser
+        .post(format!("{}/login", server.url))
+        .form(&[("username", "alice"), ("password", crate::harness::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let res = browser.get(format!("{}/cases", server.url)).send().await.unwrap();

@@ -1,6 +1,9 @@
 //! The storage conformance suite: one story per area, run against SQLite always and against
 //! PostgreSQL when `LODGE_TEST_POSTGRES_URL` is set.
 
+// Test helpers fail loudly on purpose: a test that cannot set up must stop.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
@@ -94,12 +97,18 @@ async fn accounts_and_invitations() {
         assert!(s.user_by_username("carol").await.unwrap().is_none());
         assert!(s.invitation(&inv.token_hash, now()).await.unwrap().is_none());
 
-        let expired = InvitationRow { token_hash: vec![6; 32], expires_at: now() - SignedDuration::from_secs(1), ..inv };
+        let expired =
+            InvitationRow { token_hash: vec![6; 32], expires_at: now() - SignedDuration::from_secs(1), ..inv };
         s.create_invitation(&expired).await.unwrap();
         assert!(s.invitation(&expired.token_hash, now()).await.unwrap().is_none());
         assert!(s.create_user(&user("dave"), Some(&expired.token_hash), now()).await.is_err());
 
-        let setup = InvitationRow { token_hash: vec![8; 32], created_by: None, expires_at: now() + SignedDuration::from_hours(1), ..expired };
+        let setup = InvitationRow {
+            token_hash: vec![8; 32],
+            created_by: None,
+            expires_at: now() + SignedDuration::from_hours(1),
+            ..expired
+        };
         s.create_invitation(&setup).await.unwrap();
         s.delete_setup_invitations().await.unwrap();
         assert!(s.invitation(&setup.token_hash, now()).await.unwrap().is_none());
@@ -191,14 +200,18 @@ async fn records_keep_versions_and_tombstones() {
         ));
         let mut latest = s.records(case, "incident").await.unwrap();
         latest.sort_by_key(|r| r.fields.clone());
-        assert_eq!(latest.iter().map(|r| (r.version, r.fields.clone())).collect::<Vec<_>>(), [(2, b"a2".to_vec()), (1, b"b1".to_vec())]);
+        assert_eq!(
+            latest.iter().map(|r| (r.version, r.fields.clone())).collect::<Vec<_>>(),
+            [(2, b"a2".to_vec()), (1, b"b1".to_vec())]
+        );
         assert!(s.records(case, "person").await.unwrap().is_empty());
         assert!(s.records(other_case, "incident").await.unwrap().is_empty());
         let versions = s.record_versions(case, a).await.unwrap();
         assert_eq!(versions.iter().map(|r| r.fields.clone()).collect::<Vec<_>>(), [b"a1".to_vec(), b"a2".to_vec()]);
         assert!(s.record_versions(other_case, a).await.unwrap().is_empty());
 
-        let tombstone = RecordRow { version: 3, deleted: true, fields: Vec::new(), ..record(case, a, 3, alice.id, b"") };
+        let tombstone =
+            RecordRow { version: 3, deleted: true, fields: Vec::new(), ..record(case, a, 3, alice.id, b"") };
         s.erase_record(&tombstone).await.unwrap();
         let versions = s.record_versions(case, a).await.unwrap();
         assert_eq!(versions.len(), 3);

@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
 use super::{FormData, error_page, leave, stale_form};
-use crate::auth::{Viewer, device_summary, session_cookie};
 use crate::State;
+use crate::auth::{Viewer, device_summary, session_cookie};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct LoginQuery {
@@ -42,12 +42,20 @@ pub(crate) async fn login_page(axum::extract::State(state): State, Query(q): Que
     page(None, &state.config, "Sign in", login_form("", &Problems::default(), message))
 }
 
-pub(crate) async fn login(axum::extract::State(state): State, jar: CookieJar, headers: HeaderMap, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn login(
+    axum::extract::State(state): State,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<FormData>,
+) -> Response {
     let username = form.get("username").to_owned();
     let password = Password::new(form.get("password").to_owned());
     drop(form);
     match state.lodge.sign_in(&username, password, &device_summary(&headers)).await {
-        Ok((token, _)) => (jar.add(session_cookie(token.to_text(), state.config.secure_cookies())), Redirect::to("/cases")).into_response(),
+        Ok((token, _)) => {
+            (jar.add(session_cookie(token.to_text(), state.config.secure_cookies())), Redirect::to("/cases"))
+                .into_response()
+        }
         Err(e @ (ServiceError::SignInFailed | ServiceError::AccountDisabled)) => (
             axum::http::StatusCode::UNAUTHORIZED,
             page(None, &state.config, "Sign in", login_form(&username, &Problems::default(), Some(&e.user_message()))),
@@ -58,12 +66,7 @@ pub(crate) async fn login(axum::extract::State(state): State, jar: CookieJar, he
 }
 
 pub(crate) async fn logout(axum::extract::State(state): State, jar: CookieJar) -> Response {
-    if let Some(c) = jar.get(crate::auth::COOKIE) {
-        if let Err(e) = state.lodge.sign_out(c.value()).await {
-            tracing::warn!(error = %e, "sign-out could not end the session");
-        }
-    }
-    leave("/login")
+    leave(&state, &jar, "/login").await
 }
 
 fn account_form(action: &str, heading: &str, intro: Markup, username: &str, problems: &Problems) -> Markup {
@@ -82,19 +85,30 @@ fn account_form(action: &str, heading: &str, intro: Markup, username: &str, prob
 /// The page shown once, right after sign-up: her recovery key.
 fn recovery_key_page(state: &crate::AppState, recovery: &RecoveryKey) -> Markup {
     let text = recovery.display_text();
-    page(None, &state.config, "Your recovery key", html! {
-        h1 { "Save your recovery key" }
-        p { "Everything you keep in Lodge is locked with your password. If you forget your password, this recovery key is the only other way to open it." }
-        p.secret aria-label="Recovery key" { (text.as_str()) }
-        div.notice.error {
-            p { strong { "This is the only time it is shown." } }
-            p { "Write it down or keep it somewhere safe that others cannot see. Without your password or this key, nobody — not even the people who run this service — can get your records back." }
-        }
-        p { a.button href="/cases" { "I have saved it — continue" } }
-    })
+    page(
+        None,
+        &state.config,
+        "Your recovery key",
+        html! {
+            h1 { "Save your recovery key" }
+            p { "Everything you keep in Lodge is locked with your password. If you forget your password, this recovery key is the only other way to open it." }
+            p.secret aria-label="Recovery key" { (text.as_str()) }
+            div.notice.error {
+                p { strong { "This is the only time it is shown." } }
+                p { "Write it down or keep it somewhere safe that others cannot see. Without your password or this key, nobody — not even the people who run this service — can get your records back." }
+            }
+            p { a.button href="/cases" { "I have saved it — continue" } }
+        },
+    )
 }
 
-async fn create_account(state: &crate::AppState, jar: CookieJar, headers: &HeaderMap, form: FormData, invitation: Option<&str>) -> Result<Response, (String, Problems, ServiceError)> {
+async fn create_account(
+    state: &crate::AppState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    form: FormData,
+    invitation: Option<&str>,
+) -> Result<Response, (String, Problems, ServiceError)> {
     let username = form.get("username").to_owned();
     let password = form.get("password").to_owned();
     let result = state.lodge.sign_up(&username, Password::new(password.clone()), invitation).await;
@@ -122,17 +136,44 @@ fn join_intro(role: Role) -> Markup {
 
 pub(crate) async fn join_page(axum::extract::State(state): State, Path(token): Path<String>) -> Response {
     match state.lodge.invitation_role(&token).await {
-        Ok(role) => page(None, &state.config, "Create your account", account_form(&format!("/join/{token}"), "Create your account", join_intro(role), "", &Problems::default())).into_response(),
+        Ok(role) => page(
+            None,
+            &state.config,
+            "Create your account",
+            account_form(&format!("/join/{token}"), "Create your account", join_intro(role), "", &Problems::default()),
+        )
+        .into_response(),
         Err(e) => error_page(None, &state.config, e),
     }
 }
 
-pub(crate) async fn join(axum::extract::State(state): State, Path(token): Path<String>, jar: CookieJar, headers: HeaderMap, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn join(
+    axum::extract::State(state): State,
+    Path(token): Path<String>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<FormData>,
+) -> Response {
     match create_account(&state, jar, &headers, form, Some(&token)).await {
         Ok(r) => r,
         Err((username, problems, ServiceError::Invalid(_))) => {
             let role = state.lodge.invitation_role(&token).await.unwrap_or(Role::Survivor);
-            (axum::http::StatusCode::BAD_REQUEST, page(None, &state.config, "Create your account", account_form(&format!("/join/{token}"), "Create your account", join_intro(role), &username, &problems))).into_response()
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                page(
+                    None,
+                    &state.config,
+                    "Create your account",
+                    account_form(
+                        &format!("/join/{token}"),
+                        "Create your account",
+                        join_intro(role),
+                        &username,
+                        &problems,
+                    ),
+                ),
+            )
+                .into_response()
         }
         Err((_, _, e)) => error_page(None, &state.config, e),
     }
@@ -144,16 +185,36 @@ fn signup_intro() -> Markup {
 
 pub(crate) async fn signup_page(axum::extract::State(state): State) -> Response {
     match state.lodge.signup_open().await {
-        Ok(true) => page(None, &state.config, "Create an account", account_form("/signup", "Create an account", signup_intro(), "", &Problems::default())).into_response(),
+        Ok(true) => page(
+            None,
+            &state.config,
+            "Create an account",
+            account_form("/signup", "Create an account", signup_intro(), "", &Problems::default()),
+        )
+        .into_response(),
         Ok(false) => error_page(None, &state.config, ServiceError::SignupClosed),
         Err(e) => error_page(None, &state.config, e),
     }
 }
 
-pub(crate) async fn signup(axum::extract::State(state): State, jar: CookieJar, headers: HeaderMap, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn signup(
+    axum::extract::State(state): State,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<FormData>,
+) -> Response {
     match create_account(&state, jar, &headers, form, None).await {
         Ok(r) => r,
-        Err((username, problems, ServiceError::Invalid(_))) => (axum::http::StatusCode::BAD_REQUEST, page(None, &state.config, "Create an account", account_form("/signup", "Create an account", signup_intro(), &username, &problems))).into_response(),
+        Err((username, problems, ServiceError::Invalid(_))) => (
+            axum::http::StatusCode::BAD_REQUEST,
+            page(
+                None,
+                &state.config,
+                "Create an account",
+                account_form("/signup", "Create an account", signup_intro(), &username, &problems),
+            ),
+        )
+            .into_response(),
         Err((_, _, e)) => error_page(None, &state.config, e),
     }
 }
@@ -180,13 +241,22 @@ pub(crate) async fn recover_page(axum::extract::State(state): State) -> Markup {
 pub(crate) async fn recover(axum::extract::State(state): State, Form(form): Form<FormData>) -> Response {
     let (username, key) = (form.get("username"), form.get("recovery_key"));
     match state.lodge.recover(username, key, Password::new(form.get("password").to_owned())).await {
-        Ok(()) => page(None, &state.config, "Password changed", html! {
-            h1 { "Your password has been changed" }
-            p { "Your records are safe. Any other place you were signed in has been signed out." }
-            p { a.button href="/login" { "Sign in" } }
-        })
+        Ok(()) => page(
+            None,
+            &state.config,
+            "Password changed",
+            html! {
+                h1 { "Your password has been changed" }
+                p { "Your records are safe. Any other place you were signed in has been signed out." }
+                p { a.button href="/login" { "Sign in" } }
+            },
+        )
         .into_response(),
-        Err(ServiceError::Invalid(p)) => (axum::http::StatusCode::BAD_REQUEST, page(None, &state.config, "Recover your account", recover_form(username, key, &p))).into_response(),
+        Err(ServiceError::Invalid(p)) => (
+            axum::http::StatusCode::BAD_REQUEST,
+            page(None, &state.config, "Recover your account", recover_form(username, key, &p)),
+        )
+            .into_response(),
         Err(e) => error_page(None, &state.config, e),
     }
 }
@@ -223,20 +293,38 @@ pub(crate) async fn account_page(axum::extract::State(state): State, Viewer(s): 
     page(Some(&s), &state.config, "Your account", account_body(&s, &Problems::default(), None))
 }
 
-pub(crate) async fn change_password(axum::extract::State(state): State, Viewer(s): Viewer, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn change_password(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }
     let current = Password::new(form.get("current_password").to_owned());
     let new = Password::new(form.get("new_password").to_owned());
     match state.lodge.change_password(&s, current, new).await {
-        Ok(()) => page(Some(&s), &state.config, "Your account", account_body(&s, &Problems::default(), Some("Your password has been changed."))).into_response(),
-        Err(ServiceError::Invalid(p)) => (axum::http::StatusCode::BAD_REQUEST, page(Some(&s), &state.config, "Your account", account_body(&s, &p, None))).into_response(),
+        Ok(()) => page(
+            Some(&s),
+            &state.config,
+            "Your account",
+            account_body(&s, &Problems::default(), Some("Your password has been changed.")),
+        )
+        .into_response(),
+        Err(ServiceError::Invalid(p)) => (
+            axum::http::StatusCode::BAD_REQUEST,
+            page(Some(&s), &state.config, "Your account", account_body(&s, &p, None)),
+        )
+            .into_response(),
         Err(e) => error_page(Some(&s), &state.config, e),
     }
 }
 
-pub(crate) async fn neutral_title(axum::extract::State(state): State, Viewer(s): Viewer, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn neutral_title(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }
@@ -246,7 +334,11 @@ pub(crate) async fn neutral_title(axum::extract::State(state): State, Viewer(s):
     }
 }
 
-async fn admin_body(state: &crate::AppState, s: &lodge_service::Session, link: Option<(String, Role)>) -> Result<Markup, ServiceError> {
+async fn admin_body(
+    state: &crate::AppState,
+    s: &lodge_service::Session,
+    link: Option<(String, Role)>,
+) -> Result<Markup, ServiceError> {
     let users = state.lodge.users(s).await?;
     let signup_open = state.lodge.signup_open().await?;
     Ok(html! {
@@ -301,7 +393,11 @@ pub(crate) async fn admin_page(axum::extract::State(state): State, Viewer(s): Vi
     }
 }
 
-pub(crate) async fn invite(axum::extract::State(state): State, Viewer(s): Viewer, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn invite(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }
@@ -319,7 +415,11 @@ pub(crate) async fn invite(axum::extract::State(state): State, Viewer(s): Viewer
     }
 }
 
-pub(crate) async fn signup_setting(axum::extract::State(state): State, Viewer(s): Viewer, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn signup_setting(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }

@@ -16,7 +16,12 @@ use super::{FormData, error_page, stale_form};
 use crate::State;
 use crate::auth::Viewer;
 
-fn list_body(s: &lodge_service::Session, cases: &[lodge_service::CaseSummary], title: &str, problems: &Problems) -> Markup {
+fn list_body(
+    s: &lodge_service::Session,
+    cases: &[lodge_service::CaseSummary],
+    title: &str,
+    problems: &Problems,
+) -> Markup {
     html! {
         h1 { "Your cases" }
         @if cases.is_empty() {
@@ -44,12 +49,18 @@ fn list_body(s: &lodge_service::Session, cases: &[lodge_service::CaseSummary], t
 
 pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
     match state.lodge.cases(&s).await {
-        Ok(cases) => page(Some(&s), &state.config, "Your cases", list_body(&s, &cases, "", &Problems::default())).into_response(),
+        Ok(cases) => {
+            page(Some(&s), &state.config, "Your cases", list_body(&s, &cases, "", &Problems::default())).into_response()
+        }
         Err(e) => error_page(Some(&s), &state.config, e),
     }
 }
 
-pub(crate) async fn create(axum::extract::State(state): State, Viewer(s): Viewer, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn create(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }
@@ -57,14 +68,23 @@ pub(crate) async fn create(axum::extract::State(state): State, Viewer(s): Viewer
     match state.lodge.create_case(&s, &case).await {
         Ok(id) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(ServiceError::Invalid(p)) => match state.lodge.cases(&s).await {
-            Ok(cases) => (axum::http::StatusCode::BAD_REQUEST, page(Some(&s), &state.config, "Your cases", list_body(&s, &cases, form.get("title"), &p))).into_response(),
+            Ok(cases) => (
+                axum::http::StatusCode::BAD_REQUEST,
+                page(Some(&s), &state.config, "Your cases", list_body(&s, &cases, form.get("title"), &p)),
+            )
+                .into_response(),
             Err(e) => error_page(Some(&s), &state.config, e),
         },
         Err(e) => error_page(Some(&s), &state.config, e),
     }
 }
 
-pub(crate) async fn rename(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn rename(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+    Form(form): Form<FormData>,
+) -> Response {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }
@@ -91,15 +111,15 @@ pub(crate) struct TimelineQuery {
 
 /// Names of the people in a case, by id, for showing links.
 pub(crate) async fn people_names(open: &OpenCase) -> Result<HashMap<PersonId, String>, ServiceError> {
-    Ok(open
-        .people()
-        .await?
-        .into_iter()
-        .filter_map(|p| p.body.map(|b| (PersonId(p.id), b.display_name())))
-        .collect())
+    Ok(open.people().await?.into_iter().filter_map(|p| p.body.map(|b| (PersonId(p.id), b.display_name()))).collect())
 }
 
-pub(crate) async fn timeline(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>, Query(q): Query<TimelineQuery>) -> Response {
+pub(crate) async fn timeline(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+    Query(q): Query<TimelineQuery>,
+) -> Response {
     let filter = TimelineFilter {
         person: q.person.parse().ok(),
         conduct: ConductKind::from_key(&q.conduct),
@@ -119,7 +139,9 @@ pub(crate) async fn timeline(axum::extract::State(state): State, Viewer(s): View
     };
     let mut people: Vec<(&PersonId, &String)> = names.iter().collect();
     people.sort_by_key(|(_, n)| n.to_lowercase());
-    let files_for = |id: Uuid| evidence.iter().filter(|e| e.body.as_ref().is_some_and(|b| b.incident.map(|i| i.0) == Some(id))).count();
+    let files_for = |id: Uuid| {
+        evidence.iter().filter(|e| e.body.as_ref().is_some_and(|b| b.incident.map(|i| i.0) == Some(id))).count()
+    };
     let body = html! {
         h1 { (open.title) }
         div.actions {

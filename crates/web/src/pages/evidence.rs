@@ -27,15 +27,24 @@ pub(crate) async fn read_text(mut field: Field<'_>) -> Result<String, ServiceErr
         match field.chunk().await {
             Ok(Some(chunk)) => {
                 if bytes.len() + chunk.len() > TEXT_FIELD_MAX {
-                    return Err(ServiceError::invalid("description", "This text is too long to send in one go: split it into several incidents."));
+                    return Err(ServiceError::invalid(
+                        "description",
+                        "This text is too long to send in one go: split it into several incidents.",
+                    ));
                 }
                 bytes.extend_from_slice(&chunk);
             }
             Ok(None) => break,
-            Err(_) => return Err(ServiceError::invalid("files", "The form did not arrive whole. Check your connection and send it again.")),
+            Err(_) => {
+                return Err(ServiceError::invalid(
+                    "files",
+                    "The form did not arrive whole. Check your connection and send it again.",
+                ));
+            }
         }
     }
-    String::from_utf8(bytes).map_err(|_| ServiceError::invalid("description", "Some text could not be read. Try sending it again."))
+    String::from_utf8(bytes)
+        .map_err(|_| ServiceError::invalid("description", "Some text could not be read. Try sending it again."))
 }
 
 /// An evidence file as shown on an incident page.
@@ -58,12 +67,21 @@ pub(crate) fn evidence_figure(case: Uuid, e: &Entry<Evidence>) -> Markup {
     }
 }
 
-pub(crate) async fn upload(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>, mut multipart: Multipart) -> Response {
+pub(crate) async fn upload(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+    mut multipart: Multipart,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, CaseId(case)).await?;
         open.incident(IncidentId(incident)).await?.body.ok_or(ServiceError::NotFound)?;
         let mut form = FormData::default();
-        while let Some(field) = multipart.next_field().await.map_err(|_| ServiceError::invalid("files", "The upload did not arrive whole. Try again."))? {
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| ServiceError::invalid("files", "The upload did not arrive whole. Try again."))?
+        {
             match field.file_name().map(str::to_owned) {
                 None => {
                     let name = field.name().unwrap_or("").to_owned();
@@ -75,7 +93,8 @@ pub(crate) async fn upload(axum::extract::State(state): State, Viewer(s): Viewer
                         return Err(ServiceError::Forbidden);
                     }
                     let content_type = field.content_type().unwrap_or("").to_owned();
-                    open.add_evidence(Upload { file_name, content_type, incident: Some(IncidentId(incident)) }, field).await?;
+                    open.add_evidence(Upload { file_name, content_type, incident: Some(IncidentId(incident)) }, field)
+                        .await?;
                 }
             }
         }
@@ -89,7 +108,11 @@ pub(crate) async fn upload(axum::extract::State(state): State, Viewer(s): Viewer
     }
 }
 
-pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, evidence)): Path<(Uuid, Uuid)>) -> Response {
+pub(crate) async fn show(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, evidence)): Path<(Uuid, Uuid)>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, CaseId(case)).await?;
         open.evidence(EvidenceId(evidence)).await
@@ -128,7 +151,11 @@ pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, 
     page(Some(&s), &state.config, "Evidence", body).into_response()
 }
 
-pub(crate) async fn content(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, evidence)): Path<(Uuid, Uuid)>) -> Response {
+pub(crate) async fn content(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, evidence)): Path<(Uuid, Uuid)>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, CaseId(case)).await?;
         open.evidence_content(EvidenceId(evidence)).await
@@ -146,15 +173,26 @@ pub(crate) fn download(body: &Evidence, stream: lodge_service::PlainStream) -> R
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(body.size));
-    let ascii: String = body.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    let encoded: String = body.file_name.bytes().map(|b| if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let ascii: String =
+        body.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let encoded: String = body
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     response
 }
 
-pub(crate) async fn thumbnail(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, evidence)): Path<(Uuid, Uuid)>) -> Response {
+pub(crate) async fn thumbnail(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, evidence)): Path<(Uuid, Uuid)>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, CaseId(case)).await?;
         open.thumbnail(EvidenceId(evidence)).await
@@ -166,7 +204,12 @@ pub(crate) async fn thumbnail(axum::extract::State(state): State, Viewer(s): Vie
     }
 }
 
-pub(crate) async fn delete(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, evidence)): Path<(Uuid, Uuid)>, axum::Form(form): axum::Form<FormData>) -> Response {
+pub(crate) async fn delete(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, evidence)): Path<(Uuid, Uuid)>,
+    axum::Form(form): axum::Form<FormData>,
+) -> Response {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }

@@ -7,7 +7,9 @@
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{ConductKind, Effect, Evidence, EvidenceId, Incident, IncidentId, PersonId, Problems, StopRequest, When};
+use lodge_domain::{
+    ConductKind, Effect, Evidence, EvidenceId, Incident, IncidentId, PersonId, Problems, StopRequest, When,
+};
 use lodge_service::{Entry, OpenCase, ServiceError, Session, Upload};
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -24,10 +26,18 @@ fn incident_from_form(form: &FormData) -> Result<Incident, Problems> {
     let mut problems = Problems::default();
     let zone = form.get("occurred_zone");
     let occurred = if form.get("occurred_kind") == "approximate" {
-        When::approximate_from_parts(form.get("occurred_approx"), form.get("occurred_approx_date")).map_err(|m| ("occurred_approx", m))
+        When::approximate_from_parts(form.get("occurred_approx"), form.get("occurred_approx_date"))
+            .map_err(|m| ("occurred_approx", m))
     } else {
         When::exact_from_parts(form.get("occurred_date"), form.get("occurred_time"), zone).map_err(|m| {
-            (if form.get("occurred_date").trim().is_empty() || m.contains("date") { "occurred_date" } else { "occurred_time" }, m)
+            (
+                if form.get("occurred_date").trim().is_empty() || m.contains("date") {
+                    "occurred_date"
+                } else {
+                    "occurred_time"
+                },
+                m,
+            )
         })
     };
     let occurred = occurred.map_err(|(field, m)| problems.add(field, m)).ok();
@@ -39,7 +49,9 @@ fn incident_from_form(form: &FormData) -> Result<Incident, Problems> {
             None
         }
         (false, true) => When::approximate_from_parts("", d_date).map_err(|m| problems.add("discovered_date", m)).ok(),
-        (false, false) => When::exact_from_parts(d_date, d_time, zone).map_err(|m| problems.add("discovered_date", m)).ok(),
+        (false, false) => {
+            When::exact_from_parts(d_date, d_time, zone).map_err(|m| problems.add("discovered_date", m)).ok()
+        }
     };
     let incident = Incident {
         occurred: occurred.unwrap_or(When::Approximate { description: String::new(), around: None }),
@@ -114,7 +126,13 @@ struct FormPage<'a> {
     default_zone: &'a str,
 }
 
-fn checkbox_group(legend: &str, hint: Option<&str>, name: &str, options: &[(String, String)], form: &FormData) -> Markup {
+fn checkbox_group(
+    legend: &str,
+    hint: Option<&str>,
+    name: &str,
+    options: &[(String, String)],
+    form: &FormData,
+) -> Markup {
     html! {
         fieldset id=(field_id(name)) {
             legend { (legend) }
@@ -222,20 +240,36 @@ fn time_zones() -> Vec<String> {
     zones
 }
 
-async fn form_page<'a>(state: &'a AppState, open: &OpenCase, action: String, heading: &'a str, kept: Vec<Entry<Evidence>>) -> Result<FormPage<'a>, ServiceError> {
+async fn form_page<'a>(
+    state: &'a AppState,
+    open: &OpenCase,
+    action: String,
+    heading: &'a str,
+    kept: Vec<Entry<Evidence>>,
+) -> Result<FormPage<'a>, ServiceError> {
     let mut people: Vec<(PersonId, String)> = people_names(open).await?.into_iter().collect();
     people.sort_by_key(|(_, n)| n.to_lowercase());
     Ok(FormPage { case: open.id.0, action, heading, people, kept, default_zone: &state.config.default_time_zone })
 }
 
-pub(crate) async fn new_page(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
+pub(crate) async fn new_page(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
         form_page(&state, &open, format!("/cases/{case}/incidents"), "Log an incident", Vec::new()).await
     }
     .await;
     match result {
-        Ok(p) => page(Some(&s), &state.config, "Log an incident", incident_form(&s, &p, &FormData::default(), &Problems::default())).into_response(),
+        Ok(p) => page(
+            Some(&s),
+            &state.config,
+            "Log an incident",
+            incident_form(&s, &p, &FormData::default(), &Problems::default()),
+        )
+        .into_response(),
         Err(e) => error_page(Some(&s), &state.config, e),
     }
 }
@@ -248,7 +282,12 @@ enum Outcome {
 
 /// Reads a multipart incident form: text fields first, then files, which are stored as they
 /// stream in (attached to the incident when it saved, kept aside when the form had problems).
-async fn receive(open: &OpenCase, s: &Session, mut multipart: Multipart, existing: Option<IncidentId>) -> Result<(FormData, Outcome, Vec<Entry<Evidence>>), ServiceError> {
+async fn receive(
+    open: &OpenCase,
+    s: &Session,
+    mut multipart: Multipart,
+    existing: Option<IncidentId>,
+) -> Result<(FormData, Outcome, Vec<Entry<Evidence>>), ServiceError> {
     let mut form = FormData::default();
     let mut outcome: Option<Outcome> = None;
     let mut kept = Vec::new();
@@ -259,7 +298,10 @@ async fn receive(open: &OpenCase, s: &Session, mut multipart: Multipart, existin
             Ok(None) => break,
             Err(e) => {
                 tracing::info!(error = %e, "malformed form");
-                return Err(ServiceError::invalid("files", "The form did not arrive whole. Check your connection and send it again."));
+                return Err(ServiceError::invalid(
+                    "files",
+                    "The form did not arrive whole. Check your connection and send it again.",
+                ));
             }
         };
         let name = field.name().unwrap_or("").to_owned();
@@ -297,7 +339,12 @@ async fn receive(open: &OpenCase, s: &Session, mut multipart: Multipart, existin
     Ok((form, outcome, kept))
 }
 
-async fn decide(open: &OpenCase, s: &Session, form: &FormData, existing: Option<IncidentId>) -> Result<Outcome, ServiceError> {
+async fn decide(
+    open: &OpenCase,
+    s: &Session,
+    form: &FormData,
+    existing: Option<IncidentId>,
+) -> Result<Outcome, ServiceError> {
     if !s.form_token_matches(form.get("csrf")) {
         return Err(ServiceError::Forbidden);
     }
@@ -324,7 +371,13 @@ async fn decide(open: &OpenCase, s: &Session, form: &FormData, existing: Option<
     }
 }
 
-async fn save(state: &AppState, s: &Session, case: Uuid, multipart: Multipart, existing: Option<IncidentId>) -> Response {
+async fn save(
+    state: &AppState,
+    s: &Session,
+    case: Uuid,
+    multipart: Multipart,
+    existing: Option<IncidentId>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(s, lodge_domain::CaseId(case)).await?;
         if let Some(id) = existing {
@@ -353,7 +406,11 @@ async fn save(state: &AppState, s: &Session, case: Uuid, multipart: Multipart, e
                     Some(id) => (format!("/cases/{case}/incidents/{id}"), "Edit incident"),
                 };
                 let p = form_page(state, &open, action, heading, kept).await?;
-                Ok((StatusCode::BAD_REQUEST, page(Some(s), &state.config, heading, incident_form(s, &p, &form, &problems))).into_response())
+                Ok((
+                    StatusCode::BAD_REQUEST,
+                    page(Some(s), &state.config, heading, incident_form(s, &p, &form, &problems)),
+                )
+                    .into_response())
             }
         }
     }
@@ -365,20 +422,35 @@ async fn save(state: &AppState, s: &Session, case: Uuid, multipart: Multipart, e
     }
 }
 
-pub(crate) async fn create(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>, multipart: Multipart) -> Response {
+pub(crate) async fn create(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+    multipart: Multipart,
+) -> Response {
     save(&state, &s, case, multipart, None).await
 }
 
-pub(crate) async fn update(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>, multipart: Multipart) -> Response {
+pub(crate) async fn update(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+    multipart: Multipart,
+) -> Response {
     save(&state, &s, case, multipart, Some(IncidentId(incident))).await
 }
 
-pub(crate) async fn edit_page(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>) -> Response {
+pub(crate) async fn edit_page(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
         let entry = open.incident(IncidentId(incident)).await?;
         let body = entry.body.ok_or(ServiceError::NotFound)?;
-        let p = form_page(&state, &open, format!("/cases/{case}/incidents/{incident}"), "Edit incident", Vec::new()).await?;
+        let p = form_page(&state, &open, format!("/cases/{case}/incidents/{incident}"), "Edit incident", Vec::new())
+            .await?;
         Ok::<_, ServiceError>(incident_form(&s, &p, &form_from_incident(&body, entry.version), &Problems::default()))
     }
     .await;
@@ -412,7 +484,11 @@ fn details(i: &Incident, names: &std::collections::HashMap<PersonId, String>, ca
     }
 }
 
-pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>) -> Response {
+pub(crate) async fn show(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
         let entry = open.incident(IncidentId(incident)).await?;
@@ -463,7 +539,11 @@ pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, 
     page(Some(&s), &state.config, "Incident", body).into_response()
 }
 
-pub(crate) async fn history(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>) -> Response {
+pub(crate) async fn history(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
         let versions = open.incident_history(IncidentId(incident)).await?;
@@ -496,7 +576,11 @@ pub(crate) async fn history(axum::extract::State(state): State, Viewer(s): Viewe
     page(Some(&s), &state.config, "History", body).into_response()
 }
 
-pub(crate) async fn delete_page(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>) -> Response {
+pub(crate) async fn delete_page(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
         open.incident(IncidentId(incident)).await?.body.ok_or(ServiceError::NotFound)
@@ -521,7 +605,12 @@ pub(crate) async fn delete_page(axum::extract::State(state): State, Viewer(s): V
     }
 }
 
-pub(crate) async fn delete(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, incident)): Path<(Uuid, Uuid)>, axum::Form(form): axum::Form<FormData>) -> Response {
+pub(crate) async fn delete(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, incident)): Path<(Uuid, Uuid)>,
+    axum::Form(form): axum::Form<FormData>,
+) -> Response {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }

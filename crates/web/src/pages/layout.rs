@@ -95,7 +95,14 @@ pub(crate) enum Input {
 }
 
 /// A labelled single-line field with its hint and problem.
-pub(crate) fn text_field(name: &str, label: &str, hint: Option<&str>, value: &str, problems: &Problems, input: Input) -> Markup {
+pub(crate) fn text_field(
+    name: &str,
+    label: &str,
+    hint: Option<&str>,
+    value: &str,
+    problems: &Problems,
+    input: Input,
+) -> Markup {
     let id = field_id(name);
     let problem = problems.for_field(name);
     let hint_id = format!("{id}-hint");

@@ -84,23 +84,22 @@ async fn js() -> impl IntoResponse {
 /// Quick exit: ends the session, tells the browser to forget everything of this site, and
 /// goes to the neutral site. A plain link, so it works without JavaScript.
 async fn exit(axum::extract::State(state): State, jar: CookieJar) -> Response {
-    if let Some(c) = jar.get(crate::auth::COOKIE) {
-        if let Err(e) = state.lodge.sign_out(c.value()).await {
-            tracing::warn!(error = %e, "quick exit could not end the session");
-        }
-    }
-    leave(&state.config.exit_url)
+    leave(&state, &jar, &state.config.exit_url).await
 }
 
-/// A redirect that clears this site's cookies, storage and cache from the browser.
-pub(crate) fn leave(to: &str) -> Response {
+/// Ends the session the cookie names, then redirects to `to`, telling the browser to clear
+/// this site's cookies, storage and cache.
+pub(crate) async fn leave(state: &AppState, jar: &CookieJar, to: &str) -> Response {
+    if let Some(c) = jar.get(crate::auth::COOKIE)
+        && let Err(e) = state.lodge.sign_out(c.value()).await
+    {
+        tracing::warn!(error = %e, "could not end a session");
+    }
     let mut removal = Cookie::build((crate::auth::COOKIE, "")).path("/").http_only(true).build();
     removal.make_removal();
     let jar = CookieJar::new().add(removal);
     let mut response = (jar, Redirect::to(to)).into_response();
-    response
-        .headers_mut()
-        .insert("clear-site-data", HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""));
+    response.headers_mut().insert("clear-site-data", HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""));
     response
 }
 
@@ -115,10 +114,13 @@ pub(crate) fn error_page(session: Option<&Session>, config: &WebConfig, error: S
         ServiceError::Forbidden => (StatusCode::FORBIDDEN, "Not allowed"),
         ServiceError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "File too large"),
         ServiceError::Conflict => (StatusCode::CONFLICT, "Changed elsewhere"),
-        ServiceError::SessionEnded | ServiceError::AccountDisabled => return Redirect::to("/login?ended=1").into_response(),
-        ServiceError::Invalid(_) | ServiceError::SignInFailed | ServiceError::InvitationInvalid | ServiceError::SignupClosed => {
-            (StatusCode::BAD_REQUEST, "Something needs fixing")
+        ServiceError::SessionEnded | ServiceError::AccountDisabled => {
+            return Redirect::to("/login?ended=1").into_response();
         }
+        ServiceError::Invalid(_)
+        | ServiceError::SignInFailed
+        | ServiceError::InvitationInvalid
+        | ServiceError::SignupClosed => (StatusCode::BAD_REQUEST, "Something needs fixing"),
         ServiceError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong")

@@ -34,7 +34,9 @@ fn person_from_form(form: &FormData) -> Result<Person, Problems> {
             if text.is_empty() {
                 return None;
             }
-            text.parse().map_err(|_| problems.add(name, "Enter the date as year-month-day, for example 2025-05-03.")).ok()
+            text.parse()
+                .map_err(|_| problems.add(name, "Enter the date as year-month-day, for example 2025-05-03."))
+                .ok()
         };
         let (first_seen, last_seen) = (date("first"), date("last"));
         identifiers.push(Identifier {
@@ -60,7 +62,9 @@ fn person_from_form(form: &FormData) -> Result<Person, Problems> {
 fn form_from_person(p: &Person, version: i64) -> FormData {
     let mut f = FormData::default();
     f.push("version", version.to_string());
-    for (name, value) in [("label", &p.label), ("name", &p.name), ("address", &p.address), ("vehicle", &p.vehicle), ("notes", &p.notes)] {
+    for (name, value) in
+        [("label", &p.label), ("name", &p.name), ("address", &p.address), ("vehicle", &p.vehicle), ("notes", &p.notes)]
+    {
         f.push(name, value.clone());
     }
     for (i, id) in p.identifiers.iter().enumerate() {
@@ -155,14 +159,36 @@ pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer, 
     .into_response()
 }
 
-pub(crate) async fn new_page(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
+pub(crate) async fn new_page(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+) -> Response {
     match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(_) => page(Some(&s), &state.config, "Add a person", person_form(&s, &format!("/cases/{case}/people"), "Add a person", &FormData::default(), &Problems::default())).into_response(),
+        Ok(_) => page(
+            Some(&s),
+            &state.config,
+            "Add a person",
+            person_form(
+                &s,
+                &format!("/cases/{case}/people"),
+                "Add a person",
+                &FormData::default(),
+                &Problems::default(),
+            ),
+        )
+        .into_response(),
         Err(e) => error_page(Some(&s), &state.config, e),
     }
 }
 
-async fn save(state: &crate::AppState, s: &Session, case: Uuid, existing: Option<PersonId>, mut form: FormData) -> Response {
+async fn save(
+    state: &crate::AppState,
+    s: &Session,
+    case: Uuid,
+    existing: Option<PersonId>,
+    mut form: FormData,
+) -> Response {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(s, &state.config);
     }
@@ -177,7 +203,8 @@ async fn save(state: &crate::AppState, s: &Session, case: Uuid, existing: Option
     if form.get("action") == "add_row" {
         let rows: usize = form.get("rows").parse().unwrap_or(BLANK_ROWS);
         form.set("rows", (rows + 1).min(200).to_string());
-        return page(Some(s), &state.config, heading, person_form(s, &action, heading, &form, &Problems::default())).into_response();
+        return page(Some(s), &state.config, heading, person_form(s, &action, heading, &form, &Problems::default()))
+            .into_response();
     }
     let result = match person_from_form(&form) {
         Err(p) => Err(ServiceError::Invalid(p)),
@@ -185,32 +212,56 @@ async fn save(state: &crate::AppState, s: &Session, case: Uuid, existing: Option
     };
     match result {
         Ok(id) => Redirect::to(&format!("/cases/{case}/people/{id}")).into_response(),
-        Err(ServiceError::Invalid(p)) => (StatusCode::BAD_REQUEST, page(Some(s), &state.config, heading, person_form(s, &action, heading, &form, &p))).into_response(),
+        Err(ServiceError::Invalid(p)) => (
+            StatusCode::BAD_REQUEST,
+            page(Some(s), &state.config, heading, person_form(s, &action, heading, &form, &p)),
+        )
+            .into_response(),
         Err(ServiceError::Conflict) => {
             let mut p = Problems::default();
             p.add("label", ServiceError::Conflict.user_message());
-            (StatusCode::CONFLICT, page(Some(s), &state.config, heading, person_form(s, &action, heading, &form, &p))).into_response()
+            (StatusCode::CONFLICT, page(Some(s), &state.config, heading, person_form(s, &action, heading, &form, &p)))
+                .into_response()
         }
         Err(e) => error_page(Some(s), &state.config, e),
     }
 }
 
-async fn write(open: &OpenCase, existing: Option<PersonId>, form: &FormData, person: &Person) -> Result<PersonId, ServiceError> {
+async fn write(
+    open: &OpenCase,
+    existing: Option<PersonId>,
+    form: &FormData,
+    person: &Person,
+) -> Result<PersonId, ServiceError> {
     match existing {
         None => open.add_person(person).await,
         Some(id) => open.edit_person(id, form.get("version").parse().unwrap_or(0), person).await.map(|_| id),
     }
 }
 
-pub(crate) async fn create(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn create(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+    Form(form): Form<FormData>,
+) -> Response {
     save(&state, &s, case, None, form).await
 }
 
-pub(crate) async fn update(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, person)): Path<(Uuid, Uuid)>, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn update(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, person)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
     save(&state, &s, case, Some(PersonId(person)), form).await
 }
 
-pub(crate) async fn edit_page(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, person)): Path<(Uuid, Uuid)>) -> Response {
+pub(crate) async fn edit_page(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, person)): Path<(Uuid, Uuid)>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, CaseId(case)).await?;
         let entry = open.person(PersonId(person)).await?;
@@ -219,16 +270,32 @@ pub(crate) async fn edit_page(axum::extract::State(state): State, Viewer(s): Vie
     }
     .await;
     match result {
-        Ok(form) => page(Some(&s), &state.config, "Edit person", person_form(&s, &format!("/cases/{case}/people/{person}"), "Edit person", &form, &Problems::default())).into_response(),
+        Ok(form) => page(
+            Some(&s),
+            &state.config,
+            "Edit person",
+            person_form(&s, &format!("/cases/{case}/people/{person}"), "Edit person", &form, &Problems::default()),
+        )
+        .into_response(),
         Err(e) => error_page(Some(&s), &state.config, e),
     }
 }
 
-pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, person)): Path<(Uuid, Uuid)>) -> Response {
+pub(crate) async fn show(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, person)): Path<(Uuid, Uuid)>,
+) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, CaseId(case)).await?;
         let entry = open.person(PersonId(person)).await?;
-        let incidents = open.timeline(&lodge_service::TimelineFilter { person: Some(PersonId(person)), conduct: None, oldest_first: true }).await?;
+        let incidents = open
+            .timeline(&lodge_service::TimelineFilter {
+                person: Some(PersonId(person)),
+                conduct: None,
+                oldest_first: true,
+            })
+            .await?;
         Ok::<_, ServiceError>((entry, incidents))
     }
     .await;
@@ -237,67 +304,83 @@ pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, 
         Err(e) => return error_page(Some(&s), &state.config, e),
     };
     let Some(p) = &entry.body else {
-        return page(Some(&s), &state.config, "Deleted person", html! {
-            h1 { "Deleted person" }
-            p { "This person was removed from the case on " (entry.saved_at.strftime("%-d %B %Y")) "." }
-        })
+        return page(
+            Some(&s),
+            &state.config,
+            "Deleted person",
+            html! {
+                h1 { "Deleted person" }
+                p { "This person was removed from the case on " (entry.saved_at.strftime("%-d %B %Y")) "." }
+            },
+        )
         .into_response();
     };
-    let incidents: Vec<(Uuid, &Incident)> = incidents.iter().filter_map(|e| e.body.as_ref().map(|b| (e.id, b))).collect();
-    page(Some(&s), &state.config, "Person", html! {
-        p { a href={ "/cases/" (case) "/people" } { "← People" } }
-        h1 { (p.display_name()) }
-        h2 { "Identifiers" }
-        @if p.identifiers.is_empty() { p { "None recorded." } }
-        table {
-            thead { tr { th scope="col" { "Kind" } th scope="col" { "Identifier" } th scope="col" { "Seen" } } }
-            tbody {
-                @for i in &p.identifiers {
-                    tr {
-                        td { (i.kind.label()) @if !i.platform.is_empty() { " (" (i.platform) ")" } }
-                        td.hash { (i.value) }
-                        td {
-                            @match (i.first_seen, i.last_seen) {
-                                (Some(f), Some(l)) => { (f) " to " (l) },
-                                (Some(f), None) => { "from " (f) },
-                                (None, Some(l)) => { "until " (l) },
-                                (None, None) => { "—" },
+    let incidents: Vec<(Uuid, &Incident)> =
+        incidents.iter().filter_map(|e| e.body.as_ref().map(|b| (e.id, b))).collect();
+    page(
+        Some(&s),
+        &state.config,
+        "Person",
+        html! {
+            p { a href={ "/cases/" (case) "/people" } { "← People" } }
+            h1 { (p.display_name()) }
+            h2 { "Identifiers" }
+            @if p.identifiers.is_empty() { p { "None recorded." } }
+            table {
+                thead { tr { th scope="col" { "Kind" } th scope="col" { "Identifier" } th scope="col" { "Seen" } } }
+                tbody {
+                    @for i in &p.identifiers {
+                        tr {
+                            td { (i.kind.label()) @if !i.platform.is_empty() { " (" (i.platform) ")" } }
+                            td.hash { (i.value) }
+                            td {
+                                @match (i.first_seen, i.last_seen) {
+                                    (Some(f), Some(l)) => { (f) " to " (l) },
+                                    (Some(f), None) => { "from " (f) },
+                                    (None, Some(l)) => { "until " (l) },
+                                    (None, None) => { "—" },
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-        @if !p.name.is_empty() || !p.address.is_empty() || !p.vehicle.is_empty() || !p.notes.is_empty() {
-            dl.details {
-                @if !p.name.is_empty() { dt { "Name" } dd { (p.name) } }
-                @if !p.address.is_empty() { dt { "Address" } dd { (p.address) } }
-                @if !p.vehicle.is_empty() { dt { "Vehicle" } dd { (p.vehicle) } }
-                @if !p.notes.is_empty() { dt { "Notes" } dd { (p.notes) } }
-            }
-        }
-        h2 { "Incidents" }
-        @if incidents.is_empty() { p { "No incidents linked yet." } }
-        ul.plain {
-            @for (id, i) in &incidents {
-                li {
-                    span.hint { (i.occurred.display()) } br;
-                    a href={ "/cases/" (case) "/incidents/" (id) } { (non_empty(&i.headline(), "Incident")) }
+            @if !p.name.is_empty() || !p.address.is_empty() || !p.vehicle.is_empty() || !p.notes.is_empty() {
+                dl.details {
+                    @if !p.name.is_empty() { dt { "Name" } dd { (p.name) } }
+                    @if !p.address.is_empty() { dt { "Address" } dd { (p.address) } }
+                    @if !p.vehicle.is_empty() { dt { "Vehicle" } dd { (p.vehicle) } }
+                    @if !p.notes.is_empty() { dt { "Notes" } dd { (p.notes) } }
                 }
             }
-        }
-        div.actions {
-            a.button href={ "/cases/" (case) "/people/" (person) "/edit" } { "Edit" }
-            form method="post" action={ "/cases/" (case) "/people/" (person) "/delete" } {
-                (csrf(&s))
-                button.secondary type="submit" { "Remove from case" }
+            h2 { "Incidents" }
+            @if incidents.is_empty() { p { "No incidents linked yet." } }
+            ul.plain {
+                @for (id, i) in &incidents {
+                    li {
+                        span.hint { (i.occurred.display()) } br;
+                        a href={ "/cases/" (case) "/incidents/" (id) } { (non_empty(&i.headline(), "Incident")) }
+                    }
+                }
             }
-        }
-    })
+            div.actions {
+                a.button href={ "/cases/" (case) "/people/" (person) "/edit" } { "Edit" }
+                form method="post" action={ "/cases/" (case) "/people/" (person) "/delete" } {
+                    (csrf(&s))
+                    button.secondary type="submit" { "Remove from case" }
+                }
+            }
+        },
+    )
     .into_response()
 }
 
-pub(crate) async fn delete(axum::extract::State(state): State, Viewer(s): Viewer, Path((case, person)): Path<(Uuid, Uuid)>, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn delete(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, person)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }
