@@ -197,10 +197,9 @@ async fn add_user(config: Config, role: &str, username: &str) -> Result<()> {
     let Some(role) = Role::parse(role) else {
         bail!("unknown role {role:?}: use administrator, support-worker or survivor")
     };
-    let mut line = String::new();
+    let mut line = zeroize::Zeroizing::new(String::new());
     std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
     let password = Password::new(line.trim_end_matches(['\r', '\n']).to_owned());
-    drop(line);
     let lodge = open(&config).await?;
     let (_, recovery) = lodge.add_user(username, password, role).await.map_err(|e| match e.problems() {
         Some(p) => anyhow::anyhow!(p.fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ")),

@@ -136,6 +136,9 @@ async fn undecodable_images_are_kept_without_a_thumbnail() {
     assert!(!jpeg.windows(3).any(|w| w == b"GPS"));
     let img = image::load_from_memory(&jpeg).unwrap();
     assert_eq!((img.width(), img.height()), (480, 160));
+    let timeline = text(browser.get(format!("{}/cases/{case}", server.url)).send().await.unwrap()).await;
+    assert!(timeline.contains("Files not attached to an incident"));
+    assert!(timeline.contains("broken.png") && timeline.contains("photo.png"));
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::evidence::evidence_figure;
 use super::layout::{Input, csrf, page, problem_summary, text_field};
 use super::{FormData, error_page, stale_form};
 use crate::State;
@@ -184,6 +185,11 @@ pub(crate) async fn timeline(
             @for e in &entries {
                 (timeline_item(case, e, &names, files_for(e.id)))
             }
+        }
+        @let loose: Vec<_> = evidence.iter().filter(|e| e.body.as_ref().is_some_and(|b| b.incident.is_none())).collect();
+        @if !loose.is_empty() {
+            h2 { "Files not attached to an incident" }
+            @for e in loose { (evidence_figure(case, e)) }
         }
         details {
             summary { "Rename this case" }
