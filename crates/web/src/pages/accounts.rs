@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
-use super::{FormData, error_page, leave, stale_form};
+use super::{FormData, act_then_redirect, error_page, leave, stale_form};
 use crate::State;
 use crate::auth::{Viewer, device_summary, session_cookie};
 
@@ -325,13 +325,8 @@ pub(crate) async fn neutral_title(
     Viewer(s): Viewer,
     Form(form): Form<FormData>,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    match state.lodge.set_neutral_title(&s, form.has("neutral_title", "on")).await {
-        Ok(()) => Redirect::to("/account").into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    let on = form.has("neutral_title", "on");
+    act_then_redirect(&state, &s, &form, "/account", state.lodge.set_neutral_title(&s, on)).await
 }
 
 async fn admin_body(
@@ -420,11 +415,6 @@ pub(crate) async fn signup_setting(
     Viewer(s): Viewer,
     Form(form): Form<FormData>,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    match state.lodge.set_signup_open(&s, form.has("open", "on")).await {
-        Ok(()) => Redirect::to("/admin").into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    let open = form.has("open", "on");
+    act_then_redirect(&state, &s, &form, "/admin", state.lodge.set_signup_open(&s, open)).await
 }

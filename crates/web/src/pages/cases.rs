@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::evidence::evidence_figure;
 use super::layout::{Input, csrf, page, problem_summary, text_field};
-use super::{FormData, error_page, stale_form};
+use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::State;
 use crate::auth::Viewer;
 
@@ -86,18 +86,11 @@ pub(crate) async fn rename(
     Path(case): Path<Uuid>,
     Form(form): Form<FormData>,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let result = async {
+    let rename = async {
         let mut open = state.lodge.open_case(&s, CaseId(case)).await?;
         open.rename(&Case { title: form.get("title").trim().to_owned() }).await
-    }
-    .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("/cases/{case}")).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    };
+    act_then_redirect(&state, &s, &form, &format!("/cases/{case}"), rename).await
 }
 
 #[derive(Debug, Default, Deserialize)]

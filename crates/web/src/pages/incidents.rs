@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::cases::{non_empty, people_names};
 use super::evidence::{evidence_figure, read_text};
 use super::layout::{Input, csrf, field_id, page, problem_summary, text_field, textarea_field};
-use super::{FormData, error_page, stale_form};
+use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::auth::Viewer;
 use crate::{AppState, State};
 
@@ -611,16 +611,9 @@ pub(crate) async fn delete(
     Path((case, incident)): Path<(Uuid, Uuid)>,
     axum::Form(form): axum::Form<FormData>,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let result = async {
+    let delete = async {
         let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
         open.delete_incident(IncidentId(incident)).await
-    }
-    .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("/cases/{case}")).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    };
+    act_then_redirect(&state, &s, &form, &format!("/cases/{case}"), delete).await
 }

@@ -134,6 +134,24 @@ pub(crate) fn error_page(session: Option<&Session>, config: &WebConfig, error: S
     (status, layout::page(session, config, title, body)).into_response()
 }
 
+/// Runs a signed-in form's action once its anti-forgery token is checked, then redirects to
+/// `to`; an error gets its page.
+pub(crate) async fn act_then_redirect(
+    state: &AppState,
+    session: &Session,
+    form: &FormData,
+    to: &str,
+    action: impl std::future::Future<Output = Result<(), ServiceError>>,
+) -> Response {
+    if !session.form_token_matches(form.get("csrf")) {
+        return stale_form(session, &state.config);
+    }
+    match action.await {
+        Ok(()) => Redirect::to(to).into_response(),
+        Err(e) => error_page(Some(session), &state.config, e),
+    }
+}
+
 /// A response for a form post whose anti-forgery token did not match.
 pub(crate) fn stale_form(session: &Session, config: &WebConfig) -> Response {
     let body = html! {

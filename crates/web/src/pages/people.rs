@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::cases::non_empty;
 use super::layout::{Input, csrf, field_id, page, problem_summary, text_field, textarea_field};
-use super::{FormData, error_page, stale_form};
+use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::State;
 use crate::auth::Viewer;
 
@@ -381,16 +381,9 @@ pub(crate) async fn delete(
     Path((case, person)): Path<(Uuid, Uuid)>,
     Form(form): Form<FormData>,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let result = async {
+    let delete = async {
         let open = state.lodge.open_case(&s, CaseId(case)).await?;
         open.delete_person(PersonId(person)).await
-    }
-    .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("/cases/{case}/people")).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    };
+    act_then_redirect(&state, &s, &form, &format!("/cases/{case}/people"), delete).await
 }
