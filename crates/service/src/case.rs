@@ -36,6 +36,8 @@ pub struct Entry<T> {
     pub id: Uuid,
     /// This version's number, from 1.
     pub version: i64,
+    /// When the record was first saved (version 1): when she logged it, when a file arrived.
+    pub created_at: Timestamp,
     /// When this version was written.
     pub saved_at: Timestamp,
     /// Who wrote it.
@@ -164,6 +166,7 @@ impl OpenCase {
         Ok(Entry {
             id: row.id,
             version: row.version,
+            created_at: row.first_created_at,
             saved_at: row.created_at,
             author: UserId(row.author_id),
             deleted: row.deleted,
@@ -216,6 +219,7 @@ impl OpenCase {
                 version,
                 kind: kind.as_str().into(),
                 created_at: now(),
+                first_created_at: now(),
                 author_id: self.user.0,
                 deleted: false,
                 fields,
@@ -258,6 +262,7 @@ impl OpenCase {
                 version: current.version + 1,
                 kind: kind.as_str().into(),
                 created_at: now(),
+                first_created_at: now(),
                 author_id: self.user.0,
                 deleted: true,
                 fields: Vec::new(),
@@ -330,7 +335,9 @@ impl OpenCase {
                     && filter.conduct.is_none_or(|c| i.conduct.contains(&c))
             }
         });
-        all.sort_by_key(|e| (e.body.as_ref().and_then(|i| i.occurred.sort_key()).unwrap_or(e.saved_at), e.saved_at));
+        all.sort_by_key(|e| {
+            (e.body.as_ref().and_then(|i| i.occurred.sort_key()).unwrap_or(e.created_at), e.created_at)
+        });
         if !filter.oldest_first {
             all.reverse();
         }

@@ -161,7 +161,7 @@ impl OpenCase {
     pub async fn evidence_list(&self) -> Result<Vec<Entry<Evidence>>, ServiceError> {
         let mut all: Vec<Entry<Evidence>> = self.latest(RecordKind::Evidence).await?;
         all.retain(|e| e.body.is_some());
-        all.sort_by_key(|e| e.saved_at);
+        all.sort_by_key(|e| e.created_at);
         Ok(all)
     }
 

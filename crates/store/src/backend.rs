@@ -88,6 +88,9 @@ const SESSION_COLUMNS: &str = "id_hash, user_id, wrapped_user_key, created_at, l
 const CASE_COLUMNS: &str =
     "c.id, c.owner_id, c.title, c.created_at, c.updated_at, k.case_id, k.user_id, k.wrapped_key, k.access";
 const RECORD_COLUMNS: &str = "case_id, id, version, kind, created_at, author_id, deleted, fields";
+/// The record columns as read, with the time of the record's first version.
+const RECORD_READ: &str = "case_id, id, version, kind, created_at, author_id, deleted, fields, \
+    (SELECT MIN(f.created_at) FROM records f WHERE f.id = r.id) AS first_created_at";
 
 macro_rules! store_impl {
     ($store:ty, $row:ty, $name:literal) => {
@@ -144,6 +147,7 @@ macro_rules! store_impl {
                     version: r.try_get("version")?,
                     kind: r.try_get("kind")?,
                     created_at: from_millis(r.try_get("created_at")?)?,
+                    first_created_at: from_millis(r.try_get("first_created_at")?)?,
                     author_id: uuid(&r.try_get::<String, _>("author_id")?)?,
                     deleted: r.try_get("deleted")?,
                     fields: r.try_get("fields")?,
@@ -454,7 +458,7 @@ macro_rules! store_impl {
 
             async fn records(&self, case: Uuid, kind: &str) -> Result<Vec<RecordRow>> {
                 sqlx::query(&format!(
-                    "SELECT {RECORD_COLUMNS} FROM records r WHERE case_id = $1 AND kind = $2
+                    "SELECT {RECORD_READ} FROM records r WHERE case_id = $1 AND kind = $2
                      AND version = (SELECT MAX(version) FROM records r2 WHERE r2.id = r.id)"
                 ))
                 .bind(case.to_string())
@@ -468,7 +472,7 @@ macro_rules! store_impl {
 
             async fn record_versions(&self, case: Uuid, id: Uuid) -> Result<Vec<RecordRow>> {
                 sqlx::query(&format!(
-                    "SELECT {RECORD_COLUMNS} FROM records WHERE case_id = $1 AND id = $2 ORDER BY version"
+                    "SELECT {RECORD_READ} FROM records r WHERE case_id = $1 AND id = $2 ORDER BY version"
                 ))
                 .bind(case.to_string())
                 .bind(id.to_string())

@@ -105,6 +105,8 @@ pub struct RecordRow {
     pub kind: String,
     /// When this version was written.
     pub created_at: Timestamp,
+    /// When version 1 was written. Filled in on reads; ignored on writes.
+    pub first_created_at: Timestamp,
     /// Who wrote it.
     pub author_id: Uuid,
     /// Whether this version is a tombstone.

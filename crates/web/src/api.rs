@@ -169,6 +169,10 @@ async fn get_case(
 pub(crate) struct Versioned<T> {
     id: Uuid,
     version: i64,
+    /// When version 1 was saved.
+    #[schema(value_type = String, format = DateTime)]
+    created_at: jiff::Timestamp,
+    /// When this version was saved.
     #[schema(value_type = String, format = DateTime)]
     saved_at: jiff::Timestamp,
     deleted: bool,
@@ -177,7 +181,14 @@ pub(crate) struct Versioned<T> {
 
 impl<T> From<Entry<T>> for Versioned<T> {
     fn from(e: Entry<T>) -> Self {
-        Versioned { id: e.id, version: e.version, saved_at: e.saved_at, deleted: e.deleted, body: e.body }
+        Versioned {
+            id: e.id,
+            version: e.version,
+            created_at: e.created_at,
+            saved_at: e.saved_at,
+            deleted: e.deleted,
+            body: e.body,
+        }
     }
 }
 

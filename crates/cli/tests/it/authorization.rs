@@ -39,6 +39,7 @@ fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
         post(format!("/cases/{c}/people")),
         post(format!("/cases/{c}/people/{p}")),
         post(format!("/cases/{c}/people/{p}/delete")),
+        post(format!("/cases/{c}/evidence/{e}/attach")),
         post(format!("/cases/{c}/evidence/{e}/delete")),
     ]
 }
@@ -118,7 +119,12 @@ async fn another_survivor_gets_404_on_every_route() {
                             form.part("files", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.txt")),
                         )
                     } else {
-                        req.form(&[("csrf", token.as_str()), ("title", "x"), ("label", "x")])
+                        req.form(&[
+                            ("csrf", token.as_str()),
+                            ("title", "x"),
+                            ("label", "x"),
+                            ("incident", ids.incident.as_str()),
+                        ])
                     };
                 }
                 let res = req.send().await.unwrap();

@@ -139,6 +139,24 @@ async fn undecodable_images_are_kept_without_a_thumbnail() {
     let timeline = text(browser.get(format!("{}/cases/{case}", server.url)).send().await.unwrap()).await;
     assert!(timeline.contains("Files not attached to an incident"));
     assert!(timeline.contains("broken.png") && timeline.contains("photo.png"));
+
+    // A loose file can be attached to an incident later; when it arrived does not change.
+    let incident_id =
+        api.create_incident(&case, incident("the photo he posted")).await["id"].as_str().unwrap().to_owned();
+    let photo = ev["id"].as_str().unwrap();
+    let html = text(browser.get(format!("{}/cases/{case}/evidence/{photo}", server.url)).send().await.unwrap()).await;
+    assert!(html.contains("Attach to an incident"));
+    let res = browser
+        .post(format!("{}/cases/{case}/evidence/{photo}/attach", server.url))
+        .form(&[("csrf", csrf(&html).as_str()), ("incident", incident_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()[header::LOCATION].to_str().unwrap(), format!("/cases/{case}/incidents/{incident_id}"));
+    let after = api.json(api.get(&format!("/api/v1/cases/{case}/evidence/{photo}")), 200).await;
+    assert_eq!((after["version"].as_i64(), after["body"]["incident"].as_str()), (Some(2), Some(incident_id.as_str())));
+    let page = text(browser.get(format!("{}/cases/{case}/evidence/{photo}", server.url)).send().await.unwrap()).await;
+    assert!(!page.contains("Attach to an incident"));
 }
 
 #[tokio::test]

@@ -51,6 +51,7 @@ fn record(case: Uuid, id: Uuid, version: i64, author: Uuid, fields: &[u8]) -> Re
         version,
         kind: "incident".into(),
         created_at: now(),
+        first_created_at: now(),
         author_id: author,
         deleted: false,
         fields: fields.to_vec(),
@@ -208,6 +209,8 @@ async fn records_keep_versions_and_tombstones() {
         assert!(s.records(other_case, "incident").await.unwrap().is_empty());
         let versions = s.record_versions(case, a).await.unwrap();
         assert_eq!(versions.iter().map(|r| r.fields.clone()).collect::<Vec<_>>(), [b"a1".to_vec(), b"a2".to_vec()]);
+        assert!(versions.iter().all(|v| v.first_created_at == versions[0].created_at));
+        assert!(latest.iter().all(|r| r.first_created_at <= r.created_at));
         assert!(s.record_versions(other_case, a).await.unwrap().is_empty());
 
         let tombstone =

@@ -13,7 +13,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::layout::{csrf, page};
-use super::{FormData, error_page, stale_form};
+use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::State;
 use crate::auth::Viewer;
 
@@ -115,11 +115,13 @@ pub(crate) async fn show(
 ) -> Response {
     let result = async {
         let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        open.evidence(EvidenceId(evidence)).await
+        let entry = open.evidence(EvidenceId(evidence)).await?;
+        let incidents = open.timeline(&lodge_service::TimelineFilter::default()).await?;
+        Ok::<_, ServiceError>((entry, incidents))
     }
     .await;
-    let entry = match result {
-        Ok(e) => e,
+    let (entry, incidents) = match result {
+        Ok(r) => r,
         Err(e) => return error_page(Some(&s), &state.config, e),
     };
     let Some(b) = &entry.body else {
@@ -137,9 +139,25 @@ pub(crate) async fn show(
             dt { "Type" } dd { (b.content_type) }
             dt { "Size" } dd { (human_size(b.size)) " (" (b.size) " bytes)" }
             dt { "SHA-256 fingerprint" } dd.hash { (b.sha256) }
-            dt { "Received" } dd { (entry.saved_at.strftime("%-d %B %Y at %H:%M:%S UTC")) }
+            dt { "Received" } dd { (entry.created_at.strftime("%-d %B %Y at %H:%M:%S UTC")) }
         }
         p { "The fingerprint was computed from the exact bytes when the file arrived. Anyone can check a copy against it." }
+        @if b.incident.is_none() && incidents.iter().any(|i| i.body.is_some()) {
+            form method="post" action={ "/cases/" (case) "/evidence/" (evidence) "/attach" } {
+                (csrf(&s))
+                div.field {
+                    label for="f-incident" { "Attach to an incident" }
+                    select #f-incident name="incident" {
+                        @for i in &incidents {
+                            @if let Some(body) = &i.body {
+                                option value=(i.id) { (body.occurred.display()) " — " (body.headline()) }
+                            }
+                        }
+                    }
+                }
+                button.secondary type="submit" { "Attach" }
+            }
+        }
         div.actions {
             a.button href={ "/cases/" (case) "/evidence/" (evidence) "/content" } { "Download" }
             form method="post" action={ "/cases/" (case) "/evidence/" (evidence) "/delete" } {
@@ -202,6 +220,22 @@ pub(crate) async fn thumbnail(
         Ok(jpeg) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
         Err(e) => error_page(Some(&s), &state.config, e),
     }
+}
+
+pub(crate) async fn attach(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, evidence)): Path<(Uuid, Uuid)>,
+    axum::Form(form): axum::Form<FormData>,
+) -> Response {
+    let Ok(incident) = form.get("incident").parse() else {
+        return error_page(Some(&s), &state.config, ServiceError::NotFound);
+    };
+    let attach = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        open.attach_evidence(EvidenceId(evidence), IncidentId(incident)).await
+    };
+    act_then_redirect(&state, &s, &form, &format!("/cases/{case}/incidents/{incident}"), attach).await
 }
 
 pub(crate) async fn delete(

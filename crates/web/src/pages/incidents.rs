@@ -492,17 +492,15 @@ pub(crate) async fn show(
     let result = async {
         let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
         let entry = open.incident(IncidentId(incident)).await?;
-        let history = open.incident_history(IncidentId(incident)).await?;
         let names = people_names(&open).await?;
         let files = open.evidence_for(IncidentId(incident)).await?;
-        Ok::<_, ServiceError>((entry, history, names, files))
+        Ok::<_, ServiceError>((entry, names, files))
     }
     .await;
-    let (entry, history, names, files) = match result {
+    let (entry, names, files) = match result {
         Ok(r) => r,
         Err(e) => return error_page(Some(&s), &state.config, e),
     };
-    let first_logged = history.first().map(|h| h.saved_at).unwrap_or(entry.saved_at);
     let body = match &entry.body {
         None => html! {
             h1 { "Deleted incident" }
@@ -513,7 +511,7 @@ pub(crate) async fn show(
             p { a href={ "/cases/" (case) } { "← Timeline" } }
             h1 { (non_empty(&i.headline(), "Incident")) }
             p.hint {
-                "Logged " (first_logged.strftime("%-d %B %Y at %H:%M UTC"))
+                "Logged " (entry.created_at.strftime("%-d %B %Y at %H:%M UTC"))
                 @if entry.version > 1 { " · edited " (entry.version - 1) @if entry.version == 2 { " time" } @else { " times" } }
             }
             (details(i, &names, case))

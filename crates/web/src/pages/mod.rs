@@ -64,6 +64,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/evidence/{evidence}", get(evidence::show))
         .route("/cases/{case}/evidence/{evidence}/content", get(evidence::content))
         .route("/cases/{case}/evidence/{evidence}/thumbnail", get(evidence::thumbnail))
+        .route("/cases/{case}/evidence/{evidence}/attach", post(evidence::attach))
         .route("/cases/{case}/evidence/{evidence}/delete", post(evidence::delete))
         .merge(uploads)
         .fallback(not_found)
