@@ -297,7 +297,20 @@ async fn upload_evidence(
     Path(case): Path<Uuid>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Vec<Versioned<Evidence>>>), ApiError> {
-    let open = open(&state, &s, case).await?;
+    let result = receive_evidence(&state, &s, case, &mut multipart).await;
+    if result.is_err() {
+        crate::pages::drain(&mut multipart).await;
+    }
+    Ok((StatusCode::CREATED, Json(result?)))
+}
+
+async fn receive_evidence(
+    state: &AppState,
+    s: &lodge_service::Session,
+    case: Uuid,
+    multipart: &mut Multipart,
+) -> Result<Vec<Versioned<Evidence>>, ApiError> {
+    let open = open(state, s, case).await?;
     let mut incident = None;
     let mut stored = Vec::new();
     let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
@@ -316,7 +329,7 @@ async fn upload_evidence(
     if stored.is_empty() {
         return Err(ServiceError::invalid("file", "Send at least one file in a part named \"file\".").into());
     }
-    Ok((StatusCode::CREATED, Json(stored)))
+    Ok(stored)
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/evidence", tag = "evidence", security(("bearer" = [])), params(("case" = Uuid, Path)),

@@ -47,6 +47,23 @@ pub(crate) async fn read_text(mut field: Field<'_>) -> Result<String, ServiceErr
         .map_err(|_| ServiceError::invalid("description", "Some text could not be read. Try sending it again."))
 }
 
+/// How much of a refused upload is still read, so the browser receives the answer instead of
+/// a reset connection. Beyond this the connection is closed.
+const DRAIN_MAX: u64 = 64 * 1024 * 1024;
+
+/// Reads and discards what is left of a multipart body after an error.
+pub(crate) async fn drain(multipart: &mut Multipart) {
+    let mut read = 0u64;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(chunk)) = field.chunk().await {
+            read += chunk.len() as u64;
+            if read > DRAIN_MAX {
+                return;
+            }
+        }
+    }
+}
+
 /// An evidence file as shown on an incident page.
 pub(crate) fn evidence_figure(case: Uuid, e: &Entry<Evidence>) -> Markup {
     let Some(b) = &e.body else { return html! {} };
@@ -101,6 +118,9 @@ pub(crate) async fn upload(
         Ok(())
     }
     .await;
+    if result.is_err() {
+        drain(&mut multipart).await;
+    }
     match result {
         Ok(()) => Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response(),
         Err(ServiceError::Forbidden) => stale_form(&s, &state.config),

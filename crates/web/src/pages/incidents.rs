@@ -15,7 +15,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::cases::{non_empty, people_names};
-use super::evidence::{evidence_figure, read_text};
+use super::evidence::{drain, evidence_figure, read_text};
 use super::layout::{Input, csrf, field_id, page, problem_summary, text_field, textarea_field};
 use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::auth::Viewer;
@@ -285,7 +285,7 @@ enum Outcome {
 async fn receive(
     open: &OpenCase,
     s: &Session,
-    mut multipart: Multipart,
+    multipart: &mut Multipart,
     existing: Option<IncidentId>,
 ) -> Result<(FormData, Outcome, Vec<Entry<Evidence>>), ServiceError> {
     let mut form = FormData::default();
@@ -375,7 +375,7 @@ async fn save(
     state: &AppState,
     s: &Session,
     case: Uuid,
-    multipart: Multipart,
+    mut multipart: Multipart,
     existing: Option<IncidentId>,
 ) -> Response {
     let result = async {
@@ -383,7 +383,7 @@ async fn save(
         if let Some(id) = existing {
             open.incident(id).await?.body.ok_or(ServiceError::NotFound)?;
         }
-        let (form, outcome, mut kept) = receive(&open, s, multipart, existing).await?;
+        let (form, outcome, mut kept) = receive(&open, s, &mut multipart, existing).await?;
         let earlier: Vec<EvidenceId> = form.all("kept").into_iter().filter_map(|k| k.parse().ok()).collect();
         match outcome {
             Outcome::Saved(id) => {
@@ -415,6 +415,9 @@ async fn save(
         }
     }
     .await;
+    if result.is_err() {
+        drain(&mut multipart).await;
+    }
     match result {
         Ok(r) => r,
         Err(ServiceError::Forbidden) => stale_form(s, &state.config),

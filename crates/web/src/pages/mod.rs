@@ -22,7 +22,7 @@ use lodge_service::{ServiceError, Session};
 use maud::html;
 
 use crate::{AppState, State, WebConfig};
-pub(crate) use evidence::download;
+pub(crate) use evidence::{download, drain};
 pub(crate) use form::FormData;
 
 /// The page routes.
