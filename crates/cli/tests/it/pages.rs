@@ -393,3 +393,31 @@ async fn idle_sessions_end() {
     let page = text(browser.get(format!("{}/login?ended=1", server.url)).send().await.unwrap()).await;
     assert!(page.contains("You were signed out"));
 }
+
+#[tokio::test]
+async fn a_neutral_title_hides_the_name_lodge() {
+    let server = Server::start(crate::harness::Backend::Sqlite).await;
+    server.add_user("survivor", "alice");
+    let browser = server.browser("alice").await;
+    let html = text(browser.get(format!("{}/account", server.url)).send().await.unwrap()).await;
+    assert!(html.contains("<title>Your account – Lodge</title>"));
+    let res = browser
+        .post(format!("{}/account/neutral-title", server.url))
+        .form(&[("csrf", csrf(&html).as_str()), ("neutral_title", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    for path in ["/cases", "/account", "/no/such/page"] {
+        let html = text(browser.get(format!("{}{path}", server.url)).send().await.unwrap()).await;
+        assert!(html.contains("<title>Notes</title>") && !html.contains(">Lodge<"), "{path}");
+    }
+    let health: serde_json::Value =
+        browser.get(format!("{}/healthz", server.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health, json!({"status": "ok", "database": "sqlite"}));
+
+    // The organisation can make it the default for everyone, signed in or not.
+    let everyone = Server::start_with(crate::harness::Backend::Sqlite, &[("LODGE_NEUTRAL_TITLE", "true")]).await;
+    let html = text(browser_client().get(format!("{}/login", everyone.url)).send().await.unwrap()).await;
+    assert!(html.contains("<title>Notes</title>"));
+}

@@ -48,8 +48,10 @@ pub(crate) fn page(session: Option<&Session>, config: &WebConfig, title: &str, b
                     }
                 }
                 main #main tabindex="-1" { (body) }
-                footer.site {
-                    p { (config.organisation) }
+                @if !neutral {
+                    footer.site {
+                        p { (config.organisation) }
+                    }
                 }
             }
         }

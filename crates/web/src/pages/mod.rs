@@ -104,8 +104,13 @@ pub(crate) async fn leave(state: &AppState, jar: &CookieJar, to: &str) -> Respon
     response
 }
 
-async fn not_found(axum::extract::State(state): State) -> Response {
-    error_page(None, &state.config, ServiceError::NotFound)
+async fn not_found(axum::extract::State(state): State, jar: CookieJar) -> Response {
+    // Signed in or not, the page keeps her choices (such as the neutral title).
+    let session = match jar.get(crate::auth::COOKIE) {
+        Some(c) => state.lodge.resume(c.value()).await.ok(),
+        None => None,
+    };
+    error_page(session.as_ref(), &state.config, ServiceError::NotFound)
 }
 
 /// The page for an error, with a status code and a message that says what to do.
