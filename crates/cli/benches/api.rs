@@ -17,6 +17,7 @@ use harness::{Backend, Server, incident};
 const INCIDENTS: usize = 1_000;
 const CONCURRENCY: usize = 8;
 const TIMELINE_REQUESTS: usize = 200;
+const UPLOAD_MIB: u64 = 1024;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -74,6 +75,29 @@ async fn run(backend: Backend) {
         "{name}: timeline page with {INCIDENTS} incidents, {TIMELINE_REQUESTS} requests: p50 {:.1} ms, p99 {:.1} ms",
         percentile(&times, 0.50).as_secs_f64() * 1000.0,
         percentile(&times, 0.99).as_secs_f64() * 1000.0
+    );
+
+    // One large upload, streamed from the client so neither side need hold it: the server's
+    // peak memory shows whether the file passed through in pieces.
+    let chunk = bytes::Bytes::from(vec![0x5au8; 1024 * 1024]);
+    let body = futures_util::stream::iter((0..UPLOAD_MIB).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(body), UPLOAD_MIB * 1024 * 1024)
+        .file_name("video.mp4");
+    let before = server.peak_memory_kib().unwrap_or(0);
+    let t = Instant::now();
+    let res = api
+        .post(&format!("/api/v1/cases/{case}/evidence"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{name}: {UPLOAD_MIB} MiB upload in {secs:.1} s = {:.0} MiB/s; server peak memory {} MiB before, {} MiB after",
+        UPLOAD_MIB as f64 / secs,
+        before / 1024,
+        server.peak_memory_kib().unwrap_or(0) / 1024
     );
 }
 
