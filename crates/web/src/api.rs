@@ -23,13 +23,14 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/openapi.json", get(openapi))
         .route("/session", post(create_session).delete(delete_session))
         .route("/cases", get(list_cases).post(create_case))
-        .route("/cases/{case}", get(get_case))
+        .route("/cases/{case}", get(get_case).put(rename_case))
         .route("/cases/{case}/incidents", get(list_incidents).post(create_incident))
         .route("/cases/{case}/incidents/{incident}", get(get_incident).put(update_incident).delete(delete_incident))
         .route("/cases/{case}/incidents/{incident}/history", get(incident_history))
         .route("/cases/{case}/evidence", get(list_evidence).post(upload_evidence).layer(DefaultBodyLimit::disable()))
-        .route("/cases/{case}/evidence/{evidence}", get(get_evidence))
+        .route("/cases/{case}/evidence/{evidence}", get(get_evidence).put(attach_evidence).delete(delete_evidence))
         .route("/cases/{case}/evidence/{evidence}/content", get(evidence_content))
+        .route("/cases/{case}/evidence/{evidence}/thumbnail", get(evidence_thumbnail))
         .route("/cases/{case}/people", get(list_people).post(create_person))
         .route("/cases/{case}/people/{person}", get(get_person).put(update_person).delete(delete_person))
 }
@@ -161,6 +162,20 @@ async fn get_case(
     Path(case): Path<Uuid>,
 ) -> ApiResult<CaseOut> {
     let open = state.lodge.open_case(&s, CaseId(case)).await?;
+    Ok(Json(CaseOut { id: case, title: open.title, created_at: open.created_at }))
+}
+
+#[utoipa::path(put, path = "/api/v1/cases/{case}", tag = "cases", security(("bearer" = [])), params(("case" = Uuid, Path)),
+    request_body = Case,
+    responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn rename_case(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    Json(body): Json<Case>,
+) -> ApiResult<CaseOut> {
+    let mut open = state.lodge.open_case(&s, CaseId(case)).await?;
+    open.rename(&body).await?;
     Ok(Json(CaseOut { id: case, title: open.title, created_at: open.created_at }))
 }
 
@@ -354,6 +369,50 @@ async fn get_evidence(
     Ok(Json(open(&state, &s, case).await?.evidence(EvidenceId(evidence)).await?.into()))
 }
 
+/// Which incident an evidence file belongs to.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct Attachment {
+    incident: Uuid,
+}
+
+#[utoipa::path(put, path = "/api/v1/cases/{case}/evidence/{evidence}", tag = "evidence", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("evidence" = Uuid, Path)), request_body = Attachment,
+    responses((status = 200, body = Versioned<Evidence>), (status = 404, body = ErrorBody)))]
+async fn attach_evidence(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, evidence)): Path<(Uuid, Uuid)>,
+    Json(body): Json<Attachment>,
+) -> ApiResult<Versioned<Evidence>> {
+    let open = open(&state, &s, case).await?;
+    open.attach_evidence(EvidenceId(evidence), IncidentId(body.incident)).await?;
+    Ok(Json(open.evidence(EvidenceId(evidence)).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{case}/evidence/{evidence}", tag = "evidence", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_evidence(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, evidence)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    open(&state, &s, case).await?.delete_evidence(EvidenceId(evidence)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/evidence/{evidence}/thumbnail", tag = "evidence", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
+    responses((status = 200, description = "A JPEG thumbnail without metadata", content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
+async fn evidence_thumbnail(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, evidence)): Path<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    let jpeg = open(&state, &s, case).await?.thumbnail(EvidenceId(evidence)).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response())
+}
+
 #[utoipa::path(get, path = "/api/v1/cases/{case}/evidence/{evidence}/content", tag = "evidence", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
     responses((status = 200, description = "The file, byte for byte", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
@@ -465,8 +524,9 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lodge API", description = "A survivor's encrypted case log: cases, incidents, people and evidence."),
-    paths(create_session, delete_session, list_cases, create_case, get_case, list_incidents, create_incident, get_incident,
-          update_incident, delete_incident, incident_history, upload_evidence, list_evidence, get_evidence, evidence_content,
+    paths(create_session, delete_session, list_cases, create_case, get_case, rename_case, list_incidents, create_incident,
+          get_incident, update_incident, delete_incident, incident_history, upload_evidence, list_evidence, get_evidence,
+          attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
           list_people, create_person, get_person, update_person, delete_person, health),
     modifiers(&BearerAuth)
 )]

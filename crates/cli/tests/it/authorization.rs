@@ -48,6 +48,7 @@ fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
     let Ids { case: c, incident: i, person: p, evidence: e } = ids;
     vec![
         (Method::GET, format!("/api/v1/cases/{c}")),
+        (Method::PUT, format!("/api/v1/cases/{c}")),
         (Method::GET, format!("/api/v1/cases/{c}/incidents")),
         (Method::POST, format!("/api/v1/cases/{c}/incidents")),
         (Method::GET, format!("/api/v1/cases/{c}/incidents/{i}")),
@@ -57,7 +58,10 @@ fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
         (Method::GET, format!("/api/v1/cases/{c}/evidence")),
         (Method::POST, format!("/api/v1/cases/{c}/evidence")),
         (Method::GET, format!("/api/v1/cases/{c}/evidence/{e}")),
+        (Method::PUT, format!("/api/v1/cases/{c}/evidence/{e}")),
+        (Method::DELETE, format!("/api/v1/cases/{c}/evidence/{e}")),
         (Method::GET, format!("/api/v1/cases/{c}/evidence/{e}/content")),
+        (Method::GET, format!("/api/v1/cases/{c}/evidence/{e}/thumbnail")),
         (Method::GET, format!("/api/v1/cases/{c}/people")),
         (Method::POST, format!("/api/v1/cases/{c}/people")),
         (Method::GET, format!("/api/v1/cases/{c}/people/{p}")),
@@ -142,8 +146,12 @@ async fn another_survivor_gets_404_on_every_route() {
                     );
                 } else if path.contains("/people") && method != Method::GET {
                     req = req.json(&json!({"version": 1, "body": {"label": "x"}, "label": "x"}));
-                } else if method == Method::PUT {
+                } else if method == Method::PUT && path.contains("/evidence/") {
+                    req = req.json(&json!({"incident": ids.incident}));
+                } else if method == Method::PUT && path.contains("/incidents/") {
                     req = req.json(&json!({"version": 1, "body": incident("x")}));
+                } else if method == Method::PUT {
+                    req = req.json(&json!({"title": "x"}));
                 } else if method == Method::POST {
                     req = req.json(&incident("x"));
                 }

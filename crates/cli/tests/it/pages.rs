@@ -421,3 +421,45 @@ async fn a_neutral_title_hides_the_name_lodge() {
     let html = text(browser_client().get(format!("{}/login", everyone.url)).send().await.unwrap()).await;
     assert!(html.contains("<title>Notes</title>"));
 }
+
+#[tokio::test]
+async fn the_api_renames_cases_and_attaches_and_deletes_files() {
+    let server = Server::start(crate::harness::Backend::Sqlite).await;
+    server.add_user("survivor", "alice");
+    let api = server.api("alice").await;
+    let case = api.create_case("Old name").await;
+    let renamed = api.json(api.put(&format!("/api/v1/cases/{case}")).json(&json!({"title": "New name"})), 200).await;
+    assert_eq!(renamed["title"], "New name");
+    let empty = api.json(api.put(&format!("/api/v1/cases/{case}")).json(&json!({"title": "  "})), 400).await;
+    assert_eq!(empty["problems"][0]["field"], "title");
+
+    let file = api.upload(&case, None, "shot.png", png(100, 50)).await;
+    let id = file["id"].as_str().unwrap();
+    let thumb = api.get(&format!("/api/v1/cases/{case}/evidence/{id}/thumbnail")).send().await.unwrap();
+    assert_eq!(thumb.headers()[header::CONTENT_TYPE], "image/jpeg");
+    let incident_id = api.create_incident(&case, incident("posted my photo")).await["id"].as_str().unwrap().to_owned();
+    let attached = api
+        .json(api.put(&format!("/api/v1/cases/{case}/evidence/{id}")).json(&json!({"incident": incident_id})), 200)
+        .await;
+    assert_eq!(
+        (attached["version"].as_i64(), attached["body"]["incident"].as_str()),
+        (Some(2), Some(incident_id.as_str()))
+    );
+    assert_eq!(attached["created_at"], file["created_at"], "when it arrived does not change");
+
+    assert_eq!(api.delete(&format!("/api/v1/cases/{case}/evidence/{id}")).send().await.unwrap().status(), 204);
+    let gone = api.json(api.get(&format!("/api/v1/cases/{case}/evidence/{id}")), 200).await;
+    assert_eq!((gone["deleted"].as_bool(), gone["body"].is_null()), (Some(true), true));
+    api.json(api.get(&format!("/api/v1/cases/{case}/evidence/{id}/content")), 404).await;
+    let files = walk(&server.data_dir.path().join("files"));
+    assert!(files.is_empty(), "the file and its thumbnail are gone from the store: {files:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+    }
+    out
+}
