@@ -1,0 +1,5 @@
+//! PDQ against the reference vectors in `../shared/vectors/pdq`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod vectors;
