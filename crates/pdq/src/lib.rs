@@ -7,9 +7,11 @@
 //! - [`Hasher`] hashes decoded RGB or luma pixels ([`Hasher::hash_rgb`], [`Hasher::hash_luma`]),
 //!   optionally with the 8 dihedral variants from one pass.
 //! - [`Hash256`] is a 256-bit hash: 64 hex digits, Hamming distance.
+//! - [`index::Index`] finds every stored hash within a radius of a query, exactly.
 //! - `decode` (feature `decode`, on by default) reads image files within limits.
 
 mod hash256;
+pub mod index;
 mod pdq;
 
 #[cfg(feature = "decode")]
