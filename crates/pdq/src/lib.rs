@@ -8,11 +8,13 @@
 //!   optionally with the 8 dihedral variants from one pass.
 //! - [`Hash256`] is a 256-bit hash: 64 hex digits, Hamming distance.
 //! - [`index::Index`] finds every stored hash within a radius of a query, exactly.
+//! - [`vpdq`] hashes videos through FFmpeg and compares them by the reference rules.
 //! - `decode` (feature `decode`, on by default) reads image files within limits.
 
 mod hash256;
 pub mod index;
 mod pdq;
+pub mod vpdq;
 
 #[cfg(feature = "decode")]
 pub mod decode;
