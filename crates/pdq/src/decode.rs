@@ -67,8 +67,12 @@ pub struct Pixels {
 pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<Pixels, DecodeError> {
     let reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| DecodeError::Corrupt(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(DecodeError::UnknownFormat);
+    match reader.format() {
+        None => return Err(DecodeError::UnknownFormat),
+        Some(image::ImageFormat::Jpeg) if !jpeg_is_complete(bytes) => {
+            return Err(DecodeError::Corrupt("truncated JPEG: the image data has no end marker".into()));
+        }
+        Some(_) => {}
     }
     let mut decoder = reader.into_decoder().map_err(classify)?;
     let (width, height) = decoder.dimensions();
@@ -83,6 +87,11 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<Pixels, DecodeErr
     limits.max_image_height = Some(options.max_side);
     limits.max_alloc = Some(options.max_alloc);
     decoder.set_limits(limits).map_err(classify)?;
+    // The decoded buffer and its RGB copy must both fit in the allowance.
+    let rgb_bytes = u64::from(width) * u64::from(height) * 3;
+    if decoder.total_bytes().saturating_add(rgb_bytes) > options.max_alloc {
+        return Err(DecodeError::MemoryLimit);
+    }
     let orientation = if options.apply_exif_orientation { decoder.orientation().ok() } else { None };
     let mut image = DynamicImage::from_decoder(decoder).map_err(classify)?;
     if let Some(o) = orientation {
@@ -91,6 +100,14 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<Pixels, DecodeErr
     let rgb = image.into_rgb8();
     let (width, height) = (rgb.width() as usize, rgb.height() as usize);
     Ok(Pixels { data: rgb.into_raw(), width, height })
+}
+
+/// Whether a JPEG's last scan is followed by its end-of-image marker. The JPEG decoder fills
+/// a cut-off image with grey rather than failing, which would hash something that is not there.
+/// Markers cannot occur inside entropy-coded data (0xFF is stuffed there), so the search is sound.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    last_scan.is_some_and(|at| bytes[at..].windows(2).any(|w| w == [0xFF, 0xD9]))
 }
 
 fn classify(e: image::ImageError) -> DecodeError {

@@ -18,6 +18,8 @@ pub mod vpdq;
 
 #[cfg(feature = "decode")]
 pub mod decode;
+#[cfg(feature = "decode")]
+pub mod file;
 
 pub use hash256::{Hash256, ParseHashError};
 pub use pdq::{DIHEDRAL_NAMES, Dihedral, Hasher, MIN_DIMENSION, PdqHash};
