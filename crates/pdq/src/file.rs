@@ -36,7 +36,7 @@ pub enum FileHashes {
         /// Its PDQ hash.
         pdq: PdqHash,
         /// The 8 dihedral hashes, when asked for.
-        dihedral: Option<Dihedral>,
+        dihedral: Option<Box<Dihedral>>,
     },
     /// A video.
     Video {
@@ -105,7 +105,7 @@ pub fn hash_image_bytes(bytes: &[u8], options: &FileOptions, hasher: &mut Hasher
     let too_small = |_| FileError::TooSmall { width, height };
     if options.dihedral {
         let d = hasher.hash_rgb_dihedral(&data, width, height).map_err(too_small)?;
-        Ok(FileHashes::Image { pdq: PdqHash { hash: d.hashes[0], quality: d.quality }, dihedral: Some(d) })
+        Ok(FileHashes::Image { pdq: PdqHash { hash: d.hashes[0], quality: d.quality }, dihedral: Some(Box::new(d)) })
     } else {
         Ok(FileHashes::Image { pdq: hasher.hash_rgb(&data, width, height).map_err(too_small)?, dihedral: None })
     }
