@@ -2,6 +2,7 @@
 //! libraries; it holds no logic of its own.
 
 mod config;
+mod fingerprint;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -36,6 +37,40 @@ enum Command {
     },
     /// Print the OpenAPI description of the JSON API.
     Openapi,
+    /// Fingerprint images (PDQ) and videos (vPDQ).
+    ///
+    /// Prints `pdq_hex,quality,path` for each image; with --dihedral, one line for each of the 8
+    /// rotations and flips, named at the end. For each video, prints `# path,md5=…` and then
+    /// the reference's vPDQ lines, `frameNumber,quality,pdq_hex,timestamp`. Files that cannot
+    /// be hashed are named on standard error with the reason; the exit status is 0 only if every
+    /// file hashed.
+    Hash {
+        /// Also print the 8 dihedral variants of each image.
+        #[arg(long)]
+        dihedral: bool,
+        /// Treat every file as a video (videos are otherwise known by their extension).
+        #[arg(long)]
+        video: bool,
+        /// Seconds between hashed video frames; 0 hashes every frame.
+        #[arg(long, default_value_t = 1.0)]
+        interval: f64,
+        /// Files and directories (searched recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Find known images and videos: hash each query and print `query,distance,match` for every
+    /// indexed hash within the radius.
+    Match {
+        /// Known hashes: `lodge hash` output, a list of hashes one a line, or a binary index.
+        #[arg(long)]
+        index: PathBuf,
+        /// Largest Hamming distance that counts as a match.
+        #[arg(long, default_value_t = lodge_pdq::MATCH_DISTANCE)]
+        radius: u32,
+        /// Images, videos or directories to look up.
+        #[arg(required = true)]
+        queries: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,7 +137,19 @@ fn main() -> Result<()> {
             println!("{}", lodge_web::openapi_json());
             Ok(())
         }
+        Command::Hash { dihedral, video, interval, paths } => {
+            exit_with(fingerprint::hash(&paths, dihedral, video, interval)?)
+        }
+        Command::Match { index, radius, queries } => exit_with(fingerprint::find(&index, radius, &queries)?),
     }
+}
+
+/// Exit status 0 when everything succeeded, 1 when some files failed (each already reported).
+fn exit_with(all_ok: bool) -> Result<()> {
+    if !all_ok {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 fn init_logging(config: &Config) {

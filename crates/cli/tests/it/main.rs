@@ -8,5 +8,6 @@ mod accounts;
 mod authorization;
 mod canary;
 mod durability;
+mod fingerprint;
 mod harness;
 mod pages;
