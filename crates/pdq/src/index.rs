@@ -124,15 +124,27 @@ impl Index {
         }
     }
 
-    /// Brute force: blocks of stored hashes stay in cache while every query passes over them.
+    /// Brute force: blocks of stored hashes stay in cache while every query passes over them,
+    /// four queries to each load of a stored hash. The distance of the first 128 bits alone
+    /// rules out almost every hash (unrelated hashes differ in about 64 of them), so the other
+    /// half is counted only for the few left: exact, and about twice as fast.
     fn search_batch_brute(&self, queries: &[Hash256], radius: u32) -> Vec<Vec<Match>> {
+        const GROUP: usize = 4;
         let mut out = vec![Vec::new(); queries.len()];
         for (b, block) in self.hashes.chunks(BLOCK).enumerate() {
-            for (q, query) in queries.iter().enumerate() {
+            for (g, group) in queries.chunks(GROUP).enumerate() {
+                let mut qs = [Hash256::ZERO; GROUP];
+                qs[..group.len()].copy_from_slice(group);
                 for (i, h) in block.iter().enumerate() {
-                    let d = query.distance(h);
-                    if d <= radius {
-                        out[q].push(Match { position: b * BLOCK + i, distance: d });
+                    for (k, q) in qs.iter().enumerate().take(group.len()) {
+                        let half = (h.0[0] ^ q.0[0]).count_ones() + (h.0[1] ^ q.0[1]).count_ones();
+                        if half > radius {
+                            continue;
+                        }
+                        let d = half + (h.0[2] ^ q.0[2]).count_ones() + (h.0[3] ^ q.0[3]).count_ones();
+                        if d <= radius {
+                            out[g * GROUP + k].push(Match { position: b * BLOCK + i, distance: d });
+                        }
                     }
                 }
             }

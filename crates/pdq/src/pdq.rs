@@ -8,9 +8,11 @@
 //! 4. a 16×16 DCT (no DC term), the median (the 128th smallest value), one bit per value above it.
 //!
 //! Speed without changing a single rounding: the column pass runs row by row across all
-//! columns at once (the reference strides down each column in turn), and the row pass runs
-//! eight rows side by side. Each column and each row still sees exactly the reference's
-//! sequence of `f32` operations.
+//! columns at once (the reference strides down each column in turn); the row pass runs on
+//! eight rows at once through a transposed tile; luma is made a row at a time inside the first
+//! row pass; and after the second row pass only the 64 columns, then the 64 rows, that the
+//! decimation reads are carried on. Each value that is kept still comes from exactly the
+//! reference's sequence of `f32` operations.
 
 use crate::{Hash256, PdqError};
 
@@ -24,7 +26,6 @@ pub const DIHEDRAL_NAMES: [&str; 8] =
 const LUMA_R: f32 = 0.299;
 const LUMA_G: f32 = 0.587;
 const LUMA_B: f32 = 0.114;
-const PASSES: usize = 2;
 
 /// A PDQ hash and its quality (0–100; under 50, do not trust it for matching).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,8 +50,35 @@ pub struct Dihedral {
 #[derive(Debug, Clone)]
 pub struct Hasher {
     dct: Box<[[f32; 64]; 16]>,
-    luma: Vec<f32>,
-    scratch: Vec<f32>,
+    full: [Vec<f32>; 2],
+    narrow: [Vec<f32>; 2],
+    row: Vec<f32>,
+    tile: Vec<[f32; LANES]>,
+}
+
+/// The pixels being hashed.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Rgb(&'a [u8]),
+    Luma(&'a [u8]),
+}
+
+impl Source<'_> {
+    /// Row `r`'s luma, as the reference computes it.
+    fn luma_row(&self, r: usize, cols: usize, out: &mut [f32]) {
+        match self {
+            Source::Rgb(rgb) => {
+                for (o, p) in out.iter_mut().zip(rgb[3 * r * cols..3 * (r + 1) * cols].chunks_exact(3)) {
+                    *o = LUMA_R * p[0] as f32 + LUMA_G * p[1] as f32 + LUMA_B * p[2] as f32;
+                }
+            }
+            Source::Luma(luma) => {
+                for (o, &v) in out.iter_mut().zip(&luma[r * cols..(r + 1) * cols]) {
+                    *o = v as f32;
+                }
+            }
+        }
+    }
 }
 
 impl Default for Hasher {
@@ -70,68 +98,107 @@ impl Hasher {
                 *value = (scale * angle.cos()) as f32;
             }
         }
-        Hasher { dct, luma: Vec::new(), scratch: Vec::new() }
+        Hasher {
+            dct,
+            full: [Vec::new(), Vec::new()],
+            narrow: [Vec::new(), Vec::new()],
+            row: Vec::new(),
+            tile: Vec::new(),
+        }
     }
 
     /// Hashes interleaved 8-bit RGB pixels (`width * height * 3` bytes, rows top to bottom).
     pub fn hash_rgb(&mut self, rgb: &[u8], width: usize, height: usize) -> Result<PdqHash, PdqError> {
-        self.load_rgb(rgb, width, height)?;
-        Ok(self.finish(width, height, false).0)
+        check_len(rgb.len(), width, height, 3)?;
+        Ok(self.finish(Source::Rgb(rgb), width, height, false).0)
     }
 
     /// Hashes 8-bit luma (greyscale) pixels, used as they are.
     pub fn hash_luma(&mut self, luma: &[u8], width: usize, height: usize) -> Result<PdqHash, PdqError> {
-        self.load_luma(luma, width, height)?;
-        Ok(self.finish(width, height, false).0)
+        check_len(luma.len(), width, height, 1)?;
+        Ok(self.finish(Source::Luma(luma), width, height, false).0)
     }
 
     /// Hashes RGB pixels and returns the 8 dihedral variants from the same pass.
     pub fn hash_rgb_dihedral(&mut self, rgb: &[u8], width: usize, height: usize) -> Result<Dihedral, PdqError> {
-        self.load_rgb(rgb, width, height)?;
-        Ok(self.finish(width, height, true).1)
+        check_len(rgb.len(), width, height, 3)?;
+        Ok(self.finish(Source::Rgb(rgb), width, height, true).1)
     }
 
     /// Hashes luma pixels and returns the 8 dihedral variants from the same pass.
     pub fn hash_luma_dihedral(&mut self, luma: &[u8], width: usize, height: usize) -> Result<Dihedral, PdqError> {
-        self.load_luma(luma, width, height)?;
-        Ok(self.finish(width, height, true).1)
-    }
-
-    fn load_rgb(&mut self, rgb: &[u8], width: usize, height: usize) -> Result<(), PdqError> {
-        check_len(rgb.len(), width, height, 3)?;
-        self.luma.clear();
-        self.luma
-            .extend(rgb.chunks_exact(3).map(|p| LUMA_R * p[0] as f32 + LUMA_G * p[1] as f32 + LUMA_B * p[2] as f32));
-        Ok(())
-    }
-
-    fn load_luma(&mut self, luma: &[u8], width: usize, height: usize) -> Result<(), PdqError> {
         check_len(luma.len(), width, height, 1)?;
-        self.luma.clear();
-        self.luma.extend(luma.iter().map(|&v| v as f32));
-        Ok(())
+        Ok(self.finish(Source::Luma(luma), width, height, true).1)
     }
 
-    fn finish(&mut self, width: usize, height: usize, dihedral: bool) -> (PdqHash, Dihedral) {
+    /// The Jarosz filter (rows, columns, rows, columns) and decimation to 64×64. Only what the
+    /// decimation reads is kept after the second row pass: 64 columns, then 64 rows of them.
+    fn downsample(&mut self, source: Source<'_>, width: usize, height: usize) -> [[f32; 64]; 64] {
+        let mut small = [[0f32; 64]; 64];
+        self.row.resize(width, 0.0);
+        if width == 64 && height == 64 {
+            for (i, out) in small.iter_mut().enumerate() {
+                source.luma_row(i, 64, out);
+            }
+            return small;
+        }
+        let row_phases = Phases::new(width, window(width));
+        let col_window = window(height);
+        let pick_rows: Vec<usize> = (0..64).map(|i| ((i as f64 + 0.5) * height as f64 / 64.0) as usize).collect();
+        let pick_cols: Vec<usize> = (0..64).map(|j| ((j as f64 + 0.5) * width as f64 / 64.0) as usize).collect();
+        let [a, b] = &mut self.full;
+        a.resize(width * height, 0.0);
+        b.resize(width * height, 0.0);
+        self.tile.resize(2 * width, [0.0; LANES]);
+        let (tin, tout) = self.tile.split_at_mut(width);
+        // Row pass 1, straight from the pixels: luma is computed a row at a time into the tile.
+        for r in (0..height).step_by(LANES) {
+            let lanes = LANES.min(height - r);
+            for l in 0..lanes {
+                source.luma_row(r + l, width, &mut self.row);
+                for (t, &v) in tin.iter_mut().zip(&self.row) {
+                    t[l] = v;
+                }
+            }
+            box_lanes(tin, tout, row_phases);
+            for (l, out) in a[r * width..(r + lanes) * width].chunks_exact_mut(width).enumerate() {
+                for (o, t) in out.iter_mut().zip(tout.iter()) {
+                    *o = t[l];
+                }
+            }
+        }
+        box_along_cols(a, b, height, width, col_window);
+        // Row pass 2, keeping only the 64 columns the decimation reads.
+        let [n1, n2] = &mut self.narrow;
+        n1.resize(64 * height, 0.0);
+        n2.resize(64 * height, 0.0);
+        for r in (0..height).step_by(LANES) {
+            let lanes = LANES.min(height - r);
+            for (l, row) in b[r * width..(r + lanes) * width].chunks_exact(width).enumerate() {
+                for (t, &v) in tin.iter_mut().zip(row) {
+                    t[l] = v;
+                }
+            }
+            box_lanes(tin, tout, row_phases);
+            for l in 0..lanes {
+                for (k, &c) in pick_cols.iter().enumerate() {
+                    n1[(r + l) * 64 + k] = tout[c][l];
+                }
+            }
+        }
+        box_along_cols(n1, n2, height, 64, col_window);
+        for (out, &r) in small.iter_mut().zip(&pick_rows) {
+            out.copy_from_slice(&n2[r * 64..r * 64 + 64]);
+        }
+        small
+    }
+
+    fn finish(&mut self, source: Source<'_>, width: usize, height: usize, dihedral: bool) -> (PdqHash, Dihedral) {
         if width < MIN_DIMENSION || height < MIN_DIMENSION {
             let zero = PdqHash { hash: Hash256::ZERO, quality: 0 };
             return (zero, Dihedral { hashes: [Hash256::ZERO; 8], quality: 0 });
         }
-        let mut small = [[0f32; 64]; 64];
-        if width == 64 && height == 64 {
-            for (i, row) in small.iter_mut().enumerate() {
-                row.copy_from_slice(&self.luma[64 * i..64 * i + 64]);
-            }
-        } else {
-            self.scratch.resize(self.luma.len(), 0.0);
-            let row_window = window(width);
-            let col_window = window(height);
-            for _ in 0..PASSES {
-                box_along_rows(&self.luma, &mut self.scratch, height, width, row_window);
-                box_along_cols(&self.scratch, &mut self.luma, height, width, col_window);
-            }
-            decimate(&self.luma, height, width, &mut small);
-        }
+        let small = self.downsample(source, width, height);
         let quality = quality(&small);
         let b = self.dct16(&small);
         let original = PdqHash { hash: bits(&b), quality };
@@ -220,54 +287,47 @@ impl Phases {
     }
 }
 
-/// Box filter along each row. Eight rows are filtered side by side so their additions overlap;
-/// each row's own additions are in the reference's order.
-fn box_along_rows(input: &[f32], output: &mut [f32], rows: usize, cols: usize, window: usize) {
-    const LANES: usize = 8;
-    let p = Phases::new(cols, window);
-    let mut r = 0;
-    while r < rows {
-        let lanes = LANES.min(rows - r);
-        let base = r * cols;
-        let mut sum = [0f32; LANES];
-        let mut count = 0f32;
-        let (mut li, mut ri, mut oi) = (0usize, 0usize, 0usize);
-        for _ in 0..p.first {
-            for l in 0..lanes {
-                sum[l] += input[base + l * cols + ri];
-            }
-            count += 1.0;
-            ri += 1;
+const LANES: usize = 8;
+
+/// The reference's four-phase box filter on eight rows side by side, stored column by column.
+fn box_lanes(input: &[[f32; LANES]], output: &mut [[f32; LANES]], p: Phases) {
+    let mut sum = [0f32; LANES];
+    let mut count = 0f32;
+    let (mut li, mut ri, mut oi) = (0usize, 0usize, 0usize);
+    for _ in 0..p.first {
+        for (s, v) in sum.iter_mut().zip(input[ri]) {
+            *s += v;
         }
-        for _ in 0..p.growing {
-            count += 1.0;
-            for l in 0..lanes {
-                sum[l] += input[base + l * cols + ri];
-                output[base + l * cols + oi] = sum[l] / count;
-            }
-            ri += 1;
-            oi += 1;
+        count += 1.0;
+        ri += 1;
+    }
+    for _ in 0..p.growing {
+        count += 1.0;
+        for ((s, v), o) in sum.iter_mut().zip(input[ri]).zip(output[oi].iter_mut()) {
+            *s += v;
+            *o = *s / count;
         }
-        for _ in 0..p.full {
-            for l in 0..lanes {
-                sum[l] += input[base + l * cols + ri];
-                sum[l] -= input[base + l * cols + li];
-                output[base + l * cols + oi] = sum[l] / count;
-            }
-            li += 1;
-            ri += 1;
-            oi += 1;
+        ri += 1;
+        oi += 1;
+    }
+    for _ in 0..p.full {
+        for (((s, add), sub), o) in sum.iter_mut().zip(input[ri]).zip(input[li]).zip(output[oi].iter_mut()) {
+            *s += add;
+            *s -= sub;
+            *o = *s / count;
         }
-        for _ in 0..p.shrinking {
-            count -= 1.0;
-            for l in 0..lanes {
-                sum[l] -= input[base + l * cols + li];
-                output[base + l * cols + oi] = sum[l] / count;
-            }
-            li += 1;
-            oi += 1;
+        li += 1;
+        ri += 1;
+        oi += 1;
+    }
+    for _ in 0..p.shrinking {
+        count -= 1.0;
+        for ((s, sub), o) in sum.iter_mut().zip(input[li]).zip(output[oi].iter_mut()) {
+            *s -= sub;
+            *o = *s / count;
         }
-        r += lanes;
+        li += 1;
+        oi += 1;
     }
 }
 
@@ -315,16 +375,6 @@ fn box_along_cols(input: &[f32], output: &mut [f32], rows: usize, cols: usize, w
         }
         li += 1;
         oi += 1;
-    }
-}
-
-fn decimate(input: &[f32], rows: usize, cols: usize, out: &mut [[f32; 64]; 64]) {
-    for (i, out_row) in out.iter_mut().enumerate() {
-        let ini = ((i as f64 + 0.5) * rows as f64 / 64.0) as usize;
-        for (j, value) in out_row.iter_mut().enumerate() {
-            let inj = ((j as f64 + 0.5) * cols as f64 / 64.0) as usize;
-            *value = input[ini * cols + inj];
-        }
     }
 }
 
