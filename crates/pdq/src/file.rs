@@ -82,9 +82,14 @@ pub fn looks_like_video(path: &Path) -> bool {
 /// Hashes one file, as an image or (by its name, or when forced) as a video.
 pub fn hash_file(path: &Path, options: &FileOptions, hasher: &mut Hasher) -> Result<FileHashes, FileError> {
     if options.force_video || looks_like_video(path) {
-        let frames = hash_video(path, &options.video, |_| {})?;
-        let md5 = md5_file(path)?;
-        return Ok(FileHashes::Video { frames, md5 });
+        // The MD5 reads the file while FFmpeg decodes it, rather than after.
+        let (frames, md5) = std::thread::scope(|s| {
+            let md5 = s.spawn(|| md5_file(path));
+            let frames = hash_video(path, &options.video, |_| {});
+            (frames, md5.join())
+        });
+        let md5 = md5.map_err(|_| FileError::Read(std::io::Error::other("the MD5 thread failed")))??;
+        return Ok(FileHashes::Video { frames: frames?, md5 });
     }
     let file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();

@@ -135,7 +135,6 @@ impl Hasher {
     /// decimation reads is kept after the second row pass: 64 columns, then 64 rows of them.
     fn downsample(&mut self, source: Source<'_>, width: usize, height: usize) -> [[f32; 64]; 64] {
         let mut small = [[0f32; 64]; 64];
-        self.row.resize(width, 0.0);
         if width == 64 && height == 64 {
             for (i, out) in small.iter_mut().enumerate() {
                 source.luma_row(i, 64, out);
@@ -151,21 +150,16 @@ impl Hasher {
         b.resize(width * height, 0.0);
         self.tile.resize(2 * width, [0.0; LANES]);
         let (tin, tout) = self.tile.split_at_mut(width);
-        // Row pass 1, straight from the pixels: luma is computed a row at a time into the tile.
+        // Row pass 1, straight from the pixels: luma is made eight rows at a time, in cache.
+        self.row.resize(LANES * width, 0.0);
         for r in (0..height).step_by(LANES) {
             let lanes = LANES.min(height - r);
-            for l in 0..lanes {
-                source.luma_row(r + l, width, &mut self.row);
-                for (t, &v) in tin.iter_mut().zip(&self.row) {
-                    t[l] = v;
-                }
+            for (l, out) in self.row.chunks_exact_mut(width).take(lanes).enumerate() {
+                source.luma_row(r + l, width, out);
             }
+            to_tile(&self.row[..lanes * width], width, tin);
             box_lanes(tin, tout, row_phases);
-            for (l, out) in a[r * width..(r + lanes) * width].chunks_exact_mut(width).enumerate() {
-                for (o, t) in out.iter_mut().zip(tout.iter()) {
-                    *o = t[l];
-                }
-            }
+            from_tile(tout, &mut a[r * width..(r + lanes) * width], width);
         }
         box_along_cols(a, b, height, width, col_window);
         // Row pass 2, keeping only the 64 columns the decimation reads.
@@ -174,11 +168,7 @@ impl Hasher {
         n2.resize(64 * height, 0.0);
         for r in (0..height).step_by(LANES) {
             let lanes = LANES.min(height - r);
-            for (l, row) in b[r * width..(r + lanes) * width].chunks_exact(width).enumerate() {
-                for (t, &v) in tin.iter_mut().zip(row) {
-                    t[l] = v;
-                }
-            }
+            to_tile(&b[r * width..(r + lanes) * width], width, tin);
             box_lanes(tin, tout, row_phases);
             for l in 0..lanes {
                 for (k, &c) in pick_cols.iter().enumerate() {
@@ -288,6 +278,48 @@ impl Phases {
 }
 
 const LANES: usize = 8;
+
+/// Copies up to eight consecutive rows (`block`) into the tile, column by column.
+fn to_tile(block: &[f32], width: usize, tile: &mut [[f32; LANES]]) {
+    if block.len() == LANES * width {
+        let rows: [&[f32]; LANES] = std::array::from_fn(|l| &block[l * width..(l + 1) * width]);
+        for (j, t) in tile.iter_mut().enumerate().take(width) {
+            *t = std::array::from_fn(|l| rows[l][j]);
+        }
+    } else {
+        for t in tile.iter_mut() {
+            *t = [0.0; LANES];
+        }
+        for (l, row) in block.chunks_exact(width).enumerate() {
+            for (t, &v) in tile.iter_mut().zip(row) {
+                t[l] = v;
+            }
+        }
+    }
+}
+
+/// Copies the tile back out into up to eight consecutive rows (`block`).
+fn from_tile(tile: &[[f32; LANES]], block: &mut [f32], width: usize) {
+    if block.len() == LANES * width {
+        let (r0, rest) = block.split_at_mut(width);
+        let (r1, rest) = rest.split_at_mut(width);
+        let (r2, rest) = rest.split_at_mut(width);
+        let (r3, rest) = rest.split_at_mut(width);
+        let (r4, rest) = rest.split_at_mut(width);
+        let (r5, rest) = rest.split_at_mut(width);
+        let (r6, r7) = rest.split_at_mut(width);
+        for (j, t) in tile.iter().enumerate().take(width) {
+            (r0[j], r1[j], r2[j], r3[j]) = (t[0], t[1], t[2], t[3]);
+            (r4[j], r5[j], r6[j], r7[j]) = (t[4], t[5], t[6], t[7]);
+        }
+    } else {
+        for (l, row) in block.chunks_exact_mut(width).enumerate() {
+            for (o, t) in row.iter_mut().zip(tile) {
+                *o = t[l];
+            }
+        }
+    }
+}
 
 /// The reference's four-phase box filter on eight rows side by side, stored column by column.
 fn box_lanes(input: &[[f32; LANES]], output: &mut [[f32; LANES]], p: Phases) {
