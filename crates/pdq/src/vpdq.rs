@@ -9,7 +9,7 @@
 //! low-quality frames by dozens of bits, while the C path reproduces the reference's hashes
 //! exactly.
 
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -190,7 +190,8 @@ pub fn hash_video(
     let (width, height) = (info.width as usize, info.height as usize);
     let frame_len = width * height * 3;
     let rgb = converter.stdout.take().ok_or_else(|| VideoError::Corrupt("no output".into()))?;
-    let mut reader = BufReader::with_capacity(frame_len.min(1 << 24), rgb);
+    // Read straight into the frame buffer: frames are large, and a buffered reader would copy each twice.
+    let mut reader = rgb;
     let mut frame = vec![0u8; frame_len];
     let mut hasher = Hasher::new();
     let mut hashes = Vec::new();
