@@ -9,10 +9,10 @@
 //!
 //! Speed without changing a single rounding: the column pass runs row by row across all
 //! columns at once (the reference strides down each column in turn); the row pass runs on
-//! eight rows at once through a transposed tile; luma is made a row at a time inside the first
-//! row pass; and after the second row pass only the 64 columns, then the 64 rows, that the
-//! decimation reads are carried on. Each value that is kept still comes from exactly the
-//! reference's sequence of `f32` operations.
+//! eight rows at once through a transposed tile; the passes stream into one another through
+//! small buffers instead of whole-image ones; and after the second row pass only the 64
+//! columns, then the 64 rows, that the decimation reads are carried on. Each value that is
+//! kept still comes from exactly the reference's sequence of `f32` operations.
 
 use crate::{Hash256, PdqError};
 
@@ -143,37 +143,85 @@ impl Hasher {
         }
         let row_phases = Phases::new(width, window(width));
         let col_window = window(height);
+        let cp = Phases::new(height, col_window);
         let pick_rows: Vec<usize> = (0..64).map(|i| ((i as f64 + 0.5) * height as f64 / 64.0) as usize).collect();
         let pick_cols: Vec<usize> = (0..64).map(|j| ((j as f64 + 0.5) * width as f64 / 64.0) as usize).collect();
-        let [a, b] = &mut self.full;
-        a.resize(width * height, 0.0);
-        b.resize(width * height, 0.0);
+        // The passes run as one stream through small buffers that stay in cache: row pass 1
+        // fills a ring of rows eight at a time; the column pass reads the ring and emits rows
+        // as soon as its window allows; row pass 2 takes them eight at a time and keeps only
+        // the 64 columns the decimation reads. Every value is computed exactly as in the
+        // separate passes of the reference.
+        let ring_rows = (col_window + 2 * LANES).div_ceil(LANES) * LANES;
+        let [ring, block] = &mut self.full;
+        ring.resize(ring_rows * width, 0.0);
+        block.resize(LANES * width, 0.0);
+        self.row.resize(LANES * width, 0.0);
         self.tile.resize(2 * width, [0.0; LANES]);
         let (tin, tout) = self.tile.split_at_mut(width);
-        // Row pass 1, straight from the pixels: luma is made eight rows at a time, in cache.
-        self.row.resize(LANES * width, 0.0);
-        for r in (0..height).step_by(LANES) {
-            let lanes = LANES.min(height - r);
-            for (l, out) in self.row.chunks_exact_mut(width).take(lanes).enumerate() {
-                source.luma_row(r + l, width, out);
-            }
-            to_tile(&self.row[..lanes * width], width, tin);
-            box_lanes(tin, tout, row_phases);
-            from_tile(tout, &mut a[r * width..(r + lanes) * width], width);
-        }
-        box_along_cols(a, b, height, width, col_window);
-        // Row pass 2, keeping only the 64 columns the decimation reads.
         let [n1, n2] = &mut self.narrow;
         n1.resize(64 * height, 0.0);
         n2.resize(64 * height, 0.0);
-        for r in (0..height).step_by(LANES) {
-            let lanes = LANES.min(height - r);
-            to_tile(&b[r * width..(r + lanes) * width], width, tin);
-            box_lanes(tin, tout, row_phases);
-            for l in 0..lanes {
-                for (k, &c) in pick_cols.iter().enumerate() {
-                    n1[(r + l) * 64 + k] = tout[c][l];
+        let mut sum = vec![0f32; width];
+        let mut count = 0f32;
+        let mut produced = 0;
+        let (mut out_start, mut out_rows) = (0usize, 0usize);
+        let reads_new = cp.first + cp.growing + cp.full;
+        let total = reads_new + cp.shrinking;
+        for t in 0..total {
+            if t < reads_new {
+                // Make rows of row pass 1 until row `t` exists.
+                while produced <= t {
+                    let lanes = LANES.min(height - produced);
+                    for (l, out) in self.row.chunks_exact_mut(width).take(lanes).enumerate() {
+                        source.luma_row(produced + l, width, out);
+                    }
+                    to_tile(&self.row[..lanes * width], width, tin);
+                    box_lanes(tin, tout, row_phases);
+                    let at = (produced % ring_rows) * width;
+                    from_tile(tout, &mut ring[at..at + lanes * width], width);
+                    produced += lanes;
                 }
+            }
+            let ring_row = |i: usize| &ring[(i % ring_rows) * width..(i % ring_rows + 1) * width];
+            let li = t.wrapping_sub(cp.first + cp.growing);
+            let out = &mut block[out_rows * width..(out_rows + 1) * width];
+            if t < cp.first {
+                for (s, &v) in sum.iter_mut().zip(ring_row(t)) {
+                    *s += v;
+                }
+                count += 1.0;
+                continue;
+            } else if t < cp.first + cp.growing {
+                count += 1.0;
+                for ((s, &v), o) in sum.iter_mut().zip(ring_row(t)).zip(out.iter_mut()) {
+                    *s += v;
+                    *o = *s / count;
+                }
+            } else if t < reads_new {
+                for (((s, &add), &sub), o) in sum.iter_mut().zip(ring_row(t)).zip(ring_row(li)).zip(out.iter_mut()) {
+                    *s += add;
+                    *s -= sub;
+                    *o = *s / count;
+                }
+            } else {
+                count -= 1.0;
+                for ((s, &sub), o) in sum.iter_mut().zip(ring_row(li)).zip(out.iter_mut()) {
+                    *s -= sub;
+                    *o = *s / count;
+                }
+            }
+            out_rows += 1;
+            if out_rows == LANES || t + 1 == total {
+                // Row pass 2 on the finished rows, keeping the 64 columns the decimation reads.
+                to_tile(&block[..out_rows * width], width, tin);
+                box_lanes(tin, tout, row_phases);
+                for l in 0..out_rows {
+                    for (k, &c) in pick_cols.iter().enumerate() {
+                        n1[(out_start + l) * 64 + k] = tout[c][l];
+                    }
+                }
+                out_start += out_rows;
+                out_rows = 0;
             }
         }
         box_along_cols(n1, n2, height, 64, col_window);
