@@ -79,18 +79,9 @@ async fn run(backend: Backend) {
 
     // One large upload, streamed from the client so neither side need hold it: the server's
     // peak memory shows whether the file passed through in pieces.
-    let chunk = bytes::Bytes::from(vec![0x5au8; 1024 * 1024]);
-    let body = futures_util::stream::iter((0..UPLOAD_MIB).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
-    let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(body), UPLOAD_MIB * 1024 * 1024)
-        .file_name("video.mp4");
     let before = server.peak_memory_kib().unwrap_or(0);
     let t = Instant::now();
-    let res = api
-        .post(&format!("/api/v1/cases/{case}/evidence"))
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+    let res = api.upload_streamed(&case, UPLOAD_MIB).await;
     assert_eq!(res.status(), 201);
     let secs = t.elapsed().as_secs_f64();
     println!(

@@ -14,8 +14,9 @@ use lodge_pdq::index::Index;
 use lodge_pdq::vpdq::VideoOptions;
 use lodge_pdq::{DIHEDRAL_NAMES, Hash256, Hasher};
 
-/// Every file named, directories walked recursively, in a stable order.
-fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+/// Every file named, directories walked recursively, in a stable order; and whether every
+/// directory could be read (each one that could not is reported).
+fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, bool) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -36,7 +37,10 @@ fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
             files.push(path.clone());
         }
     }
-    (files, errors)
+    for (path, e) in &errors {
+        eprintln!("lodge: {}: {e}", path.display());
+    }
+    (files, errors.is_empty())
 }
 
 /// Hashes files on every core, calling `each` in the files' order as results arrive.
@@ -89,11 +93,7 @@ pub fn hash(paths: &[PathBuf], dihedral: bool, video: bool, interval: f64) -> Re
         video: VideoOptions { interval, ..VideoOptions::default() },
         ..FileOptions::default()
     };
-    let (files, walk_errors) = collect_files(paths);
-    let mut ok = walk_errors.is_empty();
-    for (path, e) in &walk_errors {
-        eprintln!("lodge: {}: {e}", path.display());
-    }
+    let (files, mut ok) = collect_files(paths);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut write_error = None;
@@ -162,11 +162,7 @@ fn load_index(path: &Path) -> Result<(Index, Vec<String>)> {
 /// hash within the radius. Returns whether every query hashed.
 pub fn find(index_path: &Path, radius: u32, queries: &[PathBuf]) -> Result<bool> {
     let (index, labels) = load_index(index_path)?;
-    let (files, walk_errors) = collect_files(queries);
-    let mut ok = walk_errors.is_empty();
-    for (path, e) in &walk_errors {
-        eprintln!("lodge: {}: {e}", path.display());
-    }
+    let (files, mut ok) = collect_files(queries);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut write_error = None;

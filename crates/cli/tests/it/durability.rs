@@ -37,17 +37,8 @@ async fn uploads_stream_through_bounded_memory() {
     let api = server.api("alice").await;
     let case = api.create_case("Large file").await;
     const MIB: u64 = 48;
-    let chunk = bytes::Bytes::from(vec![0x42u8; 1024 * 1024]);
-    let body = futures_util::stream::iter((0..MIB).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
-    let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(body), MIB * 1024 * 1024)
-        .file_name("video.mp4");
     let before = server.peak_memory_kib().unwrap();
-    let res = api
-        .post(&format!("/api/v1/cases/{case}/evidence"))
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+    let res = api.upload_streamed(&case, MIB).await;
     assert_eq!(res.status(), 201);
     let grew = server.peak_memory_kib().unwrap() - before;
     // Holding the file would take 48 MiB; streaming takes its buffers (8 MiB to the store).

@@ -236,6 +236,19 @@ impl Api {
         self.json(self.post(&format!("/api/v1/cases/{case}/incidents")).json(&incident), 201).await
     }
 
+    /// Uploads a file of `mib` MiB generated as it is sent, so the client holds none of it.
+    pub async fn upload_streamed(&self, case: &str, mib: u64) -> reqwest::Response {
+        let chunk = bytes::Bytes::from(vec![0x5au8; 1024 * 1024]);
+        let body = futures_util::stream::iter((0..mib).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+        let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(body), mib * 1024 * 1024)
+            .file_name("video.mp4");
+        self.post(&format!("/api/v1/cases/{case}/evidence"))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn upload(&self, case: &str, incident: Option<&str>, name: &str, bytes: Vec<u8>) -> Value {
         let mut form = reqwest::multipart::Form::new();
         if let Some(i) = incident {
