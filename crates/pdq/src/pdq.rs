@@ -50,9 +50,12 @@ pub struct Dihedral {
 #[derive(Debug, Clone)]
 pub struct Hasher {
     dct: Box<[[f32; 64]; 16]>,
-    full: [Vec<f32>; 2],
+    /// Rows of the first row pass, kept while the column pass's window needs them.
+    ring: Vec<f32>,
+    /// Eight rows of luma, then eight rows of column-pass output waiting for the second row pass.
+    rows: Vec<f32>,
+    /// The 64 decimated columns of every row, before and after the second column pass.
     narrow: [Vec<f32>; 2],
-    row: Vec<f32>,
     tile: Vec<[f32; LANES]>,
 }
 
@@ -98,13 +101,7 @@ impl Hasher {
                 *value = (scale * angle.cos()) as f32;
             }
         }
-        Hasher {
-            dct,
-            full: [Vec::new(), Vec::new()],
-            narrow: [Vec::new(), Vec::new()],
-            row: Vec::new(),
-            tile: Vec::new(),
-        }
+        Hasher { dct, ring: Vec::new(), rows: Vec::new(), narrow: [Vec::new(), Vec::new()], tile: Vec::new() }
     }
 
     /// Hashes interleaved 8-bit RGB pixels (`width * height * 3` bytes, rows top to bottom).
@@ -152,10 +149,10 @@ impl Hasher {
         // the 64 columns the decimation reads. Every value is computed exactly as in the
         // separate passes of the reference.
         let ring_rows = (col_window + 2 * LANES).div_ceil(LANES) * LANES;
-        let [ring, block] = &mut self.full;
+        let (ring, block) = (&mut self.ring, &mut self.rows);
         ring.resize(ring_rows * width, 0.0);
-        block.resize(LANES * width, 0.0);
-        self.row.resize(LANES * width, 0.0);
+        block.resize(2 * LANES * width, 0.0);
+        let (luma_rows, block) = block.split_at_mut(LANES * width);
         self.tile.resize(2 * width, [0.0; LANES]);
         let (tin, tout) = self.tile.split_at_mut(width);
         let [n1, n2] = &mut self.narrow;
@@ -172,10 +169,10 @@ impl Hasher {
                 // Make rows of row pass 1 until row `t` exists.
                 while produced <= t {
                     let lanes = LANES.min(height - produced);
-                    for (l, out) in self.row.chunks_exact_mut(width).take(lanes).enumerate() {
+                    for (l, out) in luma_rows.chunks_exact_mut(width).take(lanes).enumerate() {
                         source.luma_row(produced + l, width, out);
                     }
-                    to_tile(&self.row[..lanes * width], width, tin);
+                    to_tile(&luma_rows[..lanes * width], width, tin);
                     box_lanes(tin, tout, row_phases);
                     let at = (produced % ring_rows) * width;
                     from_tile(tout, &mut ring[at..at + lanes * width], width);
