@@ -190,16 +190,17 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
       ["incident", incidentPath],
       ["new incident", `${casePath}/incidents/new`],
       ["person", personPath],
+      ["case log", `${casePath}/log`],
     ]) {
       await page.goto(url + path);
       found[name] = await axeViolations(page);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(overflow, false, `nothing on the ${name} page is wider than the screen`);
       if (SHOTS && width === 1280 && name === "incident") await page.screenshot({ path: join(SHOTS, "incident-desktop.png"), fullPage: true });
     }
     for (const [name, violations] of Object.entries(found)) {
       assert.deepEqual(violations, [], `${name} page at ${width}px`);
     }
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
-    assert.equal(overflow, false, "nothing is wider than the screen");
     await context.close();
   });
 }

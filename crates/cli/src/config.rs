@@ -39,6 +39,12 @@ pub struct Config {
     pub argon2_iterations: u32,
     /// Log filter, e.g. `info` or `lodge=debug`.
     pub log: String,
+    /// The file holding the server key, which seals the key that signs case logs; defaults
+    /// to `server.key` under `data_dir`. Back it up apart from the database.
+    pub server_key_file: String,
+    /// This server's name in case-log checkpoints; defaults to the host of `public_url`.
+    /// Keep it stable: it is part of every checkpoint a report carries.
+    pub server_name: String,
 }
 
 impl Default for Config {
@@ -58,6 +64,8 @@ impl Default for Config {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             log: "info".into(),
+            server_key_file: String::new(),
+            server_name: String::new(),
         }
     }
 }
@@ -90,6 +98,24 @@ impl Config {
             config.public_url = format!("http://{}", config.listen);
         }
         Ok(config)
+    }
+
+    /// The server key file in use.
+    pub fn server_key_file(&self) -> PathBuf {
+        if self.server_key_file.is_empty() {
+            self.data_dir.join("server.key")
+        } else {
+            PathBuf::from(&self.server_key_file)
+        }
+    }
+
+    /// The server's name in checkpoints.
+    pub fn server_name(&self) -> String {
+        if !self.server_name.is_empty() {
+            return self.server_name.clone();
+        }
+        let host = self.public_url.split_once("://").map_or(self.public_url.as_str(), |(_, rest)| rest);
+        host.trim_end_matches('/').replace(char::is_whitespace, "").replace('+', "-")
     }
 
     /// The database URL in use.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use lodge_domain::Role;
-use lodge_service::{Lodge, Password, ServiceConfig};
+use lodge_service::{CheckpointSigner, Lodge, Password, ServiceConfig};
 
 use crate::config::{Config, Overrides};
 
@@ -179,7 +179,41 @@ async fn open(config: &Config) -> Result<Lodge> {
         max_upload_bytes: config.max_upload_bytes,
         ..ServiceConfig::default()
     };
-    Ok(Lodge::new(store, blobs, service))
+    let kek = server_key(&config.server_key_file())?;
+    let signer = CheckpointSigner::load_or_create(&*store, &kek, &config.server_name())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("cannot open the checkpoint key with {}", config.server_key_file().display()))?;
+    Ok(Lodge::new(store, blobs, service, signer))
+}
+
+/// Reads the server key file, making it (readable by this user only) at first start.
+fn server_key(path: &std::path::Path) -> Result<lodge_crypto::Key> {
+    use std::io::Write;
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => zeroize::Zeroizing::new(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+            lodge_crypto::random_bytes(&mut bytes[..])?;
+            let text = zeroize::Zeroizing::new(data_encoding::BASE64.encode(&bytes[..]));
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file =
+                options.open(path).with_context(|| format!("cannot create the server key file {}", path.display()))?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            text
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read the server key file {}", path.display())),
+    };
+    let bytes = zeroize::Zeroizing::new(
+        data_encoding::BASE64
+            .decode(text.trim().as_bytes())
+            .with_context(|| format!("the server key file {} is not base64", path.display()))?,
+    );
+    Ok(lodge_crypto::Key::derive(&bytes, "lodge server key"))
 }
 
 async fn serve(config: Config) -> Result<()> {

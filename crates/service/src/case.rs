@@ -7,11 +7,13 @@
 use jiff::Timestamp;
 use lodge_crypto::{Aad, Key, unwrap_key, wrap_key};
 use lodge_domain::{Case, CaseId, ConductKind, Incident, IncidentId, Person, PersonId, RecordKind, UserId};
+use lodge_ledger::{Action, Entry as LogEntry, Subject};
 use lodge_store::{CaseKeyRow, CaseRow, RecordRow};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use crate::ledger::Change;
 use crate::sealing::{open_record, seal_record};
 use crate::{Lodge, ServiceError, Session, now};
 
@@ -119,7 +121,16 @@ impl Lodge {
             wrapped_key: wrap_key(&session.key, &case_key_aad(id, session.user_id.0), &key)?,
             access: "owner".into(),
         };
-        self.store().create_case(&row, &key_row).await?;
+        let entry = LogEntry {
+            subject: Subject::Case,
+            action: Action::Created,
+            record: Some(id),
+            version: Some(1),
+            at_ms: at.as_millisecond(),
+            by: session.user_id.0,
+            sha256: Some(digest(case)?),
+        };
+        self.logged(id, &key, &entry, Change::NewCase(&row, &key_row)).await?;
         Ok(CaseId(id))
     }
 
@@ -152,7 +163,8 @@ impl OpenCase {
             return Err(ServiceError::Invalid(problems));
         }
         let sealed = seal_record(&self.key, CASE_KIND, &self.id.to_string(), 1, case)?;
-        self.lodge.store().update_case_title(self.id.0, &sealed, now()).await?;
+        let entry = self.log_entry(Subject::Case, Action::Edited, Some(self.id.0), None, Some(digest(case)?));
+        self.lodge.logged(self.id.0, &self.key, &entry, Change::Title(&sealed)).await?;
         self.title = case.title.clone();
         Ok(())
     }
@@ -211,21 +223,20 @@ impl OpenCase {
         body: &T,
     ) -> Result<(), ServiceError> {
         let fields = seal_record(&self.key, kind.as_str(), &id.to_string(), version, body)?;
-        self.lodge
-            .store()
-            .insert_record(&RecordRow {
-                case_id: self.id.0,
-                id,
-                version,
-                kind: kind.as_str().into(),
-                created_at: now(),
-                first_created_at: now(),
-                author_id: self.user.0,
-                deleted: false,
-                fields,
-            })
-            .await?;
-        Ok(())
+        let action = if version == 1 { Action::Created } else { Action::Edited };
+        let entry = self.log_entry(subject(kind), action, Some(id), Some(version), Some(digest(body)?));
+        let row = RecordRow {
+            case_id: self.id.0,
+            id,
+            version,
+            kind: kind.as_str().into(),
+            created_at: now(),
+            first_created_at: now(),
+            author_id: self.user.0,
+            deleted: false,
+            fields,
+        };
+        self.lodge.logged(self.id.0, &self.key, &entry, Change::Record(&row)).await
     }
 
     /// Saves an edit of an existing record, as a new version after `expected_version`.
@@ -254,21 +265,20 @@ impl OpenCase {
         if current.deleted {
             return Ok(());
         }
-        self.lodge
-            .store()
-            .erase_record(&RecordRow {
-                case_id: self.id.0,
-                id,
-                version: current.version + 1,
-                kind: kind.as_str().into(),
-                created_at: now(),
-                first_created_at: now(),
-                author_id: self.user.0,
-                deleted: true,
-                fields: Vec::new(),
-            })
-            .await?;
-        Ok(())
+        let version = current.version + 1;
+        let tombstone = RecordRow {
+            case_id: self.id.0,
+            id,
+            version,
+            kind: kind.as_str().into(),
+            created_at: now(),
+            first_created_at: now(),
+            author_id: self.user.0,
+            deleted: true,
+            fields: Vec::new(),
+        };
+        let entry = self.log_entry(subject(kind), Action::Deleted, Some(id), Some(version), None);
+        self.lodge.logged(self.id.0, &self.key, &entry, Change::Erase(&tombstone)).await
     }
 
     async fn check_people(&self, people: &[PersonId]) -> Result<(), ServiceError> {
@@ -375,6 +385,26 @@ impl OpenCase {
     pub async fn delete_person(&self, id: PersonId) -> Result<(), ServiceError> {
         self.erase(RecordKind::Person, id.0).await
     }
+}
+
+fn subject(kind: RecordKind) -> Subject {
+    match kind {
+        RecordKind::Incident => Subject::Incident,
+        RecordKind::Person => Subject::Person,
+        RecordKind::Evidence => Subject::Evidence,
+    }
+}
+
+/// What a log entry commits to for a record's content: for evidence, the file's SHA-256 (so
+/// an exhibit can be checked against the log byte for byte); otherwise the SHA-256 of the
+/// record as JSON. Either way the digest sits inside the salted, sealed opening.
+fn digest<T: Serialize>(body: &T) -> Result<String, ServiceError> {
+    let value = serde_json::to_value(body).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    if let Some(file) = value.get("sha256").and_then(|v| v.as_str()) {
+        return Ok(file.to_owned());
+    }
+    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(&value).map_err(|e| ServiceError::Internal(e.to_string()))?);
+    Ok(data_encoding::HEXLOWER.encode(&lodge_crypto::sha256(&bytes)))
 }
 
 fn checked(problems: lodge_domain::Problems) -> Result<(), ServiceError> {

@@ -9,6 +9,7 @@
 mod accounts;
 mod case;
 mod evidence;
+mod ledger;
 mod sealing;
 
 use std::sync::Arc;
@@ -22,10 +23,12 @@ use lodge_store::Store;
 pub use accounts::{Session, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
 pub use evidence::Upload;
+pub use ledger::{CheckpointSigner, LogLine, SignedCheckpoint};
 pub use lodge_blobs::PlainStream;
 pub use lodge_crypto::RecoveryKey;
 pub use lodge_crypto::password::Password;
 pub use lodge_crypto::token::Token;
+pub use lodge_ledger as integrity;
 
 /// Settings the service needs, taken from Lodge's configuration.
 #[derive(Debug, Clone)]
@@ -65,12 +68,13 @@ struct Inner {
     store: Arc<dyn Store>,
     blobs: Blobs,
     config: ServiceConfig,
+    signer: CheckpointSigner,
 }
 
 impl Lodge {
-    /// A service over the given store and blobs.
-    pub fn new(store: Arc<dyn Store>, blobs: Blobs, config: ServiceConfig) -> Lodge {
-        Lodge { inner: Arc::new(Inner { store, blobs, config }) }
+    /// A service over the given store and blobs, signing checkpoints with `signer`.
+    pub fn new(store: Arc<dyn Store>, blobs: Blobs, config: ServiceConfig, signer: CheckpointSigner) -> Lodge {
+        Lodge { inner: Arc::new(Inner { store, blobs, config, signer }) }
     }
 
     pub(crate) fn store(&self) -> &dyn Store {

@@ -12,8 +12,8 @@ use sqlx::{Connection, Row};
 use uuid::Uuid;
 
 use crate::{
-    CaseKeyRow, CaseRow, InvitationRow, RecordRow, Result, SessionRow, Store, StoreError, UserRow, from_millis,
-    to_millis,
+    CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, LeafRow, RecordRow, Result, SessionRow, Store, StoreError,
+    UserRow, from_millis, to_millis,
 };
 
 /// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`.
@@ -93,8 +93,56 @@ const RECORD_READ: &str = "case_id, id, version, kind, created_at, author_id, de
     (SELECT MIN(f.created_at) FROM records f WHERE f.id = r.id) AS first_created_at";
 
 macro_rules! store_impl {
-    ($store:ty, $row:ty, $name:literal) => {
+    ($store:ty, $db:ty, $row:ty, $name:literal) => {
         impl $store {
+            /// Writes a leaf and its tree hashes inside a transaction. The leaf's primary key
+            /// makes two appends that raced for one place fail rather than fork the log.
+            async fn put_leaf(conn: &mut <$db as sqlx::Database>::Connection, leaf: &LeafRow) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ledger_leaves (case_id, idx, created_at, commitment, opening) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(leaf.case_id.to_string())
+                .bind(leaf.index)
+                .bind(to_millis(leaf.created_at))
+                .bind(&leaf.commitment)
+                .bind(&leaf.opening)
+                .execute(&mut *conn)
+                .await
+                .map_err(conflict("ledger"))?;
+                for (i, hash) in leaf.hashes.iter().enumerate() {
+                    sqlx::query("INSERT INTO ledger_hashes (case_id, idx, hash) VALUES ($1, $2, $3)")
+                        .bind(leaf.case_id.to_string())
+                        .bind(leaf.first_hash + i as i64)
+                        .bind(&hash[..])
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(conflict("ledger"))?;
+                }
+                Ok(())
+            }
+
+            fn leaf_row(r: &$row) -> Result<LeafRow> {
+                Ok(LeafRow {
+                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
+                    index: r.try_get("idx")?,
+                    created_at: from_millis(r.try_get("created_at")?)?,
+                    commitment: r.try_get("commitment")?,
+                    opening: r.try_get("opening")?,
+                    first_hash: 0,
+                    hashes: Vec::new(),
+                })
+            }
+
+            fn checkpoint_row(r: &$row) -> Result<CheckpointRow> {
+                Ok(CheckpointRow {
+                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
+                    size: r.try_get("size")?,
+                    note: r.try_get("note")?,
+                    created_at: from_millis(r.try_get("created_at")?)?,
+                    timestamp_token: r.try_get("timestamp_token")?,
+                })
+            }
+
             fn user_row(r: &$row) -> Result<UserRow> {
                 Ok(UserRow {
                     id: uuid(&r.try_get::<String, _>("id")?)?,
@@ -374,7 +422,7 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            async fn create_case(&self, case: &CaseRow, key: &CaseKeyRow) -> Result<()> {
+            async fn create_case(&self, case: &CaseRow, key: &CaseKeyRow, leaf: &LeafRow) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("INSERT INTO cases (id, owner_id, title, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(case.id.to_string())
@@ -392,6 +440,7 @@ macro_rules! store_impl {
                     .bind(&key.access)
                     .execute(&mut *tx)
                     .await?;
+                Self::put_leaf(&mut tx, leaf).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -423,17 +472,20 @@ macro_rules! store_impl {
                 .transpose()
             }
 
-            async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp) -> Result<()> {
+            async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp, leaf: &LeafRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
                 sqlx::query("UPDATE cases SET title = $1, updated_at = $2 WHERE id = $3")
                     .bind(title)
                     .bind(to_millis(now))
                     .bind(case.to_string())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
+                Self::put_leaf(&mut tx, leaf).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
-            async fn insert_record(&self, r: &RecordRow) -> Result<()> {
+            async fn insert_record(&self, r: &RecordRow, leaf: &LeafRow) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(&format!("INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
                     .bind(r.case_id.to_string())
@@ -452,6 +504,7 @@ macro_rules! store_impl {
                     .bind(r.case_id.to_string())
                     .execute(&mut *tx)
                     .await?;
+                Self::put_leaf(&mut tx, leaf).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -483,7 +536,7 @@ macro_rules! store_impl {
                 .collect()
             }
 
-            async fn erase_record(&self, t: &RecordRow) -> Result<()> {
+            async fn erase_record(&self, t: &RecordRow, leaf: &LeafRow) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
                 let erased = sqlx::query("UPDATE records SET fields = $1 WHERE case_id = $2 AND id = $3")
                     .bind(Vec::<u8>::new())
@@ -506,12 +559,95 @@ macro_rules! store_impl {
                     .execute(&mut *tx)
                     .await
                     .map_err(conflict("version"))?;
+                Self::put_leaf(&mut tx, leaf).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn append_leaf(&self, leaf: &LeafRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::put_leaf(&mut tx, leaf).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn ledger_size(&self, case: Uuid) -> Result<i64> {
+                Ok(sqlx::query("SELECT COUNT(*) FROM ledger_leaves WHERE case_id = $1")
+                    .bind(case.to_string())
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get(0)?)
+            }
+
+            async fn ledger_hashes(&self, case: Uuid, indexes: &[i64]) -> Result<Vec<[u8; 32]>> {
+                if indexes.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let placeholders: Vec<String> = (0..indexes.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT idx, hash FROM ledger_hashes WHERE case_id = $1 AND idx IN ({})",
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query(&sql).bind(case.to_string());
+                for i in indexes {
+                    query = query.bind(*i);
+                }
+                let mut found = std::collections::HashMap::new();
+                for r in query.fetch_all(&self.pool).await? {
+                    let hash: Vec<u8> = r.try_get("hash")?;
+                    let hash: [u8; 32] =
+                        hash.try_into().map_err(|_| StoreError::Corrupt("a ledger hash is not 32 bytes".into()))?;
+                    found.insert(r.try_get::<i64, _>("idx")?, hash);
+                }
+                indexes
+                    .iter()
+                    .map(|i| found.get(i).copied().ok_or_else(|| StoreError::Corrupt("a ledger hash is missing".into())))
+                    .collect()
+            }
+
+            async fn ledger_leaves(&self, case: Uuid) -> Result<Vec<LeafRow>> {
+                sqlx::query(
+                    "SELECT case_id, idx, created_at, commitment, opening FROM ledger_leaves
+                     WHERE case_id = $1 ORDER BY idx",
+                )
+                .bind(case.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(Self::leaf_row)
+                .collect()
+            }
+
+            async fn insert_checkpoint(&self, c: &CheckpointRow) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ledger_checkpoints (case_id, size, note, created_at, timestamp_token)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, size) DO NOTHING",
+                )
+                .bind(c.case_id.to_string())
+                .bind(c.size)
+                .bind(&c.note)
+                .bind(to_millis(c.created_at))
+                .bind(&c.timestamp_token)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn checkpoints(&self, case: Uuid) -> Result<Vec<CheckpointRow>> {
+                sqlx::query(
+                    "SELECT case_id, size, note, created_at, timestamp_token FROM ledger_checkpoints
+                     WHERE case_id = $1 ORDER BY size",
+                )
+                .bind(case.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(Self::checkpoint_row)
+                .collect()
             }
         }
     };
 }
 
-store_impl!(SqliteStore, sqlx::sqlite::SqliteRow, "sqlite");
-store_impl!(PostgresStore, sqlx::postgres::PgRow, "postgres");
+store_impl!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
+store_impl!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, "postgres");

@@ -13,7 +13,7 @@ mod rows;
 use std::sync::Arc;
 
 pub use backend::{PostgresStore, SqliteStore, create_scratch_postgres_database};
-pub use rows::{CaseKeyRow, CaseRow, InvitationRow, RecordRow, SessionRow, UserRow};
+pub use rows::{CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, LeafRow, RecordRow, SessionRow, UserRow};
 
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -98,23 +98,38 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Changes a setting of the organisation.
     async fn set_setting(&self, name: &str, value: &str) -> Result<()>;
 
-    /// Creates a case with its owner's wrapped key.
-    async fn create_case(&self, case: &CaseRow, owner_key: &CaseKeyRow) -> Result<()>;
+    /// Creates a case with its owner's wrapped key and the first leaf of its log.
+    async fn create_case(&self, case: &CaseRow, owner_key: &CaseKeyRow, leaf: &LeafRow) -> Result<()>;
     /// Every case an account holds a key for, newest first.
     async fn cases_for_user(&self, user: Uuid) -> Result<Vec<(CaseRow, CaseKeyRow)>>;
     /// One case, only if `user` holds a key for it.
     async fn case_for_user(&self, case: Uuid, user: Uuid) -> Result<Option<(CaseRow, CaseKeyRow)>>;
-    /// Replaces a case's sealed title.
-    async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp) -> Result<()>;
+    /// Replaces a case's sealed title, appending `leaf` to its log.
+    async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp, leaf: &LeafRow) -> Result<()>;
 
-    /// Appends a version of a record. Fails with [`StoreError::Conflict`] if that version exists.
-    async fn insert_record(&self, record: &RecordRow) -> Result<()>;
+    /// Appends a version of a record and `leaf` to the case's log, together. Fails with
+    /// [`StoreError::Conflict`]`("version")` if that version exists, and
+    /// [`StoreError::Conflict`]`("ledger")` if another append took the leaf's place first.
+    async fn insert_record(&self, record: &RecordRow, leaf: &LeafRow) -> Result<()>;
     /// The latest version of every record of `kind` in a case.
     async fn records(&self, case: Uuid, kind: &str) -> Result<Vec<RecordRow>>;
     /// Every version of one record in a case, oldest first. Empty if it is not in that case.
     async fn record_versions(&self, case: Uuid, id: Uuid) -> Result<Vec<RecordRow>>;
-    /// Erases the content of every version of a record and appends `tombstone`.
-    async fn erase_record(&self, tombstone: &RecordRow) -> Result<()>;
+    /// Erases the content of every version of a record and appends `tombstone` and `leaf`.
+    async fn erase_record(&self, tombstone: &RecordRow, leaf: &LeafRow) -> Result<()>;
+
+    /// Appends a leaf that goes with no record (an export, an access).
+    async fn append_leaf(&self, leaf: &LeafRow) -> Result<()>;
+    /// How many leaves a case's log has.
+    async fn ledger_size(&self, case: Uuid) -> Result<i64>;
+    /// Stored tree hashes by index, in the order asked; [`StoreError::Corrupt`] if one is missing.
+    async fn ledger_hashes(&self, case: Uuid, indexes: &[i64]) -> Result<Vec<[u8; 32]>>;
+    /// Every leaf of a case's log, in order (without tree hashes).
+    async fn ledger_leaves(&self, case: Uuid) -> Result<Vec<LeafRow>>;
+    /// Keeps a signed checkpoint; one already kept for that size stays.
+    async fn insert_checkpoint(&self, checkpoint: &CheckpointRow) -> Result<()>;
+    /// A case's checkpoints, smallest first.
+    async fn checkpoints(&self, case: Uuid) -> Result<Vec<CheckpointRow>>;
 }
 
 /// Opens the store a URL names (`sqlite://PATH` or `postgres://…`) and brings its schema up to date.

@@ -114,3 +114,37 @@ pub struct RecordRow {
     /// Sealed fields; empty once erased.
     pub fields: Vec<u8>,
 }
+
+/// One leaf of a case's log, with the tree hashes its append adds.
+#[derive(Debug, Clone)]
+pub struct LeafRow {
+    /// The case.
+    pub case_id: Uuid,
+    /// Its place in the log, from 0.
+    pub index: i64,
+    /// When it was appended.
+    pub created_at: Timestamp,
+    /// The salted commitment (32 bytes): the leaf's data in the tree.
+    pub commitment: Vec<u8>,
+    /// The entry and salt, sealed under the case key.
+    pub opening: Vec<u8>,
+    /// Index of the first stored tree hash this append adds. Ignored on reads.
+    pub first_hash: i64,
+    /// The stored tree hashes this append adds, in order. Empty on reads.
+    pub hashes: Vec<[u8; 32]>,
+}
+
+/// A signed checkpoint of a case's log.
+#[derive(Debug, Clone)]
+pub struct CheckpointRow {
+    /// The case.
+    pub case_id: Uuid,
+    /// How many leaves it covers.
+    pub size: i64,
+    /// The signed note.
+    pub note: String,
+    /// When it was signed.
+    pub created_at: Timestamp,
+    /// An RFC 3161 timestamp token over the note, if a TSA is configured.
+    pub timestamp_token: Option<Vec<u8>>,
+}

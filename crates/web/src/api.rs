@@ -33,6 +33,8 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/evidence/{evidence}/thumbnail", get(evidence_thumbnail))
         .route("/cases/{case}/people", get(list_people).post(create_person))
         .route("/cases/{case}/people/{person}", get(get_person).put(update_person).delete(delete_person))
+        .route("/cases/{case}/checkpoint", get(get_checkpoint))
+        .route("/cases/{case}/checkpoint/consistency", get(get_consistency))
 }
 
 /// An error as the API reports it.
@@ -486,6 +488,90 @@ async fn delete_person(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A signed checkpoint of a case's log.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CheckpointOut {
+    /// The log's origin line: `<server>/case/<case id>`.
+    origin: String,
+    /// How many entries the log had.
+    size: u64,
+    /// The RFC 6962 root hash, base64.
+    root: String,
+    /// The C2SP signed note (tlog-checkpoint text and Ed25519 signature line).
+    note: String,
+    /// The signed-note verifier key that checks `note`.
+    verifier_key: String,
+    /// The server's Ed25519 public key, base64.
+    public_key: String,
+    #[schema(value_type = String, format = DateTime)]
+    signed_at: jiff::Timestamp,
+}
+
+impl From<lodge_service::SignedCheckpoint> for CheckpointOut {
+    fn from(c: lodge_service::SignedCheckpoint) -> Self {
+        CheckpointOut {
+            origin: c.origin,
+            size: c.size,
+            root: data_encoding::BASE64.encode(&c.root.0),
+            note: c.note,
+            verifier_key: c.verifier_key,
+            public_key: c.public_key,
+            signed_at: c.signed_at,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/checkpoint", tag = "integrity", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    responses((status = 200, body = CheckpointOut), (status = 404, body = ErrorBody)))]
+async fn get_checkpoint(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> ApiResult<CheckpointOut> {
+    Ok(Json(open(&state, &s, case).await?.checkpoint().await?.into()))
+}
+
+/// Which two checkpoints to prove consistent.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(crate) struct ConsistencyQuery {
+    /// The earlier log size.
+    from: u64,
+    /// The later log size; the log as it is now if left out.
+    to: Option<u64>,
+}
+
+/// A consistency proof between two sizes of a case's log.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ConsistencyOut {
+    from: u64,
+    to: u64,
+    /// The proof's hashes, base64, in RFC 6962 order.
+    proof: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/checkpoint/consistency", tag = "integrity", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ConsistencyQuery),
+    responses((status = 200, body = ConsistencyOut), (status = 404, body = ErrorBody)))]
+async fn get_consistency(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    axum::extract::Query(q): axum::extract::Query<ConsistencyQuery>,
+) -> ApiResult<ConsistencyOut> {
+    let open = open(&state, &s, case).await?;
+    let to = match q.to {
+        Some(to) => to,
+        None => open.log_size().await?,
+    };
+    let proof = open.consistency_proof(q.from, to).await?;
+    Ok(Json(ConsistencyOut {
+        from: q.from,
+        to,
+        proof: proof.iter().map(|h| data_encoding::BASE64.encode(&h.0)).collect(),
+    }))
+}
+
 /// Health of this node: the database and the file store both answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -523,11 +609,11 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Lodge API", description = "A survivor's encrypted case log: cases, incidents, people and evidence."),
+    info(title = "Lodge API", description = "A survivor's encrypted case log: cases, incidents, people and evidence, and the signed checkpoints that make it tamper-evident."),
     paths(create_session, delete_session, list_cases, create_case, get_case, rename_case, list_incidents, create_incident,
           get_incident, update_incident, delete_incident, incident_history, upload_evidence, list_evidence, get_evidence,
           attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
-          list_people, create_person, get_person, update_person, delete_person, health),
+          list_people, create_person, get_person, update_person, delete_person, get_checkpoint, get_consistency, health),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -31,6 +31,7 @@ fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
         get(format!("/cases/{c}/evidence/{e}")),
         get(format!("/cases/{c}/evidence/{e}/content")),
         get(format!("/cases/{c}/evidence/{e}/thumbnail")),
+        get(format!("/cases/{c}/log")),
         post(format!("/cases/{c}/rename")),
         post(format!("/cases/{c}/incidents")),
         post(format!("/cases/{c}/incidents/{i}")),
@@ -67,6 +68,8 @@ fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
         (Method::GET, format!("/api/v1/cases/{c}/people/{p}")),
         (Method::PUT, format!("/api/v1/cases/{c}/people/{p}")),
         (Method::DELETE, format!("/api/v1/cases/{c}/people/{p}")),
+        (Method::GET, format!("/api/v1/cases/{c}/checkpoint")),
+        (Method::GET, format!("/api/v1/cases/{c}/checkpoint/consistency?from=1")),
     ]
 }
 

@@ -10,4 +10,5 @@ mod canary;
 mod durability;
 mod fingerprint;
 mod harness;
+mod ledger;
 mod pages;

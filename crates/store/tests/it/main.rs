@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use lodge_ledger::tree::{self, Fetched, Hash};
 use lodge_store::{
-    CaseKeyRow, CaseRow, InvitationRow, RecordRow, SessionRow, Store, StoreError, UserRow,
+    CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, LeafRow, RecordRow, SessionRow, Store, StoreError, UserRow,
     create_scratch_postgres_database,
 };
 use uuid::Uuid;
@@ -58,12 +59,36 @@ fn record(case: Uuid, id: Uuid, version: i64, author: Uuid, fields: &[u8]) -> Re
     }
 }
 
+/// The next leaf of a case's log, with the tree hashes computed from what the store holds.
+async fn next_leaf(store: &dyn Store, case: Uuid, commitment: [u8; 32]) -> LeafRow {
+    let index = store.ledger_size(case).await.unwrap() as u64;
+    let needs = tree::append_needs(index);
+    let wanted: Vec<i64> = needs.iter().map(|&i| i as i64).collect();
+    let have = store.ledger_hashes(case, &wanted).await.unwrap().into_iter().map(Hash).collect();
+    let (first, hashes) = tree::append(index, tree::leaf_hash(&commitment), &Fetched::new(needs, have)).unwrap();
+    LeafRow {
+        case_id: case,
+        index: index as i64,
+        created_at: now(),
+        commitment: commitment.to_vec(),
+        opening: vec![5; 40],
+        first_hash: first as i64,
+        hashes: hashes.into_iter().map(|h| h.0).collect(),
+    }
+}
+
 async fn new_case(store: &dyn Store, owner: Uuid) -> Uuid {
     let id = Uuid::new_v4();
     let case = CaseRow { id, owner_id: owner, title: vec![9; 30], created_at: now(), updated_at: now() };
     let key = CaseKeyRow { case_id: id, user_id: owner, wrapped_key: vec![7; 60], access: "owner".into() };
-    store.create_case(&case, &key).await.unwrap();
+    store.create_case(&case, &key, &next_leaf(store, id, [0; 32]).await).await.unwrap();
     id
+}
+
+/// Inserts a record version with its leaf.
+async fn insert(store: &dyn Store, r: &RecordRow) -> Result<(), StoreError> {
+    let leaf = next_leaf(store, r.case_id, [r.version as u8; 32]).await;
+    store.insert_record(r, &leaf).await
 }
 
 #[tokio::test]
@@ -177,7 +202,7 @@ async fn cases_are_visible_only_to_keyholders() {
         let (row, key) = s.case_for_user(case, alice.id).await.unwrap().unwrap();
         assert_eq!((row.title, key.access), (vec![9; 30], "owner".to_owned()));
         assert!(s.case_for_user(case, bob.id).await.unwrap().is_none());
-        s.update_case_title(case, &[1, 2, 3], now()).await.unwrap();
+        s.update_case_title(case, &[1, 2, 3], now(), &next_leaf(s, case, [1; 32]).await).await.unwrap();
         assert_eq!(s.case_for_user(case, alice.id).await.unwrap().unwrap().0.title, vec![1, 2, 3]);
     }
 }
@@ -191,12 +216,12 @@ async fn records_keep_versions_and_tombstones() {
         let case = new_case(s, alice.id).await;
         let other_case = new_case(s, alice.id).await;
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-        s.insert_record(&record(case, a, 1, alice.id, b"a1")).await.unwrap();
-        s.insert_record(&record(case, a, 2, alice.id, b"a2")).await.unwrap();
-        s.insert_record(&record(case, b, 1, alice.id, b"b1")).await.unwrap();
+        insert(s, &record(case, a, 1, alice.id, b"a1")).await.unwrap();
+        insert(s, &record(case, a, 2, alice.id, b"a2")).await.unwrap();
+        insert(s, &record(case, b, 1, alice.id, b"b1")).await.unwrap();
         // Two writers editing the same version: the second loses, and nothing is overwritten.
         assert!(matches!(
-            s.insert_record(&record(case, a, 2, alice.id, b"other")).await,
+            insert(s, &record(case, a, 2, alice.id, b"other")).await,
             Err(StoreError::Conflict("version"))
         ));
         let mut latest = s.records(case, "incident").await.unwrap();
@@ -215,7 +240,7 @@ async fn records_keep_versions_and_tombstones() {
 
         let tombstone =
             RecordRow { version: 3, deleted: true, fields: Vec::new(), ..record(case, a, 3, alice.id, b"") };
-        s.erase_record(&tombstone).await.unwrap();
+        s.erase_record(&tombstone, &next_leaf(s, case, [3; 32]).await).await.unwrap();
         let versions = s.record_versions(case, a).await.unwrap();
         assert_eq!(versions.len(), 3);
         assert!(versions.iter().all(|v| v.fields.is_empty()));
@@ -224,7 +249,66 @@ async fn records_keep_versions_and_tombstones() {
         assert!(latest.iter().any(|r| r.id == a && r.deleted));
         // Erasing a record through another case touches nothing.
         let wrong = RecordRow { case_id: other_case, id: b, ..tombstone };
-        assert!(s.erase_record(&wrong).await.is_err());
+        assert!(s.erase_record(&wrong, &next_leaf(s, other_case, [4; 32]).await).await.is_err());
         assert_eq!(s.record_versions(case, b).await.unwrap()[0].fields, b"b1");
+    }
+}
+
+#[tokio::test]
+async fn the_ledger_appends_with_its_record_and_never_forks() {
+    for (store, _dir) in backends().await {
+        let s = &*store;
+        let alice = user("alice");
+        s.create_user(&alice, None, now()).await.unwrap();
+        let case = new_case(s, alice.id).await;
+        let id = Uuid::new_v4();
+        for version in 1..=12 {
+            insert(s, &record(case, id, version, alice.id, b"x")).await.unwrap();
+        }
+        s.append_leaf(&next_leaf(s, case, [99; 32]).await).await.unwrap();
+        let leaves = s.ledger_leaves(case).await.unwrap();
+        assert_eq!(leaves.len(), 14);
+        assert_eq!(s.ledger_size(case).await.unwrap(), 14);
+        assert!(leaves.iter().enumerate().all(|(i, l)| l.index == i as i64 && l.opening == vec![5; 40]));
+
+        // The root from the stored hashes is the root of the leaves.
+        let leaf_hashes: Vec<Hash> =
+            leaves.iter().map(|l| tree::leaf_hash(&l.commitment.clone().try_into().unwrap())).collect();
+        let needs = tree::root_needs(14);
+        let wanted: Vec<i64> = needs.iter().map(|&i| i as i64).collect();
+        let have = s.ledger_hashes(case, &wanted).await.unwrap().into_iter().map(Hash).collect();
+        let root = tree::root(14, &Fetched::new(needs, have)).unwrap();
+        let mut memory = Vec::new();
+        for (i, h) in leaf_hashes.iter().enumerate() {
+            let needs = tree::append_needs(i as u64);
+            let have = needs.iter().map(|&n| memory[n as usize]).collect();
+            memory.extend(tree::append(i as u64, *h, &Fetched::new(needs, have)).unwrap().1);
+        }
+        let needs = tree::root_needs(14);
+        let have = needs.iter().map(|&n| memory[n as usize]).collect();
+        assert_eq!(root, tree::root(14, &Fetched::new(needs, have)).unwrap());
+
+        // Two appends that raced for one place: the second fails, and its record is not saved.
+        let stale = next_leaf(s, case, [7; 32]).await;
+        s.append_leaf(&stale).await.unwrap();
+        let raced = s.insert_record(&record(case, Uuid::new_v4(), 1, alice.id, b"lost"), &stale).await;
+        assert!(matches!(raced, Err(StoreError::Conflict("ledger"))), "{raced:?}");
+        assert_eq!(s.records(case, "incident").await.unwrap().len(), 1);
+        assert_eq!(s.ledger_size(case).await.unwrap(), 15);
+        assert!(s.ledger_hashes(case, &[1_000_000]).await.is_err());
+
+        // A checkpoint kept for a size is never replaced.
+        let checkpoint = |note: &str| CheckpointRow {
+            case_id: case,
+            size: 15,
+            note: note.into(),
+            created_at: now(),
+            timestamp_token: None,
+        };
+        s.insert_checkpoint(&checkpoint("first")).await.unwrap();
+        s.insert_checkpoint(&checkpoint("second")).await.unwrap();
+        s.insert_checkpoint(&CheckpointRow { size: 3, ..checkpoint("small") }).await.unwrap();
+        let kept = s.checkpoints(case).await.unwrap();
+        assert_eq!(kept.iter().map(|c| (c.size, c.note.as_str())).collect::<Vec<_>>(), [(3, "small"), (15, "first")]);
     }
 }

@@ -1,6 +1,6 @@
 //! The pages: server-rendered HTML, usable without JavaScript and on a 360 px phone.
 //! Each module owns the pages of one thing: accounts, cases and the timeline, incidents,
-//! people, evidence.
+//! people, evidence, and the case log.
 
 mod accounts;
 mod cases;
@@ -8,6 +8,7 @@ mod evidence;
 mod form;
 mod incidents;
 pub(crate) mod layout;
+mod log;
 mod people;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases", get(cases::list).post(cases::create))
         .route("/cases/{case}", get(cases::timeline))
         .route("/cases/{case}/rename", post(cases::rename))
+        .route("/cases/{case}/log", get(log::show))
         .route("/cases/{case}/incidents/new", get(incidents::new_page))
         .route("/cases/{case}/incidents/{incident}", get(incidents::show))
         .route("/cases/{case}/incidents/{incident}/edit", get(incidents::edit_page))

@@ -1,0 +1,291 @@
+//! Each case's log as the service keeps it: a leaf for every change, written in the same
+//! transaction as the change; signed checkpoints; proofs; and the log opened for her to read.
+//!
+//! Appends are optimistic. The next leaf is built from the log's current size; if another
+//! request took that place first, the store refuses the whole write and it is built again.
+
+use jiff::Timestamp;
+use lodge_crypto::{Aad, Key};
+use lodge_ledger::checkpoint::origin;
+use lodge_ledger::tree::{self, Fetched, Hash, Proof};
+use lodge_ledger::{Action, Checkpoint, Entry, Opening, SigningKey, Subject, Verifier};
+use lodge_store::{CaseKeyRow, CaseRow, CheckpointRow, LeafRow, RecordRow, Store, StoreError};
+use uuid::Uuid;
+
+use crate::{Lodge, OpenCase, ServiceError, now};
+
+/// How often an append is tried again after losing a race for its place.
+const APPEND_ATTEMPTS: usize = 16;
+
+/// The setting holding the sealed checkpoint key.
+const SIGNING_KEY_SETTING: &str = "ledger_signing_key";
+
+/// The server's checkpoint signer: its name (the first part of every log origin) and key.
+#[derive(Debug)]
+pub struct CheckpointSigner {
+    /// The server's name in log origins, such as `lodge.example.org`.
+    pub server_name: String,
+    /// The Ed25519 key.
+    pub key: SigningKey,
+}
+
+impl CheckpointSigner {
+    /// Opens the server's checkpoint key, sealed in the database under `kek`, or makes one
+    /// at first start.
+    pub async fn load_or_create(store: &dyn Store, kek: &Key, server_name: &str) -> Result<Self, ServiceError> {
+        let key = match store.setting(SIGNING_KEY_SETTING).await? {
+            Some(sealed) => {
+                let sealed = data_encoding::BASE64
+                    .decode(sealed.as_bytes())
+                    .map_err(|_| ServiceError::Internal("the stored checkpoint key is not base64".into()))?;
+                SigningKey::open(kek, &sealed).map_err(|_| {
+                    ServiceError::Internal(
+                        "the checkpoint key does not open with this server key file: is it the file this database was made with?"
+                            .into(),
+                    )
+                })?
+            }
+            None => {
+                let key = SigningKey::generate().map_err(ledger_error)?;
+                let sealed = key.seal(kek).map_err(ledger_error)?;
+                store.set_setting(SIGNING_KEY_SETTING, &data_encoding::BASE64.encode(&sealed)).await?;
+                key
+            }
+        };
+        Ok(CheckpointSigner { server_name: server_name.to_owned(), key })
+    }
+}
+
+fn ledger_error(e: lodge_ledger::LedgerError) -> ServiceError {
+    ServiceError::Internal(e.to_string())
+}
+
+fn opening_aad(case: Uuid, index: i64) -> Aad {
+    Aad::from_parts(&[b"ledger opening", case.as_bytes(), &index.to_be_bytes()])
+}
+
+/// The change a leaf goes with, written in the same transaction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Change<'a> {
+    /// A new case and its owner's key.
+    NewCase(&'a CaseRow, &'a CaseKeyRow),
+    /// A new sealed case title.
+    Title(&'a [u8]),
+    /// A new record version.
+    Record(&'a RecordRow),
+    /// A deletion: erase every version, append this tombstone.
+    Erase(&'a RecordRow),
+}
+
+/// One leaf of her log, opened.
+#[derive(Debug, Clone)]
+pub struct LogLine {
+    /// Its place in the log, from 0.
+    pub index: u64,
+    /// What happened.
+    pub entry: Entry,
+    /// When it was appended.
+    pub at: Timestamp,
+}
+
+/// A signed checkpoint with what is needed to check it.
+#[derive(Debug, Clone)]
+pub struct SignedCheckpoint {
+    /// The log's origin line.
+    pub origin: String,
+    /// Leaves covered.
+    pub size: u64,
+    /// Root hash, base64 as in the note.
+    pub root: Hash,
+    /// The signed note.
+    pub note: String,
+    /// The signed-note verifier key for this log.
+    pub verifier_key: String,
+    /// The server's Ed25519 public key, base64.
+    pub public_key: String,
+    /// When it was signed.
+    pub signed_at: Timestamp,
+}
+
+impl Lodge {
+    fn signer(&self) -> &CheckpointSigner {
+        &self.inner.signer
+    }
+
+    /// Builds the leaf for `entry` at the end of `case`'s log.
+    pub(crate) async fn next_leaf(&self, case: Uuid, key: &Key, entry: &Entry) -> Result<LeafRow, ServiceError> {
+        let index = self.store().ledger_size(case).await?;
+        let position = u64::try_from(index).map_err(|_| ServiceError::Internal("negative log size".into()))?;
+        let opening = Opening::new(entry).map_err(ledger_error)?;
+        let commitment = opening.commitment().map_err(ledger_error)?;
+        let needs = tree::append_needs(position);
+        let have = self.read_hashes(case, &needs).await?;
+        let (first, hashes) =
+            tree::append(position, tree::leaf_hash(&commitment), &Fetched::new(needs, have)).map_err(ledger_error)?;
+        let plain = serde_json::to_vec(&opening).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(LeafRow {
+            case_id: case,
+            index,
+            created_at: now(),
+            commitment: commitment.to_vec(),
+            opening: lodge_crypto::seal(key, &opening_aad(case, index), &plain)?,
+            first_hash: first as i64,
+            hashes: hashes.into_iter().map(|h| h.0).collect(),
+        })
+    }
+
+    /// Makes `change` with a fresh leaf for `entry`, in one transaction, trying again with a
+    /// new leaf while other appends race it.
+    pub(crate) async fn logged(
+        &self,
+        case: Uuid,
+        key: &Key,
+        entry: &Entry,
+        change: Change<'_>,
+    ) -> Result<(), ServiceError> {
+        let store = self.store();
+        for _ in 0..APPEND_ATTEMPTS {
+            let leaf = self.next_leaf(case, key, entry).await?;
+            let written = match change {
+                Change::NewCase(row, key_row) => store.create_case(row, key_row, &leaf).await,
+                Change::Title(title) => store.update_case_title(case, title, leaf.created_at, &leaf).await,
+                Change::Record(row) => store.insert_record(row, &leaf).await,
+                Change::Erase(tombstone) => store.erase_record(tombstone, &leaf).await,
+            };
+            match written {
+                Err(StoreError::Conflict("ledger")) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(ServiceError::Internal("the case log was too busy to append to".into()))
+    }
+
+    async fn read_hashes(&self, case: Uuid, indexes: &[u64]) -> Result<Vec<Hash>, ServiceError> {
+        let wanted: Vec<i64> = indexes.iter().map(|&i| i as i64).collect();
+        Ok(self.store().ledger_hashes(case, &wanted).await?.into_iter().map(Hash).collect())
+    }
+
+    async fn fetch(&self, case: Uuid, indexes: Vec<u64>) -> Result<Fetched, ServiceError> {
+        let hashes = self.read_hashes(case, &indexes).await?;
+        Ok(Fetched::new(indexes, hashes))
+    }
+}
+
+impl OpenCase {
+    /// An entry by her (or whoever has the case open) about now.
+    pub(crate) fn log_entry(
+        &self,
+        subject: Subject,
+        action: Action,
+        record: Option<Uuid>,
+        version: Option<i64>,
+        sha256: Option<String>,
+    ) -> Entry {
+        Entry { subject, action, record, version, at_ms: now().as_millisecond(), by: self.user.0, sha256 }
+    }
+
+    /// How many leaves the log has.
+    pub async fn log_size(&self) -> Result<u64, ServiceError> {
+        Ok(self.lodge().store().ledger_size(self.id.0).await?.max(0) as u64)
+    }
+
+    /// Her log, opened, oldest first.
+    pub async fn log_lines(&self) -> Result<Vec<LogLine>, ServiceError> {
+        let rows = self.lodge().store().ledger_leaves(self.id.0).await?;
+        rows.into_iter()
+            .map(|row| {
+                let opening = self.opening(&row)?;
+                Ok(LogLine {
+                    index: row.index as u64,
+                    entry: opening.entry().map_err(ledger_error)?,
+                    at: row.created_at,
+                })
+            })
+            .collect()
+    }
+
+    /// The opening of one leaf: what it commits to, for disclosure in a bundle.
+    pub(crate) fn opening(&self, row: &LeafRow) -> Result<Opening, ServiceError> {
+        let plain = lodge_crypto::open(&self.key, &opening_aad(self.id.0, row.index), &row.opening)?;
+        let opening: Opening = serde_json::from_slice(&plain).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if opening.commitment().map_err(ledger_error)?.as_slice() != row.commitment.as_slice() {
+            return Err(ServiceError::Internal("a log leaf does not match its opening".into()));
+        }
+        Ok(opening)
+    }
+
+    /// The log origin of this case.
+    pub fn log_origin(&self) -> String {
+        origin(&self.lodge().signer().server_name, self.id.0)
+    }
+
+    /// A signed checkpoint of the log as it is now, made and kept if the log has grown since
+    /// the last one.
+    pub async fn checkpoint(&self) -> Result<SignedCheckpoint, ServiceError> {
+        let lodge = self.lodge();
+        let size = self.log_size().await?;
+        let kept = lodge.store().checkpoints(self.id.0).await?;
+        let row = match kept.into_iter().find(|c| c.size as u64 == size) {
+            Some(row) => row,
+            None => {
+                let root =
+                    tree::root(size, &lodge.fetch(self.id.0, tree::root_needs(size)).await?).map_err(ledger_error)?;
+                let checkpoint = Checkpoint { origin: self.log_origin(), size, root };
+                let row = CheckpointRow {
+                    case_id: self.id.0,
+                    size: size as i64,
+                    note: lodge.signer().key.sign(&checkpoint).map_err(ledger_error)?,
+                    created_at: now(),
+                    timestamp_token: None,
+                };
+                lodge.store().insert_checkpoint(&row).await?;
+                // Another request may have kept one for this size first; that one stands.
+                lodge.store().checkpoints(self.id.0).await?.into_iter().find(|c| c.size == row.size).unwrap_or(row)
+            }
+        };
+        self.signed(row)
+    }
+
+    /// Every checkpoint kept for this case, smallest first.
+    pub async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, ServiceError> {
+        let rows = self.lodge().store().checkpoints(self.id.0).await?;
+        rows.into_iter().map(|r| self.signed(r)).collect()
+    }
+
+    fn signed(&self, row: CheckpointRow) -> Result<SignedCheckpoint, ServiceError> {
+        let key = &self.lodge().signer().key;
+        let origin = self.log_origin();
+        let verifier = Verifier::new(&key.verifier_key(&origin)).map_err(ledger_error)?;
+        let checkpoint = verifier.open(row.note.as_bytes()).map_err(ledger_error)?;
+        Ok(SignedCheckpoint {
+            origin,
+            size: checkpoint.size,
+            root: checkpoint.root,
+            note: row.note,
+            verifier_key: verifier.key().to_owned(),
+            public_key: key.public_key(),
+            signed_at: row.created_at,
+        })
+    }
+
+    /// Proof that leaf `index` is in the log of `size` leaves.
+    pub async fn inclusion_proof(&self, size: u64, index: u64) -> Result<Proof, ServiceError> {
+        if size > self.log_size().await? || index >= size {
+            return Err(ServiceError::NotFound);
+        }
+        let have = self.lodge().fetch(self.id.0, tree::inclusion_needs(size, index)).await?;
+        tree::inclusion(size, index, &have).map_err(|_| ServiceError::NotFound)
+    }
+
+    /// Proof that the log of `old` leaves is a prefix of the log of `new`.
+    pub async fn consistency_proof(&self, old: u64, new: u64) -> Result<Proof, ServiceError> {
+        if new > self.log_size().await? || old > new {
+            return Err(ServiceError::NotFound);
+        }
+        if old == 0 {
+            return Ok(Proof::new());
+        }
+        let have = self.lodge().fetch(self.id.0, tree::consistency_needs(old, new)).await?;
+        tree::consistency(old, new, &have).map_err(|_| ServiceError::NotFound)
+    }
+}

@@ -1,0 +1,101 @@
+//! The case log page: every change to her case, deletions included, and the signed
+//! checkpoint that lets anyone check later that nothing was quietly changed.
+
+use axum::extract::Path;
+use axum::response::{IntoResponse, Response};
+use lodge_domain::CaseId;
+use lodge_service::integrity::{Action, Entry, Subject};
+use lodge_service::{LogLine, ServiceError};
+use maud::{Markup, html};
+use uuid::Uuid;
+
+use super::error_page;
+use super::layout::page;
+use crate::State;
+use crate::auth::Viewer;
+
+pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        let checkpoint = open.checkpoint().await?;
+        let lines = open.log_lines().await?;
+        Ok::<_, ServiceError>((open, checkpoint, lines))
+    }
+    .await;
+    let (open, checkpoint, lines) = match result {
+        Ok(r) => r,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    let body = html! {
+        p { a href={ "/cases/" (case) } { "← " (open.title) } }
+        h1 { "Case log" }
+        p { "Every change to this case is recorded here, in order, deletions included: a deleted incident's words are gone, but the log still shows that it existed and when it was deleted." }
+        p { "Lodge signs a summary of this log, called a checkpoint. A report made from this case carries it, so police or a court can check that nothing in the log was changed or removed afterwards, without seeing anything you did not include." }
+        h2 { "Latest checkpoint" }
+        dl.details {
+            dt { "Entries" } dd { (checkpoint.size) }
+            dt { "Signed" } dd { (checkpoint.signed_at.strftime("%-d %b %Y, %H:%M UTC")) }
+            dt { "Key to check it with" } dd.verbatim { (checkpoint.verifier_key) }
+        }
+        details {
+            summary { "The signed checkpoint, as text" }
+            pre.verbatim { (checkpoint.note) }
+        }
+        h2 { "Entries" }
+        table {
+            thead { tr { th scope="col" { "#" } th scope="col" { "When" } th scope="col" { "What" } th scope="col" { "By" } } }
+            tbody {
+                @for line in lines.iter().rev() {
+                    tr {
+                        td { (line.index + 1) }
+                        td { (line.at.strftime("%-d %b %Y, %H:%M UTC")) }
+                        td { (what(case, line)) }
+                        td { @if line.entry.by == s.user_id.0 { "You" } @else { "Another account" } }
+                    }
+                }
+            }
+        }
+    };
+    page(Some(&s), &state.config, "Case log", body).into_response()
+}
+
+/// One entry in plain words, linked to what it is about while that still exists.
+fn what(case: Uuid, line: &LogLine) -> Markup {
+    let Entry { subject, action, record, version, .. } = &line.entry;
+    let noun = match subject {
+        Subject::Case => "Case",
+        Subject::Incident => "Incident",
+        Subject::Evidence => "File",
+        Subject::Person => "Person",
+        Subject::Report => "Report",
+        Subject::Share => "Share",
+    };
+    let verb = match (subject, action) {
+        (Subject::Case, Action::Created) => "started",
+        (Subject::Case, Action::Edited) => "renamed",
+        (Subject::Incident, Action::Created) => "logged",
+        (Subject::Evidence, Action::Created) => "added",
+        (Subject::Evidence, Action::Edited) => "attached to an incident",
+        (Subject::Person, Action::Created) => "added",
+        (_, Action::Created) => "created",
+        (_, Action::Edited) => "edited",
+        (_, Action::Deleted) => "deleted",
+        (_, Action::Exported) => "exported",
+        (_, Action::Granted) => "granted",
+        (_, Action::Accessed) => "viewed",
+    };
+    let link = match (subject, record, action) {
+        (_, _, Action::Deleted) | (_, None, _) => None,
+        (Subject::Incident, Some(id), _) => Some(format!("/cases/{case}/incidents/{id}")),
+        (Subject::Evidence, Some(id), _) => Some(format!("/cases/{case}/evidence/{id}")),
+        (Subject::Person, Some(id), _) => Some(format!("/cases/{case}/people/{id}")),
+        _ => None,
+    };
+    html! {
+        @match link {
+            Some(href) => a href=(href) { (noun) " " (verb) },
+            None => { (noun) " " (verb) },
+        }
+        @if let Some(v) = version.filter(|v| *v > 1 && *action == Action::Edited) { " (version " (v) ")" }
+    }
+}
