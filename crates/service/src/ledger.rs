@@ -1,8 +1,12 @@
 //! Each case's log as the service keeps it: a leaf for every change, written in the same
 //! transaction as the change; signed checkpoints; proofs; and the log opened for her to read.
 //!
-//! Appends are optimistic. The next leaf is built from the log's current size; if another
-//! request took that place first, the store refuses the whole write and it is built again.
+//! Appends to one case are taken in turn within a node (a lock per case), so they never
+//! race here. Across nodes they are optimistic: the next leaf is built from the log's current
+//! size; if another node took that place first, the store refuses the whole write and it is
+//! built again after a short, growing pause.
+
+use std::sync::{Arc, Weak};
 
 use jiff::Timestamp;
 use lodge_crypto::{Aad, Key};
@@ -144,7 +148,12 @@ impl Lodge {
         change: Change<'_>,
     ) -> Result<(), ServiceError> {
         let store = self.store();
-        for _ in 0..APPEND_ATTEMPTS {
+        let turn = self.append_lock(case);
+        let _turn = turn.lock().await;
+        for attempt in 0..APPEND_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(2 << attempt.min(6))).await;
+            }
             let leaf = self.next_leaf(case, key, entry).await?;
             let written = match change {
                 Change::NewCase(row, key_row) => store.create_case(row, key_row, &leaf).await,
@@ -158,6 +167,18 @@ impl Lodge {
             }
         }
         Err(ServiceError::Internal("the case log was too busy to append to".into()))
+    }
+
+    /// The lock that takes this node's appends to one case in turn.
+    fn append_lock(&self, case: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.inner.append_locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        locks.retain(|_, lock| lock.strong_count() > 0);
+        if let Some(lock) = locks.get(&case).and_then(Weak::upgrade) {
+            return lock;
+        }
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        locks.insert(case, Arc::downgrade(&lock));
+        lock
     }
 
     async fn read_hashes(&self, case: Uuid, indexes: &[u64]) -> Result<Vec<Hash>, ServiceError> {

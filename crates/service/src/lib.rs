@@ -69,12 +69,14 @@ struct Inner {
     blobs: Blobs,
     config: ServiceConfig,
     signer: CheckpointSigner,
+    /// Per-case locks that take this node's log appends in turn.
+    append_locks: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, std::sync::Weak<tokio::sync::Mutex<()>>>>,
 }
 
 impl Lodge {
     /// A service over the given store and blobs, signing checkpoints with `signer`.
     pub fn new(store: Arc<dyn Store>, blobs: Blobs, config: ServiceConfig, signer: CheckpointSigner) -> Lodge {
-        Lodge { inner: Arc::new(Inner { store, blobs, config, signer }) }
+        Lodge { inner: Arc::new(Inner { store, blobs, config, signer, append_locks: Default::default() }) }
     }
 
     pub(crate) fn store(&self) -> &dyn Store {

@@ -136,3 +136,38 @@ async fn a_history_rewritten_in_the_database_fails_the_consistency_proof() {
     let err = tree::verify_consistency(&proof, before.0, before.1, after.0, after.1).unwrap_err();
     assert!(matches!(err, LedgerError::InvalidProof), "{err:?}");
 }
+
+#[tokio::test]
+async fn concurrent_writers_each_get_their_own_leaf() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "alice");
+        let api = std::sync::Arc::new(server.api("alice").await);
+        let case = api.create_case("Busy").await;
+        let mut writers = Vec::new();
+        for w in 0..8 {
+            let (api, case) = (api.clone(), case.clone());
+            writers.push(tokio::spawn(async move {
+                for i in 0..15 {
+                    let res = api
+                        .post(&format!("/api/v1/cases/{case}/incidents"))
+                        .json(&incident(&format!("writer {w}, message {i}")))
+                        .send()
+                        .await
+                        .unwrap();
+                    if res.status() != 201 {
+                        return Err(res.text().await.unwrap());
+                    }
+                }
+                Ok(())
+            }));
+        }
+        for w in writers {
+            if let Err(body) = w.await.unwrap() {
+                panic!("a write failed: {body}\n{}", server.log());
+            }
+        }
+        let (size, _) = checkpoint(&api, &case).await;
+        assert_eq!(size, 1 + 8 * 15);
+    }
+}
