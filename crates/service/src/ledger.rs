@@ -267,12 +267,6 @@ impl OpenCase {
         self.signed(row)
     }
 
-    /// Every checkpoint kept for this case, smallest first.
-    pub async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, ServiceError> {
-        let rows = self.lodge().store().checkpoints(self.id.0).await?;
-        rows.into_iter().map(|r| self.signed(r)).collect()
-    }
-
     fn signed(&self, row: CheckpointRow) -> Result<SignedCheckpoint, ServiceError> {
         let key = &self.lodge().signer().key;
         let origin = self.log_origin();
@@ -287,15 +281,6 @@ impl OpenCase {
             public_key: key.public_key(),
             signed_at: row.created_at,
         })
-    }
-
-    /// Proof that leaf `index` is in the log of `size` leaves.
-    pub async fn inclusion_proof(&self, size: u64, index: u64) -> Result<Proof, ServiceError> {
-        if size > self.log_size().await? || index >= size {
-            return Err(ServiceError::NotFound);
-        }
-        let have = self.lodge().fetch(self.id.0, tree::inclusion_needs(size, index)).await?;
-        tree::inclusion(size, index, &have).map_err(|_| ServiceError::NotFound)
     }
 
     /// Proof that the log of `old` leaves is a prefix of the log of `new`.
