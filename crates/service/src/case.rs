@@ -225,7 +225,13 @@ impl OpenCase {
         let fields = seal_record(&self.key, kind.as_str(), &id.to_string(), version, body)?;
         let action = if version == 1 { Action::Created } else { Action::Edited };
         let entry = self.log_entry(subject(kind), action, Some(id), Some(version), Some(digest(body)?));
-        let row = RecordRow {
+        let row = self.version_row(kind, id, version, fields);
+        self.lodge.logged(self.id.0, &self.key, &entry, Change::Record(&row)).await
+    }
+
+    /// A new version of a record by whoever has the case open; empty `fields` for a tombstone.
+    fn version_row(&self, kind: RecordKind, id: Uuid, version: i64, fields: Vec<u8>) -> RecordRow {
+        RecordRow {
             case_id: self.id.0,
             id,
             version,
@@ -233,10 +239,9 @@ impl OpenCase {
             created_at: now(),
             first_created_at: now(),
             author_id: self.user.0,
-            deleted: false,
+            deleted: fields.is_empty(),
             fields,
-        };
-        self.lodge.logged(self.id.0, &self.key, &entry, Change::Record(&row)).await
+        }
     }
 
     /// Saves an edit of an existing record, as a new version after `expected_version`.
@@ -266,17 +271,7 @@ impl OpenCase {
             return Ok(());
         }
         let version = current.version + 1;
-        let tombstone = RecordRow {
-            case_id: self.id.0,
-            id,
-            version,
-            kind: kind.as_str().into(),
-            created_at: now(),
-            first_created_at: now(),
-            author_id: self.user.0,
-            deleted: true,
-            fields: Vec::new(),
-        };
+        let tombstone = self.version_row(kind, id, version, Vec::new());
         let entry = self.log_entry(subject(kind), Action::Deleted, Some(id), Some(version), None);
         self.lodge.logged(self.id.0, &self.key, &entry, Change::Erase(&tombstone)).await
     }
