@@ -99,7 +99,7 @@ pub struct SignedCheckpoint {
     pub origin: String,
     /// Leaves covered.
     pub size: u64,
-    /// Root hash, base64 as in the note.
+    /// The RFC 6962 root hash.
     pub root: Hash,
     /// The signed note.
     pub note: String,
@@ -117,7 +117,7 @@ impl Lodge {
     }
 
     /// Builds the leaf for `entry` at the end of `case`'s log.
-    pub(crate) async fn next_leaf(&self, case: Uuid, key: &Key, entry: &Entry) -> Result<LeafRow, ServiceError> {
+    async fn next_leaf(&self, case: Uuid, key: &Key, entry: &Entry) -> Result<LeafRow, ServiceError> {
         let index = self.store().ledger_size(case).await?;
         let position = u64::try_from(index).map_err(|_| ServiceError::Internal("negative log size".into()))?;
         let opening = Opening::new(entry).map_err(ledger_error)?;
@@ -207,7 +207,8 @@ impl OpenCase {
 
     /// How many leaves the log has.
     pub async fn log_size(&self) -> Result<u64, ServiceError> {
-        Ok(self.lodge().store().ledger_size(self.id.0).await?.max(0) as u64)
+        let size = self.lodge().store().ledger_size(self.id.0).await?;
+        u64::try_from(size).map_err(|_| ServiceError::Internal("negative log size".into()))
     }
 
     /// Her log, opened, oldest first.
@@ -225,8 +226,8 @@ impl OpenCase {
             .collect()
     }
 
-    /// The opening of one leaf: what it commits to, for disclosure in a bundle.
-    pub(crate) fn opening(&self, row: &LeafRow) -> Result<Opening, ServiceError> {
+    /// The opening of one leaf, checked against the leaf's commitment.
+    fn opening(&self, row: &LeafRow) -> Result<Opening, ServiceError> {
         let plain = lodge_crypto::open(&self.key, &opening_aad(self.id.0, row.index), &row.opening)?;
         let opening: Opening = serde_json::from_slice(&plain).map_err(|e| ServiceError::Internal(e.to_string()))?;
         if opening.commitment().map_err(ledger_error)?.as_slice() != row.commitment.as_slice() {
@@ -245,8 +246,7 @@ impl OpenCase {
     pub async fn checkpoint(&self) -> Result<SignedCheckpoint, ServiceError> {
         let lodge = self.lodge();
         let size = self.log_size().await?;
-        let kept = lodge.store().checkpoints(self.id.0).await?;
-        let row = match kept.into_iter().find(|c| c.size as u64 == size) {
+        let kept = match lodge.store().checkpoint(self.id.0, size as i64).await? {
             Some(row) => row,
             None => {
                 let root =
@@ -261,10 +261,10 @@ impl OpenCase {
                 };
                 lodge.store().insert_checkpoint(&row).await?;
                 // Another request may have kept one for this size first; that one stands.
-                lodge.store().checkpoints(self.id.0).await?.into_iter().find(|c| c.size == row.size).unwrap_or(row)
+                lodge.store().checkpoint(self.id.0, row.size).await?.unwrap_or(row)
             }
         };
-        self.signed(row)
+        self.signed(kept)
     }
 
     fn signed(&self, row: CheckpointRow) -> Result<SignedCheckpoint, ServiceError> {

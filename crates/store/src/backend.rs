@@ -87,6 +87,7 @@ const USER_COLUMNS: &str =
 const SESSION_COLUMNS: &str = "id_hash, user_id, wrapped_user_key, created_at, last_seen_at, expires_at, device";
 const CASE_COLUMNS: &str =
     "c.id, c.owner_id, c.title, c.created_at, c.updated_at, k.case_id, k.user_id, k.wrapped_key, k.access";
+const CHECKPOINT_COLUMNS: &str = "case_id, size, note, created_at, timestamp_token";
 const RECORD_COLUMNS: &str = "case_id, id, version, kind, created_at, author_id, deleted, fields";
 /// The record columns as read, with the time of the record's first version.
 const RECORD_READ: &str = "case_id, id, version, kind, created_at, author_id, deleted, fields, \
@@ -622,8 +623,7 @@ macro_rules! store_impl {
 
             async fn insert_checkpoint(&self, c: &CheckpointRow) -> Result<()> {
                 sqlx::query(
-                    "INSERT INTO ledger_checkpoints (case_id, size, note, created_at, timestamp_token)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, size) DO NOTHING",
+                    &format!("INSERT INTO ledger_checkpoints ({CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, size) DO NOTHING"),
                 )
                 .bind(c.case_id.to_string())
                 .bind(c.size)
@@ -635,11 +635,19 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn checkpoint(&self, case: Uuid, size: i64) -> Result<Option<CheckpointRow>> {
+                sqlx::query(&format!("SELECT {CHECKPOINT_COLUMNS} FROM ledger_checkpoints WHERE case_id = $1 AND size = $2"))
+                .bind(case.to_string())
+                .bind(size)
+                .fetch_optional(&self.pool)
+                .await?
+                .as_ref()
+                .map(Self::checkpoint_row)
+                .transpose()
+            }
+
             async fn checkpoints(&self, case: Uuid) -> Result<Vec<CheckpointRow>> {
-                sqlx::query(
-                    "SELECT case_id, size, note, created_at, timestamp_token FROM ledger_checkpoints
-                     WHERE case_id = $1 ORDER BY size",
-                )
+                sqlx::query(&format!("SELECT {CHECKPOINT_COLUMNS} FROM ledger_checkpoints WHERE case_id = $1 ORDER BY size"))
                 .bind(case.to_string())
                 .fetch_all(&self.pool)
                 .await?

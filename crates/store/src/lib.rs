@@ -130,6 +130,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn insert_checkpoint(&self, checkpoint: &CheckpointRow) -> Result<()>;
     /// A case's checkpoints, smallest first.
     async fn checkpoints(&self, case: Uuid) -> Result<Vec<CheckpointRow>>;
+    /// The checkpoint kept for one size of a case's log, if any.
+    async fn checkpoint(&self, case: Uuid, size: i64) -> Result<Option<CheckpointRow>>;
 }
 
 /// Opens the store a URL names (`sqlite://PATH` or `postgres://…`) and brings its schema up to date.

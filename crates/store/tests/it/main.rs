@@ -310,5 +310,7 @@ async fn the_ledger_appends_with_its_record_and_never_forks() {
         s.insert_checkpoint(&CheckpointRow { size: 3, ..checkpoint("small") }).await.unwrap();
         let kept = s.checkpoints(case).await.unwrap();
         assert_eq!(kept.iter().map(|c| (c.size, c.note.as_str())).collect::<Vec<_>>(), [(3, "small"), (15, "first")]);
+        assert_eq!(s.checkpoint(case, 15).await.unwrap().unwrap().note, "first");
+        assert!(s.checkpoint(case, 4).await.unwrap().is_none());
     }
 }
