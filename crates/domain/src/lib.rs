@@ -3,6 +3,7 @@
 //! Pure types and checks; no I/O and no cryptography.
 
 mod conduct;
+mod course;
 mod ids;
 mod incident;
 mod person;
@@ -10,6 +11,7 @@ mod problems;
 mod when;
 
 pub use conduct::{ConductKind, Effect, StopRequest};
+pub use course::{CourseOfConduct, Jurisdiction, LegalTest, RiskTheme, Signal, SignalKind, Tally, Trend, WeekCount};
 pub use ids::{CaseId, EvidenceId, IncidentId, PersonId, RecordId, UserId};
 pub use incident::Incident;
 pub use person::{Identifier, IdentifierKind, Person};

@@ -71,6 +71,14 @@ impl When {
         }
     }
 
+    /// The calendar day it happened, in its own time zone, if known.
+    pub fn day(&self) -> Option<Date> {
+        match self {
+            When::Exact { at } => Some(at.date()),
+            When::Approximate { around, .. } => *around,
+        }
+    }
+
     /// How it is shown: `3 May 2025, 21:15 BST (Europe/London)` or her words.
     pub fn display(&self) -> String {
         match self {
