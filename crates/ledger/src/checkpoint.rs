@@ -92,13 +92,14 @@ impl SigningKey {
 
     /// Signs a checkpoint: the whole signed note, as text.
     pub fn sign(&self, checkpoint: &Checkpoint) -> Result<String, LedgerError> {
-        let text = checkpoint.text()?;
+        self.sign_text(&checkpoint.origin, &checkpoint.text()?)
+    }
+
+    /// Signs any statement about a log (such as a bundle's manifest digest) as a signed note
+    /// under the log's name, so the log's verifier key checks it. `text` must end in a newline.
+    pub fn sign_text(&self, origin: &str, text: &str) -> Result<String, LedgerError> {
         let mut note = Note::new(text.as_bytes(), &[]).map_err(|e| LedgerError::Malformed(e.to_string()))?;
-        let signer = NoteSigner {
-            name: &checkpoint.origin,
-            id: key_id(&checkpoint.origin, &self.0.verifying_key()),
-            key: &self.0,
-        };
+        let signer = NoteSigner { name: origin, id: key_id(origin, &self.0.verifying_key()), key: &self.0 };
         note.add_sigs(&[&signer]).map_err(|e| LedgerError::Malformed(e.to_string()))?;
         String::from_utf8(note.to_bytes()).map_err(|e| LedgerError::Malformed(e.to_string()))
     }
@@ -161,16 +162,21 @@ impl Verifier {
 
     /// Checks a signed note and returns the checkpoint it carries.
     pub fn open(&self, note: &[u8]) -> Result<Checkpoint, LedgerError> {
-        let verifier =
-            StandardVerifier::new(&self.key).map_err(|e| LedgerError::Malformed(format!("verifier key: {e}")))?;
-        let note = Note::from_bytes(note).map_err(|e| LedgerError::Malformed(e.to_string()))?;
-        note.verify(&VerifierList::new(vec![Box::new(verifier)]))
-            .map_err(|_| LedgerError::BadSignature(self.key.clone()))?;
-        let checkpoint = Checkpoint::parse(note.text())?;
+        let checkpoint = Checkpoint::parse(&self.open_text(note)?)?;
         // The key name is the origin: a note signed for one log never passes for another.
         if self.key.split('+').next() != Some(checkpoint.origin.as_str()) {
             return Err(LedgerError::BadSignature(self.key.clone()));
         }
         Ok(checkpoint)
+    }
+
+    /// Checks a signed note made by [`SigningKey::sign_text`] and returns its text.
+    pub fn open_text(&self, note: &[u8]) -> Result<Vec<u8>, LedgerError> {
+        let verifier =
+            StandardVerifier::new(&self.key).map_err(|e| LedgerError::Malformed(format!("verifier key: {e}")))?;
+        let note = Note::from_bytes(note).map_err(|e| LedgerError::Malformed(e.to_string()))?;
+        note.verify(&VerifierList::new(vec![Box::new(verifier)]))
+            .map_err(|_| LedgerError::BadSignature(self.key.clone()))?;
+        Ok(note.text().to_vec())
     }
 }
