@@ -191,6 +191,7 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
       ["new incident", `${casePath}/incidents/new`],
       ["person", personPath],
       ["case log", `${casePath}/log`],
+      ["prepare a report", `${casePath}/report`],
     ]) {
       await page.goto(url + path);
       found[name] = await axeViolations(page);

@@ -282,11 +282,12 @@ impl<'k, W: Write> BundleWriter<'k, W> {
         Ok(())
     }
 
-    /// Writes the manifest and the signatures, and returns the writer.
-    pub fn finish(mut self) -> Result<W, ReportError> {
+    /// Writes the manifest and the signatures, and returns the writer and the manifest's
+    /// SHA-256 (hex), which the case log records as the export.
+    pub fn finish(mut self) -> Result<(W, String), ReportError> {
         let manifest = serde_json::to_vec_pretty(&self.manifest).map_err(|e| ReportError::Bundle(e.to_string()))?;
-        let signature =
-            self.key.sign_text(&self.manifest.log.origin, &manifest_statement(&Sha256::digest(&manifest)))?;
+        let digest = Sha256::digest(&manifest);
+        let signature = self.key.sign_text(&self.manifest.log.origin, &manifest_statement(&digest))?;
         for (path, bytes) in [(MANIFEST, &manifest[..]), (MANIFEST_SIGNATURE, signature.as_bytes())] {
             self.zip.start_file(path, Self::options(bytes.len() as u64)).map_err(zip_error)?;
             self.zip.write_all(bytes).map_err(io_error)?;
@@ -300,7 +301,7 @@ impl<'k, W: Write> BundleWriter<'k, W> {
         }
         inner.write_all(comment.as_bytes()).map_err(io_error)?;
         inner.flush().map_err(io_error)?;
-        Ok(inner)
+        Ok((inner, lodge_ledger::entry::hex(&digest)))
     }
 }
 

@@ -79,6 +79,8 @@ pub(crate) enum Change<'a> {
     Record(&'a RecordRow),
     /// A deletion: erase every version, append this tombstone.
     Erase(&'a RecordRow),
+    /// Nothing but the leaf (an export, an access).
+    Leaf,
 }
 
 /// One leaf of her log, opened.
@@ -112,7 +114,7 @@ pub struct SignedCheckpoint {
 }
 
 impl Lodge {
-    fn signer(&self) -> &CheckpointSigner {
+    pub(crate) fn signer(&self) -> &CheckpointSigner {
         &self.inner.signer
     }
 
@@ -160,6 +162,7 @@ impl Lodge {
                 Change::Title(title) => store.update_case_title(case, title, leaf.created_at, &leaf).await,
                 Change::Record(row) => store.insert_record(row, &leaf).await,
                 Change::Erase(tombstone) => store.erase_record(tombstone, &leaf).await,
+                Change::Leaf => store.append_leaf(&leaf).await,
             };
             match written {
                 Err(StoreError::Conflict("ledger")) => continue,
@@ -224,6 +227,18 @@ impl OpenCase {
                 })
             })
             .collect()
+    }
+
+    /// Every leaf's opening with its index, oldest first.
+    pub(crate) async fn openings(&self) -> Result<Vec<(u64, Opening)>, ServiceError> {
+        let rows = self.lodge().store().ledger_leaves(self.id.0).await?;
+        rows.iter().map(|row| Ok((row.index as u64, self.opening(row)?))).collect()
+    }
+
+    /// Proof that leaf `index` is in the log of `size` leaves.
+    pub(crate) async fn inclusion_proof(&self, size: u64, index: u64) -> Result<Proof, ServiceError> {
+        let have = self.lodge().fetch(self.id.0, tree::inclusion_needs(size, index)).await?;
+        tree::inclusion(size, index, &have).map_err(ledger_error)
     }
 
     /// The opening of one leaf, checked against the leaf's commitment.

@@ -10,6 +10,7 @@ mod accounts;
 mod case;
 mod evidence;
 mod ledger;
+mod report;
 mod sealing;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use lodge_crypto::RecoveryKey;
 pub use lodge_crypto::password::Password;
 pub use lodge_crypto::token::Token;
 pub use lodge_ledger as integrity;
+pub use report::{PreparedReport, Redact, ReportOptions};
 
 /// Settings the service needs, taken from Lodge's configuration.
 #[derive(Debug, Clone)]

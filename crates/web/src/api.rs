@@ -35,6 +35,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/people/{person}", get(get_person).put(update_person).delete(delete_person))
         .route("/cases/{case}/checkpoint", get(get_checkpoint))
         .route("/cases/{case}/checkpoint/consistency", get(get_consistency))
+        .route("/cases/{case}/reports", post(create_report))
 }
 
 /// An error as the API reports it.
@@ -572,6 +573,87 @@ async fn get_consistency(
     }))
 }
 
+/// What goes into a report, and whether it comes as a PDF or as the evidence bundle.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct ReportRequest {
+    /// `pdf` for the report alone; `bundle` for the zip with the report, every exhibit, the
+    /// manifest, the signed checkpoint and inclusion proofs.
+    format: ReportFormat,
+    /// The name the report uses: her working name or legal name.
+    subject_name: String,
+    /// Who prepared it.
+    #[serde(default)]
+    prepared_by: String,
+    /// Who it is for.
+    #[serde(default)]
+    prepared_for: String,
+    /// Only incidents on or after this day.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "2025-03-01")]
+    from: Option<jiff::civil::Date>,
+    /// Only incidents on or before this day.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "2025-04-30")]
+    to: Option<jiff::civil::Date>,
+    /// Only these incidents; all in the date range if left out.
+    #[serde(default)]
+    incidents: Option<Vec<Uuid>>,
+    /// Fields to leave out: verbatim, effect_words, witnesses, places, web_addresses,
+    /// police_references, person_details, pictures.
+    #[serde(default)]
+    redact: Vec<String>,
+}
+
+/// The two forms a report comes in.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ReportFormat {
+    /// The PDF.
+    Pdf,
+    /// The evidence bundle (zip).
+    Bundle,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/reports", tag = "integrity", security(("bearer" = [])),
+    params(("case" = Uuid, Path)), request_body = ReportRequest,
+    responses(
+        (status = 200, description = "The report as PDF, or the evidence bundle as zip", content(("application/pdf"), ("application/zip"))),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn create_report(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    Json(request): Json<ReportRequest>,
+) -> Result<Response, ApiError> {
+    let mut problems = lodge_domain::Problems::default();
+    let mut redact = std::collections::BTreeSet::new();
+    for key in &request.redact {
+        match lodge_service::Redact::from_key(key) {
+            Some(r) => {
+                redact.insert(r);
+            }
+            None => problems.add("redact", format!("{key:?} is not a field that can be left out.")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems).into());
+    }
+    let options = lodge_service::ReportOptions {
+        from: request.from,
+        to: request.to,
+        incidents: request.incidents.map(|ids| ids.into_iter().map(IncidentId).collect()),
+        subject_name: request.subject_name,
+        prepared_by: request.prepared_by,
+        prepared_for: request.prepared_for,
+        redact,
+    };
+    let format = match request.format {
+        ReportFormat::Pdf => crate::pages::ReportDownload::Pdf,
+        ReportFormat::Bundle => crate::pages::ReportDownload::Bundle,
+    };
+    Ok(crate::pages::report_download(open(&state, &s, case).await?, &options, format).await?)
+}
+
 /// Health of this node: the database and the file store both answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -613,7 +695,7 @@ impl Modify for BearerAuth {
     paths(create_session, delete_session, list_cases, create_case, get_case, rename_case, list_incidents, create_incident,
           get_incident, update_incident, delete_incident, incident_history, upload_evidence, list_evidence, get_evidence,
           attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
-          list_people, create_person, get_person, update_person, delete_person, get_checkpoint, get_consistency, health),
+          list_people, create_person, get_person, update_person, delete_person, get_checkpoint, get_consistency, create_report, health),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

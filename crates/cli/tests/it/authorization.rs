@@ -32,6 +32,8 @@ fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
         get(format!("/cases/{c}/evidence/{e}/content")),
         get(format!("/cases/{c}/evidence/{e}/thumbnail")),
         get(format!("/cases/{c}/log")),
+        get(format!("/cases/{c}/report")),
+        post(format!("/cases/{c}/report")),
         post(format!("/cases/{c}/rename")),
         post(format!("/cases/{c}/incidents")),
         post(format!("/cases/{c}/incidents/{i}")),
@@ -70,6 +72,7 @@ fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
         (Method::DELETE, format!("/api/v1/cases/{c}/people/{p}")),
         (Method::GET, format!("/api/v1/cases/{c}/checkpoint")),
         (Method::GET, format!("/api/v1/cases/{c}/checkpoint/consistency?from=1")),
+        (Method::POST, format!("/api/v1/cases/{c}/reports")),
     ]
 }
 
@@ -155,6 +158,8 @@ async fn another_survivor_gets_404_on_every_route() {
                     req = req.json(&json!({"version": 1, "body": incident("x")}));
                 } else if method == Method::PUT {
                     req = req.json(&json!({"title": "x"}));
+                } else if path.ends_with("/reports") {
+                    req = req.json(&json!({"format": "bundle", "subject_name": "x", "incidents": [ids.incident]}));
                 } else if method == Method::POST {
                     req = req.json(&incident("x"));
                 }

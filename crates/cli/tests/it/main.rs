@@ -12,3 +12,4 @@ mod fingerprint;
 mod harness;
 mod ledger;
 mod pages;
+mod reports;

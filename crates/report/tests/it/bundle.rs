@@ -112,7 +112,7 @@ fn make_bundle() -> Made {
         exhibits.push((name.clone(), bytes.clone()));
     }
     writer.add_file(bundle::TIMESTAMP, b"pretend timestamp token").unwrap();
-    let zip = writer.finish().unwrap();
+    let (zip, _) = writer.finish().unwrap();
     Made { zip, key, exhibits }
 }
 

@@ -51,3 +51,30 @@ fn a_picture_that_is_not_an_image_is_refused_with_a_reason() {
     let sneaky = Picture { name: "../report.typ".into(), bytes: Vec::new() };
     assert!(render_pdf(&document(1), &[sneaky], (2026, 11, 24, 10, 0, 0)).is_err());
 }
+
+#[test]
+fn a_thousand_incidents_and_two_hundred_pictures_render() {
+    let mut doc = document(1000);
+    let jpeg = std::fs::read("../../../shared/vectors/pdq/images/small.jpg").unwrap();
+    let mut pictures = Vec::new();
+    doc.exhibits = (1..=200)
+        .map(|n| {
+            let name = format!("ex-{n:03}.jpg");
+            pictures.push(Picture { name: name.clone(), bytes: jpeg.clone() });
+            lodge_report::ExhibitRow {
+                number: format!("EX-{n:03}"),
+                file_name: format!("screenshot-{n}.jpg"),
+                kind: "image/jpeg".into(),
+                size: "12 KB".into(),
+                sha256: SHA.into(),
+                added: "3 March 2025".into(),
+                incident: Some(n * 5),
+                picture: Some(name),
+            }
+        })
+        .collect();
+    let pdf = render_pdf(&doc, &pictures, (2026, 11, 24, 10, 0, 0)).unwrap();
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Incident number 1000:"), "the last incident is in the PDF");
+    assert!(text.contains("EX-200: screenshot-200.jpg"), "the last picture's caption is in the PDF");
+}

@@ -1,6 +1,6 @@
 //! The pages: server-rendered HTML, usable without JavaScript and on a 360 px phone.
 //! Each module owns the pages of one thing: accounts, cases and the timeline, incidents,
-//! people, evidence, and the case log.
+//! people, evidence, the case log, and reports.
 
 mod accounts;
 mod cases;
@@ -10,6 +10,7 @@ mod incidents;
 pub(crate) mod layout;
 mod log;
 mod people;
+mod reports;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ use maud::html;
 use crate::{AppState, State, WebConfig};
 pub(crate) use evidence::{download, drain};
 pub(crate) use form::FormData;
+pub(crate) use reports::{Format as ReportDownload, download as report_download};
 
 /// The page routes.
 pub(crate) fn routes() -> Router<Arc<AppState>> {
@@ -53,6 +55,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}", get(cases::timeline))
         .route("/cases/{case}/rename", post(cases::rename))
         .route("/cases/{case}/log", get(log::show))
+        .route("/cases/{case}/report", get(reports::show).post(reports::make))
         .route("/cases/{case}/incidents/new", get(incidents::new_page))
         .route("/cases/{case}/incidents/{incident}", get(incidents::show))
         .route("/cases/{case}/incidents/{incident}/edit", get(incidents::edit_page))

@@ -1,0 +1,214 @@
+//! Reports through the real server and `lodge verify` as an officer would run it: a case that
+//! knows the stalker only by a username gives a PDF with no empty holes and a bundle that
+//! verifies offline; a changed byte is named; fields she leaves out appear nowhere.
+
+use std::io::Read;
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::harness::{Api, Server, backends, png};
+
+const MARKER: &str = "LEAVE-OUT-2f9c41";
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.pdf"), pdf).unwrap();
+    let out =
+        Command::new("pdftotext").arg(dir.path().join("r.pdf")).arg("-").output().expect("pdftotext is installed");
+    assert!(out.status.success());
+    // Lines wrap wherever the layout puts them: compare words, not line breaks.
+    String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn squash(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+async fn report(api: &Api, case: &str, body: Value, status: u16) -> (Vec<u8>, String) {
+    let res = api.post(&format!("/api/v1/cases/{case}/reports")).json(&body).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), status);
+    let kind = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (res.bytes().await.unwrap().to_vec(), kind)
+}
+
+fn verify(bundle: &[u8], key: Option<&str>) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle.zip");
+    std::fs::write(&path, bundle).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lodge"));
+    cmd.arg("verify");
+    if let Some(k) = key {
+        cmd.args(["--key", k]);
+    }
+    let out = cmd.arg(&path).output().unwrap();
+    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// A case with one person known only by a username, three incidents, a screenshot and a text file.
+async fn username_only_case(api: &Api) -> (String, Vec<String>) {
+    let case = api.create_case("Instagram account").await;
+    let person = api
+        .json(
+            api.post(&format!("/api/v1/cases/{case}/people")).json(&json!({
+                "label": "",
+                "identifiers": [{ "kind": "username", "platform": "Instagram", "value": "@darkwolf_99" }]
+            })),
+            201,
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut incidents = Vec::new();
+    for (day, text, verbatim) in [
+        ("2025-03-03", "Messages all night from the account", MARKER),
+        ("2025-03-10", "Commented on every post", ""),
+        ("2025-03-17", "Threatened to send my photos to my family", ""),
+    ] {
+        let body = json!({
+            "occurred": { "kind": "exact", "at": format!("{day}T21:15:00+00:00[Europe/London]") },
+            "platform": "Instagram",
+            "description": text,
+            "verbatim": verbatim,
+            "conduct": ["contacting", "threats"],
+            "effects": ["fear"],
+            "people": [person],
+        });
+        incidents.push(api.create_incident(&case, body).await["id"].as_str().unwrap().to_owned());
+    }
+    let mut shas = Vec::new();
+    shas.push(
+        api.upload(&case, Some(&incidents[0]), "screenshot.png", png(64, 48)).await["body"]["sha256"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    shas.push(
+        api.upload(&case, Some(&incidents[2]), "chat.txt", b"[17/03/2025] darkwolf: I'll send them".to_vec()).await["body"]["sha256"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    (case, shas)
+}
+
+#[tokio::test]
+async fn a_username_only_case_gives_a_full_report_and_a_bundle_that_verifies_offline() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "ruby");
+        let api = server.api("ruby").await;
+        let (case, shas) = username_only_case(&api).await;
+
+        let (pdf, kind) = report(&api, &case, json!({ "format": "pdf", "subject_name": "Ruby Starr" }), 200).await;
+        assert_eq!(kind, "application/pdf");
+        let text = pdf_text(&pdf);
+        for expected in [
+            "Ruby Starr",
+            "@darkwolf_99",
+            "Messages all night from the account",
+            "Threatened to send my photos",
+            "EX-001",
+            "EX-002",
+            "screenshot.png",
+            MARKER,
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing from the report:\n{text}");
+        }
+        for sha in &shas {
+            assert!(squash(&text).contains(sha.as_str()), "exhibit hash {sha} missing");
+        }
+        // Known only by a username: the report says so, and has no empty details.
+        assert!(text.contains("A username is enough to report"), "{text}");
+        for hole in ["Real name", "Address:", "Date not known", "null", "Prepared for"] {
+            assert!(!text.contains(hole), "{hole:?} in a username-only report:\n{text}");
+        }
+
+        let key = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint")), 200).await["verifier_key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (bundle, kind) =
+            report(&api, &case, json!({ "format": "bundle", "subject_name": "Ruby Starr" }), 200).await;
+        assert_eq!(kind, "application/zip");
+        let (ok, out, err) = verify(&bundle, Some(&key));
+        assert!(ok, "{out}{err}");
+        assert!(out.contains("2 exhibits"), "{out}");
+
+        // One changed byte inside the screenshot: named, exit status 1.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bundle)).unwrap();
+        let start = zip.by_name("exhibits/EX-001 screenshot.png").unwrap().data_start().unwrap() as usize;
+        let mut changed = bundle.clone();
+        changed[start + 20] ^= 0x80;
+        let (ok, _, err) = verify(&changed, Some(&key));
+        assert!(!ok);
+        assert!(err.contains("exhibits/EX-001 screenshot.png"), "{err}");
+
+        // Exports are in her log and listed on the report page.
+        let log = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint")), 200).await;
+        assert_eq!(log["size"].as_u64().unwrap(), 1 + 1 + 3 + 2 + 2, "case, person, incidents, files, two exports");
+    }
+}
+
+#[tokio::test]
+async fn what_she_leaves_out_is_nowhere_in_the_report_or_the_bundle() {
+    let server = Server::start(crate::harness::Backend::Sqlite).await;
+    server.add_user("survivor", "ruby");
+    let api = server.api("ruby").await;
+    let (case, _) = username_only_case(&api).await;
+    let choices =
+        |format: &str| json!({ "format": format, "subject_name": "Ruby", "redact": ["verbatim", "pictures"] });
+
+    let (pdf, _) = report(&api, &case, choices("pdf"), 200).await;
+    let text = pdf_text(&pdf);
+    assert!(!text.contains(MARKER), "a left-out field is in the PDF");
+    assert!(text.contains("Exact words of messages"), "the report says which kinds of detail were left out");
+
+    let (bundle, _) = report(&api, &case, choices("bundle"), 200).await;
+    assert!(!bundle.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()), "a left-out field is in the bundle's bytes");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bundle)).unwrap();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).unwrap();
+        let readable =
+            if name.ends_with(".pdf") { pdf_text(&bytes) } else { String::from_utf8_lossy(&bytes).into_owned() };
+        assert!(!readable.contains(MARKER), "{name} holds a left-out field");
+    }
+
+    // A date range and a chosen incident narrow the report; bad choices are explained.
+    let (pdf, _) = report(
+        &api,
+        &case,
+        json!({ "format": "pdf", "subject_name": "Ruby", "from": "2025-03-09", "to": "2025-03-12" }),
+        200,
+    )
+    .await;
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Commented on every post") && !text.contains("Messages all night"), "{text}");
+    let err = api
+        .json(
+            api.post(&format!("/api/v1/cases/{case}/reports")).json(&json!({ "format": "pdf", "subject_name": " " })),
+            400,
+        )
+        .await;
+    assert_eq!(err["problems"][0]["field"], "subject_name");
+    let err = api
+        .json(
+            api.post(&format!("/api/v1/cases/{case}/reports"))
+                .json(&json!({ "format": "pdf", "subject_name": "Ruby", "from": "2030-01-01" })),
+            400,
+        )
+        .await;
+    assert_eq!(err["problems"][0]["field"], "incidents");
+    let err = api
+        .json(
+            api.post(&format!("/api/v1/cases/{case}/reports"))
+                .json(&json!({ "format": "pdf", "subject_name": "Ruby", "redact": ["everything"] })),
+            400,
+        )
+        .await;
+    assert_eq!(err["problems"][0]["field"], "redact");
+}

@@ -1,0 +1,643 @@
+//! Reports from a case: what she chose to include, worded for police and courts, as a PDF on
+//! its own or inside an evidence bundle with every exhibit and the proofs from her log.
+//!
+//! She decides what goes in: a date range, which incidents, the name shown, and fields left out
+//! (the report may be disclosed to the accused). Every export appends a leaf to her log.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use jiff::civil::Date;
+use lodge_domain::{CourseOfConduct, Evidence, IdentifierKind, Incident, IncidentId, Person, PersonId, Trend, When};
+use lodge_ledger::{Action, Subject};
+use lodge_report::bundle::{self, ExhibitSource, LogInfo};
+use lodge_report::{
+    BundleWriter, ChronologyRow, CourseSection, ExhibitRow, IntegritySection, LegalRow, Picture, ReportDocument,
+    ReportIdentifier, ReportPerson,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::case::{Entry, OpenCase, TimelineFilter};
+use crate::ledger::Change;
+use crate::{ServiceError, SignedCheckpoint, human_size, now};
+
+/// A field she can leave out of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Redact {
+    /// The exact words of messages.
+    Verbatim,
+    /// How it affected her, in her words.
+    EffectWords,
+    /// Witnesses.
+    Witnesses,
+    /// Physical places.
+    Places,
+    /// Web addresses.
+    WebAddresses,
+    /// Police reference numbers.
+    PoliceReferences,
+    /// A person's real name, address, vehicle and notes.
+    PersonDetails,
+    /// Pictures of image exhibits inside the PDF (the files stay in a bundle).
+    Pictures,
+}
+
+impl Redact {
+    /// Every field, in the order the form lists them.
+    pub const ALL: &'static [Redact] = &[
+        Redact::Verbatim,
+        Redact::EffectWords,
+        Redact::Witnesses,
+        Redact::Places,
+        Redact::WebAddresses,
+        Redact::PoliceReferences,
+        Redact::PersonDetails,
+        Redact::Pictures,
+    ];
+
+    /// The stable name used in forms and the API.
+    pub fn key(self) -> &'static str {
+        match self {
+            Redact::Verbatim => "verbatim",
+            Redact::EffectWords => "effect_words",
+            Redact::Witnesses => "witnesses",
+            Redact::Places => "places",
+            Redact::WebAddresses => "web_addresses",
+            Redact::PoliceReferences => "police_references",
+            Redact::PersonDetails => "person_details",
+            Redact::Pictures => "pictures",
+        }
+    }
+
+    /// How it is named to her and in the report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Redact::Verbatim => "Exact words of messages",
+            Redact::EffectWords => "How it affected you, in your words",
+            Redact::Witnesses => "Witnesses",
+            Redact::Places => "Places",
+            Redact::WebAddresses => "Web addresses",
+            Redact::PoliceReferences => "Police reference numbers",
+            Redact::PersonDetails => "Real names, addresses, vehicles and notes about people",
+            Redact::Pictures => "Pictures of image exhibits in the PDF",
+        }
+    }
+
+    /// Reads a stable name.
+    pub fn from_key(key: &str) -> Option<Redact> {
+        Redact::ALL.iter().copied().find(|r| r.key() == key)
+    }
+}
+
+/// What she chose to put in a report.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// Only incidents on or after this day.
+    pub from: Option<Date>,
+    /// Only incidents on or before this day.
+    pub to: Option<Date>,
+    /// Only these incidents; `None` for all in the date range.
+    pub incidents: Option<BTreeSet<IncidentId>>,
+    /// The name the report is about: her working name or her legal name, as she chooses.
+    pub subject_name: String,
+    /// Who prepared it.
+    pub prepared_by: String,
+    /// Who it is for (may be empty).
+    pub prepared_for: String,
+    /// Fields left out.
+    pub redact: BTreeSet<Redact>,
+}
+
+impl ReportOptions {
+    fn check(&self) -> Result<(), ServiceError> {
+        if self.subject_name.trim().is_empty() {
+            return Err(ServiceError::invalid(
+                "subject_name",
+                "Enter the name the report should use: your working name or your legal name.",
+            ));
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && to < from
+        {
+            return Err(ServiceError::invalid("to", "The end date is before the start date: check the dates."));
+        }
+        Ok(())
+    }
+
+    fn keeps(&self, id: IncidentId, incident: &Incident) -> bool {
+        let day = incident.occurred.day();
+        let in_range = match (self.from, self.to, day) {
+            (None, None, _) => true,
+            (_, _, None) => false,
+            (from, to, Some(d)) => from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t),
+        };
+        in_range && self.incidents.as_ref().is_none_or(|chosen| chosen.contains(&id))
+    }
+
+    fn shows(&self, field: Redact) -> bool {
+        !self.redact.contains(&field)
+    }
+}
+
+/// A report ready to render or bundle.
+#[derive(Debug)]
+pub struct PreparedReport {
+    /// What the PDF shows.
+    pub document: ReportDocument,
+    /// Thumbnails shown for image exhibits.
+    pub pictures: Vec<Picture>,
+    /// The exhibits, numbered, with their leaf in the log.
+    exhibits: Vec<(Evidence, lodge_domain::EvidenceId, ExhibitSource)>,
+    checkpoint: SignedCheckpoint,
+}
+
+fn date_text(d: Date) -> String {
+    d.strftime("%-d %B %Y").to_string()
+}
+
+fn when_parts(when: &When) -> (String, String) {
+    match when {
+        When::Exact { at } => (
+            date_text(at.date()),
+            format!("{} ({})", at.strftime("%H:%M %Z"), at.time_zone().iana_name().unwrap_or("fixed offset")),
+        ),
+        When::Approximate { description, around } => {
+            (around.map(date_text).unwrap_or_else(|| "Date not known".to_owned()), description.clone())
+        }
+    }
+}
+
+fn join_nonempty(parts: &[&str], separator: &str) -> String {
+    parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(separator)
+}
+
+fn person_section(person: &Person, occasions: usize, options: &ReportOptions) -> ReportPerson {
+    let mut identifiers: Vec<_> = person.identifiers.iter().filter(|i| !i.value.trim().is_empty()).collect();
+    identifiers.sort_by_key(|i| IdentifierKind::ALL.iter().position(|k| *k == i.kind));
+    let seen = |first: Option<Date>, last: Option<Date>| match (first, last) {
+        (Some(f), Some(l)) => format!("{} – {}", date_text(f), date_text(l)),
+        (Some(f), None) => format!("from {}", date_text(f)),
+        (None, Some(l)) => format!("until {}", date_text(l)),
+        (None, None) => String::new(),
+    };
+    let mut details = Vec::new();
+    if options.shows(Redact::PersonDetails) {
+        for (label, value) in [
+            ("Real name", &person.name),
+            ("Address", &person.address),
+            ("Vehicle", &person.vehicle),
+            ("Notes", &person.notes),
+        ] {
+            if !value.trim().is_empty() {
+                details.push((label.to_owned(), value.trim().to_owned()));
+            }
+        }
+    }
+    ReportPerson {
+        label: person.display_name(),
+        identifiers: identifiers
+            .into_iter()
+            .map(|i| ReportIdentifier {
+                kind: i.kind.label().to_owned(),
+                platform: i.platform.clone(),
+                value: i.value.clone(),
+                seen: seen(i.first_seen, i.last_seen),
+            })
+            .collect(),
+        details,
+        occasions,
+    }
+}
+
+fn course_section(course: &CourseOfConduct, numbers: &BTreeMap<IncidentId, usize>) -> CourseSection {
+    let mut overview = Vec::new();
+    let period = match (course.first, course.last) {
+        (Some(f), Some(l)) if f == l => format!(" on {}", date_text(f)),
+        (Some(f), Some(l)) => format!(" between {} and {}", date_text(f), date_text(l)),
+        _ => String::new(),
+    };
+    overview.push(format!(
+        "Your log records {} separate occasion{}{period}, on {} different day{}.",
+        course.occasions,
+        if course.occasions == 1 { "" } else { "s" },
+        course.days,
+        if course.days == 1 { "" } else { "s" },
+    ));
+    if course.undated > 0 {
+        overview.push(format!("{} of them have no known date.", course.undated));
+    }
+    if course.trend != Trend::TooFewToTell || course.occasions > 1 {
+        overview.push(course.trend.sentence());
+    }
+    let incident_list = |ids: &[IncidentId]| {
+        ids.iter().filter_map(|id| numbers.get(id)).map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
+    };
+    CourseSection {
+        overview,
+        // The chart shows the last two years at most.
+        weeks: course
+            .weeks
+            .iter()
+            .rev()
+            .take(104)
+            .rev()
+            .map(|w| (w.week.strftime("%-d %b %Y").to_string(), w.count))
+            .collect(),
+        channels: course.channels.iter().map(|t| format!("{} ({})", t.what, t.count)).collect(),
+        conduct: course.conduct.iter().map(|t| format!("{} ({})", t.what.label(), t.count)).collect(),
+        escalation: course.escalation.iter().map(|s| s.text.clone()).collect(),
+        legal: course
+            .legal
+            .iter()
+            .map(|t| LegalRow {
+                jurisdiction: t.jurisdiction.label().to_owned(),
+                provision: t.provision.to_owned(),
+                looks_at: t.looks_at.to_owned(),
+                records: t.records.clone(),
+                incidents: incident_list(&t.incidents),
+            })
+            .collect(),
+        caveat: "This lists what the log records next to what each provision looks at. It is not legal advice; \
+                 the police, the procurator fiscal or the Crown Prosecution Service decide what applies."
+            .to_owned(),
+    }
+}
+
+fn integrity_section(checkpoint: &SignedCheckpoint, timestamped: bool) -> IntegritySection {
+    let root = data_encoding::BASE64.encode(&checkpoint.root.0);
+    IntegritySection {
+        statement: format!(
+            "Every change to this case (each incident, person and exhibit added, edited or deleted) was appended \
+             to the case's tamper-evident log as it happened. Each exhibit's SHA-256 was recorded when it arrived. \
+             The server signed the log's state when this report was made: {} entries with root hash {}. Anyone \
+             holding a later checkpoint can prove the earlier entries were not changed or removed.",
+            checkpoint.size, root
+        ),
+        origin: checkpoint.origin.clone(),
+        size: checkpoint.size,
+        root,
+        note: checkpoint.note.clone(),
+        verifier_key: checkpoint.verifier_key.clone(),
+        timestamp: if timestamped {
+            "An RFC 3161 timestamp token is included in the bundle.".to_owned()
+        } else {
+            String::new()
+        },
+        how_to_verify: vec![
+            "Ask for the evidence bundle (a zip file) that goes with this report.".to_owned(),
+            format!("Run: lodge verify --key '{}' bundle.zip", checkpoint.verifier_key),
+            "It works offline. It checks every exhibit's SHA-256, that each exhibit was recorded in the log at this \
+             checkpoint, and the server's signatures, and names any file that was changed."
+                .to_owned(),
+            "Compare the verifier key above with the one the organisation publishes for its Lodge server.".to_owned(),
+        ],
+    }
+}
+
+impl OpenCase {
+    /// Gathers what a report shows, applying her choices.
+    pub async fn prepare_report(&self, options: &ReportOptions) -> Result<PreparedReport, ServiceError> {
+        options.check()?;
+        let timeline = self.timeline(&TimelineFilter { oldest_first: true, ..TimelineFilter::default() }).await?;
+        let incidents: Vec<(IncidentId, Incident)> = timeline
+            .into_iter()
+            .filter_map(|e| e.body.map(|b| (IncidentId(e.id), b)))
+            .filter(|(id, i)| options.keeps(*id, i))
+            .collect();
+        if incidents.is_empty() {
+            return Err(ServiceError::invalid(
+                "incidents",
+                "No incidents match these choices. Widen the dates or choose at least one incident.",
+            ));
+        }
+        let numbers: BTreeMap<IncidentId, usize> =
+            incidents.iter().enumerate().map(|(n, (id, _))| (*id, n + 1)).collect();
+        let people: BTreeMap<PersonId, Person> =
+            self.people().await?.into_iter().filter_map(|e| e.body.map(|b| (PersonId(e.id), b))).collect();
+
+        // Exhibits: files attached to the chosen incidents, in chronology order; files not
+        // attached to any incident only when the whole log is reported.
+        let whole_log = options.from.is_none() && options.to.is_none() && options.incidents.is_none();
+        let mut files: Vec<Entry<Evidence>> = self.evidence_list().await?;
+        files.retain(|e| {
+            e.body.as_ref().is_some_and(|b| match b.incident {
+                Some(i) => numbers.contains_key(&i),
+                None => whole_log,
+            })
+        });
+        files.sort_by_key(|e| {
+            (
+                e.body.as_ref().and_then(|b| b.incident).and_then(|i| numbers.get(&i).copied()).unwrap_or(usize::MAX),
+                e.created_at,
+            )
+        });
+
+        let checkpoint = self.checkpoint().await?;
+        let leaves = self.evidence_leaves().await?;
+        let mut exhibit_rows = Vec::new();
+        let mut exhibits = Vec::new();
+        let mut pictures = Vec::new();
+        let mut by_incident: BTreeMap<IncidentId, Vec<String>> = BTreeMap::new();
+        for (n, entry) in files.into_iter().enumerate() {
+            let Some(evidence) = entry.body else { continue };
+            let id = lodge_domain::EvidenceId(entry.id);
+            let number = format!("EX-{:03}", n + 1);
+            let (leaf_index, opening) = leaves
+                .get(&entry.id)
+                .cloned()
+                .ok_or_else(|| ServiceError::Internal("an exhibit has no entry in the case log".into()))?;
+            let mut picture = None;
+            if evidence.thumbnail && options.shows(Redact::Pictures) {
+                let name = format!("{}.jpg", number.to_ascii_lowercase());
+                pictures.push(Picture { name: name.clone(), bytes: self.thumbnail(id).await? });
+                picture = Some(name);
+            }
+            if let Some(incident) = evidence.incident {
+                by_incident.entry(incident).or_default().push(number.clone());
+            }
+            exhibit_rows.push(ExhibitRow {
+                number: number.clone(),
+                file_name: evidence.file_name.clone(),
+                kind: evidence.content_type.clone(),
+                size: human_size(evidence.size),
+                sha256: evidence.sha256.clone(),
+                added: entry.created_at.strftime("%-d %B %Y, %H:%M UTC").to_string(),
+                incident: evidence.incident.and_then(|i| numbers.get(&i).copied()),
+                picture,
+            });
+            let source = ExhibitSource {
+                number,
+                file_name: evidence.file_name.clone(),
+                size: evidence.size,
+                incident: evidence.incident.map(|i| i.to_string()),
+                leaf_index,
+                opening,
+                inclusion_proof: self
+                    .inclusion_proof(checkpoint.size, leaf_index)
+                    .await?
+                    .iter()
+                    .map(|h| data_encoding::BASE64.encode(&h.0))
+                    .collect(),
+            };
+            exhibits.push((evidence, id, source));
+        }
+
+        let chronology = incidents
+            .iter()
+            .map(|(id, i)| {
+                let (date, time) = when_parts(&i.occurred);
+                let place = join_nonempty(
+                    &[
+                        &i.platform,
+                        if options.shows(Redact::WebAddresses) { &i.url } else { "" },
+                        if options.shows(Redact::Places) { &i.place } else { "" },
+                    ],
+                    "\n",
+                );
+                let mut effect: Vec<String> = i.effects.iter().map(|e| e.label().to_owned()).collect();
+                if options.shows(Redact::EffectWords) && !i.effect_words.trim().is_empty() {
+                    effect.push(format!("“{}”", i.effect_words.trim()));
+                }
+                let mut what = i.description.trim().to_owned();
+                if options.shows(Redact::Witnesses) && !i.witnesses.trim().is_empty() {
+                    what.push_str(&format!("\nWitnesses: {}", i.witnesses.trim()));
+                }
+                if options.shows(Redact::PoliceReferences) && !i.police_reference.trim().is_empty() {
+                    what.push_str(&format!("\nPolice reference: {}", i.police_reference.trim()));
+                }
+                ChronologyRow {
+                    number: numbers.get(id).copied().unwrap_or_default(),
+                    date,
+                    time,
+                    what,
+                    verbatim: if options.shows(Redact::Verbatim) {
+                        i.verbatim.trim().to_owned()
+                    } else {
+                        String::new()
+                    },
+                    place,
+                    conduct: i.conduct.iter().map(|c| c.label()).collect::<Vec<_>>().join("; "),
+                    effect: effect.join("; "),
+                    people: i
+                        .people
+                        .iter()
+                        .filter_map(|p| people.get(p))
+                        .map(Person::display_name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    exhibits: by_incident.get(id).map(|v| v.join(", ")).unwrap_or_default(),
+                }
+            })
+            .collect();
+
+        let course = CourseOfConduct::of_case(incidents.iter().map(|(id, i)| (*id, i)));
+        let mut named: BTreeMap<PersonId, usize> = BTreeMap::new();
+        for (_, i) in &incidents {
+            for p in &i.people {
+                *named.entry(*p).or_default() += 1;
+            }
+        }
+        let report_people: Vec<ReportPerson> =
+            named.iter().filter_map(|(id, count)| people.get(id).map(|p| person_section(p, *count, options))).collect();
+
+        let period = match (course.first, course.last) {
+            (Some(f), Some(l)) => format!("{} to {}", date_text(f), date_text(l)),
+            _ => "Dates not known".to_owned(),
+        };
+        let mut summary = vec![format!(
+            "This report sets out {} incident{} that {} recorded in Lodge, a secure log kept by a support organisation, \
+             {}. It lists {} exhibit{}, each with the SHA-256 it had when it was added.",
+            incidents.len(),
+            if incidents.len() == 1 { "" } else { "s" },
+            options.subject_name.trim(),
+            if period == "Dates not known" {
+                "at times she could not date".to_owned()
+            } else {
+                format!("from {period}")
+            },
+            exhibits.len(),
+            if exhibits.len() == 1 { "" } else { "s" },
+        )];
+        summary.push(match report_people.as_slice() {
+            [] => "No person is named in these incidents.".to_owned(),
+            [one] if one.details.is_empty() => format!(
+                "The person responsible is known to her only by the identifiers listed below, beginning with {}. \
+                 A username is enough to report: platforms can identify the account holder when the police ask.",
+                one.identifiers.first().map(|i| i.value.as_str()).unwrap_or(one.label.as_str())
+            ),
+            many => format!("{} people are named; their identifiers are listed below, usernames first.", many.len()),
+        });
+        summary.extend(course.escalation.iter().map(|s| s.text.clone()));
+
+        let document = ReportDocument {
+            title: "Stalking and harassment: incident log".to_owned(),
+            case_reference: self.id.to_string().chars().take(8).collect(),
+            subject_name: options.subject_name.trim().to_owned(),
+            prepared_by: options.prepared_by.trim().to_owned(),
+            prepared_for: options.prepared_for.trim().to_owned(),
+            prepared_at: now().strftime("%-d %B %Y, %H:%M UTC").to_string(),
+            period,
+            summary,
+            people: report_people,
+            chronology,
+            exhibits: exhibit_rows,
+            course: course_section(&course, &numbers),
+            integrity: integrity_section(&checkpoint, false),
+            left_out: options.redact.iter().map(|r| r.label().to_owned()).collect(),
+        };
+        Ok(PreparedReport { document, pictures, exhibits, checkpoint })
+    }
+
+    /// Renders a prepared report as PDF (on a blocking thread: layout is CPU work).
+    pub async fn render(&self, prepared: &PreparedReport) -> Result<Vec<u8>, ServiceError> {
+        let document = prepared.document.clone();
+        let pictures = prepared.pictures.clone();
+        let t = now().to_zoned(jiff::tz::TimeZone::UTC);
+        let created =
+            (t.year() as i32, t.month() as u8, t.day() as u8, t.hour() as u8, t.minute() as u8, t.second() as u8);
+        tokio::task::spawn_blocking(move || lodge_report::render_pdf(&document, &pictures, created))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(report_error)
+    }
+
+    /// The report as PDF. Appends an "exported" leaf with the PDF's SHA-256.
+    pub async fn report_pdf(&self, options: &ReportOptions) -> Result<Vec<u8>, ServiceError> {
+        let prepared = self.prepare_report(options).await?;
+        let pdf = self.render(&prepared).await?;
+        self.record_export(lodge_ledger::entry::hex(&Sha256::digest(&pdf))).await?;
+        Ok(pdf)
+    }
+
+    async fn record_export(&self, sha256: String) -> Result<(), ServiceError> {
+        let entry = self.log_entry(Subject::Report, Action::Exported, None, None, Some(sha256));
+        self.lodge().logged(self.id.0, &self.key, &entry, Change::Leaf).await
+    }
+
+    /// The evidence bundle as a stream of zip bytes. Exhibits are decrypted as they stream and
+    /// never touch the disk in plaintext. When the whole bundle has been written, an "exported"
+    /// leaf with the manifest's SHA-256 is appended to her log.
+    pub async fn bundle(
+        self,
+        options: &ReportOptions,
+    ) -> Result<impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Send + 'static, ServiceError> {
+        let prepared = self.prepare_report(options).await?;
+        let pdf = self.render(&prepared).await?;
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, io::Error>>(8);
+        let runtime = tokio::runtime::Handle::current();
+        let errors = tx.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = self.write_bundle(&runtime, prepared, &pdf, ChannelWriter { tx }) {
+                tracing::warn!(error = %e, "an evidence bundle was not finished");
+                let _ = errors.blocking_send(Err(io::Error::other("the bundle could not be finished")));
+            }
+        });
+        Ok(tokio_stream_from(rx))
+    }
+
+    fn write_bundle(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        prepared: PreparedReport,
+        pdf: &[u8],
+        out: ChannelWriter,
+    ) -> Result<(), ServiceError> {
+        let lodge = self.lodge();
+        let checkpoint = &prepared.checkpoint;
+        let log = LogInfo {
+            origin: checkpoint.origin.clone(),
+            size: checkpoint.size,
+            root: data_encoding::BASE64.encode(&checkpoint.root.0),
+            verifier_key: checkpoint.verifier_key.clone(),
+        };
+        let created = now().to_string();
+        let mut writer =
+            BundleWriter::new(out, &lodge.signer().key, log, &checkpoint.note, created).map_err(report_error)?;
+        writer.add_file(bundle::REPORT, pdf).map_err(report_error)?;
+        for (_, id, source) in prepared.exhibits {
+            let (_, stream) = runtime.block_on(self.evidence_content(id))?;
+            writer.add_exhibit(source, StreamReader::new(runtime, stream)).map_err(report_error)?;
+        }
+        let (_, manifest_sha256) = writer.finish().map_err(report_error)?;
+        runtime.block_on(self.record_export(manifest_sha256))
+    }
+
+    /// Each evidence file's "created" leaf: its index and opening.
+    async fn evidence_leaves(&self) -> Result<BTreeMap<Uuid, (u64, lodge_ledger::Opening)>, ServiceError> {
+        let mut found = BTreeMap::new();
+        for (index, opening) in self.openings().await? {
+            let Ok(entry) = opening.entry() else { continue };
+            if entry.subject == Subject::Evidence
+                && entry.action == Action::Created
+                && let Some(record) = entry.record
+            {
+                found.entry(record).or_insert((index, opening));
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn report_error(e: lodge_report::ReportError) -> ServiceError {
+    match e {
+        lodge_report::ReportError::ExhibitChanged(number) => {
+            ServiceError::Internal(format!("exhibit {number} no longer matches the SHA-256 the log recorded"))
+        }
+        other => ServiceError::Internal(other.to_string()),
+    }
+}
+
+/// Sends what the zip writer writes to the response, a chunk at a time.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, io::Error>>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tx
+            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the download was cancelled"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads a decrypting stream from a blocking thread.
+struct StreamReader<'a> {
+    runtime: &'a tokio::runtime::Handle,
+    stream: crate::PlainStream,
+    chunk: Bytes,
+}
+
+impl<'a> StreamReader<'a> {
+    fn new(runtime: &'a tokio::runtime::Handle, stream: crate::PlainStream) -> Self {
+        StreamReader { runtime, stream, chunk: Bytes::new() }
+    }
+}
+
+impl io::Read for StreamReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.runtime.block_on(self.stream.next()) {
+                None => return Ok(0),
+                Some(Ok(chunk)) => self.chunk = chunk,
+                Some(Err(e)) => return Err(io::Error::other(e.to_string())),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
+    }
+}
+
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}

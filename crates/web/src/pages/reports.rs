@@ -1,0 +1,276 @@
+//! "Prepare a report": she chooses the dates, the incidents, the name shown and what to leave
+//! out, then downloads the police report (PDF) or the evidence bundle (zip). The page also
+//! shows her log's course of conduct and lists the reports already made from the case.
+
+use std::collections::BTreeSet;
+
+use axum::Form;
+use axum::body::Body;
+use axum::extract::Path;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lodge_domain::{CaseId, CourseOfConduct, Incident, IncidentId, Problems, When};
+use lodge_service::integrity::Subject;
+use lodge_service::{OpenCase, Redact, ReportOptions, ServiceError, Session, TimelineFilter};
+use maud::{Markup, html};
+use uuid::Uuid;
+
+use super::form::FormData;
+use super::layout::{Input, csrf, page, problem_summary, text_field};
+use super::{error_page, stale_form};
+use crate::State;
+use crate::auth::Viewer;
+
+/// What the report is downloaded as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// The PDF alone.
+    Pdf,
+    /// The zip with the PDF, exhibits, manifest and proofs.
+    Bundle,
+}
+
+/// The download, streamed: exhibits are decrypted as they go out.
+pub(crate) async fn download(
+    open: OpenCase,
+    options: &ReportOptions,
+    format: Format,
+) -> Result<Response, ServiceError> {
+    let reference: String = open.id.to_string().chars().take(8).collect();
+    let (body, content_type, name) = match format {
+        Format::Pdf => {
+            (Body::from(open.report_pdf(options).await?), "application/pdf", format!("lodge-report-{reference}.pdf"))
+        }
+        Format::Bundle => {
+            (Body::from_stream(open.bundle(options).await?), "application/zip", format!("lodge-bundle-{reference}.zip"))
+        }
+    };
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Reads her choices from the form. Problems name the field and say what to do.
+fn options_from_form(form: &FormData) -> Result<ReportOptions, Problems> {
+    let mut problems = Problems::default();
+    let mut date = |field: &str| {
+        let text = form.get(field).trim();
+        if text.is_empty() {
+            return None;
+        }
+        let parsed = text.parse().ok();
+        if parsed.is_none() {
+            problems.add(field, "Enter the date as year-month-day, for example 2025-05-03, or leave it empty.");
+        }
+        parsed
+    };
+    let (from, to) = (date("from"), date("to"));
+    let incidents = if form.get("choose") == "some" {
+        Some(form.all("incident").iter().filter_map(|i| i.parse().ok()).map(IncidentId).collect::<BTreeSet<_>>())
+    } else {
+        None
+    };
+    if incidents.as_ref().is_some_and(BTreeSet::is_empty) {
+        problems.add("choose", "Tick at least one incident, or choose to include them all.");
+    }
+    let options = ReportOptions {
+        from,
+        to,
+        incidents,
+        subject_name: form.get("subject_name").to_owned(),
+        prepared_by: form.get("prepared_by").to_owned(),
+        prepared_for: form.get("prepared_for").to_owned(),
+        redact: form.all("redact").iter().filter_map(|r| Redact::from_key(r)).collect(),
+    };
+    if problems.is_empty() { Ok(options) } else { Err(problems) }
+}
+
+fn first_visit(s: &Session) -> FormData {
+    let mut form = FormData::default();
+    form.push("subject_name", s.username.clone());
+    form.push("prepared_by", s.username.clone());
+    form.push("choose", "all");
+    form
+}
+
+struct PageData {
+    incidents: Vec<(IncidentId, Incident)>,
+    exports: Vec<(String, String)>,
+}
+
+async fn page_data(open: &OpenCase) -> Result<PageData, ServiceError> {
+    let timeline = open.timeline(&TimelineFilter { oldest_first: true, ..TimelineFilter::default() }).await?;
+    let incidents = timeline.into_iter().filter_map(|e| e.body.map(|b| (IncidentId(e.id), b))).collect();
+    let exports = open
+        .log_lines()
+        .await?
+        .into_iter()
+        .rev()
+        .filter(|l| l.entry.subject == Subject::Report)
+        .map(|l| (l.at.strftime("%-d %b %Y, %H:%M UTC").to_string(), l.entry.sha256.unwrap_or_default()))
+        .collect();
+    Ok(PageData { incidents, exports })
+}
+
+fn course_block(case: Uuid, incidents: &[(IncidentId, Incident)]) -> Markup {
+    let course = CourseOfConduct::of_case(incidents.iter().map(|(id, i)| (*id, i)));
+    html! {
+        section aria-labelledby="course" {
+            h2 id="course" { "What your log shows" }
+            p { "Your log records " (course.occasions) " separate occasion" @if course.occasions != 1 { "s" }
+                @if let (Some(f), Some(l)) = (course.first, course.last) { " between " (f.strftime("%-d %B %Y")) " and " (l.strftime("%-d %B %Y")) } "." }
+            p { (course.trend.sentence()) }
+            @if !course.escalation.is_empty() {
+                h3 { "Signs things are getting worse" }
+                ul { @for s in &course.escalation { li { (s.text) } } }
+            }
+            @if !course.legal.is_empty() {
+                h3 { "Laws your log may bear on" }
+                p.hint { "This is what your log records next to what each law looks at. It is not legal advice." }
+                ul { @for t in &course.legal { li { strong { (t.provision) } " (" (t.jurisdiction.label()) "). " (t.records) } } }
+            }
+            @if !course.risks.is_empty() {
+                div.notice role="note" {
+                    h3 { "Things to talk through with someone" }
+                    ul { @for r in &course.risks { li { (r.label()) } } }
+                    @if course.several_risks() {
+                        p { "Several of these together can mean a higher risk. Talk to your support worker or the organisation's helpline about a safety plan. If you are in danger now, call 999." }
+                    } @else {
+                        p { "Your support worker can help you think about your safety. If you are in danger now, call 999." }
+                    }
+                }
+            }
+            p { a href={ "/cases/" (case) "/log" } { "See every change in the case log" } }
+        }
+    }
+}
+
+fn report_form(s: &Session, case: Uuid, data: &PageData, form: &FormData, problems: &Problems) -> Markup {
+    let chosen: BTreeSet<&str> = form.all("incident").into_iter().collect();
+    let some = form.get("choose") == "some";
+    html! {
+        p { a href={ "/cases/" (case) } { "← Back to the case" } }
+        h1 { "Prepare a report" }
+        p { "Make a report for the police, a lawyer or a court: a PDF, or an evidence bundle that also holds every exhibit exactly as you added it and the proofs that let them check nothing was changed." }
+        p { strong { "The report may be shown to the person you are reporting." } " You choose what goes in it. Nothing is sent anywhere: you download it and decide who gets it." }
+        (problem_summary(problems))
+        form method="post" action={ "/cases/" (case) "/report" } {
+            (csrf(s))
+            (text_field("subject_name", "Your name as the report should show it", Some("Your working name or your legal name. The police may need your legal name later; you can give it to them yourself."), form.get("subject_name"), problems, Input::Text))
+            (text_field("prepared_by", "Prepared by", Some("You, or the support worker helping you."), form.get("prepared_by"), problems, Input::Text))
+            (text_field("prepared_for", "Prepared for (optional)", Some("For example: Police Scotland, or the name of your solicitor."), form.get("prepared_for"), problems, Input::Text))
+            fieldset {
+                legend { "Dates" }
+                p.hint { "Leave both empty to include everything. Incidents without a date are left out when you choose dates." }
+                (text_field("from", "From", None, form.get("from"), problems, Input::Date))
+                (text_field("to", "To", None, form.get("to"), problems, Input::Date))
+            }
+            fieldset id="f-choose" {
+                legend { "Incidents" }
+                @if let Some(p) = problems.for_field("choose") { p.problem { (p) } }
+                div.choices {
+                    label { input type="radio" name="choose" value="all" checked[!some]; "All incidents in those dates" }
+                    label { input type="radio" name="choose" value="some" checked[some]; "Only the ones I tick below" }
+                }
+                div.choices {
+                    @for (id, incident) in &data.incidents {
+                        @let key = id.to_string();
+                        label {
+                            input type="checkbox" name="incident" value=(key) checked[!some || chosen.contains(key.as_str())];
+                            (when_short(&incident.occurred)) ": " (incident.headline())
+                        }
+                    }
+                }
+            }
+            fieldset {
+                legend { "Leave out" }
+                p.hint { "Ticked fields are left out of the report. The report says which kinds of detail were left out, not what they were." }
+                div.choices {
+                    @for r in Redact::ALL {
+                        label { input type="checkbox" name="redact" value=(r.key()) checked[form.has("redact", r.key())]; (r.label()) }
+                    }
+                }
+            }
+            div.actions {
+                button type="submit" name="format" value="pdf" { "Download the report (PDF)" }
+                button.secondary type="submit" name="format" value="bundle" { "Download the evidence bundle (zip)" }
+            }
+        }
+        @if !data.exports.is_empty() {
+            h2 { "Reports made from this case" }
+            p { "Each one is recorded in the case log with its SHA-256 (for a bundle, of its manifest)." }
+            table {
+                thead { tr { th scope="col" { "When" } th scope="col" { "SHA-256" } } }
+                tbody { @for (at, sha) in &data.exports { tr { td { (at) } td.verbatim { (sha) } } } }
+            }
+        }
+        (course_block(case, &data.incidents))
+    }
+}
+
+fn when_short(when: &When) -> String {
+    match when {
+        When::Exact { at } => at.strftime("%-d %b %Y").to_string(),
+        other => other.display(),
+    }
+}
+
+pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        page_data(&open).await
+    }
+    .await;
+    match result {
+        Ok(data) => page(
+            Some(&s),
+            &state.config,
+            "Prepare a report",
+            report_form(&s, case, &data, &first_visit(&s), &Problems::default()),
+        )
+        .into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn make(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+    Form(form): Form<FormData>,
+) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let open = match state.lodge.open_case(&s, CaseId(case)).await {
+        Ok(o) => o,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    let format = if form.get("format") == "bundle" { Format::Bundle } else { Format::Pdf };
+    let problems = match options_from_form(&form) {
+        Ok(options) => match download(open, &options, format).await {
+            Ok(response) => return response,
+            Err(ServiceError::Invalid(p)) => p,
+            Err(e) => return error_page(Some(&s), &state.config, e),
+        },
+        Err(p) => p,
+    };
+    // Show the form again with her choices and what to fix.
+    let data = match state.lodge.open_case(&s, CaseId(case)).await {
+        Ok(open) => page_data(&open).await,
+        Err(e) => Err(e),
+    };
+    match data {
+        Ok(data) => (
+            StatusCode::BAD_REQUEST,
+            page(Some(&s), &state.config, "Prepare a report", report_form(&s, case, &data, &form, &problems)),
+        )
+            .into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
