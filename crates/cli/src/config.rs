@@ -45,6 +45,9 @@ pub struct Config {
     /// This server's name in case-log checkpoints; defaults to the host of `public_url`.
     /// Keep it stable: it is part of every checkpoint a report carries.
     pub server_name: String,
+    /// An RFC 3161 timestamp authority (`http://…`). When set, every new checkpoint of a case
+    /// log gets a trusted time; only the checkpoint's SHA-256 is sent. Empty for none.
+    pub timestamp_url: String,
 }
 
 impl Default for Config {
@@ -66,6 +69,7 @@ impl Default for Config {
             log: "info".into(),
             server_key_file: String::new(),
             server_name: String::new(),
+            timestamp_url: String::new(),
         }
     }
 }

@@ -156,6 +156,21 @@ fn main() -> Result<()> {
     }
 }
 
+/// The timestamp authority's address, if one is set. Tokens are signed by the authority and
+/// the request holds only a digest, so plain HTTP is what RFC 3161 services offer and is safe.
+fn timestamp_url(url: &str) -> Result<Option<String>> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if !url.starts_with("http://") {
+        anyhow::bail!(
+            "timestamp_url must be the authority's http:// address (RFC 3161 replies are signed, so http is safe); got {url}"
+        );
+    }
+    Ok(Some(url.to_owned()))
+}
+
 /// Verifies a bundle and says what was checked, or which file failed and why.
 fn verify(path: &std::path::Path, key: Option<&str>) -> Result<bool> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -168,7 +183,12 @@ fn verify(path: &std::path::Path, key: Option<&str>) -> Result<bool> {
             println!("  Entries:      {}", v.size);
             println!("  Root hash:    {}", v.root);
             println!("  Made:         {}", v.created);
-            println!("  Trusted time: {}", if v.timestamped { "an RFC 3161 token is included" } else { "none" });
+            match &v.timestamp {
+                Some(time) => println!(
+                    "  Trusted time: {time} (RFC 3161 token checkpoint.tsr; check its signature with\n                openssl ts -verify -data checkpoint.txt -in checkpoint.tsr -CAfile <the authority's CA>)"
+                ),
+                None => println!("  Trusted time: none"),
+            }
             println!("  Signed by:    {}", v.verifier_key);
             if key.is_none() {
                 println!("Compare this key with the one the organisation publishes, or run again with --key.");
@@ -215,6 +235,7 @@ async fn open(config: &Config) -> Result<Lodge> {
             parallelism: 1,
         },
         max_upload_bytes: config.max_upload_bytes,
+        timestamp_url: timestamp_url(&config.timestamp_url)?,
         ..ServiceConfig::default()
     };
     let kek = server_key(&config.server_key_file())?;

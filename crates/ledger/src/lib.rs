@@ -11,11 +11,14 @@
 //!   any root or proof needs at most a few dozen, read by index.
 //! - **Checkpoints** ([`checkpoint`]) are C2SP `tlog-checkpoint` texts in C2SP `signed-note`
 //!   envelopes, signed with the server's Ed25519 key, so standard tooling can check them.
+//! - **Trusted time** ([`timestamp`]): when the organisation configures a timestamp authority,
+//!   each new checkpoint gets an RFC 3161 token over its note.
 //! - **Deletion keeps the leaf.** Erasing content never removes a leaf; a deletion is a leaf
 //!   of its own, so the log shows honestly that something was deleted.
 
 pub mod checkpoint;
 pub mod entry;
+pub mod timestamp;
 pub mod tree;
 
 pub use checkpoint::{Checkpoint, SigningKey, Verifier};
@@ -37,6 +40,9 @@ pub enum LedgerError {
     /// A checkpoint's signature is missing or wrong.
     #[error("the checkpoint's signature is not valid for key {0}")]
     BadSignature(String),
+    /// A timestamp request, reply or token is wrong.
+    #[error("trusted timestamp: {0}")]
+    Timestamp(String),
     /// An entry could not be read.
     #[error("a log entry is malformed: {0}")]
     Entry(String),

@@ -15,7 +15,7 @@ use zip::ZipArchive;
 use lodge_ledger::{Verifier, tree};
 
 use crate::bundle::{
-    CHECKPOINT, FORMAT, MANIFEST, MANIFEST_SIGNATURE, Manifest, archive_statement, manifest_statement,
+    CHECKPOINT, FORMAT, MANIFEST, MANIFEST_SIGNATURE, Manifest, TIMESTAMP, archive_statement, manifest_statement,
 };
 
 /// Manifests and signatures larger than this are not read.
@@ -66,8 +66,8 @@ pub struct Verified {
     pub files: usize,
     /// Exhibits proved to be in the log.
     pub exhibits: usize,
-    /// Whether it carries a trusted timestamp.
-    pub timestamped: bool,
+    /// The trusted time of its checkpoint (RFC 3161), if it carries a token.
+    pub timestamp: Option<String>,
     /// When it was made.
     pub created: String,
 }
@@ -136,6 +136,16 @@ pub fn verify_bundle<R: Read + Seek>(reader: R, trusted_key: Option<&str>) -> Re
     if checkpoint.origin != manifest.log.origin || checkpoint.size != manifest.log.size || root != manifest.log.root {
         return Err(VerifyError::file(CHECKPOINT, "is not the checkpoint the manifest names"));
     }
+
+    // Trusted time, if any: the token must be over this checkpoint note.
+    let timestamp = if names.contains(TIMESTAMP) {
+        let token = read_small(&mut zip, TIMESTAMP)?;
+        let info =
+            lodge_ledger::timestamp::read(&token, &note).map_err(|e| VerifyError::file(TIMESTAMP, e.to_string()))?;
+        Some(info.time)
+    } else {
+        None
+    };
 
     // Every file, nothing missing and nothing extra.
     let mut listed = BTreeSet::from([MANIFEST.to_owned(), MANIFEST_SIGNATURE.to_owned()]);
@@ -208,7 +218,7 @@ pub fn verify_bundle<R: Read + Seek>(reader: R, trusted_key: Option<&str>) -> Re
         verifier_key: verifier.key().to_owned(),
         files: manifest.files.len(),
         exhibits: manifest.exhibits.len(),
-        timestamped: names.contains(crate::bundle::TIMESTAMP),
+        timestamp,
         created: manifest.created,
     })
 }

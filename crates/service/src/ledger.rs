@@ -11,6 +11,7 @@ use std::sync::{Arc, Weak};
 use jiff::Timestamp;
 use lodge_crypto::{Aad, Key};
 use lodge_ledger::checkpoint::origin;
+use lodge_ledger::timestamp;
 use lodge_ledger::tree::{self, Fetched, Hash, Proof};
 use lodge_ledger::{Action, Checkpoint, Entry, Opening, SigningKey, Subject, Verifier};
 use lodge_store::{CaseKeyRow, CaseRow, CheckpointRow, LeafRow, RecordRow, Store, StoreError};
@@ -111,6 +112,8 @@ pub struct SignedCheckpoint {
     pub public_key: String,
     /// When it was signed.
     pub signed_at: Timestamp,
+    /// An RFC 3161 timestamp token over the note (DER), when a timestamp authority is set.
+    pub timestamp_token: Option<Vec<u8>>,
 }
 
 impl Lodge {
@@ -170,6 +173,39 @@ impl Lodge {
             }
         }
         Err(ServiceError::Internal("the case log was too busy to append to".into()))
+    }
+
+    /// An RFC 3161 token over `note` from the configured authority. A checkpoint without one
+    /// is still signed; a failure is logged (without content: only a digest was sent).
+    async fn trusted_time(&self, note: &[u8]) -> Option<Vec<u8>> {
+        let url = self.config().timestamp_url.as_deref()?;
+        let attempt = async {
+            let request = timestamp::request(note).map_err(|e| e.to_string())?;
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(15))
+                .build()
+                .map_err(|e| e.to_string())?;
+            let reply = client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, timestamp::QUERY_MEDIA_TYPE)
+                .body(request.der.clone())
+                .send()
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .map_err(|e| e.to_string())?;
+            let body = reply.bytes().await.map_err(|e| e.to_string())?;
+            if body.len() > 1024 * 1024 {
+                return Err("the reply is too large".to_owned());
+            }
+            request.accept(&body).map_err(|e| e.to_string())
+        };
+        match attempt.await {
+            Ok(token) => Some(token),
+            Err(error) => {
+                tracing::warn!(%error, "the timestamp authority did not give a token; the checkpoint is signed without one");
+                None
+            }
+        }
     }
 
     /// The lock that takes this node's appends to one case in turn.
@@ -267,13 +303,10 @@ impl OpenCase {
                 let root =
                     tree::root(size, &lodge.fetch(self.id.0, tree::root_needs(size)).await?).map_err(ledger_error)?;
                 let checkpoint = Checkpoint { origin: self.log_origin(), size, root };
-                let row = CheckpointRow {
-                    case_id: self.id.0,
-                    size: size as i64,
-                    note: lodge.signer().key.sign(&checkpoint).map_err(ledger_error)?,
-                    created_at: now(),
-                    timestamp_token: None,
-                };
+                let note = lodge.signer().key.sign(&checkpoint).map_err(ledger_error)?;
+                let timestamp_token = lodge.trusted_time(note.as_bytes()).await;
+                let row =
+                    CheckpointRow { case_id: self.id.0, size: size as i64, note, created_at: now(), timestamp_token };
                 lodge.store().insert_checkpoint(&row).await?;
                 // Another request may have kept one for this size first; that one stands.
                 lodge.store().checkpoint(self.id.0, row.size).await?.unwrap_or(row)
@@ -295,6 +328,7 @@ impl OpenCase {
             verifier_key: verifier.key().to_owned(),
             public_key: key.public_key(),
             signed_at: row.created_at,
+            timestamp_token: row.timestamp_token,
         })
     }
 

@@ -45,6 +45,8 @@ pub struct ServiceConfig {
     pub max_upload_bytes: u64,
     /// How long invitation links work.
     pub invitation_lifetime: SignedDuration,
+    /// An RFC 3161 timestamp authority (`http://…`) for checkpoints, if the organisation uses one.
+    pub timestamp_url: Option<String>,
 }
 
 impl Default for ServiceConfig {
@@ -55,6 +57,7 @@ impl Default for ServiceConfig {
             kdf: KdfParams::RECOMMENDED,
             max_upload_bytes: 2 * 1024 * 1024 * 1024,
             invitation_lifetime: SignedDuration::from_hours(24 * 7),
+            timestamp_url: None,
         }
     }
 }

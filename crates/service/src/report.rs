@@ -266,7 +266,18 @@ fn course_section(course: &CourseOfConduct, numbers: &BTreeMap<IncidentId, usize
     }
 }
 
-fn integrity_section(checkpoint: &SignedCheckpoint, timestamped: bool) -> IntegritySection {
+fn integrity_section(checkpoint: &SignedCheckpoint) -> IntegritySection {
+    let timestamp = checkpoint
+        .timestamp_token
+        .as_deref()
+        .and_then(|token| lodge_ledger::timestamp::read(token, checkpoint.note.as_bytes()).ok())
+        .map(|info| {
+            format!(
+                "{} (RFC 3161 token from the organisation's timestamp authority, serial {}; in the bundle as checkpoint.tsr)",
+                info.time, info.serial
+            )
+        })
+        .unwrap_or_default();
     let root = data_encoding::BASE64.encode(&checkpoint.root.0);
     IntegritySection {
         statement: format!(
@@ -281,11 +292,7 @@ fn integrity_section(checkpoint: &SignedCheckpoint, timestamped: bool) -> Integr
         root,
         note: checkpoint.note.clone(),
         verifier_key: checkpoint.verifier_key.clone(),
-        timestamp: if timestamped {
-            "An RFC 3161 timestamp token is included in the bundle.".to_owned()
-        } else {
-            String::new()
-        },
+        timestamp,
         how_to_verify: vec![
             "Ask for the evidence bundle (a zip file) that goes with this report.".to_owned(),
             format!("Run: lodge verify --key '{}' bundle.zip", checkpoint.verifier_key),
@@ -485,7 +492,7 @@ impl OpenCase {
             chronology,
             exhibits: exhibit_rows,
             course: course_section(&course, &numbers),
-            integrity: integrity_section(&checkpoint, false),
+            integrity: integrity_section(&checkpoint),
             left_out: options.redact.iter().map(|r| r.label().to_owned()).collect(),
         };
         Ok(PreparedReport { document, pictures, exhibits, checkpoint })
@@ -557,6 +564,9 @@ impl OpenCase {
         let mut writer =
             BundleWriter::new(out, &lodge.signer().key, log, &checkpoint.note, created).map_err(report_error)?;
         writer.add_file(bundle::REPORT, pdf).map_err(report_error)?;
+        if let Some(token) = &checkpoint.timestamp_token {
+            writer.add_file(bundle::TIMESTAMP, token).map_err(report_error)?;
+        }
         for (_, id, source) in prepared.exhibits {
             let (_, stream) = runtime.block_on(self.evidence_content(id))?;
             writer.add_exhibit(source, StreamReader::new(runtime, stream)).map_err(report_error)?;

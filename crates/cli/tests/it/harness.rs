@@ -288,3 +288,66 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
         .unwrap();
     out.into_inner()
 }
+
+/// A real RFC 3161 timestamp authority: `openssl ts -reply` behind a small HTTP endpoint, with
+/// its own throwaway CA (made by `tests/tsa/make-tsa.sh`).
+pub struct TimestampAuthority {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl TimestampAuthority {
+    pub async fn start() -> TimestampAuthority {
+        let dir = tempfile::tempdir().unwrap();
+        let made = Command::new("bash").arg("../../tests/tsa/make-tsa.sh").arg(dir.path()).status().unwrap();
+        assert!(made.success(), "the test TSA could be made");
+        let config = dir.path().join("tsa.cnf");
+        let reply = move |query: bytes::Bytes| {
+            let config = config.clone();
+            async move {
+                let work = tempfile::tempdir().unwrap();
+                let (q, r) = (work.path().join("q.tsq"), work.path().join("r.tsr"));
+                std::fs::write(&q, &query).unwrap();
+                let ok = Command::new("openssl")
+                    .args(["ts", "-reply", "-config"])
+                    .arg(&config)
+                    .arg("-queryfile")
+                    .arg(&q)
+                    .arg("-out")
+                    .arg(&r)
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap()
+                    .success();
+                assert!(ok, "openssl ts -reply");
+                ([("content-type", "application/timestamp-reply")], std::fs::read(r).unwrap())
+            }
+        };
+        let app = axum::Router::new().route("/tsa", axum::routing::post(reply));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        TimestampAuthority { url, dir }
+    }
+
+    /// `openssl ts -verify` on a token and the data it stamps, against the authority's CA.
+    pub fn openssl_verifies(&self, data: &[u8], token: &[u8]) -> bool {
+        let work = tempfile::tempdir().unwrap();
+        let (d, t) = (work.path().join("checkpoint.txt"), work.path().join("checkpoint.tsr"));
+        std::fs::write(&d, data).unwrap();
+        std::fs::write(&t, token).unwrap();
+        Command::new("openssl")
+            .args(["ts", "-verify", "-token_in", "-data"])
+            .arg(&d)
+            .arg("-in")
+            .arg(&t)
+            .arg("-CAfile")
+            .arg(self.dir.path().join("ca.pem"))
+            .arg("-untrusted")
+            .arg(self.dir.path().join("tsa.pem"))
+            .output()
+            .unwrap()
+            .status
+            .success()
+    }
+}

@@ -212,3 +212,40 @@ async fn what_she_leaves_out_is_nowhere_in_the_report_or_the_bundle() {
         .await;
     assert_eq!(err["problems"][0]["field"], "redact");
 }
+
+#[tokio::test]
+async fn with_a_timestamp_authority_the_bundle_carries_trusted_time_that_openssl_accepts() {
+    let tsa = crate::harness::TimestampAuthority::start().await;
+    let server = Server::start_with(crate::harness::Backend::Sqlite, &[("LODGE_TIMESTAMP_URL", &tsa.url)]).await;
+    server.add_user("survivor", "ruby");
+    let api = server.api("ruby").await;
+    let (case, _) = username_only_case(&api).await;
+
+    let (bundle, _) = report(&api, &case, json!({ "format": "bundle", "subject_name": "Ruby" }), 200).await;
+    let (ok, out, err) = verify(&bundle, None);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("Trusted time: 20"), "{out}");
+
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bundle)).unwrap();
+    let mut read = |name: &str| {
+        let mut bytes = Vec::new();
+        zip.by_name(name).unwrap().read_to_end(&mut bytes).unwrap();
+        bytes
+    };
+    let (note, token, pdf) = (read("checkpoint.txt"), read("checkpoint.tsr"), read("report.pdf"));
+    assert!(tsa.openssl_verifies(&note, &token), "the token verifies with openssl against the authority's CA");
+    assert!(pdf_text(&pdf).contains("RFC 3161 token from the organisation's timestamp authority"));
+
+    // A changed token is named.
+    let start = zip::ZipArchive::new(std::io::Cursor::new(&bundle))
+        .unwrap()
+        .by_name("checkpoint.tsr")
+        .unwrap()
+        .data_start()
+        .unwrap() as usize;
+    let mut changed = bundle.clone();
+    changed[start + 40] ^= 0x01;
+    let (ok, _, err) = verify(&changed, None);
+    assert!(!ok);
+    assert!(err.contains("checkpoint.tsr"), "{err}");
+}

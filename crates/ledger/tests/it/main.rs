@@ -222,3 +222,78 @@ fn the_signing_key_is_sealed_at_rest_and_never_printed() {
     assert!(SigningKey::open(&lodge_crypto::Key::generate().unwrap(), &sealed).is_err());
     assert_eq!(format!("{key:?}"), "SigningKey(…)");
 }
+
+/// A timestamp authority run with `openssl ts` in a temporary directory.
+struct Tsa {
+    dir: tempfile::TempDir,
+}
+
+impl Tsa {
+    fn new() -> Tsa {
+        let dir = tempfile::tempdir().unwrap();
+        let made =
+            std::process::Command::new("bash").arg("../../tests/tsa/make-tsa.sh").arg(dir.path()).status().unwrap();
+        assert!(made.success());
+        Tsa { dir }
+    }
+
+    fn reply(&self, query: &[u8]) -> Vec<u8> {
+        let (q, r) = (self.dir.path().join("q.tsq"), self.dir.path().join("r.tsr"));
+        std::fs::write(&q, query).unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["ts", "-reply", "-config"])
+            .arg(self.dir.path().join("tsa.cnf"))
+            .arg("-queryfile")
+            .arg(&q)
+            .arg("-out")
+            .arg(&r)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read(r).unwrap()
+    }
+
+    /// `openssl ts -verify`, as someone checking a bundle would run it.
+    fn openssl_verifies(&self, data: &[u8], token: &[u8]) -> bool {
+        let (d, t) = (self.dir.path().join("data"), self.dir.path().join("token.der"));
+        std::fs::write(&d, data).unwrap();
+        std::fs::write(&t, token).unwrap();
+        std::process::Command::new("openssl")
+            .args(["ts", "-verify", "-token_in", "-data"])
+            .arg(&d)
+            .arg("-in")
+            .arg(&t)
+            .arg("-CAfile")
+            .arg(self.dir.path().join("ca.pem"))
+            .arg("-untrusted")
+            .arg(self.dir.path().join("tsa.pem"))
+            .output()
+            .unwrap()
+            .status
+            .success()
+    }
+}
+
+#[test]
+fn rfc_3161_timestamps_round_trip_through_openssl_ts() {
+    use lodge_ledger::timestamp;
+    let tsa = Tsa::new();
+    let note = b"lodge.example.org/case/1\n4\nbase64root=\n\n\xe2\x80\x94 lodge.example.org/case/1 sig\n";
+    let request = timestamp::request(note).unwrap();
+    let token = request.accept(&tsa.reply(&request.der)).unwrap();
+
+    let info = timestamp::read(&token, note).unwrap();
+    assert!(info.time.starts_with("20") && info.time.ends_with('Z'), "{}", info.time);
+    assert!(tsa.openssl_verifies(note, &token), "openssl accepts the token Lodge kept");
+
+    // The token is for this note only, and answers this request only.
+    assert!(matches!(timestamp::read(&token, b"another note"), Err(LedgerError::Timestamp(_))));
+    assert!(!tsa.openssl_verifies(b"another note", &token));
+    let other = timestamp::request(note).unwrap();
+    assert!(other.accept(&tsa.reply(&request.der)).is_err(), "a reply to another request (nonce) is refused");
+    assert!(request.accept(b"\x30\x03\x02\x01\x00").is_err());
+    let mut damaged = token.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    assert!(!tsa.openssl_verifies(note, &damaged), "a changed token fails the authority's signature");
+}
