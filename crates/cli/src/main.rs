@@ -79,7 +79,11 @@ enum Command {
         /// used and printed, for you to compare.
         #[arg(long)]
         key: Option<String>,
-        /// The bundle (a .zip file).
+        /// For a bundle locked to an age key: the age identity file that opens it. A bundle
+        /// locked with a passphrase asks for it on standard input.
+        #[arg(long)]
+        identity: Option<PathBuf>,
+        /// The bundle (a .zip file, or .zip.age when locked).
         bundle: PathBuf,
     },
 }
@@ -152,7 +156,7 @@ fn main() -> Result<()> {
             exit_with(fingerprint::hash(&paths, dihedral, video, interval)?)
         }
         Command::Match { index, radius, queries } => exit_with(fingerprint::find(&index, radius, &queries)?),
-        Command::Verify { key, bundle } => exit_with(verify(&bundle, key.as_deref())?),
+        Command::Verify { key, identity, bundle } => exit_with(verify(&bundle, key.as_deref(), identity.as_deref())?),
     }
 }
 
@@ -172,9 +176,29 @@ fn timestamp_url(url: &str) -> Result<Option<String>> {
 }
 
 /// Verifies a bundle and says what was checked, or which file failed and why.
-fn verify(path: &std::path::Path, key: Option<&str>) -> Result<bool> {
+fn verify(path: &std::path::Path, key: Option<&str>, identity: Option<&std::path::Path>) -> Result<bool> {
+    use lodge_report::sealed::{self, Unseal};
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    match lodge_report::verify_bundle(std::io::BufReader::new(file), key) {
+    let mut reader = std::io::BufReader::new(file);
+    let checked = if sealed::is_sealed(&mut reader)? {
+        let unseal = match identity {
+            Some(file) => Unseal::Identities(
+                std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?,
+            ),
+            None => {
+                if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                    eprint!("This bundle is locked. Passphrase: ");
+                }
+                let mut line = zeroize::Zeroizing::new(String::new());
+                std::io::stdin().read_line(&mut line).context("cannot read the passphrase")?;
+                Unseal::Passphrase(lodge_report::SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned()))
+            }
+        };
+        sealed::open(reader, &unseal).and_then(|opened| lodge_report::verify_bundle(opened, key))
+    } else {
+        lodge_report::verify_bundle(reader, key)
+    };
+    match checked {
         Ok(v) => {
             println!("OK: {} verifies.", path.display());
             println!("  {} files and {} exhibits match the manifest, byte for byte.", v.files, v.exhibits);

@@ -5,19 +5,23 @@
 //! - [`document`]: what a report shows, chosen and worded by the caller;
 //! - [`pdf`]: lays a [`ReportDocument`] out as PDF;
 //! - [`bundle`]: writes the zip and its signed manifest;
+//! - [`sealed`]: bundles sealed with age, to a passphrase or an officer's public key;
 //! - [`verify`]: checks a bundle and names the file that fails.
 
 pub mod bundle;
 pub mod document;
 pub mod pdf;
+pub mod sealed;
 pub mod verify;
 
+pub use age::secrecy::SecretString;
 pub use bundle::{BundleWriter, ExhibitSource, LogInfo, Manifest};
 pub use document::{
     ChronologyRow, CourseSection, ExhibitRow, IntegritySection, LegalRow, ReportDocument, ReportIdentifier,
     ReportPerson,
 };
 pub use pdf::{Picture, render_pdf};
+pub use sealed::{Seal, SealError, Unseal};
 pub use verify::{Verified, VerifyError, verify_bundle};
 
 /// What can go wrong making a report or a bundle.

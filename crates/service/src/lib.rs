@@ -30,6 +30,7 @@ pub use lodge_crypto::RecoveryKey;
 pub use lodge_crypto::password::Password;
 pub use lodge_crypto::token::Token;
 pub use lodge_ledger as integrity;
+pub use lodge_report::{Seal, SealError, SecretString};
 pub use report::{PreparedReport, Redact, ReportOptions};
 
 /// Settings the service needs, taken from Lodge's configuration.

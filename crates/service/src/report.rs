@@ -15,7 +15,7 @@ use lodge_ledger::{Action, Subject};
 use lodge_report::bundle::{self, ExhibitSource, LogInfo};
 use lodge_report::{
     BundleWriter, ChronologyRow, CourseSection, ExhibitRow, IntegritySection, LegalRow, Picture, ReportDocument,
-    ReportIdentifier, ReportPerson,
+    ReportIdentifier, ReportPerson, Seal,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -530,6 +530,7 @@ impl OpenCase {
     pub async fn bundle(
         self,
         options: &ReportOptions,
+        seal: Option<Seal>,
     ) -> Result<impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Send + 'static, ServiceError> {
         let prepared = self.prepare_report(options).await?;
         let pdf = self.render(&prepared).await?;
@@ -537,7 +538,19 @@ impl OpenCase {
         let runtime = tokio::runtime::Handle::current();
         let errors = tx.clone();
         tokio::task::spawn_blocking(move || {
-            if let Err(e) = self.write_bundle(&runtime, prepared, &pdf, ChannelWriter { tx }) {
+            let out = ChannelWriter { tx };
+            let written = match seal {
+                None => self.write_bundle(&runtime, prepared, &pdf, out).map(|(_, sha)| sha),
+                Some(seal) => seal
+                    .wrap(out)
+                    .map_err(report_error)
+                    .and_then(|sealed| self.write_bundle(&runtime, prepared, &pdf, sealed))
+                    .and_then(|(sealed, sha)| {
+                        sealed.finish().map_err(|e| ServiceError::Internal(e.to_string()))?;
+                        Ok(sha)
+                    }),
+            };
+            if let Err(e) = written.and_then(|sha| runtime.block_on(self.record_export(sha))) {
                 tracing::warn!(error = %e, "an evidence bundle was not finished");
                 let _ = errors.blocking_send(Err(io::Error::other("the bundle could not be finished")));
             }
@@ -545,13 +558,14 @@ impl OpenCase {
         Ok(tokio_stream_from(rx))
     }
 
-    fn write_bundle(
+    /// Writes the bundle to `out`; returns it and the manifest's SHA-256.
+    fn write_bundle<W: Write>(
         &self,
         runtime: &tokio::runtime::Handle,
         prepared: PreparedReport,
         pdf: &[u8],
-        out: ChannelWriter,
-    ) -> Result<(), ServiceError> {
+        out: W,
+    ) -> Result<(W, String), ServiceError> {
         let lodge = self.lodge();
         let checkpoint = &prepared.checkpoint;
         let log = LogInfo {
@@ -571,8 +585,7 @@ impl OpenCase {
             let (_, stream) = runtime.block_on(self.evidence_content(id))?;
             writer.add_exhibit(source, StreamReader::new(runtime, stream)).map_err(report_error)?;
         }
-        let (_, manifest_sha256) = writer.finish().map_err(report_error)?;
-        runtime.block_on(self.record_export(manifest_sha256))
+        writer.finish().map_err(report_error)
     }
 
     /// Each evidence file's "created" leaf: its index and opening.

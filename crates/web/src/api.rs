@@ -598,10 +598,24 @@ pub(crate) struct ReportRequest {
     /// Only these incidents; all in the date range if left out.
     #[serde(default)]
     incidents: Option<Vec<Uuid>>,
+    /// Lock the bundle with age: to a passphrase, or to officers' age public keys.
+    #[serde(default)]
+    seal: Option<SealRequest>,
     /// Fields to leave out: verbatim, effect_words, witnesses, places, web_addresses,
     /// police_references, person_details, pictures.
     #[serde(default)]
     redact: Vec<String>,
+}
+
+/// How to lock a bundle. Give one of the two.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct SealRequest {
+    /// A passphrase of at least 12 characters.
+    #[serde(default)]
+    passphrase: Option<String>,
+    /// age X25519 public keys (`age1…`).
+    #[serde(default)]
+    recipients: Vec<String>,
 }
 
 /// The two forms a report comes in.
@@ -617,7 +631,8 @@ pub(crate) enum ReportFormat {
 #[utoipa::path(post, path = "/api/v1/cases/{case}/reports", tag = "integrity", security(("bearer" = [])),
     params(("case" = Uuid, Path)), request_body = ReportRequest,
     responses(
-        (status = 200, description = "The report as PDF, or the evidence bundle as zip", content(("application/pdf"), ("application/zip"))),
+        (status = 200, description = "The report as PDF, or the evidence bundle as zip (age-encrypted when sealed)",
+            content(("application/pdf"), ("application/zip"), ("application/octet-stream"))),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn create_report(
     axum::extract::State(state): State,
@@ -635,6 +650,20 @@ async fn create_report(
             None => problems.add("redact", format!("{key:?} is not a field that can be left out.")),
         }
     }
+    let seal = match request.seal {
+        None => None,
+        Some(SealRequest { passphrase: Some(p), .. }) => {
+            lodge_service::Seal::passphrase(lodge_service::SecretString::from(p))
+                .map_err(|e| problems.add("seal.passphrase", e.to_string()))
+                .ok()
+        }
+        Some(SealRequest { recipients, .. }) => lodge_service::Seal::recipients(recipients.iter().map(String::as_str))
+            .map_err(|e| problems.add("seal.recipients", e.to_string()))
+            .ok(),
+    };
+    if seal.is_some() && matches!(request.format, ReportFormat::Pdf) {
+        problems.add("seal", "Only the evidence bundle can be locked; ask for format bundle.");
+    }
     if !problems.is_empty() {
         return Err(ServiceError::Invalid(problems).into());
     }
@@ -651,7 +680,7 @@ async fn create_report(
         ReportFormat::Pdf => crate::pages::ReportDownload::Pdf,
         ReportFormat::Bundle => crate::pages::ReportDownload::Bundle,
     };
-    Ok(crate::pages::report_download(open(&state, &s, case).await?, &options, format).await?)
+    Ok(crate::pages::report_download(open(&state, &s, case).await?, &options, format, seal).await?)
 }
 
 /// Health of this node: the database and the file store both answer.

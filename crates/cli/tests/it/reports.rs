@@ -33,15 +33,27 @@ async fn report(api: &Api, case: &str, body: Value, status: u16) -> (Vec<u8>, St
 }
 
 fn verify(bundle: &[u8], key: Option<&str>) -> (bool, String, String) {
+    let key_args: Vec<&str> = key.map(|k| vec!["--key", k]).unwrap_or_default();
+    verify_with(bundle, &key_args, "")
+}
+
+/// `lodge verify` with extra arguments and what is typed on standard input.
+fn verify_with(bundle: &[u8], args: &[&str], stdin: &str) -> (bool, String, String) {
+    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bundle.zip");
     std::fs::write(&path, bundle).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lodge"));
-    cmd.arg("verify");
-    if let Some(k) = key {
-        cmd.args(["--key", k]);
-    }
-    let out = cmd.arg(&path).output().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lodge"))
+        .arg("verify")
+        .args(args)
+        .arg(&path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
     (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
@@ -248,4 +260,48 @@ async fn with_a_timestamp_authority_the_bundle_carries_trusted_time_that_openssl
     let (ok, _, err) = verify(&changed, None);
     assert!(!ok);
     assert!(err.contains("checkpoint.tsr"), "{err}");
+}
+
+#[tokio::test]
+async fn a_locked_bundle_opens_only_with_its_passphrase() {
+    let server = Server::start(crate::harness::Backend::Sqlite).await;
+    server.add_user("survivor", "ruby");
+    let api = server.api("ruby").await;
+    let (case, _) = username_only_case(&api).await;
+    let passphrase = "purple lantern quietly ferries";
+    let body = json!({ "format": "bundle", "subject_name": "Ruby", "seal": { "passphrase": passphrase } });
+    let (sealed, kind) = report(&api, &case, body, 200).await;
+    assert_eq!(kind, "application/octet-stream");
+    assert!(sealed.starts_with(b"age-encryption.org/v1"));
+    assert!(!sealed.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()));
+
+    let (ok, out, err) = verify_with(&sealed, &[], &format!("{passphrase}\n"));
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("2 exhibits"), "{out}");
+    let (ok, _, err) = verify_with(&sealed, &[], "not the passphrase\n");
+    assert!(!ok);
+    assert!(err.contains("cannot be opened"), "{err}");
+
+    // Too short a passphrase, a key that is not one, or a locked PDF: told what to do.
+    for (seal, field) in [
+        (json!({ "passphrase": "short" }), "seal.passphrase"),
+        (json!({ "recipients": ["age1notakey"] }), "seal.recipients"),
+    ] {
+        let err = api
+            .json(
+                api.post(&format!("/api/v1/cases/{case}/reports"))
+                    .json(&json!({ "format": "bundle", "subject_name": "Ruby", "seal": seal })),
+                400,
+            )
+            .await;
+        assert_eq!(err["problems"][0]["field"], field);
+    }
+    let err = api
+        .json(
+            api.post(&format!("/api/v1/cases/{case}/reports"))
+                .json(&json!({ "format": "pdf", "subject_name": "Ruby", "seal": { "passphrase": passphrase } })),
+            400,
+        )
+        .await;
+    assert_eq!(err["problems"][0]["field"], "seal");
 }

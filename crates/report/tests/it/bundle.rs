@@ -246,3 +246,46 @@ fn an_exhibit_that_is_not_what_the_log_recorded_is_never_bundled() {
     let err = writer.add_exhibit(source, &b"tampered"[..]).unwrap_err();
     assert!(matches!(err, ReportError::ExhibitChanged(ref n) if n == "EX-001"), "{err}");
 }
+
+#[test]
+fn a_sealed_bundle_opens_with_its_passphrase_or_key_and_then_verifies() {
+    use age::secrecy::SecretString;
+    use lodge_report::sealed::{self, Seal, Unseal};
+
+    let made = make_bundle();
+    let seal_with = |seal: &Seal| {
+        let mut writer = seal.wrap(Vec::new()).unwrap();
+        std::io::Write::write_all(&mut writer, &made.zip).unwrap();
+        writer.finish().unwrap()
+    };
+
+    let passphrase = "correct horse battery staple";
+    assert!(Seal::passphrase(SecretString::from("short")).is_err(), "a short passphrase is refused");
+    let sealed_file = seal_with(&Seal::passphrase(SecretString::from(passphrase)).unwrap());
+    assert!(!sealed_file.windows(8).any(|w| w == b"manifest"), "nothing of the zip shows through");
+    let mut cursor = Cursor::new(&sealed_file);
+    assert!(sealed::is_sealed(&mut cursor).unwrap());
+    assert!(!sealed::is_sealed(&mut Cursor::new(&made.zip)).unwrap());
+    let opened = sealed::open(cursor, &Unseal::Passphrase(SecretString::from(passphrase))).unwrap();
+    assert_eq!(verify_bundle(opened, None).unwrap().exhibits, 3);
+    let wrong = sealed::open(Cursor::new(&sealed_file), &Unseal::Passphrase(SecretString::from("not the passphrase")));
+    assert!(matches!(wrong, Err(VerifyError::Bundle(_))));
+
+    // To an officer's age key.
+    let officer = age::x25519::Identity::generate();
+    let recipient = officer.to_public().to_string();
+    assert!(Seal::recipients(["not-a-key"]).is_err());
+    let sealed_file = seal_with(&Seal::recipients([recipient.as_str()]).unwrap());
+    let identity = age::secrecy::ExposeSecret::expose_secret(&officer.to_string()).to_owned();
+    let opened = sealed::open(Cursor::new(&sealed_file), &Unseal::Identities(identity)).unwrap();
+    assert_eq!(verify_bundle(opened, None).unwrap().origin, ORIGIN);
+
+    // A changed byte in the sealed file fails.
+    let mut changed = sealed_file.clone();
+    let middle = changed.len() / 2;
+    changed[middle] ^= 1;
+    let identity = age::secrecy::ExposeSecret::expose_secret(&officer.to_string()).to_owned();
+    let result =
+        sealed::open(Cursor::new(&changed), &Unseal::Identities(identity)).and_then(|r| verify_bundle(r, None));
+    assert!(result.is_err());
+}

@@ -10,8 +10,9 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lodge_domain::{CaseId, CourseOfConduct, Incident, IncidentId, Problems, When};
+use lodge_service::SecretString;
 use lodge_service::integrity::Subject;
-use lodge_service::{OpenCase, Redact, ReportOptions, ServiceError, Session, TimelineFilter};
+use lodge_service::{OpenCase, Redact, ReportOptions, Seal, ServiceError, Session, TimelineFilter};
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -35,15 +36,24 @@ pub(crate) async fn download(
     open: OpenCase,
     options: &ReportOptions,
     format: Format,
+    seal: Option<Seal>,
 ) -> Result<Response, ServiceError> {
     let reference: String = open.id.to_string().chars().take(8).collect();
+    let sealed = seal.is_some();
     let (body, content_type, name) = match format {
         Format::Pdf => {
             (Body::from(open.report_pdf(options).await?), "application/pdf", format!("lodge-report-{reference}.pdf"))
         }
-        Format::Bundle => {
-            (Body::from_stream(open.bundle(options).await?), "application/zip", format!("lodge-bundle-{reference}.zip"))
-        }
+        Format::Bundle if sealed => (
+            Body::from_stream(open.bundle(options, seal).await?),
+            "application/octet-stream",
+            format!("lodge-bundle-{reference}.zip.age"),
+        ),
+        Format::Bundle => (
+            Body::from_stream(open.bundle(options, None).await?),
+            "application/zip",
+            format!("lodge-bundle-{reference}.zip"),
+        ),
     };
     let mut response = body.into_response();
     let h = response.headers_mut();
@@ -53,6 +63,25 @@ pub(crate) async fn download(
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// The seal she chose for a bundle, if any.
+fn seal_from_form(form: &FormData, problems: &mut Problems) -> Option<Seal> {
+    let result = match form.get("protect") {
+        "passphrase" => {
+            Seal::passphrase(SecretString::from(form.get("passphrase").to_owned())).map_err(|e| ("passphrase", e))
+        }
+        "recipient" => Seal::recipients(form.get("recipient").split([',', ' ', '\n']).filter(|k| !k.trim().is_empty()))
+            .map_err(|e| ("recipient", e)),
+        _ => return None,
+    };
+    match result {
+        Ok(seal) => Some(seal),
+        Err((field, e)) => {
+            problems.add(field, e.to_string());
+            None
+        }
+    }
 }
 
 /// Reads her choices from the form. Problems name the field and say what to do.
@@ -196,6 +225,17 @@ fn report_form(s: &Session, case: Uuid, data: &PageData, form: &FormData, proble
                     }
                 }
             }
+            fieldset {
+                legend { "Protect the evidence bundle" }
+                p.hint { "If you will send the bundle by email or upload it, lock it. Give the passphrase to the officer another way, for example by phone. The PDF on its own is never locked." }
+                div.choices {
+                    label { input type="radio" name="protect" value="none" checked[!matches!(form.get("protect"), "passphrase" | "recipient")]; "Do not lock it" }
+                    label { input type="radio" name="protect" value="passphrase" checked[form.get("protect") == "passphrase"]; "Lock it with a passphrase" }
+                    label { input type="radio" name="protect" value="recipient" checked[form.get("protect") == "recipient"]; "Lock it for an officer's age key" }
+                }
+                (text_field("passphrase", "Passphrase", Some("At least 12 characters, for example four unrelated words."), "", problems, Input::NewPassword))
+                (text_field("recipient", "Officer's age key", Some("Starts with age1. The officer can tell you theirs."), form.get("recipient"), problems, Input::Text))
+            }
             div.actions {
                 button type="submit" name="format" value="pdf" { "Download the report (PDF)" }
                 button.secondary type="submit" name="format" value="bundle" { "Download the evidence bundle (zip)" }
@@ -252,8 +292,11 @@ pub(crate) async fn make(
         Err(e) => return error_page(Some(&s), &state.config, e),
     };
     let format = if form.get("format") == "bundle" { Format::Bundle } else { Format::Pdf };
+    let mut seal_problems = Problems::default();
+    let seal = if format == Format::Bundle { seal_from_form(&form, &mut seal_problems) } else { None };
     let problems = match options_from_form(&form) {
-        Ok(options) => match download(open, &options, format).await {
+        Ok(_) if !seal_problems.is_empty() => seal_problems,
+        Ok(options) => match download(open, &options, format, seal).await {
             Ok(response) => return response,
             Err(ServiceError::Invalid(p)) => p,
             Err(e) => return error_page(Some(&s), &state.config, e),
