@@ -198,6 +198,7 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
       assert.equal(overflow, false, `nothing on the ${name} page is wider than the screen`);
       if (SHOTS && width === 1280 && name === "incident") await page.screenshot({ path: join(SHOTS, "incident-desktop.png"), fullPage: true });
+      if (SHOTS && width === 360 && name === "prepare a report") await page.screenshot({ path: join(SHOTS, "report-phone.png"), fullPage: true });
     }
     for (const [name, violations] of Object.entries(found)) {
       assert.deepEqual(violations, [], `${name} page at ${width}px`);

@@ -48,6 +48,9 @@ pub struct Config {
     /// An RFC 3161 timestamp authority (`http://…`). When set, every new checkpoint of a case
     /// log gets a trusted time; only the checkpoint's SHA-256 is sent. Empty for none.
     pub timestamp_url: String,
+    /// Where to get help, shown next to risk themes: a list of `[[support_services]]` tables
+    /// with `name`, and optionally `about`, `phone`, `hours` and `url`.
+    pub support_services: Vec<lodge_web::SupportService>,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
             server_key_file: String::new(),
             server_name: String::new(),
             timestamp_url: String::new(),
+            support_services: Vec::new(),
         }
     }
 }

@@ -324,6 +324,7 @@ async fn serve(config: Config) -> Result<()> {
         organisation: config.organisation.clone(),
         neutral_title: config.neutral_title,
         default_time_zone: config.default_time_zone.clone(),
+        support_services: config.support_services.clone(),
     };
     let sweeper = Arc::new(lodge.clone());
     tokio::spawn(async move {

@@ -370,6 +370,17 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
 }
 
+/// "Your log records threats on 2 occasions and fear or alarm on 1 occasion." Kinds recorded on
+/// no occasion are left out.
+fn records(kinds: &[(&str, usize)]) -> String {
+    let parts: Vec<String> = kinds
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| format!("{what} on {}", plural(*n, "occasion", "occasions")))
+        .collect();
+    format!("Your log records {}.", parts.join(" and "))
+}
+
 fn ids<'a, O: std::borrow::Borrow<Occasion<'a>>>(occasions: &[O]) -> Vec<IncidentId> {
     occasions.iter().map(|o| o.borrow().id).collect()
 }
@@ -509,11 +520,7 @@ fn legal_tests(occasions: &[Occasion<'_>]) -> Vec<LegalTest> {
             jurisdiction: Jurisdiction::Scotland,
             provision: "Criminal Justice and Licensing (Scotland) Act 2010, s.38 (threatening or abusive behaviour)",
             looks_at: "One act or a course of conduct, threatening or abusive, likely to cause a reasonable person fear or alarm. One incident can be enough.",
-            records: format!(
-                "Your log records threats on {} and fear or alarm on {}.",
-                plural(threats.len(), "occasion", "occasions"),
-                plural(feared.len(), "occasion", "occasions")
-            ),
+            records: records(&[("threats", threats.len()), ("fear or alarm", feared.len())]),
             could_add: vec!["The exact words or images, the channel, and a screenshot or the raw message."],
             incidents: ids(basis),
         });
@@ -530,11 +537,7 @@ fn legal_tests(occasions: &[Occasion<'_>]) -> Vec<LegalTest> {
             jurisdiction: Jurisdiction::EnglandAndWales,
             provision: "Protection from Harassment Act 1997, s.4 and s.4A",
             looks_at: "Fear of violence on at least two occasions; or (s.4A) serious alarm or distress with a substantial effect on usual day-to-day activities.",
-            records: format!(
-                "Your log records fear of violence on {} and changes to your daily life on {}.",
-                plural(violence.len(), "occasion", "occasions"),
-                plural(daily.len(), "occasion", "occasions")
-            ),
+            records: records(&[("fear of violence", violence.len()), ("changes to your daily life", daily.len())]),
             could_add,
             incidents: ids(&with(&|o| o.felt(Effect::FearOfViolence) || o.felt(Effect::DailyLife))),
         });
@@ -574,11 +577,10 @@ fn legal_tests(occasions: &[Occasion<'_>]) -> Vec<LegalTest> {
             jurisdiction: Jurisdiction::EnglandAndWales,
             provision: "Online Safety Act 2023, s.179 and s.181",
             looks_at: "False communications, known to be false and meant to cause harm (6-month time limit); threatening communications of death or serious harm.",
-            records: format!(
-                "Your log records threats sent online on {} and things published about you on {}.",
-                plural(online_threats.len(), "occasion", "occasions"),
-                plural(publishing.len(), "occasion", "occasions")
-            ),
+            records: records(&[
+                ("threats sent online", online_threats.len()),
+                ("things published about you", publishing.len()),
+            ]),
             could_add: vec![
                 "The exact wording and the date you received it.",
                 "For a false claim, what shows it is false.",

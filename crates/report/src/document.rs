@@ -46,8 +46,8 @@ pub struct ReportPerson {
     pub identifiers: Vec<ReportIdentifier>,
     /// Other details (real name, address, vehicle, notes) as label and value; empty ones left out.
     pub details: Vec<(String, String)>,
-    /// On how many occasions in this report they appear.
-    pub occasions: usize,
+    /// Their course of conduct in this report, in a sentence or two (may be empty).
+    pub course: String,
 }
 
 /// One identifier of a person.

@@ -174,7 +174,7 @@ fn join_nonempty(parts: &[&str], separator: &str) -> String {
     parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(separator)
 }
 
-fn person_section(person: &Person, occasions: usize, options: &ReportOptions) -> ReportPerson {
+fn person_section(person: &Person, course: &CourseOfConduct, options: &ReportOptions) -> ReportPerson {
     let mut identifiers: Vec<_> = person.identifiers.iter().filter(|i| !i.value.trim().is_empty()).collect();
     identifiers.sort_by_key(|i| IdentifierKind::ALL.iter().position(|k| *k == i.kind));
     let seen = |first: Option<Date>, last: Option<Date>| match (first, last) {
@@ -208,8 +208,25 @@ fn person_section(person: &Person, occasions: usize, options: &ReportOptions) ->
             })
             .collect(),
         details,
-        occasions,
+        course: person_course(course),
     }
+}
+
+fn person_course(course: &CourseOfConduct) -> String {
+    let mut text = format!(
+        "Appears in {} of the incidents in this report{}.",
+        course.occasions,
+        match (course.first, course.last) {
+            (Some(f), Some(l)) if f != l => format!(", from {} to {}", date_text(f), date_text(l)),
+            (Some(f), _) => format!(", on {}", date_text(f)),
+            _ => String::new(),
+        }
+    );
+    if course.trend != Trend::TooFewToTell {
+        text.push(' ');
+        text.push_str(&course.trend.sentence());
+    }
+    text
 }
 
 fn course_section(course: &CourseOfConduct, numbers: &BTreeMap<IncidentId, usize>) -> CourseSection {
@@ -441,14 +458,14 @@ impl OpenCase {
             .collect();
 
         let course = CourseOfConduct::of_case(incidents.iter().map(|(id, i)| (*id, i)));
-        let mut named: BTreeMap<PersonId, usize> = BTreeMap::new();
-        for (_, i) in &incidents {
-            for p in &i.people {
-                *named.entry(*p).or_default() += 1;
-            }
-        }
-        let report_people: Vec<ReportPerson> =
-            named.iter().filter_map(|(id, count)| people.get(id).map(|p| person_section(p, *count, options))).collect();
+        let named: BTreeSet<PersonId> = incidents.iter().flat_map(|(_, i)| i.people.iter().copied()).collect();
+        let report_people: Vec<ReportPerson> = named
+            .iter()
+            .filter_map(|id| {
+                let course = CourseOfConduct::of_person(*id, incidents.iter().map(|(i, inc)| (*i, inc)));
+                people.get(id).map(|p| person_section(p, &course, options))
+            })
+            .collect();
 
         let period = match (course.first, course.last) {
             (Some(f), Some(l)) => format!("{} to {}", date_text(f), date_text(l)),

@@ -28,6 +28,28 @@ pub struct WebConfig {
     pub neutral_title: bool,
     /// Time zone offered first on forms (IANA name).
     pub default_time_zone: String,
+    /// Where to get help, shown next to risk themes. Each organisation lists its own.
+    pub support_services: Vec<SupportService>,
+}
+
+/// A service a survivor can contact: the organisation's own helpline, a national stalking
+/// helpline, a sex workers' project.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SupportService {
+    /// Its name.
+    pub name: String,
+    /// What it does, in a few words.
+    #[serde(default)]
+    pub about: String,
+    /// Phone number.
+    #[serde(default)]
+    pub phone: String,
+    /// Opening hours.
+    #[serde(default)]
+    pub hours: String,
+    /// Web address.
+    #[serde(default)]
+    pub url: String,
 }
 
 impl WebConfig {

@@ -305,3 +305,53 @@ async fn a_locked_bundle_opens_only_with_its_passphrase() {
         .await;
     assert_eq!(err["problems"][0]["field"], "seal");
 }
+
+#[tokio::test]
+async fn the_report_page_shows_the_course_of_conduct_with_the_organisation_s_own_services() {
+    let services = r#"[{name="Stalking helpline", phone="0808 802 0300", hours="weekdays 9 to 5", url="https://helpline.example.org"}]"#;
+    let server = Server::start_with(crate::harness::Backend::Sqlite, &[("LODGE_SUPPORT_SERVICES", services)]).await;
+    server.add_user("survivor", "ruby");
+    let api = server.api("ruby").await;
+    let (case, _) = username_only_case(&api).await;
+    let browser = server.browser("ruby").await;
+    let page = browser.get(format!("{}/cases/{case}/report", server.url)).send().await.unwrap().text().await.unwrap();
+    for expected in [
+        "Your log records 3 separate occasions between 3 March 2025 and 17 March 2025.",
+        "Laws your log may bear on",
+        "Criminal Justice and Licensing (Scotland) Act 2010, s.39 (stalking)",
+        "Threats of violence, or you fear violence",
+        "Stalking helpline",
+        "href=\"tel:08088020300\"",
+        "weekdays 9 to 5",
+        "call 999",
+    ] {
+        assert!(page.contains(expected), "{expected:?} not on the report page");
+    }
+
+    // A weak passphrase gets the form back with her choices and the reason.
+    let form = [
+        ("csrf", crate::harness::csrf(&page)),
+        ("subject_name", "Ruby Starr".to_owned()),
+        ("prepared_for", "Police Scotland".to_owned()),
+        ("choose", "all".to_owned()),
+        ("protect", "passphrase".to_owned()),
+        ("passphrase", "short".to_owned()),
+        ("format", "bundle".to_owned()),
+    ];
+    let res = browser.post(format!("{}/cases/{case}/report", server.url)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let again = res.text().await.unwrap();
+    assert!(again.contains("at least 12 characters"), "the problem is explained");
+    assert!(again.contains("value=\"Police Scotland\""), "what she typed is kept");
+
+    // The same form with a good choice downloads the PDF and lists it as made.
+    let mut form = form.to_vec();
+    form.retain(|(k, _)| *k != "format" && *k != "protect");
+    form.push(("format", "pdf".to_owned()));
+    let res = browser.post(format!("{}/cases/{case}/report", server.url)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(pdf_text(&res.bytes().await.unwrap()).contains("Police Scotland"));
+    let page = browser.get(format!("{}/cases/{case}/report", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Reports made from this case"));
+}

@@ -145,6 +145,7 @@ fn legal_tests_follow_what_the_log_holds() {
             "Online Safety Act 2023, s.179 and s.181"
         ]
     );
+    assert_eq!(c.legal[0].records, "Your log records threats on 1 occasion.", "kinds on no occasion are left out");
 
     // Two occasions with fear: stalking and harassment tests, and what else she could record.
     let mut first = incident("2025-06-01", "X");

@@ -49,7 +49,7 @@ pub fn document(incidents: usize) -> ReportDocument {
                 seen: "3 March 2025 – 13 April 2025".into(),
             }],
             details: Vec::new(),
-            occasions: incidents,
+            course: format!("Appears in {incidents} of the incidents in this report."),
         }],
         chronology: (1..=incidents)
             .map(|n| ChronologyRow {

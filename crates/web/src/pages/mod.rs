@@ -4,6 +4,7 @@
 
 mod accounts;
 mod cases;
+mod course;
 mod evidence;
 mod form;
 mod incidents;

@@ -5,7 +5,9 @@ use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{CaseId, Identifier, IdentifierKind, Incident, Person, PersonId, Problems};
+use lodge_domain::{
+    CaseId, CourseOfConduct, Identifier, IdentifierKind, Incident, IncidentId, Person, PersonId, Problems,
+};
 use lodge_service::{OpenCase, ServiceError, Session};
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -362,6 +364,9 @@ pub(crate) async fn show(
                         a href={ "/cases/" (case) "/incidents/" (id) } { (non_empty(&i.headline(), "Incident")) }
                     }
                 }
+            }
+            @if !incidents.is_empty() {
+                (super::course::block(case, &CourseOfConduct::of_person(PersonId(person), incidents.iter().map(|(id, i)| (IncidentId(*id), *i))), &state.config))
             }
             div.actions {
                 a.button href={ "/cases/" (case) "/people/" (person) "/edit" } { "Edit" }

@@ -19,8 +19,8 @@ use uuid::Uuid;
 use super::form::FormData;
 use super::layout::{Input, csrf, page, problem_summary, text_field};
 use super::{error_page, stale_form};
-use crate::State;
 use crate::auth::Viewer;
+use crate::{State, WebConfig};
 
 /// What the report is downloaded as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,40 +146,14 @@ async fn page_data(open: &OpenCase) -> Result<PageData, ServiceError> {
     Ok(PageData { incidents, exports })
 }
 
-fn course_block(case: Uuid, incidents: &[(IncidentId, Incident)]) -> Markup {
-    let course = CourseOfConduct::of_case(incidents.iter().map(|(id, i)| (*id, i)));
-    html! {
-        section aria-labelledby="course" {
-            h2 id="course" { "What your log shows" }
-            p { "Your log records " (course.occasions) " separate occasion" @if course.occasions != 1 { "s" }
-                @if let (Some(f), Some(l)) = (course.first, course.last) { " between " (f.strftime("%-d %B %Y")) " and " (l.strftime("%-d %B %Y")) } "." }
-            p { (course.trend.sentence()) }
-            @if !course.escalation.is_empty() {
-                h3 { "Signs things are getting worse" }
-                ul { @for s in &course.escalation { li { (s.text) } } }
-            }
-            @if !course.legal.is_empty() {
-                h3 { "Laws your log may bear on" }
-                p.hint { "This is what your log records next to what each law looks at. It is not legal advice." }
-                ul { @for t in &course.legal { li { strong { (t.provision) } " (" (t.jurisdiction.label()) "). " (t.records) } } }
-            }
-            @if !course.risks.is_empty() {
-                div.notice role="note" {
-                    h3 { "Things to talk through with someone" }
-                    ul { @for r in &course.risks { li { (r.label()) } } }
-                    @if course.several_risks() {
-                        p { "Several of these together can mean a higher risk. Talk to your support worker or the organisation's helpline about a safety plan. If you are in danger now, call 999." }
-                    } @else {
-                        p { "Your support worker can help you think about your safety. If you are in danger now, call 999." }
-                    }
-                }
-            }
-            p { a href={ "/cases/" (case) "/log" } { "See every change in the case log" } }
-        }
-    }
-}
-
-fn report_form(s: &Session, case: Uuid, data: &PageData, form: &FormData, problems: &Problems) -> Markup {
+fn report_form(
+    s: &Session,
+    config: &WebConfig,
+    case: Uuid,
+    data: &PageData,
+    form: &FormData,
+    problems: &Problems,
+) -> Markup {
     let chosen: BTreeSet<&str> = form.all("incident").into_iter().collect();
     let some = form.get("choose") == "some";
     html! {
@@ -249,7 +223,7 @@ fn report_form(s: &Session, case: Uuid, data: &PageData, form: &FormData, proble
                 tbody { @for (at, sha) in &data.exports { tr { td { (at) } td.verbatim { (sha) } } } }
             }
         }
-        (course_block(case, &data.incidents))
+        (super::course::block(case, &CourseOfConduct::of_case(data.incidents.iter().map(|(id, i)| (*id, i))), config))
     }
 }
 
@@ -271,7 +245,7 @@ pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, 
             Some(&s),
             &state.config,
             "Prepare a report",
-            report_form(&s, case, &data, &first_visit(&s), &Problems::default()),
+            report_form(&s, &state.config, case, &data, &first_visit(&s), &Problems::default()),
         )
         .into_response(),
         Err(e) => error_page(Some(&s), &state.config, e),
@@ -311,7 +285,12 @@ pub(crate) async fn make(
     match data {
         Ok(data) => (
             StatusCode::BAD_REQUEST,
-            page(Some(&s), &state.config, "Prepare a report", report_form(&s, case, &data, &form, &problems)),
+            page(
+                Some(&s),
+                &state.config,
+                "Prepare a report",
+                report_form(&s, &state.config, case, &data, &form, &problems),
+            ),
         )
             .into_response(),
         Err(e) => error_page(Some(&s), &state.config, e),
