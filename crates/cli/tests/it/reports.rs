@@ -133,6 +133,10 @@ async fn a_username_only_case_gives_a_full_report_and_a_bundle_that_verifies_off
         }
         // Known only by a username: the report says so, and has no empty details.
         assert!(text.contains("A username is enough to report"), "{text}");
+        assert!(
+            text.contains("Appears in 3 of the incidents in this report, from 3 March 2025 to 17 March 2025."),
+            "her course of conduct per person: {text}"
+        );
         for hole in ["Real name", "Address:", "Date not known", "null", "Prepared for"] {
             assert!(!text.contains(hole), "{hole:?} in a username-only report:\n{text}");
         }
