@@ -192,7 +192,7 @@ fn report_form(
             }
             fieldset {
                 legend { "Leave out" }
-                p.hint { "Ticked fields are left out of the report. The report says which kinds of detail were left out, not what they were." }
+                p.hint { "Ticked fields are left out of the report. The report says which kinds of detail were left out, not what they were. Files you attached (screenshots, exports) go into the evidence bundle exactly as they are: to keep a file out, leave its incident out." }
                 div.choices {
                     @for r in Redact::ALL {
                         label { input type="checkbox" name="redact" value=(r.key()) checked[form.has("redact", r.key())]; (r.label()) }
