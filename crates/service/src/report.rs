@@ -150,7 +150,7 @@ pub struct PreparedReport {
     /// Thumbnails shown for image exhibits.
     pub pictures: Vec<Picture>,
     /// The exhibits, numbered, with their leaf in the log.
-    exhibits: Vec<(Evidence, lodge_domain::EvidenceId, ExhibitSource)>,
+    exhibits: Vec<(lodge_domain::EvidenceId, ExhibitSource)>,
     checkpoint: SignedCheckpoint,
 }
 
@@ -406,7 +406,7 @@ impl OpenCase {
                     .map(|h| data_encoding::BASE64.encode(&h.0))
                     .collect(),
             };
-            exhibits.push((evidence, id, source));
+            exhibits.push((id, source));
         }
 
         let chronology = incidents
@@ -500,7 +500,12 @@ impl OpenCase {
             title: "Stalking and harassment: incident log".to_owned(),
             case_reference: self.id.to_string().chars().take(8).collect(),
             subject_name: options.subject_name.trim().to_owned(),
-            prepared_by: options.prepared_by.trim().to_owned(),
+            // Prepared by her unless she names someone else.
+            prepared_by: if options.prepared_by.trim().is_empty() {
+                options.subject_name.trim().to_owned()
+            } else {
+                options.prepared_by.trim().to_owned()
+            },
             prepared_for: options.prepared_for.trim().to_owned(),
             prepared_at: now().strftime("%-d %B %Y, %H:%M UTC").to_string(),
             period,
@@ -598,7 +603,7 @@ impl OpenCase {
         if let Some(token) = &checkpoint.timestamp_token {
             writer.add_file(bundle::TIMESTAMP, token).map_err(report_error)?;
         }
-        for (_, id, source) in prepared.exhibits {
+        for (id, source) in prepared.exhibits {
             let (_, stream) = runtime.block_on(self.evidence_content(id))?;
             writer.add_exhibit(source, StreamReader::new(runtime, stream)).map_err(report_error)?;
         }
