@@ -153,14 +153,33 @@ struct HoldBack<W> {
     hash: Sha256,
 }
 
+impl<W: Write> HoldBack<W> {
+    fn pass(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.hash.update(bytes);
+        self.inner.write_all(bytes)
+    }
+}
+
 impl<W: Write> Write for HoldBack<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.held.extend_from_slice(buf);
-        if self.held.len() > self.hold {
-            let out = self.held.len() - self.hold;
-            self.inner.write_all(&self.held[..out])?;
-            self.hash.update(&self.held[..out]);
-            self.held.drain(..out);
+        if buf.len() >= self.hold {
+            // The held bytes and all but the end of `buf` pass straight through.
+            let held = std::mem::take(&mut self.held);
+            self.pass(&held)?;
+            let split = buf.len() - self.hold;
+            self.pass(&buf[..split])?;
+            self.held = held;
+            self.held.clear();
+            self.held.extend_from_slice(&buf[split..]);
+        } else {
+            self.held.extend_from_slice(buf);
+            if self.held.len() > self.hold {
+                let out = self.held.len() - self.hold;
+                let held = std::mem::take(&mut self.held);
+                self.pass(&held[..out])?;
+                self.held = held;
+                self.held.drain(..out);
+            }
         }
         Ok(buf.len())
     }

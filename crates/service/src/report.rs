@@ -560,7 +560,8 @@ impl OpenCase {
         let runtime = tokio::runtime::Handle::current();
         let errors = tx.clone();
         tokio::task::spawn_blocking(move || {
-            let out = ChannelWriter { tx };
+            // Large messages to the response, not one per zip write.
+            let out = io::BufWriter::with_capacity(256 * 1024, ChannelWriter { tx });
             let written = match seal {
                 None => self.write_bundle(&runtime, prepared, &pdf, out).map(|(_, sha)| sha),
                 Some(seal) => seal
@@ -568,7 +569,10 @@ impl OpenCase {
                     .map_err(report_error)
                     .and_then(|sealed| self.write_bundle(&runtime, prepared, &pdf, sealed))
                     .and_then(|(sealed, sha)| {
-                        sealed.finish().map_err(|e| ServiceError::Internal(e.to_string()))?;
+                        sealed
+                            .finish()
+                            .and_then(|mut out| out.flush())
+                            .map_err(|e| ServiceError::Internal(e.to_string()))?;
                         Ok(sha)
                     }),
             };
