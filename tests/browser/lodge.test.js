@@ -200,6 +200,13 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
       if (SHOTS && width === 1280 && name === "incident") await page.screenshot({ path: join(SHOTS, "incident-desktop.png"), fullPage: true });
       if (SHOTS && width === 360 && name === "prepare a report") await page.screenshot({ path: join(SHOTS, "report-phone.png"), fullPage: true });
     }
+    // The report preview: the form posted back with what the report will hold.
+    await page.goto(`${url}${casePath}/report`);
+    await Promise.all([page.waitForNavigation(), page.click("button[value=preview]")]);
+    assert.match(await page.textContent("#preview"), /Preview/);
+    found["report preview"] = await axeViolations(page);
+    const previewOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(previewOverflow, false, "nothing in the report preview is wider than the screen");
     for (const [name, violations] of Object.entries(found)) {
       assert.deepEqual(violations, [], `${name} page at ${width}px`);
     }

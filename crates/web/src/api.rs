@@ -576,8 +576,9 @@ async fn get_consistency(
 /// What goes into a report, and whether it comes as a PDF or as the evidence bundle.
 #[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct ReportRequest {
-    /// `pdf` for the report alone; `bundle` for the zip with the report, every exhibit, the
-    /// manifest, the signed checkpoint and inclusion proofs.
+    /// `bundle` (the default) for the zip with the report, every exhibit, the manifest, the
+    /// signed checkpoint and inclusion proofs; `pdf` for the report alone.
+    #[serde(default)]
     format: ReportFormat,
     /// The name the report uses: her working name or legal name.
     subject_name: String,
@@ -619,12 +620,13 @@ pub(crate) struct SealRequest {
 }
 
 /// The two forms a report comes in.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum ReportFormat {
     /// The PDF.
     Pdf,
     /// The evidence bundle (zip).
+    #[default]
     Bundle,
 }
 

@@ -348,6 +348,28 @@ async fn the_report_page_shows_the_course_of_conduct_with_the_organisation_s_own
     assert!(again.contains("at least 12 characters"), "the problem is explained");
     assert!(again.contains("value=\"Police Scotland\""), "what she typed is kept");
 
+    // A preview shows what the report will hold and makes no report.
+    let size = || async {
+        api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint")), 200).await["size"].as_u64().unwrap()
+    };
+    let before = size().await;
+    let mut preview = form.to_vec();
+    preview.retain(|(k, _)| *k != "format" && *k != "protect");
+    preview.push(("format", "preview".to_owned()));
+    let res = browser.post(format!("{}/cases/{case}/report", server.url)).form(&preview).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let shown = res.text().await.unwrap();
+    for expected in [
+        "id=\"preview\"",
+        "Threatened to send my photos to my family",
+        "screenshot.png",
+        "@darkwolf_99",
+        "value=\"Police Scotland\"",
+    ] {
+        assert!(shown.contains(expected), "{expected:?} not in the preview");
+    }
+    assert_eq!(size().await, before, "a preview is not an export");
+
     // The same form with a good choice downloads the PDF and lists it as made.
     let mut form = form.to_vec();
     form.retain(|(k, _)| *k != "format" && *k != "protect");

@@ -39,6 +39,21 @@ fn a_report_shows_every_section_with_her_words_as_text() {
     // The hash is printed whole (it may wrap, so compare without whitespace).
     let squashed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(squashed.contains(SHA), "exhibit SHA-256 not in the PDF");
+    // It renders to images with poppler, page by page.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.pdf"), &pdf).unwrap();
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "30", "-png"])
+        .arg(dir.path().join("r.pdf"))
+        .arg(dir.path().join("page"))
+        .output()
+        .expect("pdftoppm (poppler-utils) is installed");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pages = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("page"))
+        .count();
+    assert!(pages >= 4, "cover, chronology, exhibits, course of conduct and integrity: {pages} pages");
     // The same document and time give the same bytes.
     assert_eq!(pdf, render_pdf(&document(3), &[picture()], (2026, 11, 24, 10, 0, 0)).unwrap());
 }

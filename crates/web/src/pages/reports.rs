@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use lodge_domain::{CaseId, CourseOfConduct, Incident, IncidentId, Problems, When};
 use lodge_service::SecretString;
 use lodge_service::integrity::Subject;
-use lodge_service::{OpenCase, Redact, ReportOptions, Seal, ServiceError, Session, TimelineFilter};
+use lodge_service::{OpenCase, PreparedReport, Redact, ReportOptions, Seal, ServiceError, Session, TimelineFilter};
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -130,6 +130,58 @@ fn first_visit(s: &Session) -> FormData {
 struct PageData {
     incidents: Vec<(IncidentId, Incident)>,
     exports: Vec<(String, String)>,
+    preview: Option<PreparedReport>,
+}
+
+/// What the report will hold, before she downloads it.
+fn preview(prepared: &PreparedReport) -> Markup {
+    let d = &prepared.document;
+    html! {
+        section.preview aria-labelledby="preview" {
+            h2 id="preview" { "Preview" }
+            p.hint { "This is what the report will hold. Change your choices below, then download." }
+            dl.details {
+                dt { "Name shown" } dd { (d.subject_name) }
+                dt { "Prepared by" } dd { (d.prepared_by) }
+                @if !d.prepared_for.is_empty() { dt { "Prepared for" } dd { (d.prepared_for) } }
+                dt { "Period" } dd { (d.period) }
+                dt { "Incidents" } dd { (d.chronology.len()) }
+                dt { "Exhibits" } dd { (d.exhibits.len()) }
+                @if !d.left_out.is_empty() { dt { "Left out" } dd { (d.left_out.join(", ")) } }
+            }
+            h3 { "Summary" }
+            @for paragraph in &d.summary { p { (paragraph) } }
+            @if !d.people.is_empty() {
+                h3 { "People" }
+                ul {
+                    @for person in &d.people {
+                        li {
+                            strong { (person.label) } ": "
+                            (person.identifiers.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(", "))
+                            @if !person.course.is_empty() { br; span.hint { (person.course) } }
+                        }
+                    }
+                }
+            }
+            h3 { "Chronology" }
+            table {
+                thead { tr { th scope="col" { "No." } th scope="col" { "When" } th scope="col" { "What" } th scope="col" { "Exhibits" } } }
+                tbody {
+                    @for row in &d.chronology {
+                        tr { td { (row.number) } td { (row.date) br; span.hint { (row.time) } } td { (row.what) } td { (row.exhibits) } }
+                    }
+                }
+            }
+            @if !d.exhibits.is_empty() {
+                h3 { "Exhibits" }
+                ul.plain {
+                    @for e in &d.exhibits {
+                        li { strong { (e.number) } " " (e.file_name) " (" (e.size) ")" br; span.verbatim { (e.sha256) } }
+                    }
+                }
+            }
+        }
+    }
 }
 
 async fn page_data(open: &OpenCase) -> Result<PageData, ServiceError> {
@@ -143,7 +195,7 @@ async fn page_data(open: &OpenCase) -> Result<PageData, ServiceError> {
         .filter(|l| l.entry.subject == Subject::Report)
         .map(|l| (l.at.strftime("%-d %b %Y, %H:%M UTC").to_string(), l.entry.sha256.unwrap_or_default()))
         .collect();
-    Ok(PageData { incidents, exports })
+    Ok(PageData { incidents, exports, preview: None })
 }
 
 fn report_form(
@@ -159,6 +211,7 @@ fn report_form(
     html! {
         p { a href={ "/cases/" (case) } { "← Back to the case" } }
         h1 { "Prepare a report" }
+        @if let Some(prepared) = &data.preview { (preview(prepared)) }
         p { "Make a report for the police, a lawyer or a court: a PDF, or an evidence bundle that also holds every exhibit exactly as you added it and the proofs that let them check nothing was changed." }
         p { strong { "The report may be shown to the person you are reporting." } " You choose what goes in it. Nothing is sent anywhere: you download it and decide who gets it." }
         (problem_summary(problems))
@@ -211,6 +264,7 @@ fn report_form(
                 (text_field("recipient", "Officer's age key", Some("Starts with age1. The officer can tell you theirs."), form.get("recipient"), problems, Input::Text))
             }
             div.actions {
+                button.secondary type="submit" name="format" value="preview" { "Preview" }
                 button type="submit" name="format" value="pdf" { "Download the report (PDF)" }
                 button.secondary type="submit" name="format" value="bundle" { "Download the evidence bundle (zip)" }
             }
@@ -265,6 +319,9 @@ pub(crate) async fn make(
         Ok(o) => o,
         Err(e) => return error_page(Some(&s), &state.config, e),
     };
+    if form.get("format") == "preview" {
+        return show_preview(&state, &s, case, open, &form).await;
+    }
     let format = if form.get("format") == "bundle" { Format::Bundle } else { Format::Pdf };
     let mut seal_problems = Problems::default();
     let seal = if format == Format::Bundle { seal_from_form(&form, &mut seal_problems) } else { None };
@@ -294,5 +351,34 @@ pub(crate) async fn make(
         )
             .into_response(),
         Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+/// The form again with her choices, and the preview or what to fix.
+async fn show_preview(state: &crate::AppState, s: &Session, case: Uuid, open: OpenCase, form: &FormData) -> Response {
+    let prepared = match options_from_form(form) {
+        Ok(options) => open.prepare_report(&options).await,
+        Err(p) => Err(ServiceError::Invalid(p)),
+    };
+    let (status, problems, preview) = match prepared {
+        Ok(p) => (StatusCode::OK, Problems::default(), Some(p)),
+        Err(ServiceError::Invalid(p)) => (StatusCode::BAD_REQUEST, p, None),
+        Err(e) => return error_page(Some(s), &state.config, e),
+    };
+    match page_data(&open).await {
+        Ok(data) => {
+            let data = PageData { preview, ..data };
+            (
+                status,
+                page(
+                    Some(s),
+                    &state.config,
+                    "Prepare a report",
+                    report_form(s, &state.config, case, &data, form, &problems),
+                ),
+            )
+                .into_response()
+        }
+        Err(e) => error_page(Some(s), &state.config, e),
     }
 }
