@@ -2,12 +2,13 @@
 //! runs inside Lodge), one frame per interval, with the reference's line format and matching
 //! rules. Also the MD5 of the whole file, which is what StopNCII shares for video.
 //!
-//! Two FFmpeg processes form a pipeline. The first decodes at full speed (SIMD) and passes on
-//! only the frames to hash, in the video's own pixel format. The second converts those frames
-//! to RGB with swscale's portable C code (`-cpuflags 0`, area scaling), which is what the
-//! reference's hashes were made with: its SIMD conversion rounds differently and moves
-//! low-quality frames by dozens of bits, while the C path reproduces the reference's hashes
-//! exactly.
+//! FFmpeg decodes at full speed (SIMD) and passes on only the frames to hash, in the video's
+//! own pixel format. Those frames must then become RGB exactly as the reference's did: with
+//! swscale's portable C conversion (`-cpuflags 0`, area scaling). Its SIMD conversion rounds
+//! differently and moves low-quality frames by dozens of bits. For 8-bit 4:2:0 video with even
+//! sides, by far the common case, Lodge does that C conversion itself ([`YuvToRgb`], checked
+//! byte for byte against FFmpeg); any other format goes through a second FFmpeg process
+//! running the C path.
 
 use std::io::Read;
 use std::path::Path;
@@ -173,32 +174,48 @@ pub fn hash_video(
     decode.args(["-fps_mode", "passthrough", "-pix_fmt", &info.pix_fmt, "-f", "rawvideo", "-"]);
     let mut decoder = spawn(decode.stdin(Stdio::null()).stdout(Stdio::piped()), &options.ffmpeg)?;
     let raw = decoder.stdout.take().ok_or_else(|| VideoError::Corrupt("no output".into()))?;
-    let size = format!("{}x{}", info.width, info.height);
-    let mut convert = Command::new(&options.ffmpeg);
-    convert
-        .args(["-v", "error", "-nostdin", "-cpuflags", "0", "-f", "rawvideo", "-pix_fmt", &info.pix_fmt, "-s", &size])
-        .args(["-i", "-", "-sws_flags", "area", "-pix_fmt", "rgb24", "-f", "rawvideo", "-"]);
-    let mut converter = match spawn(convert.stdin(Stdio::from(raw)).stdout(Stdio::piped()), &options.ffmpeg) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = decoder.kill();
-            let _ = decoder.wait();
-            return Err(e);
+    let (width, height) = (info.width as usize, info.height as usize);
+    let in_process = YuvToRgb::for_stream(&info);
+    let mut children = vec![decoder];
+    // Frames arrive as 4:2:0 YUV to convert here, or as RGB from a second FFmpeg.
+    let (mut reader, input_len): (Box<dyn Read>, usize) = match &in_process {
+        Some(_) => (Box::new(raw), width * height + 2 * (width / 2) * (height / 2)),
+        None => {
+            let size = format!("{}x{}", info.width, info.height);
+            let mut convert = Command::new(&options.ffmpeg);
+            convert
+                .args(["-v", "error", "-nostdin", "-cpuflags", "0", "-f", "rawvideo", "-pix_fmt", &info.pix_fmt])
+                .args(["-s", &size, "-i", "-", "-sws_flags", "area", "-pix_fmt", "rgb24", "-f", "rawvideo", "-"]);
+            match spawn(convert.stdin(Stdio::from(raw)).stdout(Stdio::piped()), &options.ffmpeg) {
+                Ok(mut converter) => {
+                    let rgb = converter.stdout.take().ok_or_else(|| VideoError::Corrupt("no output".into()));
+                    children.push(converter);
+                    match rgb {
+                        Ok(rgb) => (Box::new(rgb), width * height * 3),
+                        Err(e) => return Err(stop(children, e)),
+                    }
+                }
+                Err(e) => return Err(stop(children, e)),
+            }
         }
     };
-    let messages = [collect_stderr(&mut decoder), collect_stderr(&mut converter)];
-    let (width, height) = (info.width as usize, info.height as usize);
-    let frame_len = width * height * 3;
-    let rgb = converter.stdout.take().ok_or_else(|| VideoError::Corrupt("no output".into()))?;
-    // Read straight into the frame buffer: frames are large, and a buffered reader would copy each twice.
-    let mut reader = rgb;
-    let mut frame = vec![0u8; frame_len];
+    let messages: Vec<_> = children.iter_mut().map(collect_stderr).collect();
+    let mut input = vec![0u8; input_len];
+    let mut rgb = if in_process.is_some() { vec![0u8; width * height * 3] } else { Vec::new() };
     let mut hasher = Hasher::new();
     let mut hashes = Vec::new();
     let read_all = (|| -> Result<(), VideoError> {
         let mut index: u64 = 0;
-        while read_frame(&mut reader, &mut frame)? {
-            let pdq = hasher.hash_rgb(&frame, width, height).map_err(|e| VideoError::Corrupt(e.to_string()))?;
+        // Read straight into the frame buffer: frames are large, and a buffered reader would copy each twice.
+        while read_frame(&mut reader, &mut input)? {
+            let frame = match &in_process {
+                Some(table) => {
+                    table.convert(&input, width, height, &mut rgb);
+                    &rgb
+                }
+                None => &input,
+            };
+            let pdq = hasher.hash_rgb(frame, width, height).map_err(|e| VideoError::Corrupt(e.to_string()))?;
             let number = index * step;
             let fh = FrameHash { frame: number, pdq, timestamp: number as f64 / info.fps };
             progress(&fh);
@@ -209,20 +226,111 @@ pub fn hash_video(
     })();
     if let Err(e) = read_all {
         // Leave no FFmpeg running behind a failed read.
-        for child in [&mut decoder, &mut converter] {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        return Err(e);
+        return Err(stop(children, e));
     }
-    let decoded = decoder.wait()?;
-    let converted = converter.wait()?;
+    let mut all_succeeded = true;
+    for child in &mut children {
+        all_succeeded &= child.wait()?.success();
+    }
     let messages: Vec<String> = messages.into_iter().map(|m| m.join().unwrap_or_default()).collect();
-    if !decoded.success() || !converted.success() || hashes.is_empty() {
+    if !all_succeeded || hashes.is_empty() {
         let first = messages.iter().flat_map(|m| m.lines()).next().unwrap_or("no frames could be decoded").to_owned();
         return Err(VideoError::Corrupt(first));
     }
     Ok(hashes)
+}
+
+/// Stops every FFmpeg of a pipeline that failed, and passes the error on.
+fn stop(children: Vec<std::process::Child>, error: VideoError) -> VideoError {
+    for mut child in children {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    error
+}
+
+/// swscale's portable C conversion of 8-bit 4:2:0 YUV to RGB, as FFmpeg 5.1 runs it for a
+/// same-size `yuv420p`/`yuvj420p` → `rgb24` conversion with `-cpuflags 0`: a luma table and
+/// per-chroma offsets into it, built with the same integer arithmetic. Raw frames carry no
+/// colour tags, so FFmpeg uses its "unspecified" (BT.601) coefficients, limited range unless
+/// the format is `yuvj420p`.
+#[derive(Debug, Clone)]
+pub struct YuvToRgb {
+    luma: Vec<u8>,
+    r_v: [i32; 256],
+    g_u: [i32; 256],
+    g_v: [i32; 256],
+    b_u: [i32; 256],
+}
+
+impl YuvToRgb {
+    /// The conversion for a stream, if it is 8-bit 4:2:0 with even sides.
+    pub fn for_stream(info: &StreamInfo) -> Option<YuvToRgb> {
+        let even = info.width.is_multiple_of(2) && info.height.is_multiple_of(2);
+        match info.pix_fmt.as_str() {
+            "yuv420p" if even => Some(YuvToRgb::new(false)),
+            "yuvj420p" if even => Some(YuvToRgb::new(true)),
+            _ => None,
+        }
+    }
+
+    /// The tables for limited-range (`full_range == false`) or full-range YUV.
+    pub fn new(full_range: bool) -> YuvToRgb {
+        const HEADROOM: i64 = 512;
+        // Rv, Bu, -Gu, -Gv for "unspecified" colour, scaled by 2^16 (FFmpeg's coefficient table).
+        let (mut crv, mut cbu, mut cgu, mut cgv): (i64, i64, i64, i64) = (104_597, 132_201, -25_675, -53_279);
+        let (mut cy, mut oy): (i64, i64) = (1 << 16, 0);
+        if full_range {
+            // Integer division truncates toward zero, as in C.
+            crv = crv * 224 / 255;
+            cbu = cbu * 224 / 255;
+            cgu = cgu * 224 / 255;
+            cgv = cgv * 224 / 255;
+        } else {
+            cy = cy * 255 / 219;
+            oy = 16 << 16;
+        }
+        // Contrast and saturation are 1 and brightness 0, so they change nothing here.
+        let scale = |c: i64| ((c << 16) + 0x8000) / cy.max(1);
+        let (crv, cbu, cgu, cgv) = (scale(crv), scale(cbu), scale(cgu), scale(cgv));
+        let mut luma = vec![0u8; (1024 + 2 * HEADROOM) as usize];
+        let mut yb = -(384 << 16) - HEADROOM * cy - oy;
+        for entry in luma.iter_mut() {
+            *entry = ((yb + 0x8000) >> 16).clamp(0, 255) as u8;
+            yb += cy;
+        }
+        let origin = if full_range { 384 } else { 326 } + HEADROOM;
+        let offsets = |base: i64, c: i64| -> [i32; 256] {
+            std::array::from_fn(|i| (base - (c >> 9) + ((i as i64 * c) >> 16)) as i32)
+        };
+        YuvToRgb {
+            luma,
+            r_v: offsets(origin, crv),
+            g_u: offsets(origin, cgu),
+            g_v: offsets(0, cgv),
+            b_u: offsets(origin, cbu),
+        }
+    }
+
+    /// Converts one planar 4:2:0 frame (Y, then U, then V) of even sides to packed RGB.
+    pub fn convert(&self, yuv: &[u8], width: usize, height: usize, rgb: &mut [u8]) {
+        let (cw, ch) = (width / 2, height / 2);
+        let (y_plane, chroma) = yuv.split_at(width * height);
+        let (u_plane, v_plane) = chroma.split_at(cw * ch);
+        let last = self.luma.len() - 1;
+        let at = |index: i32| self.luma[(index.max(0) as usize).min(last)];
+        for (row, (y_row, out_row)) in y_plane.chunks_exact(width).zip(rgb.chunks_exact_mut(width * 3)).enumerate() {
+            let u_row = &u_plane[(row / 2) * cw..][..cw];
+            let v_row = &v_plane[(row / 2) * cw..][..cw];
+            for (x, (y, out)) in y_row.iter().zip(out_row.chunks_exact_mut(3)).enumerate() {
+                let (u, v) = (usize::from(u_row[x / 2]), usize::from(v_row[x / 2]));
+                let y = i32::from(*y);
+                out[0] = at(self.r_v[v] + y);
+                out[1] = at(self.g_u[u] + self.g_v[v] + y);
+                out[2] = at(self.b_u[u] + y);
+            }
+        }
+    }
 }
 
 /// Reads a child's error output on a thread of its own, so a full pipe never stalls it.

@@ -127,3 +127,81 @@ fn broken_videos_give_an_error_not_a_crash() {
     assert!(missing.is_err());
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// Runs FFmpeg with `input` on standard input and returns its standard output.
+fn ffmpeg(args: &[&str], input: Vec<u8>) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin"])
+        .args(args)
+        .stdin(if input.is_empty() { Stdio::null() } else { Stdio::piped() })
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let feeder = child.stdin.take().map(|mut stdin| std::thread::spawn(move || stdin.write_all(&input).unwrap()));
+    let out = child.wait_with_output().unwrap();
+    if let Some(f) = feeder {
+        f.join().unwrap();
+    }
+    assert!(out.status.success());
+    out.stdout
+}
+
+#[test]
+fn in_process_conversion_is_ffmpeg_s_c_path_byte_for_byte() {
+    use lodge_pdq::vpdq::YuvToRgb;
+    let doorknob = dir().join("videos/doorknob-hd-no-bar.mp4");
+    let sources: Vec<(String, &str, usize, usize)> = vec![
+        ("testsrc2=size=642x362:rate=5".into(), "yuv420p", 642, 362),
+        ("testsrc2=size=644x362:rate=5".into(), "yuvj420p", 644, 362),
+        (doorknob.to_str().unwrap().to_owned(), "yuv420p", 1280, 720),
+    ];
+    for (source, pix_fmt, width, height) in sources {
+        let input: Vec<&str> =
+            if source.starts_with("testsrc2") { vec!["-f", "lavfi", "-i", &source] } else { vec!["-i", &source] };
+        let yuv =
+            ffmpeg(&[&input[..], &["-frames:v", "3", "-pix_fmt", pix_fmt, "-f", "rawvideo", "-"]].concat(), Vec::new());
+        let size = format!("{width}x{height}");
+        let expected = ffmpeg(
+            &["-cpuflags", "0", "-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", &size, "-i", "-", "-sws_flags", "area"]
+                .into_iter()
+                .chain(["-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
+                .collect::<Vec<_>>(),
+            yuv.clone(),
+        );
+        let table = YuvToRgb::new(pix_fmt == "yuvj420p");
+        let frame = width * height * 3 / 2;
+        let mut rgb = vec![0u8; width * height * 3];
+        for (n, (yuv_frame, expected_frame)) in
+            yuv.chunks_exact(frame).zip(expected.chunks_exact(width * height * 3)).enumerate()
+        {
+            table.convert(yuv_frame, width, height, &mut rgb);
+            let differing = rgb.iter().zip(expected_frame).filter(|(a, b)| a != b).count();
+            assert_eq!(
+                differing, 0,
+                "{source} {pix_fmt} frame {n}: {differing} bytes differ from FFmpeg's C conversion"
+            );
+        }
+        assert_eq!(expected.len(), 3 * width * height * 3, "three frames compared");
+    }
+}
+
+#[test]
+fn other_pixel_formats_and_odd_sizes_go_through_ffmpeg_s_own_conversion() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, args) in
+        [("444.mkv", ["-pix_fmt", "yuv444p", "-c:v", "ffv1"]), ("odd.mkv", ["-pix_fmt", "yuv420p", "-c:v", "ffv1"])]
+    {
+        let size = if name == "odd.mkv" { "321x241" } else { "320x240" };
+        let path = dir.path().join(name);
+        let source = format!("testsrc2=size={size}:rate=10");
+        ffmpeg(
+            &["-f", "lavfi", "-i", &source, "-t", "3", args[0], args[1], args[2], args[3], path.to_str().unwrap()],
+            Vec::new(),
+        );
+        let hashes = hash_video(&path, &VideoOptions::default(), |_| {}).unwrap();
+        assert_eq!(hashes.iter().map(|h| h.frame).collect::<Vec<_>>(), [0, 10, 20], "{name}: one frame a second");
+        assert!(hashes.iter().all(|h| h.pdq.quality >= 50), "{name}: real pictures, not blank frames");
+    }
+}
