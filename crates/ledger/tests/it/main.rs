@@ -223,33 +223,26 @@ fn the_signing_key_is_sealed_at_rest_and_never_printed() {
     assert_eq!(format!("{key:?}"), "SigningKey(…)");
 }
 
-/// A timestamp authority run with `openssl ts` in a temporary directory.
+/// A timestamp authority run with `openssl ts` (through `tests/tsa/tsa.sh`) in a temporary directory.
 struct Tsa {
     dir: tempfile::TempDir,
 }
 
 impl Tsa {
+    fn run(&self, args: &[&std::path::Path]) -> bool {
+        std::process::Command::new("bash").arg("../../tests/tsa/tsa.sh").args(args).status().unwrap().success()
+    }
+
     fn new() -> Tsa {
-        let dir = tempfile::tempdir().unwrap();
-        let made =
-            std::process::Command::new("bash").arg("../../tests/tsa/make-tsa.sh").arg(dir.path()).status().unwrap();
-        assert!(made.success());
-        Tsa { dir }
+        let tsa = Tsa { dir: tempfile::tempdir().unwrap() };
+        assert!(tsa.run(&["make".as_ref(), tsa.dir.path()]));
+        tsa
     }
 
     fn reply(&self, query: &[u8]) -> Vec<u8> {
         let (q, r) = (self.dir.path().join("q.tsq"), self.dir.path().join("r.tsr"));
         std::fs::write(&q, query).unwrap();
-        let out = std::process::Command::new("openssl")
-            .args(["ts", "-reply", "-config"])
-            .arg(self.dir.path().join("tsa.cnf"))
-            .arg("-queryfile")
-            .arg(&q)
-            .arg("-out")
-            .arg(&r)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(self.run(&["reply".as_ref(), self.dir.path(), &q, &r]));
         std::fs::read(r).unwrap()
     }
 
@@ -258,19 +251,7 @@ impl Tsa {
         let (d, t) = (self.dir.path().join("data"), self.dir.path().join("token.der"));
         std::fs::write(&d, data).unwrap();
         std::fs::write(&t, token).unwrap();
-        std::process::Command::new("openssl")
-            .args(["ts", "-verify", "-token_in", "-data"])
-            .arg(&d)
-            .arg("-in")
-            .arg(&t)
-            .arg("-CAfile")
-            .arg(self.dir.path().join("ca.pem"))
-            .arg("-untrusted")
-            .arg(self.dir.path().join("tsa.pem"))
-            .output()
-            .unwrap()
-            .status
-            .success()
+        self.run(&["verify".as_ref(), self.dir.path(), &d, &t])
     }
 }
 

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# A throwaway RFC 3161 timestamp authority for the tests: a CA, a TSA certificate with the
-# timeStamping usage, and an `openssl ts` configuration, all in DIR.
-# Reply to a query with: openssl ts -reply -config DIR/tsa.cnf -queryfile Q.tsq -out R.tsr
+# A throwaway RFC 3161 timestamp authority for the tests, run with `openssl ts`.
+#   tsa.sh make DIR                 a CA, a TSA certificate (timeStamping usage) and a config in DIR
+#   tsa.sh reply DIR QUERY REPLY    answers a DER query
+#   tsa.sh verify DIR DATA TOKEN    checks a DER token over DATA against the CA, as an officer would
 set -euo pipefail
-dir=$(cd "$1" && pwd)
+command=$1
+dir=$(cd "$2" && pwd)
+case "$command" in
+  reply) exec openssl ts -reply -config "$dir/tsa.cnf" -queryfile "$3" -out "$4" 2>/dev/null ;;
+  verify) exec openssl ts -verify -token_in -data "$3" -in "$4" -CAfile "$dir/ca.pem" -untrusted "$dir/tsa.pem" >/dev/null 2>&1 ;;
+  make) ;;
+  *) echo "usage: tsa.sh make|reply|verify DIR …" >&2; exit 2 ;;
+esac
 cd "$dir"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 \
   -subj "/CN=Lodge test CA" -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign 2>/dev/null
