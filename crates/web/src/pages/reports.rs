@@ -39,21 +39,19 @@ pub(crate) async fn download(
     seal: Option<Seal>,
 ) -> Result<Response, ServiceError> {
     let reference: String = open.id.to_string().chars().take(8).collect();
-    let sealed = seal.is_some();
     let (body, content_type, name) = match format {
         Format::Pdf => {
             (Body::from(open.report_pdf(options).await?), "application/pdf", format!("lodge-report-{reference}.pdf"))
         }
-        Format::Bundle if sealed => (
-            Body::from_stream(open.bundle(options, seal).await?),
-            "application/octet-stream",
-            format!("lodge-bundle-{reference}.zip.age"),
-        ),
-        Format::Bundle => (
-            Body::from_stream(open.bundle(options, None).await?),
-            "application/zip",
-            format!("lodge-bundle-{reference}.zip"),
-        ),
+        Format::Bundle => {
+            let (kind, extension) =
+                if seal.is_some() { ("application/octet-stream", "zip.age") } else { ("application/zip", "zip") };
+            (
+                Body::from_stream(open.bundle(options, seal).await?),
+                kind,
+                format!("lodge-bundle-{reference}.{extension}"),
+            )
+        }
     };
     let mut response = body.into_response();
     let h = response.headers_mut();
