@@ -119,6 +119,21 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         let timeline = browser.get(format!("{}/cases/{case}", server.url)).send().await.unwrap().text().await.unwrap();
         assert!(timeline.contains(&c("page-description")));
 
+        // Reports carry it out to her, and leave nothing behind on the server.
+        for format in ["pdf", "bundle"] {
+            let report = api
+                .post(&format!("/api/v1/cases/{case}/reports"))
+                .json(&serde_json::json!({ "format": format, "subject_name": c("report-name") }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(report.status(), 200, "{format}");
+            let bytes = report.bytes().await.unwrap();
+            if format == "bundle" {
+                assert!(bytes.windows(canary.len()).any(|w| w == canary.as_bytes()), "the bundle holds her files");
+            }
+        }
+
         // And none of it is on disk or in the log in plaintext.
         let needle = canary.as_bytes();
         assert_eq!(files_containing(server.data_dir.path(), needle), Vec::<String>::new(), "{backend:?}");
