@@ -1,0 +1,28 @@
+//! Importing what she already has: streaming parsers for the exports on her phone and in her
+//! accounts, each keeping where in the file every message came from, and the identifiers
+//! (numbers, emails, handles, links) found in message text.
+//!
+//! - [`whatsapp`]: WhatsApp "Export chat" text, iOS and Android layouts, any locale's date order;
+//! - [`identifiers`]: phone numbers as E.164, email addresses, @handles and web addresses.
+//!
+//! Every parser treats its input as hostile: lines and messages have size limits, and a file
+//! that is not what it claims to be gets an error naming the line.
+
+pub mod identifiers;
+pub mod whatsapp;
+
+/// What can go wrong reading an export. The message says what is wrong and where.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is not in the expected format, or a part of it is broken.
+    #[error("line {line}: {reason}")]
+    Malformed {
+        /// Line number, from 1.
+        line: u64,
+        /// What is wrong, in plain words.
+        reason: String,
+    },
+    /// Reading the file failed.
+    #[error("the file could not be read: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,5 @@
+//! The importers on exports as phones write them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod identifiers;
+mod whatsapp;

@@ -1,0 +1,73 @@
+//! WhatsApp chat exports from iOS and Android in several locales.
+
+use std::io::Cursor;
+
+use lodge_import::ImportError;
+use lodge_import::whatsapp::{Attachment, DateOrder, Message, detect, parse};
+
+fn read(text: &str) -> (lodge_import::whatsapp::Summary, Vec<Message>) {
+    let mut messages = Vec::new();
+    let summary = parse(Cursor::new(text.as_bytes()), |m| messages.push(m)).unwrap();
+    (summary, messages)
+}
+
+#[test]
+fn ios_export_with_marks_continuations_and_attachments() {
+    let chat = "\u{feff}[03/05/2024, 21:15:02] Messages and calls are end-to-end encrypted.\n\
+                [03/05/2024, 21:15:40] darkwolf: you can't hide\n\
+                from me\n\
+                \u{200e}[13/05/2024, 09:01:00] darkwolf: \u{200e}<attached: 00000012-PHOTO-2024-05-13-09-01-00.jpg>\n\
+                [13/05/2024, 09:02:10] Ruby: Stop contacting me.\r\n";
+    assert!(detect(chat.as_bytes()));
+    let (summary, messages) = read(chat);
+    assert_eq!(summary.order, DateOrder::DayFirst, "13/05 settles it");
+    assert!(!summary.order_assumed);
+    assert_eq!(summary.messages, 4);
+    assert_eq!(summary.senders, ["darkwolf", "Ruby"]);
+    assert_eq!(messages[0].sender, None, "WhatsApp's own notice");
+    assert_eq!(messages[1].text, "you can't hide\nfrom me");
+    assert_eq!(messages[1].time.to_string(), "2024-05-03T21:15:40");
+    assert_eq!(messages[1].written_time, "03/05/2024, 21:15:40");
+    assert_eq!((messages[1].line, messages[2].line), (2, 4));
+    let offset = chat.find("\u{200e}[13/05").unwrap() as u64;
+    assert_eq!(messages[2].offset, offset, "where in the file the message starts");
+    assert_eq!(messages[2].attachments, [Attachment::File("00000012-PHOTO-2024-05-13-09-01-00.jpg".into())]);
+    assert_eq!(messages[3].text, "Stop contacting me.");
+}
+
+#[test]
+fn android_us_export_with_12_hour_clock_and_narrow_spaces() {
+    let chat = "3/14/24, 9:05\u{202f}PM - darkwolf: saw you at the studio\n\
+                3/14/24, 12:00\u{202f}AM - darkwolf: <Media omitted>\n\
+                3/15/24, 12:30 p.m. - darkwolf: IMG-20240315-WA0001.jpg (file attached)\n";
+    let (summary, messages) = read(chat);
+    assert_eq!(summary.order, DateOrder::MonthFirst, "14 in second place settles it");
+    assert_eq!(messages[0].time.to_string(), "2024-03-14T21:05:00");
+    assert_eq!(messages[1].time.to_string(), "2024-03-14T00:00:00", "12 AM is midnight");
+    assert_eq!(messages[1].attachments, [Attachment::Omitted]);
+    assert_eq!(messages[2].time.to_string(), "2024-03-15T12:30:00", "12 p.m. is noon");
+    assert_eq!(messages[2].attachments, [Attachment::File("IMG-20240315-WA0001.jpg".into())]);
+}
+
+#[test]
+fn german_dots_and_an_order_no_date_settles() {
+    let chat = "05.03.24, 21:15 - Max: hallo\n06.03.24, 07:00 - Max: noch da?\n";
+    let (summary, messages) = read(chat);
+    assert!(summary.order_assumed, "no day above 12: day first is assumed, and she is asked");
+    assert_eq!(messages[1].time.to_string(), "2024-03-06T07:00:00");
+}
+
+#[test]
+fn what_is_not_a_chat_is_refused_naming_the_line() {
+    let err = parse(Cursor::new(b"Dear Ruby,\nthis is a letter.\n".to_vec()), |_| {}).unwrap_err();
+    assert!(matches!(err, ImportError::Malformed { line: 1, .. }), "{err}");
+    assert!(!detect(b"Dear Ruby,"));
+    let err = parse(Cursor::new(b"[31/02/2024, 10:00:00] A: impossible day\n".to_vec()), |_| {}).unwrap_err();
+    assert!(err.to_string().starts_with("line 1: the date"), "{err}");
+    let mixed = "13/01/2024, 10:00 - A: x\n01/13/2024, 10:00 - A: y\n";
+    assert!(parse(Cursor::new(mixed.as_bytes().to_vec()), |_| {}).is_err());
+    let long = format!("01/02/2024, 10:00 - A: {}\n", "x".repeat(2 * 1024 * 1024));
+    let err = parse(Cursor::new(long.into_bytes()), |_| {}).unwrap_err();
+    assert!(matches!(err, ImportError::Malformed { line: 1, .. }), "{err}");
+    assert!(parse(Cursor::new(Vec::new()), |_| {}).is_err(), "an empty file");
+}
