@@ -3,12 +3,14 @@
 //! (numbers, emails, handles, links) found in message text.
 //!
 //! - [`whatsapp`]: WhatsApp "Export chat" text, iOS and Android layouts, any locale's date order;
+//! - [`sms_xml`]: SMS Backup & Restore XML (SMS, MMS with their parts, calls);
 //! - [`identifiers`]: phone numbers as E.164, email addresses, @handles and web addresses.
 //!
 //! Every parser treats its input as hostile: lines and messages have size limits, and a file
 //! that is not what it claims to be gets an error naming the line.
 
 pub mod identifiers;
+pub mod sms_xml;
 pub mod whatsapp;
 
 /// What can go wrong reading an export. The message says what is wrong and where.
@@ -19,6 +21,14 @@ pub enum ImportError {
     Malformed {
         /// Line number, from 1.
         line: u64,
+        /// What is wrong, in plain words.
+        reason: String,
+    },
+    /// A part of the file is broken, at a byte offset (for formats without lines).
+    #[error("at byte {offset}: {reason}")]
+    BrokenAt {
+        /// Byte offset in the file.
+        offset: u64,
         /// What is wrong, in plain words.
         reason: String,
     },

@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod identifiers;
+mod sms_xml;
 mod whatsapp;
