@@ -4,6 +4,7 @@
 //!
 //! - [`whatsapp`]: WhatsApp "Export chat" text, iOS and Android layouts, any locale's date order;
 //! - [`sms_xml`]: SMS Backup & Restore XML (SMS, MMS with their parts, calls);
+//! - [`zipped`]: zip archives read safely (links, path tricks and zip bombs refused);
 //! - [`identifiers`]: phone numbers as E.164, email addresses, @handles and web addresses.
 //!
 //! Every parser treats its input as hostile: lines and messages have size limits, and a file
@@ -12,6 +13,7 @@
 pub mod identifiers;
 pub mod sms_xml;
 pub mod whatsapp;
+pub mod zipped;
 
 /// What can go wrong reading an export. The message says what is wrong and where.
 #[derive(Debug, thiserror::Error)]

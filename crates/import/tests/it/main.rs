@@ -4,3 +4,4 @@
 mod identifiers;
 mod sms_xml;
 mod whatsapp;
+mod zipped;
