@@ -4,6 +4,7 @@
 //!
 //! - [`whatsapp`]: WhatsApp "Export chat" text, iOS and Android layouts, any locale's date order;
 //! - [`sms_xml`]: SMS Backup & Restore XML (SMS, MMS with their parts, calls);
+//! - [`meta`]: Instagram and Facebook message files, mojibake repaired;
 //! - [`zipped`]: zip archives read safely (links, path tricks and zip bombs refused);
 //! - [`identifiers`]: phone numbers as E.164, email addresses, @handles and web addresses.
 //!
@@ -11,6 +12,7 @@
 //! that is not what it claims to be gets an error naming the line.
 
 pub mod identifiers;
+pub mod meta;
 pub mod sms_xml;
 pub mod whatsapp;
 pub mod zipped;
