@@ -5,6 +5,8 @@
 //! - [`whatsapp`]: WhatsApp "Export chat" text, iOS and Android layouts, any locale's date order;
 //! - [`sms_xml`]: SMS Backup & Restore XML (SMS, MMS with their parts, calls);
 //! - [`meta`]: Instagram and Facebook message files, mojibake repaired;
+//! - [`telegram`]: Telegram Desktop `result.json`, one chat or a full export;
+//! - [`x_archive`]: X (Twitter) archive direct messages;
 //! - [`zipped`]: zip archives read safely (links, path tricks and zip bombs refused);
 //! - [`identifiers`]: phone numbers as E.164, email addresses, @handles and web addresses.
 //!
@@ -14,7 +16,9 @@
 pub mod identifiers;
 pub mod meta;
 pub mod sms_xml;
+pub mod telegram;
 pub mod whatsapp;
+pub mod x_archive;
 pub mod zipped;
 
 /// What can go wrong reading an export. The message says what is wrong and where.

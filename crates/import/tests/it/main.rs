@@ -1,6 +1,7 @@
 //! The importers on exports as phones write them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod chats;
 mod identifiers;
 mod meta;
 mod sms_xml;

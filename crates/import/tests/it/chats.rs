@@ -1,0 +1,60 @@
+//! Telegram Desktop and X archive exports.
+
+use lodge_import::{ImportError, telegram, x_archive};
+
+#[test]
+fn telegram_single_chat_and_full_export() {
+    let single = r#"{
+      "name": "darkwolf", "type": "personal_chat", "id": 4242,
+      "messages": [
+        {"id": 1, "type": "service", "date": "2024-03-05T21:14:00", "date_unixtime": "1709673240", "actor": "darkwolf", "action": "phone_call", "text": ""},
+        {"id": 2, "type": "message", "date": "2024-03-05T21:15:00", "date_unixtime": "1709673300", "from": "darkwolf", "from_id": "user4242",
+         "text": ["you can't hide, see ", {"type": "link", "text": "https://t.me/x"}, " ", {"type": "mention", "text": "@ruby"}]},
+        {"id": 3, "type": "message", "date_unixtime": "1709673360", "edited_unixtime": "1709673400", "from": "darkwolf", "from_id": "user4242",
+         "photo": "photos/photo_1@05-03-2024_21-16-00.jpg", "text": "this one"},
+        {"id": 4, "type": "message", "date_unixtime": "1709673420", "from": "darkwolf", "from_id": "user4242",
+         "file": "(File not included. Change data exporting settings to download.)", "text": ""}
+      ]
+    }"#;
+    assert!(telegram::detect(single.as_bytes()));
+    let chats = telegram::parse(single.as_bytes()).unwrap();
+    assert_eq!(chats.len(), 1);
+    let m = &chats[0].messages;
+    assert!(m[0].service);
+    assert_eq!(m[0].from, "darkwolf", "a notice names its actor");
+    assert_eq!(m[1].text, "you can't hide, see https://t.me/x @ruby");
+    assert_eq!(m[1].time.to_string(), "2024-03-05T21:15:00Z", "from date_unixtime, not the local date");
+    assert_eq!(m[2].file.as_deref(), Some("photos/photo_1@05-03-2024_21-16-00.jpg"));
+    assert_eq!(m[2].edited.map(|t| t.as_second()), Some(1_709_673_400));
+    assert_eq!(m[3].file, None, "a file left out of the export is not pretended to be there");
+
+    let full = format!(
+        r#"{{"about": "Here is the data you requested.", "chats": {{"about": "", "list": [{single}, {single}]}}}}"#
+    );
+    assert_eq!(telegram::parse(full.as_bytes()).unwrap().len(), 2);
+
+    let err = telegram::parse(br#"{"messages": [{"id": 1, "date_unixtime": "soon"}]}"#).unwrap_err();
+    assert!(err.to_string().contains("message 1 has an unreadable time"), "{err}");
+    assert!(matches!(telegram::parse(b"{not json"), Err(ImportError::Malformed { .. })));
+}
+
+#[test]
+fn x_direct_messages_oldest_first() {
+    let file = r#"window.YTD.direct_messages.part0 = [
+      {"dmConversation": {"conversationId": "111-222", "messages": [
+        {"messageCreate": {"id": "9", "senderId": "222", "recipientId": "111", "text": "answer me",
+          "createdAt": "2024-03-05T21:20:00.000Z", "mediaUrls": ["https://ton.twitter.com/dm/9/1/x.jpg"], "urls": []}},
+        {"messageCreate": {"id": "8", "senderId": "222", "recipientId": "111", "text": "hello again",
+          "createdAt": "2024-03-05T21:15:00.000Z", "mediaUrls": [], "urls": []}}
+      ]}}
+    ]"#;
+    assert!(x_archive::detect(file.as_bytes()));
+    let conversations = x_archive::parse(file.as_bytes()).unwrap();
+    assert_eq!(conversations[0].id, "111-222");
+    let m = &conversations[0].messages;
+    assert_eq!((m[0].id.as_str(), m[1].id.as_str()), ("8", "9"), "oldest first");
+    assert_eq!(m[1].media, ["https://ton.twitter.com/dm/9/1/x.jpg"]);
+    assert_eq!(m[0].sender_id, "222");
+    assert!(x_archive::parse(b"[1, 2, 3]").is_err(), "not the X wrapper");
+    assert!(!x_archive::detect(b"window.YTD.tweets.part0 = []"));
+}
