@@ -7,12 +7,14 @@
 //! - [`meta`]: Instagram and Facebook message files, mojibake repaired;
 //! - [`telegram`]: Telegram Desktop `result.json`, one chat or a full export;
 //! - [`x_archive`]: X (Twitter) archive direct messages;
+//! - [`discord`]: Discord data package (index, channels, her messages, JSON or CSV);
 //! - [`zipped`]: zip archives read safely (links, path tricks and zip bombs refused);
 //! - [`identifiers`]: phone numbers as E.164, email addresses, @handles and web addresses.
 //!
 //! Every parser treats its input as hostile: lines and messages have size limits, and a file
 //! that is not what it claims to be gets an error naming the line.
 
+pub mod discord;
 pub mod identifiers;
 pub mod meta;
 pub mod sms_xml;

@@ -58,3 +58,31 @@ fn x_direct_messages_oldest_first() {
     assert!(x_archive::parse(b"[1, 2, 3]").is_err(), "not the X wrapper");
     assert!(!x_archive::detect(b"window.YTD.tweets.part0 = []"));
 }
+
+#[test]
+fn discord_package_json_and_older_csv() {
+    use lodge_import::discord;
+    let index = discord::index(br#"{"1100": "Direct Message with darkwolf#0001", "1200": null}"#).unwrap();
+    assert_eq!(index[0], ("1100".to_owned(), "Direct Message with darkwolf#0001".to_owned()));
+    let channel =
+        discord::channel(br#"{"id": "1100", "type": "DM", "recipients": ["42", "77"]}"#, &index[0].1).unwrap();
+    assert_eq!((channel.name.as_str(), channel.recipients.len()), ("Direct Message with darkwolf#0001", 2));
+
+    let json = br#"[
+      {"ID": 2, "Timestamp": "2024-03-05 21:20:00", "Contents": "I have reported you.", "Attachments": ""},
+      {"ID": 1, "Timestamp": "2024-03-05 21:15:00", "Contents": "Stop messaging me.", "Attachments": "https://cdn.discordapp.com/attachments/1/2/a.png"}
+    ]"#;
+    let m = discord::messages(json, false).unwrap();
+    assert_eq!((m[0].id.as_str(), m[0].text.as_str()), ("1", "Stop messaging me."), "oldest first");
+    assert_eq!(m[0].time.to_string(), "2024-03-05T21:15:00Z");
+    assert_eq!(m[0].attachments, ["https://cdn.discordapp.com/attachments/1/2/a.png"]);
+
+    let csv = b"ID,Timestamp,Contents,Attachments\n7,2020-01-02 03:04:05.123000+00:00,\"hello, again\",\n";
+    let m = discord::messages(csv, true).unwrap();
+    assert_eq!((m[0].id.as_str(), m[0].text.as_str()), ("7", "hello, again"));
+    assert_eq!(m[0].time.to_string(), "2020-01-02T03:04:05.123Z");
+
+    let err = discord::messages(br#"[{"ID": 3, "Timestamp": "last week", "Contents": ""}]"#, false).unwrap_err();
+    assert!(err.to_string().contains("message 3 has an unreadable time"), "{err}");
+    assert!(discord::messages(b"{}", false).is_err());
+}
