@@ -8,6 +8,9 @@
 //! - [`telegram`]: Telegram Desktop `result.json`, one chat or a full export;
 //! - [`x_archive`]: X (Twitter) archive direct messages;
 //! - [`discord`]: Discord data package (index, channels, her messages, JSON or CSV);
+//! - [`email`]: one email or a mailbox, with its evidential headers;
+//! - [`image`]: photos and screenshots, with EXIF time and place;
+//! - [`export`]: every format above as one stream of [`export::Item`]s, and [`export::detect`];
 //! - [`zipped`]: zip archives read safely (links, path tricks and zip bombs refused);
 //! - [`identifiers`]: phone numbers as E.164, email addresses, @handles and web addresses.
 //!
@@ -15,7 +18,10 @@
 //! that is not what it claims to be gets an error naming the line.
 
 pub mod discord;
+pub mod email;
+pub mod export;
 pub mod identifiers;
+pub mod image;
 pub mod meta;
 pub mod sms_xml;
 pub mod telegram;
