@@ -48,6 +48,8 @@ pub struct Config {
     /// An RFC 3161 timestamp authority (`http://…`). When set, every new checkpoint of a case
     /// log gets a trusted time; only the checkpoint's SHA-256 is sent. Empty for none.
     pub timestamp_url: String,
+    /// The country phone numbers written without a country code belong to (two letters).
+    pub phone_region: String,
     /// Where to get help, shown next to risk themes: a list of `[[support_services]]` tables
     /// with `name`, and optionally `about`, `phone`, `hours` and `url`.
     pub support_services: Vec<lodge_web::SupportService>,
@@ -73,6 +75,7 @@ impl Default for Config {
             server_key_file: String::new(),
             server_name: String::new(),
             timestamp_url: String::new(),
+            phone_region: "GB".into(),
             support_services: Vec::new(),
         }
     }

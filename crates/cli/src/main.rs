@@ -260,6 +260,7 @@ async fn open(config: &Config) -> Result<Lodge> {
         },
         max_upload_bytes: config.max_upload_bytes,
         timestamp_url: timestamp_url(&config.timestamp_url)?,
+        phone_region: config.phone_region.clone(),
         ..ServiceConfig::default()
     };
     let kek = server_key(&config.server_key_file())?;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ConductKind, Effect, PersonId, Problems, StopRequest, When};
+use crate::{ConductKind, Effect, ImportSource, Message, PersonId, Problems, StopRequest, When};
 
 /// One incident in a case. Every field is case content and is encrypted at rest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -49,6 +49,12 @@ pub struct Incident {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub people: Vec<PersonId>,
+    /// Messages imported from an export, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<Message>,
+    /// The export the messages came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ImportSource>,
 }
 
 impl Incident {

@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use linkify::{LinkFinder, LinkKind};
-use phonenumber::country::Id as Country;
+pub use phonenumber::country::Id as Country;
 use phonenumber::{Mode, PhoneNumber};
 use regex::Regex;
 
@@ -15,6 +15,12 @@ static PHONE_CANDIDATE: LazyLock<Option<Regex>> =
 /// `@name` not preceded by a word character (so not the middle of an email address).
 static HANDLE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(?:^|[^\w@.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)").ok());
+
+/// A country by its two-letter code (`GB`, `IE`…), for reading numbers written without a
+/// country code; `None` if the code is not one.
+pub fn region(code: &str) -> Option<Country> {
+    code.trim().to_ascii_uppercase().parse().ok()
+}
 
 /// An identifier found in text.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -230,7 +230,7 @@ impl OpenCase {
     }
 
     /// A new version of a record by whoever has the case open; empty `fields` for a tombstone.
-    fn version_row(&self, kind: RecordKind, id: Uuid, version: i64, fields: Vec<u8>) -> RecordRow {
+    pub(crate) fn version_row(&self, kind: RecordKind, id: Uuid, version: i64, fields: Vec<u8>) -> RecordRow {
         RecordRow {
             case_id: self.id.0,
             id,
@@ -301,7 +301,8 @@ impl OpenCase {
         Ok(id)
     }
 
-    /// Saves an edited incident; earlier versions stay in its history.
+    /// Saves an edited incident; earlier versions stay in its history. Imported messages and
+    /// their source are the record of an export, not her words: an edit keeps them as they were.
     pub async fn edit_incident(
         &self,
         id: IncidentId,
@@ -310,7 +311,13 @@ impl OpenCase {
     ) -> Result<i64, ServiceError> {
         checked(incident.check())?;
         self.check_people(&incident.people).await?;
-        self.edit(RecordKind::Incident, id.0, expected_version, incident).await
+        let current = self.incident(id).await?;
+        let mut edited = incident.clone();
+        if let Some(was) = current.body {
+            edited.messages = was.messages;
+            edited.source = was.source;
+        }
+        self.edit(RecordKind::Incident, id.0, expected_version, &edited).await
     }
 
     /// The latest version of an incident (a tombstone if it was deleted).
@@ -382,7 +389,7 @@ impl OpenCase {
     }
 }
 
-fn subject(kind: RecordKind) -> Subject {
+pub(crate) fn subject(kind: RecordKind) -> Subject {
     match kind {
         RecordKind::Incident => Subject::Incident,
         RecordKind::Person => Subject::Person,
@@ -393,7 +400,7 @@ fn subject(kind: RecordKind) -> Subject {
 /// What a log entry commits to for a record's content: for evidence, the file's SHA-256 (so
 /// an exhibit can be checked against the log byte for byte); otherwise the SHA-256 of the
 /// record as JSON. Either way the digest sits inside the salted, sealed opening.
-fn digest<T: Serialize>(body: &T) -> Result<String, ServiceError> {
+pub(crate) fn digest<T: Serialize>(body: &T) -> Result<String, ServiceError> {
     let value = serde_json::to_value(body).map_err(|e| ServiceError::Internal(e.to_string()))?;
     if let Some(file) = value.get("sha256").and_then(|v| v.as_str()) {
         return Ok(file.to_owned());

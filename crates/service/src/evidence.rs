@@ -18,6 +18,17 @@ const THUMBNAIL_SOURCE_MAX: usize = 64 * 1024 * 1024;
 /// Longest side of a thumbnail, in pixels.
 const THUMBNAIL_SIZE: u32 = 480;
 
+/// A file received into the blob store.
+#[derive(Debug)]
+pub(crate) struct Received {
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256, lowercase hex.
+    pub sha256: String,
+    /// The bytes, when asked for and small enough.
+    pub bytes: Option<Vec<u8>>,
+}
+
 /// What arrives with an evidence file.
 #[derive(Debug, Clone)]
 pub struct Upload {
@@ -37,7 +48,7 @@ fn looks_like_image(upload: &Upload) -> bool {
 
 /// Decodes an image within pixel and memory limits and makes a small JPEG of it. The JPEG
 /// carries no metadata (no EXIF, no GPS). Runs on the blocking pool.
-fn make_thumbnail(data: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn make_thumbnail(data: &[u8]) -> Option<Vec<u8>> {
     let mut reader = image::ImageReader::new(Cursor::new(data)).with_guessed_format().ok()?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(16_384);
@@ -53,11 +64,11 @@ fn make_thumbnail(data: &[u8]) -> Option<Vec<u8>> {
 }
 
 impl OpenCase {
-    fn evidence_blob(&self, id: EvidenceId) -> String {
+    pub(crate) fn evidence_blob(&self, id: EvidenceId) -> String {
         format!("cases/{}/evidence/{}", self.id, id)
     }
 
-    fn thumbnail_blob(&self, id: EvidenceId) -> String {
+    pub(crate) fn thumbnail_blob(&self, id: EvidenceId) -> String {
         format!("cases/{}/thumbnails/{}", self.id, id)
     }
 
@@ -71,21 +82,19 @@ impl OpenCase {
         Ok(())
     }
 
-    /// Stores an evidence file from a stream. The file is hashed and encrypted as it arrives;
-    /// the call returns once file and record are durable.
-    pub async fn add_evidence<S, E>(&self, upload: Upload, mut body: S) -> Result<Entry<Evidence>, ServiceError>
+    /// Encrypts a stream into blob `name` as it arrives, within the upload limit; returns its
+    /// size, its SHA-256 and, when `keep` is set and it is small enough, the bytes themselves
+    /// (to make a thumbnail). Nothing is left behind when it fails.
+    pub(crate) async fn receive<S, E>(&self, name: &str, mut body: S, keep: bool) -> Result<Received, ServiceError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        self.check_incident(upload.incident).await?;
-        let id = EvidenceId::new();
-        let blob = self.evidence_blob(id);
         let limit = self.lodge().config().max_upload_bytes;
-        let mut writer = self.lodge().blobs().writer(&blob, &self.key).await?;
+        let mut writer = self.lodge().blobs().writer(name, &self.key).await?;
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
-        let mut image_bytes = looks_like_image(&upload).then(Vec::new);
+        let mut bytes = keep.then(Vec::new);
         while let Some(chunk) = body.next().await {
             let chunk = match chunk {
                 Ok(c) => c,
@@ -104,9 +113,9 @@ impl OpenCase {
                 return Err(ServiceError::TooLarge { limit });
             }
             hasher.update(&chunk);
-            if let Some(buf) = image_bytes.as_mut() {
+            if let Some(buf) = bytes.as_mut() {
                 if buf.len() + chunk.len() > THUMBNAIL_SOURCE_MAX {
-                    image_bytes = None;
+                    bytes = None;
                 } else {
                     buf.extend_from_slice(&chunk);
                 }
@@ -117,7 +126,20 @@ impl OpenCase {
             }
         }
         writer.finish().await?;
+        Ok(Received { size, sha256: data_encoding::HEXLOWER.encode(&hasher.finalize()), bytes })
+    }
 
+    /// Stores an evidence file from a stream. The file is hashed and encrypted as it arrives;
+    /// the call returns once file and record are durable.
+    pub async fn add_evidence<S, E>(&self, upload: Upload, body: S) -> Result<Entry<Evidence>, ServiceError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        self.check_incident(upload.incident).await?;
+        let id = EvidenceId::new();
+        let received = self.receive(&self.evidence_blob(id), body, looks_like_image(&upload)).await?;
+        let (size, sha256, image_bytes) = (received.size, received.sha256, received.bytes);
         let thumbnail = match image_bytes {
             Some(bytes) => tokio::task::spawn_blocking(move || make_thumbnail(&bytes)).await.ok().flatten(),
             None => None,
@@ -133,7 +155,7 @@ impl OpenCase {
                 upload.content_type
             },
             size,
-            sha256: data_encoding::HEXLOWER.encode(&hasher.finalize()),
+            sha256,
             incident: upload.incident,
             thumbnail: thumbnail.is_some(),
         };
@@ -144,7 +166,7 @@ impl OpenCase {
         self.evidence(id).await
     }
 
-    async fn remove_blobs(&self, id: EvidenceId) {
+    pub(crate) async fn remove_blobs(&self, id: EvidenceId) {
         for name in [self.evidence_blob(id), self.thumbnail_blob(id)] {
             if let Err(e) = self.lodge().blobs().delete(&name).await {
                 tracing::warn!(error = %e, "could not delete an evidence file");
@@ -210,7 +232,7 @@ impl OpenCase {
 }
 
 /// Keeps the last path component of a sent file name and drops control characters.
-fn clean_file_name(name: &str) -> String {
+pub(crate) fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
     if cleaned.trim().is_empty() { "unnamed file".into() } else { cleaned }

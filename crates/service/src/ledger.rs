@@ -6,6 +6,7 @@
 //! size; if another node took that place first, the store refuses the whole write and it is
 //! built again after a short, growing pause.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use jiff::Timestamp;
@@ -24,6 +25,14 @@ const APPEND_ATTEMPTS: usize = 16;
 
 /// The setting holding the sealed checkpoint key.
 const SIGNING_KEY_SETTING: &str = "ledger_signing_key";
+
+/// Leaves being built for appends that are written together (see [`Lodge::batch_leaf`]).
+#[derive(Debug)]
+pub(crate) struct LeafBatch {
+    case: Uuid,
+    next: u64,
+    made: HashMap<u64, Hash>,
+}
 
 /// The server's checkpoint signer: its name (the first part of every log origin) and key.
 #[derive(Debug)]
@@ -123,21 +132,52 @@ impl Lodge {
 
     /// Builds the leaf for `entry` at the end of `case`'s log.
     async fn next_leaf(&self, case: Uuid, key: &Key, entry: &Entry) -> Result<LeafRow, ServiceError> {
-        let index = self.store().ledger_size(case).await?;
-        let position = u64::try_from(index).map_err(|_| ServiceError::Internal("negative log size".into()))?;
+        let mut batch = self.leaf_batch(case).await?;
+        self.batch_leaf(&mut batch, key, entry).await
+    }
+
+    /// Starts building leaves for appends made together, from the end of `case`'s log.
+    pub(crate) async fn leaf_batch(&self, case: Uuid) -> Result<LeafBatch, ServiceError> {
+        let size = self.store().ledger_size(case).await?;
+        let next = u64::try_from(size).map_err(|_| ServiceError::Internal("negative log size".into()))?;
+        Ok(LeafBatch { case, next, made: HashMap::new() })
+    }
+
+    /// The next leaf of a batch: hashes made earlier in the batch come from the batch, older
+    /// ones from the store.
+    pub(crate) async fn batch_leaf(
+        &self,
+        batch: &mut LeafBatch,
+        key: &Key,
+        entry: &Entry,
+    ) -> Result<LeafRow, ServiceError> {
+        let position = batch.next;
         let opening = Opening::new(entry).map_err(ledger_error)?;
         let commitment = opening.commitment().map_err(ledger_error)?;
         let needs = tree::append_needs(position);
-        let have = self.read_hashes(case, &needs).await?;
+        let stored: Vec<u64> = needs.iter().copied().filter(|i| !batch.made.contains_key(i)).collect();
+        let mut from_store = self.read_hashes(batch.case, &stored).await?.into_iter();
+        let mut have = Vec::with_capacity(needs.len());
+        for i in &needs {
+            match batch.made.get(i) {
+                Some(hash) => have.push(*hash),
+                None => have.push(from_store.next().ok_or(ServiceError::Internal("a tree hash is missing".into()))?),
+            }
+        }
         let (first, hashes) =
             tree::append(position, tree::leaf_hash(&commitment), &Fetched::new(needs, have)).map_err(ledger_error)?;
+        for (i, hash) in hashes.iter().enumerate() {
+            batch.made.insert(first + i as u64, *hash);
+        }
+        let index = i64::try_from(position).map_err(|_| ServiceError::Internal("log too long".into()))?;
         let plain = serde_json::to_vec(&opening).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        batch.next += 1;
         Ok(LeafRow {
-            case_id: case,
+            case_id: batch.case,
             index,
             created_at: now(),
             commitment: commitment.to_vec(),
-            opening: lodge_crypto::seal(key, &opening_aad(case, index), &plain)?,
+            opening: lodge_crypto::seal(key, &opening_aad(batch.case, index), &plain)?,
             first_hash: first as i64,
             hashes: hashes.into_iter().map(|h| h.0).collect(),
         })
@@ -209,7 +249,7 @@ impl Lodge {
     }
 
     /// The lock that takes this node's appends to one case in turn.
-    fn append_lock(&self, case: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn append_lock(&self, case: Uuid) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.inner.append_locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         locks.retain(|_, lock| lock.strong_count() > 0);
         if let Some(lock) = locks.get(&case).and_then(Weak::upgrade) {

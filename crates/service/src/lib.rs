@@ -9,6 +9,7 @@
 mod accounts;
 mod case;
 mod evidence;
+mod import;
 mod ledger;
 mod report;
 mod sealing;
@@ -24,11 +25,16 @@ use lodge_store::Store;
 pub use accounts::{Session, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
 pub use evidence::Upload;
+pub use import::{
+    ConversationPreview, Grouping, ImportChoices, ImportOutcome, ImportPreview, Mention, SenderPreview, Staged,
+    format_names,
+};
 pub use ledger::{CheckpointSigner, LogLine, SignedCheckpoint};
 pub use lodge_blobs::PlainStream;
 pub use lodge_crypto::RecoveryKey;
 pub use lodge_crypto::password::Password;
 pub use lodge_crypto::token::Token;
+pub use lodge_import::export::Format as ImportFormat;
 pub use lodge_ledger as integrity;
 pub use lodge_report::{Seal, SealError, SecretString};
 pub use report::{PreparedReport, Redact, ReportOptions};
@@ -48,6 +54,8 @@ pub struct ServiceConfig {
     pub invitation_lifetime: SignedDuration,
     /// An RFC 3161 timestamp authority (`http://…`) for checkpoints, if the organisation uses one.
     pub timestamp_url: Option<String>,
+    /// The country numbers written without a country code belong to (two letters, e.g. `GB`).
+    pub phone_region: String,
 }
 
 impl Default for ServiceConfig {
@@ -59,6 +67,7 @@ impl Default for ServiceConfig {
             max_upload_bytes: 2 * 1024 * 1024 * 1024,
             invitation_lifetime: SignedDuration::from_hours(24 * 7),
             timestamp_url: None,
+            phone_region: "GB".into(),
         }
     }
 }
@@ -87,6 +96,11 @@ impl Lodge {
 
     pub(crate) fn store(&self) -> &dyn Store {
         &*self.inner.store
+    }
+
+    /// The store, for a task that outlives the call (an import's transaction).
+    pub(crate) fn shared_store(&self) -> Arc<dyn Store> {
+        self.inner.store.clone()
     }
 
     pub(crate) fn blobs(&self) -> &Blobs {

@@ -12,8 +12,8 @@ use sqlx::{Connection, Row};
 use uuid::Uuid;
 
 use crate::{
-    CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, LeafRow, RecordRow, Result, SessionRow, Store, StoreError,
-    UserRow, from_millis, to_millis,
+    Batched, CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, LeafRow, RecordRow, Result, SessionRow, Store,
+    StoreError, UserRow, from_millis, to_millis,
 };
 
 /// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`.
@@ -508,6 +508,40 @@ macro_rules! store_impl {
                 Self::put_leaf(&mut tx, leaf).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn insert_batch(&self, mut batch: tokio::sync::mpsc::Receiver<Batched>) -> Result<u64> {
+                let mut tx = self.pool.begin().await?;
+                let mut written = 0;
+                while let Some(step) = batch.recv().await {
+                    let (r, leaf) = match step {
+                        Batched::Record(r, leaf) => (r, leaf),
+                        Batched::Commit => {
+                            tx.commit().await?;
+                            return Ok(written);
+                        }
+                    };
+                    sqlx::query(&format!("INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                        .bind(r.case_id.to_string())
+                        .bind(r.id.to_string())
+                        .bind(r.version)
+                        .bind(&r.kind)
+                        .bind(to_millis(r.created_at))
+                        .bind(r.author_id.to_string())
+                        .bind(r.deleted)
+                        .bind(&r.fields)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(conflict("version"))?;
+                    Self::put_leaf(&mut tx, &leaf).await?;
+                    sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                        .bind(to_millis(r.created_at))
+                        .bind(r.case_id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    written += 1;
+                }
+                Ok(0)
             }
 
             async fn records(&self, case: Uuid, kind: &str) -> Result<Vec<RecordRow>> {

@@ -50,6 +50,15 @@ impl From<sqlx::Error> for StoreError {
 /// Result of a storage call.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// One step of [`Store::insert_batch`].
+#[derive(Debug)]
+pub enum Batched {
+    /// A record version and the leaf that logs it.
+    Record(Box<RecordRow>, Box<LeafRow>),
+    /// Keep everything sent so far.
+    Commit,
+}
+
 /// The storage interface. Every method is one transaction.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -118,6 +127,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Erases the content of every version of a record and appends `tombstone` and `leaf`.
     async fn erase_record(&self, tombstone: &RecordRow, leaf: &LeafRow) -> Result<()>;
 
+    /// Appends record versions, each with its leaf, as they arrive on `batch`, all in one
+    /// transaction. Everything is committed when [`Batched::Commit`] arrives; if the channel
+    /// closes without it, or any insert fails, nothing is kept. Returns the records kept (0 when rolled back).
+    async fn insert_batch(&self, batch: tokio::sync::mpsc::Receiver<Batched>) -> Result<u64>;
     /// Appends a leaf that goes with no record (an export, an access).
     async fn append_leaf(&self, leaf: &LeafRow) -> Result<()>;
     /// How many leaves a case's log has.

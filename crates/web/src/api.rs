@@ -18,6 +18,8 @@ use uuid::Uuid;
 use crate::auth::ApiSession;
 use crate::{AppState, State};
 
+mod imports;
+
 pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/openapi.json", get(openapi))
@@ -36,6 +38,8 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/checkpoint", get(get_checkpoint))
         .route("/cases/{case}/checkpoint/consistency", get(get_consistency))
         .route("/cases/{case}/reports", post(create_report))
+        .route("/cases/{case}/imports", post(imports::stage).layer(DefaultBodyLimit::disable()))
+        .route("/cases/{case}/imports/{import}", get(imports::preview).post(imports::import).delete(imports::discard))
 }
 
 /// An error as the API reports it.
@@ -726,7 +730,8 @@ impl Modify for BearerAuth {
     paths(create_session, delete_session, list_cases, create_case, get_case, rename_case, list_incidents, create_incident,
           get_incident, update_incident, delete_incident, incident_history, upload_evidence, list_evidence, get_evidence,
           attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
-          list_people, create_person, get_person, update_person, delete_person, get_checkpoint, get_consistency, create_report, health),
+          list_people, create_person, get_person, update_person, delete_person, get_checkpoint, get_consistency, create_report,
+          imports::stage, imports::preview, imports::import, imports::discard, health),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

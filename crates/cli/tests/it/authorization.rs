@@ -73,6 +73,10 @@ fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
         (Method::GET, format!("/api/v1/cases/{c}/checkpoint")),
         (Method::GET, format!("/api/v1/cases/{c}/checkpoint/consistency?from=1")),
         (Method::POST, format!("/api/v1/cases/{c}/reports")),
+        (Method::POST, format!("/api/v1/cases/{c}/imports")),
+        (Method::GET, format!("/api/v1/cases/{c}/imports/{e}?file_name=x")),
+        (Method::POST, format!("/api/v1/cases/{c}/imports/{e}")),
+        (Method::DELETE, format!("/api/v1/cases/{c}/imports/{e}")),
     ]
 }
 
@@ -145,7 +149,7 @@ async fn another_survivor_gets_404_on_every_route() {
             for (method, path) in api_routes(ids).into_iter().filter(|(_, p)| relevant(p)) {
                 let mut req =
                     bob.client.request(method.clone(), format!("{}{path}", server.url)).bearer_auth(&bob.token);
-                if path.ends_with("/evidence") && method == Method::POST {
+                if (path.ends_with("/evidence") || path.ends_with("/imports")) && method == Method::POST {
                     req = req.multipart(
                         reqwest::multipart::Form::new()
                             .part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x")),
@@ -158,6 +162,8 @@ async fn another_survivor_gets_404_on_every_route() {
                     req = req.json(&json!({"version": 1, "body": incident("x")}));
                 } else if method == Method::PUT {
                     req = req.json(&json!({"title": "x"}));
+                } else if path.contains("/imports/") && method == Method::POST {
+                    req = req.json(&json!({"file_name": "x"}));
                 } else if path.ends_with("/reports") {
                     req = req.json(&json!({"format": "bundle", "subject_name": "x", "incidents": [ids.incident]}));
                 } else if method == Method::POST {

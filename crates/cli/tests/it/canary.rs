@@ -70,6 +70,11 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         let mut image = png(64, 64);
         image.extend_from_slice(c("image-trailer").as_bytes());
         api.upload(&case, Some(&incident_id), &format!("{}.png", c("image-name")), image).await;
+        // An imported chat: sender, text and file name.
+        let chat = format!("[03/05/2024, 21:15:40] {}: {}\n", c("sender"), c("chat-text"));
+        let staged = crate::imports::stage(&api, &case, &format!("{}.txt", c("export")), chat.as_bytes(), 201).await;
+        let imported = crate::imports::import(&api, &case, &staged, json!({}), 201).await;
+        assert_eq!(imported["messages"], 1);
 
         // Through the pages: a new incident with a file, by multipart form.
         let browser = server.browser("alice").await;

@@ -10,6 +10,7 @@ mod canary;
 mod durability;
 mod fingerprint;
 mod harness;
+mod imports;
 mod ledger;
 mod pages;
 mod reports;

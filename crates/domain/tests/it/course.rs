@@ -21,6 +21,8 @@ fn incident(date: &str, platform: &str) -> Incident {
         asked_to_stop: StopRequest::NotRecorded,
         police_reference: String::new(),
         people: Vec::new(),
+        messages: Vec::new(),
+        source: None,
     }
 }
 

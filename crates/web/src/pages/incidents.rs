@@ -68,6 +68,8 @@ fn incident_from_form(form: &FormData) -> Result<Incident, Problems> {
         asked_to_stop: StopRequest::from_key(form.get("asked_to_stop")).unwrap_or_default(),
         police_reference: form.get("police_reference").trim().to_owned(),
         people: form.all("people").into_iter().filter_map(|p| p.parse().ok()).collect(),
+        messages: Vec::new(),
+        source: None,
     };
     problems.extend(incident.check());
     if problems.is_empty() { Ok(incident) } else { Err(problems) }

@@ -1,0 +1,163 @@
+//! Imports through the real server: an export is previewed, imported into incidents, people
+//! and an exhibit in one go, recognised when imported again, and a broken file saves nothing
+//! unless she chooses to keep what could be read.
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::harness::{Api, Server, backends};
+
+const CHAT: &str = "[03/05/2024, 21:15:02] Messages and calls are end-to-end encrypted.\n\
+[03/05/2024, 21:15:40] darkwolf: you can't hide\nfrom me\n\
+[03/05/2024, 21:16:00] Ruby: Stop contacting me.\n\
+[13/05/2024, 09:01:00] darkwolf: my new number is +44 7911 123456 <attached: 00000012-PHOTO.jpg>\n";
+
+pub async fn stage(api: &Api, case: &str, name: &str, bytes: &[u8], status: u16) -> Value {
+    let form = reqwest::multipart::Form::new()
+        .text("zone", "Europe/London")
+        .part("file", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()));
+    api.json(api.post(&format!("/api/v1/cases/{case}/imports")).multipart(form), status).await
+}
+
+pub async fn import(api: &Api, case: &str, preview: &Value, choices: Value, status: u16) -> Value {
+    let mut body = choices;
+    body["file_name"] = preview["file_name"].clone();
+    let id = preview["id"].as_str().unwrap();
+    api.json(api.post(&format!("/api/v1/cases/{case}/imports/{id}")).json(&body), status).await
+}
+
+async fn count(api: &Api, case: &str, what: &str) -> usize {
+    api.json(api.get(&format!("/api/v1/cases/{case}/{what}")), 200).await.as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn a_chat_becomes_incidents_people_and_an_exhibit_and_importing_again_adds_nothing() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "ruby");
+        let api = server.api("ruby").await;
+        let case = api.create_case("WhatsApp").await;
+        let ex = api
+            .json(
+                api.post(&format!("/api/v1/cases/{case}/people"))
+                    .json(&json!({"label": "Ex", "identifiers": [{"kind": "phone", "value": "07911 123456"}]})),
+                201,
+            )
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let preview = stage(&api, &case, "WhatsApp Chat with darkwolf.txt", CHAT.as_bytes(), 201).await;
+        assert_eq!(preview["format"], "whatsapp");
+        assert_eq!(preview["messages"], 3, "WhatsApp's own notice is not a message");
+        assert_eq!(preview["already"], 0);
+        assert_eq!(preview["first"], "2024-05-03T20:15:40Z", "read in the zone she confirmed");
+        let senders: Vec<&str> =
+            preview["senders"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(senders, ["darkwolf", "Ruby"]);
+        let mention = &preview["mentions"][0];
+        assert_eq!(
+            (mention["kind"].as_str(), mention["value"].as_str()),
+            (Some("phone number"), Some("+447911123456"))
+        );
+        assert_eq!(mention["person"], ex, "the number in the message belongs to someone already in the case");
+
+        let done = import(&api, &case, &preview, json!({"me": ["Ruby"], "zone": "Europe/London"}), 201).await;
+        assert_eq!((done["incidents"].as_u64(), done["messages"].as_u64()), (Some(2), Some(3)), "{done}");
+        assert_eq!(done["people_added"], 1);
+
+        let incidents = api.json(api.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
+        let incidents = incidents.as_array().unwrap();
+        assert_eq!(incidents.len(), 2);
+        let first = incidents.iter().find(|i| i["body"]["messages"].as_array().unwrap().len() == 2).unwrap();
+        let body = &first["body"];
+        assert_eq!(body["platform"], "WhatsApp");
+        assert_eq!(body["occurred"]["at"], "2024-05-03T21:15:40+01:00[Europe/London]");
+        assert_eq!(body["source"]["zone"], "Europe/London");
+        assert_eq!(body["source"]["exhibit"], done["exhibit"]);
+        let m0 = &body["messages"][0];
+        assert_eq!((m0["sender"].as_str(), m0["text"].as_str()), (Some("darkwolf"), Some("you can't hide\nfrom me")));
+        let offset = CHAT.find("[03/05/2024, 21:15:40]").unwrap();
+        assert_eq!(m0["place"], format!("line 2 (byte {offset})"));
+        assert_eq!(body["messages"][1]["mine"], true, "she said Ruby is her");
+        assert!(body["verbatim"].as_str().unwrap().contains("[21:16] Ruby: Stop contacting me."));
+        let darkwolf = m0["person"].as_str().unwrap();
+        assert_eq!(body["people"], json!([darkwolf]), "only the sender who is not her is linked");
+        let person = api.json(api.get(&format!("/api/v1/cases/{case}/people/{darkwolf}")), 200).await;
+        assert_eq!(person["body"]["label"], "darkwolf");
+
+        let evidence = api.json(api.get(&format!("/api/v1/cases/{case}/evidence")), 200).await;
+        assert_eq!(evidence.as_array().unwrap().len(), 1);
+        let sha = data_encoding::HEXLOWER.encode(&Sha256::digest(CHAT.as_bytes()));
+        assert_eq!(evidence[0]["body"]["sha256"], sha, "the original export is kept byte for byte");
+        assert_eq!(evidence[0]["id"], done["exhibit"]);
+        let log_before = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint")), 200).await["size"].clone();
+
+        // The same export again: recognised, nothing added, no second exhibit.
+        let again = stage(&api, &case, "WhatsApp Chat with darkwolf.txt", CHAT.as_bytes(), 201).await;
+        assert_eq!(again["already"], 3);
+        assert_eq!(again["senders"][0]["person"].as_str(), Some(darkwolf), "matched to the person made last time");
+        let second = import(&api, &case, &again, json!({"me": ["Ruby"]}), 201).await;
+        assert_eq!((second["messages"].as_u64(), second["duplicates"].as_u64()), (Some(0), Some(3)));
+        assert_eq!(second["exhibit"], done["exhibit"]);
+        assert_eq!(count(&api, &case, "incidents").await, 2);
+        assert_eq!(count(&api, &case, "evidence").await, 1);
+        assert_eq!(count(&api, &case, "people").await, 2);
+        let log_after = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint")), 200).await["size"].clone();
+        assert_eq!(log_before, log_after, "nothing was logged because nothing was added");
+    }
+}
+
+const SMS_BROKEN: &str = "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count=\"3\">\n\
+<sms address=\"07911 123456\" date=\"1714767340000\" type=\"1\" body=\"I see you\" contact_name=\"Dark Wolf\" />\n\
+<sms address=\"07911 123456\" date=\"1714767400000\" type=\"2\" body=\"Leave me alone\" contact_name=\"Dark Wolf\" />\n\
+<sms address=\"07911 123456\" date=\"1714767460000\" type=\"1\" body=\"unfinished\n";
+
+#[tokio::test]
+async fn a_broken_backup_saves_nothing_unless_she_keeps_what_was_read() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "ruby");
+        let api = server.api("ruby").await;
+        let case = api.create_case("Texts").await;
+        let ex = api
+            .json(
+                api.post(&format!("/api/v1/cases/{case}/people"))
+                    .json(&json!({"label": "Ex", "identifiers": [{"kind": "phone", "value": "+44 7911 123456"}]})),
+                201,
+            )
+            .await["id"]
+            .clone();
+        let log_before = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint")), 200).await["size"].clone();
+
+        let preview = stage(&api, &case, "sms-20240503.xml", SMS_BROKEN.as_bytes(), 201).await;
+        assert_eq!(preview["format"], "sms-xml");
+        assert_eq!(preview["messages"], 2);
+        let problem = preview["problem"].as_str().unwrap();
+        assert!(problem.contains("byte"), "the problem says where: {problem}");
+        assert_eq!(preview["senders"][0]["person"], ex, "matched by number");
+
+        let refused = import(&api, &case, &preview, json!({}), 400).await;
+        assert!(refused.to_string().contains("Nothing was saved"), "{refused}");
+        assert_eq!(count(&api, &case, "incidents").await, 0);
+        assert_eq!(count(&api, &case, "evidence").await, 0);
+        let log_now = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint")), 200).await["size"].clone();
+        assert_eq!(log_before, log_now, "a refused import leaves no trace in the log");
+
+        let kept = import(&api, &case, &preview, json!({"keep_partial": true, "burst_minutes": 30}), 201).await;
+        assert_eq!((kept["messages"].as_u64(), kept["incidents"].as_u64()), (Some(2), Some(1)));
+        assert_eq!(kept["people_added"], 0, "the number belongs to Ex");
+        assert!(kept["problem"].as_str().unwrap().contains("byte"));
+        let incidents = api.json(api.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
+        assert_eq!(incidents[0]["body"]["people"], json!([ex]));
+        assert_eq!(incidents[0]["body"]["platform"], "Text message");
+
+        // Not an export at all: a plain message, and nothing kept.
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.7 not an export".to_vec()).file_name("x.pdf"));
+        let res = api.post(&format!("/api/v1/cases/{case}/imports")).multipart(form).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 400);
+        assert!(res.text().await.unwrap().contains("Choose the format"));
+    }
+}

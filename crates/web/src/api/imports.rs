@@ -1,0 +1,271 @@
+//! Imports through the API: send an export, read the preview, then import it as chosen.
+
+use axum::Json;
+use axum::extract::{Multipart, Path, Query};
+use axum::http::StatusCode;
+use lodge_service::{Grouping, ImportChoices, ImportFormat, ImportPreview, ServiceError, Staged};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{ApiError, ErrorBody, open};
+use crate::State;
+use crate::auth::ApiSession;
+
+/// What an export holds, before anything is saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PreviewBody {
+    /// The received export's id: send it back to import or discard it.
+    id: Uuid,
+    /// Its file name.
+    file_name: String,
+    /// The format it was read as (`whatsapp`, `sms-xml`, …).
+    format: String,
+    /// Messages, calls, emails or photos read.
+    messages: u64,
+    /// How many of them are already in the case.
+    already: u64,
+    /// First message time (RFC 3339), if any.
+    first: Option<String>,
+    /// Last message time (RFC 3339), if any.
+    last: Option<String>,
+    /// Conversations: name and message count.
+    conversations: Vec<CountBody>,
+    /// Senders: name, number/email/id, whether the export says it is her, and the person matched.
+    senders: Vec<SenderBody>,
+    /// Numbers, emails, handles and links found in messages, with the person they belong to.
+    mentions: Vec<MentionBody>,
+    /// Things to know about how it was read.
+    notes: Vec<String>,
+    /// What could not be read, if part of the file is broken.
+    problem: Option<String>,
+}
+
+/// A name with a count.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CountBody {
+    name: String,
+    messages: u64,
+}
+
+/// A sender in a preview.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SenderBody {
+    name: String,
+    handle: Option<String>,
+    mine: bool,
+    messages: u64,
+    person: Option<Uuid>,
+}
+
+/// An identifier found in a message.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct MentionBody {
+    kind: String,
+    value: String,
+    person: Option<Uuid>,
+}
+
+impl From<ImportPreview> for PreviewBody {
+    fn from(p: ImportPreview) -> Self {
+        PreviewBody {
+            id: p.staged.id.0,
+            file_name: p.staged.file_name,
+            format: p.format.code().to_owned(),
+            messages: p.messages,
+            already: p.already,
+            first: p.first.map(|t| t.to_string()),
+            last: p.last.map(|t| t.to_string()),
+            conversations: p
+                .conversations
+                .into_iter()
+                .map(|c| CountBody { name: c.name, messages: c.messages })
+                .collect(),
+            senders: p
+                .senders
+                .into_iter()
+                .map(|s| SenderBody {
+                    name: s.name,
+                    handle: s.handle,
+                    mine: s.mine,
+                    messages: s.messages,
+                    person: s.person.map(|(id, _)| id.0),
+                })
+                .collect(),
+            mentions: p
+                .mentions
+                .into_iter()
+                .map(|m| MentionBody { kind: m.kind.to_owned(), value: m.value, person: m.person.map(|(id, _)| id.0) })
+                .collect(),
+            notes: p.notes,
+            problem: p.problem,
+        }
+    }
+}
+
+/// How to read a received export again.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+pub(crate) struct PreviewQuery {
+    /// Its file name, as sent.
+    file_name: String,
+    /// The format, or `auto`.
+    #[serde(default)]
+    format: Option<String>,
+    /// Time zone for times written without one (IANA), default the organisation's.
+    #[serde(default)]
+    zone: Option<String>,
+}
+
+/// Her choices for an import.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct ImportRequest {
+    /// The file name, as sent.
+    file_name: String,
+    /// The format, or `auto` (the default).
+    #[serde(default)]
+    format: Option<String>,
+    /// Time zone for times written without one (IANA), default the organisation's. Recorded.
+    #[serde(default)]
+    zone: Option<String>,
+    /// Conversations to import; empty or missing for all.
+    #[serde(default)]
+    conversations: Vec<String>,
+    /// Senders who are her.
+    #[serde(default)]
+    me: Vec<String>,
+    /// Senders whose messages are left out.
+    #[serde(default)]
+    left_out: Vec<String>,
+    /// Minutes of quiet that start a new incident; missing or 0 groups by day.
+    #[serde(default)]
+    burst_minutes: u32,
+    /// Keep what was read before a broken part of the file.
+    #[serde(default)]
+    keep_partial: bool,
+}
+
+/// What an import saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OutcomeBody {
+    /// The evidence file holding the original export.
+    exhibit: Uuid,
+    incidents: u64,
+    messages: u64,
+    /// Messages already in the case, skipped.
+    duplicates: u64,
+    people_added: u64,
+    /// What could not be read, when she chose to keep what could.
+    problem: Option<String>,
+}
+
+fn format_of(code: Option<&str>) -> Result<Option<ImportFormat>, ServiceError> {
+    match code.map(str::trim) {
+        None | Some("" | "auto") => Ok(None),
+        Some(code) => ImportFormat::from_code(code).map(Some).ok_or_else(|| {
+            ServiceError::invalid(
+                "format",
+                "Use auto, whatsapp, sms-xml, telegram, instagram, facebook, x, discord, email or image.",
+            )
+        }),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/imports", tag = "imports", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    request_body(content_type = "multipart/form-data", description = "Optional text parts `format` and `zone`, then the export in a part named `file`."),
+    responses((status = 201, body = PreviewBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody)))]
+pub(crate) async fn stage(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<PreviewBody>), ApiError> {
+    let open = open(&state, &s, case).await?;
+    let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
+    let (mut format, mut zone, mut staged) = (None, state.config.default_time_zone.clone(), None);
+    while let Some(field) = multipart.next_field().await.map_err(|_| broken())? {
+        match field.name() {
+            Some("format") => format = format_of(Some(&field.text().await.map_err(|_| broken())?))?,
+            Some("zone") => zone = field.text().await.map_err(|_| broken())?,
+            _ if staged.is_none() => {
+                let name = field.file_name().unwrap_or("export").to_owned();
+                staged = Some(open.stage_import(&name, field).await?);
+            }
+            _ => {
+                crate::pages::drain(&mut multipart).await;
+                break;
+            }
+        }
+    }
+    let staged = staged.ok_or_else(|| ServiceError::invalid("file", "Send the export in a part named \"file\"."))?;
+    match open.preview_import(&staged, format, &zone).await {
+        Ok(preview) => Ok((StatusCode::CREATED, Json(preview.into()))),
+        Err(e) => {
+            open.discard_import(&staged).await?;
+            Err(e.into())
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/imports/{import}", tag = "imports", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("import" = Uuid, Path), PreviewQuery),
+    responses((status = 200, body = PreviewBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn preview(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, import)): Path<(Uuid, Uuid)>,
+    Query(query): Query<PreviewQuery>,
+) -> Result<Json<PreviewBody>, ApiError> {
+    let open = open(&state, &s, case).await?;
+    let staged = Staged { id: lodge_domain::EvidenceId(import), file_name: query.file_name };
+    let zone = query.zone.unwrap_or_else(|| state.config.default_time_zone.clone());
+    Ok(Json(open.preview_import(&staged, format_of(query.format.as_deref())?, &zone).await?.into()))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/imports/{import}", tag = "imports", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("import" = Uuid, Path)), request_body = ImportRequest,
+    responses((status = 201, body = OutcomeBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn import(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, import)): Path<(Uuid, Uuid)>,
+    Json(request): Json<ImportRequest>,
+) -> Result<(StatusCode, Json<OutcomeBody>), ApiError> {
+    let open = open(&state, &s, case).await?;
+    let staged = Staged { id: lodge_domain::EvidenceId(import), file_name: request.file_name };
+    let choices = ImportChoices {
+        format: format_of(request.format.as_deref())?,
+        zone: request.zone.unwrap_or_else(|| state.config.default_time_zone.clone()),
+        conversations: request.conversations,
+        me: request.me,
+        left_out: request.left_out,
+        grouping: if request.burst_minutes == 0 { Grouping::Day } else { Grouping::Burst(request.burst_minutes) },
+        keep_partial: request.keep_partial,
+    };
+    let done = open.import(&staged, &choices, None).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(OutcomeBody {
+            exhibit: done.exhibit.0,
+            incidents: done.incidents,
+            messages: done.messages,
+            duplicates: done.duplicates,
+            people_added: done.people_added,
+            problem: done.problem,
+        }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{case}/imports/{import}", tag = "imports", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("import" = Uuid, Path)),
+    responses((status = 204, description = "Discarded"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn discard(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, import)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    let open = open(&state, &s, case).await?;
+    open.discard_import(&Staged { id: lodge_domain::EvidenceId(import), file_name: String::new() }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
