@@ -3,6 +3,7 @@
 
 mod config;
 mod fingerprint;
+mod import;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -37,6 +38,37 @@ enum Command {
     },
     /// Print the OpenAPI description of the JSON API.
     Openapi,
+    /// Import exports (WhatsApp, SMS Backup & Restore, Telegram, Instagram, Facebook, X,
+    /// Discord, email, photos) into one of your cases. Your password is read from the first
+    /// line of standard input.
+    Import {
+        /// The case to import into (its id, from the case's address).
+        #[arg(long)]
+        case: uuid::Uuid,
+        /// Your sign-in name.
+        #[arg(long)]
+        username: String,
+        /// auto, whatsapp, sms-xml, telegram, instagram, facebook, x, discord, email or image.
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Time zone for times the export writes without one [default: the organisation's].
+        #[arg(long)]
+        tz: Option<String>,
+        /// A sender who is you (repeat for several names).
+        #[arg(long)]
+        me: Vec<String>,
+        /// Start a new incident after this many quiet minutes; 0 groups by day.
+        #[arg(long, default_value_t = 0)]
+        burst_minutes: u32,
+        /// Keep what was read before a broken part of a file.
+        #[arg(long)]
+        keep_partial: bool,
+        /// The exports.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
     /// Fingerprint images (PDQ) and videos (vPDQ).
     ///
     /// Prints `pdq_hex,quality,path` for each image; with --dihedral, one line for each of the 8
@@ -147,6 +179,27 @@ fn main() -> Result<()> {
         } => {
             let config = Config::load(cli.config.as_ref(), storage.overrides())?;
             runtime.block_on(add_user(config, &role, &username))
+        }
+        Command::Import { case, username, format, tz, me, burst_minutes, keep_partial, files, storage } => {
+            let config = Config::load(cli.config.as_ref(), storage.overrides())?;
+            let mut line = zeroize::Zeroizing::new(String::new());
+            std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+            let password = Password::new(line.trim_end_matches(['\r', '\n']).to_owned());
+            let request = import::Request {
+                username,
+                case,
+                format: import::format(&format)?,
+                zone: tz.unwrap_or_else(|| config.default_time_zone.clone()),
+                me,
+                burst_minutes,
+                keep_partial,
+                files,
+            };
+            let all = runtime.block_on(async {
+                let lodge = open(&config).await?;
+                import::run(&lodge, password, request).await
+            })?;
+            exit_with(all)
         }
         Command::Openapi => {
             println!("{}", lodge_web::openapi_json());

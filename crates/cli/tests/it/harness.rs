@@ -59,7 +59,7 @@ impl Server {
         server
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_lodge"));
         cmd.args(args)
             .arg("--data-dir")

@@ -161,3 +161,77 @@ async fn a_broken_backup_saves_nothing_unless_she_keeps_what_was_read() {
         assert!(res.text().await.unwrap().contains("Choose the format"));
     }
 }
+
+const MBOX: &str = "From dark.wolf@example.net Fri May  3 20:15:40 2024\n\
+Received: from [198.51.100.23] by mail.example.net; Fri, 3 May 2024 21:15:41 +0100\n\
+Message-ID: <abc123@example.net>\n\
+Date: Fri, 3 May 2024 21:15:40 +0100\n\
+From: Dark Wolf <dark.wolf@example.net>\n\
+Subject: I know where you are\n\
+Content-Type: text/html\n\
+\n\
+<p>You can't hide.</p><img src=\"http://tracker.example.net/x.gif\">\n\
+\n\
+From dark.wolf@example.net Sat May  4 08:00:00 2024\n\
+Date: Sat, 4 May 2024 09:00:00 +0100\n\
+From: Dark Wolf <dark.wolf@example.net>\n\
+Subject: again\n\
+\n\
+Answer me.\n";
+
+#[tokio::test]
+async fn lodge_import_brings_a_mailbox_in_from_the_command_line() {
+    use std::io::Write;
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "ruby");
+        let api = server.api("ruby").await;
+        let case = api.create_case("Emails").await;
+        let dir = tempfile::tempdir().unwrap();
+        let mbox = dir.path().join("Inbox.mbox");
+        std::fs::write(&mbox, MBOX).unwrap();
+        let mut child = server
+            .command(&["import", "--case", &case, "--username", "ruby", "--tz", "Europe/London"])
+            .arg(&mbox)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{}", crate::harness::PASSWORD).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("Email (2 messages, 0 already in the case)"), "{stdout}");
+        assert!(stdout.contains("imported 2 messages into 2 incidents"), "{stdout}");
+
+        let incidents = api.json(api.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
+        let first = incidents
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["body"]["verbatim"].as_str().unwrap().contains("You can't hide."))
+            .unwrap();
+        let message = &first["body"]["messages"][0];
+        assert!(!message["text"].as_str().unwrap().contains("tracker"), "no HTML, no remote content");
+        let details = message["details"].as_array().unwrap();
+        assert!(details.iter().any(|d| d[0] == "Received" && d[1].as_str().unwrap().contains("198.51.100.23")));
+        assert_eq!(message["place"], "byte 52");
+        let person = first["body"]["people"][0].as_str().unwrap();
+        let person = api.json(api.get(&format!("/api/v1/cases/{case}/people/{person}")), 200).await;
+        assert_eq!(person["body"]["identifiers"][0]["value"], "dark.wolf@example.net");
+
+        // A wrong password imports nothing and says so.
+        let mut child = server
+            .command(&["import", "--case", &case, "--username", "ruby"])
+            .arg(&mbox)
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "not the password").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(!out.status.success());
+        assert_eq!(incidents.as_array().unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,155 @@
+//! `lodge import`: her exports, from her own computer, into one of her cases. Each file is
+//! encrypted as it is read, previewed (what it holds is printed) and imported, with progress
+//! bars; the same rules as the web import apply (one transaction, duplicates skipped).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result, anyhow};
+use futures_util::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use lodge_domain::CaseId;
+use lodge_service::{Grouping, ImportChoices, ImportFormat, Lodge, OpenCase, Password, ServiceError};
+use tokio::io::AsyncReadExt;
+
+/// What `lodge import` was asked to do.
+#[derive(Debug)]
+pub struct Request {
+    pub username: String,
+    pub case: uuid::Uuid,
+    pub format: Option<ImportFormat>,
+    pub zone: String,
+    pub me: Vec<String>,
+    pub burst_minutes: u32,
+    pub keep_partial: bool,
+    pub files: Vec<PathBuf>,
+}
+
+/// Reads a `--format` value: `auto` or one of the formats' codes.
+pub fn format(code: &str) -> Result<Option<ImportFormat>> {
+    if code.trim() == "auto" {
+        return Ok(None);
+    }
+    ImportFormat::from_code(code).map(Some).ok_or_else(|| {
+        anyhow!("unknown format {code:?}: use auto, whatsapp, sms-xml, telegram, instagram, facebook, x, discord, email or image")
+    })
+}
+
+fn plain(e: ServiceError) -> anyhow::Error {
+    match e.problems() {
+        Some(p) => anyhow!(p.fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ")),
+        None => anyhow!(e.user_message()),
+    }
+}
+
+fn bar(len: u64, template: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Signs in with the password on standard input and imports every file. True when every file
+/// imported.
+pub async fn run(lodge: &Lodge, password: Password, request: Request) -> Result<bool> {
+    let (token, session) = lodge.sign_in(&request.username, password, "lodge import").await.map_err(plain)?;
+    let case = lodge.open_case(&session, CaseId(request.case)).await.map_err(plain)?;
+    let mut all = true;
+    for path in &request.files {
+        if let Err(e) = one(&case, &request, path).await {
+            eprintln!("{}: {e:#}", path.display());
+            all = false;
+        }
+    }
+    lodge.sign_out(&token.to_text()).await.map_err(plain)?;
+    Ok(all)
+}
+
+async fn one(case: &OpenCase, request: &Request, path: &std::path::Path) -> Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = tokio::fs::File::open(path).await.with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().await?.len();
+    let reading = bar(size, "{msg} [{bar:30}] {bytes}/{total_bytes}");
+    reading.set_message("Encrypting");
+    let body = futures_util::stream::unfold((file, reading.clone()), |(mut file, bar)| async move {
+        let mut chunk = vec![0u8; 256 * 1024];
+        match file.read(&mut chunk).await {
+            Ok(0) => None,
+            Ok(n) => {
+                chunk.truncate(n);
+                bar.inc(n as u64);
+                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(chunk)), (file, bar)))
+            }
+            Err(e) => Some((Err(e), (file, bar))),
+        }
+    })
+    .boxed();
+    let staged = case.stage_import(&name, body).await.map_err(plain)?;
+    reading.finish_and_clear();
+
+    let preview = match case.preview_import(&staged, request.format, &request.zone).await {
+        Ok(p) => p,
+        Err(e) => {
+            case.discard_import(&staged).await.map_err(plain)?;
+            return Err(plain(e));
+        }
+    };
+    println!(
+        "{}: {} ({} messages, {} already in the case)",
+        path.display(),
+        preview.format,
+        preview.messages,
+        preview.already
+    );
+    if let (Some(first), Some(last)) = (preview.first, preview.last) {
+        println!("  from {first} to {last}");
+    }
+    for c in &preview.conversations {
+        println!("  conversation {:?}: {} messages", c.name, c.messages);
+    }
+    for s in &preview.senders {
+        let matched = s.person.as_ref().map(|(_, label)| format!(", is {label}")).unwrap_or_default();
+        println!("  sender {:?}: {} messages{matched}", s.name, s.messages);
+    }
+    for note in &preview.notes {
+        println!("  note: {note}");
+    }
+    if let Some(problem) = &preview.problem {
+        println!("  problem: {problem}");
+    }
+
+    let count = Arc::new(AtomicU64::new(0));
+    let importing = bar(preview.messages, "Importing [{bar:30}] {pos}/{len} messages");
+    let ticker = {
+        let (count, importing) = (count.clone(), importing.clone());
+        tokio::spawn(async move {
+            loop {
+                importing.set_position(count.load(Ordering::Relaxed));
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let choices = ImportChoices {
+        format: Some(preview.format),
+        zone: request.zone.clone(),
+        conversations: Vec::new(),
+        me: request.me.clone(),
+        left_out: Vec::new(),
+        grouping: if request.burst_minutes == 0 { Grouping::Day } else { Grouping::Burst(request.burst_minutes) },
+        keep_partial: request.keep_partial,
+    };
+    let done = case.import(&staged, &choices, Some(count)).await;
+    ticker.abort();
+    importing.finish_and_clear();
+    let done = done.map_err(plain)?;
+    println!(
+        "  imported {} messages into {} incidents ({} already there, {} people added); exhibit {}",
+        done.messages, done.incidents, done.duplicates, done.people_added, done.exhibit
+    );
+    if let Some(problem) = done.problem {
+        println!("  kept what came before: {problem}");
+    }
+    Ok(())
+}
