@@ -365,9 +365,14 @@ impl OpenCase {
         if self.evidence(staged.id).await.is_ok() {
             return Ok(());
         }
-        // Only what was received into this case can be thrown away.
-        let _received = self.lodge().blobs().reader(&self.evidence_blob(staged.id), &self.key).await?;
+        self.check_staged(staged).await?;
         self.remove_blobs(staged.id).await;
+        Ok(())
+    }
+
+    /// NotFound unless `staged` was received into this case (and opens with its key).
+    async fn check_staged(&self, staged: &Staged) -> Result<(), ServiceError> {
+        let _received = self.lodge().blobs().reader(&self.evidence_blob(staged.id), &self.key).await?;
         Ok(())
     }
 
@@ -425,6 +430,7 @@ impl OpenCase {
         format: Option<Format>,
         zone: &str,
     ) -> Result<ImportPreview, ServiceError> {
+        self.check_staged(staged).await?;
         let tz = zone_of(zone)?;
         let region = self.region();
         let people: Vec<Entry<Person>> = self.latest(RecordKind::Person).await?;
@@ -514,6 +520,7 @@ impl OpenCase {
         choices: &ImportChoices,
         progress: Option<Arc<AtomicU64>>,
     ) -> Result<ImportOutcome, ServiceError> {
+        self.check_staged(staged).await?;
         let tz = zone_of(&choices.zone)?;
         let format = self.detect_staged(staged, choices.format).await?;
         let lodge = self.lodge().clone();

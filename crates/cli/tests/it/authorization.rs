@@ -44,6 +44,9 @@ fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
         post(format!("/cases/{c}/people/{p}/delete")),
         post(format!("/cases/{c}/evidence/{e}/attach")),
         post(format!("/cases/{c}/evidence/{e}/delete")),
+        get(format!("/cases/{c}/import")),
+        post(format!("/cases/{c}/import")),
+        post(format!("/cases/{c}/import/{e}")),
     ]
 }
 
@@ -127,7 +130,9 @@ async fn another_survivor_gets_404_on_every_route() {
                         .text("csrf", token.clone())
                         .text("title", "x")
                         .text("description", "x");
-                    req = if path.ends_with("/incidents") || path.contains("/incidents/") && !path.ends_with("/delete")
+                    req = if path.ends_with("/incidents")
+                        || path.ends_with("/import")
+                        || path.contains("/incidents/") && !path.ends_with("/delete")
                     {
                         req.multipart(
                             form.part("files", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.txt")),

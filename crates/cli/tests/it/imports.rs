@@ -235,3 +235,50 @@ async fn lodge_import_brings_a_mailbox_in_from_the_command_line() {
         assert_eq!(incidents.as_array().unwrap().len(), 2);
     }
 }
+
+#[tokio::test]
+async fn the_pages_show_what_is_in_an_export_before_anything_is_saved() {
+    let backend = backends().await.remove(0);
+    let server = Server::start(backend).await;
+    server.add_user("survivor", "ruby");
+    let api = server.api("ruby").await;
+    let case = api.create_case("WhatsApp").await;
+    let browser = server.browser("ruby").await;
+    let form_page =
+        browser.get(format!("{}/cases/{case}/import", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(form_page.contains("Import messages") && form_page.contains("quick-exit"), "every page has quick exit");
+    let token = crate::harness::csrf(&form_page);
+    let upload = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .text("format", "auto")
+        .text("zone", "Europe/London")
+        .part("file", reqwest::multipart::Part::bytes(CHAT.as_bytes().to_vec()).file_name("chat.txt"));
+    let res = browser.post(format!("{}/cases/{case}/import", server.url)).multipart(upload).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let preview = res.text().await.unwrap();
+    assert!(preview.contains("3 messages"), "{preview}");
+    assert!(preview.contains("darkwolf") && preview.contains("A new person"));
+    assert_eq!(count(&api, &case, "incidents").await, 0, "nothing is saved by the preview");
+    let action =
+        preview.split("action=\"").find(|s| s.contains("/import/")).unwrap().split('"').next().unwrap().to_owned();
+    let res = browser
+        .post(format!("{}{action}", server.url))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("file_name", "chat.txt"),
+            ("format", "whatsapp"),
+            ("conversations", ""),
+            ("me", "Ruby"),
+            ("grouping", "burst"),
+            ("burst_minutes", "30"),
+            ("zone", "Europe/London"),
+            ("action", "import"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let done = res.text().await.unwrap();
+    assert!(done.contains("3 messages became 2 incidents"), "{done}");
+    assert_eq!(count(&api, &case, "incidents").await, 2);
+}

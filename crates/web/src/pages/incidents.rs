@@ -236,7 +236,7 @@ fn incident_form(s: &Session, p: &FormPage<'_>, form: &FormData, problems: &Prob
     }
 }
 
-fn time_zones() -> Vec<String> {
+pub(crate) fn time_zones() -> Vec<String> {
     let mut zones: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
     zones.sort();
     zones

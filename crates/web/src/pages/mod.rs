@@ -7,6 +7,7 @@ mod cases;
 mod course;
 mod evidence;
 mod form;
+mod imports;
 mod incidents;
 pub(crate) mod layout;
 mod log;
@@ -35,6 +36,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/incidents", post(incidents::create))
         .route("/cases/{case}/incidents/{incident}", post(incidents::update))
         .route("/cases/{case}/incidents/{incident}/evidence", post(evidence::upload))
+        .route("/cases/{case}/import", post(imports::upload))
         .layer(DefaultBodyLimit::disable());
     Router::new()
         .route("/", get(home))
@@ -57,6 +59,8 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/rename", post(cases::rename))
         .route("/cases/{case}/log", get(log::show))
         .route("/cases/{case}/report", get(reports::show).post(reports::make))
+        .route("/cases/{case}/import", get(imports::show))
+        .route("/cases/{case}/import/{import}", post(imports::choose))
         .route("/cases/{case}/incidents/new", get(incidents::new_page))
         .route("/cases/{case}/incidents/{incident}", get(incidents::show))
         .route("/cases/{case}/incidents/{incident}/edit", get(incidents::edit_page))

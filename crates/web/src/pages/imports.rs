@@ -1,0 +1,351 @@
+//! Importing an export from the pages: she chooses the file (and, if she likes, its format and
+//! time zone), sees what it holds — who is in it, how many messages, the dates, the
+//! conversations, numbers and names that match people already in her case — chooses, and
+//! imports. Nothing is saved until she presses Import, and a broken file is saved only if she
+//! chooses to keep what could be read.
+
+use axum::Form;
+use axum::extract::{Multipart, Path};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use lodge_domain::{CaseId, EvidenceId, Problems};
+use lodge_service::{
+    Grouping, ImportChoices, ImportFormat, ImportOutcome, ImportPreview, OpenCase, ServiceError, Session, Staged,
+};
+use maud::{Markup, html};
+use uuid::Uuid;
+
+use super::evidence::read_text;
+use super::incidents::time_zones;
+use super::layout::{csrf, notice, page, problem_summary};
+use super::{FormData, drain, error_page, stale_form};
+use crate::auth::Viewer;
+use crate::{State, WebConfig};
+
+fn format_select(chosen: &str) -> Markup {
+    html! {
+        div.field {
+            label for="f-format" { "What kind of export is it?" }
+            span.hint id="f-format-hint" { "Lodge can usually tell by itself." }
+            select #f-format name="format" aria-describedby="f-format-hint" {
+                option value="auto" selected[chosen.is_empty() || chosen == "auto"] { "Let Lodge tell" }
+                @for f in ImportFormat::ALL {
+                    option value=(f.code()) selected[chosen == f.code()] { (f.platform()) }
+                }
+            }
+        }
+    }
+}
+
+fn zone_select(chosen: &str) -> Markup {
+    html! {
+        div.field {
+            label for="f-zone" { "Time zone of the phone or computer it came from" }
+            span.hint id="f-zone-hint" { "Some exports write times without a zone; they are read in this one, and your choice is recorded." }
+            select #f-zone name="zone" aria-describedby="f-zone-hint" {
+                @for name in time_zones() {
+                    option value=(name) selected[name == chosen] { (name) }
+                }
+            }
+        }
+    }
+}
+
+fn upload_form(s: &Session, config: &WebConfig, case: Uuid, problems: &Problems) -> Markup {
+    html! {
+        h1 { "Import messages" }
+        p { "Bring in a chat export, a text-message backup, emails or photos from your phone or accounts. You see what is in it before anything is saved. The file itself is kept, encrypted, as an exhibit." }
+        (problem_summary(problems))
+        form method="post" action={"/cases/" (case) "/import"} enctype="multipart/form-data" {
+            (csrf(s))
+            (format_select(""))
+            (zone_select(&config.default_time_zone))
+            div.field.invalid[problems.for_field("file").is_some()] {
+                label for="f-file" { "The export" }
+                span.hint id="f-file-hint" { "WhatsApp .txt or .zip, SMS Backup & Restore .xml, Telegram result.json, Instagram or Facebook message_1.json or download .zip, X direct-messages.js, Discord package .zip, .eml or .mbox, or a photo." }
+                @if let Some(p) = problems.for_field("file").or(problems.for_field("format")) { p.problem { (p) } }
+                input #f-file type="file" name="file" required aria-describedby="f-file-hint";
+            }
+            button type="submit" { "Read the file" }
+        }
+    }
+}
+
+fn when(t: Option<jiff::Timestamp>, zone: &str) -> String {
+    let Some(t) = t else { return "no time".into() };
+    match jiff::tz::TimeZone::get(zone) {
+        Ok(tz) => t.to_zoned(tz).strftime("%-d %B %Y, %H:%M").to_string(),
+        Err(_) => t.to_string(),
+    }
+}
+
+fn preview_page(
+    s: &Session,
+    case: Uuid,
+    p: &ImportPreview,
+    zone: &str,
+    form: &FormData,
+    problems: &Problems,
+) -> Markup {
+    let first_visit = form.get("action").is_empty();
+    html! {
+        h1 { "What is in " (p.staged.file_name) }
+        (problem_summary(problems))
+        p { (p.format.platform()) " export: " strong { (p.messages) " messages" } " from " (when(p.first, zone)) " to " (when(p.last, zone)) "." }
+        @if p.already > 0 { (notice("info", &format!("{} of them are already in your case and will not be added again.", p.already))) }
+        @for note in &p.notes { (notice("info", note)) }
+        @if let Some(problem) = &p.problem {
+            (notice("warning", &format!("Part of this file cannot be read: {problem}. The counts are of what comes before that point.")))
+        }
+        form method="post" action={"/cases/" (case) "/import/" (p.staged.id)} {
+            (csrf(s))
+            input type="hidden" name="file_name" value=(p.staged.file_name);
+            input type="hidden" name="format" value=(p.format.code());
+            fieldset {
+                legend { "Conversations to import" }
+                @for c in &p.conversations {
+                    @let name = if c.name.is_empty() { "The chat" } else { c.name.as_str() };
+                    div.check {
+                        input type="checkbox" name="conversations" value=(c.name) id={"c-" (c.name)}
+                            checked[first_visit || form.has("conversations", &c.name)];
+                        label for={"c-" (c.name)} { (name) " — " (c.messages) " messages, " (when(c.first, zone)) " to " (when(c.last, zone)) }
+                    }
+                }
+            }
+            fieldset {
+                legend { "People in it" }
+                p.hint { "Tick which name is you. Messages from the others are linked to a person in your case: the one shown, or a new one." }
+                table {
+                    thead { tr { th scope="col" { "Name in the export" } th scope="col" { "Messages" } th scope="col" { "Becomes" } th scope="col" { "This is me" } th scope="col" { "Leave out" } } }
+                    tbody {
+                        @for (i, sender) in p.senders.iter().enumerate() {
+                            tr {
+                                td { (sender.name) @if let Some(h) = &sender.handle { " (" (h) ")" } }
+                                td { (sender.messages) }
+                                td { @if sender.mine { "You" } @else if let Some((_, label)) = &sender.person { (label) } @else { "A new person" } }
+                                td {
+                                    @if !sender.mine {
+                                        input type="checkbox" name="me" value=(sender.name) id={"me-" (i)} checked[form.has("me", &sender.name)];
+                                        label.visually-hidden for={"me-" (i)} { (sender.name) " is me" }
+                                    }
+                                }
+                                td {
+                                    input type="checkbox" name="left_out" value=(sender.name) id={"out-" (i)} checked[form.has("left_out", &sender.name)];
+                                    label.visually-hidden for={"out-" (i)} { "Leave out " (sender.name) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !p.mentions.is_empty() {
+                h2 { "Numbers, addresses and names in the messages" }
+                ul {
+                    @for m in &p.mentions {
+                        li { (m.kind) " " (m.value) @if let Some((_, label)) = &m.person { " — already known as " strong { (label) } } }
+                    }
+                }
+            }
+            fieldset {
+                legend { "Grouping into incidents" }
+                div.check {
+                    input type="radio" name="grouping" value="day" id="g-day" checked[form.get("grouping") != "burst"];
+                    label for="g-day" { "One incident per conversation per day" }
+                }
+                div.check {
+                    input type="radio" name="grouping" value="burst" id="g-burst" checked[form.get("grouping") == "burst"];
+                    label for="g-burst" { "A new incident after a quiet gap" }
+                }
+                div.field {
+                    label for="f-burst_minutes" { "Quiet gap, in minutes" }
+                    input #f-burst_minutes type="number" min="1" max="10080" name="burst_minutes"
+                        value=(if form.get("burst_minutes").is_empty() { "60" } else { form.get("burst_minutes") });
+                }
+            }
+            (zone_select(zone))
+            @if p.problem.is_some() {
+                div.check {
+                    input type="checkbox" name="keep_partial" value="yes" id="f-keep" checked[form.has("keep_partial", "yes")];
+                    label for="f-keep" { "Keep what could be read (otherwise nothing is saved)" }
+                }
+            }
+            div.actions {
+                button type="submit" name="action" value="import" { "Import" }
+                button.secondary type="submit" name="action" value="refresh" { "Show again with this time zone" }
+                button.secondary type="submit" name="action" value="cancel" { "Cancel and delete the file" }
+            }
+        }
+    }
+}
+
+fn done_page(case: Uuid, outcome: &ImportOutcome) -> Markup {
+    html! {
+        h1 { "Imported" }
+        p { (outcome.messages) " messages became " (outcome.incidents) " incidents"
+            @if outcome.people_added > 0 { ", and " (outcome.people_added) " new people were added" } "." }
+        @if outcome.duplicates > 0 { p { (outcome.duplicates) " messages were already in your case and were not added again." } }
+        @if let Some(problem) = &outcome.problem { (notice("warning", &format!("What comes after this point was not read: {problem}."))) }
+        p { "The original file is kept as an exhibit with its SHA-256, so you can delete it from your phone if you want to." }
+        p { a href={"/cases/" (case)} { "See your timeline" } " · " a href={"/cases/" (case) "/evidence/" (outcome.exhibit)} { "See the exhibit" } }
+    }
+}
+
+/// The form to choose an export.
+pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
+    match state.lodge.open_case(&s, CaseId(case)).await {
+        Ok(_) => {
+            page(Some(&s), &state.config, "Import messages", upload_form(&s, &state.config, case, &Problems::default()))
+                .into_response()
+        }
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+async fn receive(open: &OpenCase, multipart: &mut Multipart, s: &Session) -> Result<(Staged, FormData), ServiceError> {
+    let mut form = FormData::default();
+    let broken =
+        || ServiceError::invalid("file", "The file did not arrive whole. Check your connection and try again.");
+    while let Some(field) = multipart.next_field().await.map_err(|_| broken())? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            if !s.form_token_matches(form.get("csrf")) {
+                return Err(ServiceError::Forbidden);
+            }
+            let file_name = field.file_name().unwrap_or("export").to_owned();
+            if file_name.is_empty() {
+                return Err(ServiceError::invalid("file", "Choose the file to import."));
+            }
+            return Ok((open.stage_import(&file_name, field).await?, form));
+        }
+        form.push(&name, read_text(field).await?);
+    }
+    Err(ServiceError::invalid("file", "Choose the file to import."))
+}
+
+fn format_of(form: &FormData) -> Option<ImportFormat> {
+    ImportFormat::from_code(form.get("format"))
+}
+
+/// Receives the export and shows what it holds.
+pub(crate) async fn upload(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+    mut multipart: Multipart,
+) -> Response {
+    let open = match state.lodge.open_case(&s, CaseId(case)).await {
+        Ok(o) => o,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    let (staged, form) = match receive(&open, &mut multipart, &s).await {
+        Ok(r) => r,
+        Err(ServiceError::Forbidden) => return stale_form(&s, &state.config),
+        Err(e) => {
+            drain(&mut multipart).await;
+            return again(&s, &state.config, case, e);
+        }
+    };
+    let zone =
+        if form.get("zone").is_empty() { state.config.default_time_zone.clone() } else { form.get("zone").to_owned() };
+    match open.preview_import(&staged, format_of(&form), &zone).await {
+        Ok(p) => page(
+            Some(&s),
+            &state.config,
+            "What is in the file",
+            preview_page(&s, case, &p, &zone, &FormData::default(), &Problems::default()),
+        )
+        .into_response(),
+        Err(e) => {
+            let _ = open.discard_import(&staged).await;
+            again(&s, &state.config, case, e)
+        }
+    }
+}
+
+/// The upload form again, saying what to fix.
+fn again(s: &Session, config: &WebConfig, case: Uuid, e: ServiceError) -> Response {
+    match e {
+        ServiceError::Invalid(problems) => {
+            (StatusCode::BAD_REQUEST, page(Some(s), config, "Import messages", upload_form(s, config, case, &problems)))
+                .into_response()
+        }
+        other => error_page(Some(s), config, other),
+    }
+}
+
+/// Imports as she chose, shows the preview again, or throws the file away.
+pub(crate) async fn choose(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, import)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let open = match state.lodge.open_case(&s, CaseId(case)).await {
+        Ok(o) => o,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    let staged = Staged { id: EvidenceId(import), file_name: form.get("file_name").to_owned() };
+    let zone = form.get("zone").to_owned();
+    let mut problems = Problems::default();
+    match form.get("action") {
+        "cancel" => {
+            return match open.discard_import(&staged).await {
+                Ok(()) => axum::response::Redirect::to(&format!("/cases/{case}")).into_response(),
+                Err(e) => error_page(Some(&s), &state.config, e),
+            };
+        }
+        "import" => {
+            let grouping = match (form.get("grouping"), form.get("burst_minutes").trim().parse::<u32>()) {
+                ("burst", Ok(m)) if (1..=10_080).contains(&m) => Some(Grouping::Burst(m)),
+                ("burst", _) => {
+                    problems.add("burst_minutes", "Enter the quiet gap as a number of minutes, from 1 to 10080.");
+                    None
+                }
+                _ => Some(Grouping::Day),
+            };
+            if let Some(grouping) = grouping {
+                let choices = ImportChoices {
+                    format: format_of(&form),
+                    zone: zone.clone(),
+                    conversations: form.all("conversations").into_iter().map(str::to_owned).collect(),
+                    me: form.all("me").into_iter().map(str::to_owned).collect(),
+                    left_out: form.all("left_out").into_iter().map(str::to_owned).collect(),
+                    grouping,
+                    keep_partial: form.has("keep_partial", "yes"),
+                };
+                if choices.conversations.is_empty() {
+                    problems.add("conversations", "Choose at least one conversation to import.");
+                } else {
+                    match open.import(&staged, &choices, None).await {
+                        Ok(outcome) => {
+                            return page(Some(&s), &state.config, "Imported", done_page(case, &outcome))
+                                .into_response();
+                        }
+                        Err(ServiceError::Invalid(p)) => problems = p,
+                        Err(e) => return error_page(Some(&s), &state.config, e),
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    match open.preview_import(&staged, format_of(&form), &zone).await {
+        Ok(p) => {
+            let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+            (
+                status,
+                page(
+                    Some(&s),
+                    &state.config,
+                    "What is in the file",
+                    preview_page(&s, case, &p, &zone, &form, &problems),
+                ),
+            )
+                .into_response()
+        }
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}

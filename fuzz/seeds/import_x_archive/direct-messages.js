@@ -1,0 +1,1 @@
+window.YTD.direct_messages.part0 = [{"dmConversation":{"conversationId":"1-2","messages":[{"messageCreate":{"id":"9","senderId":"2","recipientId":"1","text":"hi","createdAt":"2024-05-03T20:15:40.000Z","mediaUrls":[]}}]}}]
