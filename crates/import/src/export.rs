@@ -3,6 +3,7 @@
 //! gives them, a time (exact, or as written when the export has no zone), the text, attached
 //! files and the place in the file it came from.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 
@@ -13,6 +14,9 @@ use sha2::{Digest, Sha256};
 
 use crate::zipped::{Entry, Limits, SafeZip};
 use crate::{ImportError, discord, email, identifiers, image, meta, sms_xml, telegram, whatsapp, x_archive};
+
+/// Distinct numbers remembered while reading an SMS backup.
+const NUMBER_CACHE: usize = 10_000;
 
 /// Bytes looked at to tell formats apart.
 const HEAD: usize = 8 * 1024;
@@ -460,8 +464,20 @@ fn read_whatsapp<R: BufRead + Seek>(
 }
 
 fn read_sms<R: BufRead>(reader: R, region: Country, deliver: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
+    // Reading a number with libphonenumber's rules is the slowest step per message, and a
+    // backup holds few distinct numbers: each is read once (the cache is capped all the same).
+    let mut numbers: HashMap<String, String> = HashMap::new();
     sms_xml::parse(reader, |r| {
-        let number = identifiers::phone(&r.address, region).unwrap_or_else(|| r.address.trim().to_owned());
+        let number = match numbers.get(&r.address) {
+            Some(n) => n.clone(),
+            None => {
+                let n = identifiers::phone(&r.address, region).unwrap_or_else(|| r.address.trim().to_owned());
+                if numbers.len() < NUMBER_CACHE {
+                    numbers.insert(r.address.clone(), n.clone());
+                }
+                n
+            }
+        };
         let them = Party {
             name: if r.contact_name.trim().is_empty() || r.contact_name == "(Unknown)" {
                 number.clone()

@@ -216,6 +216,38 @@ impl Seek for BlobFile {
     }
 }
 
+/// A file that can be read and sought in.
+trait ReadSeek: Read + Seek {}
+
+impl<T: Read + Seek> ReadSeek for T {}
+
+/// Largest zip read into memory (a zip is read from its end, which a stream cannot do).
+const ZIP_IN_MEMORY: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Runs `read` on a received export: streamed from the blob store as it decrypts, or, for a
+/// zip, from memory.
+fn as_file<T>(
+    open: Box<dyn Fn() -> Result<PlainStream, ServiceError> + Send>,
+    read: impl FnOnce(&mut dyn ReadSeek) -> T,
+) -> Result<T, ServiceError> {
+    let mut file = BlobFile::new(open)?;
+    let mut head = [0u8; 4];
+    let got = file.read(&mut head).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    file.rewind().map_err(|e| ServiceError::Internal(e.to_string()))?;
+    if head[..got] == *b"PK\x03\x04" {
+        let mut bytes = Vec::new();
+        file.take(ZIP_IN_MEMORY + 1).read_to_end(&mut bytes).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if bytes.len() as u64 > ZIP_IN_MEMORY {
+            return Err(ServiceError::invalid(
+                "file",
+                "This zip file is too large to import in one go. Import the chat or message files inside it one by one.",
+            ));
+        }
+        return Ok(read(&mut std::io::Cursor::new(bytes)));
+    }
+    Ok(read(&mut file))
+}
+
 /// The instant a stamp names, reading clock times in `zone`.
 fn instant(stamp: Stamp, zone: &TimeZone) -> Option<Timestamp> {
     match stamp {
@@ -383,7 +415,7 @@ impl OpenCase {
         }
         let open = self.open_blob(staged.id);
         let name = staged.file_name.clone();
-        tokio::task::spawn_blocking(move || match export::detect(&name, &mut BlobFile::new(open)?) {
+        tokio::task::spawn_blocking(move || match as_file(open, |mut file| export::detect(&name, &mut file))? {
             Ok(Some(format)) => Ok(format),
             Ok(None) => Err(ServiceError::invalid(
                 "format",
@@ -402,12 +434,13 @@ impl OpenCase {
         let region = self.region();
         let (sender, receiver) = tokio::sync::mpsc::channel::<Item>(QUEUE);
         let reader = tokio::task::spawn_blocking(move || -> Result<Result<export::Outcome, String>, ServiceError> {
-            let file = BlobFile::new(open)?;
-            Ok(export::read(format, file, region, &mut |item| {
-                // Sending fails only once the writer has failed; its error is the one reported.
-                let _ = sender.blocking_send(item);
+            as_file(open, |file| {
+                export::read(format, file, region, &mut |item| {
+                    // Sending fails only once the writer has failed; its error is the one reported.
+                    let _ = sender.blocking_send(item);
+                })
+                .map_err(|e| e.to_string())
             })
-            .map_err(|e| e.to_string()))
         });
         (receiver, reader)
     }

@@ -282,3 +282,64 @@ async fn the_pages_show_what_is_in_an_export_before_anything_is_saved() {
     assert!(done.contains("3 messages became 2 incidents"), "{done}");
     assert_eq!(count(&api, &case, "incidents").await, 2);
 }
+
+#[tokio::test]
+async fn a_whatsapp_zip_keeps_its_media_tied_to_the_messages() {
+    use std::io::Write;
+    let backend = backends().await.remove(0);
+    let server = Server::start(backend).await;
+    server.add_user("survivor", "ruby");
+    let api = server.api("ruby").await;
+    let case = api.create_case("WhatsApp with media").await;
+    let photo = b"\xff\xd8\xff the photo he sent";
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let chat = format!("{CHAT}[13/05/2024, 09:02:00] darkwolf: \u{200e}<attached: 00000012-PHOTO.jpg>\n");
+    for (name, bytes) in [("_chat.txt", chat.as_bytes()), ("00000012-PHOTO.jpg", &photo[..])] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    let zip = zip.finish().unwrap().into_inner();
+    let preview = stage(&api, &case, "WhatsApp Chat - darkwolf.zip", &zip, 201).await;
+    assert_eq!((preview["format"].as_str(), preview["messages"].as_u64()), (Some("whatsapp"), Some(4)));
+    import(&api, &case, &preview, json!({"me": ["Ruby"]}), 201).await;
+    let incidents = api.json(api.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
+    let later = incidents
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["body"]["occurred"]["at"].as_str().unwrap().starts_with("2024-05-13"))
+        .unwrap();
+    let attachment = &later["body"]["messages"][1]["attachments"][0];
+    assert_eq!(attachment["name"], "00000012-PHOTO.jpg");
+    assert_eq!(attachment["sha256"], data_encoding::HEXLOWER.encode(&Sha256::digest(photo)));
+    assert_eq!(attachment["size"], photo.len());
+}
+
+#[tokio::test]
+async fn a_200_mb_sms_backup_imports_in_bounded_memory() {
+    let backend = backends().await.remove(0);
+    let server = Server::start(backend).await;
+    server.add_user("survivor", "ruby");
+    let api = server.api("ruby").await;
+    let case = api.create_case("Two years of texts").await;
+    let body = "you can&apos;t hide &#55357;&#56846; ".repeat(30);
+    let mut xml = String::from("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count=\"0\">\n");
+    let mut n = 0u64;
+    while xml.len() < 200 * 1024 * 1024 {
+        let date = 1_700_000_000_000u64 + n * 60_000;
+        xml.push_str(&format!(
+            "<sms address=\"07911 123456\" date=\"{date}\" type=\"{}\" body=\"{n} {body}\" contact_name=\"Dark Wolf\" />\n",
+            1 + n % 2
+        ));
+        n += 1;
+    }
+    xml.push_str("</smses>\n");
+    let before = server.peak_memory_kib().unwrap();
+    let preview = stage(&api, &case, "sms-backup.xml", xml.as_bytes(), 201).await;
+    assert_eq!(preview["messages"], n);
+    drop(xml);
+    let done = import(&api, &case, &preview, json!({}), 201).await;
+    assert_eq!(done["messages"], n);
+    let grown = server.peak_memory_kib().unwrap().saturating_sub(before) / 1024;
+    assert!(grown < 100, "the server's peak memory grew by {grown} MiB for a 200 MiB file of {n} messages");
+}
