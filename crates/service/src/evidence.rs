@@ -14,7 +14,7 @@ use crate::ServiceError;
 use crate::case::{Entry, OpenCase};
 
 /// Images larger than this get no thumbnail (the file itself is still kept).
-const THUMBNAIL_SOURCE_MAX: usize = 64 * 1024 * 1024;
+pub(crate) const THUMBNAIL_SOURCE_MAX: usize = 64 * 1024 * 1024;
 /// Longest side of a thumbnail, in pixels.
 const THUMBNAIL_SIZE: u32 = 480;
 

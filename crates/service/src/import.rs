@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 use crate::ServiceError;
 use crate::case::{Entry, OpenCase, digest, subject};
+use crate::evidence::{THUMBNAIL_SOURCE_MAX, make_thumbnail};
 use crate::ledger::LeafBatch;
 use crate::sealing::seal_record;
 
@@ -565,14 +566,25 @@ impl OpenCase {
         let existing: Vec<Entry<Evidence>> = self.evidence_list().await?;
         let reused =
             existing.iter().find(|e| e.body.as_ref().is_some_and(|b| b.sha256 == sha256)).map(|e| EvidenceId(e.id));
-        let exhibit = Evidence {
+        // A photo is its own exhibit, on its incident, with a thumbnail (made without metadata).
+        let photo_incident = (format == Format::Image).then(IncidentId::new);
+        let mut exhibit = Evidence {
             file_name: staged.file_name.clone(),
             content_type: "application/octet-stream".into(),
             size,
             sha256,
-            incident: None,
+            incident: photo_incident,
             thumbnail: false,
         };
+        if photo_incident.is_some() && reused.is_none() && size <= THUMBNAIL_SOURCE_MAX as u64 {
+            let bytes = self.lodge().blobs().read_all(&self.evidence_blob(staged.id), &self.key).await?;
+            exhibit.content_type = image_type(&bytes).into();
+            let thumbnail = tokio::task::spawn_blocking(move || make_thumbnail(&bytes)).await.ok().flatten();
+            if let Some(jpeg) = thumbnail {
+                self.lodge().blobs().put(&self.thumbnail_blob(staged.id), &self.key, &jpeg).await?;
+                exhibit.thumbnail = true;
+            }
+        }
 
         let people: Vec<Entry<Person>> = self.latest(RecordKind::Person).await?;
         let (batch, batch_rx) = tokio::sync::mpsc::channel::<Batched>(64);
@@ -592,6 +604,7 @@ impl OpenCase {
             batch,
             persons: HashMap::new(),
             groups: BTreeMap::new(),
+            next_incident: photo_incident,
             outcome: ImportOutcome {
                 exhibit: reused.unwrap_or(staged.id),
                 incidents: 0,
@@ -673,6 +686,8 @@ struct Importer<'a> {
     batch: tokio::sync::mpsc::Sender<Batched>,
     persons: HashMap<(String, Option<Handle>), PersonId>,
     groups: BTreeMap<String, Group>,
+    /// The id the next incident takes, when it was chosen ahead (a photo's exhibit names it).
+    next_incident: Option<IncidentId>,
     outcome: ImportOutcome,
 }
 
@@ -701,7 +716,8 @@ impl Importer<'_> {
             self.file_name,
             &self.tz,
         );
-        self.write(RecordKind::Incident, IncidentId::new().0, &incident).await?;
+        let id = self.next_incident.take().unwrap_or_default();
+        self.write(RecordKind::Incident, id.0, &incident).await?;
         self.outcome.incidents += 1;
         Ok(())
     }
@@ -806,6 +822,17 @@ async fn finished(reading: Reading) -> Result<Result<export::Outcome, String>, S
     reading.await.map_err(|e| ServiceError::Internal(e.to_string()))?
 }
 
+/// The media type of a photo Lodge reads, from its first bytes.
+fn image_type(bytes: &[u8]) -> &'static str {
+    match bytes {
+        [0xff, 0xd8, 0xff, ..] => "image/jpeg",
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        [b'I', b'I', b'*', 0, ..] | [b'M', b'M', 0, b'*', ..] => "image/tiff",
+        _ => "image/heic",
+    }
+}
+
 fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -840,7 +867,7 @@ fn incident_of(
         _ => false,
     };
     let mut verbatim = String::new();
-    for m in &group.messages {
+    for m in group.messages.iter().filter(|_| format != Format::Image) {
         let time = m.at.map(|t| {
             let z = t.to_zoned(tz.clone());
             if several_days { z.strftime("%Y-%m-%d %H:%M").to_string() } else { z.strftime("%H:%M").to_string() }

@@ -343,3 +343,34 @@ async fn a_200_mb_sms_backup_imports_in_bounded_memory() {
     let grown = server.peak_memory_kib().unwrap().saturating_sub(before) / 1024;
     assert!(grown < 100, "the server's peak memory grew by {grown} MiB for a 200 MiB file of {n} messages");
 }
+
+#[tokio::test]
+async fn a_photo_becomes_an_incident_with_its_exhibit_and_thumbnail() {
+    let backend = backends().await.remove(0);
+    let server = Server::start(backend).await;
+    server.add_user("survivor", "ruby");
+    let api = server.api("ruby").await;
+    let case = api.create_case("Screenshots").await;
+    let preview = stage(&api, &case, "Screenshot_20240503.png", &crate::harness::png(600, 300), 201).await;
+    assert_eq!((preview["format"].as_str(), preview["messages"].as_u64()), (Some("image"), Some(1)));
+    let done = import(&api, &case, &preview, json!({}), 201).await;
+    assert_eq!(done["incidents"], 1);
+    let incidents = api.json(api.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
+    let incident = &incidents[0];
+    assert_eq!(incident["body"]["occurred"]["description"], "The file holds no time", "no EXIF, no time invented");
+    let evidence =
+        api.json(api.get(&format!("/api/v1/cases/{case}/evidence/{}", done["exhibit"].as_str().unwrap())), 200).await;
+    assert_eq!(evidence["body"]["incident"], incident["id"]);
+    assert_eq!(evidence["body"]["content_type"], "image/png");
+    assert_eq!(evidence["body"]["thumbnail"], true);
+    let page = server.browser("ruby").await;
+    let html = page
+        .get(format!("{}/cases/{case}/incidents/{}", server.url, incident["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("From the export") && html.contains("no time in the file"));
+}

@@ -115,7 +115,7 @@ fn preview_page(
             fieldset {
                 legend { "People in it" }
                 p.hint { "Tick which name is you. Messages from the others are linked to a person in your case: the one shown, or a new one." }
-                table {
+                div.table-scroll { table {
                     thead { tr { th scope="col" { "Name in the export" } th scope="col" { "Messages" } th scope="col" { "Becomes" } th scope="col" { "This is me" } th scope="col" { "Leave out" } } }
                     tbody {
                         @for (i, sender) in p.senders.iter().enumerate() {
@@ -136,7 +136,7 @@ fn preview_page(
                             }
                         }
                     }
-                }
+                } }
             }
             @if !p.mentions.is_empty() {
                 h2 { "Numbers, addresses and names in the messages" }

@@ -520,6 +520,7 @@ pub(crate) async fn show(
                 @if entry.version > 1 { " · edited " (entry.version - 1) @if entry.version == 2 { " time" } @else { " times" } }
             }
             (details(i, &names, case))
+            @if let Some(source) = &i.source { (imported(case, source, &i.messages)) }
             h2 { "Evidence" }
             @if files.is_empty() { p { "No files attached yet." } }
             @for f in &files { (evidence_figure(case, f)) }
@@ -540,6 +541,49 @@ pub(crate) async fn show(
         },
     };
     page(Some(&s), &state.config, "Incident", body).into_response()
+}
+
+/// The messages an incident was imported with: each with its time, sender, place in the
+/// export, attachments and evidential details. A photo's location is shown here, to her; reports
+/// leave it out.
+fn imported(case: Uuid, source: &lodge_domain::ImportSource, messages: &[lodge_domain::Message]) -> Markup {
+    let zone = jiff::tz::TimeZone::get(&source.zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    html! {
+        h2 { "From the export" }
+        p.hint {
+            (source.format) " export, kept as "
+            a href={ "/cases/" (case) "/evidence/" (source.exhibit) } { "an exhibit" }
+            ". Times without a zone were read as " (source.zone) "."
+        }
+        ol.messages {
+            @for m in messages {
+                li {
+                    p {
+                        strong { (m.sender) } @if m.mine { " (you)" } " · "
+                        @match m.at {
+                            Some(t) => { (t.to_zoned(zone.clone()).strftime("%-d %B %Y, %H:%M:%S %Z")) }
+                            None => { "no time in the file" }
+                        }
+                    }
+                    @if !m.text.is_empty() { p.verbatim { (m.text) } }
+                    @for a in &m.attachments {
+                        p.hint { "Attached: " (a.name)
+                            @if let Some(sha) = &a.sha256 { " · in the export, SHA-256 " code { (sha) } } }
+                    }
+                    @if let Some((lat, lon)) = m.location {
+                        p.hint { "Taken at " (format!("{lat:.5}, {lon:.5}")) " (only you see this; reports leave it out)" }
+                    }
+                    details {
+                        summary { "Where it came from" }
+                        dl {
+                            dt { "Place in the export" } dd { (m.place) }
+                            @for (k, v) in &m.details { dt { (k) } dd { (v) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub(crate) async fn history(
