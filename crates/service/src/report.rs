@@ -109,6 +109,9 @@ pub struct ReportOptions {
     pub prepared_for: String,
     /// Fields left out.
     pub redact: BTreeSet<Redact>,
+    /// Put where imported photos were taken (GPS from their EXIF) in the chronology. Off
+    /// unless she chooses: a location can tell where she lives or works.
+    pub photo_locations: bool,
 }
 
 impl ReportOptions {
@@ -413,11 +416,21 @@ impl OpenCase {
             .iter()
             .map(|(id, i)| {
                 let (date, time) = when_parts(&i.occurred);
+                let located: Vec<String> = if options.photo_locations {
+                    i.messages
+                        .iter()
+                        .filter_map(|m| m.location)
+                        .map(|(lat, lon)| format!("Photo taken at {lat:.5}, {lon:.5}"))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 let place = join_nonempty(
                     &[
                         &i.platform,
                         if options.shows(Redact::WebAddresses) { &i.url } else { "" },
                         if options.shows(Redact::Places) { &i.place } else { "" },
+                        &located.join("\n"),
                     ],
                     "\n",
                 );

@@ -610,6 +610,9 @@ pub(crate) struct ReportRequest {
     /// police_references, person_details, pictures.
     #[serde(default)]
     redact: Vec<String>,
+    /// Put where imported photos were taken (GPS) in the chronology. Off unless asked.
+    #[serde(default)]
+    photo_locations: bool,
 }
 
 /// How to lock a bundle. Give one of the two.
@@ -681,6 +684,7 @@ async fn create_report(
         prepared_by: request.prepared_by,
         prepared_for: request.prepared_for,
         redact,
+        photo_locations: request.photo_locations,
     };
     let format = match request.format {
         ReportFormat::Pdf => crate::pages::ReportDownload::Pdf,

@@ -374,3 +374,31 @@ async fn a_photo_becomes_an_incident_with_its_exhibit_and_thumbnail() {
         .unwrap();
     assert!(html.contains("From the export") && html.contains("no time in the file"));
 }
+
+#[tokio::test]
+async fn where_a_photo_was_taken_reaches_a_report_only_when_she_chooses() {
+    let backend = backends().await.remove(0);
+    let server = Server::start(backend).await;
+    server.add_user("survivor", "ruby");
+    let api = server.api("ruby").await;
+    let case = api.create_case("Photos").await;
+    let preview = stage(&api, &case, "IMG_0001.jpg", &crate::photo::photo(Some("+01:00")), 201).await;
+    import(&api, &case, &preview, json!({}), 201).await;
+    let incidents = api.json(api.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
+    assert_eq!(incidents[0]["body"]["occurred"]["at"], "2024-05-03T21:15:40+01:00[Europe/London]");
+    let location = incidents[0]["body"]["messages"][0]["location"].clone();
+    assert!((location[0].as_f64().unwrap() - 55.955).abs() < 1e-6, "{location}");
+    let pdf = |with: bool| {
+        let body = json!({"format": "pdf", "subject_name": "Ruby", "photo_locations": with});
+        let req = api.post(&format!("/api/v1/cases/{case}/reports")).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            crate::reports::pdf_text(&res.bytes().await.unwrap())
+        }
+    };
+    let without = pdf(false).await;
+    assert!(without.contains("Photo or screenshot IMG_0001.jpg"), "{without}");
+    assert!(!without.contains("55.95"), "left out unless she chooses");
+    assert!(pdf(true).await.contains("Photo taken at 55.95500, -3.19000"));
+}

@@ -13,4 +13,6 @@ mod harness;
 mod imports;
 mod ledger;
 mod pages;
+#[path = "../../../import/tests/it/photo.rs"]
+mod photo;
 mod reports;

@@ -11,7 +11,7 @@ use crate::harness::{Api, Server, backends, png};
 
 const MARKER: &str = "LEAVE-OUT-2f9c41";
 
-fn pdf_text(pdf: &[u8]) -> String {
+pub fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("r.pdf"), pdf).unwrap();
     let out =

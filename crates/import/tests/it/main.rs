@@ -5,6 +5,7 @@ mod chats;
 mod export;
 mod identifiers;
 mod meta;
+mod photo;
 mod sms_xml;
 mod whatsapp;
 mod zipped;

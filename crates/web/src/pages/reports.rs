@@ -113,6 +113,7 @@ fn options_from_form(form: &FormData) -> Result<ReportOptions, Problems> {
         prepared_by: form.get("prepared_by").to_owned(),
         prepared_for: form.get("prepared_for").to_owned(),
         redact: form.all("redact").iter().filter_map(|r| Redact::from_key(r)).collect(),
+        photo_locations: form.has("photo_locations", "yes"),
     };
     if problems.is_empty() { Ok(options) } else { Err(problems) }
 }
@@ -248,6 +249,13 @@ fn report_form(
                     @for r in Redact::ALL {
                         label { input type="checkbox" name="redact" value=(r.key()) checked[form.has("redact", r.key())]; (r.label()) }
                     }
+                }
+            }
+            fieldset {
+                legend { "Where photos were taken" }
+                p.hint { "Photos you imported may hold the place they were taken. It is left out unless you tick this: a place can show where you live or work." }
+                div.choices {
+                    label { input type="checkbox" name="photo_locations" value="yes" checked[form.has("photo_locations", "yes")]; "Put where photos were taken in the report" }
                 }
             }
             fieldset {
