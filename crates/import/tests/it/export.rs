@@ -250,3 +250,78 @@ proptest! {
         }
     }
 }
+
+/// Text as Facebook and Instagram write it: each UTF-8 byte as its own `\u00XX` escape.
+fn mojibake(text: &str) -> String {
+    text.bytes().map(|b| format!("\\u{b:04x}")).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn random_instagram_threads_round_trip_with_the_mojibake_repaired(
+        messages in proptest::collection::vec((sender(), text(), minute()), 1..20)
+    ) {
+        // Newest first, as the export writes them.
+        let mut sorted = messages.clone();
+        sorted.sort_by_key(|(_, _, m)| std::cmp::Reverse(*m));
+        let rows: Vec<String> = sorted
+            .iter()
+            .map(|(s, t, m)| format!(
+                r#"{{"sender_name":"{}","timestamp_ms":{},"content":"{}"}}"#,
+                mojibake(s), 1_672_531_200_000i64 + m * 60_000, mojibake(t)
+            ))
+            .collect();
+        let json = format!(r#"{{"participants":[{{"name":"x"}}],"messages":[{}],"title":"x"}}"#, rows.join(","));
+        let got = items(Format::Instagram, json.as_bytes()).unwrap();
+        prop_assert_eq!(got.len(), messages.len());
+        for (item, (s, t, m)) in got.iter().zip(sorted.iter().rev()) {
+            prop_assert_eq!(&item.sender.name, s);
+            prop_assert_eq!(&item.text, t);
+            prop_assert_eq!(item.time, Some(Stamp::Exact(Timestamp::from_millisecond(1_672_531_200_000i64 + m * 60_000).unwrap())));
+        }
+    }
+
+    #[test]
+    fn random_telegram_chats_round_trip(messages in proptest::collection::vec((sender(), text(), minute()), 1..20)) {
+        let rows: Vec<serde_json::Value> = messages
+            .iter()
+            .enumerate()
+            .map(|(i, (s, t, m))| serde_json::json!({
+                "id": i, "type": "message", "date": "2023-01-01T00:00:00",
+                "date_unixtime": (1_672_531_200i64 + m * 60).to_string(),
+                "from": s, "from_id": format!("user{i}"), "text": t
+            }))
+            .collect();
+        let json = serde_json::json!({"name": "darkwolf", "type": "personal_chat", "id": 7, "messages": rows}).to_string();
+        let got = items(Format::Telegram, json.as_bytes()).unwrap();
+        prop_assert_eq!(got.len(), messages.len());
+        for (item, (s, t, m)) in got.iter().zip(&messages) {
+            prop_assert_eq!(&item.sender.name, s);
+            prop_assert_eq!(&item.text, t);
+            prop_assert_eq!(item.time, Some(Stamp::Exact(Timestamp::from_second(1_672_531_200i64 + m * 60).unwrap())));
+        }
+    }
+
+    #[test]
+    fn random_mailboxes_round_trip(messages in proptest::collection::vec((sender(), "[a-zA-Z0-9 ,.!?']{1,60}", minute()), 1..10)) {
+        let mut mbox = String::new();
+        for (i, (s, body, m)) in messages.iter().enumerate() {
+            let at = Timestamp::from_second(1_672_531_200i64 + m * 60).unwrap();
+            mbox.push_str(&format!(
+                "From x@example.net Sun Jan  1 00:00:00 2023\nDate: {}\nFrom: {s} <s{i}@example.net>\nSubject: m{i}\n\n{body}\n\n",
+                at.strftime("%a, %d %b %Y %H:%M:%S +0000")
+            ));
+        }
+        let got = items(Format::Email, mbox.as_bytes()).unwrap();
+        prop_assert_eq!(got.len(), messages.len());
+        for (i, (item, (s, body, m))) in got.iter().zip(&messages).enumerate() {
+            prop_assert_eq!(&item.sender.name, s);
+            prop_assert_eq!(&item.sender.handle, &Some(Handle::Email(format!("s{i}@example.net"))));
+            let want = format!("Subject: m{i}\n\n{body}");
+            prop_assert_eq!(item.text.trim_end(), want.trim_end());
+            prop_assert_eq!(item.time, Some(Stamp::Exact(Timestamp::from_second(1_672_531_200i64 + m * 60).unwrap())));
+        }
+    }
+}
