@@ -207,6 +207,20 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
     found["report preview"] = await axeViolations(page);
     const previewOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     assert.equal(previewOverflow, false, "nothing in the report preview is wider than the screen");
+    // Importing a chat: the form, then what is in the file before anything is saved.
+    await page.goto(`${url}${casePath}/import`);
+    found["import"] = await axeViolations(page);
+    await page.setInputFiles("#f-file", {
+      name: "chat.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("[03/05/2024, 21:15:40] darkwolf: you can't hide\n[13/05/2024, 09:01:00] Ruby: Stop contacting me.\n"),
+    });
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Read the file" }).click()]);
+    assert.match(await page.textContent("h1"), /What is in chat.txt/);
+    found["import preview"] = await axeViolations(page);
+    const importOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(importOverflow, false, "nothing in the import preview is wider than the screen");
+    if (SHOTS && width === 360) await page.screenshot({ path: join(SHOTS, "import-phone.png"), fullPage: true });
     for (const [name, violations] of Object.entries(found)) {
       assert.deepEqual(violations, [], `${name} page at ${width}px`);
     }

@@ -297,7 +297,12 @@ impl Directory {
         let mut d = Directory { by_identifier: HashMap::new(), by_name: HashMap::new() };
         for entry in people {
             let Some(p) = &entry.body else { continue };
-            let who = (PersonId(entry.id), p.label.clone());
+            let shown = if p.label.trim().is_empty() {
+                p.identifiers.first().map(|i| i.value.clone()).unwrap_or_else(|| "a person with no name".into())
+            } else {
+                p.label.clone()
+            };
+            let who = (PersonId(entry.id), shown);
             d.by_name.insert(p.label.trim().to_lowercase(), who.clone());
             for i in &p.identifiers {
                 d.by_identifier.insert(normalise(i.kind, &i.value, region), who.clone());

@@ -257,7 +257,7 @@ async fn the_pages_show_what_is_in_an_export_before_anything_is_saved() {
     assert_eq!(res.status(), 200);
     let preview = res.text().await.unwrap();
     assert!(preview.contains("3 messages"), "{preview}");
-    assert!(preview.contains("darkwolf") && preview.contains("A new person"));
+    assert!(preview.contains("darkwolf") && preview.contains("becomes a new person"));
     assert_eq!(count(&api, &case, "incidents").await, 0, "nothing is saved by the preview");
     let action =
         preview.split("action=\"").find(|s| s.contains("/import/")).unwrap().split('"').next().unwrap().to_owned();

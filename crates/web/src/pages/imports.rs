@@ -71,6 +71,15 @@ fn upload_form(s: &Session, config: &WebConfig, case: Uuid, problems: &Problems)
     }
 }
 
+/// "1 message", "2 messages"; "1 new person", "2 new people".
+fn count(n: u64, one: &str) -> String {
+    match (n, one.strip_suffix("person")) {
+        (1, _) => format!("1 {one}"),
+        (_, Some(stem)) => format!("{n} {stem}people"),
+        _ => format!("{n} {one}s"),
+    }
+}
+
 fn when(t: Option<jiff::Timestamp>, zone: &str) -> String {
     let Some(t) = t else { return "no time".into() };
     match jiff::tz::TimeZone::get(zone) {
@@ -91,7 +100,7 @@ fn preview_page(
     html! {
         h1 { "What is in " (p.staged.file_name) }
         (problem_summary(problems))
-        p { (p.format.platform()) " export: " strong { (p.messages) " messages" } " from " (when(p.first, zone)) " to " (when(p.last, zone)) "." }
+        p { (p.format.platform()) " export: " strong { (count(p.messages, "message")) } " from " (when(p.first, zone)) " to " (when(p.last, zone)) "." }
         @if p.already > 0 { (notice("info", &format!("{} of them are already in your case and will not be added again.", p.already))) }
         @for note in &p.notes { (notice("info", note)) }
         @if let Some(problem) = &p.problem {
@@ -103,40 +112,34 @@ fn preview_page(
             input type="hidden" name="format" value=(p.format.code());
             fieldset {
                 legend { "Conversations to import" }
-                @for c in &p.conversations {
-                    @let name = if c.name.is_empty() { "The chat" } else { c.name.as_str() };
-                    div.check {
-                        input type="checkbox" name="conversations" value=(c.name) id={"c-" (c.name)}
-                            checked[first_visit || form.has("conversations", &c.name)];
-                        label for={"c-" (c.name)} { (name) " — " (c.messages) " messages, " (when(c.first, zone)) " to " (when(c.last, zone)) }
+                div.choices {
+                    @for c in &p.conversations {
+                        label {
+                            input type="checkbox" name="conversations" value=(c.name)
+                                checked[first_visit || form.has("conversations", &c.name)];
+                            span { (if c.name.is_empty() { "The chat" } else { c.name.as_str() }) " — " (count(c.messages, "message")) ", " (when(c.first, zone)) " to " (when(c.last, zone)) }
+                        }
                     }
                 }
             }
             fieldset {
                 legend { "People in it" }
                 p.hint { "Tick which name is you. Messages from the others are linked to a person in your case: the one shown, or a new one." }
-                div.table-scroll { table {
-                    thead { tr { th scope="col" { "Name in the export" } th scope="col" { "Messages" } th scope="col" { "Becomes" } th scope="col" { "This is me" } th scope="col" { "Leave out" } } }
-                    tbody {
-                        @for (i, sender) in p.senders.iter().enumerate() {
-                            tr {
-                                td { (sender.name) @if let Some(h) = &sender.handle { " (" (h) ")" } }
-                                td { (sender.messages) }
-                                td { @if sender.mine { "You" } @else if let Some((_, label)) = &sender.person { (label) } @else { "A new person" } }
-                                td {
-                                    @if !sender.mine {
-                                        input type="checkbox" name="me" value=(sender.name) id={"me-" (i)} checked[form.has("me", &sender.name)];
-                                        label.visually-hidden for={"me-" (i)} { (sender.name) " is me" }
-                                    }
-                                }
-                                td {
-                                    input type="checkbox" name="left_out" value=(sender.name) id={"out-" (i)} checked[form.has("left_out", &sender.name)];
-                                    label.visually-hidden for={"out-" (i)} { "Leave out " (sender.name) }
-                                }
+                @for sender in &p.senders {
+                    div.sender {
+                        p {
+                            strong { (sender.name) } @if let Some(h) = &sender.handle { " (" (h) ")" }
+                            " · " (count(sender.messages, "message")) " · "
+                            @if sender.mine { "you" } @else if let Some((_, label)) = &sender.person { "already in your case as " strong { (label) } } @else { "becomes a new person" }
+                        }
+                        div.choices {
+                            @if !sender.mine {
+                                label { input type="checkbox" name="me" value=(sender.name) checked[form.has("me", &sender.name)]; span { "This is me" } }
                             }
+                            label { input type="checkbox" name="left_out" value=(sender.name) checked[form.has("left_out", &sender.name)]; span { "Leave out their messages" } }
                         }
                     }
-                } }
+                }
             }
             @if !p.mentions.is_empty() {
                 h2 { "Numbers, addresses and names in the messages" }
@@ -148,13 +151,9 @@ fn preview_page(
             }
             fieldset {
                 legend { "Grouping into incidents" }
-                div.check {
-                    input type="radio" name="grouping" value="day" id="g-day" checked[form.get("grouping") != "burst"];
-                    label for="g-day" { "One incident per conversation per day" }
-                }
-                div.check {
-                    input type="radio" name="grouping" value="burst" id="g-burst" checked[form.get("grouping") == "burst"];
-                    label for="g-burst" { "A new incident after a quiet gap" }
+                div.choices {
+                    label { input type="radio" name="grouping" value="day" checked[form.get("grouping") != "burst"]; span { "One incident per conversation per day" } }
+                    label { input type="radio" name="grouping" value="burst" checked[form.get("grouping") == "burst"]; span { "A new incident after a quiet gap" } }
                 }
                 div.field {
                     label for="f-burst_minutes" { "Quiet gap, in minutes" }
@@ -164,9 +163,8 @@ fn preview_page(
             }
             (zone_select(zone))
             @if p.problem.is_some() {
-                div.check {
-                    input type="checkbox" name="keep_partial" value="yes" id="f-keep" checked[form.has("keep_partial", "yes")];
-                    label for="f-keep" { "Keep what could be read (otherwise nothing is saved)" }
+                div.choices {
+                    label { input type="checkbox" name="keep_partial" value="yes" checked[form.has("keep_partial", "yes")]; span { "Keep what could be read (otherwise nothing is saved)" } }
                 }
             }
             div.actions {
@@ -181,8 +179,8 @@ fn preview_page(
 fn done_page(case: Uuid, outcome: &ImportOutcome) -> Markup {
     html! {
         h1 { "Imported" }
-        p { (outcome.messages) " messages became " (outcome.incidents) " incidents"
-            @if outcome.people_added > 0 { ", and " (outcome.people_added) " new people were added" } "." }
+        p { (count(outcome.messages, "message")) " became " (count(outcome.incidents, "incident"))
+            @if outcome.people_added > 0 { ", and " (count(outcome.people_added, "new person")) " added" } "." }
         @if outcome.duplicates > 0 { p { (outcome.duplicates) " messages were already in your case and were not added again." } }
         @if let Some(problem) = &outcome.problem { (notice("warning", &format!("What comes after this point was not read: {problem}."))) }
         p { "The original file is kept as an exhibit with its SHA-256, so you can delete it from your phone if you want to." }
