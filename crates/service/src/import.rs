@@ -282,6 +282,8 @@ fn handle_text(handle: &Handle) -> &str {
 struct Directory {
     by_identifier: HashMap<String, (PersonId, String)>,
     by_name: HashMap<String, (PersonId, String)>,
+    /// Each person's latest version, to add an identifier the export gives.
+    people: HashMap<PersonId, (i64, Person)>,
 }
 
 fn normalise(kind: IdentifierKind, value: &str, region: Country) -> String {
@@ -294,7 +296,7 @@ fn normalise(kind: IdentifierKind, value: &str, region: Country) -> String {
 
 impl Directory {
     fn new(people: &[Entry<Person>], region: Country) -> Directory {
-        let mut d = Directory { by_identifier: HashMap::new(), by_name: HashMap::new() };
+        let mut d = Directory { by_identifier: HashMap::new(), by_name: HashMap::new(), people: HashMap::new() };
         for entry in people {
             let Some(p) = &entry.body else { continue };
             let shown = if p.label.trim().is_empty() {
@@ -303,7 +305,10 @@ impl Directory {
                 p.label.clone()
             };
             let who = (PersonId(entry.id), shown);
-            d.by_name.insert(p.label.trim().to_lowercase(), who.clone());
+            d.people.insert(PersonId(entry.id), (entry.version, p.clone()));
+            if !p.label.trim().is_empty() {
+                d.by_name.insert(p.label.trim().to_lowercase(), who.clone());
+            }
             for i in &p.identifiers {
                 d.by_identifier.insert(normalise(i.kind, &i.value, region), who.clone());
                 if matches!(i.kind, IdentifierKind::Nickname | IdentifierKind::Username) {
@@ -332,27 +337,27 @@ impl Directory {
     }
 }
 
+/// The identifier an export's handle becomes.
+fn identifier_of(format: Format, handle: &Handle) -> Identifier {
+    let (kind, value) = match handle {
+        Handle::Phone(v) => (IdentifierKind::Phone, v),
+        Handle::Email(v) => (IdentifierKind::Email, v),
+        Handle::UserId(v) => (IdentifierKind::PlatformUserId, v),
+    };
+    Identifier { kind, platform: format.platform().to_owned(), value: value.clone(), first_seen: None, last_seen: None }
+}
+
 /// A person for a sender not yet in the case.
 fn new_person(format: Format, name: &str, handle: Option<&Handle>) -> Person {
-    let platform = format.platform().to_owned();
-    let mut identifiers = Vec::new();
-    let mut push = |kind, value: &str| {
+    let mut identifiers: Vec<Identifier> = handle.map(|h| identifier_of(format, h)).into_iter().collect();
+    if handle.is_none_or(|h| handle_text(h) != name) {
         identifiers.push(Identifier {
-            kind,
-            platform: platform.clone(),
-            value: value.to_owned(),
+            kind: IdentifierKind::Nickname,
+            platform: format.platform().to_owned(),
+            value: name.to_owned(),
             first_seen: None,
             last_seen: None,
-        })
-    };
-    match handle {
-        Some(Handle::Phone(v)) => push(IdentifierKind::Phone, v),
-        Some(Handle::Email(v)) => push(IdentifierKind::Email, v),
-        Some(Handle::UserId(v)) => push(IdentifierKind::PlatformUserId, v),
-        None => {}
-    }
-    if handle.is_none_or(|h| handle_text(h) != name) {
-        push(IdentifierKind::Nickname, name);
+        });
     }
     Person {
         label: name.to_owned(),
@@ -699,12 +704,23 @@ struct Importer<'a> {
 impl Importer<'_> {
     /// Seals a new record, logs it and sends both to the open transaction.
     async fn write<T: serde::Serialize>(&mut self, kind: RecordKind, id: Uuid, body: &T) -> Result<(), ServiceError> {
+        self.write_version(kind, id, 1, body).await
+    }
+
+    /// Seals version `version` of a record, logs it and sends both to the open transaction.
+    async fn write_version<T: serde::Serialize>(
+        &mut self,
+        kind: RecordKind,
+        id: Uuid,
+        version: i64,
+        body: &T,
+    ) -> Result<(), ServiceError> {
         let case = self.case;
-        let fields = seal_record(&case.key, kind.as_str(), &id.to_string(), 1, body)?;
-        let entry =
-            case.log_entry(subject(kind), lodge_ledger::Action::Created, Some(id), Some(1), Some(digest(body)?));
+        let action = if version == 1 { lodge_ledger::Action::Created } else { lodge_ledger::Action::Edited };
+        let fields = seal_record(&case.key, kind.as_str(), &id.to_string(), version, body)?;
+        let entry = case.log_entry(subject(kind), action, Some(id), Some(version), Some(digest(body)?));
         let leaf = case.lodge().batch_leaf(&mut self.leaves, &case.key, &entry).await?;
-        let row = case.version_row(kind, id, 1, fields);
+        let row = case.version_row(kind, id, version, fields);
         self.batch
             .send(Batched::Record(Box::new(row), Box::new(leaf)))
             .await
@@ -734,7 +750,10 @@ impl Importer<'_> {
             return Ok(*id);
         }
         let id = match self.directory.sender(name, handle) {
-            Some((id, _)) => id,
+            Some((id, _)) => {
+                self.add_handle(id, handle).await?;
+                id
+            }
             None => {
                 let id = PersonId::new();
                 self.write(RecordKind::Person, id.0, &new_person(self.format, name, handle)).await?;
@@ -744,6 +763,21 @@ impl Importer<'_> {
         };
         self.persons.insert(who, id);
         Ok(id)
+    }
+
+    /// Adds the export's number, email or user id to a person found by name who lacks it.
+    async fn add_handle(&mut self, id: PersonId, handle: Option<&Handle>) -> Result<(), ServiceError> {
+        let Some(handle) = handle else { return Ok(()) };
+        let key = handle_text(handle).to_lowercase();
+        if self.directory.by_identifier.contains_key(&key) {
+            return Ok(());
+        }
+        let Some((version, mut person)) = self.directory.people.remove(&id) else { return Ok(()) };
+        person.identifiers.push(identifier_of(self.format, handle));
+        self.write_version(RecordKind::Person, id.0, version + 1, &person).await?;
+        self.directory.by_identifier.insert(key, (id, person.label.clone()));
+        self.directory.people.insert(id, (version + 1, person));
+        Ok(())
     }
 
     async fn take(&mut self, item: Item) -> Result<(), ServiceError> {
@@ -922,11 +956,6 @@ fn incident_of(
             zone: zone.to_owned(),
         }),
     }
-}
-
-/// A format's name for forms, for the API and the command line.
-pub fn format_names() -> impl Iterator<Item = (&'static str, &'static str)> {
-    Format::ALL.iter().map(|f| (f.code(), f.platform()))
 }
 
 #[cfg(test)]

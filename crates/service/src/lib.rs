@@ -27,7 +27,6 @@ pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
 pub use evidence::Upload;
 pub use import::{
     ConversationPreview, Grouping, ImportChoices, ImportOutcome, ImportPreview, Mention, SenderPreview, Staged,
-    format_names,
 };
 pub use ledger::{CheckpointSigner, LogLine, SignedCheckpoint};
 pub use lodge_blobs::PlainStream;

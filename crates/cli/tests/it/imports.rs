@@ -187,6 +187,10 @@ async fn lodge_import_brings_a_mailbox_in_from_the_command_line() {
         server.add_user("survivor", "ruby");
         let api = server.api("ruby").await;
         let case = api.create_case("Emails").await;
+        let known = api
+            .json(api.post(&format!("/api/v1/cases/{case}/people")).json(&json!({"label": "Dark Wolf"})), 201)
+            .await["id"]
+            .clone();
         let dir = tempfile::tempdir().unwrap();
         let mbox = dir.path().join("Inbox.mbox");
         std::fs::write(&mbox, MBOX).unwrap();
@@ -217,8 +221,10 @@ async fn lodge_import_brings_a_mailbox_in_from_the_command_line() {
         let details = message["details"].as_array().unwrap();
         assert!(details.iter().any(|d| d[0] == "Received" && d[1].as_str().unwrap().contains("198.51.100.23")));
         assert_eq!(message["place"], "byte 52");
-        let person = first["body"]["people"][0].as_str().unwrap();
-        let person = api.json(api.get(&format!("/api/v1/cases/{case}/people/{person}")), 200).await;
+        assert_eq!(first["body"]["people"][0], known, "matched by name");
+        let person = api.json(api.get(&format!("/api/v1/cases/{case}/people/{}", known.as_str().unwrap())), 200).await;
+        assert_eq!(person["version"], 2, "the address the export gives was added to her record of him");
+        assert_eq!(person["body"]["identifiers"][0]["kind"], "email");
         assert_eq!(person["body"]["identifiers"][0]["value"], "dark.wolf@example.net");
 
         // A wrong password imports nothing and says so.
