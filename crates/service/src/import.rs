@@ -483,6 +483,8 @@ impl OpenCase {
         let mut conversations: Vec<ConversationPreview> = Vec::new();
         let mut senders: Vec<SenderPreview> = Vec::new();
         let mut mentions: Vec<Mention> = Vec::new();
+        let mut conversation_index: HashMap<String, usize> = HashMap::new();
+        let mut sender_index: HashMap<String, usize> = HashMap::new();
         let (mut messages, mut already) = (0u64, 0u64);
         let format = self.detect_staged(staged, format).await?;
         let (mut items, reading) = self.read_staged(staged, format);
@@ -492,25 +494,29 @@ impl OpenCase {
                 already += 1;
             }
             let at = item.time.and_then(|t| instant(t, &tz));
-            let c = match conversations.iter().position(|c| c.name == item.conversation) {
-                Some(i) => &mut conversations[i],
-                None => {
-                    conversations.push(ConversationPreview {
-                        name: item.conversation.clone(),
-                        messages: 0,
-                        first: None,
-                        last: None,
-                    });
-                    let Some(c) = conversations.last_mut() else { continue };
-                    c
+            let next = conversations.len();
+            let index = *conversation_index.entry(item.conversation.clone()).or_insert(next);
+            if index == next {
+                conversations.push(ConversationPreview {
+                    name: item.conversation.clone(),
+                    messages: 0,
+                    first: None,
+                    last: None,
+                });
+            }
+            if let Some(c) = conversations.get_mut(index) {
+                c.messages += 1;
+                c.first = earliest(c.first, at);
+                c.last = c.last.max(at);
+            }
+            let next = senders.len();
+            match *sender_index.entry(item.sender.name.clone()).or_insert(next) {
+                i if i < next => {
+                    if let Some(s) = senders.get_mut(i) {
+                        s.messages += 1;
+                    }
                 }
-            };
-            c.messages += 1;
-            c.first = earliest(c.first, at);
-            c.last = c.last.max(at);
-            match senders.iter_mut().find(|s| s.name == item.sender.name) {
-                Some(s) => s.messages += 1,
-                None => senders.push(SenderPreview {
+                _ => senders.push(SenderPreview {
                     person: (!item.sender.mine)
                         .then(|| directory.sender(&item.sender.name, item.sender.handle.as_ref()))
                         .flatten(),
