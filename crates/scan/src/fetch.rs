@@ -1,0 +1,254 @@
+//! Fetching pages and media politely and safely: a user agent the organisation sets, a time
+//! limit and a size limit on every response, a pause between requests to the same host,
+//! robots.txt obeyed when the organisation says so, and no requests to private, loopback or
+//! link-local addresses (so a scan cannot be turned on the organisation's own network) unless
+//! explicitly allowed.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use jiff::Timestamp;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use texting_robots::Robot;
+use tokio::sync::Mutex;
+use url::Url;
+
+/// How a scan fetches.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// The user agent sent, and matched against robots.txt.
+    pub user_agent: String,
+    /// Longest a request may take.
+    pub timeout: Duration,
+    /// Largest response body read.
+    pub max_bytes: u64,
+    /// Shortest time between two requests to the same host.
+    pub per_host_interval: Duration,
+    /// Obey robots.txt. Sites that host pirated content often forbid crawlers; the organisation
+    /// decides, and the scan says when a page was skipped for it.
+    pub obey_robots: bool,
+    /// Allow private, loopback and link-local addresses (tests, an intranet mirror).
+    pub allow_private: bool,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings {
+            user_agent: "Lodge content protection (+https://github.com/lodge-project/lodge)".into(),
+            timeout: Duration::from_secs(30),
+            max_bytes: 64 * 1024 * 1024,
+            per_host_interval: Duration::from_secs(1),
+            obey_robots: true,
+            allow_private: false,
+        }
+    }
+}
+
+/// Why a fetch failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// Not an http(s) address.
+    #[error("not a web address")]
+    NotWeb,
+    /// The address is on a private network.
+    #[error("the address is on a private network, which scans do not reach")]
+    Private,
+    /// robots.txt forbids it.
+    #[error("the site's robots.txt asks crawlers not to fetch this page")]
+    Robots,
+    /// The response is larger than allowed.
+    #[error("the response is larger than {0} bytes")]
+    TooLarge(u64),
+    /// The site answered with an error status.
+    #[error("the site answered {0}")]
+    Status(u16),
+    /// The request failed.
+    #[error("the request failed: {0}")]
+    Request(String),
+}
+
+/// A fetched response.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The final address, after redirects.
+    pub url: Url,
+    /// Its media type, without parameters.
+    pub content_type: String,
+    /// The body.
+    pub bytes: Vec<u8>,
+    /// When it was fetched.
+    pub at: Timestamp,
+}
+
+fn private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Resolves names, dropping private addresses.
+struct PublicOnly;
+
+impl Resolve for PublicOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let public: Vec<SocketAddr> = found.filter(|a| !private(a.ip())).collect();
+            if public.is_empty() {
+                return Err("the name resolves only to private addresses".into());
+            }
+            Ok(Box::new(public.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// Fetches for scans; shared by every page and image of a scan.
+#[derive(Debug)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    settings: FetchSettings,
+    last: Mutex<HashMap<String, Instant>>,
+    robots: Mutex<HashMap<String, Option<Arc<RobotRules>>>>,
+}
+
+struct RobotRules(Robot);
+
+impl std::fmt::Debug for RobotRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RobotRules")
+    }
+}
+
+impl Fetcher {
+    /// A fetcher with these settings.
+    pub fn new(settings: FetchSettings) -> Result<Fetcher, FetchError> {
+        let allow_private = settings.allow_private;
+        // A redirect to a private address written as a number would not pass the resolver.
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            let literal = attempt.url().host_str().and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok());
+            if attempt.previous().len() >= 5 {
+                attempt.error("too many redirects")
+            } else if !allow_private && literal.is_some_and(private) {
+                attempt.error("a redirect to a private address")
+            } else {
+                attempt.follow()
+            }
+        });
+        let mut builder = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .timeout(settings.timeout)
+            .redirect(redirects);
+        if !allow_private {
+            builder = builder.dns_resolver(Arc::new(PublicOnly));
+        }
+        let client = builder.build().map_err(|e| FetchError::Request(e.to_string()))?;
+        Ok(Fetcher { client, settings, last: Mutex::new(HashMap::new()), robots: Mutex::new(HashMap::new()) })
+    }
+
+    fn check(&self, url: &Url) -> Result<String, FetchError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::NotWeb);
+        }
+        let host = url.host_str().ok_or(FetchError::NotWeb)?.to_ascii_lowercase();
+        let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
+        if !self.settings.allow_private && literal.is_some_and(private) {
+            return Err(FetchError::Private);
+        }
+        Ok(host)
+    }
+
+    /// Waits until this host may be asked again.
+    async fn wait_turn(&self, host: &str) {
+        let wait = {
+            let mut last = self.last.lock().await;
+            let now = Instant::now();
+            let next = last.get(host).map(|t| *t + self.settings.per_host_interval).filter(|t| *t > now);
+            last.insert(host.to_owned(), next.unwrap_or(now));
+            next.map(|t| t - now)
+        };
+        if let Some(wait) = wait {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn allowed(&self, url: &Url, host: &str) -> bool {
+        if !self.settings.obey_robots {
+            return true;
+        }
+        let origin = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(host))
+            + &url.port().map(|p| format!(":{p}")).unwrap_or_default();
+        let cached = self.robots.lock().await.get(&origin).cloned();
+        let rules = match cached {
+            Some(rules) => rules,
+            None => {
+                let rules = match Url::parse(&format!("{origin}/robots.txt")) {
+                    Ok(robots_url) => match self.body(&robots_url, host).await {
+                        Ok(f) => Robot::new(&self.settings.user_agent, &f.bytes).ok().map(|r| Arc::new(RobotRules(r))),
+                        Err(_) => None,
+                    },
+                    Err(_) => None,
+                };
+                self.robots.lock().await.insert(origin, rules.clone());
+                rules
+            }
+        };
+        rules.is_none_or(|r| r.0.allowed(url.as_str()))
+    }
+
+    async fn body(&self, url: &Url, host: &str) -> Result<Fetched, FetchError> {
+        self.wait_turn(host).await;
+        let response = self.client.get(url.clone()).send().await.map_err(|e| FetchError::Request(e.to_string()))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        let final_url = response.url().clone();
+        self.check(&final_url)?;
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let max = self.settings.max_bytes;
+        if response.content_length().is_some_and(|len| len > max) {
+            return Err(FetchError::TooLarge(max));
+        }
+        let mut bytes = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| FetchError::Request(e.to_string()))?;
+            if bytes.len() as u64 + chunk.len() as u64 > max {
+                return Err(FetchError::TooLarge(max));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Fetched { url: final_url, content_type, bytes, at: Timestamp::now() })
+    }
+
+    /// Fetches `url`, within the limits and rules of the settings.
+    pub async fn get(&self, url: &Url) -> Result<Fetched, FetchError> {
+        let host = self.check(url)?;
+        if !self.allowed(url, &host).await {
+            return Err(FetchError::Robots);
+        }
+        self.body(url, &host).await
+    }
+}

@@ -1,0 +1,129 @@
+//! Her fingerprints, and matching what a scan finds against them. Each of her images is kept as
+//! its PDQ hash in all 8 rotations and flips, and as the hashes of the image with a tenth cut
+//! away in several positions, since pirate sites flip and crop to dodge matching.
+
+use lodge_pdq::decode::{DecodeOptions, Pixels, decode};
+use lodge_pdq::index::Index;
+use lodge_pdq::{Hash256, Hasher, MIN_DIMENSION};
+
+use crate::ScanError;
+
+/// One piece of her content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    /// Its id in her case.
+    pub id: String,
+    /// Her name for it.
+    pub label: String,
+}
+
+/// A match: which of her pieces, and how far (Hamming distance out of 256).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Her piece.
+    pub content: Content,
+    /// The smallest distance to any of its hashes.
+    pub distance: u32,
+}
+
+/// Her fingerprints, being gathered.
+#[derive(Debug, Default)]
+pub struct Registry {
+    contents: Vec<Content>,
+    hashes: Vec<Hash256>,
+    owners: Vec<usize>,
+}
+
+/// The rectangles (left, top, width, height) hashed besides the whole image: a tenth cut away
+/// across the width, and across the height, in five positions each (all from one side, three
+/// quarters, half, a quarter, none), and a twentieth from every side. PDQ moves far with a crop
+/// of a few percent, so a crop is matched by the nearest of these.
+fn crops(width: usize, height: usize) -> Vec<(usize, usize, usize, usize)> {
+    let (dw, dh) = (width / 10, height / 10);
+    let mut out = Vec::with_capacity(11);
+    for step in 0..5 {
+        out.push((dw * step / 4, 0, width - dw, height));
+        out.push((0, dh * step / 4, width, height - dh));
+    }
+    out.push((dw / 2, dh / 2, width - dw, height - dh));
+    out
+}
+
+fn cut(pixels: &Pixels, (left, top, width, height): (usize, usize, usize, usize)) -> Vec<u8> {
+    let mut out = Vec::with_capacity(width * height * 3);
+    for row in top..top + height {
+        let start = (row * pixels.width + left) * 3;
+        out.extend_from_slice(&pixels.data[start..start + width * 3]);
+    }
+    out
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    fn push(&mut self, content: Content, hashes: impl IntoIterator<Item = Hash256>) {
+        let owner = self.contents.len();
+        self.contents.push(content);
+        for h in hashes {
+            self.hashes.push(h);
+            self.owners.push(owner);
+        }
+    }
+
+    /// Adds one of her images from its bytes.
+    pub fn add_image(&mut self, content: Content, bytes: &[u8], hasher: &mut Hasher) -> Result<(), ScanError> {
+        let pixels = decode(bytes, &DecodeOptions::default()).map_err(|e| ScanError::Image(e.to_string()))?;
+        let (w, h) = (pixels.width, pixels.height);
+        let small = |_| ScanError::Image(format!("the image is too small to fingerprint ({w}×{h})"));
+        let mut hashes = hasher.hash_rgb_dihedral(&pixels.data, w, h).map_err(small)?.hashes.to_vec();
+        if w >= MIN_DIMENSION * 10 && h >= MIN_DIMENSION * 10 {
+            for rect in crops(w, h) {
+                hashes.push(hasher.hash_rgb(&cut(&pixels, rect), rect.2, rect.3).map_err(small)?.hash);
+            }
+        }
+        self.push(content, hashes);
+        Ok(())
+    }
+
+    /// Adds one of her images from hashes made on her own computer (`lodge hash --dihedral`),
+    /// so the image itself never leaves it.
+    pub fn add_hashes(&mut self, content: Content, hashes: Vec<Hash256>) {
+        self.push(content, hashes);
+    }
+
+    /// Readies the registry for matching.
+    pub fn finish(self) -> Result<Matcher, ScanError> {
+        let index = Index::new(self.hashes).map_err(|e| ScanError::Image(e.to_string()))?;
+        Ok(Matcher { contents: self.contents, owners: self.owners, index })
+    }
+}
+
+/// Her fingerprints, ready to match against.
+#[derive(Debug)]
+pub struct Matcher {
+    contents: Vec<Content>,
+    owners: Vec<usize>,
+    index: Index,
+}
+
+impl Matcher {
+    /// How many pieces of her content it holds.
+    pub fn len(&self) -> usize {
+        self.contents.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.contents.is_empty()
+    }
+
+    /// Her piece closest to `hash` within `radius`, if any.
+    pub fn best(&self, hash: &Hash256, radius: u32) -> Option<Hit> {
+        let best = self.index.search(hash, radius).into_iter().min_by_key(|m| m.distance)?;
+        let owner = *self.owners.get(best.position)?;
+        Some(Hit { content: self.contents.get(owner)?.clone(), distance: best.distance })
+    }
+}

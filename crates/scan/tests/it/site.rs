@@ -1,0 +1,200 @@
+//! A pirate site in a temporary folder, served by Python's `http.server`.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use image::{DynamicImage, ImageFormat, Rgb};
+use lodge_pdq::{Hasher, MATCH_DISTANCE};
+use lodge_scan::fetch::{FetchError, FetchSettings, Fetcher};
+use lodge_scan::registry::{Content, Registry};
+use lodge_scan::scan;
+use url::Url;
+
+fn vector(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/pdq/images").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn jpeg(image: &DynamicImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
+    image.to_rgb8().write_with_encoder(encoder).unwrap();
+    out
+}
+
+fn png(image: &DynamicImage) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// The ways pirate sites change an image.
+fn variants(original: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
+    let image = image::load_from_memory(original).unwrap();
+    let (w, h) = (image.width(), image.height());
+    let mut marked = image.to_rgb8();
+    // A white band across the bottom eighth with dark "lettering".
+    for y in h - h / 8..h {
+        for x in 0..w {
+            let letter = (x / 6) % 3 == 0 && (y % 10) < 6;
+            marked.put_pixel(x, y, if letter { Rgb([20, 20, 20]) } else { Rgb([245, 245, 245]) });
+        }
+    }
+    vec![
+        ("reencoded.jpg", jpeg(&image, 35)),
+        ("resized.png", png(&image.resize(w / 2, h / 2, image::imageops::FilterType::Triangle))),
+        // A tenth cut off, unevenly: 3% from the left and 7% from the right.
+        ("cropped.jpg", jpeg(&image.crop_imm(w * 3 / 100, 0, w - w / 10, h), 85)),
+        ("watermarked.jpg", jpeg(&DynamicImage::ImageRgb8(marked), 85)),
+        ("flipped.jpg", jpeg(&image.fliph(), 85)),
+    ]
+}
+
+struct Site {
+    child: Child,
+    url: Url,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: tempfile::TempDir) -> Site {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("python3")
+        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let site = Site { child, url: Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap(), _dir: dir };
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return site;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the test site did not start");
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+fn local(obey_robots: bool) -> FetchSettings {
+    FetchSettings {
+        allow_private: true,
+        obey_robots,
+        per_host_interval: Duration::from_millis(5),
+        ..FetchSettings::default()
+    }
+}
+
+#[tokio::test]
+async fn a_scan_finds_every_changed_copy_and_none_of_the_unrelated_images() {
+    let originals = [("bridge", vector("bridge-1-original.jpg")), ("pen", vector("pen-and-coaster.png"))];
+    let unrelated = ["q0003.jpg", "q1050.jpg", "q2821.jpg", "c.png"];
+    let dir = tempfile::tempdir().unwrap();
+    let mut copies = Vec::new();
+    let mut body = String::from("<html><head><meta property=\"og:image\" content=\"/og.jpg\"></head><body>\n");
+    for (name, bytes) in &originals {
+        for (i, (kind, variant)) in variants(bytes).into_iter().enumerate() {
+            let file = format!("{name}-{kind}");
+            write(dir.path(), &file, &variant);
+            // Every way a page names an image: src, srcset, data-src and plain links.
+            body.push_str(&match i % 4 {
+                0 => format!("<img src=\"{file}\" alt=\"\">\n"),
+                1 => format!("<img srcset=\"{file} 2x, missing.jpg 1x\" alt=\"\">\n"),
+                2 => format!("<img data-src=\"/{file}\" alt=\"\">\n"),
+                _ => format!("<a href=\"./{file}\">full size</a>\n"),
+            });
+            copies.push(file);
+        }
+    }
+    write(dir.path(), "og.jpg", &jpeg(&image::load_from_memory(&originals[0].1).unwrap().grayscale(), 80));
+    copies.push("og.jpg".into());
+    for name in unrelated {
+        write(dir.path(), name, &vector(name));
+        body.push_str(&format!("<img src=\"{name}\" alt=\"\">\n"));
+    }
+    body.push_str("<video src=\"clip.mp4\"></video><a href=\"/private/\">more</a></body></html>\n");
+    write(dir.path(), "index.html", body.as_bytes());
+    std::fs::create_dir(dir.path().join("private")).unwrap();
+    write(dir.path(), "private/index.html", b"<img src=\"/bridge-flipped.jpg\">");
+    write(dir.path(), "robots.txt", b"User-agent: *\nDisallow: /private/\n");
+    let site = serve(dir);
+
+    let mut registry = Registry::new();
+    let mut hasher = Hasher::new();
+    for (name, bytes) in &originals {
+        registry.add_image(Content { id: (*name).into(), label: format!("My {name}") }, bytes, &mut hasher).unwrap();
+    }
+    let matcher = registry.finish().unwrap();
+    let fetcher = Fetcher::new(local(true)).unwrap();
+    let addresses = [site.url.to_string(), site.url.join("private/").unwrap().to_string()];
+    let report = scan(&fetcher, &matcher, &addresses, MATCH_DISTANCE).await;
+
+    let found: Vec<String> = report.findings.iter().map(|f| f.media.rsplit('/').next().unwrap().to_owned()).collect();
+    for copy in &copies {
+        assert!(found.contains(copy), "{copy} was not found: {:#?}", report);
+    }
+    for name in unrelated {
+        assert!(!found.contains(&name.to_owned()), "{name} is not hers: {:#?}", report.findings);
+    }
+    assert_eq!(found.len(), copies.len());
+    for f in &report.findings {
+        assert_eq!(f.content.id, if f.media.contains("pen-") { "pen" } else { "bridge" });
+        assert!(f.distance <= MATCH_DISTANCE);
+        assert_eq!(f.page, site.url.to_string());
+        assert_eq!(f.sha256.len(), 64);
+    }
+    assert_eq!(report.pages, 1);
+    let unreadable = report.skipped.iter().filter(|(_, why)| why.contains("cannot be fingerprinted")).count();
+    assert_eq!(report.images + unreadable, copies.len() + unrelated.len(), "{:?}", report.skipped);
+    let skipped = |needle: &str| report.skipped.iter().any(|(u, why)| u.contains(needle) && !why.is_empty());
+    assert!(skipped("clip.mp4"), "videos are named as skipped");
+    assert!(
+        report.skipped.iter().any(|(u, why)| u.ends_with("/private/") && why.contains("robots.txt")),
+        "{:?}",
+        report.skipped
+    );
+    assert!(skipped("missing.jpg"), "a missing image is named, not fatal");
+
+    // With robots.txt not obeyed (the organisation's choice), the private page is read too.
+    let fetcher = Fetcher::new(local(false)).unwrap();
+    let report = scan(&fetcher, &matcher, &addresses[1..], MATCH_DISTANCE).await;
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].page, addresses[1]);
+}
+
+#[tokio::test]
+async fn private_addresses_and_oversized_responses_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "big.jpg", &vec![0u8; 200_000]);
+    let site = serve(dir);
+    let public_only = Fetcher::new(FetchSettings::default()).unwrap();
+    for address in [
+        site.url.join("big.jpg").unwrap(),
+        Url::parse("http://[::1]/").unwrap(),
+        Url::parse("http://10.0.0.1/x").unwrap(),
+    ] {
+        assert_eq!(public_only.get(&address).await.unwrap_err(), FetchError::Private, "{address}");
+    }
+    let localhost = Url::parse(&format!("http://localhost:{}/big.jpg", site.url.port().unwrap())).unwrap();
+    assert!(
+        matches!(public_only.get(&localhost).await, Err(FetchError::Request(_))),
+        "a name for a private address is refused too"
+    );
+    let small = Fetcher::new(FetchSettings { max_bytes: 100_000, ..local(false) }).unwrap();
+    assert_eq!(small.get(&site.url.join("big.jpg").unwrap()).await.unwrap_err(), FetchError::TooLarge(100_000));
+    assert_eq!(small.get(&Url::parse("file:///etc/passwd").unwrap()).await.unwrap_err(), FetchError::NotWeb);
+    let whole = small.get(&site.url.join("missing.jpg").unwrap()).await.unwrap_err();
+    assert_eq!(whole, FetchError::Status(404));
+}
