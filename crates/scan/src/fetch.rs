@@ -23,8 +23,10 @@ pub struct FetchSettings {
     pub user_agent: String,
     /// Longest a request may take.
     pub timeout: Duration,
-    /// Largest response body read.
+    /// Largest response body read (pages and images).
     pub max_bytes: u64,
+    /// Largest video downloaded.
+    pub max_video_bytes: u64,
     /// Shortest time between two requests to the same host.
     pub per_host_interval: Duration,
     /// Obey robots.txt. Sites that host pirated content often forbid crawlers; the organisation
@@ -40,6 +42,7 @@ impl Default for FetchSettings {
             user_agent: "Lodge content protection (+https://github.com/lodge-project/lodge)".into(),
             timeout: Duration::from_secs(30),
             max_bytes: 64 * 1024 * 1024,
+            max_video_bytes: 1024 * 1024 * 1024,
             per_host_interval: Duration::from_secs(1),
             obey_robots: true,
             allow_private: false,
@@ -213,6 +216,10 @@ impl Fetcher {
     }
 
     async fn body(&self, url: &Url, host: &str) -> Result<Fetched, FetchError> {
+        self.body_within(url, host, self.settings.max_bytes).await
+    }
+
+    async fn body_within(&self, url: &Url, host: &str, max: u64) -> Result<Fetched, FetchError> {
         self.wait_turn(host).await;
         let response = self.client.get(url.clone()).send().await.map_err(|e| FetchError::Request(e.to_string()))?;
         let status = response.status();
@@ -227,7 +234,6 @@ impl Fetcher {
             .and_then(|v| v.to_str().ok())
             .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
             .unwrap_or_default();
-        let max = self.settings.max_bytes;
         if response.content_length().is_some_and(|len| len > max) {
             return Err(FetchError::TooLarge(max));
         }
@@ -245,10 +251,19 @@ impl Fetcher {
 
     /// Fetches `url`, within the limits and rules of the settings.
     pub async fn get(&self, url: &Url) -> Result<Fetched, FetchError> {
+        self.fetch(url, self.settings.max_bytes).await
+    }
+
+    /// Fetches a video, within the video size limit.
+    pub async fn get_video(&self, url: &Url) -> Result<Fetched, FetchError> {
+        self.fetch(url, self.settings.max_video_bytes).await
+    }
+
+    async fn fetch(&self, url: &Url, max: u64) -> Result<Fetched, FetchError> {
         let host = self.check(url)?;
         if !self.allowed(url, &host).await {
             return Err(FetchError::Robots);
         }
-        self.body(url, &host).await
+        self.body_within(url, &host, max).await
     }
 }

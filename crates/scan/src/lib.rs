@@ -3,8 +3,9 @@
 //! against her fingerprints ([`registry`]). Each finding carries the page, the image's address,
 //! its SHA-256, the capture time and the distance, for her to confirm or dismiss.
 //!
-//! Videos on pages are listed as skipped for now: matching them needs vPDQ over a download,
-//! which is still to come.
+//! Videos are downloaded (within their own size limit) into a file in memory-backed storage
+//! (`/dev/shm`) for FFmpeg, fingerprinted with vPDQ and MD5, matched against her videos, and
+//! deleted.
 
 pub mod fetch;
 pub mod registry;
@@ -31,7 +32,7 @@ pub enum ScanError {
 }
 
 /// A copy found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     /// The page it was on (or the image's own address when an image was listed).
     pub page: String,
@@ -43,12 +44,22 @@ pub struct Finding {
     pub captured: Timestamp,
     /// Which of her pieces it matches.
     pub content: Content,
-    /// PDQ distance (0 is identical; a match is at most the radius).
-    pub distance: u32,
+    /// How close: for an image the PDQ distance (0 is identical; a match is at most the
+    /// radius); for a video the share of its frames that match hers, in percent.
+    pub closeness: Closeness,
+}
+
+/// How close a finding is to her content.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Closeness {
+    /// An image: PDQ Hamming distance.
+    Distance(u32),
+    /// A video: percentage of its trusted frames that match hers.
+    FramesMatched(f64),
 }
 
 /// What a scan did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     /// Copies found, in the order met.
     pub findings: Vec<Finding>,
@@ -56,6 +67,8 @@ pub struct Report {
     pub pages: usize,
     /// Images fingerprinted.
     pub images: usize,
+    /// Videos fingerprinted.
+    pub videos: usize,
     /// Addresses not read, and why.
     pub skipped: Vec<(String, String)>,
 }
@@ -124,6 +137,61 @@ fn fingerprint(bytes: Vec<u8>) -> Option<lodge_pdq::Hash256> {
     }
 }
 
+/// Where downloaded videos are put for FFmpeg: memory-backed storage when the system has it.
+fn video_dir() -> std::path::PathBuf {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() }
+}
+
+fn video_fingerprint(bytes: &[u8]) -> Result<(Vec<lodge_pdq::vpdq::FrameHash>, String), String> {
+    use std::io::Write;
+    let mut file =
+        tempfile::Builder::new().prefix("lodge-scan-").tempfile_in(video_dir()).map_err(|e| e.to_string())?;
+    file.write_all(bytes).map_err(|e| e.to_string())?;
+    file.flush().map_err(|e| e.to_string())?;
+    let options = FileOptions { force_video: true, ..FileOptions::default() };
+    match lodge_pdq::file::hash_file(file.path(), &options, &mut Hasher::new()) {
+        Ok(FileHashes::Video { frames, md5 }) => Ok((frames, md5)),
+        Ok(FileHashes::Image { .. }) => Err("not a video".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+async fn scan_video(fetcher: &Fetcher, matcher: &Matcher, page: &str, video: &Url, report: &mut Report) {
+    let fetched = match fetcher.get_video(video).await {
+        Ok(f) => f,
+        Err(e) => {
+            report.skipped.push((video.to_string(), e.to_string()));
+            return;
+        }
+    };
+    let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(&fetched.bytes));
+    let captured = fetched.at;
+    let hashed = tokio::task::spawn_blocking(move || video_fingerprint(&fetched.bytes)).await;
+    let (frames, md5) = match hashed {
+        Ok(Ok(h)) => h,
+        Ok(Err(why)) => {
+            report.skipped.push((video.to_string(), format!("the video cannot be fingerprinted ({why})")));
+            return;
+        }
+        Err(e) => {
+            report.skipped.push((video.to_string(), e.to_string()));
+            return;
+        }
+    };
+    report.videos += 1;
+    if let Some((content, percent)) = matcher.best_video(&frames, &md5) {
+        report.findings.push(Finding {
+            page: page.to_owned(),
+            media: video.to_string(),
+            sha256,
+            captured,
+            content,
+            closeness: Closeness::FramesMatched(percent),
+        });
+    }
+}
+
 /// Scans `addresses` (pages, or images directly) for copies of her content within `radius`.
 pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], radius: u32) -> Report {
     let mut report = Report::default();
@@ -147,7 +215,9 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
             report.pages += 1;
             let (images, videos) = media_on_page(&fetched.url, &String::from_utf8_lossy(&fetched.bytes));
             for video in videos {
-                report.skipped.push((video.to_string(), "videos on pages are not matched yet".into()));
+                if done.insert(video.to_string()) {
+                    scan_video(fetcher, matcher, &page, &video, &mut report).await;
+                }
             }
             images.into_iter().map(|u| (u, None)).collect()
         } else {
@@ -186,7 +256,7 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
                     sha256,
                     captured,
                     content: hit.content,
-                    distance: hit.distance,
+                    closeness: Closeness::Distance(hit.distance),
                 });
             }
         }

@@ -4,6 +4,7 @@
 
 use lodge_pdq::decode::{DecodeOptions, Pixels, decode};
 use lodge_pdq::index::Index;
+use lodge_pdq::vpdq::{FrameHash, match_videos};
 use lodge_pdq::{Hash256, Hasher, MIN_DIMENSION};
 
 use crate::ScanError;
@@ -26,12 +27,24 @@ pub struct Hit {
     pub distance: u32,
 }
 
+/// The share of a found video's frames that must match one of hers (the reference's rule).
+pub const VIDEO_MATCH_PERCENT: f64 = 80.0;
+
+/// One of her videos: its frame hashes (vPDQ) and the MD5 of the whole file.
+#[derive(Debug, Clone)]
+struct Video {
+    owner: usize,
+    frames: Vec<FrameHash>,
+    md5: String,
+}
+
 /// Her fingerprints, being gathered.
 #[derive(Debug, Default)]
 pub struct Registry {
     contents: Vec<Content>,
     hashes: Vec<Hash256>,
     owners: Vec<usize>,
+    videos: Vec<Video>,
 }
 
 /// The rectangles (left, top, width, height) hashed besides the whole image: a tenth cut away
@@ -94,10 +107,17 @@ impl Registry {
         self.push(content, hashes);
     }
 
+    /// Adds one of her videos by its frame hashes and MD5 (`lodge hash` output, made on her
+    /// computer or from an upload).
+    pub fn add_video(&mut self, content: Content, frames: Vec<FrameHash>, md5: String) {
+        self.videos.push(Video { owner: self.contents.len(), frames, md5: md5.to_ascii_lowercase() });
+        self.contents.push(content);
+    }
+
     /// Readies the registry for matching.
     pub fn finish(self) -> Result<Matcher, ScanError> {
         let index = Index::new(self.hashes).map_err(|e| ScanError::Image(e.to_string()))?;
-        Ok(Matcher { contents: self.contents, owners: self.owners, index })
+        Ok(Matcher { contents: self.contents, owners: self.owners, index, videos: self.videos })
     }
 }
 
@@ -107,6 +127,7 @@ pub struct Matcher {
     contents: Vec<Content>,
     owners: Vec<usize>,
     index: Index,
+    videos: Vec<Video>,
 }
 
 impl Matcher {
@@ -125,5 +146,25 @@ impl Matcher {
         let best = self.index.search(hash, radius).into_iter().min_by_key(|m| m.distance)?;
         let owner = *self.owners.get(best.position)?;
         Some(Hit { content: self.contents.get(owner)?.clone(), distance: best.distance })
+    }
+
+    /// Her video that a found video copies, if any: the same file (by MD5), or at least
+    /// [`VIDEO_MATCH_PERCENT`] of the found video's trusted frames within PDQ distance 31 of hers.
+    /// Returns the content and the percentage matched.
+    pub fn best_video(&self, frames: &[FrameHash], md5: &str) -> Option<(Content, f64)> {
+        let best = self
+            .videos
+            .iter()
+            .map(|v| {
+                let percent = if v.md5 == md5.to_ascii_lowercase() {
+                    100.0
+                } else {
+                    match_videos(frames, &v.frames).query_percent
+                };
+                (v.owner, percent)
+            })
+            .filter(|(_, percent)| *percent >= VIDEO_MATCH_PERCENT)
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        Some((self.contents.get(best.0)?.clone(), best.1))
     }
 }

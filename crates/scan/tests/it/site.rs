@@ -1,4 +1,5 @@
-//! A pirate site in a temporary folder, served by Python's `http.server`.
+//! A pirate site in a temporary folder, served by Python's `http.server`, with videos made by
+//! FFmpeg.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -6,10 +7,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use image::{DynamicImage, ImageFormat, Rgb};
+use lodge_pdq::file::{FileHashes, FileOptions};
 use lodge_pdq::{Hasher, MATCH_DISTANCE};
 use lodge_scan::fetch::{FetchError, FetchSettings, Fetcher};
-use lodge_scan::registry::{Content, Registry};
-use lodge_scan::scan;
+use lodge_scan::registry::{Content, Registry, VIDEO_MATCH_PERCENT};
+use lodge_scan::{Closeness, scan};
 use url::Url;
 
 fn vector(name: &str) -> Vec<u8> {
@@ -84,6 +86,16 @@ fn serve(dir: tempfile::TempDir) -> Site {
     panic!("the test site did not start");
 }
 
+fn ffmpeg(args: &[&str], out: &Path) {
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .arg(out)
+        .status()
+        .expect("ffmpeg is installed");
+    assert!(status.success());
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) {
     std::fs::write(dir.join(name), bytes).unwrap();
 }
@@ -124,7 +136,59 @@ async fn a_scan_finds_every_changed_copy_and_none_of_the_unrelated_images() {
         write(dir.path(), name, &vector(name));
         body.push_str(&format!("<img src=\"{name}\" alt=\"\">\n"));
     }
-    body.push_str("<video src=\"clip.mp4\"></video><a href=\"/private/\">more</a></body></html>\n");
+    // Her video, a smaller re-encoded copy of it, and someone else's video.
+    let her_video = dir.path().join("her.mp4");
+    let frames = |name: &str| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/vectors/pdq/images")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let (a, b, c) = (frames("q0291.jpg"), frames("q0746.jpg"), frames("bridge-1-original.jpg"));
+    ffmpeg(
+        &[
+            "-loop",
+            "1",
+            "-t",
+            "2",
+            "-i",
+            &a,
+            "-loop",
+            "1",
+            "-t",
+            "2",
+            "-i",
+            &b,
+            "-loop",
+            "1",
+            "-t",
+            "2",
+            "-i",
+            &c,
+            "-filter_complex",
+            "[0]scale=320:240,setsar=1[a];[1]scale=320:240,setsar=1[b];[2]scale=320:240,setsar=1[c];[a][b][c]concat=n=3:v=1",
+            "-r",
+            "10",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        &her_video,
+    );
+    ffmpeg(&["-i", her_video.to_str().unwrap(), "-vf", "scale=240:180", "-b:v", "150k"], &dir.path().join("copy.mp4"));
+    ffmpeg(
+        &["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=10", "-t", "6", "-pix_fmt", "yuv420p"],
+        &dir.path().join("other.mp4"),
+    );
+    let hers = lodge_pdq::file::hash_file(
+        &her_video,
+        &FileOptions { force_video: true, ..FileOptions::default() },
+        &mut Hasher::new(),
+    )
+    .unwrap();
+    std::fs::remove_file(&her_video).unwrap();
+    copies.push("copy.mp4".into());
+    body.push_str("<video><source src=\"copy.mp4\"></video><a href=\"other.mp4\">clip</a><a href=\"/private/\">more</a></body></html>\n");
     write(dir.path(), "index.html", body.as_bytes());
     std::fs::create_dir(dir.path().join("private")).unwrap();
     write(dir.path(), "private/index.html", b"<img src=\"/bridge-flipped.jpg\">");
@@ -136,6 +200,8 @@ async fn a_scan_finds_every_changed_copy_and_none_of_the_unrelated_images() {
     for (name, bytes) in &originals {
         registry.add_image(Content { id: (*name).into(), label: format!("My {name}") }, bytes, &mut hasher).unwrap();
     }
+    let FileHashes::Video { frames, md5 } = hers else { panic!("not a video") };
+    registry.add_video(Content { id: "video".into(), label: "My video".into() }, frames, md5);
     let matcher = registry.finish().unwrap();
     let fetcher = Fetcher::new(local(true)).unwrap();
     let addresses = [site.url.to_string(), site.url.join("private/").unwrap().to_string()];
@@ -145,21 +211,25 @@ async fn a_scan_finds_every_changed_copy_and_none_of_the_unrelated_images() {
     for copy in &copies {
         assert!(found.contains(copy), "{copy} was not found: {:#?}", report);
     }
-    for name in unrelated {
-        assert!(!found.contains(&name.to_owned()), "{name} is not hers: {:#?}", report.findings);
+    for name in unrelated.iter().chain(&["other.mp4"]) {
+        assert!(!found.contains(&(*name).to_owned()), "{name} is not hers: {:#?}", report.findings);
     }
     assert_eq!(found.len(), copies.len());
     for f in &report.findings {
-        assert_eq!(f.content.id, if f.media.contains("pen-") { "pen" } else { "bridge" });
-        assert!(f.distance <= MATCH_DISTANCE);
+        let (want, close) = match f.closeness {
+            Closeness::Distance(d) => (if f.media.contains("pen-") { "pen" } else { "bridge" }, d <= MATCH_DISTANCE),
+            Closeness::FramesMatched(p) => ("video", p >= VIDEO_MATCH_PERCENT),
+        };
+        assert_eq!(f.content.id, want, "{}", f.media);
+        assert!(close, "{f:?}");
         assert_eq!(f.page, site.url.to_string());
         assert_eq!(f.sha256.len(), 64);
     }
     assert_eq!(report.pages, 1);
     let unreadable = report.skipped.iter().filter(|(_, why)| why.contains("cannot be fingerprinted")).count();
-    assert_eq!(report.images + unreadable, copies.len() + unrelated.len(), "{:?}", report.skipped);
+    assert_eq!(report.images + unreadable, copies.len() - 1 + unrelated.len(), "{:?}", report.skipped);
+    assert_eq!(report.videos, 2);
     let skipped = |needle: &str| report.skipped.iter().any(|(u, why)| u.contains(needle) && !why.is_empty());
-    assert!(skipped("clip.mp4"), "videos are named as skipped");
     assert!(
         report.skipped.iter().any(|(u, why)| u.ends_with("/private/") && why.contains("robots.txt")),
         "{:?}",
