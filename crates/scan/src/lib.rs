@@ -3,11 +3,14 @@
 //! against her fingerprints ([`registry`]). Each finding carries the page, the image's address,
 //! its SHA-256, the capture time and the distance, for her to confirm or dismiss.
 //!
+//! [`hashlist`] writes her fingerprints as the hash lists platforms take.
+//!
 //! Videos are downloaded (within their own size limit) into a file in memory-backed storage
 //! (`/dev/shm`) for FFmpeg, fingerprinted with vPDQ and MD5, matched against her videos, and
 //! deleted.
 
 pub mod fetch;
+pub mod hashlist;
 pub mod registry;
 
 use std::collections::BTreeSet;

@@ -3,4 +3,5 @@
 //! limits.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod hashlist;
 mod site;
