@@ -53,6 +53,17 @@ pub struct Config {
     /// Where to get help, shown next to risk themes: a list of `[[support_services]]` tables
     /// with `name`, and optionally `about`, `phone`, `hours` and `url`.
     pub support_services: Vec<lodge_web::SupportService>,
+    /// The organisation's SMTP server, for sending takedown notices (host name; empty for none).
+    /// Its password is read from `LODGE_SMTP_PASSWORD` only, never from this file.
+    pub smtp_host: String,
+    /// Its port.
+    pub smtp_port: u16,
+    /// `starttls`, `tls` or `none`.
+    pub smtp_security: String,
+    /// Its user name, if it asks for one.
+    pub smtp_username: String,
+    /// The address notices are sent from.
+    pub smtp_from: String,
 }
 
 impl Default for Config {
@@ -77,6 +88,11 @@ impl Default for Config {
             timestamp_url: String::new(),
             phone_region: "GB".into(),
             support_services: Vec::new(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_from: String::new(),
         }
     }
 }

@@ -16,7 +16,7 @@ use lodge_pdq::{DIHEDRAL_NAMES, Hash256, Hasher};
 
 /// Every file named, directories walked recursively, in a stable order; and whether every
 /// directory could be read (each one that could not is reported).
-fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, bool) {
+pub(crate) fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, bool) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for path in paths {

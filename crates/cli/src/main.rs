@@ -4,6 +4,8 @@
 mod config;
 mod fingerprint;
 mod import;
+mod notice;
+mod scan;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -89,6 +91,75 @@ enum Command {
         /// Files and directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+    },
+    /// Look for copies of her images and videos on web pages.
+    ///
+    /// Her files are fingerprinted here (nothing of them is sent anywhere); each address is
+    /// fetched (a page, or an image or video directly), every image and video on a page is
+    /// fingerprinted and compared. Prints `page,media,sha256,content,closeness` for each copy.
+    Scan {
+        /// Her images and videos, files or directories.
+        #[arg(long, required = true)]
+        content: Vec<PathBuf>,
+        /// Largest PDQ distance that counts as a copy of an image.
+        #[arg(long, default_value_t = lodge_pdq::MATCH_DISTANCE)]
+        radius: u32,
+        /// The user agent sent to sites.
+        #[arg(long)]
+        user_agent: Option<String>,
+        /// Milliseconds between two requests to the same site.
+        #[arg(long, default_value_t = 1000)]
+        interval_ms: u64,
+        /// Fetch pages even where the site's robots.txt asks crawlers not to.
+        #[arg(long)]
+        ignore_robots: bool,
+        /// Allow private and loopback addresses (an intranet mirror, a test site).
+        #[arg(long)]
+        allow_private: bool,
+        /// Pages, images or videos to look at.
+        #[arg(required = true)]
+        addresses: Vec<String>,
+    },
+    /// Which takedown routes fit a copy that was found, from the answers to the routing
+    /// questions.
+    Route {
+        /// Who made it: her, studio or someone-else.
+        #[arg(long)]
+        maker: String,
+        /// She is currently paid for this content.
+        #[arg(long)]
+        paid: bool,
+        /// It is a fake (deepfake, face-swap).
+        #[arg(long)]
+        fake: bool,
+        /// The site or its host is in the EU, or it serves people in the EU.
+        #[arg(long)]
+        eu: bool,
+        /// The site is behind a CDN.
+        #[arg(long)]
+        cdn: bool,
+        /// The address is one of her own accounts.
+        #[arg(long)]
+        own_account: bool,
+    },
+    /// Make a takedown notice from a JSON draft, refusing one that lacks a required element.
+    ///
+    /// Prints the email (recipient, subject, body), or with --lumen the Lumen-compatible record,
+    /// or with --send sends it through the organisation's SMTP server (smtp_* settings, and
+    /// LODGE_SMTP_PASSWORD).
+    Notice {
+        /// dmca, dsa, delist-copyright, delist-ncii, delist-fake, platform-ncii or platform-fake.
+        #[arg(long)]
+        route: String,
+        /// Print the Lumen-compatible record instead of the email.
+        #[arg(long)]
+        lumen: bool,
+        /// Send it.
+        #[arg(long)]
+        send: bool,
+        /// The draft (JSON: sender, recipient, urls, work, original_urls, law, country, paid,
+        /// anonymous, filter_similar, stopncii_case, confirmed, date).
+        draft: PathBuf,
     },
     /// Find known images and videos: hash each query and print `query,distance,match` for every
     /// indexed hash within the radius.
@@ -207,6 +278,25 @@ fn main() -> Result<()> {
         }
         Command::Hash { dihedral, video, interval, paths } => {
             exit_with(fingerprint::hash(&paths, dihedral, video, interval)?)
+        }
+        Command::Scan { content, radius, user_agent, interval_ms, ignore_robots, allow_private, addresses } => {
+            let request = scan::Request {
+                content,
+                radius,
+                user_agent,
+                interval: std::time::Duration::from_millis(interval_ms),
+                obey_robots: !ignore_robots,
+                allow_private,
+                addresses,
+            };
+            exit_with(runtime.block_on(scan::run(request))?)
+        }
+        Command::Route { maker, paid, fake, eu, cdn, own_account } => {
+            notice::print_plan(&maker, paid, fake, eu, cdn, own_account)
+        }
+        Command::Notice { route, lumen, send, draft } => {
+            let config = Config::load(cli.config.as_ref(), Overrides::default())?;
+            exit_with(runtime.block_on(notice::make(&config, &route, &draft, lumen, send))?)
         }
         Command::Match { index, radius, queries } => exit_with(fingerprint::find(&index, radius, &queries)?),
         Command::Verify { key, identity, bundle } => exit_with(verify(&bundle, key.as_deref(), identity.as_deref())?),

@@ -16,3 +16,8 @@ mod pages;
 #[path = "../../../import/tests/it/photo.rs"]
 mod photo;
 mod reports;
+#[path = "../../../takedown/tests/it/smtp_server.rs"]
+mod smtp_server;
+mod takedown;
+#[path = "../../../scan/tests/it/web.rs"]
+mod web;

@@ -5,3 +5,4 @@
 
 mod hashlist;
 mod site;
+mod web;

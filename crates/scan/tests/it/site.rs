@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use image::{DynamicImage, ImageFormat, Rgb};
@@ -12,6 +12,8 @@ use lodge_pdq::{Hasher, MATCH_DISTANCE};
 use lodge_scan::fetch::{FetchError, FetchSettings, Fetcher};
 use lodge_scan::registry::{Content, Registry, VIDEO_MATCH_PERCENT};
 use lodge_scan::{Closeness, scan};
+
+use crate::web::serve;
 use url::Url;
 
 fn vector(name: &str) -> Vec<u8> {
@@ -52,38 +54,6 @@ fn variants(original: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
         ("watermarked.jpg", jpeg(&DynamicImage::ImageRgb8(marked), 85)),
         ("flipped.jpg", jpeg(&image.fliph(), 85)),
     ]
-}
-
-struct Site {
-    child: Child,
-    url: Url,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(dir: tempfile::TempDir) -> Site {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new("python3")
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let site = Site { child, url: Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap(), _dir: dir };
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return site;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the test site did not start");
 }
 
 fn ffmpeg(args: &[&str], out: &Path) {

@@ -5,4 +5,5 @@
 mod notice;
 mod route;
 mod send;
+mod smtp_server;
 mod tracking;

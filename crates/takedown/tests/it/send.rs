@@ -1,8 +1,6 @@
 //! Sending through a real SMTP server: aiosmtpd (from PyPI) started by the test, with a small
 //! handler that prints each message's envelope, headers and decoded body.
 
-use std::io::Read;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use jiff::civil::date;
@@ -10,66 +8,7 @@ use lodge_takedown::notice::{Confirmed, Draft, Recipient, Sender};
 use lodge_takedown::route::Route;
 use lodge_takedown::send::{Security, SendError, Smtp};
 
-/// An aiosmtpd handler: the envelope, then the headers and the body as the recipient reads it.
-const HANDLER: &str = r#"
-import email, email.policy
-
-class Record:
-    async def handle_DATA(self, server, session, envelope):
-        print("MAIL FROM:", envelope.mail_from)
-        print("RCPT TO:", ", ".join(envelope.rcpt_tos))
-        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        for name, value in message.items():
-            print(f"{name}: {value}")
-        print(message.get_content())
-        print("END OF MESSAGE", flush=True)
-        return "250 OK"
-"#;
-
-struct Server {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("record.py"), HANDLER).unwrap();
-        let listen = format!("127.0.0.1:{port}");
-        let child = Command::new("python3")
-            .args(["-u", "-m", "aiosmtpd", "-n", "-l", &listen, "-c", "record.Record"])
-            .env("PYTHONPATH", dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 with aiosmtpd (pip install aiosmtpd)");
-        let server = Server { child, port, _dir: dir };
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("aiosmtpd did not start");
-    }
-
-    /// Stops the server and returns everything it printed.
-    fn output(mut self) -> String {
-        let _ = self.child.kill();
-        let mut out = String::new();
-        self.child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-        out
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::smtp_server::Server;
 
 fn draft() -> Draft {
     Draft {

@@ -1,0 +1,92 @@
+//! `lodge route` and `lodge notice`: which takedown routes fit, and a complete notice from a
+//! draft — printed as the email, or as the Lumen record, or sent through the organisation's
+//! SMTP server. The work is in `lodge-takedown`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use lodge_takedown::notice::Draft;
+use lodge_takedown::route::{Delisting, Maker, Nature, Route, Situation, plan};
+use lodge_takedown::send::{Security, Smtp};
+
+use crate::config::Config;
+
+/// Route names on the command line.
+pub const ROUTES: &[(&str, Route)] = &[
+    ("dmca", Route::Dmca),
+    ("dsa", Route::DsaArticle16),
+    ("delist-copyright", Route::SearchDelisting { kind: Delisting::Copyright }),
+    ("delist-ncii", Route::SearchDelisting { kind: Delisting::Ncii }),
+    ("delist-fake", Route::SearchDelisting { kind: Delisting::Fake }),
+    ("platform-ncii", Route::PlatformNcii { synthetic: false }),
+    ("platform-fake", Route::PlatformNcii { synthetic: true }),
+];
+
+fn route_name(route: Route) -> &'static str {
+    ROUTES.iter().find(|(_, r)| *r == route).map_or("?", |(n, _)| n)
+}
+
+/// `lodge route`: prints the routes that fit and the notes that go with them.
+pub fn print_plan(maker: &str, paid: bool, fake: bool, eu: bool, cdn: bool, own_account: bool) -> Result<()> {
+    let maker = match maker {
+        "her" | "me" => Maker::Her,
+        "studio" => Maker::Studio,
+        "someone-else" | "other" => Maker::SomeoneElse,
+        other => bail!("unknown maker {other:?}: use her, studio or someone-else"),
+    };
+    let nature = if fake { Nature::Fake } else { Nature::Real };
+    let p = plan(&Situation { maker, paid, nature, eu, behind_cdn: cdn, her_own_account: own_account });
+    for route in &p.routes {
+        println!("{:<17} {}", route_name(*route), route.label());
+    }
+    for note in &p.notes {
+        println!("note: {note}");
+    }
+    Ok(())
+}
+
+fn smtp(config: &Config) -> Result<Smtp> {
+    if config.smtp_host.trim().is_empty() || config.smtp_from.trim().is_empty() {
+        bail!("set smtp_host and smtp_from (in lodge.toml or LODGE_SMTP_HOST and LODGE_SMTP_FROM) to send notices");
+    }
+    let security = match config.smtp_security.as_str() {
+        "starttls" => Security::StartTls,
+        "tls" => Security::Tls,
+        "none" => Security::None,
+        other => bail!("smtp_security must be starttls, tls or none, not {other:?}"),
+    };
+    let login = if config.smtp_username.trim().is_empty() {
+        None
+    } else {
+        let password = std::env::var("LODGE_SMTP_PASSWORD").context("set LODGE_SMTP_PASSWORD for the SMTP user")?;
+        Some((config.smtp_username.clone(), password))
+    };
+    Ok(Smtp { host: config.smtp_host.clone(), port: config.smtp_port, security, login, from: config.smtp_from.clone() })
+}
+
+/// `lodge notice`: makes the notice from a JSON draft. Prints it, or sends it. False when the
+/// draft is missing something the route requires (each is named on standard error).
+pub async fn make(config: &Config, route: &str, draft: &Path, lumen: bool, send: bool) -> Result<bool> {
+    let route = ROUTES.iter().find(|(n, _)| *n == route).map(|(_, r)| *r).ok_or_else(|| {
+        anyhow!("unknown route {route:?}: use {}", ROUTES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))
+    })?;
+    let text = std::fs::read_to_string(draft).with_context(|| format!("cannot read {}", draft.display()))?;
+    let draft: Draft =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a notice draft", draft.display()))?;
+    let notice = match draft.notice(route) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("lodge: {e}");
+            return Ok(false);
+        }
+    };
+    if send {
+        smtp(config)?.send(&notice, &draft.sender.email, &[]).await.map_err(|e| anyhow!("{e}"))?;
+        println!("Sent to {}: {}", notice.to, notice.subject);
+    } else if lumen {
+        println!("{}", serde_json::to_string_pretty(&notice.lumen)?);
+    } else {
+        println!("To: {}\nSubject: {}\n\n{}", notice.to, notice.subject, notice.body);
+    }
+    Ok(true)
+}

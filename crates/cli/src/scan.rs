@@ -1,0 +1,88 @@
+//! `lodge scan`: fingerprint her images and videos here, then look for copies on web pages. The
+//! work is in `lodge-scan`; this reads her files, sets the fetcher up and prints findings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use lodge_pdq::Hasher;
+use lodge_pdq::file::{FileHashes, FileOptions, hash_file, looks_like_video};
+use lodge_scan::fetch::{FetchSettings, Fetcher};
+use lodge_scan::registry::{Content, Registry};
+use lodge_scan::{Closeness, scan};
+
+use crate::fingerprint::collect_files;
+
+/// What `lodge scan` was asked to do.
+#[derive(Debug)]
+pub struct Request {
+    pub content: Vec<PathBuf>,
+    pub radius: u32,
+    pub user_agent: Option<String>,
+    pub interval: Duration,
+    pub obey_robots: bool,
+    pub allow_private: bool,
+    pub addresses: Vec<String>,
+}
+
+/// Prints `page,media,sha256,content,closeness` for each copy found (closeness is the PDQ
+/// distance for an image, the percentage of frames matched for a video). Pages and media that
+/// could not be read go to standard error with the reason. True when all her files hashed.
+pub async fn run(request: Request) -> Result<bool> {
+    let (files, mut ok) = collect_files(&request.content);
+    let mut registry = Registry::new();
+    let mut hasher = Hasher::new();
+    for file in files {
+        let content = Content { id: file.display().to_string(), label: file.display().to_string() };
+        let added = if looks_like_video(&file) {
+            let options = FileOptions { force_video: true, ..FileOptions::default() };
+            match hash_file(&file, &options, &mut hasher) {
+                Ok(FileHashes::Video { frames, md5 }) => {
+                    registry.add_video(content, frames, md5);
+                    Ok(())
+                }
+                Ok(FileHashes::Image { .. }) => Err("not a video".to_owned()),
+                Err(e) => Err(e.to_string()),
+            }
+        } else {
+            std::fs::read(&file)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| registry.add_image(content, &bytes, &mut hasher).map_err(|e| e.to_string()))
+        };
+        if let Err(why) = added {
+            eprintln!("lodge: {}: {why}", file.display());
+            ok = false;
+        }
+    }
+    let matcher = registry.finish().context("cannot prepare her fingerprints")?;
+    let mut settings = FetchSettings {
+        per_host_interval: request.interval,
+        obey_robots: request.obey_robots,
+        allow_private: request.allow_private,
+        ..FetchSettings::default()
+    };
+    if let Some(agent) = request.user_agent {
+        settings.user_agent = agent;
+    }
+    let fetcher = Fetcher::new(settings).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report = scan(&fetcher, &matcher, &request.addresses, request.radius).await;
+    println!("page,media,sha256,content,closeness");
+    for f in &report.findings {
+        let closeness = match f.closeness {
+            Closeness::Distance(d) => format!("distance {d}"),
+            Closeness::FramesMatched(p) => format!("{p:.0}% of frames"),
+        };
+        println!("{},{},{},{},{closeness}", f.page, f.media, f.sha256, f.content.id);
+    }
+    for (address, why) in &report.skipped {
+        eprintln!("lodge: skipped {address}: {why}");
+    }
+    eprintln!(
+        "{} pages, {} images and {} videos read; {} copies found",
+        report.pages,
+        report.images,
+        report.videos,
+        report.findings.len()
+    );
+    Ok(ok)
+}
