@@ -99,8 +99,12 @@ enum Command {
     /// fingerprinted and compared. Prints `page,media,sha256,content,closeness` for each copy.
     Scan {
         /// Her images and videos, files or directories.
-        #[arg(long, required = true)]
+        #[arg(long, required_unless_present = "hashes")]
         content: Vec<PathBuf>,
+        /// Hashes of her files made on her own computer (`lodge hash --dihedral` output), so the
+        /// files themselves need not be here.
+        #[arg(long)]
+        hashes: Vec<PathBuf>,
         /// Largest PDQ distance that counts as a copy of an image.
         #[arg(long, default_value_t = lodge_pdq::MATCH_DISTANCE)]
         radius: u32,
@@ -279,9 +283,10 @@ fn main() -> Result<()> {
         Command::Hash { dihedral, video, interval, paths } => {
             exit_with(fingerprint::hash(&paths, dihedral, video, interval)?)
         }
-        Command::Scan { content, radius, user_agent, interval_ms, ignore_robots, allow_private, addresses } => {
+        Command::Scan { content, hashes, radius, user_agent, interval_ms, ignore_robots, allow_private, addresses } => {
             let request = scan::Request {
                 content,
+                hashes,
                 radius,
                 user_agent,
                 interval: std::time::Duration::from_millis(interval_ms),

@@ -118,7 +118,19 @@ fn scan_prints_each_copy_of_her_image_on_a_page() {
     assert_eq!(rows.len(), 1, "{stdout}");
     assert!(rows[0].contains("/leak.jpg,") && rows[0].contains("red-room.jpg,distance "), "{stdout}");
     assert!(text(&out.stderr).contains("1 pages, 2 images and 0 videos read; 1 copies found"));
+    // The same from hashes made on her computer: her image itself is not needed.
+    let listed = lodge(&["hash", "--dihedral", mine.path().join("red-room.jpg").to_str().unwrap()], &[]);
+    let list = mine.path().join("hashes.txt");
+    std::fs::write(&list, &listed.stdout).unwrap();
+    std::fs::remove_file(mine.path().join("red-room.jpg")).unwrap();
+    let from_hashes = lodge(
+        &["scan", "--hashes", list.to_str().unwrap(), "--allow-private", "--interval-ms", "0", site.url.as_str()],
+        &[],
+    );
+    let stdout = text(&from_hashes.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}{}", text(&from_hashes.stderr));
+    assert!(stdout.contains("/leak.jpg,") && stdout.contains("red-room.jpg,distance "), "{stdout}");
     // Without --allow-private a loopback site is refused, and the reason is given.
-    let refused = lodge(&["scan", "--content", mine.path().to_str().unwrap(), site.url.as_str()], &[]);
+    let refused = lodge(&["scan", "--hashes", list.to_str().unwrap(), site.url.as_str()], &[]);
     assert!(text(&refused.stderr).contains("private network"), "{}", text(&refused.stderr));
 }
