@@ -149,7 +149,7 @@ enum Command {
     /// Make a takedown notice from a JSON draft, refusing one that lacks a required element.
     ///
     /// Prints the email (recipient, subject, body), or with --lumen the Lumen-compatible record,
-    /// or with --send sends it through the organisation's SMTP server (smtp_* settings, and
+    /// or with --pdf writes it as a PDF, or with --send sends it through the organisation's SMTP server (smtp_* settings, and
     /// LODGE_SMTP_PASSWORD).
     Notice {
         /// dmca, dsa, delist-copyright, delist-ncii, delist-fake, platform-ncii or platform-fake.
@@ -158,6 +158,9 @@ enum Command {
         /// Print the Lumen-compatible record instead of the email.
         #[arg(long)]
         lumen: bool,
+        /// Write it as a PDF to this file instead.
+        #[arg(long)]
+        pdf: Option<PathBuf>,
         /// Send it.
         #[arg(long)]
         send: bool,
@@ -299,9 +302,15 @@ fn main() -> Result<()> {
         Command::Route { maker, paid, fake, eu, cdn, own_account } => {
             notice::print_plan(&maker, paid, fake, eu, cdn, own_account)
         }
-        Command::Notice { route, lumen, send, draft } => {
+        Command::Notice { route, lumen, pdf, send, draft } => {
             let config = Config::load(cli.config.as_ref(), Overrides::default())?;
-            exit_with(runtime.block_on(notice::make(&config, &route, &draft, lumen, send))?)
+            let output = match (send, pdf, lumen) {
+                (true, _, _) => notice::Output::Send,
+                (false, Some(path), _) => notice::Output::Pdf(path),
+                (false, None, true) => notice::Output::Lumen,
+                (false, None, false) => notice::Output::Email,
+            };
+            exit_with(runtime.block_on(notice::make(&config, &route, &draft, output))?)
         }
         Command::Match { index, radius, queries } => exit_with(fingerprint::find(&index, radius, &queries)?),
         Command::Verify { key, identity, bundle } => exit_with(verify(&bundle, key.as_deref(), identity.as_deref())?),

@@ -64,9 +64,22 @@ fn smtp(config: &Config) -> Result<Smtp> {
     Ok(Smtp { host: config.smtp_host.clone(), port: config.smtp_port, security, login, from: config.smtp_from.clone() })
 }
 
+/// What `lodge notice` does with a notice.
+#[derive(Debug)]
+pub enum Output {
+    /// Print the email.
+    Email,
+    /// Print the Lumen record.
+    Lumen,
+    /// Write a PDF.
+    Pdf(std::path::PathBuf),
+    /// Send it.
+    Send,
+}
+
 /// `lodge notice`: makes the notice from a JSON draft. Prints it, or sends it. False when the
 /// draft is missing something the route requires (each is named on standard error).
-pub async fn make(config: &Config, route: &str, draft: &Path, lumen: bool, send: bool) -> Result<bool> {
+pub async fn make(config: &Config, route: &str, draft: &Path, output: Output) -> Result<bool> {
     let route = ROUTES.iter().find(|(n, _)| *n == route).map(|(_, r)| *r).ok_or_else(|| {
         anyhow!("unknown route {route:?}: use {}", ROUTES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))
     })?;
@@ -80,13 +93,28 @@ pub async fn make(config: &Config, route: &str, draft: &Path, lumen: bool, send:
             return Ok(false);
         }
     };
-    if send {
-        smtp(config)?.send(&notice, &draft.sender.email, &[]).await.map_err(|e| anyhow!("{e}"))?;
-        println!("Sent to {}: {}", notice.to, notice.subject);
-    } else if lumen {
-        println!("{}", serde_json::to_string_pretty(&notice.lumen)?);
-    } else {
-        println!("To: {}\nSubject: {}\n\n{}", notice.to, notice.subject, notice.body);
+    match output {
+        Output::Send => {
+            smtp(config)?.send(&notice, &draft.sender.email, &[]).await.map_err(|e| anyhow!("{e}"))?;
+            println!("Sent to {}: {}", notice.to, notice.subject);
+        }
+        Output::Lumen => println!("{}", serde_json::to_string_pretty(&notice.lumen)?),
+        Output::Pdf(path) => {
+            let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+            let created = (
+                i32::from(now.year()),
+                now.month().unsigned_abs(),
+                now.day().unsigned_abs(),
+                now.hour().unsigned_abs(),
+                now.minute().unsigned_abs(),
+                now.second().unsigned_abs(),
+            );
+            let pdf = lodge_report::render_letter_pdf(&notice.subject, &notice.body, created)
+                .map_err(|e| anyhow!("cannot lay out the notice: {e}"))?;
+            std::fs::write(&path, pdf).with_context(|| format!("cannot write {}", path.display()))?;
+            println!("Wrote {}: {}", path.display(), notice.subject);
+        }
+        Output::Email => println!("To: {}\nSubject: {}\n\n{}", notice.to, notice.subject, notice.body),
     }
     Ok(true)
 }

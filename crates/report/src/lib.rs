@@ -20,7 +20,7 @@ pub use document::{
     ChronologyRow, CourseSection, ExhibitRow, IntegritySection, LegalRow, ReportDocument, ReportIdentifier,
     ReportPerson,
 };
-pub use pdf::{Picture, render_pdf};
+pub use pdf::{Picture, render_letter_pdf, render_pdf};
 pub use sealed::{Seal, SealError, Unseal};
 pub use verify::{Verified, VerifyError, verify_bundle};
 

@@ -15,6 +15,7 @@ use typst_layout::PagedDocument;
 use crate::{ReportDocument, ReportError};
 
 const TEMPLATE: &str = include_str!("report.typ");
+const LETTER: &str = include_str!("letter.typ");
 
 /// A picture shown in the report: a name the document refers to, and its bytes (JPEG or PNG).
 /// Pass thumbnails that have already been re-encoded without metadata, not the original files.
@@ -110,19 +111,37 @@ pub fn render_pdf(
         }
         files.push((file_id(&format!("/pictures/{}", picture.name))?, Bytes::new(picture.bytes.clone())));
     }
+    compile(TEMPLATE, data, files, created, &format!("lodge-report-{}", document.case_reference))
+}
+
+/// Lays out a letter — a title and plain text, paragraphs split at blank lines — as PDF, such as
+/// a takedown notice. `created` is as for [`render_pdf`].
+pub fn render_letter_pdf(title: &str, body: &str, created: (i32, u8, u8, u8, u8, u8)) -> Result<Vec<u8>, ReportError> {
+    let data = serde_json::to_vec(&serde_json::json!({ "title": title, "body": body }))
+        .map_err(|e| ReportError::Layout(e.to_string()))?;
+    compile(LETTER, data, Vec::new(), created, "lodge-letter")
+}
+
+fn compile(
+    template: &str,
+    data: Vec<u8>,
+    pictures: Vec<(FileId, Bytes)>,
+    created: (i32, u8, u8, u8, u8, u8),
+    ident: &str,
+) -> Result<Vec<u8>, ReportError> {
     let (y, mo, d, h, mi, s) = created;
     let when = Datetime::from_ymd_hms(y, mo, d, h, mi, s);
     let world = ReportWorld {
-        main: Source::new(file_id("/report.typ")?, TEMPLATE.to_owned()),
+        main: Source::new(file_id("/report.typ")?, template.to_owned()),
         data: Bytes::new(data),
-        pictures: files,
+        pictures,
         data_id: file_id("/data.json")?,
         today: Datetime::from_ymd(y, mo, d),
     };
     let compiled = typst::compile::<PagedDocument>(&world);
     let paged = compiled.output.map_err(|errors| ReportError::Layout(describe(&errors)))?;
     let options = typst_pdf::PdfOptions {
-        ident: Smart::Custom(format!("lodge-report-{}", document.case_reference)),
+        ident: Smart::Custom(ident.to_owned()),
         creator: Smart::Custom(Some("Lodge".to_owned())),
         timestamp: when.map(typst_pdf::Timestamp::new_utc),
         ..typst_pdf::PdfOptions::default()

@@ -66,6 +66,19 @@ async fn notice_refuses_an_incomplete_draft_and_sends_a_complete_one() {
         serde_json::from_slice(&lodge(&["notice", "--route", "dmca", "--lumen", p], &[]).stdout).unwrap();
     assert_eq!(lumen["notice"]["type"], "DMCA");
 
+    let pdf_path = dir.path().join("notice.pdf");
+    let pdf = lodge(&["notice", "--route", "dmca", "--pdf", pdf_path.to_str().unwrap(), p], &[]);
+    assert!(pdf.status.success(), "{}", text(&pdf.stderr));
+    let words = crate::reports::pdf_text(&std::fs::read(&pdf_path).unwrap());
+    for needle in [
+        "DMCA copyright notice: 2 addresses on tube.example",
+        "1. Signature: /Ruby Red/",
+        "https://www.tube.example/v/2",
+        "6. The information in this notification is accurate, and under penalty of perjury",
+    ] {
+        assert!(words.contains(needle), "{needle:?} not in the PDF: {words}");
+    }
+
     let smtp = SmtpServer::start();
     let env = [
         ("LODGE_SMTP_HOST", "127.0.0.1".to_owned()),
