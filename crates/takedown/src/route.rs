@@ -144,7 +144,8 @@ pub fn plan(s: &Situation) -> Plan {
                 .into(),
         );
     }
-    if s.eu {
+    // A DSA notice goes with a claim she can make, not in place of one.
+    if s.eu && !p.routes.is_empty() {
         p.routes.push(Route::DsaArticle16);
     }
     if p.routes.iter().any(|r| matches!(r, Route::SearchDelisting { .. })) {
