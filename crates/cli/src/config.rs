@@ -64,6 +64,14 @@ pub struct Config {
     pub smtp_username: String,
     /// The address notices are sent from.
     pub smtp_from: String,
+    /// The user agent scans send to sites (empty for Lodge's own, which says what it is).
+    pub scan_user_agent: String,
+    /// Milliseconds between two requests of a scan to the same site.
+    pub scan_interval_ms: u64,
+    /// Whether scans obey robots.txt.
+    pub scan_obey_robots: bool,
+    /// Whether scans may reach private and loopback addresses (an intranet mirror; tests).
+    pub scan_allow_private: bool,
 }
 
 impl Default for Config {
@@ -93,6 +101,10 @@ impl Default for Config {
             smtp_security: "starttls".into(),
             smtp_username: String::new(),
             smtp_from: String::new(),
+            scan_user_agent: String::new(),
+            scan_interval_ms: 1000,
+            scan_obey_robots: true,
+            scan_allow_private: false,
         }
     }
 }

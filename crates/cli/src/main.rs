@@ -418,6 +418,7 @@ async fn open(config: &Config) -> Result<Lodge> {
         max_upload_bytes: config.max_upload_bytes,
         timestamp_url: timestamp_url(&config.timestamp_url)?,
         phone_region: config.phone_region.clone(),
+        scan: scan_settings(config),
         ..ServiceConfig::default()
     };
     let kek = server_key(&config.server_key_file())?;
@@ -426,6 +427,20 @@ async fn open(config: &Config) -> Result<Lodge> {
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("cannot open the checkpoint key with {}", config.server_key_file().display()))?;
     Ok(Lodge::new(store, blobs, service, signer))
+}
+
+/// How scans fetch, from the configuration.
+fn scan_settings(config: &Config) -> lodge_scan::fetch::FetchSettings {
+    let mut settings = lodge_scan::fetch::FetchSettings {
+        per_host_interval: std::time::Duration::from_millis(config.scan_interval_ms),
+        obey_robots: config.scan_obey_robots,
+        allow_private: config.scan_allow_private,
+        ..lodge_scan::fetch::FetchSettings::default()
+    };
+    if !config.scan_user_agent.trim().is_empty() {
+        settings.user_agent = config.scan_user_agent.trim().to_owned();
+    }
+    settings
 }
 
 /// Reads the server key file, making it (readable by this user only) at first start.

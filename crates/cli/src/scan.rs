@@ -1,15 +1,14 @@
 //! `lodge scan`: fingerprint her images and videos here, then look for copies on web pages. The
 //! work is in `lodge-scan`; this reads her files, sets the fetcher up and prints findings.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use lodge_pdq::Hasher;
 use lodge_pdq::file::{FileHashes, FileOptions, hash_file, looks_like_video};
-use lodge_pdq::vpdq::FrameHash;
-use lodge_pdq::{Hash256, Hasher};
 use lodge_scan::fetch::{FetchSettings, Fetcher};
+use lodge_scan::hashlist::{self, Fingerprint};
 use lodge_scan::registry::{Content, Registry};
 use lodge_scan::{Closeness, scan};
 
@@ -28,38 +27,16 @@ pub struct Request {
     pub addresses: Vec<String>,
 }
 
-/// Adds `lodge hash` output made on her own computer: image lines `pdq_hex,quality,path[,variant]`
-/// (all variants of one path are one piece of content), and video blocks `# path,md5=…`
-/// followed by the reference's vPDQ lines.
+/// Adds `lodge hash` output made on her own computer.
 fn read_hash_list(path: &Path, registry: &mut Registry) -> Result<()> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut images: BTreeMap<String, Vec<Hash256>> = BTreeMap::new();
-    let mut video: Option<(String, String, Vec<FrameHash>)> = None;
-    let mut videos = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if let Some(header) = line.strip_prefix("# ") {
-            let (name, md5) = header
-                .rsplit_once(",md5=")
-                .with_context(|| format!("{}: line {} is not a video header", path.display(), n + 1))?;
-            videos.extend(video.replace((name.to_owned(), md5.to_owned(), Vec::new())));
-        } else if let (Some(v), Some(frame)) = (video.as_mut(), FrameHash::parse_line(line)) {
-            v.2.push(frame);
-        } else if !line.is_empty() {
-            let mut parts = line.splitn(4, ',');
-            let hash = parts.next().and_then(|h| h.parse::<Hash256>().ok());
-            let (Some(hash), Some(_quality), Some(name)) = (hash, parts.next(), parts.next()) else {
-                bail!("{}: line {} is not `lodge hash` output", path.display(), n + 1);
-            };
-            images.entry(name.to_owned()).or_default().push(hash);
+    let named = hashlist::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    for file in named {
+        let content = Content { id: file.name.clone(), label: file.name };
+        match file.fingerprint {
+            Fingerprint::Image(_) => registry.add_hashes(content, file.hashes),
+            Fingerprint::Video { frames, md5 } => registry.add_video(content, frames, md5),
         }
-    }
-    videos.extend(video);
-    for (name, hashes) in images {
-        registry.add_hashes(Content { id: name.clone(), label: name }, hashes);
-    }
-    for (name, md5, frames) in videos {
-        registry.add_video(Content { id: name.clone(), label: name }, frames, md5);
     }
     Ok(())
 }

@@ -59,6 +59,10 @@ id_type!(
     EvidenceId
 );
 id_type!(
+    /// A piece of her own content in a case.
+    ContentId
+);
+id_type!(
     /// An account.
     UserId
 );

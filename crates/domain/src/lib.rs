@@ -1,8 +1,10 @@
 //! Lodge's domain: what a case holds, in the words of the people who use it. Cases hold
-//! incidents; incidents link people (known perhaps only by a username) and evidence files.
+//! incidents; incidents link people (known perhaps only by a username) and evidence files; her
+//! own content is registered by its fingerprints so copies can be found.
 //! Pure types and checks; no I/O and no cryptography.
 
 mod conduct;
+mod content;
 mod course;
 mod ids;
 mod incident;
@@ -12,8 +14,9 @@ mod problems;
 mod when;
 
 pub use conduct::{ConductKind, Effect, StopRequest};
+pub use content::{Content, MadeBy};
 pub use course::{CourseOfConduct, Jurisdiction, LegalTest, RiskTheme, Signal, SignalKind, Tally, Trend, WeekCount};
-pub use ids::{CaseId, EvidenceId, IncidentId, PersonId, RecordId, UserId};
+pub use ids::{CaseId, ContentId, EvidenceId, IncidentId, PersonId, RecordId, UserId};
 pub use incident::Incident;
 pub use message::{Attachment, ImportSource, Message};
 pub use person::{Identifier, IdentifierKind, Person};
@@ -68,6 +71,8 @@ pub enum RecordKind {
     Person,
     /// An [`Evidence`] file's details.
     Evidence,
+    /// A piece of her own [`Content`], by its fingerprints.
+    Content,
 }
 
 impl RecordKind {
@@ -77,6 +82,7 @@ impl RecordKind {
             RecordKind::Incident => "incident",
             RecordKind::Person => "person",
             RecordKind::Evidence => "evidence",
+            RecordKind::Content => "content",
         }
     }
 }

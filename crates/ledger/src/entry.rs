@@ -29,6 +29,8 @@ pub enum Subject {
     Report,
     /// A share of the case with someone else.
     Share,
+    /// A piece of her own content, registered by its fingerprints.
+    Content,
 }
 
 /// What was done.

@@ -78,3 +78,64 @@ pub fn to_json(items: &[Listed]) -> serde_json::Value {
     }
     serde_json::json!({"pdq": pdq, "videos": videos})
 }
+
+/// A file named in `lodge hash` output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named {
+    /// The file's path as `lodge hash` printed it.
+    pub name: String,
+    /// Its fingerprint: for an image, every hash printed for it (its 8 variants with
+    /// `--dihedral`) and the quality of the first.
+    pub hashes: Vec<lodge_pdq::Hash256>,
+    /// The image's quality, or a video's frames and MD5.
+    pub fingerprint: Fingerprint,
+}
+
+/// Reads `lodge hash` output: image lines `pdq_hex,quality,path[,variant]` (all the lines of one
+/// path are one file) and video blocks `# path,md5=…` followed by vPDQ lines. The error names
+/// the line.
+pub fn parse(text: &str) -> Result<Vec<Named>, String> {
+    let mut out: Vec<Named> = Vec::new();
+    let mut in_video = false;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(header) = line.strip_prefix("# ") {
+            let (name, md5) =
+                header.rsplit_once(",md5=").ok_or_else(|| format!("line {} is not a video header", n + 1))?;
+            out.push(Named {
+                name: name.to_owned(),
+                hashes: Vec::new(),
+                fingerprint: Fingerprint::Video { frames: Vec::new(), md5: md5.to_ascii_lowercase() },
+            });
+            in_video = true;
+            continue;
+        }
+        if in_video && let Some(frame) = FrameHash::parse_line(line) {
+            if let Some(Named { fingerprint: Fingerprint::Video { frames, .. }, .. }) = out.last_mut() {
+                frames.push(frame);
+            }
+            continue;
+        }
+        in_video = false;
+        let mut parts = line.splitn(4, ',');
+        let hash = parts.next().and_then(|h| h.parse::<lodge_pdq::Hash256>().ok());
+        let quality = parts.next().and_then(|q| q.parse::<u8>().ok());
+        let (Some(hash), Some(quality), Some(name)) = (hash, quality, parts.next()) else {
+            return Err(format!("line {} is not `lodge hash` output", n + 1));
+        };
+        match out.last_mut() {
+            Some(last) if last.name == name && matches!(last.fingerprint, Fingerprint::Image(_)) => {
+                last.hashes.push(hash)
+            }
+            _ => out.push(Named {
+                name: name.to_owned(),
+                hashes: vec![hash],
+                fingerprint: Fingerprint::Image(PdqHash { hash, quality }),
+            }),
+        }
+    }
+    Ok(out)
+}

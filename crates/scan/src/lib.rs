@@ -146,7 +146,9 @@ fn video_dir() -> std::path::PathBuf {
     if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() }
 }
 
-fn video_fingerprint(bytes: &[u8]) -> Result<(Vec<lodge_pdq::vpdq::FrameHash>, String), String> {
+/// A video's frame hashes (vPDQ, one a second) and MD5, from its bytes: written for FFmpeg to
+/// memory-backed storage when the system has it, and deleted after.
+pub fn video_fingerprint(bytes: &[u8]) -> Result<(Vec<lodge_pdq::vpdq::FrameHash>, String), String> {
     use std::io::Write;
     let mut file =
         tempfile::Builder::new().prefix("lodge-scan-").tempfile_in(video_dir()).map_err(|e| e.to_string())?;

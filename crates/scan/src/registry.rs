@@ -71,6 +71,22 @@ fn cut(pixels: &Pixels, (left, top, width, height): (usize, usize, usize, usize)
     out
 }
 
+/// The hashes an image is registered under (8 rotations and flips, then the crops) and the
+/// PDQ quality of the image as it is.
+pub fn image_fingerprints(bytes: &[u8], hasher: &mut Hasher) -> Result<(Vec<Hash256>, u8), ScanError> {
+    let pixels = decode(bytes, &DecodeOptions::default()).map_err(|e| ScanError::Image(e.to_string()))?;
+    let (w, h) = (pixels.width, pixels.height);
+    let small = |_| ScanError::Image(format!("the image is too small to fingerprint ({w}×{h})"));
+    let dihedral = hasher.hash_rgb_dihedral(&pixels.data, w, h).map_err(small)?;
+    let mut hashes = dihedral.hashes.to_vec();
+    if w >= MIN_DIMENSION * 10 && h >= MIN_DIMENSION * 10 {
+        for rect in crops(w, h) {
+            hashes.push(hasher.hash_rgb(&cut(&pixels, rect), rect.2, rect.3).map_err(small)?.hash);
+        }
+    }
+    Ok((hashes, dihedral.quality))
+}
+
 impl Registry {
     /// An empty registry.
     pub fn new() -> Registry {
@@ -88,15 +104,7 @@ impl Registry {
 
     /// Adds one of her images from its bytes.
     pub fn add_image(&mut self, content: Content, bytes: &[u8], hasher: &mut Hasher) -> Result<(), ScanError> {
-        let pixels = decode(bytes, &DecodeOptions::default()).map_err(|e| ScanError::Image(e.to_string()))?;
-        let (w, h) = (pixels.width, pixels.height);
-        let small = |_| ScanError::Image(format!("the image is too small to fingerprint ({w}×{h})"));
-        let mut hashes = hasher.hash_rgb_dihedral(&pixels.data, w, h).map_err(small)?.hashes.to_vec();
-        if w >= MIN_DIMENSION * 10 && h >= MIN_DIMENSION * 10 {
-            for rect in crops(w, h) {
-                hashes.push(hasher.hash_rgb(&cut(&pixels, rect), rect.2, rect.3).map_err(small)?.hash);
-            }
-        }
+        let (hashes, _) = image_fingerprints(bytes, hasher)?;
         self.push(content, hashes);
         Ok(())
     }

@@ -394,6 +394,7 @@ pub(crate) fn subject(kind: RecordKind) -> Subject {
         RecordKind::Incident => Subject::Incident,
         RecordKind::Person => Subject::Person,
         RecordKind::Evidence => Subject::Evidence,
+        RecordKind::Content => Subject::Content,
     }
 }
 

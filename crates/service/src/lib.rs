@@ -8,6 +8,7 @@
 
 mod accounts;
 mod case;
+mod content;
 mod evidence;
 mod import;
 mod ledger;
@@ -24,6 +25,7 @@ use lodge_store::Store;
 
 pub use accounts::{Session, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
+pub use content::{ContentDetails, ContentSource};
 pub use evidence::Upload;
 pub use import::{
     ConversationPreview, Grouping, ImportChoices, ImportOutcome, ImportPreview, Mention, SenderPreview, Staged,
@@ -36,6 +38,8 @@ pub use lodge_crypto::token::Token;
 pub use lodge_import::export::Format as ImportFormat;
 pub use lodge_ledger as integrity;
 pub use lodge_report::{Seal, SealError, SecretString};
+pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_list_json};
+pub use lodge_scan::{Closeness, Finding, Report as ScanReport};
 pub use report::{PreparedReport, Redact, ReportOptions};
 
 /// Settings the service needs, taken from Lodge's configuration.
@@ -55,6 +59,8 @@ pub struct ServiceConfig {
     pub timestamp_url: Option<String>,
     /// The country numbers written without a country code belong to (two letters, e.g. `GB`).
     pub phone_region: String,
+    /// How scans fetch pages: user agent, limits, pause per site, robots.txt.
+    pub scan: lodge_scan::fetch::FetchSettings,
 }
 
 impl Default for ServiceConfig {
@@ -67,6 +73,7 @@ impl Default for ServiceConfig {
             invitation_lifetime: SignedDuration::from_hours(24 * 7),
             timestamp_url: None,
             phone_region: "GB".into(),
+            scan: lodge_scan::fetch::FetchSettings::default(),
         }
     }
 }

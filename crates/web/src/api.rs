@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::auth::ApiSession;
 use crate::{AppState, State};
 
+mod content;
 mod imports;
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
@@ -38,6 +39,10 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/checkpoint", get(get_checkpoint))
         .route("/cases/{case}/checkpoint/consistency", get(get_consistency))
         .route("/cases/{case}/reports", post(create_report))
+        .route("/cases/{case}/content", get(content::list).post(content::add).layer(DefaultBodyLimit::disable()))
+        .route("/cases/{case}/content/hash-list", get(content::hash_list))
+        .route("/cases/{case}/content/{content}", axum::routing::delete(content::delete))
+        .route("/cases/{case}/scans", post(content::scan))
         .route("/cases/{case}/imports", post(imports::stage).layer(DefaultBodyLimit::disable()))
         .route("/cases/{case}/imports/{import}", get(imports::preview).post(imports::import).delete(imports::discard))
 }
@@ -735,7 +740,8 @@ impl Modify for BearerAuth {
           get_incident, update_incident, delete_incident, incident_history, upload_evidence, list_evidence, get_evidence,
           attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
           list_people, create_person, get_person, update_person, delete_person, get_checkpoint, get_consistency, create_report,
-          imports::stage, imports::preview, imports::import, imports::discard, health),
+          imports::stage, imports::preview, imports::import, imports::discard,
+          content::list, content::add, content::delete, content::hash_list, content::scan, health),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

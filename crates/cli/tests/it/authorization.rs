@@ -80,6 +80,11 @@ fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
         (Method::GET, format!("/api/v1/cases/{c}/imports/{e}?file_name=x")),
         (Method::POST, format!("/api/v1/cases/{c}/imports/{e}")),
         (Method::DELETE, format!("/api/v1/cases/{c}/imports/{e}")),
+        (Method::GET, format!("/api/v1/cases/{c}/content")),
+        (Method::POST, format!("/api/v1/cases/{c}/content")),
+        (Method::GET, format!("/api/v1/cases/{c}/content/hash-list")),
+        (Method::DELETE, format!("/api/v1/cases/{c}/content/{e}")),
+        (Method::POST, format!("/api/v1/cases/{c}/scans")),
     ]
 }
 
@@ -154,7 +159,9 @@ async fn another_survivor_gets_404_on_every_route() {
             for (method, path) in api_routes(ids).into_iter().filter(|(_, p)| relevant(p)) {
                 let mut req =
                     bob.client.request(method.clone(), format!("{}{path}", server.url)).bearer_auth(&bob.token);
-                if (path.ends_with("/evidence") || path.ends_with("/imports")) && method == Method::POST {
+                if (path.ends_with("/evidence") || path.ends_with("/imports") || path.ends_with("/content"))
+                    && method == Method::POST
+                {
                     req = req.multipart(
                         reqwest::multipart::Form::new()
                             .part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x")),
@@ -167,6 +174,8 @@ async fn another_survivor_gets_404_on_every_route() {
                     req = req.json(&json!({"version": 1, "body": incident("x")}));
                 } else if method == Method::PUT {
                     req = req.json(&json!({"title": "x"}));
+                } else if path.ends_with("/scans") {
+                    req = req.json(&json!({"addresses": ["https://example.com/"]}));
                 } else if path.contains("/imports/") && method == Method::POST {
                     req = req.json(&json!({"file_name": "x"}));
                 } else if path.ends_with("/reports") {

@@ -75,6 +75,16 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         let staged = crate::imports::stage(&api, &case, &format!("{}.txt", c("export")), chat.as_bytes(), 201).await;
         let imported = crate::imports::import(&api, &case, &staged, json!({}), 201).await;
         assert_eq!(imported["messages"], 1);
+        // Her own content: its label and where it was first published.
+        let content = reqwest::multipart::Form::new()
+            .text("label", c("content-label"))
+            .text("first_published", format!("https://example.com/{}", c("published")))
+            .part("file", reqwest::multipart::Part::bytes(png(64, 64)).file_name("mine.png"));
+        api.json(api.post(&format!("/api/v1/cases/{case}/content")).multipart(content), 201).await;
+        // Her fingerprints are case content too.
+        let registered = api.json(api.get(&format!("/api/v1/cases/{case}/content")), 200).await;
+        let fingerprint = registered[0]["body"]["pdq"][0].as_str().unwrap().to_owned();
+        assert_eq!(fingerprint.len(), 64);
 
         // Through the pages: a new incident with a file, by multipart form.
         let browser = server.browser("alice").await;
@@ -142,6 +152,11 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         // And none of it is on disk or in the log in plaintext.
         let needle = canary.as_bytes();
         assert_eq!(files_containing(server.data_dir.path(), needle), Vec::<String>::new(), "{backend:?}");
+        assert_eq!(
+            files_containing(server.data_dir.path(), fingerprint.as_bytes()),
+            Vec::<String>::new(),
+            "{backend:?}"
+        );
         assert!(std::fs::read_dir(server.data_dir.path()).unwrap().count() > 0);
         if matches!(backend, Backend::Sqlite) {
             assert!(server.data_dir.path().join("lodge.db-wal").exists(), "the WAL is checked too");
@@ -153,6 +168,7 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
             let dump = pg_dump(url);
             assert!(dump.windows(5).any(|w| w == b"COPY "), "the dump has table data");
             assert!(!dump.windows(needle.len()).any(|w| w == needle), "the PostgreSQL tables hold case content");
+            assert!(!dump.windows(64).any(|w| w == fingerprint.as_bytes()), "the PostgreSQL tables hold a fingerprint");
         }
     }
 }

@@ -7,6 +7,7 @@
 mod accounts;
 mod authorization;
 mod canary;
+mod content;
 mod durability;
 mod fingerprint;
 mod harness;

@@ -69,6 +69,7 @@ fn what(case: Uuid, line: &LogLine) -> Markup {
         Subject::Person => "Person",
         Subject::Report => "Report",
         Subject::Share => "Share",
+        Subject::Content => "Your content",
     };
     let verb = match (subject, action) {
         (Subject::Case, Action::Created) => "started",

@@ -1,0 +1,200 @@
+//! Her own content, registered by its fingerprints: an uploaded image or video is fingerprinted
+//! in memory (a video in memory-backed storage for FFmpeg) and only the fingerprints are kept,
+//! encrypted like the rest of the case; or the hashes `lodge hash` made on her own computer are
+//! taken as they are, so the file never leaves it. From them: her hash list, and the matcher a
+//! scan uses.
+
+use lodge_domain::{Content, ContentId, MadeBy, RecordKind};
+use lodge_pdq::vpdq::FrameHash;
+use lodge_pdq::{Hash256, Hasher, PdqHash};
+use lodge_scan::fetch::Fetcher;
+use lodge_scan::hashlist::{self, Fingerprint, Listed};
+use lodge_scan::registry::{self, Matcher, Registry};
+
+use crate::ServiceError;
+use crate::case::{Entry, OpenCase};
+
+/// Most addresses one scan looks at.
+const MAX_SCAN_ADDRESSES: usize = 100;
+
+/// What she says about a piece of her content.
+#[derive(Debug, Clone)]
+pub struct ContentDetails {
+    /// Her name for it.
+    pub label: String,
+    /// Who made it.
+    pub made_by: MadeBy,
+    /// Where it was first published.
+    pub first_published: String,
+}
+
+/// How it arrives.
+#[derive(Debug)]
+pub enum ContentSource {
+    /// The image itself.
+    Image(Vec<u8>),
+    /// The video itself.
+    Video(Vec<u8>),
+    /// `lodge hash` output (each file in it becomes one piece, named after the label and the
+    /// file).
+    Hashes(String),
+}
+
+fn not_readable(why: impl std::fmt::Display) -> ServiceError {
+    ServiceError::invalid("file", &format!("This cannot be fingerprinted: {why}."))
+}
+
+fn content_of(details: &ContentDetails, label: String) -> Content {
+    Content {
+        label,
+        made_by: details.made_by,
+        first_published: details.first_published.trim().to_owned(),
+        pdq: Vec::new(),
+        quality: 0,
+        vpdq: Vec::new(),
+        md5: String::new(),
+        hash_only: false,
+    }
+}
+
+fn listed(id: uuid::Uuid, c: &Content) -> Option<Listed> {
+    let fingerprint = if c.vpdq.is_empty() && c.md5.is_empty() {
+        let hash = c.pdq.first()?.parse::<Hash256>().ok()?;
+        Fingerprint::Image(PdqHash { hash, quality: c.quality })
+    } else {
+        Fingerprint::Video {
+            frames: c.vpdq.iter().filter_map(|l| FrameHash::parse_line(l)).collect(),
+            md5: c.md5.clone(),
+        }
+    };
+    Some(Listed { id: id.to_string(), fingerprint })
+}
+
+impl OpenCase {
+    /// Registers her content; returns the id of each piece added.
+    pub async fn add_content(
+        &self,
+        details: ContentDetails,
+        source: ContentSource,
+    ) -> Result<Vec<ContentId>, ServiceError> {
+        let label = details.label.trim().to_owned();
+        let pieces: Vec<Content> = match source {
+            ContentSource::Image(bytes) => {
+                let (hashes, quality) =
+                    tokio::task::spawn_blocking(move || registry::image_fingerprints(&bytes, &mut Hasher::new()))
+                        .await
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?
+                        .map_err(not_readable)?;
+                let mut c = content_of(&details, label);
+                c.pdq = hashes.iter().map(Hash256::to_string).collect();
+                c.quality = quality;
+                vec![c]
+            }
+            ContentSource::Video(bytes) => {
+                let (frames, md5) = tokio::task::spawn_blocking(move || lodge_scan::video_fingerprint(&bytes))
+                    .await
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?
+                    .map_err(not_readable)?;
+                let mut c = content_of(&details, label);
+                c.vpdq = frames.iter().map(FrameHash::to_line).collect();
+                c.md5 = md5;
+                vec![c]
+            }
+            ContentSource::Hashes(text) => {
+                let named = hashlist::parse(&text)
+                    .map_err(|e| ServiceError::invalid("hashes", &format!("These are not `lodge hash` lines: {e}.")))?;
+                named
+                    .into_iter()
+                    .map(|file| {
+                        let short = file.name.rsplit(['/', '\\']).next().unwrap_or(&file.name).to_owned();
+                        let mut c = content_of(
+                            &details,
+                            if label.is_empty() { short.clone() } else { format!("{label}: {short}") },
+                        );
+                        c.hash_only = true;
+                        match file.fingerprint {
+                            Fingerprint::Image(p) => {
+                                c.pdq = file.hashes.iter().map(Hash256::to_string).collect();
+                                c.quality = p.quality;
+                            }
+                            Fingerprint::Video { frames, md5 } => {
+                                c.vpdq = frames.iter().map(FrameHash::to_line).collect();
+                                c.md5 = md5;
+                            }
+                        }
+                        c
+                    })
+                    .collect()
+            }
+        };
+        if pieces.is_empty() {
+            return Err(ServiceError::invalid("hashes", "There are no hashes in this list."));
+        }
+        let mut ids = Vec::with_capacity(pieces.len());
+        for piece in &pieces {
+            let problems = piece.check();
+            if !problems.is_empty() {
+                return Err(ServiceError::Invalid(problems));
+            }
+        }
+        for piece in pieces {
+            let id = ContentId::new();
+            self.write(RecordKind::Content, id.0, 1, &piece).await?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Her content, oldest first.
+    pub async fn contents(&self) -> Result<Vec<Entry<Content>>, ServiceError> {
+        let mut all: Vec<Entry<Content>> = self.latest(RecordKind::Content).await?;
+        all.retain(|e| e.body.is_some());
+        all.sort_by_key(|e| e.created_at);
+        Ok(all)
+    }
+
+    /// Removes a piece of her content: its fingerprints go, a tombstone stays in the log.
+    pub async fn delete_content(&self, id: ContentId) -> Result<(), ServiceError> {
+        self.erase(RecordKind::Content, id.0).await
+    }
+
+    /// Her hash list, with opaque ids (the record ids), for CSV or JSON.
+    pub async fn hash_list(&self) -> Result<Vec<Listed>, ServiceError> {
+        Ok(self.contents().await?.iter().filter_map(|e| listed(e.id, e.body.as_ref()?)).collect())
+    }
+
+    /// Looks for copies of her content at `addresses` (pages, images or videos).
+    pub async fn scan(&self, addresses: &[String]) -> Result<lodge_scan::Report, ServiceError> {
+        if addresses.is_empty() || addresses.len() > MAX_SCAN_ADDRESSES {
+            return Err(ServiceError::invalid(
+                "addresses",
+                &format!("Give between 1 and {MAX_SCAN_ADDRESSES} web addresses to look at."),
+            ));
+        }
+        let matcher = self.matcher().await?;
+        if matcher.is_empty() {
+            return Err(ServiceError::invalid(
+                "content",
+                "Register your own images or videos first: scans look for copies of them.",
+            ));
+        }
+        let fetcher =
+            Fetcher::new(self.lodge().config().scan.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(lodge_scan::scan(&fetcher, &matcher, addresses, lodge_pdq::MATCH_DISTANCE).await)
+    }
+
+    /// Her fingerprints, ready for a scan.
+    async fn matcher(&self) -> Result<Matcher, ServiceError> {
+        let mut registry = Registry::new();
+        for entry in self.contents().await? {
+            let Some(c) = entry.body else { continue };
+            let content = registry::Content { id: entry.id.to_string(), label: c.label.clone() };
+            if c.vpdq.is_empty() && c.md5.is_empty() {
+                registry.add_hashes(content, c.pdq.iter().filter_map(|h| h.parse().ok()).collect());
+            } else {
+                registry.add_video(content, c.vpdq.iter().filter_map(|l| FrameHash::parse_line(l)).collect(), c.md5);
+            }
+        }
+        registry.finish().map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+}
