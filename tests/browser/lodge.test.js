@@ -192,6 +192,7 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
       ["person", personPath],
       ["case log", `${casePath}/log`],
       ["prepare a report", `${casePath}/report`],
+      ["your content", `${casePath}/content`],
     ]) {
       await page.goto(url + path);
       found[name] = await axeViolations(page);

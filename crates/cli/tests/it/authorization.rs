@@ -47,6 +47,10 @@ fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
         get(format!("/cases/{c}/import")),
         post(format!("/cases/{c}/import")),
         post(format!("/cases/{c}/import/{e}")),
+        get(format!("/cases/{c}/content")),
+        post(format!("/cases/{c}/content")),
+        post(format!("/cases/{c}/content/scan")),
+        post(format!("/cases/{c}/content/{e}/delete")),
     ]
 }
 
@@ -137,6 +141,7 @@ async fn another_survivor_gets_404_on_every_route() {
                         .text("description", "x");
                     req = if path.ends_with("/incidents")
                         || path.ends_with("/import")
+                        || path.ends_with("/content")
                         || path.contains("/incidents/") && !path.ends_with("/delete")
                     {
                         req.multipart(

@@ -115,3 +115,61 @@ async fn her_content_is_registered_exported_and_found() {
         assert_eq!(api.json(api.get(&format!("/api/v1/cases/{case}/content")), 200).await.as_array().unwrap().len(), 1);
     }
 }
+
+#[tokio::test]
+async fn the_page_registers_fingerprints_and_lists_copies_without_loading_them() {
+    let site_dir = tempfile::tempdir().unwrap();
+    image::load_from_memory(&vector("bridge-1-original.jpg"))
+        .unwrap()
+        .fliph()
+        .save(site_dir.path().join("leak.jpg"))
+        .unwrap();
+    std::fs::write(site_dir.path().join("index.html"), "<img src=leak.jpg>").unwrap();
+    let site = serve(site_dir);
+    let backend = backends().await.remove(0);
+    let server =
+        Server::start_with(backend, &[("LODGE_SCAN_ALLOW_PRIVATE", "true"), ("LODGE_SCAN_INTERVAL_MS", "0")]).await;
+    server.add_user("survivor", "ruby");
+    let api = server.api("ruby").await;
+    let case = api.create_case("Pirated").await;
+    let browser = server.browser("ruby").await;
+    let url = format!("{}/cases/{case}/content", server.url);
+    let html = browser.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Nothing registered yet") && html.contains("quick-exit"));
+    let token = crate::harness::csrf(&html);
+
+    // Nothing chosen: the form comes back with what she typed.
+    let empty = reqwest::multipart::Form::new().text("csrf", token.clone()).text("label", "Bridge photo");
+    let res = browser.post(&url).multipart(empty).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let again = res.text().await.unwrap();
+    assert!(again.contains("Choose the image or video") && again.contains("value=\"Bridge photo\""));
+
+    let hashed = Command::new(env!("CARGO_BIN_EXE_lodge"))
+        .arg("hash")
+        .arg("--dihedral")
+        .arg(format!("{IMAGES}bridge-1-original.jpg"))
+        .output()
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .text("label", "Bridge photo")
+        .text("made_by", "her")
+        .text("hashes", String::from_utf8(hashed.stdout).unwrap());
+    let res = browser.post(&url).multipart(form).send().await.unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let listed = browser.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(listed.contains("Bridge photo: bridge-1-original.jpg") && listed.contains("fingerprints only"), "{listed}");
+
+    let res = browser
+        .post(format!("{url}/scan"))
+        .form(&[("csrf", token.as_str()), ("addresses", &format!("{}\n\n", site.url))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let found = res.text().await.unwrap();
+    assert!(found.contains("1 copy of your content"), "{found}");
+    assert!(found.contains("leak.jpg") && found.contains("SHA-256"));
+    assert!(!found.contains("<img src=\"http"), "the page never loads anything from the site");
+}

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod cases;
+mod content;
 mod course;
 mod evidence;
 mod form;
@@ -37,6 +38,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/incidents/{incident}", post(incidents::update))
         .route("/cases/{case}/incidents/{incident}/evidence", post(evidence::upload))
         .route("/cases/{case}/import", post(imports::upload))
+        .route("/cases/{case}/content", post(content::add))
         .layer(DefaultBodyLimit::disable());
     Router::new()
         .route("/", get(home))
@@ -60,6 +62,9 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/log", get(log::show))
         .route("/cases/{case}/report", get(reports::show).post(reports::make))
         .route("/cases/{case}/import", get(imports::show))
+        .route("/cases/{case}/content", get(content::show))
+        .route("/cases/{case}/content/scan", post(content::scan))
+        .route("/cases/{case}/content/{content}/delete", post(content::delete))
         .route("/cases/{case}/import/{import}", post(imports::choose))
         .route("/cases/{case}/incidents/new", get(incidents::new_page))
         .route("/cases/{case}/incidents/{incident}", get(incidents::show))
