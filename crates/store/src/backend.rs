@@ -98,6 +98,32 @@ macro_rules! store_impl {
         impl $store {
             /// Writes a leaf and its tree hashes inside a transaction. The leaf's primary key
             /// makes two appends that raced for one place fail rather than fork the log.
+            /// Inserts a record version, notes the case as updated, and appends its leaf.
+            async fn put_record(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                r: &RecordRow,
+                leaf: &LeafRow,
+            ) -> Result<()> {
+                sqlx::query(&format!("INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                    .bind(r.case_id.to_string())
+                    .bind(r.id.to_string())
+                    .bind(r.version)
+                    .bind(&r.kind)
+                    .bind(to_millis(r.created_at))
+                    .bind(r.author_id.to_string())
+                    .bind(r.deleted)
+                    .bind(&r.fields)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(conflict("version"))?;
+                sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                    .bind(to_millis(r.created_at))
+                    .bind(r.case_id.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+                Self::put_leaf(conn, leaf).await
+            }
+
             async fn put_leaf(conn: &mut <$db as sqlx::Database>::Connection, leaf: &LeafRow) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO ledger_leaves (case_id, idx, created_at, commitment, opening) VALUES ($1, $2, $3, $4, $5)",
@@ -488,24 +514,7 @@ macro_rules! store_impl {
 
             async fn insert_record(&self, r: &RecordRow, leaf: &LeafRow) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(&format!("INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-                    .bind(r.case_id.to_string())
-                    .bind(r.id.to_string())
-                    .bind(r.version)
-                    .bind(&r.kind)
-                    .bind(to_millis(r.created_at))
-                    .bind(r.author_id.to_string())
-                    .bind(r.deleted)
-                    .bind(&r.fields)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(conflict("version"))?;
-                sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
-                    .bind(to_millis(r.created_at))
-                    .bind(r.case_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                Self::put_leaf(&mut tx, leaf).await?;
+                Self::put_record(&mut tx, r, leaf).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -521,24 +530,7 @@ macro_rules! store_impl {
                             return Ok(written);
                         }
                     };
-                    sqlx::query(&format!("INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-                        .bind(r.case_id.to_string())
-                        .bind(r.id.to_string())
-                        .bind(r.version)
-                        .bind(&r.kind)
-                        .bind(to_millis(r.created_at))
-                        .bind(r.author_id.to_string())
-                        .bind(r.deleted)
-                        .bind(&r.fields)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(conflict("version"))?;
-                    Self::put_leaf(&mut tx, &leaf).await?;
-                    sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
-                        .bind(to_millis(r.created_at))
-                        .bind(r.case_id.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                    Self::put_record(&mut tx, &r, &leaf).await?;
                     written += 1;
                 }
                 Ok(0)

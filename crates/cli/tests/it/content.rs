@@ -18,14 +18,20 @@ async fn add(api: &Api, case: &str, form: reqwest::multipart::Form, status: u16)
     api.json(api.post(&format!("/api/v1/cases/{case}/content")).multipart(form), status).await
 }
 
-#[tokio::test]
-async fn her_content_is_registered_exported_and_found() {
-    let site_dir = tempfile::tempdir().unwrap();
+/// A folder for a site holding a flipped copy of the bridge photo as `leak.jpg`.
+fn site_with_leak() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
     image::load_from_memory(&vector("bridge-1-original.jpg"))
         .unwrap()
         .fliph()
-        .save(site_dir.path().join("leak.jpg"))
+        .save(dir.path().join("leak.jpg"))
         .unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn her_content_is_registered_exported_and_found() {
+    let site_dir = site_with_leak();
     std::fs::write(site_dir.path().join("pen.png"), vector("pen-and-coaster.png")).unwrap();
     std::fs::write(site_dir.path().join("other.jpg"), vector("q1050.jpg")).unwrap();
     std::fs::write(site_dir.path().join("index.html"), "<img src=leak.jpg><img src=pen.png><img src=other.jpg>")
@@ -118,12 +124,7 @@ async fn her_content_is_registered_exported_and_found() {
 
 #[tokio::test]
 async fn the_page_registers_fingerprints_and_lists_copies_without_loading_them() {
-    let site_dir = tempfile::tempdir().unwrap();
-    image::load_from_memory(&vector("bridge-1-original.jpg"))
-        .unwrap()
-        .fliph()
-        .save(site_dir.path().join("leak.jpg"))
-        .unwrap();
+    let site_dir = site_with_leak();
     std::fs::write(site_dir.path().join("index.html"), "<img src=leak.jpg>").unwrap();
     let site = serve(site_dir);
     let backend = backends().await.remove(0);
