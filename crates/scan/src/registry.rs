@@ -139,11 +139,6 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// How many pieces of her content it holds.
-    pub fn len(&self) -> usize {
-        self.contents.len()
-    }
-
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.contents.is_empty()
