@@ -509,6 +509,8 @@ async fn serve(config: Config) -> Result<()> {
             }
         }
     });
+    let worker = lodge.clone();
+    tokio::spawn(async move { worker.run_jobs().await });
     println!("Lodge listening on {public_url}");
     tracing::info!(backend = lodge.backend(), %address, "listening");
     axum::serve(listener, lodge_web::router(lodge, web)).with_graceful_shutdown(shutdown()).await?;

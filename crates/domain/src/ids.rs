@@ -63,6 +63,18 @@ id_type!(
     ContentId
 );
 id_type!(
+    /// A copy of her content found online.
+    CopyId
+);
+id_type!(
+    /// One of her own accounts online.
+    AccountId
+);
+id_type!(
+    /// A piece of long work for a case (a scan).
+    JobId
+);
+id_type!(
     /// An account.
     UserId
 );

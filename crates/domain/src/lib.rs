@@ -14,9 +14,9 @@ mod problems;
 mod when;
 
 pub use conduct::{ConductKind, Effect, StopRequest};
-pub use content::{Content, MadeBy};
+pub use content::{Content, CopyStatus, FoundCopy, MadeBy, OwnAccount, host_of};
 pub use course::{CourseOfConduct, Jurisdiction, LegalTest, RiskTheme, Signal, SignalKind, Tally, Trend, WeekCount};
-pub use ids::{CaseId, ContentId, EvidenceId, IncidentId, PersonId, RecordId, UserId};
+pub use ids::{AccountId, CaseId, ContentId, CopyId, EvidenceId, IncidentId, JobId, PersonId, RecordId, UserId};
 pub use incident::Incident;
 pub use message::{Attachment, ImportSource, Message};
 pub use person::{Identifier, IdentifierKind, Person};
@@ -73,6 +73,10 @@ pub enum RecordKind {
     Evidence,
     /// A piece of her own [`Content`], by its fingerprints.
     Content,
+    /// A [`FoundCopy`] of her content, for her to review.
+    FoundCopy,
+    /// One of her [`OwnAccount`]s, never reported.
+    OwnAccount,
 }
 
 impl RecordKind {
@@ -83,6 +87,8 @@ impl RecordKind {
             RecordKind::Person => "person",
             RecordKind::Evidence => "evidence",
             RecordKind::Content => "content",
+            RecordKind::FoundCopy => "found_copy",
+            RecordKind::OwnAccount => "own_account",
         }
     }
 }

@@ -29,8 +29,10 @@ pub enum Subject {
     Report,
     /// A share of the case with someone else.
     Share,
-    /// A piece of her own content, registered by its fingerprints.
+    /// A piece of her own content, registered by its fingerprints, or one of her own accounts.
     Content,
+    /// A copy of her content found online.
+    FoundCopy,
 }
 
 /// What was done.

@@ -15,6 +15,7 @@ pub mod registry;
 
 use std::collections::BTreeSet;
 
+use bytes::Bytes;
 use jiff::Timestamp;
 use lodge_pdq::Hasher;
 use lodge_pdq::decode::DecodeOptions;
@@ -50,6 +51,10 @@ pub struct Finding {
     /// How close: for an image the PDQ distance (0 is identical; a match is at most the
     /// radius); for a video the share of its frames that match hers, in percent.
     pub closeness: Closeness,
+    /// The page as fetched (its HTML), when the copy was found on a page: evidence of where it was.
+    pub page_copy: Option<Bytes>,
+    /// The image as fetched (videos are not kept: their SHA-256 is).
+    pub image: Option<Bytes>,
 }
 
 /// How close a finding is to her content.
@@ -132,9 +137,9 @@ pub fn media_on_page(page: &Url, html: &str) -> (Vec<Url>, Vec<Url>) {
     (images, videos)
 }
 
-fn fingerprint(bytes: Vec<u8>) -> Option<lodge_pdq::Hash256> {
+fn fingerprint(bytes: &[u8]) -> Option<lodge_pdq::Hash256> {
     let options = FileOptions { decode: DecodeOptions::default(), dihedral: false, ..FileOptions::default() };
-    match hash_image_bytes(&bytes, &options, &mut Hasher::new()) {
+    match hash_image_bytes(bytes, &options, &mut Hasher::new()) {
         Ok(FileHashes::Image { pdq, .. }) if pdq.quality >= lodge_pdq::MIN_QUALITY => Some(pdq.hash),
         _ => None,
     }
@@ -162,7 +167,13 @@ pub fn video_fingerprint(bytes: &[u8]) -> Result<(Vec<lodge_pdq::vpdq::FrameHash
     }
 }
 
-async fn scan_video(fetcher: &Fetcher, matcher: &Matcher, page: &str, video: &Url, report: &mut Report) {
+async fn scan_video(
+    fetcher: &Fetcher,
+    matcher: &Matcher,
+    (page, page_copy): (&str, &Bytes),
+    video: &Url,
+    report: &mut Report,
+) {
     let fetched = match fetcher.get_video(video).await {
         Ok(f) => f,
         Err(e) => {
@@ -193,6 +204,8 @@ async fn scan_video(fetcher: &Fetcher, matcher: &Matcher, page: &str, video: &Ur
             captured,
             content,
             closeness: Closeness::FramesMatched(percent),
+            page_copy: Some(page_copy.clone()),
+            image: None,
         });
     }
 }
@@ -214,16 +227,19 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
             }
         };
         let page = fetched.url.to_string();
+        let mut page_copy = None;
         let images = if fetched.content_type.starts_with("image/") {
             vec![(fetched.url.clone(), Some(fetched))]
         } else if fetched.content_type == "text/html" || fetched.content_type == "application/xhtml+xml" {
             report.pages += 1;
             let (images, videos) = media_on_page(&fetched.url, &String::from_utf8_lossy(&fetched.bytes));
+            let html = Bytes::from(fetched.bytes);
             for video in videos {
                 if done.insert(video.to_string()) {
-                    scan_video(fetcher, matcher, &page, &video, &mut report).await;
+                    scan_video(fetcher, matcher, (&page, &html), &video, &mut report).await;
                 }
             }
+            page_copy = Some(html);
             images.into_iter().map(|u| (u, None)).collect()
         } else {
             report.skipped.push((page.clone(), format!("not a page or an image ({})", fetched.content_type)));
@@ -245,7 +261,9 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
             };
             let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(&fetched.bytes));
             let captured = fetched.at;
-            let hash = tokio::task::spawn_blocking(move || fingerprint(fetched.bytes)).await.ok().flatten();
+            let image = Bytes::from(fetched.bytes);
+            let for_hash = image.clone();
+            let hash = tokio::task::spawn_blocking(move || fingerprint(&for_hash)).await.ok().flatten();
             let Some(hash) = hash else {
                 report.skipped.push((
                     image_url.to_string(),
@@ -262,6 +280,8 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
                     captured,
                     content: hit.content,
                     closeness: Closeness::Distance(hit.distance),
+                    page_copy: page_copy.clone(),
+                    image: Some(image),
                 });
             }
         }

@@ -140,6 +140,7 @@ impl Lodge {
             self.store().case_for_user(id.0, session.user_id.0).await?.ok_or(ServiceError::NotFound)?;
         let key = unwrap_key(&session.key, &case_key_aad(id.0, session.user_id.0), &key_row.wrapped_key)?;
         let case: Case = open_record(&key, CASE_KIND, &id.to_string(), 1, &row.title)?;
+        self.arm_jobs(id.0, &key).await?;
         Ok(OpenCase {
             lodge: self.clone(),
             id,
@@ -152,6 +153,11 @@ impl Lodge {
 }
 
 impl OpenCase {
+    /// The case as a job works on it, for the account that started the job.
+    pub(crate) fn for_job(lodge: &Lodge, case: Uuid, key: Key, user: UserId) -> OpenCase {
+        OpenCase { lodge: lodge.clone(), id: CaseId(case), title: String::new(), created_at: now(), key, user }
+    }
+
     pub(crate) fn lodge(&self) -> &Lodge {
         &self.lodge
     }
@@ -394,7 +400,8 @@ pub(crate) fn subject(kind: RecordKind) -> Subject {
         RecordKind::Incident => Subject::Incident,
         RecordKind::Person => Subject::Person,
         RecordKind::Evidence => Subject::Evidence,
-        RecordKind::Content => Subject::Content,
+        RecordKind::Content | RecordKind::OwnAccount => Subject::Content,
+        RecordKind::FoundCopy => Subject::FoundCopy,
     }
 }
 

@@ -1,21 +1,20 @@
 //! Her own content, registered by its fingerprints: an uploaded image or video is fingerprinted
 //! in memory (a video in memory-backed storage for FFmpeg) and only the fingerprints are kept,
 //! encrypted like the rest of the case; or the hashes `lodge hash` made on her own computer are
-//! taken as they are, so the file never leaves it. From them: her hash list, and the matcher a
-//! scan uses.
+//! taken as they are, so the file never leaves it. An uploaded image also keeps a small picture
+//! (encrypted, without metadata) for comparing with copies found. From the fingerprints: her
+//! hash list, and the matcher a scan uses.
 
 use lodge_domain::{Content, ContentId, MadeBy, RecordKind};
 use lodge_pdq::vpdq::FrameHash;
 use lodge_pdq::{Hash256, Hasher, PdqHash};
-use lodge_scan::fetch::Fetcher;
 use lodge_scan::hashlist::{self, Fingerprint, Listed};
 use lodge_scan::registry::{self, Matcher, Registry};
 
 use crate::ServiceError;
 use crate::case::{Entry, OpenCase};
-
-/// Most addresses one scan looks at.
-const MAX_SCAN_ADDRESSES: usize = 100;
+use crate::copies::content_thumbnail_blob;
+use crate::evidence::make_thumbnail;
 
 /// What she says about a piece of her content.
 #[derive(Debug, Clone)]
@@ -54,6 +53,7 @@ fn content_of(details: &ContentDetails, label: String) -> Content {
         vpdq: Vec::new(),
         md5: String::new(),
         hash_only: false,
+        thumbnail: false,
     }
 }
 
@@ -78,16 +78,20 @@ impl OpenCase {
         source: ContentSource,
     ) -> Result<Vec<ContentId>, ServiceError> {
         let label = details.label.trim().to_owned();
+        let mut thumbnail = None;
         let pieces: Vec<Content> = match source {
             ContentSource::Image(bytes) => {
-                let (hashes, quality) =
-                    tokio::task::spawn_blocking(move || registry::image_fingerprints(&bytes, &mut Hasher::new()))
-                        .await
-                        .map_err(|e| ServiceError::Internal(e.to_string()))?
-                        .map_err(not_readable)?;
+                let (fingerprints, small) = tokio::task::spawn_blocking(move || {
+                    (registry::image_fingerprints(&bytes, &mut Hasher::new()), make_thumbnail(&bytes))
+                })
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                let (hashes, quality) = fingerprints.map_err(not_readable)?;
                 let mut c = content_of(&details, label);
                 c.pdq = hashes.iter().map(Hash256::to_string).collect();
                 c.quality = quality;
+                c.thumbnail = small.is_some();
+                thumbnail = small;
                 vec![c]
             }
             ContentSource::Video(bytes) => {
@@ -139,6 +143,9 @@ impl OpenCase {
         }
         for piece in pieces {
             let id = ContentId::new();
+            if let Some(jpeg) = &thumbnail {
+                self.lodge().blobs().put(&content_thumbnail_blob(self, id), &self.key, jpeg).await?;
+            }
             self.write(RecordKind::Content, id.0, 1, &piece).await?;
             ids.push(id);
         }
@@ -155,7 +162,11 @@ impl OpenCase {
 
     /// Removes a piece of her content: its fingerprints go, a tombstone stays in the log.
     pub async fn delete_content(&self, id: ContentId) -> Result<(), ServiceError> {
-        self.erase(RecordKind::Content, id.0).await
+        self.erase(RecordKind::Content, id.0).await?;
+        if let Err(e) = self.lodge().blobs().delete(&content_thumbnail_blob(self, id)).await {
+            tracing::warn!(error = %e, "could not delete a content thumbnail");
+        }
+        Ok(())
     }
 
     /// Her hash list, with opaque ids (the record ids), for CSV or JSON.
@@ -163,28 +174,8 @@ impl OpenCase {
         Ok(self.contents().await?.iter().filter_map(|e| listed(e.id, e.body.as_ref()?)).collect())
     }
 
-    /// Looks for copies of her content at `addresses` (pages, images or videos).
-    pub async fn scan(&self, addresses: &[String]) -> Result<lodge_scan::Report, ServiceError> {
-        if addresses.is_empty() || addresses.len() > MAX_SCAN_ADDRESSES {
-            return Err(ServiceError::invalid(
-                "addresses",
-                &format!("Give between 1 and {MAX_SCAN_ADDRESSES} web addresses to look at."),
-            ));
-        }
-        let matcher = self.matcher().await?;
-        if matcher.is_empty() {
-            return Err(ServiceError::invalid(
-                "content",
-                "Register your own images or videos first: scans look for copies of them.",
-            ));
-        }
-        let fetcher =
-            Fetcher::new(self.lodge().config().scan.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        Ok(lodge_scan::scan(&fetcher, &matcher, addresses, lodge_pdq::MATCH_DISTANCE).await)
-    }
-
     /// Her fingerprints, ready for a scan.
-    async fn matcher(&self) -> Result<Matcher, ServiceError> {
+    pub(crate) async fn matcher(&self) -> Result<Matcher, ServiceError> {
         let mut registry = Registry::new();
         for entry in self.contents().await? {
             let Some(c) = entry.body else { continue };

@@ -9,8 +9,10 @@
 mod accounts;
 mod case;
 mod content;
+mod copies;
 mod evidence;
 mod import;
+mod jobs;
 mod ledger;
 mod report;
 mod sealing;
@@ -26,10 +28,12 @@ use lodge_store::Store;
 pub use accounts::{Session, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
 pub use content::{ContentDetails, ContentSource};
+pub use copies::{Scan, ScanWork};
 pub use evidence::Upload;
 pub use import::{
     ConversationPreview, Grouping, ImportChoices, ImportOutcome, ImportPreview, Mention, SenderPreview, Staged,
 };
+pub use jobs::{Job, JobState};
 pub use ledger::{CheckpointSigner, LogLine, SignedCheckpoint};
 pub use lodge_blobs::PlainStream;
 pub use lodge_crypto::RecoveryKey;
@@ -39,7 +43,6 @@ pub use lodge_import::export::Format as ImportFormat;
 pub use lodge_ledger as integrity;
 pub use lodge_report::{Seal, SealError, SecretString};
 pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_list_json};
-pub use lodge_scan::{Closeness, Finding, Report as ScanReport};
 pub use report::{PreparedReport, Redact, ReportOptions};
 
 /// Settings the service needs, taken from Lodge's configuration.
@@ -91,13 +94,24 @@ struct Inner {
     config: ServiceConfig,
     signer: CheckpointSigner,
     /// Per-case locks that take this node's log appends in turn.
+    /// The jobs this node may run.
+    jobs: jobs::Jobs,
     append_locks: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, std::sync::Weak<tokio::sync::Mutex<()>>>>,
 }
 
 impl Lodge {
     /// A service over the given store and blobs, signing checkpoints with `signer`.
     pub fn new(store: Arc<dyn Store>, blobs: Blobs, config: ServiceConfig, signer: CheckpointSigner) -> Lodge {
-        Lodge { inner: Arc::new(Inner { store, blobs, config, signer, append_locks: Default::default() }) }
+        Lodge {
+            inner: Arc::new(Inner {
+                store,
+                blobs,
+                config,
+                signer,
+                jobs: jobs::Jobs::new(),
+                append_locks: Default::default(),
+            }),
+        }
     }
 
     pub(crate) fn store(&self) -> &dyn Store {
@@ -107,6 +121,10 @@ impl Lodge {
     /// The store, for a task that outlives the call (an import's transaction).
     pub(crate) fn shared_store(&self) -> Arc<dyn Store> {
         self.inner.store.clone()
+    }
+
+    pub(crate) fn jobs(&self) -> &jobs::Jobs {
+        &self.inner.jobs
     }
 
     pub(crate) fn blobs(&self) -> &Blobs {

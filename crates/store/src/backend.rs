@@ -12,7 +12,7 @@ use sqlx::{Connection, Row};
 use uuid::Uuid;
 
 use crate::{
-    Batched, CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, LeafRow, RecordRow, Result, SessionRow, Store,
+    Batched, CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, JobRow, LeafRow, RecordRow, Result, SessionRow, Store,
     StoreError, UserRow, from_millis, to_millis,
 };
 
@@ -88,6 +88,8 @@ const SESSION_COLUMNS: &str = "id_hash, user_id, wrapped_user_key, created_at, l
 const CASE_COLUMNS: &str =
     "c.id, c.owner_id, c.title, c.created_at, c.updated_at, k.case_id, k.user_id, k.wrapped_key, k.access";
 const CHECKPOINT_COLUMNS: &str = "case_id, size, note, created_at, timestamp_token";
+const JOB_COLUMNS: &str = "id, case_id, user_id, kind, state, payload, done, total, attempts, run_after, \
+    lease_owner, lease_until, error, created_at, updated_at";
 const RECORD_COLUMNS: &str = "case_id, id, version, kind, created_at, author_id, deleted, fields";
 /// The record columns as read, with the time of the record's first version.
 const RECORD_READ: &str = "case_id, id, version, kind, created_at, author_id, deleted, fields, \
@@ -213,6 +215,26 @@ macro_rules! store_impl {
                         access: r.try_get(8)?,
                     },
                 ))
+            }
+
+            fn job_row(r: &$row) -> Result<JobRow> {
+                Ok(JobRow {
+                    id: uuid(&r.try_get::<String, _>("id")?)?,
+                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
+                    user_id: uuid(&r.try_get::<String, _>("user_id")?)?,
+                    kind: r.try_get("kind")?,
+                    state: r.try_get("state")?,
+                    payload: r.try_get("payload")?,
+                    done: r.try_get("done")?,
+                    total: r.try_get("total")?,
+                    attempts: r.try_get("attempts")?,
+                    run_after: from_millis(r.try_get("run_after")?)?,
+                    lease_owner: r.try_get("lease_owner")?,
+                    lease_until: from_millis(r.try_get("lease_until")?)?,
+                    error: r.try_get("error")?,
+                    created_at: from_millis(r.try_get("created_at")?)?,
+                    updated_at: from_millis(r.try_get("updated_at")?)?,
+                })
             }
 
             fn record_row(r: &$row) -> Result<RecordRow> {
@@ -670,6 +692,148 @@ macro_rules! store_impl {
                 .as_ref()
                 .map(Self::checkpoint_row)
                 .transpose()
+            }
+
+            async fn create_job(&self, j: &JobRow) -> Result<()> {
+                sqlx::query(&format!(
+                    "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                ))
+                .bind(j.id.to_string())
+                .bind(j.case_id.to_string())
+                .bind(j.user_id.to_string())
+                .bind(&j.kind)
+                .bind(&j.state)
+                .bind(&j.payload)
+                .bind(j.done)
+                .bind(j.total)
+                .bind(j.attempts)
+                .bind(to_millis(j.run_after))
+                .bind(&j.lease_owner)
+                .bind(to_millis(j.lease_until))
+                .bind(&j.error)
+                .bind(to_millis(j.created_at))
+                .bind(to_millis(j.updated_at))
+                .execute(&self.pool)
+                .await
+                .map_err(conflict("job"))?;
+                Ok(())
+            }
+
+            async fn job(&self, case: Uuid, id: Uuid) -> Result<Option<JobRow>> {
+                sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE case_id = $1 AND id = $2"))
+                    .bind(case.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::job_row)
+                    .transpose()
+            }
+
+            async fn jobs(&self, case: Uuid, kind: &str) -> Result<Vec<JobRow>> {
+                sqlx::query(&format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE case_id = $1 AND kind = $2 ORDER BY created_at DESC, id"
+                ))
+                .bind(case.to_string())
+                .bind(kind)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(Self::job_row)
+                .collect()
+            }
+
+            async fn unfinished_jobs(&self, case: Uuid) -> Result<Vec<JobRow>> {
+                sqlx::query(&format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE case_id = $1 AND state IN ('queued', 'running')
+                     ORDER BY created_at, id"
+                ))
+                .bind(case.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(Self::job_row)
+                .collect()
+            }
+
+            async fn claim_job(&self, id: Uuid, owner: &str, lease_until: Timestamp, now: Timestamp) -> Result<bool> {
+                Ok(sqlx::query(
+                    "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1,
+                     updated_at = $3
+                     WHERE id = $4 AND state IN ('queued', 'running') AND run_after <= $3 AND lease_until < $3",
+                )
+                .bind(owner)
+                .bind(to_millis(lease_until))
+                .bind(to_millis(now))
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    == 1)
+            }
+
+            async fn job_progress(
+                &self,
+                id: Uuid,
+                owner: &str,
+                done: i64,
+                payload: Option<&[u8]>,
+                lease_until: Timestamp,
+                now: Timestamp,
+            ) -> Result<bool> {
+                Ok(sqlx::query(
+                    "UPDATE jobs SET done = $1, payload = COALESCE($2, payload), lease_until = $3, updated_at = $4
+                     WHERE id = $5 AND state = 'running' AND lease_owner = $6",
+                )
+                .bind(done)
+                .bind(payload)
+                .bind(to_millis(lease_until))
+                .bind(to_millis(now))
+                .bind(id.to_string())
+                .bind(owner)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    == 1)
+            }
+
+            async fn release_job(
+                &self,
+                id: Uuid,
+                owner: &str,
+                state: &str,
+                error: &str,
+                run_after: Timestamp,
+                now: Timestamp,
+            ) -> Result<()> {
+                sqlx::query(
+                    "UPDATE jobs SET state = $1, error = $2, run_after = $3, lease_owner = '', lease_until = 0,
+                     updated_at = $4
+                     WHERE id = $5 AND state = 'running' AND lease_owner = $6",
+                )
+                .bind(state)
+                .bind(error)
+                .bind(to_millis(run_after))
+                .bind(to_millis(now))
+                .bind(id.to_string())
+                .bind(owner)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn cancel_job(&self, case: Uuid, id: Uuid, now: Timestamp) -> Result<bool> {
+                Ok(sqlx::query(
+                    "UPDATE jobs SET state = 'cancelled', lease_owner = '', lease_until = 0, updated_at = $1
+                     WHERE case_id = $2 AND id = $3 AND state IN ('queued', 'running')",
+                )
+                .bind(to_millis(now))
+                .bind(case.to_string())
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    == 1)
             }
 
             async fn checkpoints(&self, case: Uuid) -> Result<Vec<CheckpointRow>> {

@@ -13,7 +13,7 @@ mod rows;
 use std::sync::Arc;
 
 pub use backend::{PostgresStore, SqliteStore, create_scratch_postgres_database};
-pub use rows::{CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, LeafRow, RecordRow, SessionRow, UserRow};
+pub use rows::{CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, JobRow, LeafRow, RecordRow, SessionRow, UserRow};
 
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -141,6 +141,42 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn ledger_leaves(&self, case: Uuid) -> Result<Vec<LeafRow>>;
     /// Keeps a signed checkpoint; one already kept for that size stays.
     async fn insert_checkpoint(&self, checkpoint: &CheckpointRow) -> Result<()>;
+    /// Adds a job.
+    async fn create_job(&self, job: &JobRow) -> Result<()>;
+    /// One job of a case.
+    async fn job(&self, case: Uuid, id: Uuid) -> Result<Option<JobRow>>;
+    /// A case's jobs of one kind, newest first.
+    async fn jobs(&self, case: Uuid, kind: &str) -> Result<Vec<JobRow>>;
+    /// A case's jobs that are queued or running, oldest first.
+    async fn unfinished_jobs(&self, case: Uuid) -> Result<Vec<JobRow>>;
+    /// Takes a queued job, or a running one whose holder's lease ran out, for `owner` until
+    /// `lease_until`. False if it is not due, finished, or held by a live node.
+    async fn claim_job(&self, id: Uuid, owner: &str, lease_until: Timestamp, now: Timestamp) -> Result<bool>;
+    /// Records progress (and renews the lease) on a job `owner` holds. False if it no longer
+    /// holds it (the job was cancelled, or another node took it).
+    async fn job_progress(
+        &self,
+        id: Uuid,
+        owner: &str,
+        done: i64,
+        payload: Option<&[u8]>,
+        lease_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool>;
+    /// Ends a job `owner` holds: `done` or `failed` (with `error`), or back to `queued` until
+    /// `run_after` to be tried again.
+    async fn release_job(
+        &self,
+        id: Uuid,
+        owner: &str,
+        state: &str,
+        error: &str,
+        run_after: Timestamp,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// Stops a case's job that has not finished. False if there was none to stop.
+    async fn cancel_job(&self, case: Uuid, id: Uuid, now: Timestamp) -> Result<bool>;
+
     /// A case's checkpoints, smallest first.
     async fn checkpoints(&self, case: Uuid) -> Result<Vec<CheckpointRow>>;
     /// The checkpoint kept for one size of a case's log, if any.

@@ -148,3 +148,38 @@ pub struct CheckpointRow {
     /// An RFC 3161 timestamp token over the note, if a TSA is configured.
     pub timestamp_token: Option<Vec<u8>>,
 }
+
+/// A durable job: long work for one case, taken up again after a restart where it stopped.
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    /// Job id.
+    pub id: Uuid,
+    /// The case it works for.
+    pub case_id: Uuid,
+    /// Who started it (the author of what it writes).
+    pub user_id: Uuid,
+    /// What kind of work (`scan`, …).
+    pub kind: String,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub state: String,
+    /// What it works on and what it has found so far, sealed under the case key.
+    pub payload: Vec<u8>,
+    /// Steps done.
+    pub done: i64,
+    /// Steps in all.
+    pub total: i64,
+    /// How many times it has been started.
+    pub attempts: i64,
+    /// Not to be started before this.
+    pub run_after: Timestamp,
+    /// The node holding it, while it runs.
+    pub lease_owner: String,
+    /// The node's hold ends then unless renewed.
+    pub lease_until: Timestamp,
+    /// Why it failed, in words for her (never case content).
+    pub error: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}

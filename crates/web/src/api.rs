@@ -42,7 +42,15 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/content", get(content::list).post(content::add).layer(DefaultBodyLimit::disable()))
         .route("/cases/{case}/content/hash-list", get(content::hash_list))
         .route("/cases/{case}/content/{content}", axum::routing::delete(content::delete))
-        .route("/cases/{case}/scans", post(content::scan))
+        .route("/cases/{case}/content/{content}/thumbnail", get(content::content_thumbnail))
+        .route("/cases/{case}/scans", get(content::scans).post(content::start_scan))
+        .route("/cases/{case}/scans/{scan}", get(content::scan).delete(content::cancel_scan))
+        .route("/cases/{case}/copies", get(content::copies))
+        .route("/cases/{case}/copies/{copy}/confirm", post(content::confirm_copy))
+        .route("/cases/{case}/copies/{copy}/whitelist", post(content::whitelist_copy))
+        .route("/cases/{case}/copies/{copy}/thumbnail", get(content::copy_thumbnail))
+        .route("/cases/{case}/accounts", get(content::accounts).post(content::add_account))
+        .route("/cases/{case}/accounts/{account}", axum::routing::delete(content::delete_account))
         .route("/cases/{case}/imports", post(imports::stage).layer(DefaultBodyLimit::disable()))
         .route("/cases/{case}/imports/{import}", get(imports::preview).post(imports::import).delete(imports::discard))
 }
@@ -741,7 +749,10 @@ impl Modify for BearerAuth {
           attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
           list_people, create_person, get_person, update_person, delete_person, get_checkpoint, get_consistency, create_report,
           imports::stage, imports::preview, imports::import, imports::discard,
-          content::list, content::add, content::delete, content::hash_list, content::scan, health),
+          content::list, content::add, content::delete, content::hash_list, content::content_thumbnail,
+          content::start_scan, content::scans, content::scan, content::cancel_scan, content::copies,
+          content::confirm_copy, content::whitelist_copy, content::copy_thumbnail, content::accounts,
+          content::add_account, content::delete_account, health),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -51,6 +51,14 @@ fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
         post(format!("/cases/{c}/content")),
         post(format!("/cases/{c}/content/scan")),
         post(format!("/cases/{c}/content/{e}/delete")),
+        get(format!("/cases/{c}/content/{e}/thumbnail")),
+        post(format!("/cases/{c}/scans/{e}/cancel")),
+        post(format!("/cases/{c}/accounts")),
+        post(format!("/cases/{c}/accounts/{e}/delete")),
+        get(format!("/cases/{c}/copies")),
+        post(format!("/cases/{c}/copies/{e}/confirm")),
+        post(format!("/cases/{c}/copies/{e}/whitelist")),
+        get(format!("/cases/{c}/copies/{e}/thumbnail")),
     ]
 }
 
@@ -89,6 +97,17 @@ fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
         (Method::GET, format!("/api/v1/cases/{c}/content/hash-list")),
         (Method::DELETE, format!("/api/v1/cases/{c}/content/{e}")),
         (Method::POST, format!("/api/v1/cases/{c}/scans")),
+        (Method::GET, format!("/api/v1/cases/{c}/scans")),
+        (Method::GET, format!("/api/v1/cases/{c}/scans/{e}")),
+        (Method::DELETE, format!("/api/v1/cases/{c}/scans/{e}")),
+        (Method::GET, format!("/api/v1/cases/{c}/content/{e}/thumbnail")),
+        (Method::GET, format!("/api/v1/cases/{c}/copies")),
+        (Method::POST, format!("/api/v1/cases/{c}/copies/{e}/confirm")),
+        (Method::POST, format!("/api/v1/cases/{c}/copies/{e}/whitelist")),
+        (Method::GET, format!("/api/v1/cases/{c}/copies/{e}/thumbnail")),
+        (Method::GET, format!("/api/v1/cases/{c}/accounts")),
+        (Method::POST, format!("/api/v1/cases/{c}/accounts")),
+        (Method::DELETE, format!("/api/v1/cases/{c}/accounts/{e}")),
     ]
 }
 
@@ -179,13 +198,15 @@ async fn another_survivor_gets_404_on_every_route() {
                     req = req.json(&json!({"version": 1, "body": incident("x")}));
                 } else if method == Method::PUT {
                     req = req.json(&json!({"title": "x"}));
-                } else if path.ends_with("/scans") {
+                } else if path.ends_with("/accounts") && method == Method::POST {
+                    req = req.json(&json!({"address": "https://fans.example/x"}));
+                } else if path.ends_with("/scans") && method == Method::POST {
                     req = req.json(&json!({"addresses": ["https://example.com/"]}));
                 } else if path.contains("/imports/") && method == Method::POST {
                     req = req.json(&json!({"file_name": "x"}));
                 } else if path.ends_with("/reports") {
                     req = req.json(&json!({"format": "bundle", "subject_name": "x", "incidents": [ids.incident]}));
-                } else if method == Method::POST {
+                } else if method == Method::POST && path.contains("/incidents") {
                     req = req.json(&incident("x"));
                 }
                 let res = req.send().await.unwrap();

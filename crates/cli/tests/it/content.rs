@@ -1,5 +1,7 @@
 //! Her content through the API: registered from the image itself or from `lodge hash` output,
-//! exported as a hash list, and scanned for on a local site.
+//! exported as a hash list, and scanned for on a local site in the background (a scan survives
+//! `kill -9` of the server); copies reviewed, confirmed into evidence or whitelisted; her own
+//! accounts left alone.
 
 use std::process::Command;
 
@@ -12,6 +14,31 @@ const IMAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vecto
 
 fn vector(name: &str) -> Vec<u8> {
     std::fs::read(format!("{IMAGES}{name}")).unwrap()
+}
+
+/// Starts a scan of `addresses` and waits for it to finish; returns the finished scan.
+async fn scan(api: &Api, case: &str, addresses: &[&str]) -> Value {
+    let started =
+        api.json(api.post(&format!("/api/v1/cases/{case}/scans")).json(&json!({ "addresses": addresses })), 202).await;
+    wait_for_scan(api, case, started["id"].as_str().unwrap()).await
+}
+
+async fn wait_for_scan(api: &Api, case: &str, id: &str) -> Value {
+    for _ in 0..600 {
+        let scan = api.json(api.get(&format!("/api/v1/cases/{case}/scans/{id}")), 200).await;
+        if !["queued", "running"].contains(&scan["state"].as_str().unwrap()) {
+            return scan;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the scan did not finish");
+}
+
+async fn copies(api: &Api, case: &str) -> Vec<Value> {
+    let list = api.json(api.get(&format!("/api/v1/cases/{case}/copies")), 200).await;
+    let mut list = list.as_array().unwrap().clone();
+    list.sort_by_key(|c| c["body"]["media"].as_str().unwrap().to_owned());
+    list
 }
 
 async fn add(api: &Api, case: &str, form: reqwest::multipart::Form, status: u16) -> Value {
@@ -102,20 +129,84 @@ async fn her_content_is_registered_exported_and_found() {
         let json = api.json(api.get(&format!("/api/v1/cases/{case}/content/hash-list?format=json")), 200).await;
         assert_eq!(json["pdq"].as_array().unwrap().len(), 2);
 
-        let found = api
+        let done = scan(&api, &case, &[site.url.as_str()]).await;
+        assert_eq!(
+            (done["state"].as_str(), done["done"].as_i64(), done["total"].as_i64()),
+            (Some("done"), Some(1), Some(1))
+        );
+        assert_eq!((done["images"].as_i64(), done["found"].as_i64()), (Some(3), Some(2)), "{done}");
+        let found = copies(&api, &case).await;
+        let media: Vec<&str> =
+            found.iter().map(|f| f["body"]["media"].as_str().unwrap().rsplit('/').next().unwrap()).collect();
+        assert_eq!(media, ["leak.jpg", "pen.png"], "{found:?}");
+        let (leak, pen_copy) = (&found[0], &found[1]);
+        assert_eq!(leak["body"]["content"], bridge);
+        assert_eq!(pen_copy["body"]["content"], pen);
+        assert_eq!(pen_copy["body"]["distance"], 0);
+        assert_eq!(pen_copy["body"]["status"], "new");
+        assert_eq!(pen_copy["body"]["thumbnail"], true);
+
+        // Side by side: her picture (kept because she uploaded the image) and what was found.
+        for path in
+            [format!("content/{pen}/thumbnail"), format!("copies/{}/thumbnail", pen_copy["id"].as_str().unwrap())]
+        {
+            let res = api.get(&format!("/api/v1/cases/{case}/{path}")).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+        }
+        let res = api.get(&format!("/api/v1/cases/{case}/content/{bridge}/thumbnail")).send().await.unwrap();
+        assert_eq!(res.status(), 404, "no picture is kept of content registered by its fingerprints");
+
+        // Confirmed: an incident with the page as fetched and the image, their SHA-256 and the time.
+        let pen_copy_id = pen_copy["id"].as_str().unwrap();
+        let confirmed = api.json(api.post(&format!("/api/v1/cases/{case}/copies/{pen_copy_id}/confirm")), 200).await;
+        let incident_id = confirmed["incident"].as_str().unwrap();
+        let incident = api.json(api.get(&format!("/api/v1/cases/{case}/incidents/{incident_id}")), 200).await;
+        let description = incident["body"]["description"].as_str().unwrap();
+        let sha = pen_copy["body"]["sha256"].as_str().unwrap();
+        assert!(description.contains(sha) && description.contains("pen.png"), "{description}");
+        assert_eq!(incident["body"]["url"], site.url.as_str());
+        let evidence = api.json(api.get(&format!("/api/v1/cases/{case}/evidence")), 200).await;
+        let evidence: Vec<&Value> =
+            evidence.as_array().unwrap().iter().filter(|e| e["body"]["incident"] == incident_id).collect();
+        assert_eq!(evidence.len(), 2, "the page copy and the image");
+        let image = evidence.iter().find(|e| e["body"]["file_name"] == "pen.png").unwrap();
+        assert_eq!(image["body"]["sha256"], sha);
+        assert_eq!(image["body"]["content_type"], "image/png");
+        let page = evidence.iter().find(|e| e["body"]["content_type"] == "text/html").unwrap();
+        let page_id = page["id"].as_str().unwrap();
+        let html = api.get(&format!("/api/v1/cases/{case}/evidence/{page_id}/content")).send().await.unwrap();
+        assert!(html.text().await.unwrap().contains("<img src=pen.png>"), "the page as it was fetched");
+        let again = api.json(api.post(&format!("/api/v1/cases/{case}/copies/{pen_copy_id}/confirm")), 200).await;
+        assert_eq!(again["incident"], incident_id, "confirming twice makes one incident");
+
+        // Whitelisted: later scans leave it out; a copy already listed is not listed again.
+        let leak_id = leak["id"].as_str().unwrap();
+        api.json(api.post(&format!("/api/v1/cases/{case}/copies/{leak_id}/whitelist")), 204).await;
+        let rescan = scan(&api, &case, &[site.url.as_str()]).await;
+        assert_eq!(rescan["found"], 0, "{rescan}");
+        let statuses: Vec<String> =
+            copies(&api, &case).await.iter().map(|c| c["body"]["status"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(statuses, ["whitelisted", "confirmed"]);
+
+        // Her own accounts are never scanned, and nothing on them is listed.
+        let own = format!("{}own/", site.url);
+        let account =
+            api.json(api.post(&format!("/api/v1/cases/{case}/accounts")).json(&json!({"address": own})), 201).await;
+        let refused = api
             .json(
-                api.post(&format!("/api/v1/cases/{case}/scans")).json(&json!({"addresses": [site.url.as_str()]})),
-                200,
+                api.post(&format!("/api/v1/cases/{case}/scans")).json(&json!({"addresses": [format!("{own}page")]})),
+                400,
             )
             .await;
-        let findings = found["findings"].as_array().unwrap();
-        let media: Vec<&str> =
-            findings.iter().map(|f| f["media"].as_str().unwrap().rsplit('/').next().unwrap()).collect();
-        assert_eq!(media, ["leak.jpg", "pen.png"], "{found}");
-        assert_eq!(findings[0]["content"], bridge);
-        assert_eq!(findings[1]["content"], pen);
-        assert_eq!(findings[1]["distance"], 0);
-        assert_eq!(found["images"], 3);
+        assert!(refused.to_string().contains("not your own accounts"), "{refused}");
+        let bad = api
+            .json(api.post(&format!("/api/v1/cases/{case}/accounts")).json(&json!({"address": "onlyfans"})), 400)
+            .await;
+        assert!(bad.to_string().contains("https://"));
+        let accounts = api.json(api.get(&format!("/api/v1/cases/{case}/accounts")), 200).await;
+        assert_eq!(accounts[0]["body"]["address"], own.as_str());
+        api.json(api.delete(&format!("/api/v1/cases/{case}/accounts/{}", account.as_str().unwrap())), 204).await;
 
         api.json(api.delete(&format!("/api/v1/cases/{case}/content/{pen}")), 204).await;
         assert_eq!(api.json(api.get(&format!("/api/v1/cases/{case}/content")), 200).await.as_array().unwrap().len(), 1);
@@ -168,9 +259,91 @@ async fn the_page_registers_fingerprints_and_lists_copies_without_loading_them()
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
-    let found = res.text().await.unwrap();
-    assert!(found.contains("1 copy of your content"), "{found}");
-    assert!(found.contains("leak.jpg") && found.contains("SHA-256"));
-    assert!(!found.contains("<img src=\"http"), "the page never loads anything from the site");
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let mut progress = String::new();
+    for _ in 0..600 {
+        progress = browser.get(&url).send().await.unwrap().text().await.unwrap();
+        if progress.contains("Finished") {
+            break;
+        }
+        assert!(progress.contains("<progress") && progress.contains("http-equiv=\"refresh\""), "{progress}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(progress.contains("1 copy found") && progress.contains("1 copy found to review"), "{progress}");
+    assert!(!progress.contains("http-equiv"), "a finished scan stops the page reloading");
+
+    let copies = browser.get(format!("{}/cases/{case}/copies", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(copies.contains("leak.jpg") && copies.contains("SHA-256") && copies.contains("Found on 127.0.0.1"));
+    assert!(copies.contains("No picture kept (registered by fingerprints only"), "{copies}");
+    assert!(copies.contains("/thumbnail\" alt=\"What was found at 127.0.0.1\""), "{copies}");
+    assert!(!copies.contains("<img src=\"http"), "the page never loads anything from the site");
+    let confirm = copies.split("action=\"").find(|a| a.contains("/confirm")).unwrap().split('"').next().unwrap();
+    let res = browser.post(format!("{}{confirm}", server.url)).form(&[("csrf", token.as_str())]).send().await.unwrap();
+    let incident = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(incident.contains("/incidents/"), "{incident}");
+    let shown = browser.get(format!("{}{incident}", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(shown.contains("leak.jpg") && shown.contains("page 127.0.0.1"), "the page copy and the image are evidence");
+    let copies = browser.get(format!("{}/cases/{case}/copies", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(copies.contains("Nothing to review") && copies.contains("see it on your timeline"));
+}
+
+/// A scan of many addresses, with the server killed part way: after the restart it carries on
+/// from where it stopped once she opens her case, and finds every copy exactly once.
+#[tokio::test]
+async fn a_scan_survives_the_server_being_killed() {
+    let site_dir = site_with_leak();
+    std::fs::write(site_dir.path().join("pen.png"), vector("pen-and-coaster.png")).unwrap();
+    std::fs::write(site_dir.path().join("other.jpg"), vector("q1050.jpg")).unwrap();
+    std::fs::create_dir(site_dir.path().join("mine")).unwrap();
+    std::fs::write(site_dir.path().join("mine/pen.png"), vector("pen-and-coaster.png")).unwrap();
+    let pages =
+        ["other.jpg", "leak.jpg", "other.jpg", "other.jpg", "pen.png", "mine/pen.png", "other.jpg", "other.jpg"];
+    for (i, image) in pages.iter().enumerate() {
+        std::fs::write(site_dir.path().join(format!("p{i}.html")), format!("<img src=\"{image}\">")).unwrap();
+    }
+    let site = serve(site_dir);
+    for backend in backends().await {
+        let mut server =
+            Server::start_with(backend, &[("LODGE_SCAN_ALLOW_PRIVATE", "true"), ("LODGE_SCAN_INTERVAL_MS", "400")])
+                .await;
+        server.add_user("survivor", "ruby");
+        let api = server.api("ruby").await;
+        let case = api.create_case("Durable scan").await;
+        for (label, file) in [("Bridge", "bridge-1-original.jpg"), ("Pen", "pen-and-coaster.png")] {
+            let form = reqwest::multipart::Form::new()
+                .text("label", label)
+                .part("file", reqwest::multipart::Part::bytes(vector(file)).file_name(file.to_owned()));
+            add(&api, &case, form, 201).await;
+        }
+        let mine = format!("{}mine/", site.url);
+        api.json(api.post(&format!("/api/v1/cases/{case}/accounts")).json(&json!({ "address": mine })), 201).await;
+        let addresses: Vec<String> = (0..pages.len()).map(|i| format!("{}p{i}.html", site.url)).collect();
+        let started = api
+            .json(api.post(&format!("/api/v1/cases/{case}/scans")).json(&json!({ "addresses": addresses })), 202)
+            .await;
+        let id = started["id"].as_str().unwrap().to_owned();
+        let mut before = 0;
+        for _ in 0..600 {
+            before =
+                api.json(api.get(&format!("/api/v1/cases/{case}/scans/{id}")), 200).await["done"].as_i64().unwrap();
+            if before >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!((2..pages.len() as i64).contains(&before), "killed part way ({before})");
+        server.kill_and_restart().await;
+
+        // Her session still works; opening the case lets this node hold its key and carry on.
+        let after = api.json(api.get(&format!("/api/v1/cases/{case}/scans/{id}")), 200).await;
+        assert!(after["done"].as_i64().unwrap() >= before, "progress is kept: {after}");
+        let done = wait_for_scan(&api, &case, &id).await;
+        assert_eq!((done["state"].as_str(), done["done"].as_i64()), (Some("done"), Some(pages.len() as i64)), "{done}");
+        let found: Vec<String> = copies(&api, &case)
+            .await
+            .iter()
+            .map(|c| c["body"]["media"].as_str().unwrap().trim_start_matches(site.url.as_str()).to_owned())
+            .collect();
+        assert_eq!(found, ["leak.jpg", "pen.png"], "each copy once; nothing on her own account");
+    }
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use lodge_ledger::tree::{self, Fetched, Hash};
 use lodge_store::{
-    CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, LeafRow, RecordRow, SessionRow, Store, StoreError, UserRow,
-    create_scratch_postgres_database,
+    CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, JobRow, LeafRow, RecordRow, SessionRow, Store, StoreError,
+    UserRow, create_scratch_postgres_database,
 };
 use uuid::Uuid;
 
@@ -312,5 +312,67 @@ async fn the_ledger_appends_with_its_record_and_never_forks() {
         assert_eq!(kept.iter().map(|c| (c.size, c.note.as_str())).collect::<Vec<_>>(), [(3, "small"), (15, "first")]);
         assert_eq!(s.checkpoint(case, 15).await.unwrap().unwrap().note, "first");
         assert!(s.checkpoint(case, 4).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn jobs_are_held_by_one_node_at_a_time_and_taken_up_when_a_lease_runs_out() {
+    for (store, _dir) in backends().await {
+        let owner = user("jobs");
+        store.create_user(&owner, None, now()).await.unwrap();
+        let case = new_case(&*store, owner.id).await;
+        let at = now();
+        let job = JobRow {
+            id: Uuid::new_v4(),
+            case_id: case,
+            user_id: owner.id,
+            kind: "scan".into(),
+            state: "queued".into(),
+            payload: vec![9; 20],
+            done: 0,
+            total: 3,
+            attempts: 0,
+            run_after: at,
+            lease_owner: String::new(),
+            lease_until: Timestamp::UNIX_EPOCH,
+            error: String::new(),
+            created_at: at,
+            updated_at: at,
+        };
+        store.create_job(&job).await.unwrap();
+        assert_eq!(store.unfinished_jobs(case).await.unwrap().len(), 1);
+        assert!(store.job(Uuid::new_v4(), job.id).await.unwrap().is_none(), "a job is found only in its case");
+
+        let lease = at + SignedDuration::from_secs(30);
+        assert!(store.claim_job(job.id, "node-a", lease, at).await.unwrap());
+        assert!(!store.claim_job(job.id, "node-b", lease, at).await.unwrap(), "held by a live node");
+        assert!(store.job_progress(job.id, "node-a", 1, Some(&[7; 20]), lease, at).await.unwrap());
+        assert!(!store.job_progress(job.id, "node-b", 2, None, lease, at).await.unwrap());
+
+        // node-a dies: once its lease has run out, node-b takes the job up where it stopped.
+        let later = lease + SignedDuration::from_secs(1);
+        assert!(store.claim_job(job.id, "node-b", later + SignedDuration::from_secs(30), later).await.unwrap());
+        let row = store.job(case, job.id).await.unwrap().unwrap();
+        assert_eq!((row.state.as_str(), row.done, row.attempts, row.payload), ("running", 1, 2, vec![7; 20]));
+        assert!(!store.job_progress(job.id, "node-a", 2, None, later, later).await.unwrap(), "node-a lost it");
+
+        // Back off, then finish.
+        store.release_job(job.id, "node-b", "queued", "", later + SignedDuration::from_secs(60), later).await.unwrap();
+        assert!(!store.claim_job(job.id, "node-b", later, later).await.unwrap(), "not due yet");
+        let due = later + SignedDuration::from_secs(61);
+        assert!(store.claim_job(job.id, "node-b", due + SignedDuration::from_secs(30), due).await.unwrap());
+        store.release_job(job.id, "node-b", "done", "", due, due).await.unwrap();
+        assert!(store.unfinished_jobs(case).await.unwrap().is_empty());
+        assert!(!store.cancel_job(case, job.id, due).await.unwrap(), "a finished job cannot be cancelled");
+        assert_eq!(store.jobs(case, "scan").await.unwrap()[0].state, "done");
+
+        let second = JobRow { id: Uuid::new_v4(), created_at: due, ..job.clone() };
+        store.create_job(&second).await.unwrap();
+        assert!(store.cancel_job(case, second.id, due).await.unwrap());
+        assert!(!store.claim_job(second.id, "node-a", due + SignedDuration::from_secs(30), due).await.unwrap());
+        assert_eq!(
+            store.jobs(case, "scan").await.unwrap().iter().map(|j| j.state.as_str()).collect::<Vec<_>>(),
+            ["cancelled", "done"]
+        );
     }
 }

@@ -1,12 +1,13 @@
 //! Her content and scans through the API: register images, videos or `lodge hash` output, list
-//! and remove them, export her hash list, and scan web addresses for copies.
+//! and remove them, export her hash list, list her own accounts, scan web addresses for
+//! copies in the background, and review the copies found.
 
 use axum::Json;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use lodge_domain::{Content, ContentId, MadeBy};
-use lodge_service::{Closeness, ContentDetails, ContentSource, ServiceError};
+use lodge_domain::{AccountId, Content, ContentId, CopyId, FoundCopy, JobId, MadeBy, OwnAccount};
+use lodge_service::{ContentDetails, ContentSource, Scan, ServiceError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -131,70 +132,204 @@ pub(crate) async fn hash_list(
 /// Addresses to scan.
 #[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct ScanRequest {
-    /// Pages, images or videos to look at (at most 100).
+    /// Pages, images or videos to look at (at most 100). Her own accounts are left out.
     addresses: Vec<String>,
 }
 
-/// A copy found.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct FindingBody {
-    page: String,
-    media: String,
-    sha256: String,
-    /// When it was fetched (RFC 3339).
-    captured: String,
-    /// Her content it copies.
-    content: Uuid,
-    /// PDQ distance, for an image.
-    distance: Option<u32>,
-    /// Share of frames matched, in percent, for a video.
-    frames_matched: Option<f64>,
-}
-
-/// What a scan found.
+/// A scan: it runs in the background, survives a restart, and lists what it finds as copies.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ScanBody {
-    findings: Vec<FindingBody>,
+    id: Uuid,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    state: String,
+    /// Addresses looked at so far.
+    done: i64,
+    /// Addresses in all.
+    total: i64,
+    addresses: Vec<String>,
     pages: usize,
     images: usize,
     videos: usize,
+    /// Copies found and listed for review.
+    found: usize,
     /// Addresses not read, and why.
     skipped: Vec<(String, String)>,
+    /// Why it failed, if it did.
+    error: String,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: jiff::Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    updated_at: jiff::Timestamp,
+}
+
+impl From<Scan> for ScanBody {
+    fn from(s: Scan) -> Self {
+        ScanBody {
+            id: s.id.0,
+            state: s.state.as_str().into(),
+            done: s.done,
+            total: s.total,
+            addresses: s.payload.addresses,
+            pages: s.payload.pages,
+            images: s.payload.images,
+            videos: s.payload.videos,
+            found: s.payload.found,
+            skipped: s.payload.skipped,
+            error: s.error,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/scans", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)), request_body = ScanRequest,
-    responses((status = 200, body = ScanBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn scan(
+    responses((status = 202, body = ScanBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn start_scan(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path(case): Path<Uuid>,
     Json(request): Json<ScanRequest>,
+) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<ScanBody>), ApiError> {
+    let open = open(&state, &s, case).await?;
+    let id = open.start_scan(&request.addresses).await?;
+    let scan = open.scan_job(id).await?;
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, format!("/api/v1/cases/{case}/scans/{}", id.0))], Json(scan.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/scans", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    responses((status = 200, body = [ScanBody]), (status = 404, body = ErrorBody)))]
+pub(crate) async fn scans(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> Result<Json<Vec<ScanBody>>, ApiError> {
+    Ok(Json(open(&state, &s, case).await?.scan_jobs().await?.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/scans/{scan}", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("scan" = Uuid, Path)),
+    responses((status = 200, body = ScanBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn scan(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, scan)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<ScanBody>, ApiError> {
-    let report = open(&state, &s, case).await?.scan(&request.addresses).await?;
-    Ok(Json(ScanBody {
-        findings: report
-            .findings
-            .into_iter()
-            .map(|f| FindingBody {
-                page: f.page,
-                media: f.media,
-                sha256: f.sha256,
-                captured: f.captured.to_string(),
-                content: f.content.id.parse().unwrap_or_default(),
-                distance: match f.closeness {
-                    Closeness::Distance(d) => Some(d),
-                    Closeness::FramesMatched(_) => None,
-                },
-                frames_matched: match f.closeness {
-                    Closeness::FramesMatched(p) => Some(p),
-                    Closeness::Distance(_) => None,
-                },
-            })
-            .collect(),
-        pages: report.pages,
-        images: report.images,
-        videos: report.videos,
-        skipped: report.skipped,
-    }))
+    Ok(Json(open(&state, &s, case).await?.scan_job(JobId(scan)).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{case}/scans/{scan}", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("scan" = Uuid, Path)),
+    responses((status = 204, description = "Stopped; copies found so far are kept"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn cancel_scan(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, scan)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    open(&state, &s, case).await?.cancel_job(JobId(scan)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/copies", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    responses((status = 200, body = [Versioned<FoundCopy>]), (status = 404, body = ErrorBody)))]
+pub(crate) async fn copies(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> Result<Json<Vec<Versioned<FoundCopy>>>, ApiError> {
+    Ok(Json(open(&state, &s, case).await?.copies().await?.into_iter().map(Into::into).collect()))
+}
+
+/// The incident a confirmed copy became.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Confirmed {
+    incident: Uuid,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/copies/{copy}/confirm", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("copy" = Uuid, Path)),
+    responses((status = 200, body = Confirmed, description = "Now an incident with the page copy and the image as evidence"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn confirm_copy(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, copy)): Path<(Uuid, Uuid)>,
+) -> Result<Json<Confirmed>, ApiError> {
+    let incident = open(&state, &s, case).await?.confirm_copy(CopyId(copy)).await?;
+    Ok(Json(Confirmed { incident: incident.0 }))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/copies/{copy}/whitelist", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("copy" = Uuid, Path)),
+    responses((status = 204, description = "Later scans leave this file out"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn whitelist_copy(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, copy)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    open(&state, &s, case).await?.whitelist_copy(CopyId(copy)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn jpeg(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/copies/{copy}/thumbnail", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("copy" = Uuid, Path)),
+    responses((status = 200, description = "A small JPEG of what was found, without metadata", content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn copy_thumbnail(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, copy)): Path<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    Ok(jpeg(open(&state, &s, case).await?.copy_thumbnail(CopyId(copy)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/content/{content}/thumbnail", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("content" = Uuid, Path)),
+    responses((status = 200, description = "A small JPEG of her image, without metadata", content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn content_thumbnail(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, content)): Path<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    Ok(jpeg(open(&state, &s, case).await?.content_thumbnail(ContentId(content)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/accounts", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    responses((status = 200, body = [Versioned<OwnAccount>]), (status = 404, body = ErrorBody)))]
+pub(crate) async fn accounts(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> Result<Json<Vec<Versioned<OwnAccount>>>, ApiError> {
+    Ok(Json(open(&state, &s, case).await?.own_accounts().await?.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/accounts", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path)), request_body = OwnAccount,
+    responses((status = 201, body = Uuid), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn add_account(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    Json(account): Json<OwnAccount>,
+) -> Result<(StatusCode, Json<Uuid>), ApiError> {
+    let id = open(&state, &s, case).await?.add_own_account(&account).await?;
+    Ok((StatusCode::CREATED, Json(id.0)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{case}/accounts/{account}", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("account" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete_account(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, account)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    open(&state, &s, case).await?.delete_own_account(AccountId(account)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,19 +1,23 @@
 //! "Your content": her own images and videos, registered by their fingerprints (the file, or
-//! the hashes `lodge hash` made on her computer), and a search of web addresses for copies of
-//! them. Found copies are listed as addresses with their SHA-256 and how close they are; the
-//! page never loads anything from those sites.
+//! the hashes `lodge hash` made on her computer), her own accounts, and scans of web addresses
+//! for copies, which run in the background with their progress shown. "Copies found": each copy
+//! beside her own picture, with its distance, to confirm (it becomes evidence) or whitelist.
+//! Pictures shown are the small copies Lodge keeps; the pages never load anything from those
+//! sites.
 
 use axum::Form;
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{CaseId, Content, ContentId, MadeBy, Problems};
-use lodge_service::{Closeness, ContentDetails, ContentSource, Entry, ScanReport, ServiceError, Session};
+use lodge_domain::{
+    AccountId, CaseId, Content, ContentId, CopyId, CopyStatus, FoundCopy, JobId, MadeBy, OwnAccount, Problems,
+};
+use lodge_service::{ContentDetails, ContentSource, Entry, OpenCase, Scan, ServiceError, Session};
 use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::evidence::read_text;
-use super::layout::{Input, csrf, page, problem_summary, text_field, textarea_field};
+use super::layout::{Input, csrf, page, problem_summary, refreshing_page, text_field, textarea_field};
 use super::{FormData, act_then_redirect, drain, error_page, stale_form};
 use crate::State;
 use crate::auth::Viewer;
@@ -29,32 +33,97 @@ fn made_by_label(m: MadeBy) -> &'static str {
     }
 }
 
-fn body(
-    s: &Session,
-    case: Uuid,
-    contents: &[Entry<Content>],
-    form: &FormData,
-    problems: &Problems,
-    report: Option<&ScanReport>,
-) -> Markup {
-    let label_of = |id: &str| {
-        contents
+/// Everything the page shows.
+struct Shown {
+    contents: Vec<Entry<Content>>,
+    accounts: Vec<Entry<OwnAccount>>,
+    scans: Vec<Scan>,
+    to_review: usize,
+}
+
+async fn load(open: &OpenCase) -> Result<Shown, ServiceError> {
+    let mut scans = open.scan_jobs().await?;
+    scans.truncate(5);
+    Ok(Shown {
+        contents: open.contents().await?,
+        accounts: open.own_accounts().await?,
+        scans,
+        to_review: open
+            .copies()
+            .await?
             .iter()
-            .find(|c| c.id.to_string() == id)
-            .and_then(|c| c.body.as_ref())
-            .map_or("", |b| b.label.as_str())
-            .to_owned()
-    };
+            .filter(|c| c.body.as_ref().is_some_and(|b| b.status == CopyStatus::New))
+            .count(),
+    })
+}
+
+fn scan_status(case: Uuid, s: &Session, scan: &Scan) -> Markup {
+    let w = &scan.payload;
+    html! {
+        li {
+            @if scan.state.unfinished() {
+                label for={ "scan-" (scan.id) } { "Looking at " (scan.done) " of " (scan.total) " addresses" }
+                progress id={ "scan-" (scan.id) } max=(scan.total) value=(scan.done) { (scan.done) " of " (scan.total) }
+            } @else {
+                strong {
+                    @match scan.state {
+                        lodge_service::JobState::Done => "Finished",
+                        lodge_service::JobState::Cancelled => "Stopped",
+                        _ => "Could not finish",
+                    }
+                }
+                " — " (scan.total) " addresses"
+            }
+            p {
+                "Started " (scan.created_at.strftime("%-d %B %Y, %H:%M UTC")) ". "
+                (w.pages) " pages, " (w.images) " images and " (w.videos) " videos looked at; "
+                (w.found) @if w.found == 1 { " copy" } @else { " copies" } " found."
+                @if !scan.error.is_empty() { " " (scan.error) }
+            }
+            @if !w.skipped.is_empty() {
+                details {
+                    summary { "Not looked at (" (w.skipped.len()) ")" }
+                    ul { @for (address, why) in &w.skipped { li { code { (address) } ": " (why) } } }
+                }
+            }
+            @if scan.state.unfinished() {
+                form method="post" action={ "/cases/" (case) "/scans/" (scan.id) "/cancel" } {
+                    (csrf(s))
+                    button.secondary type="submit" { "Stop this scan" }
+                }
+            }
+        }
+    }
+}
+
+fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Problems) -> Markup {
     html! {
         p { a href={ "/cases/" (case) } { "← Timeline" } }
         h1 { "Your content" }
-        p { "Register the images and videos you made or appear in. Lodge keeps only their fingerprints, encrypted, and uses them to find copies on other sites. Your own accounts are never reported." }
+        p { "Register the images and videos you made or appear in. Lodge keeps only their fingerprints, encrypted, and uses them to find copies on other sites. Your own accounts are never scanned or reported." }
         (problem_summary(problems))
-        @if contents.is_empty() {
+        @if shown.to_review > 0 {
+            p.notice { a href={ "/cases/" (case) "/copies" } { (shown.to_review) @if shown.to_review == 1 { " copy" } @else { " copies" } " found to review" } }
+        } @else {
+            p { a href={ "/cases/" (case) "/copies" } { "Copies found" } }
+        }
+        @if !shown.scans.is_empty() {
+            h2 #scans { "Scans" }
+            p.hint { "A scan carries on when you leave this page, and after the server restarts it continues once you open your case again." }
+            ul.plain { @for scan in &shown.scans { (scan_status(case, s, scan)) } }
+        }
+        h2 { "Look for copies" }
+        form method="post" action={ "/cases/" (case) "/content/scan" } {
+            (csrf(s))
+            (textarea_field("addresses", "Web addresses to look at, one a line", Some("Pages, or images and videos directly. At most 100."), form.get("addresses"), problems))
+            button type="submit" { "Look for copies" }
+        }
+        h2 { "Registered" }
+        @if shown.contents.is_empty() {
             p { "Nothing registered yet." }
         } @else {
-            ul.content {
-                @for c in contents {
+            ul.plain {
+                @for c in &shown.contents {
                     @if let Some(b) = &c.body {
                         li {
                             strong { (b.label) } " — " (made_by_label(b.made_by))
@@ -69,40 +138,27 @@ fn body(
                 }
             }
         }
-        @if let Some(r) = report {
-            h2 #results { "What the search found" }
-            p {
-                (r.pages) " pages, " (r.images) " images and " (r.videos) " videos looked at; "
-                (r.findings.len()) @if r.findings.len() == 1 { " copy" } @else { " copies" } " of your content."
-            }
-            @if !r.findings.is_empty() {
-                ul.findings {
-                    @for f in &r.findings {
+        h2 #accounts { "Your own accounts" }
+        p { "Pages where you publish your own work. Nothing there is scanned, listed as a copy or reported." }
+        @if !shown.accounts.is_empty() {
+            ul.plain {
+                @for a in &shown.accounts {
+                    @if let Some(b) = &a.body {
                         li {
-                            strong { (label_of(&f.content.id)) } " — "
-                            @match f.closeness {
-                                Closeness::Distance(d) => { "fingerprint distance " (d) " of 256" }
-                                Closeness::FramesMatched(p) => { (format!("{p:.0}")) "% of frames match" }
+                            code { (b.address) }
+                            form.inline method="post" action={ "/cases/" (case) "/accounts/" (a.id) "/delete" } {
+                                (csrf(s))
+                                button.secondary type="submit" aria-label={ "Remove " (b.address) } { "Remove" }
                             }
-                            br; "File: " code { (f.media) }
-                            br; "On page: " code { (f.page) }
-                            br; "SHA-256: " code { (f.sha256) } " · fetched " (f.captured.strftime("%-d %B %Y, %H:%M UTC"))
                         }
                     }
                 }
             }
-            @if !r.skipped.is_empty() {
-                details {
-                    summary { "Not looked at (" (r.skipped.len()) ")" }
-                    ul { @for (address, why) in &r.skipped { li { code { (address) } ": " (why) } } }
-                }
-            }
         }
-        h2 { "Look for copies" }
-        form method="post" action={ "/cases/" (case) "/content/scan" } {
+        form method="post" action={ "/cases/" (case) "/accounts" } {
             (csrf(s))
-            (textarea_field("addresses", "Web addresses to look at, one a line", Some("Pages, or images and videos directly. At most 100."), form.get("addresses"), problems))
-            button type="submit" { "Look for copies" }
+            (text_field("address", "Address of one of your accounts", Some("For example https://onlyfans.com/yourname"), form.get("address"), problems, Input::Url))
+            button type="submit" { "Add account" }
         }
         h2 { "Register your content" }
         form method="post" action={ "/cases/" (case) "/content" } enctype="multipart/form-data" {
@@ -128,23 +184,20 @@ fn body(
     }
 }
 
-async fn show_page(
-    state: &crate::AppState,
-    s: &Session,
-    case: Uuid,
-    form: &FormData,
-    problems: &Problems,
-    report: Option<&ScanReport>,
-) -> Response {
-    let open = match state.lodge.open_case(s, CaseId(case)).await {
-        Ok(o) => o,
-        Err(e) => return error_page(Some(s), &state.config, e),
+async fn show_page(state: &crate::AppState, s: &Session, case: Uuid, form: &FormData, problems: &Problems) -> Response {
+    let shown = match state.lodge.open_case(s, CaseId(case)).await {
+        Ok(open) => load(&open).await,
+        Err(e) => Err(e),
     };
-    match open.contents().await {
-        Ok(contents) => {
+    match shown {
+        Ok(shown) => {
             let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-            (status, page(Some(s), &state.config, "Your content", body(s, case, &contents, form, problems, report)))
-                .into_response()
+            let busy = shown.scans.iter().any(|j| j.state.unfinished());
+            let markup = body(s, case, &shown, form, problems);
+            // While a scan runs, the page reloads itself to show progress (only when there is
+            // nothing typed on it to lose).
+            let refresh = (busy && problems.is_empty() && form.get("csrf").is_empty()).then_some(5);
+            (status, refreshing_page(Some(s), &state.config, "Your content", markup, refresh)).into_response()
         }
         Err(e) => error_page(Some(s), &state.config, e),
     }
@@ -152,7 +205,7 @@ async fn show_page(
 
 /// The page.
 pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    show_page(&state, &s, case, &FormData::default(), &Problems::default(), None).await
+    show_page(&state, &s, case, &FormData::default(), &Problems::default()).await
 }
 
 async fn receive(multipart: &mut Multipart) -> Result<(FormData, Option<(String, Vec<u8>)>), ServiceError> {
@@ -226,11 +279,11 @@ pub(crate) async fn add(
     let Some(source) = source else {
         let mut problems = Problems::default();
         problems.add("file", "Choose the image or video, or paste the fingerprints made on your computer.");
-        return show_page(&state, &s, case, &form, &problems, None).await;
+        return show_page(&state, &s, case, &form, &problems).await;
     };
     match open.add_content(details, source).await {
         Ok(_) => Redirect::to(&format!("/cases/{case}/content")).into_response(),
-        Err(ServiceError::Invalid(problems)) => show_page(&state, &s, case, &form, &problems, None).await,
+        Err(ServiceError::Invalid(problems)) => show_page(&state, &s, case, &form, &problems).await,
         Err(e) => error_page(Some(&s), &state.config, e),
     }
 }
@@ -249,7 +302,7 @@ pub(crate) async fn delete(
     .await
 }
 
-/// Looks for copies at the addresses she gave, and shows what was found.
+/// Starts a scan of the addresses she gave; the page then shows its progress.
 pub(crate) async fn scan(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
@@ -259,21 +312,247 @@ pub(crate) async fn scan(
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }
-    let addresses: Vec<String> =
-        form.get("addresses").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+    let addresses: Vec<String> = form.get("addresses").lines().map(str::to_owned).collect();
     let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => open.scan(&addresses).await,
+        Ok(open) => open.start_scan(&addresses).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(report) => show_page(&state, &s, case, &form, &Problems::default(), Some(&report)).await,
+        Ok(_) => Redirect::to(&format!("/cases/{case}/content#scans")).into_response(),
         Err(ServiceError::Invalid(mut problems)) => {
             // A problem with her content belongs next to the addresses she typed.
             for p in &mut problems.fields {
                 p.field = "addresses".into();
             }
-            show_page(&state, &s, case, &form, &problems, None).await
+            show_page(&state, &s, case, &form, &problems).await
         }
         Err(e) => error_page(Some(&s), &state.config, e),
     }
+}
+
+/// Stops a scan; what it found so far is kept.
+pub(crate) async fn cancel_scan(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, scan)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let to = format!("/cases/{case}/content#scans");
+    act_then_redirect(&state, &s, &form, &to, async {
+        state.lodge.open_case(&s, CaseId(case)).await?.cancel_job(JobId(scan)).await
+    })
+    .await
+}
+
+/// Adds one of her own accounts.
+pub(crate) async fn add_account(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+    Form(form): Form<FormData>,
+) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let account = OwnAccount { address: form.get("address").to_owned() };
+    let result = match state.lodge.open_case(&s, CaseId(case)).await {
+        Ok(open) => open.add_own_account(&account).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/cases/{case}/content#accounts")).into_response(),
+        Err(ServiceError::Invalid(problems)) => show_page(&state, &s, case, &form, &problems).await,
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+/// Removes one of her own accounts from the list.
+pub(crate) async fn delete_account(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, account)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let to = format!("/cases/{case}/content#accounts");
+    act_then_redirect(&state, &s, &form, &to, async {
+        state.lodge.open_case(&s, CaseId(case)).await?.delete_own_account(AccountId(account)).await
+    })
+    .await
+}
+
+fn closeness(c: &FoundCopy) -> String {
+    match (c.distance, c.frames_matched) {
+        (Some(d), _) => format!("fingerprint distance {d} of 256 (0 is identical)"),
+        (_, Some(p)) => format!("{p:.0}% of the video's frames match"),
+        _ => String::new(),
+    }
+}
+
+fn copy_details(c: &FoundCopy) -> Markup {
+    html! {
+        dl.details {
+            dt { "Found on page" } dd { code { (c.page) } }
+            dt { "File" } dd { code { (c.media) } }
+            dt { "SHA-256" } dd.hash { (c.sha256) }
+            dt { "Captured" } dd { (c.captured.strftime("%-d %B %Y, %H:%M:%S UTC")) }
+            dt { "How close" } dd { (closeness(c)) }
+        }
+    }
+}
+
+fn copies_body(s: &Session, case: Uuid, copies: &[Entry<FoundCopy>], pictured: &[ContentId]) -> Markup {
+    let with = |status: CopyStatus| copies.iter().filter(move |c| c.body.as_ref().is_some_and(|b| b.status == status));
+    html! {
+        p { a href={ "/cases/" (case) "/content" } { "← Your content" } }
+        h1 { "Copies found" }
+        p { "Each copy is shown beside your own picture. If it is yours, keep it as evidence: it goes on your timeline with a copy of the page, the file's SHA-256 and when it was captured, ready for a report or a takedown notice. If it is not yours, or it is somewhere you allow, ignore it and later scans will leave it out." }
+        h2 { "To review" }
+        @if with(CopyStatus::New).next().is_none() { p { "Nothing to review." } }
+        ul.plain {
+            @for c in with(CopyStatus::New) {
+                @if let Some(b) = &c.body {
+                    li {
+                        h3 { (b.label) }
+                        div.side-by-side {
+                            figure {
+                                @if pictured.contains(&b.content) {
+                                    img src={ "/cases/" (case) "/content/" (b.content) "/thumbnail" } alt={ "Your " (b.label) };
+                                } @else {
+                                    p.no-picture { "No picture kept (registered by fingerprints only, or a video)." }
+                                }
+                                figcaption { "Yours" }
+                            }
+                            figure {
+                                @if b.thumbnail {
+                                    img src={ "/cases/" (case) "/copies/" (c.id) "/thumbnail" } alt={ "What was found at " (b.site()) };
+                                } @else {
+                                    p.no-picture { "No picture kept (a video)." }
+                                }
+                                figcaption { "Found on " (b.site()) }
+                            }
+                        }
+                        (copy_details(b))
+                        div.actions {
+                            form method="post" action={ "/cases/" (case) "/copies/" (c.id) "/confirm" } {
+                                (csrf(s))
+                                button type="submit" { "It is mine: keep as evidence" }
+                            }
+                            form method="post" action={ "/cases/" (case) "/copies/" (c.id) "/whitelist" } {
+                                (csrf(s))
+                                button.secondary type="submit" { "Not mine, or allowed: ignore" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Kept as evidence" }
+        @if with(CopyStatus::Confirmed).next().is_none() { p { "None yet." } }
+        ul.plain {
+            @for c in with(CopyStatus::Confirmed) {
+                @if let Some(b) = &c.body {
+                    li {
+                        strong { (b.label) } " on " (b.site())
+                        @if let Some(incident) = b.incident { " — " a href={ "/cases/" (case) "/incidents/" (incident) } { "see it on your timeline" } }
+                        (copy_details(b))
+                    }
+                }
+            }
+        }
+        h2 { "Ignored" }
+        @if with(CopyStatus::Whitelisted).next().is_none() { p { "None." } }
+        ul.plain {
+            @for c in with(CopyStatus::Whitelisted) {
+                @if let Some(b) = &c.body { li { (b.label) " · " code { (b.media) } } }
+            }
+        }
+    }
+}
+
+/// The copies found, to review side by side with hers.
+pub(crate) async fn copies(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
+    let loaded = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        let pictured: Vec<ContentId> = open
+            .contents()
+            .await?
+            .iter()
+            .filter(|c| c.body.as_ref().is_some_and(|b| b.thumbnail))
+            .map(|c| ContentId(c.id))
+            .collect();
+        Ok::<_, ServiceError>((open.copies().await?, pictured))
+    };
+    match loaded.await {
+        Ok((copies, pictured)) => {
+            page(Some(&s), &state.config, "Copies found", copies_body(&s, case, &copies, &pictured)).into_response()
+        }
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+/// She confirms a copy is hers; it opens as an incident on her timeline.
+pub(crate) async fn confirm_copy(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, copy)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let result = match state.lodge.open_case(&s, CaseId(case)).await {
+        Ok(open) => open.confirm_copy(CopyId(copy)).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(incident) => Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+/// She says a copy is not hers, or allowed.
+pub(crate) async fn whitelist_copy(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, copy)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let to = format!("/cases/{case}/copies");
+    act_then_redirect(&state, &s, &form, &to, async {
+        state.lodge.open_case(&s, CaseId(case)).await?.whitelist_copy(CopyId(copy)).await
+    })
+    .await
+}
+
+fn jpeg(result: Result<Vec<u8>, ServiceError>, s: &Session, state: &crate::AppState) -> Response {
+    match result {
+        Ok(bytes) => ([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes).into_response(),
+        Err(e) => error_page(Some(s), &state.config, e),
+    }
+}
+
+/// The small picture of what was found.
+pub(crate) async fn copy_thumbnail(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, copy)): Path<(Uuid, Uuid)>,
+) -> Response {
+    let result = match state.lodge.open_case(&s, CaseId(case)).await {
+        Ok(open) => open.copy_thumbnail(CopyId(copy)).await,
+        Err(e) => Err(e),
+    };
+    jpeg(result, &s, &state)
+}
+
+/// The small picture of her own image.
+pub(crate) async fn content_thumbnail(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, content)): Path<(Uuid, Uuid)>,
+) -> Response {
+    let result = match state.lodge.open_case(&s, CaseId(case)).await {
+        Ok(open) => open.content_thumbnail(ContentId(content)).await,
+        Err(e) => Err(e),
+    };
+    jpeg(result, &s, &state)
 }

@@ -9,6 +9,18 @@ use crate::WebConfig;
 
 /// Renders a whole page.
 pub(crate) fn page(session: Option<&Session>, config: &WebConfig, title: &str, body: Markup) -> Markup {
+    refreshing_page(session, config, title, body, None)
+}
+
+/// Renders a whole page that reloads itself every `refresh` seconds (work in progress), with
+/// no JavaScript.
+pub(crate) fn refreshing_page(
+    session: Option<&Session>,
+    config: &WebConfig,
+    title: &str,
+    body: Markup,
+    refresh: Option<u32>,
+) -> Markup {
     let neutral = config.neutral_title || session.is_some_and(|s| s.neutral_title);
     let brand = if neutral { "Notes" } else { "Lodge" };
     let full_title = if neutral { "Notes".to_owned() } else { format!("{title} – Lodge") };
@@ -20,6 +32,7 @@ pub(crate) fn page(session: Option<&Session>, config: &WebConfig, title: &str, b
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="same-origin";
                 meta name="robots" content="noindex, nofollow";
+                @if let Some(seconds) = refresh { meta http-equiv="refresh" content=(seconds); }
                 title { (full_title) }
                 link rel="stylesheet" href="/static/lodge.css";
                 script src="/static/lodge.js" defer {}

@@ -70,6 +70,7 @@ fn what(case: Uuid, line: &LogLine) -> Markup {
         Subject::Report => "Report",
         Subject::Share => "Share",
         Subject::Content => "Your content",
+        Subject::FoundCopy => "Copy found online",
     };
     let verb = match (subject, action) {
         (Subject::Case, Action::Created) => "started",

@@ -1,0 +1,330 @@
+//! Durable jobs: long work for a case (a scan of many addresses) kept in the database, so that
+//! it survives a restart, runs on one node at a time (held by a lease the node renews while it
+//! works), and is retried with back-off when something fails.
+//!
+//! What a job works on is sealed under its case's key, and the server keeps no case key of its
+//! own. So a node runs a case's jobs only while it holds that key in memory: from the moment
+//! someone with access opens the case (starting the job, or looking at its progress) until the
+//! case has no unfinished job left. After a restart a job waits, its progress kept, until
+//! someone with access opens the case again; it then continues from the step it had reached.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use lodge_crypto::Key;
+use lodge_domain::{JobId, UserId};
+use lodge_store::JobRow;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::case::OpenCase;
+use crate::sealing::{open_record, seal_record};
+use crate::{Lodge, ServiceError, now};
+
+/// How long a node holds a job without renewing.
+const LEASE: SignedDuration = SignedDuration::from_secs(15);
+/// How often a node renews its hold while it works.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+/// How often a node looks for due work when nothing wakes it.
+const POLL: Duration = Duration::from_secs(1);
+/// Starts before a failing job is given up.
+const MAX_ATTEMPTS: i64 = 5;
+const JOB_KIND: &str = "job";
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting to start (or to start again after a failure).
+    Queued,
+    /// Being worked on.
+    Running,
+    /// Finished.
+    Done,
+    /// Given up after repeated failures.
+    Failed,
+    /// Stopped by her.
+    Cancelled,
+}
+
+impl JobState {
+    fn parse(s: &str) -> JobState {
+        match s {
+            "queued" => JobState::Queued,
+            "running" => JobState::Running,
+            "done" => JobState::Done,
+            "cancelled" => JobState::Cancelled,
+            _ => JobState::Failed,
+        }
+    }
+
+    /// Whether it may still do work.
+    pub fn unfinished(self) -> bool {
+        matches!(self, JobState::Queued | JobState::Running)
+    }
+
+    /// Its name in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A job as she sees it, with what it works on opened.
+#[derive(Debug, Clone)]
+pub struct Job<P> {
+    /// The job.
+    pub id: JobId,
+    /// Where it stands.
+    pub state: JobState,
+    /// Steps done.
+    pub done: i64,
+    /// Steps in all.
+    pub total: i64,
+    /// When it was started.
+    pub created_at: Timestamp,
+    /// Last progress.
+    pub updated_at: Timestamp,
+    /// Why it failed, if it did.
+    pub error: String,
+    /// What it works on, and what it has found so far.
+    pub payload: P,
+}
+
+/// The jobs this node may run: the cases whose key it holds while they have unfinished work.
+#[derive(Debug, Default)]
+pub(crate) struct Jobs {
+    /// This node, in leases.
+    node: String,
+    armed: std::sync::Mutex<HashMap<Uuid, (Key, u64)>>,
+    generation: AtomicU64,
+    wake: tokio::sync::Notify,
+}
+
+impl Jobs {
+    pub(crate) fn new() -> Jobs {
+        Jobs { node: Uuid::new_v4().to_string(), ..Jobs::default() }
+    }
+
+    fn arm(&self, case: Uuid, key: &Key) {
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Ok(mut armed) = self.armed.lock() {
+            armed.insert(case, (key.duplicate(), generation));
+        }
+        self.wake.notify_one();
+    }
+
+    fn armed(&self) -> Vec<(Uuid, Key, u64)> {
+        self.armed.lock().map(|a| a.iter().map(|(c, (k, g))| (*c, k.duplicate(), *g)).collect()).unwrap_or_default()
+    }
+
+    /// Forgets a case's key, unless it was armed again since `generation` was read.
+    fn disarm(&self, case: Uuid, generation: u64) {
+        if let Ok(mut armed) = self.armed.lock()
+            && armed.get(&case).is_some_and(|(_, g)| *g == generation)
+        {
+            armed.remove(&case);
+        }
+    }
+}
+
+/// A running job's hold on its row: progress, renewal, and whether it was lost.
+pub(crate) struct Step {
+    lodge: Lodge,
+    id: Uuid,
+    key: Key,
+    done: Arc<AtomicI64>,
+    lost: Arc<AtomicBool>,
+}
+
+impl Step {
+    /// Whether the job was cancelled or taken by another node: stop at once.
+    pub(crate) fn lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
+    }
+
+    /// Records that `done` steps are finished, with the payload as it now is.
+    pub(crate) async fn progress<P: Serialize>(&self, done: i64, payload: &P) -> Result<(), ServiceError> {
+        let sealed = seal_record(&self.key, JOB_KIND, &self.id.to_string(), 1, payload)?;
+        self.done.store(done, Ordering::SeqCst);
+        let held = self
+            .lodge
+            .store()
+            .job_progress(self.id, &self.lodge.jobs().node, done, Some(&sealed), now() + LEASE, now())
+            .await?;
+        if !held {
+            self.lost.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+fn job_of<P: DeserializeOwned>(key: &Key, row: &JobRow) -> Result<Job<P>, ServiceError> {
+    Ok(Job {
+        id: JobId(row.id),
+        state: JobState::parse(&row.state),
+        done: row.done,
+        total: row.total,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        error: row.error.clone(),
+        payload: open_record(key, JOB_KIND, &row.id.to_string(), 1, &row.payload)?,
+    })
+}
+
+impl Lodge {
+    /// Runs due jobs of the cases whose key this node holds, for as long as the server runs.
+    pub async fn run_jobs(&self) {
+        loop {
+            for (case, key, generation) in self.jobs().armed() {
+                match self.store().unfinished_jobs(case).await {
+                    Ok(jobs) if jobs.is_empty() => self.jobs().disarm(case, generation),
+                    Ok(jobs) => {
+                        for job in jobs {
+                            self.run_job(job, &key).await;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not look for jobs"),
+                }
+            }
+            tokio::select! {
+                () = self.jobs().wake.notified() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Holds the case's key while it has unfinished jobs, so this node can run them.
+    pub(crate) async fn arm_jobs(&self, case: Uuid, key: &Key) -> Result<(), ServiceError> {
+        if !self.store().unfinished_jobs(case).await?.is_empty() {
+            self.jobs().arm(case, key);
+        }
+        Ok(())
+    }
+
+    async fn run_job(&self, job: JobRow, key: &Key) {
+        let node = self.jobs().node.clone();
+        let at = now();
+        match self.store().claim_job(job.id, &node, at + LEASE, at).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not take a job");
+                return;
+            }
+        }
+        let step = Step {
+            lodge: self.clone(),
+            id: job.id,
+            key: key.duplicate(),
+            done: Arc::new(AtomicI64::new(job.done)),
+            lost: Arc::new(AtomicBool::new(false)),
+        };
+        let heartbeat = {
+            let (lodge, id, node, done, lost) =
+                (self.clone(), job.id, node.clone(), step.done.clone(), step.lost.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(HEARTBEAT).await;
+                    let at = now();
+                    let d = done.load(Ordering::SeqCst);
+                    if let Ok(false) = lodge.store().job_progress(id, &node, d, None, at + LEASE, at).await {
+                        lost.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                }
+            })
+        };
+        let case = OpenCase::for_job(self, job.case_id, key.duplicate(), UserId(job.user_id));
+        let outcome = match job.kind.as_str() {
+            crate::copies::SCAN_JOB => case.run_scan(&job, &step).await,
+            _ => Err(ServiceError::Internal(format!("unknown job kind {}", job.kind))),
+        };
+        heartbeat.abort();
+        if step.lost() {
+            return;
+        }
+        let at = now();
+        let (state, error, run_after) = match outcome {
+            Ok(()) => ("done", String::new(), at),
+            Err(e) if job.attempts + 1 >= MAX_ATTEMPTS => {
+                tracing::warn!(error = %e, kind = %job.kind, "a job failed for the last time");
+                ("failed", e.user_message(), at)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, kind = %job.kind, attempt = job.attempts + 1, "a job failed; it will be retried");
+                let wait = SignedDuration::from_secs(5 * 4_i64.pow(job.attempts.clamp(0, 4) as u32));
+                ("queued", String::new(), at + wait)
+            }
+        };
+        if let Err(e) = self.store().release_job(job.id, &node, state, &error, run_after, at).await {
+            tracing::warn!(error = %e, "could not record the end of a job");
+        }
+    }
+}
+
+impl OpenCase {
+    /// Queues a job for this case and holds the case's key so that this node runs it.
+    pub(crate) async fn start_job<P: Serialize>(
+        &self,
+        kind: &str,
+        total: i64,
+        payload: &P,
+    ) -> Result<JobId, ServiceError> {
+        let id = Uuid::new_v4();
+        let at = now();
+        let row = JobRow {
+            id,
+            case_id: self.id.0,
+            user_id: self.user.0,
+            kind: kind.into(),
+            state: "queued".into(),
+            payload: seal_record(&self.key, JOB_KIND, &id.to_string(), 1, payload)?,
+            done: 0,
+            total,
+            attempts: 0,
+            run_after: at,
+            lease_owner: String::new(),
+            lease_until: Timestamp::UNIX_EPOCH,
+            error: String::new(),
+            created_at: at,
+            updated_at: at,
+        };
+        self.lodge().store().create_job(&row).await?;
+        self.lodge().jobs().arm(self.id.0, &self.key);
+        Ok(JobId(id))
+    }
+
+    /// One job of this case, opened.
+    pub(crate) async fn job<P: DeserializeOwned>(&self, id: JobId) -> Result<Job<P>, ServiceError> {
+        let row = self.lodge().store().job(self.id.0, id.0).await?.ok_or(ServiceError::NotFound)?;
+        job_of(&self.key, &row)
+    }
+
+    /// This case's jobs of one kind, newest first.
+    pub(crate) async fn jobs<P: DeserializeOwned>(&self, kind: &str) -> Result<Vec<Job<P>>, ServiceError> {
+        self.lodge().store().jobs(self.id.0, kind).await?.iter().map(|r| job_of(&self.key, r)).collect()
+    }
+
+    /// What a running job works on, opened.
+    pub(crate) fn job_payload<P: DeserializeOwned>(&self, row: &JobRow) -> Result<P, ServiceError> {
+        open_record(&self.key, JOB_KIND, &row.id.to_string(), 1, &row.payload)
+    }
+
+    /// Stops a job that has not finished (what it found so far is kept).
+    pub async fn cancel_job(&self, id: JobId) -> Result<(), ServiceError> {
+        if self.lodge().store().job(self.id.0, id.0).await?.is_none() {
+            return Err(ServiceError::NotFound);
+        }
+        self.lodge().store().cancel_job(self.id.0, id.0, now()).await?;
+        Ok(())
+    }
+}
