@@ -391,9 +391,36 @@ fn exit_with(all_ok: bool) -> Result<()> {
     Ok(())
 }
 
+/// Lodge's own crates: their logs are written never to carry case content.
+const OWN_CRATES: &[&str] = &[
+    "lodge",
+    "lodge_blobs",
+    "lodge_crypto",
+    "lodge_domain",
+    "lodge_import",
+    "lodge_ledger",
+    "lodge_pdq",
+    "lodge_report",
+    "lodge_scan",
+    "lodge_service",
+    "lodge_store",
+    "lodge_takedown",
+    "lodge_web",
+];
+
+/// The log filter for a level setting. The level applies to Lodge's own crates; every other
+/// crate is held at `warn` whatever the setting, because their debug logs can carry what they
+/// handle (an HTML parser logs the text it parses, an HTTP client the addresses it fetches).
+fn log_filter(level: &str) -> tracing_subscriber::EnvFilter {
+    let level: tracing_subscriber::filter::LevelFilter =
+        level.trim().parse().unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    let own = OWN_CRATES.iter().map(|c| format!("{c}={level}"));
+    let directives: Vec<String> = std::iter::once("warn".to_owned()).chain(own).collect();
+    tracing_subscriber::EnvFilter::new(directives.join(","))
+}
+
 fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = log_filter(&config.log);
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -33,7 +33,11 @@ fn pg_dump(url: &str) -> Vec<u8> {
 #[tokio::test]
 async fn canary_never_reaches_disk_or_logs_in_plaintext() {
     for backend in backends().await {
-        let server = Server::start(backend.clone()).await;
+        let server = Server::start_with(
+            backend.clone(),
+            &[("LODGE_SCAN_ALLOW_PRIVATE", "true"), ("LODGE_SCAN_INTERVAL_MS", "0")],
+        )
+        .await;
         server.add_user("survivor", "alice");
         let api = server.api("alice").await;
         let canary = format!("CANARY{}", uuid_like());
@@ -85,6 +89,42 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         let registered = api.json(api.get(&format!("/api/v1/cases/{case}/content")), 200).await;
         let fingerprint = registered[0]["body"]["pdq"][0].as_str().unwrap().to_owned();
         assert_eq!(fingerprint.len(), 64);
+
+        // Her own account, and a scan: the addresses (in the job), the copy found, the page and
+        // image kept for her review.
+        let account = json!({"address": format!("https://fans.example/{}", c("account"))});
+        api.json(api.post(&format!("/api/v1/cases/{case}/accounts")).json(&account), 201).await;
+        let pen = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/vectors/pdq/images/pen-and-coaster.png"
+        ))
+        .unwrap();
+        let content = reqwest::multipart::Form::new()
+            .text("label", c("pen-label"))
+            .part("file", reqwest::multipart::Part::bytes(pen.clone()).file_name("pen.png"));
+        api.json(api.post(&format!("/api/v1/cases/{case}/content")).multipart(content), 201).await;
+        let site_dir = tempfile::tempdir().unwrap();
+        std::fs::write(site_dir.path().join(format!("{}.png", c("image"))), &pen).unwrap();
+        std::fs::write(
+            site_dir.path().join(format!("{}.html", c("page"))),
+            format!("<p>{}</p><img src=\"{}.png\">", c("page-text"), c("image")),
+        )
+        .unwrap();
+        let site = crate::web::serve(site_dir);
+        let address = format!("{}{}.html", site.url, c("page"));
+        let started = api
+            .json(api.post(&format!("/api/v1/cases/{case}/scans")).json(&json!({"addresses": [address]})), 202)
+            .await;
+        let scan = format!("/api/v1/cases/{case}/scans/{}", started["id"].as_str().unwrap());
+        for _ in 0..600 {
+            if api.json(api.get(&scan), 200).await["state"] == "done" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let copies = api.json(api.get(&format!("/api/v1/cases/{case}/copies")), 200).await;
+        assert_eq!(copies[0]["body"]["page"], address.as_str(), "the scan found the copy");
+        assert_eq!(copies[0]["body"]["kept_files"], true);
 
         // Through the pages: a new incident with a file, by multipart form.
         let browser = server.browser("alice").await;
@@ -163,7 +203,11 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         }
         let log = server.log();
         assert!(log.contains("listening"), "the log was captured");
-        assert!(!log.contains(&canary), "the server log holds case content");
+        assert!(
+            !log.contains(&canary),
+            "the server log holds case content: {}",
+            log.lines().filter(|l| l.contains(&canary)).collect::<Vec<_>>().join("\n")
+        );
         if let Backend::Postgres(url) = &backend {
             let dump = pg_dump(url);
             assert!(dump.windows(5).any(|w| w == b"COPY "), "the dump has table data");
