@@ -37,7 +37,7 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     /// Argon2id passes for new passwords.
     pub argon2_iterations: u32,
-    /// Log filter, e.g. `info` or `lodge=debug`.
+    /// Log level for Lodge: `error`, `warn`, `info`, `debug` or `trace`.
     pub log: String,
     /// The file holding the server key, which seals the key that signs case logs; defaults
     /// to `server.key` under `data_dir`. Back it up apart from the database.
@@ -72,6 +72,12 @@ pub struct Config {
     pub scan_obey_robots: bool,
     /// Whether scans may reach private and loopback addresses (an intranet mirror; tests).
     pub scan_allow_private: bool,
+    /// Days after sending a notice before a follow-up is due.
+    pub notice_follow_up_days: u32,
+    /// Days after sending a notice before escalating to the host, registrar or CDN.
+    pub notice_escalate_days: u32,
+    /// Hours between two looks at the addresses of open notices.
+    pub notice_recheck_hours: u32,
 }
 
 impl Default for Config {
@@ -105,6 +111,9 @@ impl Default for Config {
             scan_interval_ms: 1000,
             scan_obey_robots: true,
             scan_allow_private: false,
+            notice_follow_up_days: 5,
+            notice_escalate_days: 14,
+            notice_recheck_hours: 24,
         }
     }
 }

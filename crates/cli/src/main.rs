@@ -446,6 +446,12 @@ async fn open(config: &Config) -> Result<Lodge> {
         timestamp_url: timestamp_url(&config.timestamp_url)?,
         phone_region: config.phone_region.clone(),
         scan: scan_settings(config),
+        smtp: if config.smtp_host.trim().is_empty() { None } else { Some(Arc::new(notice::smtp(config)?)) },
+        schedule: lodge_takedown::tracking::Schedule {
+            follow_up: jiff::SignedDuration::from_hours(i64::from(config.notice_follow_up_days) * 24),
+            escalate: jiff::SignedDuration::from_hours(i64::from(config.notice_escalate_days) * 24),
+        },
+        recheck_every: jiff::SignedDuration::from_hours(i64::from(config.notice_recheck_hours.max(1))),
         ..ServiceConfig::default()
     };
     let kek = server_key(&config.server_key_file())?;

@@ -6,26 +6,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use lodge_takedown::notice::Draft;
-use lodge_takedown::route::{Delisting, Maker, Nature, Route, Situation, plan};
+use lodge_takedown::route::{Maker, Nature, ROUTES, Route, Situation, plan};
 use lodge_takedown::send::{Security, Smtp};
 
 use crate::config::Config;
 
 /// Route names on the command line.
-pub const ROUTES: &[(&str, Route)] = &[
-    ("dmca", Route::Dmca),
-    ("dsa", Route::DsaArticle16),
-    ("delist-copyright", Route::SearchDelisting { kind: Delisting::Copyright }),
-    ("delist-ncii", Route::SearchDelisting { kind: Delisting::Ncii }),
-    ("delist-fake", Route::SearchDelisting { kind: Delisting::Fake }),
-    ("platform-ncii", Route::PlatformNcii { synthetic: false }),
-    ("platform-fake", Route::PlatformNcii { synthetic: true }),
-];
-
-fn route_name(route: Route) -> &'static str {
-    ROUTES.iter().find(|(_, r)| *r == route).map_or("?", |(n, _)| n)
-}
-
 /// `lodge route`: prints the routes that fit and the notes that go with them.
 pub fn print_plan(maker: &str, paid: bool, fake: bool, eu: bool, cdn: bool, own_account: bool) -> Result<()> {
     let maker = match maker {
@@ -37,7 +23,7 @@ pub fn print_plan(maker: &str, paid: bool, fake: bool, eu: bool, cdn: bool, own_
     let nature = if fake { Nature::Fake } else { Nature::Real };
     let p = plan(&Situation { maker, paid, nature, eu, behind_cdn: cdn, her_own_account: own_account });
     for route in &p.routes {
-        println!("{:<17} {}", route_name(*route), route.label());
+        println!("{:<17} {}", Route::name(*route), route.label());
     }
     for note in &p.notes {
         println!("note: {note}");
@@ -45,7 +31,8 @@ pub fn print_plan(maker: &str, paid: bool, fake: bool, eu: bool, cdn: bool, own_
     Ok(())
 }
 
-fn smtp(config: &Config) -> Result<Smtp> {
+/// The organisation's SMTP server, from the configuration.
+pub fn smtp(config: &Config) -> Result<Smtp> {
     if config.smtp_host.trim().is_empty() || config.smtp_from.trim().is_empty() {
         bail!("set smtp_host and smtp_from (in lodge.toml or LODGE_SMTP_HOST and LODGE_SMTP_FROM) to send notices");
     }

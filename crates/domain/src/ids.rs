@@ -71,6 +71,10 @@ id_type!(
     AccountId
 );
 id_type!(
+    /// A takedown notice in a case.
+    NoticeId
+);
+id_type!(
     /// A piece of long work for a case (a scan).
     JobId
 );

@@ -16,7 +16,9 @@ mod when;
 pub use conduct::{ConductKind, Effect, StopRequest};
 pub use content::{Content, CopyStatus, FoundCopy, MadeBy, OwnAccount, host_of};
 pub use course::{CourseOfConduct, Jurisdiction, LegalTest, RiskTheme, Signal, SignalKind, Tally, Trend, WeekCount};
-pub use ids::{AccountId, CaseId, ContentId, CopyId, EvidenceId, IncidentId, JobId, PersonId, RecordId, UserId};
+pub use ids::{
+    AccountId, CaseId, ContentId, CopyId, EvidenceId, IncidentId, JobId, NoticeId, PersonId, RecordId, UserId,
+};
 pub use incident::Incident;
 pub use message::{Attachment, ImportSource, Message};
 pub use person::{Identifier, IdentifierKind, Person};
@@ -77,6 +79,8 @@ pub enum RecordKind {
     FoundCopy,
     /// One of her [`OwnAccount`]s, never reported.
     OwnAccount,
+    /// A takedown notice and its tracking.
+    Notice,
 }
 
 impl RecordKind {
@@ -89,6 +93,7 @@ impl RecordKind {
             RecordKind::Content => "content",
             RecordKind::FoundCopy => "found_copy",
             RecordKind::OwnAccount => "own_account",
+            RecordKind::Notice => "notice",
         }
     }
 }

@@ -33,6 +33,8 @@ pub enum Subject {
     Content,
     /// A copy of her content found online.
     FoundCopy,
+    /// A takedown notice.
+    Notice,
 }
 
 /// What was done.

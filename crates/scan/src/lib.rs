@@ -288,3 +288,49 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
     }
     report
 }
+
+/// Whether a reported copy is still online.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presence {
+    /// Still there (the same file, or one that still matches her content).
+    Present,
+    /// Gone, and why.
+    Gone(String),
+    /// The site could not be asked (timeout, refused, robots): try again later.
+    Unknown(String),
+}
+
+/// Looks again at a copy reported at `media` whose file had SHA-256 `sha256`. It is gone when
+/// the address answers 404, 410 or 451, or now serves something that no longer matches her
+/// content; a re-encoded copy that still matches is still there.
+pub async fn recheck(fetcher: &Fetcher, matcher: &Matcher, media: &str, sha256: &str, video: bool) -> Presence {
+    let Ok(url) = Url::parse(media) else {
+        return Presence::Unknown(FetchError::NotWeb.to_string());
+    };
+    let fetched = if video { fetcher.get_video(&url).await } else { fetcher.get(&url).await };
+    let bytes = match fetched {
+        Ok(f) => f.bytes,
+        Err(FetchError::Status(code @ (404 | 410 | 451))) => {
+            return Presence::Gone(format!("the site answered {code}"));
+        }
+        Err(e) => return Presence::Unknown(e.to_string()),
+    };
+    if data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes)) == sha256 {
+        return Presence::Present;
+    }
+    enum Print {
+        Image(Option<lodge_pdq::Hash256>),
+        Video(Option<(Vec<lodge_pdq::vpdq::FrameHash>, String)>),
+    }
+    let print = tokio::task::spawn_blocking(move || {
+        if video { Print::Video(video_fingerprint(&bytes).ok()) } else { Print::Image(fingerprint(&bytes)) }
+    })
+    .await;
+    let still_hers = match print {
+        Ok(Print::Image(Some(hash))) => matcher.best(&hash, lodge_pdq::MATCH_DISTANCE).is_some(),
+        Ok(Print::Video(Some((frames, md5)))) => matcher.best_video(&frames, &md5).is_some(),
+        Ok(_) => false,
+        Err(e) => return Presence::Unknown(e.to_string()),
+    };
+    if still_hers { Presence::Present } else { Presence::Gone("the address now serves a different file".into()) }
+}

@@ -402,6 +402,7 @@ pub(crate) fn subject(kind: RecordKind) -> Subject {
         RecordKind::Evidence => Subject::Evidence,
         RecordKind::Content | RecordKind::OwnAccount => Subject::Content,
         RecordKind::FoundCopy => Subject::FoundCopy,
+        RecordKind::Notice => Subject::Notice,
     }
 }
 

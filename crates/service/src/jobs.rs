@@ -185,8 +185,12 @@ impl Lodge {
     pub async fn run_jobs(&self) {
         loop {
             for (case, key, generation) in self.jobs().armed() {
+                // The key is held only while work is due: a job due later (the next re-check)
+                // waits until someone opens the case again.
                 match self.store().unfinished_jobs(case).await {
-                    Ok(jobs) if jobs.is_empty() => self.jobs().disarm(case, generation),
+                    Ok(jobs) if !jobs.iter().any(|j| j.run_after <= now() + SignedDuration::from_secs(60)) => {
+                        self.jobs().disarm(case, generation)
+                    }
                     Ok(jobs) => {
                         for job in jobs {
                             self.run_job(job, &key).await;
@@ -204,7 +208,7 @@ impl Lodge {
 
     /// Holds the case's key while it has unfinished jobs, so this node can run them.
     pub(crate) async fn arm_jobs(&self, case: Uuid, key: &Key) -> Result<(), ServiceError> {
-        if !self.store().unfinished_jobs(case).await?.is_empty() {
+        if self.store().unfinished_jobs(case).await?.iter().any(|j| j.run_after <= now()) {
             self.jobs().arm(case, key);
         }
         Ok(())
@@ -246,6 +250,7 @@ impl Lodge {
         let case = OpenCase::for_job(self, job.case_id, key.duplicate(), UserId(job.user_id));
         let outcome = match job.kind.as_str() {
             crate::copies::SCAN_JOB => case.run_scan(&job, &step).await,
+            crate::notices::RECHECK_JOB => case.run_recheck(&job, &step).await,
             _ => Err(ServiceError::Internal(format!("unknown job kind {}", job.kind))),
         };
         heartbeat.abort();
@@ -279,6 +284,18 @@ impl OpenCase {
         total: i64,
         payload: &P,
     ) -> Result<JobId, ServiceError> {
+        self.queue_job(kind, total, payload, now()).await
+    }
+
+    /// Queues a job to run at `run_after` (now, or later); this node holds the case's key if
+    /// it is due now.
+    pub(crate) async fn queue_job<P: Serialize>(
+        &self,
+        kind: &str,
+        total: i64,
+        payload: &P,
+        run_after: Timestamp,
+    ) -> Result<JobId, ServiceError> {
         let id = Uuid::new_v4();
         let at = now();
         let row = JobRow {
@@ -291,7 +308,7 @@ impl OpenCase {
             done: 0,
             total,
             attempts: 0,
-            run_after: at,
+            run_after,
             lease_owner: String::new(),
             lease_until: Timestamp::UNIX_EPOCH,
             error: String::new(),
@@ -299,7 +316,9 @@ impl OpenCase {
             updated_at: at,
         };
         self.lodge().store().create_job(&row).await?;
-        self.lodge().jobs().arm(self.id.0, &self.key);
+        if run_after <= at {
+            self.lodge().jobs().arm(self.id.0, &self.key);
+        }
         Ok(JobId(id))
     }
 

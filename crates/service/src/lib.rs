@@ -14,6 +14,7 @@ mod evidence;
 mod import;
 mod jobs;
 mod ledger;
+mod notices;
 mod report;
 mod sealing;
 
@@ -43,6 +44,7 @@ pub use lodge_import::export::Format as ImportFormat;
 pub use lodge_ledger as integrity;
 pub use lodge_report::{Seal, SealError, SecretString};
 pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_list_json};
+pub use notices::{CaseNotice, NoticeDetails, ReportedCopy, SiteSummary, StatusChange};
 pub use report::{PreparedReport, Redact, ReportOptions};
 
 /// Settings the service needs, taken from Lodge's configuration.
@@ -64,6 +66,12 @@ pub struct ServiceConfig {
     pub phone_region: String,
     /// How scans fetch pages: user agent, limits, pause per site, robots.txt.
     pub scan: lodge_scan::fetch::FetchSettings,
+    /// The organisation's SMTP server, if notices are sent from Lodge.
+    pub smtp: Option<Arc<lodge_takedown::send::Smtp>>,
+    /// When a sent notice needs a follow-up, and when to escalate.
+    pub schedule: lodge_takedown::tracking::Schedule,
+    /// How often the addresses in open notices are looked at again.
+    pub recheck_every: SignedDuration,
 }
 
 impl Default for ServiceConfig {
@@ -77,6 +85,9 @@ impl Default for ServiceConfig {
             timestamp_url: None,
             phone_region: "GB".into(),
             scan: lodge_scan::fetch::FetchSettings::default(),
+            smtp: None,
+            schedule: lodge_takedown::tracking::Schedule::default(),
+            recheck_every: SignedDuration::from_hours(24),
         }
     }
 }

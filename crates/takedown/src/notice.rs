@@ -78,6 +78,7 @@ pub struct Draft {
     /// Who receives it.
     pub recipient: Recipient,
     /// The addresses of the copies, all on one host.
+    #[serde(default)]
     pub urls: Vec<String>,
     /// Her original work, described ("Photo set 'Red room', published March 2024").
     #[serde(default)]
@@ -107,6 +108,7 @@ pub struct Draft {
     #[serde(default)]
     pub confirmed: Confirmed,
     /// The date it is sent.
+    #[serde(default)]
     pub date: Option<Date>,
 }
 
@@ -151,6 +153,29 @@ pub enum Element {
 }
 
 impl Element {
+    /// The name of the form field that supplies it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Element::Signature => "signature",
+            Element::Work => "work",
+            Element::Urls => "urls",
+            Element::SenderName => "sender_name",
+            Element::Email => "sender_email",
+            Element::AddressOrPhone => "sender_address",
+            Element::GoodFaith => "good_faith",
+            Element::AccuracyUnderPerjury => "accurate",
+            Element::Explanation => "law",
+            Element::BonaFide => "bona_fide",
+            Element::Country => "country",
+            Element::PaidAnswered => "paid",
+            Element::Authority => "authority",
+            Element::NoConsent => "no_consent",
+            Element::Adult => "adult",
+            Element::Recipient => "recipient_email",
+            Element::Date => "date",
+        }
+    }
+
     /// What is missing, in plain words.
     pub fn label(self) -> &'static str {
         match self {

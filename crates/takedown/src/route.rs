@@ -57,7 +57,28 @@ pub enum Route {
     },
 }
 
+/// Each route by its short name (in the command line, forms and the API).
+pub const ROUTES: &[(&str, Route)] = &[
+    ("dmca", Route::Dmca),
+    ("dsa", Route::DsaArticle16),
+    ("delist-copyright", Route::SearchDelisting { kind: Delisting::Copyright }),
+    ("delist-ncii", Route::SearchDelisting { kind: Delisting::Ncii }),
+    ("delist-fake", Route::SearchDelisting { kind: Delisting::Fake }),
+    ("platform-ncii", Route::PlatformNcii { synthetic: false }),
+    ("platform-fake", Route::PlatformNcii { synthetic: true }),
+];
+
 impl Route {
+    /// The route's short name.
+    pub fn name(self) -> &'static str {
+        ROUTES.iter().find(|(_, r)| *r == self).map_or("dmca", |(n, _)| n)
+    }
+
+    /// The route with a short name.
+    pub fn from_name(name: &str) -> Option<Route> {
+        ROUTES.iter().find(|(n, _)| *n == name.trim()).map(|(_, r)| *r)
+    }
+
     /// How the route is named to her and in a notice's subject.
     pub fn label(self) -> &'static str {
         match self {

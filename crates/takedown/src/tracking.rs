@@ -29,6 +29,23 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status with its short name.
+    pub const ALL: [(&'static str, Status); 8] = [
+        ("draft", Status::Draft),
+        ("sent", Status::Sent),
+        ("acknowledged", Status::Acknowledged),
+        ("removed", Status::Removed),
+        ("partly_removed", Status::PartlyRemoved),
+        ("refused", Status::Refused),
+        ("counter_notice", Status::CounterNotice),
+        ("restored", Status::Restored),
+    ];
+
+    /// The status with a short name.
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.iter().find(|(n, _)| *n == name.trim()).map(|(_, s)| *s)
+    }
+
     /// Whether the notice still waits for the content to come down.
     pub fn open(self) -> bool {
         matches!(self, Status::Sent | Status::Acknowledged | Status::PartlyRemoved | Status::Restored)

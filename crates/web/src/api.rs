@@ -20,6 +20,7 @@ use crate::{AppState, State};
 
 mod content;
 mod imports;
+pub(crate) mod notices;
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -50,6 +51,13 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/copies/{copy}/whitelist", post(content::whitelist_copy))
         .route("/cases/{case}/copies/{copy}/thumbnail", get(content::copy_thumbnail))
         .route("/cases/{case}/accounts", get(content::accounts).post(content::add_account))
+        .route("/cases/{case}/notices", get(notices::list).post(notices::create))
+        .route("/cases/{case}/notices/{notice}", get(notices::get))
+        .route("/cases/{case}/notices/{notice}/letter", get(notices::letter))
+        .route("/cases/{case}/notices/{notice}/send", post(notices::send))
+        .route("/cases/{case}/notices/{notice}/status", post(notices::set_status))
+        .route("/cases/{case}/rechecks", post(notices::recheck))
+        .route("/cases/{case}/sites", get(notices::sites))
         .route("/cases/{case}/accounts/{account}", axum::routing::delete(content::delete_account))
         .route("/cases/{case}/imports", post(imports::stage).layer(DefaultBodyLimit::disable()))
         .route("/cases/{case}/imports/{import}", get(imports::preview).post(imports::import).delete(imports::discard))
@@ -752,7 +760,8 @@ impl Modify for BearerAuth {
           content::list, content::add, content::delete, content::hash_list, content::content_thumbnail,
           content::start_scan, content::scans, content::scan, content::cancel_scan, content::copies,
           content::confirm_copy, content::whitelist_copy, content::copy_thumbnail, content::accounts,
-          content::add_account, content::delete_account, health),
+          content::add_account, content::delete_account, notices::list, notices::create, notices::get,
+          notices::letter, notices::send, notices::set_status, notices::recheck, notices::sites, health),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -59,6 +59,14 @@ fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
         post(format!("/cases/{c}/copies/{e}/confirm")),
         post(format!("/cases/{c}/copies/{e}/whitelist")),
         get(format!("/cases/{c}/copies/{e}/thumbnail")),
+        get(format!("/cases/{c}/notices")),
+        post(format!("/cases/{c}/notices")),
+        get(format!("/cases/{c}/notices/new?site=example.com")),
+        get(format!("/cases/{c}/notices/{e}")),
+        get(format!("/cases/{c}/notices/{e}/letter?format=pdf")),
+        post(format!("/cases/{c}/notices/{e}/send")),
+        post(format!("/cases/{c}/notices/{e}/status")),
+        post(format!("/cases/{c}/rechecks")),
     ]
 }
 
@@ -108,6 +116,14 @@ fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
         (Method::GET, format!("/api/v1/cases/{c}/accounts")),
         (Method::POST, format!("/api/v1/cases/{c}/accounts")),
         (Method::DELETE, format!("/api/v1/cases/{c}/accounts/{e}")),
+        (Method::GET, format!("/api/v1/cases/{c}/notices")),
+        (Method::POST, format!("/api/v1/cases/{c}/notices")),
+        (Method::GET, format!("/api/v1/cases/{c}/notices/{e}")),
+        (Method::GET, format!("/api/v1/cases/{c}/notices/{e}/letter")),
+        (Method::POST, format!("/api/v1/cases/{c}/notices/{e}/send")),
+        (Method::POST, format!("/api/v1/cases/{c}/notices/{e}/status")),
+        (Method::POST, format!("/api/v1/cases/{c}/rechecks")),
+        (Method::GET, format!("/api/v1/cases/{c}/sites")),
     ]
 }
 
@@ -198,6 +214,10 @@ async fn another_survivor_gets_404_on_every_route() {
                     req = req.json(&json!({"version": 1, "body": incident("x")}));
                 } else if method == Method::PUT {
                     req = req.json(&json!({"title": "x"}));
+                } else if path.ends_with("/notices") && method == Method::POST {
+                    req = req.json(&json!({"route": "dmca", "copies": [], "draft": {"sender": {"name": "x"}, "recipient": {"name": "x", "email": "x@x"}}}));
+                } else if path.ends_with("/status") {
+                    req = req.json(&json!({"status": "sent"}));
                 } else if path.ends_with("/accounts") && method == Method::POST {
                     req = req.json(&json!({"address": "https://fans.example/x"}));
                 } else if path.ends_with("/scans") && method == Method::POST {

@@ -13,6 +13,7 @@ mod fingerprint;
 mod harness;
 mod imports;
 mod ledger;
+mod notices;
 mod pages;
 #[path = "../../../import/tests/it/photo.rs"]
 mod photo;

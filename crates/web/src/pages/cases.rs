@@ -143,6 +143,7 @@ pub(crate) async fn timeline(
             a.button.secondary href={ "/cases/" (case) "/people" } { "People" }
             a.button.secondary href={ "/cases/" (case) "/import" } { "Import messages" }
             a.button.secondary href={ "/cases/" (case) "/content" } { "Your content" }
+            a.button.secondary href={ "/cases/" (case) "/notices" } { "Takedown notices" }
             a.button.secondary href={ "/cases/" (case) "/report" } { "Prepare a report" }
             a.button.secondary href={ "/cases/" (case) "/log" } { "Case log" }
         }

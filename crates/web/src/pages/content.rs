@@ -448,6 +448,16 @@ fn copies_body(s: &Session, case: Uuid, copies: &[Entry<FoundCopy>], pictured: &
         }
         h2 { "Kept as evidence" }
         @if with(CopyStatus::Confirmed).next().is_none() { p { "None yet." } }
+        @let sites: std::collections::BTreeSet<&str> = with(CopyStatus::Confirmed).filter_map(|c| c.body.as_ref()).map(FoundCopy::site).collect();
+        @if !sites.is_empty() {
+            p { "To ask a site to take them down: " }
+            ul {
+                @for site in &sites {
+                    li { a href={ "/cases/" (case) "/notices/new?site=" (site) } { "Ask " (site) " for removal" } }
+                }
+            }
+            p { a href={ "/cases/" (case) "/notices" } { "Your takedown notices" } }
+        }
         ul.plain {
             @for c in with(CopyStatus::Confirmed) {
                 @if let Some(b) = &c.body {

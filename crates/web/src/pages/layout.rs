@@ -107,6 +107,7 @@ pub(crate) enum Input {
     Url,
     Date,
     Time,
+    Email,
 }
 
 /// A labelled single-line field with its hint and problem.
@@ -134,6 +135,7 @@ pub(crate) fn text_field(
         Input::Url => ("url", None),
         Input::Date => ("date", None),
         Input::Time => ("time", None),
+        Input::Email => ("email", Some("email")),
     };
     html! {
         div.field.invalid[problem.is_some()] {

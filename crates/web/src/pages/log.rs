@@ -71,6 +71,7 @@ fn what(case: Uuid, line: &LogLine) -> Markup {
         Subject::Share => "Share",
         Subject::Content => "Your content",
         Subject::FoundCopy => "Copy found online",
+        Subject::Notice => "Takedown notice",
     };
     let verb = match (subject, action) {
         (Subject::Case, Action::Created) => "started",

@@ -12,6 +12,7 @@ mod imports;
 mod incidents;
 pub(crate) mod layout;
 mod log;
+pub(crate) mod notices;
 mod people;
 mod reports;
 
@@ -70,6 +71,13 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/accounts", post(content::add_account))
         .route("/cases/{case}/accounts/{account}/delete", post(content::delete_account))
         .route("/cases/{case}/copies", get(content::copies))
+        .route("/cases/{case}/notices", get(notices::list).post(notices::create))
+        .route("/cases/{case}/notices/new", get(notices::new))
+        .route("/cases/{case}/notices/{notice}", get(notices::show))
+        .route("/cases/{case}/notices/{notice}/letter", get(notices::letter))
+        .route("/cases/{case}/notices/{notice}/send", post(notices::send))
+        .route("/cases/{case}/notices/{notice}/status", post(notices::set_status))
+        .route("/cases/{case}/rechecks", post(notices::recheck))
         .route("/cases/{case}/copies/{copy}/confirm", post(content::confirm_copy))
         .route("/cases/{case}/copies/{copy}/whitelist", post(content::whitelist_copy))
         .route("/cases/{case}/copies/{copy}/thumbnail", get(content::copy_thumbnail))

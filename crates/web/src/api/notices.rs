@@ -1,0 +1,262 @@
+//! Takedown notices through the API: made from confirmed copies on one site along a chosen
+//! route (refused, naming each missing element, when incomplete), sent by the organisation's
+//! mail server or marked sent, tracked through their statuses, re-checked, and summed up per site.
+
+use axum::Json;
+use axum::extract::{Path, Query};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lodge_domain::{CopyId, NoticeId};
+use lodge_service::{CaseNotice, Entry, NoticeDetails, OpenCase, ServiceError, SiteSummary};
+use lodge_takedown::notice::Draft;
+use lodge_takedown::route::Route;
+use lodge_takedown::tracking::{Due, Status};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{ApiError, ErrorBody, open};
+use crate::State;
+use crate::auth::ApiSession;
+
+/// A notice and where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct NoticeBody {
+    id: Uuid,
+    version: i64,
+    /// The route's short name (`dmca`, `dsa`, `delist-copyright`, `delist-ncii`, `delist-fake`,
+    /// `platform-ncii`, `platform-fake`).
+    route: String,
+    /// The notice itself: host, recipient, subject, body, the draft it was made from, the Lumen
+    /// record, status and history, the copies it reports and whether each has gone.
+    #[schema(value_type = Object)]
+    notice: serde_json::Value,
+    /// What is due next: `follow_up` or `escalate`, and when.
+    due: Option<DueBody>,
+}
+
+/// What is due next for a sent notice.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DueBody {
+    /// `follow_up` or `escalate`.
+    action: &'static str,
+    #[schema(value_type = String, format = DateTime)]
+    at: jiff::Timestamp,
+}
+
+fn body(open: &OpenCase, e: Entry<CaseNotice>) -> Result<NoticeBody, ServiceError> {
+    let notice = e.body.ok_or(ServiceError::NotFound)?;
+    let due = open.notice_due(&notice).map(|d| match d {
+        Due::FollowUp(at) => DueBody { action: "follow_up", at },
+        Due::Escalate(at) => DueBody { action: "escalate", at },
+    });
+    Ok(NoticeBody {
+        id: e.id,
+        version: e.version,
+        route: notice.route.name().into(),
+        notice: serde_json::to_value(&notice).map_err(|e| ServiceError::Internal(e.to_string()))?,
+        due,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/notices", tag = "notices", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    responses((status = 200, body = [NoticeBody]), (status = 404, body = ErrorBody)))]
+pub(crate) async fn list(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> Result<Json<Vec<NoticeBody>>, ApiError> {
+    let open = open(&state, &s, case).await?;
+    let notices = open.notices().await?;
+    Ok(Json(notices.into_iter().map(|e| body(&open, e)).collect::<Result<_, _>>()?))
+}
+
+/// A new notice.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct NewNotice {
+    /// The route's short name.
+    route: String,
+    /// Confirmed copies, all on one site.
+    copies: Vec<Uuid>,
+    /// Sender, recipient, work, law, country, whether she is paid, and her confirmations. The
+    /// addresses and the date are filled in by Lodge.
+    #[schema(value_type = Object)]
+    draft: Draft,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/notices", tag = "notices", security(("bearer" = [])),
+    params(("case" = Uuid, Path)), request_body = NewNotice,
+    responses((status = 201, body = NoticeBody), (status = 400, body = ErrorBody, description = "Each missing element named"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn create(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    Json(new): Json<NewNotice>,
+) -> Result<(StatusCode, Json<NoticeBody>), ApiError> {
+    let open = open(&state, &s, case).await?;
+    let route: Route = Route::from_name(&new.route).ok_or_else(|| {
+        ServiceError::invalid(
+            "route",
+            "Use dmca, dsa, delist-copyright, delist-ncii, delist-fake, platform-ncii or platform-fake.",
+        )
+    })?;
+    let details = NoticeDetails { route, copies: new.copies.into_iter().map(CopyId).collect(), draft: new.draft };
+    let id = open.draft_notice(details).await?;
+    let made = open.notice(id).await?;
+    Ok((StatusCode::CREATED, Json(body(&open, made)?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/notices/{notice}", tag = "notices", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("notice" = Uuid, Path)),
+    responses((status = 200, body = NoticeBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn get(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, notice)): Path<(Uuid, Uuid)>,
+) -> Result<Json<NoticeBody>, ApiError> {
+    let open = open(&state, &s, case).await?;
+    let entry = open.notice(NoticeId(notice)).await?;
+    Ok(Json(body(&open, entry)?))
+}
+
+/// Which form of the letter.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(crate) struct LetterFormat {
+    /// `text` (the email, the default), `pdf` or `lumen`.
+    #[serde(default)]
+    format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/notices/{notice}/letter", tag = "notices", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("notice" = Uuid, Path), LetterFormat),
+    responses((status = 200, description = "The notice as a plain-text email, a PDF, or Lumen JSON", content(("text/plain"), ("application/pdf"), ("application/json"))),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn letter(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, notice)): Path<(Uuid, Uuid)>,
+    Query(format): Query<LetterFormat>,
+) -> Result<Response, ApiError> {
+    let open = open(&state, &s, case).await?;
+    Ok(crate::pages::notices::letter_response(&open, NoticeId(notice), format.format.as_deref()).await?)
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/notices/{notice}/send", tag = "notices", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("notice" = Uuid, Path)),
+    responses((status = 200, body = NoticeBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn send(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, notice)): Path<(Uuid, Uuid)>,
+) -> Result<Json<NoticeBody>, ApiError> {
+    let open = open(&state, &s, case).await?;
+    open.send_notice(NoticeId(notice)).await?;
+    let entry = open.notice(NoticeId(notice)).await?;
+    Ok(Json(body(&open, entry)?))
+}
+
+/// A change of status.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct StatusUpdate {
+    /// `sent`, `acknowledged`, `removed`, `partly_removed`, `refused`, `counter_notice` or
+    /// `restored`; or `followed_up` to record a follow-up.
+    status: String,
+    /// What happened.
+    #[serde(default)]
+    note: String,
+}
+
+/// A status by its API name.
+pub(crate) fn status_named(name: &str) -> Result<Status, ServiceError> {
+    Status::from_name(name).filter(|s| *s != Status::Draft).ok_or_else(|| {
+        ServiceError::invalid(
+            "status",
+            "Use sent, acknowledged, removed, partly_removed, refused, counter_notice, restored or followed_up.",
+        )
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/notices/{notice}/status", tag = "notices", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("notice" = Uuid, Path)), request_body = StatusUpdate,
+    responses((status = 200, body = NoticeBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn set_status(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, notice)): Path<(Uuid, Uuid)>,
+    Json(update): Json<StatusUpdate>,
+) -> Result<Json<NoticeBody>, ApiError> {
+    let open = open(&state, &s, case).await?;
+    let id = NoticeId(notice);
+    open.notice(id).await?;
+    if update.status.trim() == "followed_up" {
+        open.record_follow_up(id).await?;
+    } else {
+        open.set_notice_status(id, status_named(&update.status)?, &update.note).await?;
+    }
+    let entry = open.notice(id).await?;
+    Ok(Json(body(&open, entry)?))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/rechecks", tag = "notices", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    responses((status = 202, description = "The addresses of open notices will be looked at again now"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn recheck(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    open(&state, &s, case).await?.recheck_now().await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// How one site answers her notices.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SiteBody {
+    host: String,
+    notices: usize,
+    open: usize,
+    reported: usize,
+    removed: usize,
+    /// Removed ÷ reported.
+    removal_rate: f64,
+    /// Median hours from sending to removal.
+    median_hours_to_removal: Option<f64>,
+}
+
+impl From<SiteSummary> for SiteBody {
+    fn from(s: SiteSummary) -> Self {
+        SiteBody {
+            host: s.host,
+            notices: s.notices,
+            open: s.open,
+            reported: s.reported,
+            removed: s.removed,
+            removal_rate: s.removal_rate,
+            median_hours_to_removal: s.median_time_to_removal.map(|d| d.as_secs_f64() / 3600.0),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/sites", tag = "notices", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    responses((status = 200, body = [SiteBody]), (status = 404, body = ErrorBody)))]
+pub(crate) async fn sites(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> Result<Json<Vec<SiteBody>>, ApiError> {
+    Ok(Json(open(&state, &s, case).await?.site_summaries().await?.into_iter().map(Into::into).collect()))
+}
+
+/// The letter as a download.
+pub(crate) fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
