@@ -78,6 +78,11 @@ pub struct Config {
     pub notice_escalate_days: u32,
     /// Hours between two looks at the addresses of open notices.
     pub notice_recheck_hours: u32,
+    /// The sites survivors' saved searches (name watch) run on: a list of `[[watch_sites]]`
+    /// tables with `name` and `search_url`, the search page with `{query}` where the words go.
+    pub watch_sites: Vec<lodge_service::SearchSite>,
+    /// Hours between two runs of a survivor's saved searches.
+    pub watch_hours: u32,
 }
 
 impl Default for Config {
@@ -114,6 +119,8 @@ impl Default for Config {
             notice_follow_up_days: 5,
             notice_escalate_days: 14,
             notice_recheck_hours: 24,
+            watch_sites: Vec::new(),
+            watch_hours: 24,
         }
     }
 }

@@ -452,6 +452,8 @@ async fn open(config: &Config) -> Result<Lodge> {
             escalate: jiff::SignedDuration::from_hours(i64::from(config.notice_escalate_days) * 24),
         },
         recheck_every: jiff::SignedDuration::from_hours(i64::from(config.notice_recheck_hours.max(1))),
+        watch_sites: config.watch_sites.clone(),
+        watch_every: jiff::SignedDuration::from_hours(i64::from(config.watch_hours.max(1))),
         ..ServiceConfig::default()
     };
     let kek = server_key(&config.server_key_file())?;

@@ -75,6 +75,10 @@ id_type!(
     NoticeId
 );
 id_type!(
+    /// A saved search for her name.
+    WatchId
+);
+id_type!(
     /// A piece of long work for a case (a scan).
     JobId
 );

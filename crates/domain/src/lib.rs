@@ -11,18 +11,20 @@ mod incident;
 mod message;
 mod person;
 mod problems;
+mod watch;
 mod when;
 
 pub use conduct::{ConductKind, Effect, StopRequest};
 pub use content::{Content, CopyStatus, FoundCopy, MadeBy, OwnAccount, host_of};
 pub use course::{CourseOfConduct, Jurisdiction, LegalTest, RiskTheme, Signal, SignalKind, Tally, Trend, WeekCount};
 pub use ids::{
-    AccountId, CaseId, ContentId, CopyId, EvidenceId, IncidentId, JobId, NoticeId, PersonId, RecordId, UserId,
+    AccountId, CaseId, ContentId, CopyId, EvidenceId, IncidentId, JobId, NoticeId, PersonId, RecordId, UserId, WatchId,
 };
 pub use incident::Incident;
 pub use message::{Attachment, ImportSource, Message};
 pub use person::{Identifier, IdentifierKind, Person};
 pub use problems::{FieldProblem, Problems};
+pub use watch::{Watch, WatchResult};
 pub use when::When;
 
 use serde::{Deserialize, Serialize};
@@ -81,6 +83,8 @@ pub enum RecordKind {
     OwnAccount,
     /// A takedown notice and its tracking.
     Notice,
+    /// A saved [`Watch`] for her name.
+    Watch,
 }
 
 impl RecordKind {
@@ -94,6 +98,7 @@ impl RecordKind {
             RecordKind::FoundCopy => "found_copy",
             RecordKind::OwnAccount => "own_account",
             RecordKind::Notice => "notice",
+            RecordKind::Watch => "watch",
         }
     }
 }

@@ -35,6 +35,8 @@ pub enum Subject {
     FoundCopy,
     /// A takedown notice.
     Notice,
+    /// A saved search for her name.
+    Watch,
 }
 
 /// What was done.

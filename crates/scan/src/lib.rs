@@ -3,7 +3,8 @@
 //! against her fingerprints ([`registry`]). Each finding carries the page, the image's address,
 //! its SHA-256, the capture time and the distance, for her to confirm or dismiss.
 //!
-//! [`hashlist`] writes her fingerprints as the hash lists platforms take.
+//! [`hashlist`] writes her fingerprints as the hash lists platforms take. [`watch`] runs her
+//! saved searches on the search pages the organisation names.
 //!
 //! Videos are downloaded (within their own size limit) into a file in memory-backed storage
 //! (`/dev/shm`) for FFmpeg, fingerprinted with vPDQ and MD5, matched against her videos, and
@@ -12,6 +13,7 @@
 pub mod fetch;
 pub mod hashlist;
 pub mod registry;
+pub mod watch;
 
 use std::collections::BTreeSet;
 

@@ -403,6 +403,7 @@ pub(crate) fn subject(kind: RecordKind) -> Subject {
         RecordKind::Content | RecordKind::OwnAccount => Subject::Content,
         RecordKind::FoundCopy => Subject::FoundCopy,
         RecordKind::Notice => Subject::Notice,
+        RecordKind::Watch => Subject::Watch,
     }
 }
 

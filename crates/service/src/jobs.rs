@@ -251,6 +251,7 @@ impl Lodge {
         let outcome = match job.kind.as_str() {
             crate::copies::SCAN_JOB => case.run_scan(&job, &step).await,
             crate::notices::RECHECK_JOB => case.run_recheck(&job, &step).await,
+            crate::watch::WATCH_JOB => case.run_watch(&job, &step).await,
             _ => Err(ServiceError::Internal(format!("unknown job kind {}", job.kind))),
         };
         heartbeat.abort();

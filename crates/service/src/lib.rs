@@ -17,6 +17,7 @@ mod ledger;
 mod notices;
 mod report;
 mod sealing;
+mod watch;
 
 use std::sync::Arc;
 
@@ -44,8 +45,10 @@ pub use lodge_import::export::Format as ImportFormat;
 pub use lodge_ledger as integrity;
 pub use lodge_report::{Seal, SealError, SecretString};
 pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_list_json};
+pub use lodge_scan::watch::SearchSite;
 pub use notices::{CaseNotice, NoticeDetails, ReportedCopy, SiteSummary, StatusChange};
 pub use report::{PreparedReport, Redact, ReportOptions};
+pub use watch::WatchRun;
 
 /// Settings the service needs, taken from Lodge's configuration.
 #[derive(Debug, Clone)]
@@ -72,6 +75,10 @@ pub struct ServiceConfig {
     pub schedule: lodge_takedown::tracking::Schedule,
     /// How often the addresses in open notices are looked at again.
     pub recheck_every: SignedDuration,
+    /// The search pages her saved searches run on.
+    pub watch_sites: Vec<lodge_scan::watch::SearchSite>,
+    /// How often her saved searches run.
+    pub watch_every: SignedDuration,
 }
 
 impl Default for ServiceConfig {
@@ -88,6 +95,8 @@ impl Default for ServiceConfig {
             smtp: None,
             schedule: lodge_takedown::tracking::Schedule::default(),
             recheck_every: SignedDuration::from_hours(24),
+            watch_sites: Vec::new(),
+            watch_every: SignedDuration::from_hours(24),
         }
     }
 }

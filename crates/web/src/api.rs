@@ -21,6 +21,7 @@ use crate::{AppState, State};
 mod content;
 mod imports;
 pub(crate) mod notices;
+mod watch;
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -58,6 +59,10 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/notices/{notice}/status", post(notices::set_status))
         .route("/cases/{case}/rechecks", post(notices::recheck))
         .route("/cases/{case}/sites", get(notices::sites))
+        .route("/cases/{case}/watches", get(watch::list).post(watch::add))
+        .route("/cases/{case}/watches/run", post(watch::run))
+        .route("/cases/{case}/watches/{watch}", axum::routing::delete(watch::delete))
+        .route("/cases/{case}/watches/{watch}/reviewed", post(watch::reviewed))
         .route("/cases/{case}/accounts/{account}", axum::routing::delete(content::delete_account))
         .route("/cases/{case}/imports", post(imports::stage).layer(DefaultBodyLimit::disable()))
         .route("/cases/{case}/imports/{import}", get(imports::preview).post(imports::import).delete(imports::discard))
@@ -761,7 +766,8 @@ impl Modify for BearerAuth {
           content::start_scan, content::scans, content::scan, content::cancel_scan, content::copies,
           content::confirm_copy, content::whitelist_copy, content::copy_thumbnail, content::accounts,
           content::add_account, content::delete_account, notices::list, notices::create, notices::get,
-          notices::letter, notices::send, notices::set_status, notices::recheck, notices::sites, health),
+          notices::letter, notices::send, notices::set_status, notices::recheck, notices::sites, watch::list,
+          watch::add, watch::delete, watch::reviewed, watch::run, health),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -67,6 +67,11 @@ fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
         post(format!("/cases/{c}/notices/{e}/send")),
         post(format!("/cases/{c}/notices/{e}/status")),
         post(format!("/cases/{c}/rechecks")),
+        get(format!("/cases/{c}/watch")),
+        post(format!("/cases/{c}/watch")),
+        post(format!("/cases/{c}/watch/run")),
+        post(format!("/cases/{c}/watch/{e}/reviewed")),
+        post(format!("/cases/{c}/watch/{e}/delete")),
     ]
 }
 
@@ -124,6 +129,11 @@ fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
         (Method::POST, format!("/api/v1/cases/{c}/notices/{e}/status")),
         (Method::POST, format!("/api/v1/cases/{c}/rechecks")),
         (Method::GET, format!("/api/v1/cases/{c}/sites")),
+        (Method::GET, format!("/api/v1/cases/{c}/watches")),
+        (Method::POST, format!("/api/v1/cases/{c}/watches")),
+        (Method::POST, format!("/api/v1/cases/{c}/watches/run")),
+        (Method::DELETE, format!("/api/v1/cases/{c}/watches/{e}")),
+        (Method::POST, format!("/api/v1/cases/{c}/watches/{e}/reviewed")),
     ]
 }
 
@@ -216,6 +226,8 @@ async fn another_survivor_gets_404_on_every_route() {
                     req = req.json(&json!({"title": "x"}));
                 } else if path.ends_with("/notices") && method == Method::POST {
                     req = req.json(&json!({"route": "dmca", "copies": [], "draft": {"sender": {"name": "x"}, "recipient": {"name": "x", "email": "x@x"}}}));
+                } else if path.ends_with("/watches") && method == Method::POST {
+                    req = req.json(&json!({"query": "x leaked"}));
                 } else if path.ends_with("/status") {
                     req = req.json(&json!({"status": "sent"}));
                 } else if path.ends_with("/accounts") && method == Method::POST {

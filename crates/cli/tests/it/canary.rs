@@ -35,7 +35,11 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
     for backend in backends().await {
         let server = Server::start_with(
             backend.clone(),
-            &[("LODGE_SCAN_ALLOW_PRIVATE", "true"), ("LODGE_SCAN_INTERVAL_MS", "0")],
+            &[
+                ("LODGE_SCAN_ALLOW_PRIVATE", "true"),
+                ("LODGE_SCAN_INTERVAL_MS", "0"),
+                ("LODGE_WATCH_SITES", "[{name=\"Nowhere\", search_url=\"http://127.0.0.1:9/search?q={query}\"}]"),
+            ],
         )
         .await;
         server.add_user("survivor", "alice");
@@ -125,6 +129,9 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         let copies = api.json(api.get(&format!("/api/v1/cases/{case}/copies")), 200).await;
         assert_eq!(copies[0]["body"]["page"], address.as_str(), "the scan found the copy");
         assert_eq!(copies[0]["body"]["kept_files"], true);
+
+        // A saved search for her name.
+        api.json(api.post(&format!("/api/v1/cases/{case}/watches")).json(&json!({"query": c("watch")})), 201).await;
 
         // Through the pages: a new incident with a file, by multipart form.
         let browser = server.browser("alice").await;

@@ -21,5 +21,6 @@ mod reports;
 #[path = "../../../takedown/tests/it/smtp_server.rs"]
 mod smtp_server;
 mod takedown;
+mod watch;
 #[path = "../../../scan/tests/it/web.rs"]
 mod web;

@@ -112,6 +112,7 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
             p.hint { "A scan carries on when you leave this page, and after the server restarts it continues once you open your case again." }
             ul.plain { @for scan in &shown.scans { (scan_status(case, s, scan)) } }
         }
+        p { a href={ "/cases/" (case) "/watch" } { "Name watch: searches for your name on other sites" } }
         h2 { "Look for copies" }
         form method="post" action={ "/cases/" (case) "/content/scan" } {
             (csrf(s))

@@ -72,6 +72,7 @@ fn what(case: Uuid, line: &LogLine) -> Markup {
         Subject::Content => "Your content",
         Subject::FoundCopy => "Copy found online",
         Subject::Notice => "Takedown notice",
+        Subject::Watch => "Name watch",
     };
     let verb = match (subject, action) {
         (Subject::Case, Action::Created) => "started",

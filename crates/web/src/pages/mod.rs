@@ -15,6 +15,7 @@ mod log;
 pub(crate) mod notices;
 mod people;
 mod reports;
+mod watch;
 
 use std::sync::Arc;
 
@@ -78,6 +79,10 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/notices/{notice}/send", post(notices::send))
         .route("/cases/{case}/notices/{notice}/status", post(notices::set_status))
         .route("/cases/{case}/rechecks", post(notices::recheck))
+        .route("/cases/{case}/watch", get(watch::show).post(watch::add))
+        .route("/cases/{case}/watch/run", post(watch::run))
+        .route("/cases/{case}/watch/{watch}/reviewed", post(watch::reviewed))
+        .route("/cases/{case}/watch/{watch}/delete", post(watch::delete))
         .route("/cases/{case}/copies/{copy}/confirm", post(content::confirm_copy))
         .route("/cases/{case}/copies/{copy}/whitelist", post(content::whitelist_copy))
         .route("/cases/{case}/copies/{copy}/thumbnail", get(content::copy_thumbnail))
