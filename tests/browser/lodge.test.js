@@ -21,7 +21,9 @@ const BIN = process.env.LODGE_BIN || join(process.env.CARGO_TARGET_DIR || join(R
 const PASSWORD = "correct horse battery staple";
 const SHOTS = process.env.LODGE_SCREENSHOTS;
 
-let neutral, neutralUrl, lodge, url, dataDir, browser;
+const PEN = readFileSync(join(ROOT, "..", "shared", "vectors", "pdq", "images", "pen-and-coaster.png"));
+
+let neutral, neutralUrl, siteUrl, lodge, url, dataDir, browser;
 
 function env() {
   return {
@@ -30,16 +32,27 @@ function env() {
     LODGE_ARGON2_ITERATIONS: "1",
     LODGE_EXIT_URL: neutralUrl,
     LODGE_ORGANISATION: "Lodge test organisation",
+    // The same local server stands in for a site with a copy of her photo and a search page.
+    LODGE_SCAN_ALLOW_PRIVATE: "true",
+    LODGE_SCAN_INTERVAL_MS: "0",
+    LODGE_WATCH_SITES: `[{name="Local tube", search_url="${siteUrl}/search?q={query}"}]`,
   };
 }
 
 before(async () => {
   neutral = createServer((req, res) => {
+    if (req.url.startsWith("/leak/pen.png")) {
+      res.writeHead(200, { "content-type": "image/png" });
+      return res.end(PEN);
+    }
     res.writeHead(200, { "content-type": "text/html" });
+    if (req.url.startsWith("/leak/")) return res.end('<!doctype html><title>Free</title><img src="pen.png">');
+    if (req.url.startsWith("/search")) return res.end('<!doctype html><a href="/v/1">Mina leaked photos</a>');
     res.end("<!doctype html><title>Weather</title><h1>Weather today</h1>");
   });
   await new Promise((r) => neutral.listen(0, "127.0.0.1", r));
-  neutralUrl = `http://127.0.0.1:${neutral.address().port}/weather`;
+  siteUrl = `http://127.0.0.1:${neutral.address().port}`;
+  neutralUrl = `${siteUrl}/weather`;
 
   dataDir = mkdtempSync(join(tmpdir(), "lodge-browser-"));
   const add = spawnSync(BIN, ["admin", "user", "add", "--role", "survivor", "--username", "mina", "--password-stdin", "--data-dir", dataDir], { input: PASSWORD + "\n", env: env() });
@@ -177,6 +190,55 @@ test("the quick-exit button works without JavaScript", async () => {
   await context.close();
 });
 
+let copiesPath, noticeFormPath, noticePath;
+
+test("she registers her photo, a scan finds a copy, she compares them and asks the site to remove it", async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await signIn(page);
+  await page.goto(`${url}${casePath}/content`);
+  await page.getByLabel("Your name for it").fill("Pen set");
+  await page.locator("#f-file").setInputFiles({ name: "pen.png", mimeType: "image/png", buffer: PEN });
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Register" }).click()]);
+  await page.getByLabel("Web addresses to look at, one a line").fill(`${siteUrl}/leak/`);
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Look for copies" }).click()]);
+  for (let i = 0; i < 100 && !(await page.textContent("main")).includes("Finished"); i++) {
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+  await page.getByRole("link", { name: /copy found to review/ }).click();
+  copiesPath = new URL(page.url()).pathname;
+  const pictures = page.locator(".side-by-side img");
+  assert.equal(await pictures.count(), 2, "hers and what was found, side by side");
+  for (const img of await pictures.all()) {
+    await img.waitFor();
+    assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth > 0), "both pictures load from Lodge");
+  }
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "It is mine: keep as evidence" }).click()]);
+  assert.match(await page.textContent("main"), /A copy of my content “Pen set”/);
+
+  await page.goto(url + copiesPath);
+  await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Ask 127.0.0.1 for removal" }).click()]);
+  for (const [name, value] of [["maker", "her"], ["paid", "no"], ["nature", "real"], ["eu", "no"], ["cdn", "no"]]) {
+    await page.locator(`input[name=${name}][value=${value}]`).check();
+  }
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Show the ways to ask" }).click()]);
+  noticeFormPath = new URL(page.url()).pathname + new URL(page.url()).search;
+  await page.getByLabel("Sender's name").fill("Mina");
+  await page.getByLabel("Email address for replies").fill("mina@fans.example");
+  await page.getByLabel("Postal address").fill("PO Box 7, Leeds");
+  await page.getByLabel("Signature: the signer's full name, typed").fill("Mina");
+  await page.getByLabel("Name", { exact: true }).fill("Local tube");
+  await page.getByLabel("Email address for notices").fill("abuse@tube.example");
+  await page.locator("input[name=good_faith]").check();
+  await page.locator("input[name=accurate]").check();
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Make the notice" }).click()]);
+  assert.match(page.url(), /\/notices\/[0-9a-f-]+$/);
+  noticePath = new URL(page.url()).pathname;
+  assert.match(await page.textContent("main"), /DMCA copyright notice/);
+  await context.close();
+});
+
 for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
   test(`no WCAG 2.1 AA violations at ${label} width`, async () => {
     // axe is injected through the debugging protocol; the pages keep their real CSP.
@@ -193,6 +255,11 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
       ["case log", `${casePath}/log`],
       ["prepare a report", `${casePath}/report`],
       ["your content", `${casePath}/content`],
+      ["copies found", copiesPath],
+      ["new notice", noticeFormPath],
+      ["notice", noticePath],
+      ["notices", `${casePath}/notices`],
+      ["name watch", `${casePath}/watch`],
     ]) {
       await page.goto(url + path);
       found[name] = await axeViolations(page);
