@@ -291,6 +291,23 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
     report
 }
 
+/// Matches a file she has (an image or a video) against her content: the piece it copies and
+/// how closely, `None` if it copies none, or why it could not be read. CPU work: call it on a
+/// blocking thread.
+pub fn match_file(matcher: &Matcher, bytes: &[u8]) -> Result<Option<(Content, Closeness)>, String> {
+    let options = FileOptions { decode: DecodeOptions::default(), dihedral: false, ..FileOptions::default() };
+    match hash_image_bytes(bytes, &options, &mut Hasher::new()) {
+        Ok(FileHashes::Image { pdq, .. }) if pdq.quality >= lodge_pdq::MIN_QUALITY => {
+            let hit = matcher.best(&pdq.hash, lodge_pdq::MATCH_DISTANCE);
+            return Ok(hit.map(|h| (h.content, Closeness::Distance(h.distance))));
+        }
+        Ok(_) => return Err("the image is too plain for a reliable fingerprint".into()),
+        Err(_) => {}
+    }
+    let (frames, md5) = video_fingerprint(bytes).map_err(|e| format!("neither an image nor a readable video ({e})"))?;
+    Ok(matcher.best_video(&frames, &md5).map(|(c, p)| (c, Closeness::FramesMatched(p))))
+}
+
 /// Whether a reported copy is still online.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Presence {

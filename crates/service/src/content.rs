@@ -16,6 +16,15 @@ use crate::case::{Entry, OpenCase};
 use crate::copies::content_thumbnail_blob;
 use crate::evidence::make_thumbnail;
 
+/// A file she checked against her content.
+#[derive(Debug, Clone)]
+pub struct FileCheck {
+    /// The file's name.
+    pub name: String,
+    /// What it matched, or why it could not be checked.
+    pub found: Result<Option<(lodge_scan::registry::Content, lodge_scan::Closeness)>, String>,
+}
+
 /// What she says about a piece of her content.
 #[derive(Debug, Clone)]
 pub struct ContentDetails {
@@ -172,6 +181,27 @@ impl OpenCase {
     /// Her hash list, with opaque ids (the record ids), for CSV or JSON.
     pub async fn hash_list(&self) -> Result<Vec<Listed>, ServiceError> {
         Ok(self.contents().await?.iter().filter_map(|e| listed(e.id, e.body.as_ref()?)).collect())
+    }
+
+    /// Checks files she has (downloaded from a site, sent to her) against her content, without
+    /// keeping them: for each, the piece it copies and how closely, if any.
+    pub async fn check_files(&self, files: Vec<(String, Vec<u8>)>) -> Result<Vec<FileCheck>, ServiceError> {
+        let matcher = std::sync::Arc::new(self.matcher().await?);
+        if matcher.is_empty() {
+            return Err(ServiceError::invalid(
+                "files",
+                "Register your own images or videos first: files are checked against them.",
+            ));
+        }
+        let mut checked = Vec::with_capacity(files.len());
+        for (name, bytes) in files {
+            let m = matcher.clone();
+            let found = tokio::task::spawn_blocking(move || lodge_scan::match_file(&m, &bytes))
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            checked.push(FileCheck { name: crate::evidence::clean_file_name(&name), found });
+        }
+        Ok(checked)
     }
 
     /// Her fingerprints, ready for a scan.

@@ -29,7 +29,7 @@ use lodge_store::Store;
 
 pub use accounts::{Session, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
-pub use content::{ContentDetails, ContentSource};
+pub use content::{ContentDetails, ContentSource, FileCheck};
 pub use copies::{Scan, ScanWork};
 pub use evidence::Upload;
 pub use import::{
@@ -44,6 +44,7 @@ pub use lodge_crypto::token::Token;
 pub use lodge_import::export::Format as ImportFormat;
 pub use lodge_ledger as integrity;
 pub use lodge_report::{Seal, SealError, SecretString};
+pub use lodge_scan::Closeness;
 pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_list_json};
 pub use lodge_scan::watch::SearchSite;
 pub use notices::{CaseNotice, NoticeDetails, ReportedCopy, SiteSummary, StatusChange};

@@ -43,6 +43,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/reports", post(create_report))
         .route("/cases/{case}/content", get(content::list).post(content::add).layer(DefaultBodyLimit::disable()))
         .route("/cases/{case}/content/hash-list", get(content::hash_list))
+        .route("/cases/{case}/content/check", post(content::check).layer(DefaultBodyLimit::disable()))
         .route("/cases/{case}/content/{content}", axum::routing::delete(content::delete))
         .route("/cases/{case}/content/{content}/thumbnail", get(content::content_thumbnail))
         .route("/cases/{case}/scans", get(content::scans).post(content::start_scan))
@@ -762,7 +763,7 @@ impl Modify for BearerAuth {
           attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
           list_people, create_person, get_person, update_person, delete_person, get_checkpoint, get_consistency, create_report,
           imports::stage, imports::preview, imports::import, imports::discard,
-          content::list, content::add, content::delete, content::hash_list, content::content_thumbnail,
+          content::list, content::add, content::delete, content::hash_list, content::check, content::content_thumbnail,
           content::start_scan, content::scans, content::scan, content::cancel_scan, content::copies,
           content::confirm_copy, content::whitelist_copy, content::copy_thumbnail, content::accounts,
           content::add_account, content::delete_account, notices::list, notices::create, notices::get,

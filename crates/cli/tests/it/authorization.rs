@@ -50,6 +50,7 @@ fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
         get(format!("/cases/{c}/content")),
         post(format!("/cases/{c}/content")),
         post(format!("/cases/{c}/content/scan")),
+        post(format!("/cases/{c}/content/check")),
         post(format!("/cases/{c}/content/{e}/delete")),
         get(format!("/cases/{c}/content/{e}/thumbnail")),
         post(format!("/cases/{c}/scans/{e}/cancel")),
@@ -110,6 +111,7 @@ fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
         (Method::GET, format!("/api/v1/cases/{c}/content/hash-list")),
         (Method::DELETE, format!("/api/v1/cases/{c}/content/{e}")),
         (Method::POST, format!("/api/v1/cases/{c}/scans")),
+        (Method::POST, format!("/api/v1/cases/{c}/content/check")),
         (Method::GET, format!("/api/v1/cases/{c}/scans")),
         (Method::GET, format!("/api/v1/cases/{c}/scans/{e}")),
         (Method::DELETE, format!("/api/v1/cases/{c}/scans/{e}")),
@@ -187,6 +189,7 @@ async fn another_survivor_gets_404_on_every_route() {
                     req = if path.ends_with("/incidents")
                         || path.ends_with("/import")
                         || path.ends_with("/content")
+                        || path.ends_with("/check")
                         || path.contains("/incidents/") && !path.ends_with("/delete")
                     {
                         req.multipart(
@@ -209,7 +212,10 @@ async fn another_survivor_gets_404_on_every_route() {
             for (method, path) in api_routes(ids).into_iter().filter(|(_, p)| relevant(p)) {
                 let mut req =
                     bob.client.request(method.clone(), format!("{}{path}", server.url)).bearer_auth(&bob.token);
-                if (path.ends_with("/evidence") || path.ends_with("/imports") || path.ends_with("/content"))
+                if (path.ends_with("/evidence")
+                    || path.ends_with("/imports")
+                    || path.ends_with("/content")
+                    || path.ends_with("/check"))
                     && method == Method::POST
                 {
                     req = req.multipart(

@@ -63,6 +63,7 @@ async fn her_content_is_registered_exported_and_found() {
     std::fs::write(site_dir.path().join("other.jpg"), vector("q1050.jpg")).unwrap();
     std::fs::write(site_dir.path().join("index.html"), "<img src=leak.jpg><img src=pen.png><img src=other.jpg>")
         .unwrap();
+    let site_dir_path = site_dir.path().to_owned();
     let site = serve(site_dir);
 
     for backend in backends().await {
@@ -208,6 +209,18 @@ async fn her_content_is_registered_exported_and_found() {
         assert_eq!(accounts[0]["body"]["address"], own.as_str());
         api.json(api.delete(&format!("/api/v1/cases/{case}/accounts/{}", account.as_str().unwrap())), 204).await;
 
+        // Files she has, checked against her content and not kept.
+        let flipped = std::fs::read(site_dir_path.join("leak.jpg")).unwrap();
+        let form = reqwest::multipart::Form::new()
+            .part("files", reqwest::multipart::Part::bytes(flipped).file_name("saved.jpg"))
+            .part("files", reqwest::multipart::Part::bytes(vector("q1050.jpg")).file_name("other.jpg"))
+            .part("files", reqwest::multipart::Part::bytes(b"not media".to_vec()).file_name("notes.txt"));
+        let checked = api.json(api.post(&format!("/api/v1/cases/{case}/content/check")).multipart(form), 200).await;
+        assert_eq!(checked[0]["content"], bridge, "{checked}");
+        assert!(checked[0]["distance"].as_u64().unwrap() <= 31);
+        assert!(checked[1]["content"].is_null() && checked[1]["error"].is_null(), "{checked}");
+        assert!(checked[2]["error"].as_str().unwrap().contains("neither an image nor a readable video"));
+
         api.json(api.delete(&format!("/api/v1/cases/{case}/content/{pen}")), 204).await;
         assert_eq!(api.json(api.get(&format!("/api/v1/cases/{case}/content")), 200).await.as_array().unwrap().len(), 1);
     }
@@ -217,6 +230,7 @@ async fn her_content_is_registered_exported_and_found() {
 async fn the_page_registers_fingerprints_and_lists_copies_without_loading_them() {
     let site_dir = site_with_leak();
     std::fs::write(site_dir.path().join("index.html"), "<img src=leak.jpg>").unwrap();
+    let site_path = site_dir.path().to_owned();
     let site = serve(site_dir);
     let backend = backends().await.remove(0);
     let server =
@@ -252,6 +266,18 @@ async fn the_page_registers_fingerprints_and_lists_copies_without_loading_them()
     assert!(res.status().is_redirection(), "{}", res.status());
     let listed = browser.get(&url).send().await.unwrap().text().await.unwrap();
     assert!(listed.contains("Bridge photo: bridge-1-original.jpg") && listed.contains("fingerprints only"), "{listed}");
+
+    // A file she has, checked and not kept.
+    let leak = std::fs::read(site_path.join("leak.jpg")).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .part("files", reqwest::multipart::Part::bytes(leak).file_name("saved.jpg"));
+    let res = browser.post(format!("{url}/check")).multipart(form).send().await.unwrap();
+    let checked = res.text().await.unwrap();
+    assert!(
+        checked.contains("saved.jpg") && checked.contains("a copy of “Bridge photo: bridge-1-original.jpg”"),
+        "{checked}"
+    );
 
     let res = browser
         .post(format!("{url}/scan"))

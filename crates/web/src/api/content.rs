@@ -7,7 +7,7 @@ use axum::extract::{Multipart, Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lodge_domain::{AccountId, Content, ContentId, CopyId, FoundCopy, JobId, MadeBy, OwnAccount};
-use lodge_service::{ContentDetails, ContentSource, Scan, ServiceError};
+use lodge_service::{Closeness, ContentDetails, ContentSource, Scan, ServiceError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -332,4 +332,63 @@ pub(crate) async fn delete_account(
 ) -> Result<StatusCode, ApiError> {
     open(&state, &s, case).await?.delete_own_account(AccountId(account)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What one checked file matched.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct FileCheckBody {
+    name: String,
+    /// The piece of her content it copies, if any.
+    content: Option<Uuid>,
+    /// PDQ distance, for an image that matched.
+    distance: Option<u32>,
+    /// Share of frames matched, in percent, for a video that matched.
+    frames_matched: Option<f64>,
+    /// Why it could not be checked.
+    error: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/content/check", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    request_body(content_type = "multipart/form-data", description = "Images or videos in parts named `files` (at most 50); compared with her content and not kept."),
+    responses((status = 200, body = [FileCheckBody]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn check(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    mut multipart: Multipart,
+) -> Result<Json<Vec<FileCheckBody>>, ApiError> {
+    let open = open(&state, &s, case).await?;
+    let broken = || ServiceError::invalid("files", "The upload did not arrive whole. Send it again.");
+    let (mut files, mut total) = (Vec::new(), 0usize);
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| broken())? {
+        let name = field.file_name().unwrap_or("").to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| broken())? {
+            total += chunk.len();
+            if total > MAX_CONTENT_FILE {
+                return Err(ServiceError::TooLarge { limit: MAX_CONTENT_FILE as u64 }.into());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if files.len() == 50 {
+            return Err(ServiceError::invalid("files", "Check at most 50 files at a time.").into());
+        }
+        files.push((name, bytes));
+    }
+    let checked = open.check_files(files).await?;
+    Ok(Json(
+        checked
+            .into_iter()
+            .map(|c| {
+                let (content, distance, frames_matched, error) = match c.found {
+                    Ok(Some((content, Closeness::Distance(d)))) => (content.id.parse().ok(), Some(d), None, None),
+                    Ok(Some((content, Closeness::FramesMatched(p)))) => (content.id.parse().ok(), None, Some(p), None),
+                    Ok(None) => (None, None, None, None),
+                    Err(why) => (None, None, None, Some(why)),
+                };
+                FileCheckBody { name: c.name, content, distance, frames_matched, error }
+            })
+            .collect(),
+    ))
 }

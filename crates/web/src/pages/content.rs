@@ -119,6 +119,16 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
             (textarea_field("addresses", "Web addresses to look at, one a line", Some("Pages, or images and videos directly. At most 100."), form.get("addresses"), problems))
             button type="submit" { "Look for copies" }
         }
+        h2 { "Check files you have" }
+        form method="post" action={ "/cases/" (case) "/content/check" } enctype="multipart/form-data" {
+            (csrf(s))
+            div.field {
+                label for="f-files" { "Images or videos to check" }
+                span.hint id="f-files-hint" { "Files you downloaded or were sent. They are compared with your content and not kept." }
+                input #f-files type="file" name="files" multiple accept="image/*,video/*" aria-describedby="f-files-hint";
+            }
+            button.secondary type="submit" { "Check them" }
+        }
         h2 { "Registered" }
         @if shown.contents.is_empty() {
             p { "Nothing registered yet." }
@@ -329,6 +339,89 @@ pub(crate) async fn scan(
         }
         Err(e) => error_page(Some(&s), &state.config, e),
     }
+}
+
+/// Most files checked at once.
+const MAX_CHECKED: usize = 50;
+
+/// Checks files she has against her content and shows what each matches; nothing is kept.
+pub(crate) async fn check(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+    mut multipart: Multipart,
+) -> Response {
+    let received = receive_files(&mut multipart).await;
+    drain(&mut multipart).await;
+    let (token, files) = match received {
+        Ok(r) => r,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    if !s.form_token_matches(&token) {
+        return stale_form(&s, &state.config);
+    }
+    let result = match state.lodge.open_case(&s, CaseId(case)).await {
+        Ok(open) => open.check_files(files).await,
+        Err(e) => Err(e),
+    };
+    let checked = match result {
+        Ok(c) => c,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    let markup = html! {
+        p { a href={ "/cases/" (case) "/content" } { "← Your content" } }
+        h1 { "What your files match" }
+        @if checked.is_empty() { p { "No files were chosen." } }
+        ul.plain {
+            @for c in &checked {
+                li {
+                    strong { (c.name) } ": "
+                    @match &c.found {
+                        Ok(Some((content, closeness))) => {
+                            "a copy of “" (content.label) "” ("
+                            @match closeness {
+                                lodge_service::Closeness::Distance(d) => { "fingerprint distance " (d) " of 256" }
+                                lodge_service::Closeness::FramesMatched(p) => { (format!("{p:.0}")) "% of frames match" }
+                            }
+                            ")"
+                        }
+                        Ok(None) => "not a copy of anything you registered",
+                        Err(why) => { "could not be checked: " (why) }
+                    }
+                }
+            }
+        }
+    };
+    page(Some(&s), &state.config, "What your files match", markup).into_response()
+}
+
+/// The anti-forgery token and every file sent as `files`, within the limits.
+async fn receive_files(multipart: &mut Multipart) -> Result<(String, Vec<(String, Vec<u8>)>), ServiceError> {
+    let broken =
+        || ServiceError::invalid("files", "The files did not arrive whole. Check your connection and try again.");
+    let (mut token, mut files, mut total) = (String::new(), Vec::new(), 0usize);
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| broken())? {
+        if field.name() == Some("csrf") {
+            token = read_text(field).await?;
+            continue;
+        }
+        let name = field.file_name().unwrap_or("").to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| broken())? {
+            total += chunk.len();
+            if total > MAX_FILE {
+                return Err(ServiceError::TooLarge { limit: MAX_FILE as u64 });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if !bytes.is_empty() {
+            if files.len() == MAX_CHECKED {
+                return Err(ServiceError::invalid("files", &format!("Check at most {MAX_CHECKED} files at a time.")));
+            }
+            files.push((name, bytes));
+        }
+    }
+    Ok((token, files))
 }
 
 /// Stops a scan; what it found so far is kept.

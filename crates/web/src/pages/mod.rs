@@ -41,6 +41,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/incidents/{incident}/evidence", post(evidence::upload))
         .route("/cases/{case}/import", post(imports::upload))
         .route("/cases/{case}/content", post(content::add))
+        .route("/cases/{case}/content/check", post(content::check))
         .layer(DefaultBodyLimit::disable());
     Router::new()
         .route("/", get(home))
