@@ -251,4 +251,18 @@ async fn the_pages_make_a_notice_in_two_steps_and_keep_what_she_typed() {
         list.contains("Follow-up due") && list.contains("How each site answers") && list.contains("Look again now"),
         "{list}"
     );
+
+    // Escalating: a second notice (to the host or CDN) may report the same copy, left unticked
+    // until she ticks it.
+    let escalate = browser
+        .get(format!("{base}/notices/new?site=127.0.0.1&maker=her&paid=no&nature=real&eu=no&cdn=yes"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(escalate.contains("already in a notice"), "{escalate}");
+    let copy_box = escalate.split("name=\"copies\"").nth(1).unwrap().split('>').next().unwrap();
+    assert!(!copy_box.contains("checked"), "{copy_box}");
 }

@@ -160,8 +160,15 @@ fn tick(name: &str, text: &str, form: &FormData, problems: &Problems) -> Markup 
     }
 }
 
-/// Confirmed copies on `site` that no open or draft notice reports yet.
-async fn reportable(open: &OpenCase, site: &str) -> Result<Vec<Entry<FoundCopy>>, ServiceError> {
+/// A confirmed copy on the site, and whether an open or draft notice already reports it (a
+/// second notice for it goes to the host or CDN, when escalating).
+struct Reportable {
+    copy: Entry<FoundCopy>,
+    reported: bool,
+}
+
+/// Confirmed copies on `site`.
+async fn reportable(open: &OpenCase, site: &str) -> Result<Vec<Reportable>, ServiceError> {
     let reported: Vec<CopyId> = open
         .notices()
         .await?
@@ -171,20 +178,17 @@ async fn reportable(open: &OpenCase, site: &str) -> Result<Vec<Entry<FoundCopy>>
         .flat_map(|n| n.reported.iter().map(|r| r.copy))
         .collect();
     let mut copies = open.copies().await?;
-    copies.retain(|c| {
-        c.body.as_ref().is_some_and(|b| b.status == CopyStatus::Confirmed && b.site() == site)
-            && !reported.contains(&CopyId(c.id))
-    });
-    Ok(copies)
+    copies.retain(|c| c.body.as_ref().is_some_and(|b| b.status == CopyStatus::Confirmed && b.site() == site));
+    Ok(copies.into_iter().map(|copy| Reportable { reported: reported.contains(&CopyId(copy.id)), copy }).collect())
 }
 
 /// What a new notice starts with: her copies' names and where she first published them.
-async fn prefill(open: &OpenCase, copies: &[Entry<FoundCopy>], form: &mut FormData) -> Result<(), ServiceError> {
+async fn prefill(open: &OpenCase, copies: &[Reportable], form: &mut FormData) -> Result<(), ServiceError> {
     if form.get("work").is_empty() {
         let contents = open.contents().await?;
         let mut work = Vec::new();
         let mut originals = Vec::new();
-        for c in copies.iter().filter_map(|c| c.body.as_ref()) {
+        for c in copies.iter().filter_map(|c| c.copy.body.as_ref()) {
             let original: Option<&Content> =
                 contents.iter().find(|e| ContentId(e.id) == c.content).and_then(|e| e.body.as_ref());
             work.push(format!("“{}”", c.label));
@@ -204,7 +208,7 @@ fn new_body(
     s: &Session,
     case: Uuid,
     site: &str,
-    copies: &[Entry<FoundCopy>],
+    copies: &[Reportable],
     form: &FormData,
     problems: &Problems,
 ) -> Markup {
@@ -245,11 +249,14 @@ fn new_body(
                     fieldset {
                         legend { "Copies to report" }
                         div.choices {
-                            @for c in copies {
+                            @for Reportable { copy: c, reported } in copies {
                                 @if let Some(b) = &c.body {
                                     label {
-                                        input type="checkbox" name="copies" value=(c.id) checked[form.all("copies").is_empty() || form.has("copies", &c.id.to_string())];
-                                        span { (b.label) " — " code { (b.media) } }
+                                        input type="checkbox" name="copies" value=(c.id) checked[if form.all("copies").is_empty() { !reported } else { form.has("copies", &c.id.to_string()) }];
+                                        span {
+                                            (b.label) " — " code { (b.media) }
+                                            @if *reported { " (already in a notice: tick it to escalate to the host or CDN)" }
+                                        }
                                     }
                                 }
                             }
@@ -307,10 +314,7 @@ async fn show_new(
         Ok(copies) if copies.is_empty() && problems.is_empty() => error_page(
             Some(s),
             &state.config,
-            ServiceError::invalid(
-                "site",
-                "There is no confirmed copy on this site left to report. Confirm a copy first.",
-            ),
+            ServiceError::invalid("site", "There is no confirmed copy on this site. Confirm a copy first."),
         ),
         Ok(copies) => {
             let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
