@@ -1,5 +1,5 @@
-//! Encrypted evidence files on object storage (the `object_store` crate: a local directory
-//! now, S3-compatible storage later).
+//! Encrypted evidence files on object storage (the `object_store` crate): a local directory
+//! (the embedded default), or an S3-compatible bucket when one machine is outgrown.
 //!
 //! Every file is encrypted as a stream ([`lodge_crypto::stream`]) on its way in and decrypted
 //! as a stream on its way out, so no file is ever held whole in memory and no plaintext ever
@@ -15,6 +15,7 @@ use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use lodge_crypto::stream::{Decryptor, Encryptor};
 use lodge_crypto::{Aad, CryptoError, Key};
 use object_store::ObjectStore;
+use object_store::aws::AmazonS3Builder;
 use object_store::buffered::BufWriter;
 use object_store::chunked::ChunkedStore;
 use object_store::local::LocalFileSystem;
@@ -44,6 +45,33 @@ pub enum BlobError {
 /// A stream of decrypted bytes.
 pub type PlainStream = BoxStream<'static, Result<Bytes, BlobError>>;
 
+/// An S3-compatible bucket. The secret key never prints.
+#[derive(Clone, Default)]
+pub struct S3Settings {
+    /// The bucket's name.
+    pub bucket: String,
+    /// The service's address (`https://…`, or `http://…` for a server on a private network);
+    /// empty for Amazon S3 itself.
+    pub endpoint: String,
+    /// The region.
+    pub region: String,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Where encrypted files live.
 #[derive(Debug, Clone)]
 pub struct Blobs {
@@ -60,6 +88,24 @@ impl Blobs {
         // blocking-pool task each, which made a 1 GiB download cost 131,072 tasks.
         let store = ChunkedStore::new(Arc::new(LocalFileSystem::new_with_prefix(&root)?), READ_CHUNK);
         Ok(Blobs { store: Arc::new(store), local_root: Some(root) })
+    }
+
+    /// Files in an S3-compatible bucket. A write is acknowledged by the service once stored,
+    /// and large files go up in parts.
+    pub fn s3(settings: &S3Settings) -> Result<Blobs, BlobError> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&settings.bucket)
+            .with_region(&settings.region)
+            .with_access_key_id(&settings.access_key_id)
+            .with_secret_access_key(&settings.secret_access_key);
+        let endpoint = settings.endpoint.trim();
+        if !endpoint.is_empty() {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"))
+                .with_virtual_hosted_style_request(false);
+        }
+        Ok(Blobs { store: Arc::new(builder.build()?), local_root: None })
     }
 
     fn aad(name: &str) -> Aad {
@@ -123,12 +169,14 @@ impl Blobs {
         }
     }
 
-    /// Checks that the store answers (for the health check).
+    /// Checks that the store answers and takes writes (for the health check): writes a small
+    /// object and deletes it. A missing bucket fails here, where a read would only say "not
+    /// found".
     pub async fn ping(&self) -> Result<(), BlobError> {
-        match self.store.head(&StorePath::from("health/none")).await {
-            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        let path = StorePath::from("health/ping");
+        self.store.put(&path, object_store::PutPayload::from_static(b"ok")).await?;
+        self.store.delete(&path).await?;
+        Ok(())
     }
 
     async fn make_durable(&self, name: &str) -> Result<(), BlobError> {

@@ -17,6 +17,15 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `postgres://…` to use PostgreSQL; empty for SQLite under `data_dir`.
     pub database_url: String,
+    /// An S3-compatible bucket for evidence files; empty for the `files` folder under
+    /// `data_dir`. Its secret key is read from `LODGE_S3_SECRET_ACCESS_KEY` only.
+    pub s3_bucket: String,
+    /// The S3 service's address; empty for Amazon S3.
+    pub s3_endpoint: String,
+    /// The bucket's region.
+    pub s3_region: String,
+    /// The access key id.
+    pub s3_access_key_id: String,
     /// The address people reach Lodge at; defaults to `http://<listen>`.
     pub public_url: String,
     /// Where quick exit goes.
@@ -91,6 +100,10 @@ impl Default for Config {
             data_dir: PathBuf::from("./lodge-data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: String::new(),
+            s3_bucket: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
             public_url: String::new(),
             exit_url: "https://www.bbc.co.uk/weather".into(),
             organisation: "Lodge".into(),

@@ -433,7 +433,19 @@ async fn open(config: &Config) -> Result<Lodge> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
     let store = lodge_store::open(&config.database_url()).await.context("cannot open the database")?;
-    let blobs = lodge_blobs::Blobs::local(&config.data_dir.join("files")).context("cannot open the file store")?;
+    let blobs = if config.s3_bucket.trim().is_empty() {
+        lodge_blobs::Blobs::local(&config.data_dir.join("files")).context("cannot open the file store")?
+    } else {
+        let settings = lodge_blobs::S3Settings {
+            bucket: config.s3_bucket.trim().to_owned(),
+            endpoint: config.s3_endpoint.trim().to_owned(),
+            region: config.s3_region.trim().to_owned(),
+            access_key_id: config.s3_access_key_id.trim().to_owned(),
+            secret_access_key: std::env::var("LODGE_S3_SECRET_ACCESS_KEY")
+                .context("set LODGE_S3_SECRET_ACCESS_KEY for the S3 bucket")?,
+        };
+        lodge_blobs::Blobs::s3(&settings).context("cannot open the S3 bucket")?
+    };
     let service = ServiceConfig {
         session_idle: jiff::SignedDuration::from_mins(config.session_idle_minutes.into()),
         session_max: jiff::SignedDuration::from_hours(config.session_max_hours.into()),

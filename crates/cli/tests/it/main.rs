@@ -13,11 +13,14 @@ mod fingerprint;
 mod harness;
 mod imports;
 mod ledger;
+mod nodes;
 mod notices;
 mod pages;
 #[path = "../../../import/tests/it/photo.rs"]
 mod photo;
 mod reports;
+#[path = "../../../blobs/tests/it/s3_server.rs"]
+mod s3_server;
 #[path = "../../../takedown/tests/it/smtp_server.rs"]
 mod smtp_server;
 mod takedown;
