@@ -97,7 +97,14 @@ impl Blobs {
             .with_bucket_name(&settings.bucket)
             .with_region(&settings.region)
             .with_access_key_id(&settings.access_key_id)
-            .with_secret_access_key(&settings.secret_access_key);
+            .with_secret_access_key(&settings.secret_access_key)
+            // A few quick retries, so that a bucket that is down fails a request (and the health
+            // check) within seconds rather than minutes.
+            .with_retry(object_store::RetryConfig {
+                max_retries: 3,
+                retry_timeout: std::time::Duration::from_secs(10),
+                ..object_store::RetryConfig::default()
+            });
         let endpoint = settings.endpoint.trim();
         if !endpoint.is_empty() {
             builder = builder

@@ -48,6 +48,8 @@ pub struct Config {
     pub argon2_iterations: u32,
     /// Log level for Lodge: `error`, `warn`, `info`, `debug` or `trace`.
     pub log: String,
+    /// `text` (one line per event) or `json` (one JSON object per line, for log collectors).
+    pub log_format: String,
     /// The file holding the server key, which seals the key that signs case logs; defaults
     /// to `server.key` under `data_dir`. Back it up apart from the database.
     pub server_key_file: String,
@@ -115,6 +117,7 @@ impl Default for Config {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             log: "info".into(),
+            log_format: "text".into(),
             server_key_file: String::new(),
             server_name: String::new(),
             timestamp_url: String::new(),

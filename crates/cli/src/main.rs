@@ -421,12 +421,12 @@ fn log_filter(level: &str) -> tracing_subscriber::EnvFilter {
 
 fn init_logging(config: &Config) {
     let filter = log_filter(&config.log);
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init();
+    }
 }
 
 async fn open(config: &Config) -> Result<Lodge> {

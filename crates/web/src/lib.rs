@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod metrics;
 mod pages;
 mod safety;
 
@@ -62,17 +63,20 @@ impl WebConfig {
 pub(crate) struct AppState {
     pub lodge: Lodge,
     pub config: WebConfig,
+    pub metrics: metrics::Metrics,
 }
 
 pub(crate) type State = axum::extract::State<Arc<AppState>>;
 
 /// Everything Lodge serves, pages and API.
 pub fn router(lodge: Lodge, config: WebConfig) -> Router {
-    let state = Arc::new(AppState { lodge, config });
+    let state = Arc::new(AppState { lodge, config, metrics: metrics::Metrics::new() });
     Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", axum::routing::get(api::health))
+        .route("/metrics", axum::routing::get(metrics::show))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), metrics::record))
         // Uploads stream to encrypted storage and the service enforces the per-file limit, so
         // the body limit is lifted on the routes that take files (see `pages` and `api`).
         .layer(DefaultBodyLimit::max(4 * 1024 * 1024))

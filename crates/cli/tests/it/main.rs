@@ -15,6 +15,7 @@ mod imports;
 mod ledger;
 mod nodes;
 mod notices;
+mod observability;
 mod pages;
 #[path = "../../../import/tests/it/photo.rs"]
 mod photo;

@@ -99,5 +99,9 @@ async fn two_nodes_share_sessions_files_and_jobs() {
     assert_eq!((last["state"].as_str(), last["done"].as_i64()), (Some("done"), Some(6)), "{last}");
     let copies = on_b.json(on_b.get(&format!("/api/v1/cases/{case}/copies")), 200).await;
     assert_eq!(copies.as_array().unwrap().len(), 1, "{copies}");
-    assert!(b.log().contains("listening"));
+    assert_eq!(reqwest::get(format!("{}/healthz", b.url)).await.unwrap().status(), 200);
+
+    // The bucket goes away: the health check says so.
+    drop(s3);
+    assert_eq!(reqwest::get(format!("{}/healthz", b.url)).await.unwrap().status(), 503);
 }
