@@ -67,6 +67,30 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/accounts/{account}", axum::routing::delete(content::delete_account))
         .route("/cases/{case}/imports", post(imports::stage).layer(DefaultBodyLimit::disable()))
         .route("/cases/{case}/imports/{import}", get(imports::preview).post(imports::import).delete(imports::discard))
+        .layer(axum::middleware::map_response(json_errors))
+}
+
+/// Answers a request the framework refused before Lodge saw it (a body that is not JSON, the
+/// wrong content type, an id that is not a UUID, a broken multipart body) as Lodge's own JSON
+/// error with status 400 (413 for a body too large), as the API description says.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let refused = matches!(status.as_u16(), 400 | 405 | 413 | 415 | 422);
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if !refused || is_json {
+        return response;
+    }
+    let detail = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+    tracing::debug!(status = status.as_u16(), detail = %String::from_utf8_lossy(&detail), "request refused");
+    let (status, error) = match status.as_u16() {
+        413 => (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large."),
+        405 => (StatusCode::METHOD_NOT_ALLOWED, "This address does not take that method."),
+        _ => (StatusCode::BAD_REQUEST, "The request could not be read. Check its format against the API description."),
+    };
+    (status, Json(ErrorBody { error: error.into(), problems: Vec::new() })).into_response()
 }
 
 /// An error as the API reports it.
@@ -751,6 +775,28 @@ impl Modify for BearerAuth {
                 "bearer",
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
+        }
+        // What any operation can answer besides its own responses: a request that cannot be
+        // read (400) and, where a token is needed, a missing or ended session (401).
+        let error = |text: &str| {
+            utoipa::openapi::ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
+                let responses = &mut op.responses.responses;
+                responses.entry("400".into()).or_insert_with(|| error("The request could not be read").into());
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    responses.entry("401".into()).or_insert_with(|| error("No session, or it has ended").into());
+                }
+            }
         }
     }
 }
