@@ -176,6 +176,46 @@ impl Blobs {
         }
     }
 
+    /// Every blob whose name starts with `prefix`, with when it was written.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, std::time::SystemTime)>, BlobError> {
+        let prefix = StorePath::from(prefix);
+        self.store
+            .list(Some(&prefix))
+            .map_ok(|meta| (meta.location.to_string(), std::time::SystemTime::from(meta.last_modified)))
+            .try_collect()
+            .await
+            .map_err(BlobError::from)
+    }
+
+    /// Removes what writes that never finished left behind before `cutoff` (a process killed
+    /// mid-upload leaves a staged file in a local directory). Returns how many were removed.
+    /// In a bucket, unfinished multipart uploads are the bucket's to expire (a lifecycle rule).
+    pub async fn remove_unfinished_writes(&self, cutoff: std::time::SystemTime) -> Result<u64, BlobError> {
+        let Some(root) = self.local_root.clone() else { return Ok(0) };
+        let removed = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
+            let mut removed = 0;
+            let mut dirs = vec![root];
+            while let Some(dir) = dirs.pop() {
+                for entry in std::fs::read_dir(&dir)? {
+                    let entry = entry?;
+                    let kind = entry.file_type()?;
+                    if kind.is_dir() {
+                        dirs.push(entry.path());
+                    } else if entry.file_name().to_string_lossy().contains('#')
+                        && entry.metadata()?.modified()? < cutoff
+                    {
+                        std::fs::remove_file(entry.path())?;
+                        removed += 1;
+                    }
+                }
+            }
+            Ok(removed)
+        })
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
+        Ok(removed)
+    }
+
     /// Checks that the store answers and takes writes (for the health check): writes a small
     /// object and deletes it. A missing bucket fails here, where a read would only say "not
     /// found".

@@ -94,6 +94,9 @@ pub struct Config {
     pub watch_sites: Vec<lodge_service::SearchSite>,
     /// Hours between two runs of a survivor's saved searches.
     pub watch_hours: u32,
+    /// Minutes before a stored file that no record refers to (left by a crash, or an export
+    /// staged and never imported) is deleted. Longer than any upload or import preview.
+    pub orphan_grace_minutes: u32,
 }
 
 impl Default for Config {
@@ -137,6 +140,7 @@ impl Default for Config {
             notice_recheck_hours: 24,
             watch_sites: Vec::new(),
             watch_hours: 24,
+            orphan_grace_minutes: 60,
         }
     }
 }

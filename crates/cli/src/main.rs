@@ -547,12 +547,17 @@ async fn serve(config: Config) -> Result<()> {
         support_services: config.support_services.clone(),
     };
     let sweeper = Arc::new(lodge.clone());
+    let grace = jiff::SignedDuration::from_mins(i64::from(config.orphan_grace_minutes));
     tokio::spawn(async move {
+        // Every five minutes, and once at start (after a crash there may be something to tidy).
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
         loop {
             tick.tick().await;
             if let Err(e) = sweeper.end_stale_sessions().await {
                 tracing::warn!(error = %e, "could not end stale sessions");
+            }
+            if let Err(e) = sweeper.remove_orphaned_files(grace).await {
+                tracing::warn!(error = %e, "could not remove orphaned files");
             }
         }
     });

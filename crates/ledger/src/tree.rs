@@ -90,6 +90,29 @@ pub fn append(index: u64, leaf: Hash, have: &Fetched) -> Result<(u64, Vec<Hash>)
     Ok((tlog_tiles::stored_hash_index(0, index), hashes))
 }
 
+/// The root of a log rebuilt from its leaf hashes alone, ignoring every stored hash: each
+/// append is replayed. Comparing it with the root of the stored hashes checks those.
+pub fn root_of_leaves(leaves: &[Hash]) -> Result<Hash, LedgerError> {
+    let mut stored: Vec<Hash> = Vec::with_capacity(leaves.len() * 2);
+    let pick = |stored: &[Hash], need: Vec<u64>| -> Result<Fetched, LedgerError> {
+        let hashes = need
+            .iter()
+            .map(|&n| stored.get(n as usize).copied().ok_or_else(|| LedgerError::Range("a hash is missing".into())))
+            .collect::<Result<Vec<Hash>, LedgerError>>()?;
+        Ok(Fetched::new(need, hashes))
+    };
+    for (i, leaf) in leaves.iter().enumerate() {
+        let have = pick(&stored, append_needs(i as u64))?;
+        let (first, hashes) = append(i as u64, *leaf, &have)?;
+        if first as usize != stored.len() {
+            return Err(LedgerError::Range("stored hashes out of order".into()));
+        }
+        stored.extend(hashes);
+    }
+    let size = leaves.len() as u64;
+    root(size, &pick(&stored, root_needs(size))?)
+}
+
 /// Stored hashes to read for the root of the first `size` leaves.
 pub fn root_needs(size: u64) -> Vec<u64> {
     needs(|r| tlog_tiles::tree_hash(size, r))

@@ -20,6 +20,19 @@ use uuid::Uuid;
 
 use crate::{Lodge, OpenCase, ServiceError, now};
 
+/// What checking a whole log found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogCheck {
+    /// Leaves checked.
+    pub size: u64,
+    /// The root rebuilt from the leaves, hex.
+    pub root: String,
+    /// Kept checkpoints checked.
+    pub checkpoints: usize,
+    /// The first thing wrong, if anything is.
+    pub problem: Option<String>,
+}
+
 /// How often an append is tried again after losing a race for its place.
 const APPEND_ATTEMPTS: usize = 16;
 
@@ -325,6 +338,54 @@ impl OpenCase {
             return Err(ServiceError::Internal("a log leaf does not match its opening".into()));
         }
         Ok(opening)
+    }
+
+    /// Checks her whole log from scratch: every leaf opens and matches its commitment, the
+    /// leaves are numbered without gaps, the tree rebuilt from the leaves alone has the root
+    /// the stored hashes give, and every checkpoint kept is signed by this server and is
+    /// consistent with the log as it is now.
+    pub async fn verify_log(&self) -> Result<LogCheck, ServiceError> {
+        let rows = self.lodge().store().ledger_leaves(self.id.0).await?;
+        let size = rows.len() as u64;
+        let mut check = LogCheck { size, root: String::new(), checkpoints: 0, problem: None };
+        let mut leaves = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            if row.index != i as i64 {
+                check.problem = Some(format!("leaf {i} is missing"));
+                return Ok(check);
+            }
+            if self.opening(row).is_err() {
+                check.problem = Some(format!("leaf {i} does not match what it records"));
+                return Ok(check);
+            }
+            let commitment: [u8; 32] = row
+                .commitment
+                .as_slice()
+                .try_into()
+                .map_err(|_| ServiceError::Internal("a leaf commitment is not 32 bytes".into()))?;
+            leaves.push(tree::leaf_hash(&commitment));
+        }
+        let rebuilt = tree::root_of_leaves(&leaves).map_err(ledger_error)?;
+        check.root = lodge_ledger::entry::hex(&rebuilt.0);
+        let stored =
+            tree::root(size, &self.lodge().fetch(self.id.0, tree::root_needs(size)).await?).map_err(ledger_error)?;
+        if stored != rebuilt {
+            check.problem = Some("the stored tree does not match the leaves".into());
+            return Ok(check);
+        }
+        for row in self.lodge().store().checkpoints(self.id.0).await? {
+            let Ok(signed) = self.signed(row) else {
+                check.problem = Some("a kept checkpoint's signature is not valid".into());
+                return Ok(check);
+            };
+            let proof = self.consistency_proof(signed.size, size).await?;
+            if tree::verify_consistency(&proof, signed.size, signed.root, size, rebuilt).is_err() {
+                check.problem = Some(format!("the checkpoint at size {} is not consistent with the log", signed.size));
+                return Ok(check);
+            }
+            check.checkpoints += 1;
+        }
+        Ok(check)
     }
 
     /// The log origin of this case.

@@ -15,6 +15,7 @@ mod import;
 mod jobs;
 mod ledger;
 mod notices;
+mod orphans;
 mod report;
 mod sealing;
 mod watch;
@@ -36,7 +37,7 @@ pub use import::{
     ConversationPreview, Grouping, ImportChoices, ImportOutcome, ImportPreview, Mention, SenderPreview, Staged,
 };
 pub use jobs::{Job, JobState};
-pub use ledger::{CheckpointSigner, LogLine, SignedCheckpoint};
+pub use ledger::{CheckpointSigner, LogCheck, LogLine, SignedCheckpoint};
 pub use lodge_blobs::PlainStream;
 pub use lodge_crypto::RecoveryKey;
 pub use lodge_crypto::password::Password;

@@ -40,6 +40,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{case}/people/{person}", get(get_person).put(update_person).delete(delete_person))
         .route("/cases/{case}/checkpoint", get(get_checkpoint))
         .route("/cases/{case}/checkpoint/consistency", get(get_consistency))
+        .route("/cases/{case}/checkpoint/verify", get(verify_log))
         .route("/cases/{case}/reports", post(create_report))
         .route("/cases/{case}/content", get(content::list).post(content::add).layer(DefaultBodyLimit::disable()))
         .route("/cases/{case}/content/hash-list", get(content::hash_list))
@@ -588,6 +589,39 @@ async fn get_checkpoint(
     Ok(Json(open(&state, &s, case).await?.checkpoint().await?.into()))
 }
 
+/// What checking the whole log found.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct LogCheckOut {
+    /// Leaves checked.
+    size: u64,
+    /// The root rebuilt from the leaves alone (hex).
+    root: String,
+    /// Kept checkpoints found signed and consistent with the log.
+    checkpoints: usize,
+    /// Whether everything checked out.
+    ok: bool,
+    /// The first thing wrong, if anything is.
+    problem: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/checkpoint/verify", tag = "integrity", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    responses((status = 200, body = LogCheckOut), (status = 404, body = ErrorBody)))]
+async fn verify_log(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> ApiResult<LogCheckOut> {
+    let check = open(&state, &s, case).await?.verify_log().await?;
+    Ok(Json(LogCheckOut {
+        ok: check.problem.is_none(),
+        size: check.size,
+        root: check.root,
+        checkpoints: check.checkpoints,
+        problem: check.problem,
+    }))
+}
+
 /// Which two checkpoints to prove consistent.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(crate) struct ConsistencyQuery {
@@ -807,7 +841,7 @@ impl Modify for BearerAuth {
     paths(create_session, delete_session, list_cases, create_case, get_case, rename_case, list_incidents, create_incident,
           get_incident, update_incident, delete_incident, incident_history, upload_evidence, list_evidence, get_evidence,
           attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
-          list_people, create_person, get_person, update_person, delete_person, get_checkpoint, get_consistency, create_report,
+          list_people, create_person, get_person, update_person, delete_person, get_checkpoint, verify_log, get_consistency, create_report,
           imports::stage, imports::preview, imports::import, imports::discard,
           content::list, content::add, content::delete, content::hash_list, content::check, content::content_thumbnail,
           content::start_scan, content::scans, content::scan, content::cancel_scan, content::copies,

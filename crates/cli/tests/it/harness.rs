@@ -120,6 +120,11 @@ impl Server {
         self.launch().await;
     }
 
+    /// Starts the server again (after [`Server::kill`]) on the same data and address.
+    pub async fn start_again(&mut self) {
+        self.launch().await;
+    }
+
     /// The server's peak resident memory so far, in KiB (Linux).
     pub fn peak_memory_kib(&self) -> Option<u64> {
         let pid = self.child.as_ref()?.id();

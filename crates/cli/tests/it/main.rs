@@ -8,6 +8,7 @@ mod accounts;
 mod authorization;
 mod canary;
 mod content;
+mod crash;
 mod durability;
 mod fingerprint;
 mod harness;

@@ -278,3 +278,11 @@ fn rfc_3161_timestamps_round_trip_through_openssl_ts() {
     damaged[last] ^= 1;
     assert!(!tsa.openssl_verifies(note, &damaged), "a changed token fails the authority's signature");
 }
+
+#[test]
+fn a_log_rebuilt_from_its_leaves_alone_has_the_rfc_6962_root() {
+    for n in 0..70u32 {
+        let leaves: Vec<Hash> = (0..n).map(|i| tree::leaf_hash(&Sha256::digest(i.to_le_bytes()).into())).collect();
+        assert_eq!(tree::root_of_leaves(&leaves).unwrap(), naive_root(&leaves), "{n} leaves");
+    }
+}

@@ -1,0 +1,73 @@
+//! Files with no record: a process killed between storing a file and committing its record, or
+//! between erasing a record and deleting its files, leaves a file nothing refers to; an export
+//! staged for import and never imported is another. Once older than the organisation's grace
+//! period (long enough for any upload or import preview still under way, on any node), they
+//! are deleted, as are writes that never finished.
+
+use std::collections::HashMap;
+
+use jiff::SignedDuration;
+use uuid::Uuid;
+
+use crate::{Lodge, ServiceError, now};
+
+/// The record a stored file belongs to: `cases/{case}/{kind}/{record}[/…]`.
+fn owner(name: &str) -> Option<(Uuid, Uuid)> {
+    let mut parts = name.split('/');
+    let (Some("cases"), Some(case), Some(kind), Some(record)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    if !matches!(kind, "evidence" | "thumbnails" | "copies" | "content") {
+        return None;
+    }
+    Some((case.parse().ok()?, record.parse().ok()?))
+}
+
+impl Lodge {
+    /// Deletes files older than `grace` whose record does not exist or was deleted, and
+    /// unfinished writes older than `grace`. Returns how many files went.
+    pub async fn remove_orphaned_files(&self, grace: SignedDuration) -> Result<u64, ServiceError> {
+        let cutoff = std::time::SystemTime::from(now() - grace);
+        let mut removed = self.blobs().remove_unfinished_writes(cutoff).await?;
+        let mut known: HashMap<(Uuid, Uuid), bool> = HashMap::new();
+        for (name, written) in self.blobs().list("cases/").await? {
+            if written >= cutoff {
+                continue;
+            }
+            let Some(key) = owner(&name) else { continue };
+            let alive = match known.get(&key) {
+                Some(alive) => *alive,
+                None => {
+                    let versions = self.store().record_versions(key.0, key.1).await?;
+                    let alive = versions.last().is_some_and(|v| !v.deleted);
+                    known.insert(key, alive);
+                    alive
+                }
+            };
+            if !alive {
+                self.blobs().delete(&name).await?;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "removed files that no record refers to");
+        }
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_owned_by_the_record_their_name_holds() {
+        let (c, r) = (Uuid::new_v4(), Uuid::new_v4());
+        assert_eq!(owner(&format!("cases/{c}/evidence/{r}")), Some((c, r)));
+        assert_eq!(owner(&format!("cases/{c}/copies/{r}/page")), Some((c, r)));
+        assert_eq!(owner(&format!("cases/{c}/other/{r}")), None);
+        assert_eq!(owner("health/ping"), None);
+    }
+}
