@@ -14,6 +14,7 @@ mod fingerprint;
 mod harness;
 mod imports;
 mod ledger;
+mod load;
 mod nodes;
 mod notices;
 mod observability;
