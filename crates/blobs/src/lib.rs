@@ -176,15 +176,36 @@ impl Blobs {
         }
     }
 
-    /// Every blob whose name starts with `prefix`, with when it was written.
-    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, std::time::SystemTime)>, BlobError> {
+    /// Every blob whose name starts with `prefix`: its name, when it was written, and its
+    /// stored (encrypted) size.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<Listed>, BlobError> {
         let prefix = StorePath::from(prefix);
         self.store
             .list(Some(&prefix))
-            .map_ok(|meta| (meta.location.to_string(), std::time::SystemTime::from(meta.last_modified)))
+            .map_ok(|meta| Listed {
+                name: meta.location.to_string(),
+                written: std::time::SystemTime::from(meta.last_modified),
+                size: meta.size,
+            })
             .try_collect()
             .await
             .map_err(BlobError::from)
+    }
+
+    /// A blob exactly as stored (ciphertext), for a backup.
+    pub async fn raw_reader(&self, name: &str) -> Result<BoxStream<'static, Result<Bytes, BlobError>>, BlobError> {
+        match self.store.get(&StorePath::from(name)).await {
+            Ok(got) => Ok(got.into_stream().map_err(BlobError::from).boxed()),
+            Err(object_store::Error::NotFound { .. }) => Err(BlobError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Writes a blob exactly as given (ciphertext from a backup); durable once
+    /// [`RawWriter::finish`] returns.
+    pub fn raw_writer(&self, name: &str) -> RawWriter {
+        let sink = BufWriter::with_capacity(Arc::clone(&self.store), StorePath::from(name), 8 * 1024 * 1024);
+        RawWriter { blobs: self.clone(), name: name.to_owned(), sink }
     }
 
     /// Removes what writes that never finished left behind before `cutoff` (a process killed
@@ -240,6 +261,39 @@ impl Blobs {
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
         Ok(())
+    }
+}
+
+/// A stored blob as [`Blobs::list`] gives it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// Its name.
+    pub name: String,
+    /// When it was written.
+    pub written: std::time::SystemTime,
+    /// Its stored size in bytes.
+    pub size: u64,
+}
+
+/// A blob being written exactly as given (see [`Blobs::raw_writer`]).
+#[derive(Debug)]
+pub struct RawWriter {
+    blobs: Blobs,
+    name: String,
+    sink: BufWriter,
+}
+
+impl RawWriter {
+    /// Writes more of it.
+    pub async fn write(&mut self, data: &[u8]) -> Result<(), BlobError> {
+        self.sink.write_all(data).await?;
+        Ok(())
+    }
+
+    /// Finishes it and returns once it is durable.
+    pub async fn finish(mut self) -> Result<(), BlobError> {
+        self.sink.shutdown().await?;
+        self.blobs.make_durable(&self.name).await
     }
 }
 

@@ -10,8 +10,10 @@ use anyhow::{Context, Result, anyhow};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use lodge_domain::CaseId;
-use lodge_service::{Grouping, ImportChoices, ImportFormat, Lodge, OpenCase, Password, ServiceError};
+use lodge_service::{Grouping, ImportChoices, ImportFormat, Lodge, OpenCase, Password};
 use tokio::io::AsyncReadExt;
+
+use crate::plain;
 
 /// What `lodge import` was asked to do.
 #[derive(Debug)]
@@ -34,13 +36,6 @@ pub fn format(code: &str) -> Result<Option<ImportFormat>> {
     ImportFormat::from_code(code).map(Some).ok_or_else(|| {
         anyhow!("unknown format {code:?}: use auto, whatsapp, sms-xml, telegram, instagram, facebook, x, discord, email or image")
     })
-}
-
-fn plain(e: ServiceError) -> anyhow::Error {
-    match e.problems() {
-        Some(p) => anyhow!(p.fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ")),
-        None => anyhow!(e.user_message()),
-    }
 }
 
 fn bar(len: u64, template: &str) -> ProgressBar {

@@ -184,6 +184,25 @@ enum Command {
     /// Check an evidence bundle offline: every file against the manifest, the server's
     /// signatures, and that each exhibit was recorded in the case log. Names the first file that
     /// fails; the exit status is 0 only if the bundle verifies.
+    /// Write a backup of everything (the database and every stored file, still encrypted) to
+    /// a file, or to standard output with `-`. It can be taken while Lodge runs. The server
+    /// key is not in it: back that up apart.
+    Backup {
+        /// Where to write it (`-` for standard output).
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+    /// Restore a backup into a new data directory or an empty database (and file store), then
+    /// check every case's log. Needs the server key the backup was made with.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
     Verify {
         /// The verifier key the organisation publishes. Without it, the key inside the bundle is
         /// used and printed, for you to compare.
@@ -313,6 +332,14 @@ fn main() -> Result<()> {
             exit_with(runtime.block_on(notice::make(&config, &route, &draft, output))?)
         }
         Command::Match { index, radius, queries } => exit_with(fingerprint::find(&index, radius, &queries)?),
+        Command::Backup { to, storage } => {
+            let config = Config::load(cli.config.as_ref(), storage.overrides())?;
+            runtime.block_on(backup(config, &to))
+        }
+        Command::Restore { from, storage } => {
+            let config = Config::load(cli.config.as_ref(), storage.overrides())?;
+            exit_with(runtime.block_on(restore(config, &from))?)
+        }
         Command::Verify { key, identity, bundle } => exit_with(verify(&bundle, key.as_deref(), identity.as_deref())?),
     }
 }
@@ -429,7 +456,69 @@ fn init_logging(config: &Config) {
     }
 }
 
-async fn open(config: &Config) -> Result<Lodge> {
+/// A service error as the command line says it: what to fix, or what failed.
+pub(crate) fn plain(e: lodge_service::ServiceError) -> anyhow::Error {
+    match (e.problems(), &e) {
+        (Some(p), _) => anyhow::anyhow!(p.fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ")),
+        (None, lodge_service::ServiceError::Internal(_)) => anyhow::anyhow!("{e}"),
+        (None, _) => anyhow::anyhow!(e.user_message()),
+    }
+}
+
+/// `lodge backup`: everything, still encrypted, as one stream.
+async fn backup(config: Config, to: &std::path::Path) -> Result<()> {
+    let (store, blobs) = open_storage(&config).await?;
+    let summary = if to == std::path::Path::new("-") {
+        lodge_service::backup::backup(store, &blobs, std::io::stdout()).await
+    } else {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(to)
+            .with_context(|| format!("cannot create {} (it must not exist yet)", to.display()))?;
+        lodge_service::backup::backup(store, &blobs, std::io::BufWriter::new(file)).await
+    }
+    .map_err(plain)?;
+    eprintln!(
+        "Backed up {} database rows and {} files ({}). The server key is not in the backup.",
+        summary.rows,
+        summary.files,
+        lodge_service::human_size(summary.file_bytes)
+    );
+    Ok(())
+}
+
+/// `lodge restore`: a backup into an empty database and file store, then every log checked.
+async fn restore(config: Config, from: &std::path::Path) -> Result<bool> {
+    let key = config.server_key_file();
+    if !key.exists() {
+        anyhow::bail!(
+            "the server key the backup was made with is needed: copy it to {} or set server_key_file",
+            key.display()
+        );
+    }
+    let file = std::fs::File::open(from).with_context(|| format!("cannot open {}", from.display()))?;
+    let (store, blobs) = open_storage(&config).await?;
+    let summary = lodge_service::backup::restore(store, &blobs, file).await.map_err(plain)?;
+    eprintln!("Restored {} database rows and {} files.", summary.rows, summary.files);
+    let lodge = open(&config).await?;
+    let mut ok = true;
+    let cases = lodge.case_ids().await.map_err(plain)?;
+    for case in &cases {
+        let check = lodge.verify_case_log(*case).await.map_err(plain)?;
+        if let Some(problem) = check.problem {
+            eprintln!("case {case}: {problem}");
+            ok = false;
+        }
+    }
+    if ok {
+        eprintln!("Every case log verifies ({} cases).", cases.len());
+    }
+    Ok(ok)
+}
+
+/// The database and the file store the configuration names.
+async fn open_storage(config: &Config) -> Result<(Arc<dyn lodge_store::Store>, lodge_blobs::Blobs)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
     let store = lodge_store::open(&config.database_url()).await.context("cannot open the database")?;
@@ -446,6 +535,11 @@ async fn open(config: &Config) -> Result<Lodge> {
         };
         lodge_blobs::Blobs::s3(&settings).context("cannot open the S3 bucket")?
     };
+    Ok((store, blobs))
+}
+
+async fn open(config: &Config) -> Result<Lodge> {
+    let (store, blobs) = open_storage(config).await?;
     let service = ServiceConfig {
         session_idle: jiff::SignedDuration::from_mins(config.session_idle_minutes.into()),
         session_max: jiff::SignedDuration::from_hours(config.session_max_hours.into()),

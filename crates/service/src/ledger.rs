@@ -278,6 +278,68 @@ impl Lodge {
         Ok(self.store().ledger_hashes(case, &wanted).await?.into_iter().map(Hash).collect())
     }
 
+    /// Every case's id.
+    pub async fn case_ids(&self) -> Result<Vec<Uuid>, ServiceError> {
+        Ok(self.store().case_ids().await?)
+    }
+
+    /// Checks a case's log without opening any of it (so without the case key, as after a
+    /// restore): the leaves are numbered without gaps, the tree rebuilt from the leaves alone
+    /// has the root the stored hashes give, and every checkpoint kept is signed by this server
+    /// and consistent with the log as it is now.
+    pub async fn verify_case_log(&self, case: Uuid) -> Result<LogCheck, ServiceError> {
+        let rows = self.store().ledger_leaves(case).await?;
+        let size = rows.len() as u64;
+        let mut check = LogCheck { size, root: String::new(), checkpoints: 0, problem: None };
+        let mut leaves = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let commitment: Option<[u8; 32]> = row.commitment.as_slice().try_into().ok();
+            match commitment {
+                Some(c) if row.index == i as i64 => leaves.push(tree::leaf_hash(&c)),
+                _ => {
+                    check.problem = Some(format!("leaf {i} is missing or malformed"));
+                    return Ok(check);
+                }
+            }
+        }
+        let rebuilt = tree::root_of_leaves(&leaves).map_err(ledger_error)?;
+        check.root = lodge_ledger::entry::hex(&rebuilt.0);
+        let stored = tree::root(size, &self.fetch(case, tree::root_needs(size)).await?).map_err(ledger_error)?;
+        if stored != rebuilt {
+            check.problem = Some("the stored tree does not match the leaves".into());
+            return Ok(check);
+        }
+        let origin = origin(&self.signer().server_name, case);
+        let verifier = Verifier::new(&self.signer().key.verifier_key(&origin)).map_err(ledger_error)?;
+        for row in self.store().checkpoints(case).await? {
+            let Ok(checkpoint) = verifier.open(row.note.as_bytes()) else {
+                let made_for = row.note.lines().next().unwrap_or("");
+                check.problem = Some(if made_for != origin {
+                    format!("its checkpoints were made for {made_for}: set server_name to the name they were made with")
+                } else {
+                    "a kept checkpoint's signature is not valid".into()
+                });
+                return Ok(check);
+            };
+            let consistent = checkpoint.size <= size && {
+                let proof = if checkpoint.size == 0 {
+                    Proof::new()
+                } else {
+                    let have = self.fetch(case, tree::consistency_needs(checkpoint.size, size)).await?;
+                    tree::consistency(checkpoint.size, size, &have).map_err(ledger_error)?
+                };
+                tree::verify_consistency(&proof, checkpoint.size, checkpoint.root, size, rebuilt).is_ok()
+            };
+            if !consistent {
+                check.problem =
+                    Some(format!("the checkpoint at size {} is not consistent with the log", checkpoint.size));
+                return Ok(check);
+            }
+            check.checkpoints += 1;
+        }
+        Ok(check)
+    }
+
     async fn fetch(&self, case: Uuid, indexes: Vec<u64>) -> Result<Fetched, ServiceError> {
         let hashes = self.read_hashes(case, &indexes).await?;
         Ok(Fetched::new(indexes, hashes))
@@ -340,52 +402,16 @@ impl OpenCase {
         Ok(opening)
     }
 
-    /// Checks her whole log from scratch: every leaf opens and matches its commitment, the
-    /// leaves are numbered without gaps, the tree rebuilt from the leaves alone has the root
-    /// the stored hashes give, and every checkpoint kept is signed by this server and is
-    /// consistent with the log as it is now.
+    /// Checks her whole log from scratch: every leaf opens and matches its commitment, and
+    /// then everything [`Lodge::verify_case_log`] checks.
     pub async fn verify_log(&self) -> Result<LogCheck, ServiceError> {
-        let rows = self.lodge().store().ledger_leaves(self.id.0).await?;
-        let size = rows.len() as u64;
-        let mut check = LogCheck { size, root: String::new(), checkpoints: 0, problem: None };
-        let mut leaves = Vec::with_capacity(rows.len());
-        for (i, row) in rows.iter().enumerate() {
-            if row.index != i as i64 {
-                check.problem = Some(format!("leaf {i} is missing"));
-                return Ok(check);
+        for row in self.lodge().store().ledger_leaves(self.id.0).await? {
+            if self.opening(&row).is_err() {
+                let problem = Some(format!("leaf {} does not match what it records", row.index));
+                return Ok(LogCheck { size: 0, root: String::new(), checkpoints: 0, problem });
             }
-            if self.opening(row).is_err() {
-                check.problem = Some(format!("leaf {i} does not match what it records"));
-                return Ok(check);
-            }
-            let commitment: [u8; 32] = row
-                .commitment
-                .as_slice()
-                .try_into()
-                .map_err(|_| ServiceError::Internal("a leaf commitment is not 32 bytes".into()))?;
-            leaves.push(tree::leaf_hash(&commitment));
         }
-        let rebuilt = tree::root_of_leaves(&leaves).map_err(ledger_error)?;
-        check.root = lodge_ledger::entry::hex(&rebuilt.0);
-        let stored =
-            tree::root(size, &self.lodge().fetch(self.id.0, tree::root_needs(size)).await?).map_err(ledger_error)?;
-        if stored != rebuilt {
-            check.problem = Some("the stored tree does not match the leaves".into());
-            return Ok(check);
-        }
-        for row in self.lodge().store().checkpoints(self.id.0).await? {
-            let Ok(signed) = self.signed(row) else {
-                check.problem = Some("a kept checkpoint's signature is not valid".into());
-                return Ok(check);
-            };
-            let proof = self.consistency_proof(signed.size, size).await?;
-            if tree::verify_consistency(&proof, signed.size, signed.root, size, rebuilt).is_err() {
-                check.problem = Some(format!("the checkpoint at size {} is not consistent with the log", signed.size));
-                return Ok(check);
-            }
-            check.checkpoints += 1;
-        }
-        Ok(check)
+        self.lodge().verify_case_log(self.id.0).await
     }
 
     /// The log origin of this case.

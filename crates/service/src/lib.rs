@@ -7,6 +7,7 @@
 //! sees plaintext case content.
 
 mod accounts;
+pub mod backup;
 mod case;
 mod content;
 mod copies;

@@ -32,10 +32,11 @@ impl Lodge {
         let cutoff = std::time::SystemTime::from(now() - grace);
         let mut removed = self.blobs().remove_unfinished_writes(cutoff).await?;
         let mut known: HashMap<(Uuid, Uuid), bool> = HashMap::new();
-        for (name, written) in self.blobs().list("cases/").await? {
-            if written >= cutoff {
+        for listed in self.blobs().list("cases/").await? {
+            if listed.written >= cutoff {
                 continue;
             }
+            let name = listed.name;
             let Some(key) = owner(&name) else { continue };
             let alive = match known.get(&key) {
                 Some(alive) => *alive,

@@ -8,11 +8,13 @@
 //! `synchronous=FULL`; PostgreSQL commits with its default `fsync`).
 
 mod backend;
+mod copy;
 mod rows;
 
 use std::sync::Arc;
 
 pub use backend::{PostgresStore, SqliteStore, create_scratch_postgres_database};
+pub use copy::{CopiedRow, Value as CopiedValue};
 pub use rows::{CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, JobRow, LeafRow, RecordRow, SessionRow, UserRow};
 
 use jiff::Timestamp;
@@ -176,6 +178,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
     /// Stops a case's job that has not finished. False if there was none to stop.
     async fn cancel_job(&self, case: Uuid, id: Uuid, now: Timestamp) -> Result<bool>;
+
+    /// Every case's id.
+    async fn case_ids(&self) -> Result<Vec<Uuid>>;
+    /// Sends every row of the organisation's data to `out`, table by table in foreign-key
+    /// order, from one consistent snapshot (for a backup). Returns the rows sent.
+    async fn export_rows(&self, out: tokio::sync::mpsc::Sender<CopiedRow>) -> Result<u64>;
+    /// Inserts rows as [`Store::export_rows`] sent them, all in one transaction, into a
+    /// database that has no accounts yet (for a restore); nothing is kept if any row fails
+    /// or the channel closes early without `done`. Returns the rows written.
+    async fn import_rows(&self, rows: tokio::sync::mpsc::Receiver<Option<CopiedRow>>) -> Result<u64>;
 
     /// A case's checkpoints, smallest first.
     async fn checkpoints(&self, case: Uuid) -> Result<Vec<CheckpointRow>>;

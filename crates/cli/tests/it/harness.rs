@@ -43,7 +43,11 @@ impl Server {
     }
 
     pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Server {
-        let data_dir = tempfile::tempdir().unwrap();
+        Server::start_in(tempfile::tempdir().unwrap(), backend, env).await
+    }
+
+    /// Starts a server on a data directory that already holds data (a restored backup).
+    pub async fn start_in(data_dir: tempfile::TempDir, backend: Backend, env: &[(&str, &str)]) -> Server {
         let log_path =
             data_dir.path().join("..").join(format!("{}.log", data_dir.path().file_name().unwrap().to_string_lossy()));
         let mut server = Server {

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod authorization;
+mod backup;
 mod canary;
 mod content;
 mod crash;
