@@ -643,15 +643,20 @@ async fn serve(config: Config) -> Result<()> {
     let sweeper = Arc::new(lodge.clone());
     let grace = jiff::SignedDuration::from_mins(i64::from(config.orphan_grace_minutes));
     tokio::spawn(async move {
-        // Every five minutes, and once at start (after a crash there may be something to tidy).
+        // Stale sessions every five minutes. Orphaned files: every file once at start (after a
+        // crash there may be something to tidy), then every hour the files written since.
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
-        loop {
+        let mut swept_to = None;
+        for round in 0u64.. {
             tick.tick().await;
             if let Err(e) = sweeper.end_stale_sessions().await {
                 tracing::warn!(error = %e, "could not end stale sessions");
             }
-            if let Err(e) = sweeper.remove_orphaned_files(grace).await {
-                tracing::warn!(error = %e, "could not remove orphaned files");
+            if round % 12 == 0 {
+                match sweeper.remove_orphaned_files(grace, swept_to).await {
+                    Ok((_, cutoff)) => swept_to = Some(cutoff),
+                    Err(e) => tracing::warn!(error = %e, "could not remove orphaned files"),
+                }
             }
         }
     });

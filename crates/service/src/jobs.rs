@@ -208,7 +208,7 @@ impl Lodge {
 
     /// Holds the case's key while it has unfinished jobs, so this node can run them.
     pub(crate) async fn arm_jobs(&self, case: Uuid, key: &Key) -> Result<(), ServiceError> {
-        if self.store().unfinished_jobs(case).await?.iter().any(|j| j.run_after <= now()) {
+        if self.store().has_due_jobs(case, now()).await? {
             self.jobs().arm(case, key);
         }
         Ok(())
@@ -321,6 +321,22 @@ impl OpenCase {
             self.lodge().jobs().arm(self.id.0, &self.key);
         }
         Ok(JobId(id))
+    }
+
+    /// Queues a job of `kind` to run at `run_after`, unless one of that kind is already queued
+    /// to run by then (a periodic job is queued once, however many times it is asked for).
+    pub(crate) async fn queue_job_once<P: Serialize>(
+        &self,
+        kind: &str,
+        total: i64,
+        payload: &P,
+        run_after: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let queued = self.lodge().store().unfinished_jobs(self.id.0).await?;
+        if !queued.iter().any(|j| j.kind == kind && j.state == "queued" && j.run_after <= run_after) {
+            self.queue_job(kind, total, payload, run_after).await?;
+        }
+        Ok(())
     }
 
     /// One job of this case, opened.

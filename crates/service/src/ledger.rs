@@ -289,6 +289,11 @@ impl Lodge {
     /// and consistent with the log as it is now.
     pub async fn verify_case_log(&self, case: Uuid) -> Result<LogCheck, ServiceError> {
         let rows = self.store().ledger_leaves(case).await?;
+        self.check_log(case, &rows).await
+    }
+
+    /// [`Lodge::verify_case_log`] on leaves already read.
+    async fn check_log(&self, case: Uuid, rows: &[LeafRow]) -> Result<LogCheck, ServiceError> {
         let size = rows.len() as u64;
         let mut check = LogCheck { size, root: String::new(), checkpoints: 0, problem: None };
         let mut leaves = Vec::with_capacity(rows.len());
@@ -405,13 +410,14 @@ impl OpenCase {
     /// Checks her whole log from scratch: every leaf opens and matches its commitment, and
     /// then everything [`Lodge::verify_case_log`] checks.
     pub async fn verify_log(&self) -> Result<LogCheck, ServiceError> {
-        for row in self.lodge().store().ledger_leaves(self.id.0).await? {
-            if self.opening(&row).is_err() {
+        let rows = self.lodge().store().ledger_leaves(self.id.0).await?;
+        for row in &rows {
+            if self.opening(row).is_err() {
                 let problem = Some(format!("leaf {} does not match what it records", row.index));
                 return Ok(LogCheck { size: 0, root: String::new(), checkpoints: 0, problem });
             }
         }
-        self.lodge().verify_case_log(self.id.0).await
+        self.lodge().check_log(self.id.0, &rows).await
     }
 
     /// The log origin of this case.

@@ -49,7 +49,7 @@ pub use lodge_report::{Seal, SealError, SecretString};
 pub use lodge_scan::Closeness;
 pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_list_json};
 pub use lodge_scan::watch::SearchSite;
-pub use notices::{CaseNotice, NoticeDetails, ReportedCopy, SiteSummary, StatusChange};
+pub use notices::{CaseNotice, Letter, NoticeDetails, ReportedCopy, SiteSummary, StatusChange};
 pub use report::{PreparedReport, Redact, ReportOptions};
 pub use watch::WatchRun;
 

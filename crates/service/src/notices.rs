@@ -89,9 +89,6 @@ pub struct CaseNotice {
     pub followed_up_at: Option<Timestamp>,
     /// The copies it reports.
     pub reported: Vec<ReportedCopy>,
-    /// When the addresses were last looked at.
-    #[serde(default)]
-    pub last_checked: Option<Timestamp>,
 }
 
 impl CaseNotice {
@@ -99,6 +96,17 @@ impl CaseNotice {
     pub fn open(&self) -> bool {
         self.status.open()
     }
+}
+
+/// A notice as a file to download.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Its name.
+    pub file_name: String,
 }
 
 /// What she asks for: a route, the copies, and the notice's details.
@@ -213,7 +221,6 @@ impl OpenCase {
             sent_at: None,
             followed_up_at: None,
             reported,
-            last_checked: None,
         };
         let id = NoticeId::new();
         self.write(RecordKind::Notice, id.0, 1, &record).await?;
@@ -254,8 +261,8 @@ impl OpenCase {
         Ok(notice)
     }
 
-    /// Records a new status for a notice (sent by her, acknowledged, refused, a counter-notice…).
-    pub async fn set_notice_status(&self, id: NoticeId, status: Status, note: &str) -> Result<(), ServiceError> {
+    /// Records a new status for a notice.
+    async fn set_notice_status(&self, id: NoticeId, status: Status, note: &str) -> Result<(), ServiceError> {
         if status == Status::Draft {
             return Err(ServiceError::invalid("status", "A notice cannot go back to being a draft."));
         }
@@ -280,7 +287,7 @@ impl OpenCase {
     }
 
     /// Records that the notice was followed up; escalation is due next.
-    pub async fn record_follow_up(&self, id: NoticeId) -> Result<(), ServiceError> {
+    async fn record_follow_up(&self, id: NoticeId) -> Result<(), ServiceError> {
         let at = now();
         self.change_notice(id, |n| {
             if n.sent_at.is_none() {
@@ -323,16 +330,50 @@ impl OpenCase {
         self.set_notice_status(id, Status::Sent, "Sent from Lodge").await
     }
 
-    /// The notice as a PDF letter.
-    pub async fn notice_pdf(&self, id: NoticeId) -> Result<Vec<u8>, ServiceError> {
+    /// The notice as a letter to download: `text` (the email), `pdf` or `lumen` (JSON).
+    pub async fn notice_letter(&self, id: NoticeId, format: &str) -> Result<Letter, ServiceError> {
         let notice = self.notice(id).await?.body.ok_or(ServiceError::NotFound)?;
-        let t = now().to_zoned(jiff::tz::TimeZone::UTC);
-        let created =
-            (t.year() as i32, t.month() as u8, t.day() as u8, t.hour() as u8, t.minute() as u8, t.second() as u8);
-        tokio::task::spawn_blocking(move || lodge_report::render_letter_pdf(&notice.subject, &notice.body, created))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
-            .map_err(|e| ServiceError::Internal(e.to_string()))
+        let name = format!("notice-{}", notice.host.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-"));
+        let internal = |e: String| ServiceError::Internal(e);
+        Ok(match format {
+            "" | "text" => Letter {
+                bytes: format!("To: {}\nSubject: {}\n\n{}", notice.to, notice.subject, notice.body).into_bytes(),
+                content_type: "text/plain; charset=utf-8",
+                file_name: format!("{name}.txt"),
+            },
+            "pdf" => {
+                let created = crate::report::pdf_time();
+                let pdf = tokio::task::spawn_blocking(move || {
+                    lodge_report::render_letter_pdf(&notice.subject, &notice.body, created)
+                })
+                .await
+                .map_err(|e| internal(e.to_string()))?
+                .map_err(|e| internal(e.to_string()))?;
+                Letter { bytes: pdf, content_type: "application/pdf", file_name: format!("{name}.pdf") }
+            }
+            "lumen" => Letter {
+                bytes: serde_json::to_vec_pretty(&notice.lumen).map_err(|e| internal(e.to_string()))?,
+                content_type: "application/json",
+                file_name: format!("{name}.json"),
+            },
+            _ => return Err(ServiceError::invalid("format", "Use text, pdf or lumen.")),
+        })
+    }
+
+    /// Records what happened to a notice: a status by its short name (`sent`, `acknowledged`,
+    /// `removed`, `partly_removed`, `refused`, `counter_notice`, `restored`), or `followed_up`.
+    pub async fn update_notice(&self, id: NoticeId, change: &str, note: &str) -> Result<(), ServiceError> {
+        self.notice(id).await?;
+        if change.trim() == "followed_up" {
+            return self.record_follow_up(id).await;
+        }
+        let status = Status::from_name(change).filter(|s| *s != Status::Draft).ok_or_else(|| {
+            ServiceError::invalid(
+                "status",
+                "Use sent, acknowledged, removed, partly_removed, refused, counter_notice, restored or followed_up.",
+            )
+        })?;
+        self.set_notice_status(id, status, note).await
     }
 
     /// Looks at the addresses of her open notices again now.
@@ -345,16 +386,12 @@ impl OpenCase {
         self.jobs(RECHECK_JOB).await
     }
 
-    /// Queues a re-check `after` from now, unless one is already queued to run by then.
+    /// Queues a re-check `after` from now while any notice is open, unless one is already
+    /// queued to run by then.
     async fn schedule_recheck(&self, after: SignedDuration) -> Result<(), ServiceError> {
-        let at = now() + after;
-        let queued = self.lodge().store().unfinished_jobs(self.id.0).await?;
-        if queued.iter().any(|j| j.kind == RECHECK_JOB && j.state == "queued" && j.run_after <= at) {
-            return Ok(());
-        }
         let open = self.notices().await?.iter().filter_map(|n| n.body.as_ref()).filter(|n| n.open()).count();
         if open > 0 {
-            self.queue_job(RECHECK_JOB, open as i64, &RecheckWork::default(), at).await?;
+            self.queue_job_once(RECHECK_JOB, open as i64, &RecheckWork::default(), now() + after).await?;
         }
         Ok(())
     }
@@ -396,9 +433,11 @@ impl OpenCase {
                 notice.status = status;
                 notice.history.push(StatusChange { status, at, note: "Found gone when Lodge looked again".into() });
             }
-            notice.last_checked = Some(at);
             still_open |= notice.open();
-            self.write(RecordKind::Notice, entry.id, entry.version + 1, &notice).await?;
+            // A look that saw what the last one saw changes nothing, and adds nothing to her log.
+            if entry.body.as_ref() != Some(&notice) {
+                self.write(RecordKind::Notice, entry.id, entry.version + 1, &notice).await?;
+            }
             step.progress(i as i64 + 1, &work).await?;
         }
         if still_open {

@@ -27,13 +27,20 @@ fn owner(name: &str) -> Option<(Uuid, Uuid)> {
 
 impl Lodge {
     /// Deletes files older than `grace` whose record does not exist or was deleted, and
-    /// unfinished writes older than `grace`. Returns how many files went.
-    pub async fn remove_orphaned_files(&self, grace: SignedDuration) -> Result<u64, ServiceError> {
+    /// unfinished writes older than `grace`. With `since`, only files written since then are
+    /// looked up (those before were looked at by an earlier sweep), so a periodic sweep asks
+    /// the database about new files only. Returns how many files went, and the time to pass
+    /// as `since` next.
+    pub async fn remove_orphaned_files(
+        &self,
+        grace: SignedDuration,
+        since: Option<std::time::SystemTime>,
+    ) -> Result<(u64, std::time::SystemTime), ServiceError> {
         let cutoff = std::time::SystemTime::from(now() - grace);
         let mut removed = self.blobs().remove_unfinished_writes(cutoff).await?;
         let mut known: HashMap<(Uuid, Uuid), bool> = HashMap::new();
         for listed in self.blobs().list("cases/").await? {
-            if listed.written >= cutoff {
+            if listed.written >= cutoff || since.is_some_and(|since| listed.written < since) {
                 continue;
             }
             let name = listed.name;
@@ -55,7 +62,7 @@ impl Lodge {
         if removed > 0 {
             tracing::info!(removed, "removed files that no record refers to");
         }
-        Ok(removed)
+        Ok((removed, cutoff))
     }
 }
 

@@ -537,9 +537,7 @@ impl OpenCase {
     pub async fn render(&self, prepared: &PreparedReport) -> Result<Vec<u8>, ServiceError> {
         let document = prepared.document.clone();
         let pictures = prepared.pictures.clone();
-        let t = now().to_zoned(jiff::tz::TimeZone::UTC);
-        let created =
-            (t.year() as i32, t.month() as u8, t.day() as u8, t.hour() as u8, t.minute() as u8, t.second() as u8);
+        let created = pdf_time();
         tokio::task::spawn_blocking(move || lodge_report::render_pdf(&document, &pictures, created))
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?
@@ -702,4 +700,10 @@ fn tokio_stream_from(
     mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, io::Error>>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+/// Now, in UTC, as a PDF's creation time.
+pub(crate) fn pdf_time() -> (i32, u8, u8, u8, u8, u8) {
+    let t = now().to_zoned(jiff::tz::TimeZone::UTC);
+    (t.year() as i32, t.month() as u8, t.day() as u8, t.hour() as u8, t.minute() as u8, t.second() as u8)
 }

@@ -81,17 +81,13 @@ impl OpenCase {
         self.schedule_watch(jiff::SignedDuration::ZERO).await
     }
 
-    /// Queues a run `after` from now, unless one is queued to run by then.
+    /// Queues a run `after` from now while she has saved searches, unless one is queued to
+    /// run by then.
     async fn schedule_watch(&self, after: jiff::SignedDuration) -> Result<(), ServiceError> {
-        let at = now() + after;
-        let queued = self.lodge().store().unfinished_jobs(self.id.0).await?;
-        if queued.iter().any(|j| j.kind == WATCH_JOB && j.state == "queued" && j.run_after <= at) {
-            return Ok(());
-        }
         let watches = self.watches().await?.len();
         if watches > 0 {
             let total = (watches * self.lodge().config().watch_sites.len()) as i64;
-            self.queue_job(WATCH_JOB, total, &WatchRun::default(), at).await?;
+            self.queue_job_once(WATCH_JOB, total, &WatchRun::default(), now() + after).await?;
         }
         Ok(())
     }

@@ -757,6 +757,18 @@ macro_rules! store_impl {
                 .collect()
             }
 
+            async fn has_due_jobs(&self, case: Uuid, now: Timestamp) -> Result<bool> {
+                Ok(sqlx::query(
+                    "SELECT EXISTS (SELECT 1 FROM jobs WHERE case_id = $1 AND state IN ('queued', 'running')
+                     AND run_after <= $2)",
+                )
+                .bind(case.to_string())
+                .bind(to_millis(now))
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?)
+            }
+
             async fn unfinished_jobs(&self, case: Uuid) -> Result<Vec<JobRow>> {
                 sqlx::query(&format!(
                     "SELECT {JOB_COLUMNS} FROM jobs WHERE case_id = $1 AND state IN ('queued', 'running')

@@ -149,6 +149,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn job(&self, case: Uuid, id: Uuid) -> Result<Option<JobRow>>;
     /// A case's jobs of one kind, newest first.
     async fn jobs(&self, case: Uuid, kind: &str) -> Result<Vec<JobRow>>;
+    /// Whether a case has a job queued or running that is due by `now`.
+    async fn has_due_jobs(&self, case: Uuid, now: Timestamp) -> Result<bool>;
     /// A case's jobs that are queued or running, oldest first.
     async fn unfinished_jobs(&self, case: Uuid) -> Result<Vec<JobRow>>;
     /// Takes a queued job, or a running one whose holder's lease ran out, for `owner` until

@@ -341,6 +341,8 @@ async fn jobs_are_held_by_one_node_at_a_time_and_taken_up_when_a_lease_runs_out(
         };
         store.create_job(&job).await.unwrap();
         assert_eq!(store.unfinished_jobs(case).await.unwrap().len(), 1);
+        assert!(store.has_due_jobs(case, at).await.unwrap());
+        assert!(!store.has_due_jobs(case, at - SignedDuration::from_secs(1)).await.unwrap(), "not due before");
         assert!(store.job(Uuid::new_v4(), job.id).await.unwrap().is_none(), "a job is found only in its case");
 
         let lease = at + SignedDuration::from_secs(30);
@@ -363,6 +365,7 @@ async fn jobs_are_held_by_one_node_at_a_time_and_taken_up_when_a_lease_runs_out(
         assert!(store.claim_job(job.id, "node-b", due + SignedDuration::from_secs(30), due).await.unwrap());
         store.release_job(job.id, "node-b", "done", "", due, due).await.unwrap();
         assert!(store.unfinished_jobs(case).await.unwrap().is_empty());
+        assert!(!store.has_due_jobs(case, due).await.unwrap(), "a finished job is not due");
         assert!(!store.cancel_job(case, job.id, due).await.unwrap(), "a finished job cannot be cancelled");
         assert_eq!(store.jobs(case, "scan").await.unwrap()[0].state, "done");
 

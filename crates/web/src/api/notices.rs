@@ -4,13 +4,13 @@
 
 use axum::Json;
 use axum::extract::{Path, Query};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use lodge_domain::{CopyId, NoticeId};
 use lodge_service::{CaseNotice, Entry, NoticeDetails, OpenCase, ServiceError, SiteSummary};
 use lodge_takedown::notice::Draft;
 use lodge_takedown::route::Route;
-use lodge_takedown::tracking::{Due, Status};
+use lodge_takedown::tracking::Due;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -138,8 +138,9 @@ pub(crate) async fn letter(
     Path((case, notice)): Path<(Uuid, Uuid)>,
     Query(format): Query<LetterFormat>,
 ) -> Result<Response, ApiError> {
-    let open = open(&state, &s, case).await?;
-    Ok(crate::pages::notices::letter_response(&open, NoticeId(notice), format.format.as_deref()).await?)
+    let letter =
+        open(&state, &s, case).await?.notice_letter(NoticeId(notice), format.format.as_deref().unwrap_or("")).await?;
+    Ok(crate::pages::attachment(letter.bytes.into(), letter.content_type, &letter.file_name))
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/notices/{notice}/send", tag = "notices", security(("bearer" = [])),
@@ -167,16 +168,6 @@ pub(crate) struct StatusUpdate {
     note: String,
 }
 
-/// A status by its API name.
-pub(crate) fn status_named(name: &str) -> Result<Status, ServiceError> {
-    Status::from_name(name).filter(|s| *s != Status::Draft).ok_or_else(|| {
-        ServiceError::invalid(
-            "status",
-            "Use sent, acknowledged, removed, partly_removed, refused, counter_notice, restored or followed_up.",
-        )
-    })
-}
-
 #[utoipa::path(post, path = "/api/v1/cases/{case}/notices/{notice}/status", tag = "notices", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("notice" = Uuid, Path)), request_body = StatusUpdate,
     responses((status = 200, body = NoticeBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -188,12 +179,7 @@ pub(crate) async fn set_status(
 ) -> Result<Json<NoticeBody>, ApiError> {
     let open = open(&state, &s, case).await?;
     let id = NoticeId(notice);
-    open.notice(id).await?;
-    if update.status.trim() == "followed_up" {
-        open.record_follow_up(id).await?;
-    } else {
-        open.set_notice_status(id, status_named(&update.status)?, &update.note).await?;
-    }
+    open.update_notice(id, &update.status, &update.note).await?;
     let entry = open.notice(id).await?;
     Ok(Json(body(&open, entry)?))
 }
@@ -247,16 +233,4 @@ pub(crate) async fn sites(
     Path(case): Path<Uuid>,
 ) -> Result<Json<Vec<SiteBody>>, ApiError> {
     Ok(Json(open(&state, &s, case).await?.site_summaries().await?.into_iter().map(Into::into).collect()))
-}
-
-/// The letter as a download.
-pub(crate) fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response()
 }

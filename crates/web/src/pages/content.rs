@@ -351,11 +351,12 @@ pub(crate) async fn check(
     Path(case): Path<Uuid>,
     mut multipart: Multipart,
 ) -> Response {
-    let received = receive_files(&mut multipart).await;
-    drain(&mut multipart).await;
-    let (token, files) = match received {
+    let (token, files) = match receive_files(&mut multipart).await {
         Ok(r) => r,
-        Err(e) => return error_page(Some(&s), &state.config, e),
+        Err(e) => {
+            drain(&mut multipart).await;
+            return error_page(Some(&s), &state.config, e);
+        }
     };
     if !s.form_token_matches(&token) {
         return stale_form(&s, &state.config);

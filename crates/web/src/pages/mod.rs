@@ -31,7 +31,7 @@ use maud::html;
 use crate::{AppState, State, WebConfig};
 pub(crate) use evidence::{download, drain};
 pub(crate) use form::FormData;
-pub(crate) use reports::{Format as ReportDownload, download as report_download};
+pub(crate) use reports::{Format as ReportDownload, attachment, download as report_download};
 
 /// The page routes.
 pub(crate) fn routes() -> Router<Arc<AppState>> {

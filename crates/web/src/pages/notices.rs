@@ -502,32 +502,6 @@ pub(crate) async fn show(
     }
 }
 
-/// The letter in the form asked for: the email text, a PDF, or the Lumen record.
-pub(crate) async fn letter_response(
-    open: &OpenCase,
-    id: NoticeId,
-    format: Option<&str>,
-) -> Result<Response, ServiceError> {
-    let notice = open.notice(id).await?.body.ok_or(ServiceError::NotFound)?;
-    let name = format!("notice-{}", notice.host.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-"));
-    Ok(match format {
-        None | Some("text") => crate::api::notices::download(
-            format!("To: {}\nSubject: {}\n\n{}", notice.to, notice.subject, notice.body).into_bytes(),
-            "text/plain; charset=utf-8",
-            &format!("{name}.txt"),
-        ),
-        Some("pdf") => {
-            crate::api::notices::download(open.notice_pdf(id).await?, "application/pdf", &format!("{name}.pdf"))
-        }
-        Some("lumen") => crate::api::notices::download(
-            serde_json::to_vec_pretty(&notice.lumen).map_err(|e| ServiceError::Internal(e.to_string()))?,
-            "application/json",
-            &format!("{name}.json"),
-        ),
-        Some(_) => return Err(ServiceError::invalid("format", "Use text, pdf or lumen.")),
-    })
-}
-
 /// A download of the letter.
 pub(crate) async fn letter(
     axum::extract::State(state): State,
@@ -536,12 +510,14 @@ pub(crate) async fn letter(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     let form = FormData(query);
-    let format = Some(form.get("format")).filter(|f| !f.is_empty());
     let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => letter_response(&open, NoticeId(notice), format).await,
+        Ok(open) => open.notice_letter(NoticeId(notice), form.get("format")).await,
         Err(e) => Err(e),
     };
-    result.unwrap_or_else(|e| error_page(Some(&s), &state.config, e))
+    match result {
+        Ok(l) => super::attachment(l.bytes.into(), l.content_type, &l.file_name),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
 }
 
 /// Sends a draft by the organisation's mail server.
@@ -568,13 +544,7 @@ pub(crate) async fn set_status(
     let to = format!("/cases/{case}/notices/{notice}");
     act_then_redirect(&state, &s, &form, &to, async {
         let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let id = NoticeId(notice);
-        open.notice(id).await?;
-        if form.get("status") == "followed_up" {
-            open.record_follow_up(id).await
-        } else {
-            open.set_notice_status(id, crate::api::notices::status_named(form.get("status"))?, form.get("note")).await
-        }
+        open.update_notice(NoticeId(notice), form.get("status"), form.get("note")).await
     })
     .await
 }

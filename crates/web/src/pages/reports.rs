@@ -53,6 +53,11 @@ pub(crate) async fn download(
             )
         }
     };
+    Ok(attachment(body, content_type, &name))
+}
+
+/// A file to download, under an ASCII name Lodge chose.
+pub(crate) fn attachment(body: Body, content_type: &'static str, name: &str) -> Response {
     let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -60,7 +65,7 @@ pub(crate) async fn download(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    response
 }
 
 /// The seal she chose for a bundle, if any.
