@@ -139,12 +139,18 @@ pub fn media_on_page(page: &Url, html: &str) -> (Vec<Url>, Vec<Url>) {
     (images, videos)
 }
 
-fn fingerprint(bytes: &[u8]) -> Option<lodge_pdq::Hash256> {
+/// An image's PDQ hash: `None` if it is not an image Lodge can read, `Some(None)` if it is
+/// too plain for a reliable fingerprint.
+fn image_fingerprint(bytes: &[u8]) -> Option<Option<lodge_pdq::Hash256>> {
     let options = FileOptions { decode: DecodeOptions::default(), dihedral: false, ..FileOptions::default() };
     match hash_image_bytes(bytes, &options, &mut Hasher::new()) {
-        Ok(FileHashes::Image { pdq, .. }) if pdq.quality >= lodge_pdq::MIN_QUALITY => Some(pdq.hash),
-        _ => None,
+        Ok(FileHashes::Image { pdq, .. }) => Some((pdq.quality >= lodge_pdq::MIN_QUALITY).then_some(pdq.hash)),
+        Ok(FileHashes::Video { .. }) | Err(_) => None,
     }
+}
+
+fn fingerprint(bytes: &[u8]) -> Option<lodge_pdq::Hash256> {
+    image_fingerprint(bytes).flatten()
 }
 
 /// Where downloaded videos are put for FFmpeg: memory-backed storage when the system has it.
@@ -295,14 +301,13 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
 /// how closely, `None` if it copies none, or why it could not be read. CPU work: call it on a
 /// blocking thread.
 pub fn match_file(matcher: &Matcher, bytes: &[u8]) -> Result<Option<(Content, Closeness)>, String> {
-    let options = FileOptions { decode: DecodeOptions::default(), dihedral: false, ..FileOptions::default() };
-    match hash_image_bytes(bytes, &options, &mut Hasher::new()) {
-        Ok(FileHashes::Image { pdq, .. }) if pdq.quality >= lodge_pdq::MIN_QUALITY => {
-            let hit = matcher.best(&pdq.hash, lodge_pdq::MATCH_DISTANCE);
+    match image_fingerprint(bytes) {
+        Some(Some(hash)) => {
+            let hit = matcher.best(&hash, lodge_pdq::MATCH_DISTANCE);
             return Ok(hit.map(|h| (h.content, Closeness::Distance(h.distance))));
         }
-        Ok(_) => return Err("the image is too plain for a reliable fingerprint".into()),
-        Err(_) => {}
+        Some(None) => return Err("the image is too plain for a reliable fingerprint".into()),
+        None => {}
     }
     let (frames, md5) = video_fingerprint(bytes).map_err(|e| format!("neither an image nor a readable video ({e})"))?;
     Ok(matcher.best_video(&frames, &md5).map(|(c, p)| (c, Closeness::FramesMatched(p))))

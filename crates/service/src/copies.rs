@@ -13,7 +13,6 @@ use lodge_domain::{
     AccountId, ConductKind, Content, ContentId, CopyId, CopyStatus, EvidenceId, FoundCopy, Incident, IncidentId, JobId,
     OwnAccount, RecordKind, StopRequest, When,
 };
-use lodge_scan::fetch::Fetcher;
 use lodge_store::JobRow;
 use serde::{Deserialize, Serialize};
 
@@ -113,8 +112,7 @@ impl OpenCase {
     pub(crate) async fn run_scan(&self, row: &JobRow, step: &Step) -> Result<(), ServiceError> {
         let mut work: ScanWork = self.job_payload(row)?;
         let matcher = self.matcher().await?;
-        let fetcher =
-            Fetcher::new(self.lodge().config().scan.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let fetcher = self.lodge().fetcher()?;
         let accounts: Vec<OwnAccount> = self.own_accounts().await?.into_iter().filter_map(|a| a.body).collect();
         let mut known: Vec<FoundCopy> = self.copies().await?.into_iter().filter_map(|c| c.body).collect();
         let start = usize::try_from(row.done).unwrap_or(0);
@@ -182,7 +180,7 @@ impl OpenCase {
             frames_matched,
             status: CopyStatus::New,
             thumbnail: thumbnail.is_some(),
-            kept_files: true,
+            kept_files: finding.page_copy.is_some() || finding.image.is_some(),
             incident: None,
             evidence: Vec::new(),
         };

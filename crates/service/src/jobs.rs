@@ -192,7 +192,7 @@ impl Lodge {
                         self.jobs().disarm(case, generation)
                     }
                     Ok(jobs) => {
-                        for job in jobs {
+                        for job in jobs.into_iter().filter(|j| j.run_after <= now()) {
                             self.run_job(job, &key).await;
                         }
                     }
@@ -204,6 +204,11 @@ impl Lodge {
                 () = tokio::time::sleep(POLL) => {}
             }
         }
+    }
+
+    /// A fetcher with the organisation's scan settings, for a job's requests.
+    pub(crate) fn fetcher(&self) -> Result<lodge_scan::fetch::Fetcher, ServiceError> {
+        lodge_scan::fetch::Fetcher::new(self.config().scan.clone()).map_err(|e| ServiceError::Internal(e.to_string()))
     }
 
     /// Holds the case's key while it has unfinished jobs, so this node can run them.

@@ -12,7 +12,6 @@
 use jiff::{SignedDuration, Timestamp};
 use lodge_domain::{CopyId, CopyStatus, FoundCopy, NoticeId, OwnAccount, Problems, RecordKind, host_of};
 use lodge_scan::Presence;
-use lodge_scan::fetch::Fetcher;
 use lodge_store::JobRow;
 use lodge_takedown::notice::{Draft, Notice, NoticeError};
 use lodge_takedown::route::Route;
@@ -401,8 +400,7 @@ impl OpenCase {
     pub(crate) async fn run_recheck(&self, row: &JobRow, step: &Step) -> Result<(), ServiceError> {
         let mut work: RecheckWork = self.job_payload(row)?;
         let matcher = self.matcher().await?;
-        let fetcher =
-            Fetcher::new(self.lodge().config().scan.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let fetcher = self.lodge().fetcher()?;
         let mut still_open = false;
         let open: Vec<Entry<CaseNotice>> =
             self.notices().await?.into_iter().filter(|n| n.body.as_ref().is_some_and(CaseNotice::open)).collect();

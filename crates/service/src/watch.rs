@@ -3,7 +3,6 @@
 //! and now when she asks. Each run adds the links it has not seen before, for her to review.
 
 use lodge_domain::{RecordKind, Watch, WatchId, WatchResult};
-use lodge_scan::fetch::Fetcher;
 use lodge_store::JobRow;
 use serde::{Deserialize, Serialize};
 
@@ -96,7 +95,7 @@ impl OpenCase {
     pub(crate) async fn run_watch(&self, row: &JobRow, step: &Step) -> Result<(), ServiceError> {
         let mut run: WatchRun = self.job_payload(row)?;
         let config = self.lodge().config();
-        let fetcher = Fetcher::new(config.scan.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let fetcher = self.lodge().fetcher()?;
         let mut done = 0;
         for entry in self.watches().await? {
             let Some(mut watch) = entry.body else { continue };
