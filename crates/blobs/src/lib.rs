@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use lodge_crypto::stream::{Decryptor, Encryptor};
-use lodge_crypto::{Aad, CryptoError, Key};
+use lodge_crypto::stream::Encryptor;
+use lodge_crypto::{Aad, CryptoError, Keyring};
 use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
 use object_store::buffered::BufWriter;
@@ -119,31 +119,31 @@ impl Blobs {
         Aad::from_parts(&[b"blob", name.as_bytes()])
     }
 
-    /// Starts writing the blob `name`, encrypted under `key`.
-    pub async fn writer(&self, name: &str, key: &Key) -> Result<BlobWriter, BlobError> {
-        let (encryptor, header) = Encryptor::new(key, Self::aad(name))?;
+    /// Starts writing the blob `name`, encrypted under the newest generation of `keys`.
+    pub async fn writer(&self, name: &str, keys: &Keyring) -> Result<BlobWriter, BlobError> {
+        let (encryptor, header) = keys.encryptor(Self::aad(name))?;
         let mut sink = BufWriter::with_capacity(Arc::clone(&self.store), StorePath::from(name), 8 * 1024 * 1024);
         sink.write_all(&header).await?;
         Ok(BlobWriter { blobs: self.clone(), name: name.to_owned(), encryptor, sink })
     }
 
     /// Writes a small blob in one go.
-    pub async fn put(&self, name: &str, key: &Key, data: &[u8]) -> Result<(), BlobError> {
-        let mut w = self.writer(name, key).await?;
+    pub async fn put(&self, name: &str, keys: &Keyring, data: &[u8]) -> Result<(), BlobError> {
+        let mut w = self.writer(name, keys).await?;
         w.write(data).await?;
         w.finish().await
     }
 
     /// Reads blob `name`, decrypting as it streams. A chunk that fails to authenticate ends
     /// the stream with an error.
-    pub async fn reader(&self, name: &str, key: &Key) -> Result<PlainStream, BlobError> {
+    pub async fn reader(&self, name: &str, keys: &Keyring) -> Result<PlainStream, BlobError> {
         let got = match self.store.get(&StorePath::from(name)).await {
             Ok(got) => got,
             Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound),
             Err(e) => return Err(e.into()),
         };
         let inner = got.into_stream().map_err(BlobError::from).boxed();
-        let decryptor = Decryptor::new(key, Self::aad(name));
+        let decryptor = keys.decryptor(Self::aad(name));
         let plain = stream::try_unfold((inner, Some(decryptor)), |(mut inner, decryptor)| async move {
             let Some(mut d) = decryptor else { return Ok(None) };
             while let Some(chunk) = inner.next().await {
@@ -159,9 +159,9 @@ impl Blobs {
     }
 
     /// Reads a whole blob into memory; for small files such as thumbnails.
-    pub async fn read_all(&self, name: &str, key: &Key) -> Result<Vec<u8>, BlobError> {
+    pub async fn read_all(&self, name: &str, keys: &Keyring) -> Result<Vec<u8>, BlobError> {
         let mut out = Vec::new();
-        let mut s = self.reader(name, key).await?;
+        let mut s = self.reader(name, keys).await?;
         while let Some(chunk) = s.next().await {
             out.extend_from_slice(&chunk?);
         }
@@ -341,7 +341,7 @@ mod tests {
     async fn round_trip_is_encrypted_and_durable() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = Blobs::local(dir.path()).unwrap();
-        let key = Key::generate().unwrap();
+        let key = Keyring::generate().unwrap();
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
         let mut w = blobs.writer("cases/c/evidence/e", &key).await.unwrap();
         for part in data.chunks(10_000) {
@@ -365,7 +365,7 @@ mod tests {
     async fn aborted_upload_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = Blobs::local(dir.path()).unwrap();
-        let key = Key::generate().unwrap();
+        let key = Keyring::generate().unwrap();
         let mut w = blobs.writer("cases/c/evidence/x", &key).await.unwrap();
         w.write(&[1u8; 100_000]).await.unwrap();
         w.abort().await;

@@ -38,14 +38,20 @@ impl Aad {
 
 /// Encrypts `plaintext` under `key`, bound to `aad`.
 pub fn seal(key: &Key, aad: &Aad, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let mut out = vec![VERSION];
+    out.extend_from_slice(&seal_raw(key, aad, plaintext)?);
+    Ok(out)
+}
+
+/// `nonce || ciphertext+tag`, without a version byte: the caller's format says what it is.
+pub(crate) fn seal_raw(key: &Key, aad: &Aad, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let cipher = XChaCha20Poly1305::new(key.bytes().into());
     let mut nonce = [0u8; NONCE_LEN];
     random_bytes(&mut nonce)?;
     let ct = cipher
         .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: aad.bytes() })
         .map_err(|_| CryptoError::Decrypt)?;
-    let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
-    out.push(VERSION);
+    let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&ct);
     Ok(out)
@@ -57,10 +63,15 @@ pub fn open(key: &Key, aad: &Aad, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, C
     if version != VERSION {
         return Err(CryptoError::Malformed("unknown version"));
     }
-    if rest.len() < NONCE_LEN + 16 {
+    open_raw(key, aad, rest)
+}
+
+/// Decrypts what [`seal_raw`] made.
+pub(crate) fn open_raw(key: &Key, aad: &Aad, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    if sealed.len() < NONCE_LEN + 16 {
         return Err(CryptoError::Malformed("value too short"));
     }
-    let (nonce, ct) = rest.split_at(NONCE_LEN);
+    let (nonce, ct) = sealed.split_at(NONCE_LEN);
     let cipher = XChaCha20Poly1305::new(key.bytes().into());
     cipher
         .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: aad.bytes() })

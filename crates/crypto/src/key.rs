@@ -42,6 +42,14 @@ impl Key {
         &self.0
     }
 
+    /// A key that needs both `self` and `other` (a share link's key and its passphrase's).
+    pub fn combine(&self, other: &Key, purpose: &str) -> Key {
+        let mut both = zeroize::Zeroizing::new([0u8; 64]);
+        both[..32].copy_from_slice(&self.0);
+        both[32..].copy_from_slice(&other.0);
+        Key::derive(&*both, purpose)
+    }
+
     /// An explicit copy, for the rare places that must hold the same key twice.
     pub fn duplicate(&self) -> Key {
         Key(self.0)

@@ -10,17 +10,25 @@
 //! - **Keys** ([`Key`]) cannot be printed, cloned or serialised, and are zeroised on drop.
 //! - **Passwords** go through Argon2id ([`password`]); the derived key only wraps the account
 //!   key, so a password change re-wraps one key and re-encrypts nothing.
+//! - **Case keys rotate** ([`Keyring`]): revoking someone's access starts a new generation for
+//!   new writes; every sealed value and file names the generation it was sealed under.
+//! - **Public-key sealing** ([`PublicKey`], HPKE) wraps a case's keys for a support worker and
+//!   lets someone add to a case without being able to read it.
 //! - **Files** are encrypted in 64 KiB chunks with the STREAM construction ([`stream`]), so a
 //!   2 GiB video never has to be held in memory, and truncation or reordering is detected.
 
 mod aead;
 mod key;
+mod keyring;
 pub mod password;
+mod public;
 pub mod stream;
 pub mod token;
 
 pub use aead::{Aad, open, seal};
 pub use key::{Key, RecoveryKey, unwrap_key, wrap_key};
+pub use keyring::{CasePublicKey, Keyring};
+pub use public::{KeyPair, PublicKey};
 
 /// What can go wrong in Lodge's cryptography. None of these carry secret material.
 #[derive(Debug, thiserror::Error)]

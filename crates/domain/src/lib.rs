@@ -11,6 +11,7 @@ mod incident;
 mod message;
 mod person;
 mod problems;
+mod sharing;
 mod watch;
 mod when;
 
@@ -24,6 +25,7 @@ pub use incident::Incident;
 pub use message::{Attachment, ImportSource, Message};
 pub use person::{Identifier, IdentifierKind, Person};
 pub use problems::{FieldProblem, Problems};
+pub use sharing::{Access, AccessEntry, Grant, ShareDetails};
 pub use watch::{Watch, WatchResult};
 pub use when::When;
 
@@ -85,6 +87,12 @@ pub enum RecordKind {
     Notice,
     /// A saved [`Watch`] for her name.
     Watch,
+    /// A [`Grant`] of the case to someone; its id is theirs.
+    Grant,
+    /// A police share link's [`ShareDetails`].
+    Share,
+    /// An [`AccessEntry`]: someone other than her looked.
+    Access,
 }
 
 impl RecordKind {
@@ -99,6 +107,9 @@ impl RecordKind {
             RecordKind::OwnAccount => "own_account",
             RecordKind::Notice => "notice",
             RecordKind::Watch => "watch",
+            RecordKind::Grant => "grant",
+            RecordKind::Share => "share",
+            RecordKind::Access => "access",
         }
     }
 }

@@ -55,6 +55,8 @@ pub enum Action {
     Granted,
     /// Looked at or downloaded by someone other than the owner.
     Accessed,
+    /// Revoked (a grant or a share link).
+    Revoked,
 }
 
 /// One change to a case.

@@ -8,7 +8,7 @@
 use jiff::Timestamp;
 use lodge_crypto::password::{self, KdfParams, Password};
 use lodge_crypto::token::Token;
-use lodge_crypto::{Aad, Key, RecoveryKey, unwrap_key, wrap_key};
+use lodge_crypto::{Aad, Key, KeyPair, RecoveryKey, unwrap_key, wrap_key};
 use lodge_domain::{Role, UserId};
 use lodge_store::{InvitationRow, SessionRow, UserRow};
 use uuid::Uuid;
@@ -31,11 +31,23 @@ pub struct Session {
     pub neutral_title: bool,
     /// Anti-forgery token for her forms.
     pub form_token: String,
+    /// What this request is doing, in a few words or as the address asked for; set by
+    /// whoever serves the request. A case opened by someone other than its owner goes in
+    /// her access log with this.
+    pub doing: Option<String>,
     pub(crate) key: Key,
     token_hash: Vec<u8>,
 }
 
+/// What an account's public key pair is derived from its account key for.
+const KEY_PAIR_PURPOSE: &str = "account key pair";
+
 impl Session {
+    /// The account's key pair: cases granted to it are sealed to its public half.
+    pub(crate) fn key_pair(&self) -> KeyPair {
+        KeyPair::derive(&self.key, KEY_PAIR_PURPOSE)
+    }
+
     /// Whether a form's anti-forgery token is this session's.
     pub fn form_token_matches(&self, sent: &str) -> bool {
         lodge_crypto::token::constant_time_eq(self.form_token.as_bytes(), sent.as_bytes())
@@ -226,6 +238,7 @@ impl Lodge {
             key_by_recovery: wrap_key(&recovery.kek(), &recovery_aad(id), &account_key)?,
             neutral_title: false,
             created_at: now(),
+            public_key: Some(KeyPair::derive(&account_key, KEY_PAIR_PURPOSE).public().to_bytes().to_vec()),
         };
         match self.store().create_user(&user, invitation, now()).await {
             Err(lodge_store::StoreError::Conflict("username")) => {
@@ -279,12 +292,18 @@ impl Lodge {
                 device: device.chars().take(120).collect(),
             })
             .await?;
+        if user.public_key.is_none() {
+            // Accounts made before sharing existed get their public key at first sign-in.
+            let public = KeyPair::derive(&account_key, KEY_PAIR_PURPOSE).public().to_bytes();
+            self.store().set_user_public_key(user.id, &public).await?;
+        }
         let session = self.session_for(user, account_key, &token)?;
         Ok((token, session))
     }
 
     fn session_for(&self, user: &UserRow, key: Key, token: &Token) -> Result<Session, ServiceError> {
         Ok(Session {
+            doing: None,
             user_id: UserId(user.id),
             username: user.username.clone(),
             role: Role::parse(&user.role).ok_or_else(|| ServiceError::Internal("unknown role stored".into()))?,

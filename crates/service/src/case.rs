@@ -5,8 +5,8 @@
 //! for is indistinguishable from one that does not exist.
 
 use jiff::Timestamp;
-use lodge_crypto::{Aad, Key, unwrap_key, wrap_key};
-use lodge_domain::{Case, CaseId, ConductKind, Incident, IncidentId, Person, PersonId, RecordKind, UserId};
+use lodge_crypto::{Aad, Keyring};
+use lodge_domain::{Access, Case, CaseId, ConductKind, Incident, IncidentId, Person, PersonId, RecordKind, UserId};
 use lodge_ledger::{Action, Entry as LogEntry, Subject};
 use lodge_store::{CaseKeyRow, CaseRow, RecordRow};
 use serde::Serialize;
@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::ledger::Change;
 use crate::sealing::{open_record, seal_record};
 use crate::{Lodge, ServiceError, Session, now};
+use lodge_domain::Role;
 
 /// A case in a list.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct CaseSummary {
     pub created_at: Timestamp,
     /// Last change.
     pub updated_at: Timestamp,
+    /// How she holds it: her own, or granted to her.
+    pub access: Access,
 }
 
 /// One version of a record, decrypted. `body` is `None` for a tombstone and for a version
@@ -61,8 +64,27 @@ pub struct TimelineFilter {
     pub oldest_first: bool,
 }
 
-fn case_key_aad(case: Uuid, user: Uuid) -> Aad {
+pub(crate) fn case_key_aad(case: Uuid, user: Uuid) -> Aad {
     Aad::from_parts(&[b"case key", case.as_bytes(), user.as_bytes()])
+}
+
+pub(crate) fn grant_aad(case: Uuid, user: Uuid) -> Aad {
+    Aad::from_parts(&[b"case key granted", case.as_bytes(), user.as_bytes()])
+}
+
+/// Opens the case keys an account holds: her own wrapped under her account key, a grant
+/// sealed to the account's public key.
+fn unwrap_case_keys(session: &Session, key_row: &CaseKeyRow) -> Result<(Keyring, Access), ServiceError> {
+    let access = Access::parse(&key_row.access).ok_or_else(|| ServiceError::Internal("unknown access stored".into()))?;
+    let (case, user) = (key_row.case_id, key_row.user_id);
+    let keys = match access {
+        Access::Owner => Keyring::unwrap(&session.key, &case_key_aad(case, user), &key_row.wrapped_key)?,
+        Access::Read | Access::Write => {
+            Keyring::open_with(&session.key_pair(), &grant_aad(case, user), &key_row.wrapped_key)?
+        }
+        Access::Police => return Err(ServiceError::Internal("an account holds a police share".into())),
+    };
+    Ok((keys, access))
 }
 
 const CASE_KIND: &str = "case";
@@ -77,8 +99,10 @@ pub struct OpenCase {
     pub title: String,
     /// When it was made.
     pub created_at: Timestamp,
-    pub(crate) key: Key,
+    pub(crate) keys: Keyring,
     pub(crate) user: UserId,
+    /// How whoever opened it holds it.
+    pub access: Access,
 }
 
 impl Lodge {
@@ -87,39 +111,44 @@ impl Lodge {
         let rows = self.store().cases_for_user(session.user_id.0).await?;
         rows.into_iter()
             .map(|(case, key_row)| {
-                let key = unwrap_key(&session.key, &case_key_aad(case.id, session.user_id.0), &key_row.wrapped_key)?;
-                let title: Case = open_record(&key, CASE_KIND, &case.id.to_string(), 1, &case.title)?;
+                let (keys, access) = unwrap_case_keys(session, &key_row)?;
+                let title: Case = open_record(&keys, CASE_KIND, &case.id.to_string(), 1, &case.title)?;
                 Ok(CaseSummary {
                     id: CaseId(case.id),
                     title: title.title,
                     created_at: case.created_at,
                     updated_at: case.updated_at,
+                    access,
                 })
             })
             .collect()
     }
 
-    /// Creates a case with a fresh case key, wrapped for her account.
+    /// Creates a case with a fresh case key, wrapped for her account. Support workers and
+    /// administrators keep no cases of their own: theirs are the ones granted to them.
     pub async fn create_case(&self, session: &Session, case: &Case) -> Result<CaseId, ServiceError> {
+        if session.role != Role::Survivor {
+            return Err(ServiceError::Forbidden);
+        }
         let problems = case.check();
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }
         let id = Uuid::new_v4();
-        let key = Key::generate()?;
+        let keys = Keyring::generate()?;
         let at = now();
         let row = CaseRow {
             id,
             owner_id: session.user_id.0,
-            title: seal_record(&key, CASE_KIND, &id.to_string(), 1, case)?,
+            title: seal_record(&keys, CASE_KIND, &id.to_string(), 1, case)?,
             created_at: at,
             updated_at: at,
         };
         let key_row = CaseKeyRow {
             case_id: id,
             user_id: session.user_id.0,
-            wrapped_key: wrap_key(&session.key, &case_key_aad(id, session.user_id.0), &key)?,
-            access: "owner".into(),
+            wrapped_key: keys.wrap(&session.key, &case_key_aad(id, session.user_id.0))?,
+            access: Access::Owner.as_str().into(),
         };
         let entry = LogEntry {
             subject: Subject::Case,
@@ -130,32 +159,81 @@ impl Lodge {
             by: session.user_id.0,
             sha256: Some(digest(case)?),
         };
-        self.logged(id, &key, &entry, Change::NewCase(&row, &key_row)).await?;
+        self.logged(id, &keys, &entry, Change::NewCase(&row, &key_row)).await?;
         Ok(CaseId(id))
     }
 
-    /// Opens a case she holds a key for; [`ServiceError::NotFound`] otherwise.
+    /// Opens a case she holds a key for; [`ServiceError::NotFound`] otherwise. When
+    /// someone other than her opens it, what they are doing (`session.doing`) goes in her
+    /// access log.
     pub async fn open_case(&self, session: &Session, id: CaseId) -> Result<OpenCase, ServiceError> {
         let (row, key_row) =
             self.store().case_for_user(id.0, session.user_id.0).await?.ok_or(ServiceError::NotFound)?;
-        let key = unwrap_key(&session.key, &case_key_aad(id.0, session.user_id.0), &key_row.wrapped_key)?;
-        let case: Case = open_record(&key, CASE_KIND, &id.to_string(), 1, &row.title)?;
-        self.arm_jobs(id.0, &key).await?;
-        Ok(OpenCase {
+        let (keys, access) = unwrap_case_keys(session, &key_row)?;
+        let case: Case = open_record(&keys, CASE_KIND, &id.to_string(), 1, &row.title)?;
+        self.arm_jobs(id.0, &keys).await?;
+        let open = OpenCase {
             lodge: self.clone(),
             id,
             title: case.title,
             created_at: row.created_at,
-            key,
+            keys,
             user: session.user_id,
+            access,
+        };
+        if access != Access::Owner
+            && let Some(what) = &session.doing
+        {
+            open.record_access(&session.username, what).await?;
+        }
+        Ok(open)
+    }
+
+    /// Opens a case with keys held by other means than an account (a police share link).
+    pub(crate) async fn open_case_with(&self, id: Uuid, keys: Keyring, by: Uuid) -> Result<OpenCase, ServiceError> {
+        let row = self.store().case(id).await?.ok_or(ServiceError::NotFound)?;
+        let case: Case = open_record(&keys, CASE_KIND, &id.to_string(), 1, &row.title)?;
+        Ok(OpenCase {
+            lodge: self.clone(),
+            id: CaseId(id),
+            title: case.title,
+            created_at: row.created_at,
+            keys,
+            user: UserId(by),
+            access: Access::Police,
         })
     }
 }
 
 impl OpenCase {
     /// The case as a job works on it, for the account that started the job.
-    pub(crate) fn for_job(lodge: &Lodge, case: Uuid, key: Key, user: UserId) -> OpenCase {
-        OpenCase { lodge: lodge.clone(), id: CaseId(case), title: String::new(), created_at: now(), key, user }
+    /// Jobs were queued by someone who could change the case.
+    pub(crate) fn for_job(lodge: &Lodge, case: Uuid, keys: Keyring, user: UserId) -> OpenCase {
+        OpenCase {
+            lodge: lodge.clone(),
+            id: CaseId(case),
+            title: String::new(),
+            created_at: now(),
+            keys,
+            user,
+            access: Access::Write,
+        }
+    }
+
+    /// Fails unless whoever opened the case may change it.
+    pub(crate) fn may_write(&self) -> Result<(), ServiceError> {
+        if self.access.can_write() { Ok(()) } else { Err(ServiceError::ReadOnly) }
+    }
+
+    /// Fails unless the case is hers.
+    pub(crate) fn must_own(&self) -> Result<(), ServiceError> {
+        if self.access == Access::Owner { Ok(()) } else { Err(ServiceError::OwnerOnly) }
+    }
+
+    /// Makes a change to the case with its leaf, if whoever opened it may change it.
+    pub(crate) async fn change(&self, entry: &LogEntry, change: Change<'_>) -> Result<(), ServiceError> {
+        self.may_write()?;
+        self.lodge.logged(self.id.0, &self.keys, entry, change).await
     }
 
     pub(crate) fn lodge(&self) -> &Lodge {
@@ -168,9 +246,9 @@ impl OpenCase {
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }
-        let sealed = seal_record(&self.key, CASE_KIND, &self.id.to_string(), 1, case)?;
+        let sealed = seal_record(&self.keys, CASE_KIND, &self.id.to_string(), 1, case)?;
         let entry = self.log_entry(Subject::Case, Action::Edited, Some(self.id.0), None, Some(digest(case)?));
-        self.lodge.logged(self.id.0, &self.key, &entry, Change::Title(&sealed)).await?;
+        self.change(&entry, Change::Title(&sealed)).await?;
         self.title = case.title.clone();
         Ok(())
     }
@@ -179,7 +257,7 @@ impl OpenCase {
         let body = if row.deleted || row.fields.is_empty() {
             None
         } else {
-            Some(open_record(&self.key, kind.as_str(), &row.id.to_string(), row.version, &row.fields)?)
+            Some(open_record(&self.keys, kind.as_str(), &row.id.to_string(), row.version, &row.fields)?)
         };
         Ok(Entry {
             id: row.id,
@@ -228,11 +306,11 @@ impl OpenCase {
         version: i64,
         body: &T,
     ) -> Result<(), ServiceError> {
-        let fields = seal_record(&self.key, kind.as_str(), &id.to_string(), version, body)?;
+        let fields = seal_record(&self.keys, kind.as_str(), &id.to_string(), version, body)?;
         let action = if version == 1 { Action::Created } else { Action::Edited };
         let entry = self.log_entry(subject(kind), action, Some(id), Some(version), Some(digest(body)?));
         let row = self.version_row(kind, id, version, fields);
-        self.lodge.logged(self.id.0, &self.key, &entry, Change::Record(&row)).await
+        self.change(&entry, Change::Record(&row)).await
     }
 
     /// A new version of a record by whoever has the case open; empty `fields` for a tombstone.
@@ -279,7 +357,7 @@ impl OpenCase {
         let version = current.version + 1;
         let tombstone = self.version_row(kind, id, version, Vec::new());
         let entry = self.log_entry(subject(kind), Action::Deleted, Some(id), Some(version), None);
-        self.lodge.logged(self.id.0, &self.key, &entry, Change::Erase(&tombstone)).await
+        self.change(&entry, Change::Erase(&tombstone)).await
     }
 
     async fn check_people(&self, people: &[PersonId]) -> Result<(), ServiceError> {
@@ -404,6 +482,7 @@ pub(crate) fn subject(kind: RecordKind) -> Subject {
         RecordKind::FoundCopy => Subject::FoundCopy,
         RecordKind::Notice => Subject::Notice,
         RecordKind::Watch => Subject::Watch,
+        RecordKind::Grant | RecordKind::Share | RecordKind::Access => Subject::Share,
     }
 }
 

@@ -86,6 +86,7 @@ impl OpenCase {
         details: ContentDetails,
         source: ContentSource,
     ) -> Result<Vec<ContentId>, ServiceError> {
+        self.may_write()?;
         let label = details.label.trim().to_owned();
         let mut thumbnail = None;
         let pieces: Vec<Content> = match source {
@@ -153,7 +154,7 @@ impl OpenCase {
         for piece in pieces {
             let id = ContentId::new();
             if let Some(jpeg) = &thumbnail {
-                self.lodge().blobs().put(&content_thumbnail_blob(self, id), &self.key, jpeg).await?;
+                self.lodge().blobs().put(&content_thumbnail_blob(self, id), &self.keys, jpeg).await?;
             }
             self.write(RecordKind::Content, id.0, 1, &piece).await?;
             ids.push(id);
@@ -171,6 +172,7 @@ impl OpenCase {
 
     /// Removes a piece of her content: its fingerprints go, a tombstone stays in the log.
     pub async fn delete_content(&self, id: ContentId) -> Result<(), ServiceError> {
+        self.may_write()?;
         self.erase(RecordKind::Content, id.0).await?;
         if let Err(e) = self.lodge().blobs().delete(&content_thumbnail_blob(self, id)).await {
             tracing::warn!(error = %e, "could not delete a content thumbnail");

@@ -157,13 +157,13 @@ impl OpenCase {
             None => None,
         };
         if let Some(jpeg) = &thumbnail {
-            blobs.put(&copy_blob(self, id, "thumbnail"), &self.key, jpeg).await?;
+            blobs.put(&copy_blob(self, id, "thumbnail"), &self.keys, jpeg).await?;
         }
         if let Some(page) = &finding.page_copy {
-            blobs.put(&copy_blob(self, id, "page"), &self.key, page).await?;
+            blobs.put(&copy_blob(self, id, "page"), &self.keys, page).await?;
         }
         if let Some(image) = &finding.image {
-            blobs.put(&copy_blob(self, id, "image"), &self.key, image).await?;
+            blobs.put(&copy_blob(self, id, "image"), &self.keys, image).await?;
         }
         let (distance, frames_matched) = match finding.closeness {
             lodge_scan::Closeness::Distance(d) => (Some(d), None),
@@ -222,7 +222,7 @@ impl OpenCase {
         if !self.copy(id).await?.body.is_some_and(|c| c.thumbnail) {
             return Err(ServiceError::NotFound);
         }
-        Ok(self.lodge().blobs().read_all(&copy_blob(self, id, "thumbnail"), &self.key).await?)
+        Ok(self.lodge().blobs().read_all(&copy_blob(self, id, "thumbnail"), &self.keys).await?)
     }
 
     /// The small picture of a piece of her content, when she uploaded the image itself.
@@ -231,12 +231,13 @@ impl OpenCase {
         if !entry.body.is_some_and(|c| c.thumbnail) {
             return Err(ServiceError::NotFound);
         }
-        Ok(self.lodge().blobs().read_all(&content_thumbnail_blob(self, id), &self.key).await?)
+        Ok(self.lodge().blobs().read_all(&content_thumbnail_blob(self, id), &self.keys).await?)
     }
 
     /// She confirms a copy is hers: it becomes an incident on her timeline, with the page as
     /// fetched and the image as evidence files, the addresses, SHA-256 and capture time.
     pub async fn confirm_copy(&self, id: CopyId) -> Result<IncidentId, ServiceError> {
+        self.may_write()?;
         let entry = self.copy(id).await?;
         let mut copy = entry.body.ok_or(ServiceError::NotFound)?;
         if let (CopyStatus::Confirmed, Some(incident)) = (copy.status, copy.incident) {
@@ -283,7 +284,7 @@ impl OpenCase {
                 ("image", image_name(&copy.media), "image".to_owned()),
             ];
             for (part, file_name, content_type) in files {
-                let Ok(bytes) = self.lodge().blobs().read_all(&copy_blob(self, id, part), &self.key).await else {
+                let Ok(bytes) = self.lodge().blobs().read_all(&copy_blob(self, id, part), &self.keys).await else {
                     continue;
                 };
                 let content_type = if content_type == "image" {
@@ -318,6 +319,7 @@ impl OpenCase {
     /// She says a copy is not hers, or is somewhere she allows it: later scans leave out that
     /// file, and the files kept for review are deleted.
     pub async fn whitelist_copy(&self, id: CopyId) -> Result<(), ServiceError> {
+        self.may_write()?;
         let entry = self.copy(id).await?;
         let mut copy = entry.body.ok_or(ServiceError::NotFound)?;
         if copy.status != CopyStatus::New {

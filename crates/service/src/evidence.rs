@@ -90,8 +90,9 @@ impl OpenCase {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
+        self.may_write()?;
         let limit = self.lodge().config().max_upload_bytes;
-        let mut writer = self.lodge().blobs().writer(name, &self.key).await?;
+        let mut writer = self.lodge().blobs().writer(name, &self.keys).await?;
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
         let mut bytes = keep.then(Vec::new);
@@ -145,7 +146,7 @@ impl OpenCase {
             None => None,
         };
         if let Some(jpeg) = &thumbnail {
-            self.lodge().blobs().put(&self.thumbnail_blob(id), &self.key, jpeg).await?;
+            self.lodge().blobs().put(&self.thumbnail_blob(id), &self.keys, jpeg).await?;
         }
         let evidence = Evidence {
             file_name: clean_file_name(&upload.file_name),
@@ -198,7 +199,7 @@ impl OpenCase {
     pub async fn evidence_content(&self, id: EvidenceId) -> Result<(Evidence, PlainStream), ServiceError> {
         let entry = self.evidence(id).await?;
         let body = entry.body.ok_or(ServiceError::NotFound)?;
-        let stream = self.lodge().blobs().reader(&self.evidence_blob(id), &self.key).await?;
+        let stream = self.lodge().blobs().reader(&self.evidence_blob(id), &self.keys).await?;
         Ok((body, stream))
     }
 
@@ -208,7 +209,7 @@ impl OpenCase {
         if !entry.body.as_ref().is_some_and(|b| b.thumbnail) {
             return Err(ServiceError::NotFound);
         }
-        Ok(self.lodge().blobs().read_all(&self.thumbnail_blob(id), &self.key).await?)
+        Ok(self.lodge().blobs().read_all(&self.thumbnail_blob(id), &self.keys).await?)
     }
 
     /// Attaches an evidence file to an incident (a new version of its details).
@@ -225,6 +226,7 @@ impl OpenCase {
 
     /// Deletes an evidence file: the file goes, a tombstone stays in the log.
     pub async fn delete_evidence(&self, id: EvidenceId) -> Result<(), ServiceError> {
+        self.may_write()?;
         self.erase(RecordKind::Evidence, id.0).await?;
         self.remove_blobs(id).await;
         Ok(())

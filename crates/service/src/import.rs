@@ -382,7 +382,7 @@ impl OpenCase {
     fn open_blob(&self, id: EvidenceId) -> Box<dyn Fn() -> Result<PlainStream, ServiceError> + Send> {
         let blobs = self.lodge().blobs().clone();
         let name = self.evidence_blob(id);
-        let key = self.key.duplicate();
+        let key = self.keys.duplicate();
         Box::new(move || {
             tokio::runtime::Handle::current().block_on(blobs.reader(&name, &key)).map_err(ServiceError::from)
         })
@@ -398,6 +398,7 @@ impl OpenCase {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
+        self.may_write()?;
         let id = EvidenceId::new();
         self.receive(&self.evidence_blob(id), body, false).await?;
         Ok(Staged { id, file_name: crate::evidence::clean_file_name(file_name) })
@@ -405,6 +406,7 @@ impl OpenCase {
 
     /// Throws away an export that was received but not imported.
     pub async fn discard_import(&self, staged: &Staged) -> Result<(), ServiceError> {
+        self.may_write()?;
         if self.evidence(staged.id).await.is_ok() {
             return Ok(());
         }
@@ -415,7 +417,7 @@ impl OpenCase {
 
     /// NotFound unless `staged` was received into this case (and opens with its key).
     async fn check_staged(&self, staged: &Staged) -> Result<(), ServiceError> {
-        let _received = self.lodge().blobs().reader(&self.evidence_blob(staged.id), &self.key).await?;
+        let _received = self.lodge().blobs().reader(&self.evidence_blob(staged.id), &self.keys).await?;
         Ok(())
     }
 
@@ -570,6 +572,7 @@ impl OpenCase {
         choices: &ImportChoices,
         progress: Option<Arc<AtomicU64>>,
     ) -> Result<ImportOutcome, ServiceError> {
+        self.may_write()?;
         self.check_staged(staged).await?;
         let tz = zone_of(&choices.zone)?;
         let format = self.detect_staged(staged, choices.format).await?;
@@ -593,11 +596,11 @@ impl OpenCase {
             thumbnail: false,
         };
         if photo_incident.is_some() && reused.is_none() && size <= THUMBNAIL_SOURCE_MAX as u64 {
-            let bytes = self.lodge().blobs().read_all(&self.evidence_blob(staged.id), &self.key).await?;
+            let bytes = self.lodge().blobs().read_all(&self.evidence_blob(staged.id), &self.keys).await?;
             exhibit.content_type = image_type(&bytes).into();
             let thumbnail = tokio::task::spawn_blocking(move || make_thumbnail(&bytes)).await.ok().flatten();
             if let Some(jpeg) = thumbnail {
-                self.lodge().blobs().put(&self.thumbnail_blob(staged.id), &self.key, &jpeg).await?;
+                self.lodge().blobs().put(&self.thumbnail_blob(staged.id), &self.keys, &jpeg).await?;
                 exhibit.thumbnail = true;
             }
         }
@@ -674,7 +677,7 @@ impl OpenCase {
 
     /// Size and SHA-256 of a stored blob, read through once.
     async fn blob_digest(&self, id: EvidenceId) -> Result<(u64, String), ServiceError> {
-        let mut stream = self.lodge().blobs().reader(&self.evidence_blob(id), &self.key).await?;
+        let mut stream = self.lodge().blobs().reader(&self.evidence_blob(id), &self.keys).await?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         while let Some(chunk) = stream.next().await {
@@ -723,9 +726,9 @@ impl Importer<'_> {
     ) -> Result<(), ServiceError> {
         let case = self.case;
         let action = if version == 1 { lodge_ledger::Action::Created } else { lodge_ledger::Action::Edited };
-        let fields = seal_record(&case.key, kind.as_str(), &id.to_string(), version, body)?;
+        let fields = seal_record(&case.keys, kind.as_str(), &id.to_string(), version, body)?;
         let entry = case.log_entry(subject(kind), action, Some(id), Some(version), Some(digest(body)?));
-        let leaf = case.lodge().batch_leaf(&mut self.leaves, &case.key, &entry).await?;
+        let leaf = case.lodge().batch_leaf(&mut self.leaves, &case.keys, &entry).await?;
         let row = case.version_row(kind, id, version, fields);
         self.batch
             .send(Batched::Record(Box::new(row), Box::new(leaf)))

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use lodge_crypto::Key;
+use lodge_crypto::Keyring;
 use lodge_domain::{JobId, UserId};
 use lodge_store::JobRow;
 use serde::Serialize;
@@ -104,7 +104,7 @@ pub struct Job<P> {
 pub(crate) struct Jobs {
     /// This node, in leases.
     node: String,
-    armed: std::sync::Mutex<HashMap<Uuid, (Key, u64)>>,
+    armed: std::sync::Mutex<HashMap<Uuid, (Keyring, u64)>>,
     generation: AtomicU64,
     wake: tokio::sync::Notify,
 }
@@ -114,15 +114,15 @@ impl Jobs {
         Jobs { node: Uuid::new_v4().to_string(), ..Jobs::default() }
     }
 
-    fn arm(&self, case: Uuid, key: &Key) {
+    fn arm(&self, case: Uuid, keys: &Keyring) {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         if let Ok(mut armed) = self.armed.lock() {
-            armed.insert(case, (key.duplicate(), generation));
+            armed.insert(case, (keys.duplicate(), generation));
         }
         self.wake.notify_one();
     }
 
-    fn armed(&self) -> Vec<(Uuid, Key, u64)> {
+    fn armed(&self) -> Vec<(Uuid, Keyring, u64)> {
         self.armed.lock().map(|a| a.iter().map(|(c, (k, g))| (*c, k.duplicate(), *g)).collect()).unwrap_or_default()
     }
 
@@ -140,7 +140,7 @@ impl Jobs {
 pub(crate) struct Step {
     lodge: Lodge,
     id: Uuid,
-    key: Key,
+    keys: Keyring,
     done: Arc<AtomicI64>,
     lost: Arc<AtomicBool>,
 }
@@ -153,7 +153,7 @@ impl Step {
 
     /// Records that `done` steps are finished, with the payload as it now is.
     pub(crate) async fn progress<P: Serialize>(&self, done: i64, payload: &P) -> Result<(), ServiceError> {
-        let sealed = seal_record(&self.key, JOB_KIND, &self.id.to_string(), 1, payload)?;
+        let sealed = seal_record(&self.keys, JOB_KIND, &self.id.to_string(), 1, payload)?;
         self.done.store(done, Ordering::SeqCst);
         let held = self
             .lodge
@@ -167,7 +167,7 @@ impl Step {
     }
 }
 
-fn job_of<P: DeserializeOwned>(key: &Key, row: &JobRow) -> Result<Job<P>, ServiceError> {
+fn job_of<P: DeserializeOwned>(keys: &Keyring, row: &JobRow) -> Result<Job<P>, ServiceError> {
     Ok(Job {
         id: JobId(row.id),
         state: JobState::parse(&row.state),
@@ -176,7 +176,7 @@ fn job_of<P: DeserializeOwned>(key: &Key, row: &JobRow) -> Result<Job<P>, Servic
         created_at: row.created_at,
         updated_at: row.updated_at,
         error: row.error.clone(),
-        payload: open_record(key, JOB_KIND, &row.id.to_string(), 1, &row.payload)?,
+        payload: open_record(keys, JOB_KIND, &row.id.to_string(), 1, &row.payload)?,
     })
 }
 
@@ -184,7 +184,7 @@ impl Lodge {
     /// Runs due jobs of the cases whose key this node holds, for as long as the server runs.
     pub async fn run_jobs(&self) {
         loop {
-            for (case, key, generation) in self.jobs().armed() {
+            for (case, keys, generation) in self.jobs().armed() {
                 // The key is held only while work is due: a job due later (the next re-check)
                 // waits until someone opens the case again.
                 match self.store().unfinished_jobs(case).await {
@@ -193,7 +193,7 @@ impl Lodge {
                     }
                     Ok(jobs) => {
                         for job in jobs.into_iter().filter(|j| j.run_after <= now()) {
-                            self.run_job(job, &key).await;
+                            self.run_job(job, &keys).await;
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "could not look for jobs"),
@@ -212,14 +212,14 @@ impl Lodge {
     }
 
     /// Holds the case's key while it has unfinished jobs, so this node can run them.
-    pub(crate) async fn arm_jobs(&self, case: Uuid, key: &Key) -> Result<(), ServiceError> {
+    pub(crate) async fn arm_jobs(&self, case: Uuid, keys: &Keyring) -> Result<(), ServiceError> {
         if self.store().has_due_jobs(case, now()).await? {
-            self.jobs().arm(case, key);
+            self.jobs().arm(case, keys);
         }
         Ok(())
     }
 
-    async fn run_job(&self, job: JobRow, key: &Key) {
+    async fn run_job(&self, job: JobRow, keys: &Keyring) {
         let node = self.jobs().node.clone();
         let at = now();
         match self.store().claim_job(job.id, &node, at + LEASE, at).await {
@@ -233,7 +233,7 @@ impl Lodge {
         let step = Step {
             lodge: self.clone(),
             id: job.id,
-            key: key.duplicate(),
+            keys: keys.duplicate(),
             done: Arc::new(AtomicI64::new(job.done)),
             lost: Arc::new(AtomicBool::new(false)),
         };
@@ -252,7 +252,7 @@ impl Lodge {
                 }
             })
         };
-        let case = OpenCase::for_job(self, job.case_id, key.duplicate(), UserId(job.user_id));
+        let case = OpenCase::for_job(self, job.case_id, keys.duplicate(), UserId(job.user_id));
         let outcome = match job.kind.as_str() {
             crate::copies::SCAN_JOB => case.run_scan(&job, &step).await,
             crate::notices::RECHECK_JOB => case.run_recheck(&job, &step).await,
@@ -302,6 +302,7 @@ impl OpenCase {
         payload: &P,
         run_after: Timestamp,
     ) -> Result<JobId, ServiceError> {
+        self.may_write()?;
         let id = Uuid::new_v4();
         let at = now();
         let row = JobRow {
@@ -310,7 +311,7 @@ impl OpenCase {
             user_id: self.user.0,
             kind: kind.into(),
             state: "queued".into(),
-            payload: seal_record(&self.key, JOB_KIND, &id.to_string(), 1, payload)?,
+            payload: seal_record(&self.keys, JOB_KIND, &id.to_string(), 1, payload)?,
             done: 0,
             total,
             attempts: 0,
@@ -323,7 +324,7 @@ impl OpenCase {
         };
         self.lodge().store().create_job(&row).await?;
         if run_after <= at {
-            self.lodge().jobs().arm(self.id.0, &self.key);
+            self.lodge().jobs().arm(self.id.0, &self.keys);
         }
         Ok(JobId(id))
     }
@@ -347,21 +348,22 @@ impl OpenCase {
     /// One job of this case, opened.
     pub(crate) async fn job<P: DeserializeOwned>(&self, id: JobId) -> Result<Job<P>, ServiceError> {
         let row = self.lodge().store().job(self.id.0, id.0).await?.ok_or(ServiceError::NotFound)?;
-        job_of(&self.key, &row)
+        job_of(&self.keys, &row)
     }
 
     /// This case's jobs of one kind, newest first.
     pub(crate) async fn jobs<P: DeserializeOwned>(&self, kind: &str) -> Result<Vec<Job<P>>, ServiceError> {
-        self.lodge().store().jobs(self.id.0, kind).await?.iter().map(|r| job_of(&self.key, r)).collect()
+        self.lodge().store().jobs(self.id.0, kind).await?.iter().map(|r| job_of(&self.keys, r)).collect()
     }
 
     /// What a running job works on, opened.
     pub(crate) fn job_payload<P: DeserializeOwned>(&self, row: &JobRow) -> Result<P, ServiceError> {
-        open_record(&self.key, JOB_KIND, &row.id.to_string(), 1, &row.payload)
+        open_record(&self.keys, JOB_KIND, &row.id.to_string(), 1, &row.payload)
     }
 
     /// Stops a job that has not finished (what it found so far is kept).
     pub async fn cancel_job(&self, id: JobId) -> Result<(), ServiceError> {
+        self.may_write()?;
         if self.lodge().store().job(self.id.0, id.0).await?.is_none() {
             return Err(ServiceError::NotFound);
         }

@@ -10,12 +10,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use jiff::Timestamp;
-use lodge_crypto::{Aad, Key};
+use lodge_crypto::{Aad, Key, Keyring};
 use lodge_ledger::checkpoint::origin;
 use lodge_ledger::timestamp;
 use lodge_ledger::tree::{self, Fetched, Hash, Proof};
 use lodge_ledger::{Action, Checkpoint, Entry, Opening, SigningKey, Subject, Verifier};
-use lodge_store::{CaseKeyRow, CaseRow, CheckpointRow, LeafRow, RecordRow, Store, StoreError};
+use lodge_store::{CaseKeyRow, CaseRow, CheckpointRow, LeafRow, RecordRow, ShareRow, Store, StoreError};
 use uuid::Uuid;
 
 use crate::{Lodge, OpenCase, ServiceError, now};
@@ -102,8 +102,16 @@ pub(crate) enum Change<'a> {
     Record(&'a RecordRow),
     /// A deletion: erase every version, append this tombstone.
     Erase(&'a RecordRow),
-    /// Nothing but the leaf (an export, an access).
+    /// Nothing but the leaf (an export).
     Leaf,
+    /// Someone's access to the case, and the grant record.
+    Grant(&'a CaseKeyRow, &'a RecordRow),
+    /// Every holder's keys after a rotation, and the revocation record.
+    Rekey(&'a [CaseKeyRow], &'a RecordRow),
+    /// A new police link and its record.
+    Share(&'a ShareRow, &'a RecordRow),
+    /// A police link withdrawn, and the record saying so.
+    RevokeShare(Uuid, &'a RecordRow),
 }
 
 /// One leaf of her log, opened.
@@ -144,9 +152,9 @@ impl Lodge {
     }
 
     /// Builds the leaf for `entry` at the end of `case`'s log.
-    async fn next_leaf(&self, case: Uuid, key: &Key, entry: &Entry) -> Result<LeafRow, ServiceError> {
+    async fn next_leaf(&self, case: Uuid, keys: &Keyring, entry: &Entry) -> Result<LeafRow, ServiceError> {
         let mut batch = self.leaf_batch(case).await?;
-        self.batch_leaf(&mut batch, key, entry).await
+        self.batch_leaf(&mut batch, keys, entry).await
     }
 
     /// Starts building leaves for appends made together, from the end of `case`'s log.
@@ -161,7 +169,7 @@ impl Lodge {
     pub(crate) async fn batch_leaf(
         &self,
         batch: &mut LeafBatch,
-        key: &Key,
+        keys: &Keyring,
         entry: &Entry,
     ) -> Result<LeafRow, ServiceError> {
         let position = batch.next;
@@ -190,7 +198,7 @@ impl Lodge {
             index,
             created_at: now(),
             commitment: commitment.to_vec(),
-            opening: lodge_crypto::seal(key, &opening_aad(batch.case, index), &plain)?,
+            opening: keys.seal(&opening_aad(batch.case, index), &plain)?,
             first_hash: first as i64,
             hashes: hashes.into_iter().map(|h| h.0).collect(),
         })
@@ -201,7 +209,7 @@ impl Lodge {
     pub(crate) async fn logged(
         &self,
         case: Uuid,
-        key: &Key,
+        keys: &Keyring,
         entry: &Entry,
         change: Change<'_>,
     ) -> Result<(), ServiceError> {
@@ -212,13 +220,17 @@ impl Lodge {
             if attempt > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(2 << attempt.min(6))).await;
             }
-            let leaf = self.next_leaf(case, key, entry).await?;
+            let leaf = self.next_leaf(case, keys, entry).await?;
             let written = match change {
                 Change::NewCase(row, key_row) => store.create_case(row, key_row, &leaf).await,
                 Change::Title(title) => store.update_case_title(case, title, leaf.created_at, &leaf).await,
                 Change::Record(row) => store.insert_record(row, &leaf).await,
                 Change::Erase(tombstone) => store.erase_record(tombstone, &leaf).await,
                 Change::Leaf => store.append_leaf(&leaf).await,
+                Change::Grant(key, row) => store.grant_case_key(key, row, &leaf).await,
+                Change::Rekey(keys, row) => store.rekey_case(case, keys, row, &leaf).await,
+                Change::Share(share, row) => store.create_share(share, row, &leaf).await,
+                Change::RevokeShare(id, row) => store.revoke_share(case, id, row, &leaf).await.map(|_| ()),
             };
             match written {
                 Err(StoreError::Conflict("ledger")) => continue,
@@ -399,7 +411,7 @@ impl OpenCase {
 
     /// The opening of one leaf, checked against the leaf's commitment.
     fn opening(&self, row: &LeafRow) -> Result<Opening, ServiceError> {
-        let plain = lodge_crypto::open(&self.key, &opening_aad(self.id.0, row.index), &row.opening)?;
+        let plain = self.keys.open(&opening_aad(self.id.0, row.index), &row.opening)?;
         let opening: Opening = serde_json::from_slice(&plain).map_err(|e| ServiceError::Internal(e.to_string()))?;
         if opening.commitment().map_err(ledger_error)?.as_slice() != row.commitment.as_slice() {
             return Err(ServiceError::Internal("a log leaf does not match its opening".into()));

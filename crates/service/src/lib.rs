@@ -19,6 +19,7 @@ mod notices;
 mod orphans;
 mod report;
 mod sealing;
+mod sharing;
 mod watch;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_
 pub use lodge_scan::watch::SearchSite;
 pub use notices::{CaseNotice, Letter, NoticeDetails, ReportedCopy, SiteSummary, StatusChange};
 pub use report::{PreparedReport, Redact, ReportOptions};
+pub use sharing::{AccessLine, GrantSummary, LONGEST_SHARE_DAYS, NewShare, SharedCase, ShareSummary};
 pub use watch::WatchRun;
 
 /// Settings the service needs, taken from Lodge's configuration.
@@ -205,6 +207,15 @@ pub enum ServiceError {
     /// The account's role does not allow this.
     #[error("not allowed for this role")]
     Forbidden,
+    /// A case granted to read only, and this would change it.
+    #[error("read-only access")]
+    ReadOnly,
+    /// Only the person whose case it is may do this (share it, read who looked).
+    #[error("owner only")]
+    OwnerOnly,
+    /// A share link that has expired or was withdrawn.
+    #[error("share link ended")]
+    ShareEnded,
     /// Someone saved a newer version first.
     #[error("edit conflict")]
     Conflict,
@@ -233,6 +244,13 @@ impl ServiceError {
             }
             ServiceError::SignupClosed => "New accounts need an invitation from the organisation.".into(),
             ServiceError::Forbidden => "Your account cannot do this.".into(),
+            ServiceError::ReadOnly => {
+                "You can read this case but not change it. Ask the person whose case it is for read and add access.".into()
+            }
+            ServiceError::OwnerOnly => "Only the person whose case this is can do this.".into(),
+            ServiceError::ShareEnded => {
+                "This link has expired or was withdrawn. Ask the person who sent it to you for a new one.".into()
+            }
             ServiceError::Conflict => {
                 "This was changed somewhere else while you were editing. Your text is below: check the latest version and save again.".into()
             }

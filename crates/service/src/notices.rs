@@ -301,6 +301,7 @@ impl OpenCase {
 
     /// Sends a draft notice by the organisation's SMTP server, replies going to the sender.
     pub async fn send_notice(&self, id: NoticeId) -> Result<(), ServiceError> {
+        self.may_write()?;
         let notice = self.notice(id).await?.body.ok_or(ServiceError::NotFound)?;
         let smtp = self.lodge().config().smtp.clone().ok_or_else(|| {
             ServiceError::invalid(

@@ -115,7 +115,7 @@ pub struct ReportOptions {
 }
 
 impl ReportOptions {
-    fn check(&self) -> Result<(), ServiceError> {
+    pub(crate) fn check(&self) -> Result<(), ServiceError> {
         if self.subject_name.trim().is_empty() {
             return Err(ServiceError::invalid(
                 "subject_name",
@@ -554,7 +554,7 @@ impl OpenCase {
 
     async fn record_export(&self, sha256: String) -> Result<(), ServiceError> {
         let entry = self.log_entry(Subject::Report, Action::Exported, None, None, Some(sha256));
-        self.lodge().logged(self.id.0, &self.key, &entry, Change::Leaf).await
+        self.lodge().logged(self.id.0, &self.keys, &entry, Change::Leaf).await
     }
 
     /// The evidence bundle as a stream of zip bytes. Exhibits are decrypted as they stream and

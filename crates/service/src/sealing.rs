@@ -4,16 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use lodge_crypto::{Aad, Key, open, seal};
+use lodge_crypto::{Aad, Keyring};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 use crate::ServiceError;
 
-/// Seals every field of `value` for record `id` of `kind` at `version`.
+/// Seals every field of `value` for record `id` of `kind` at `version`, under the newest
+/// generation of the case's keys.
 pub(crate) fn seal_record<T: Serialize>(
-    key: &Key,
+    keys: &Keyring,
     kind: &str,
     id: &str,
     version: i64,
@@ -25,7 +26,7 @@ pub(crate) fn seal_record<T: Serialize>(
     let mut sealed = BTreeMap::new();
     for (name, value) in fields {
         let plain = Zeroizing::new(serde_json::to_vec(&value).map_err(internal)?);
-        let ct = seal(key, &Aad::field(kind, id, &name, version), &plain)?;
+        let ct = keys.seal(&Aad::field(kind, id, &name, version), &plain)?;
         sealed.insert(name, data_encoding::BASE64.encode(&ct));
     }
     serde_json::to_vec(&sealed).map_err(internal)
@@ -33,7 +34,7 @@ pub(crate) fn seal_record<T: Serialize>(
 
 /// Opens a record sealed by [`seal_record`].
 pub(crate) fn open_record<T: DeserializeOwned>(
-    key: &Key,
+    keys: &Keyring,
     kind: &str,
     id: &str,
     version: i64,
@@ -43,7 +44,7 @@ pub(crate) fn open_record<T: DeserializeOwned>(
     let mut fields = serde_json::Map::new();
     for (name, ct) in sealed {
         let ct = data_encoding::BASE64.decode(ct.as_bytes()).map_err(internal)?;
-        let plain = open(key, &Aad::field(kind, id, &name, version), &ct)?;
+        let plain = keys.open(&Aad::field(kind, id, &name, version), &ct)?;
         fields.insert(name, serde_json::from_slice(&plain).map_err(internal)?);
     }
     serde_json::from_value(serde_json::Value::Object(fields)).map_err(internal)
@@ -60,7 +61,7 @@ mod tests {
 
     #[test]
     fn fields_are_bound_to_their_place() {
-        let key = Key::generate().unwrap();
+        let key = Keyring::generate().unwrap();
         let case = Case { title: "messages from @wolf".into() };
         let sealed = seal_record(&key, "case", "1", 1, &case).unwrap();
         assert!(!String::from_utf8_lossy(&sealed).contains("wolf"));

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::copy::{Column, TABLES, Value, columns};
 use crate::{
     Batched, CaseKeyRow, CaseRow, CheckpointRow, CopiedRow, InvitationRow, JobRow, LeafRow, RecordRow, Result,
-    SessionRow, Store, StoreError, UserRow, from_millis, to_millis,
+    SessionRow, ShareRow, Store, StoreError, UserRow, from_millis, to_millis,
 };
 
 /// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`.
@@ -84,7 +84,9 @@ fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 }
 
 const USER_COLUMNS: &str =
-    "id, username, role, disabled, kdf, salt, key_by_password, key_by_recovery, neutral_title, created_at";
+    "id, username, role, disabled, kdf, salt, key_by_password, key_by_recovery, neutral_title, created_at, public_key";
+const SHARE_COLUMNS: &str =
+    "id, case_id, token_hash, wrapped_key, passphrase_salt, passphrase_kdf, created_at, expires_at, revoked_at";
 const SESSION_COLUMNS: &str = "id_hash, user_id, wrapped_user_key, created_at, last_seen_at, expires_at, device";
 const CASE_COLUMNS: &str =
     "c.id, c.owner_id, c.title, c.created_at, c.updated_at, k.case_id, k.user_id, k.wrapped_key, k.access";
@@ -185,7 +187,37 @@ macro_rules! store_impl {
                     key_by_recovery: r.try_get("key_by_recovery")?,
                     neutral_title: r.try_get("neutral_title")?,
                     created_at: from_millis(r.try_get("created_at")?)?,
+                    public_key: r.try_get("public_key")?,
                 })
+            }
+
+            fn share_row(r: &$row) -> Result<ShareRow> {
+                let salt: Option<Vec<u8>> = r.try_get("passphrase_salt")?;
+                let kdf: Option<String> = r.try_get("passphrase_kdf")?;
+                Ok(ShareRow {
+                    id: uuid(&r.try_get::<String, _>("id")?)?,
+                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
+                    token_hash: r.try_get("token_hash")?,
+                    wrapped_key: r.try_get("wrapped_key")?,
+                    passphrase: salt.zip(kdf),
+                    created_at: from_millis(r.try_get("created_at")?)?,
+                    expires_at: from_millis(r.try_get("expires_at")?)?,
+                    revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(from_millis).transpose()?,
+                })
+            }
+
+            async fn put_case_key(conn: &mut <$db as sqlx::Database>::Connection, key: &CaseKeyRow) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO case_keys (case_id, user_id, wrapped_key, access) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (case_id, user_id) DO UPDATE SET wrapped_key = excluded.wrapped_key, access = excluded.access",
+                )
+                .bind(key.case_id.to_string())
+                .bind(key.user_id.to_string())
+                .bind(&key.wrapped_key)
+                .bind(&key.access)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
             }
 
             fn session_row(r: &$row) -> Result<SessionRow> {
@@ -296,7 +328,7 @@ macro_rules! store_impl {
                     }
                 }
                 sqlx::query(&format!(
-                    "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                    "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                 ))
                 .bind(user.id.to_string())
                 .bind(&user.username)
@@ -308,6 +340,7 @@ macro_rules! store_impl {
                 .bind(&user.key_by_recovery)
                 .bind(user.neutral_title)
                 .bind(to_millis(user.created_at))
+                .bind(&user.public_key)
                 .execute(&mut *tx)
                 .await
                 .map_err(conflict("username"))?;
@@ -351,6 +384,15 @@ macro_rules! store_impl {
                     .bind(&user.key_by_password)
                     .bind(&user.key_by_recovery)
                     .bind(user.id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_user_public_key(&self, id: Uuid, public_key: &[u8]) -> Result<()> {
+                sqlx::query("UPDATE users SET public_key = $1 WHERE id = $2")
+                    .bind(public_key)
+                    .bind(id.to_string())
                     .execute(&self.pool)
                     .await?;
                 Ok(())
@@ -496,13 +538,7 @@ macro_rules! store_impl {
                     .execute(&mut *tx)
                     .await
                     .map_err(conflict("case"))?;
-                sqlx::query("INSERT INTO case_keys (case_id, user_id, wrapped_key, access) VALUES ($1, $2, $3, $4)")
-                    .bind(key.case_id.to_string())
-                    .bind(key.user_id.to_string())
-                    .bind(&key.wrapped_key)
-                    .bind(&key.access)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::put_case_key(&mut tx, key).await?;
                 Self::put_leaf(&mut tx, leaf).await?;
                 tx.commit().await?;
                 Ok(())
@@ -533,6 +569,120 @@ macro_rules! store_impl {
                 .as_ref()
                 .map(Self::case_row)
                 .transpose()
+            }
+
+            async fn case_keys(&self, case: Uuid) -> Result<Vec<CaseKeyRow>> {
+                sqlx::query("SELECT case_id, user_id, wrapped_key, access FROM case_keys WHERE case_id = $1")
+                    .bind(case.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok(CaseKeyRow {
+                            case_id: uuid(&r.try_get::<String, _>(0)?)?,
+                            user_id: uuid(&r.try_get::<String, _>(1)?)?,
+                            wrapped_key: r.try_get(2)?,
+                            access: r.try_get(3)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn grant_case_key(&self, key: &CaseKeyRow, record: &RecordRow, leaf: &LeafRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::put_case_key(&mut tx, key).await?;
+                Self::put_record(&mut tx, record, leaf).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn rekey_case(&self, case: Uuid, keys: &[CaseKeyRow], record: &RecordRow, leaf: &LeafRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM case_keys WHERE case_id = $1").bind(case.to_string()).execute(&mut *tx).await?;
+                for key in keys {
+                    Self::put_case_key(&mut tx, key).await?;
+                }
+                Self::put_record(&mut tx, record, leaf).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_share(&self, share: &ShareRow, record: &RecordRow, leaf: &LeafRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                let (salt, kdf) = share.passphrase.clone().unzip();
+                sqlx::query(&format!(
+                    "INSERT INTO shares ({SHARE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                ))
+                .bind(share.id.to_string())
+                .bind(share.case_id.to_string())
+                .bind(&share.token_hash)
+                .bind(&share.wrapped_key)
+                .bind(salt)
+                .bind(kdf)
+                .bind(to_millis(share.created_at))
+                .bind(to_millis(share.expires_at))
+                .bind(share.revoked_at.map(to_millis))
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict("share"))?;
+                Self::put_record(&mut tx, record, leaf).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn revoke_share(&self, case: Uuid, id: Uuid, record: &RecordRow, leaf: &LeafRow) -> Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                let revoked = sqlx::query(
+                    "UPDATE shares SET revoked_at = $1 WHERE id = $2 AND case_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(to_millis(record.created_at))
+                .bind(id.to_string())
+                .bind(case.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if revoked.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                Self::put_record(&mut tx, record, leaf).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn share_by_token(&self, token_hash: &[u8]) -> Result<Option<ShareRow>> {
+                sqlx::query(&format!("SELECT {SHARE_COLUMNS} FROM shares WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::share_row)
+                    .transpose()
+            }
+
+            async fn shares(&self, case: Uuid) -> Result<Vec<ShareRow>> {
+                sqlx::query(&format!("SELECT {SHARE_COLUMNS} FROM shares WHERE case_id = $1 ORDER BY created_at DESC"))
+                    .bind(case.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::share_row)
+                    .collect()
+            }
+
+            async fn case(&self, case: Uuid) -> Result<Option<CaseRow>> {
+                sqlx::query("SELECT id, owner_id, title, created_at, updated_at FROM cases WHERE id = $1")
+                    .bind(case.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|r| {
+                        Ok(CaseRow {
+                            id: uuid(&r.try_get::<String, _>(0)?)?,
+                            owner_id: uuid(&r.try_get::<String, _>(1)?)?,
+                            title: r.try_get(2)?,
+                            created_at: from_millis(r.try_get(3)?)?,
+                            updated_at: from_millis(r.try_get(4)?)?,
+                        })
+                    })
+                    .transpose()
             }
 
             async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp, leaf: &LeafRow) -> Result<()> {

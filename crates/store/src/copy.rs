@@ -32,6 +32,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("key_by_recovery", Bytes),
             ("neutral_title", Bool),
             ("created_at", Int),
+            ("public_key", NullableBytes),
         ],
     ),
     (
@@ -64,6 +65,20 @@ pub(crate) const TABLES: &[(&str, &[(&str, Column)])] = &[
     (
         "ledger_leaves",
         &[("case_id", Text), ("idx", Int), ("created_at", Int), ("commitment", Bytes), ("opening", Bytes)],
+    ),
+    (
+        "shares",
+        &[
+            ("id", Text),
+            ("case_id", Text),
+            ("token_hash", Bytes),
+            ("wrapped_key", Bytes),
+            ("passphrase_salt", NullableBytes),
+            ("passphrase_kdf", NullableText),
+            ("created_at", Int),
+            ("expires_at", Int),
+            ("revoked_at", NullableInt),
+        ],
     ),
     ("ledger_hashes", &[("case_id", Text), ("idx", Int), ("hash", Bytes)]),
     (

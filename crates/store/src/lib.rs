@@ -15,7 +15,9 @@ use std::sync::Arc;
 
 pub use backend::{PostgresStore, SqliteStore, create_scratch_postgres_database};
 pub use copy::{CopiedRow, Value as CopiedValue};
-pub use rows::{CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, JobRow, LeafRow, RecordRow, SessionRow, UserRow};
+pub use rows::{
+    CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, JobRow, LeafRow, RecordRow, SessionRow, ShareRow, UserRow,
+};
 
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -83,6 +85,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn update_user_keys(&self, user: &UserRow) -> Result<()>;
     /// Sets an account's preferences that are stored in plain (they are not case content).
     async fn set_user_neutral_title(&self, id: Uuid, neutral_title: bool) -> Result<()>;
+    /// Records an account's public key (made at its first sign-in since sharing existed).
+    async fn set_user_public_key(&self, id: Uuid, public_key: &[u8]) -> Result<()>;
 
     /// Stores a new invitation.
     async fn create_invitation(&self, invitation: &InvitationRow) -> Result<()>;
@@ -115,6 +119,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn cases_for_user(&self, user: Uuid) -> Result<Vec<(CaseRow, CaseKeyRow)>>;
     /// One case, only if `user` holds a key for it.
     async fn case_for_user(&self, case: Uuid, user: Uuid) -> Result<Option<(CaseRow, CaseKeyRow)>>;
+    /// Everyone who holds a case's keys: its owner and those she granted it to.
+    async fn case_keys(&self, case: Uuid) -> Result<Vec<CaseKeyRow>>;
+    /// Gives (or changes) someone's access to a case, with the record and leaf that log it.
+    async fn grant_case_key(&self, key: &CaseKeyRow, record: &RecordRow, leaf: &LeafRow) -> Result<()>;
+    /// Replaces every holder's wrapped keys of a case at once (after a revocation rotated
+    /// them: whoever is not in `keys` loses access), with the record and leaf that log it.
+    async fn rekey_case(&self, case: Uuid, keys: &[CaseKeyRow], record: &RecordRow, leaf: &LeafRow) -> Result<()>;
+    /// Adds a police share link with the record and leaf that log it.
+    async fn create_share(&self, share: &ShareRow, record: &RecordRow, leaf: &LeafRow) -> Result<()>;
+    /// Withdraws a share link, with the record and leaf that log it. False if it was not
+    /// live (already withdrawn, or not this case's).
+    async fn revoke_share(&self, case: Uuid, id: Uuid, record: &RecordRow, leaf: &LeafRow) -> Result<bool>;
+    /// A share link by the hash of its token, withdrawn or expired ones included.
+    async fn share_by_token(&self, token_hash: &[u8]) -> Result<Option<ShareRow>>;
+    /// A case's share links, newest first.
+    async fn shares(&self, case: Uuid) -> Result<Vec<ShareRow>>;
+    /// A case's sealed title, for someone who holds its keys by other means than an account
+    /// (a share link).
+    async fn case(&self, case: Uuid) -> Result<Option<CaseRow>>;
     /// Replaces a case's sealed title, appending `leaf` to its log.
     async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp, leaf: &LeafRow) -> Result<()>;
 

@@ -27,6 +27,9 @@ pub struct UserRow {
     pub neutral_title: bool,
     /// When the account was made.
     pub created_at: Timestamp,
+    /// The account's public key, for cases shared with it; `None` until it first signs in
+    /// (accounts made before sharing existed).
+    pub public_key: Option<Vec<u8>>,
 }
 
 /// A one-time invitation link, stored by the hash of its token.
@@ -182,4 +185,26 @@ pub struct JobRow {
     pub created_at: Timestamp,
     /// Last change.
     pub updated_at: Timestamp,
+}
+
+/// A read-only link for police: the case's keys wrapped under a key that only the link (and
+/// its passphrase, if it has one) gives. What it shows is a sealed record of the case.
+#[derive(Debug, Clone)]
+pub struct ShareRow {
+    /// Share id (also the id of its record in the case).
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// Hash of the token in the link.
+    pub token_hash: Vec<u8>,
+    /// The case's keys, wrapped under the link's key.
+    pub wrapped_key: Vec<u8>,
+    /// Argon2id salt and parameters, when a passphrase is needed too.
+    pub passphrase: Option<(Vec<u8>, String)>,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// When she withdrew it.
+    pub revoked_at: Option<Timestamp>,
 }

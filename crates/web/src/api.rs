@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path};
+use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use lodge_domain::{Case, CaseId, Evidence, EvidenceId, FieldProblem, Incident, IncidentId, Person, PersonId};
 use lodge_service::{Entry, OpenCase, Password, ServiceError, Upload};
@@ -16,6 +15,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::ApiSession;
+use crate::routes::Allowed::*;
+use crate::routes::{RouteInfo, Table};
 use crate::{AppState, State};
 
 mod content;
@@ -23,54 +24,75 @@ mod imports;
 pub(crate) mod notices;
 mod watch;
 
-pub(crate) fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/session", post(create_session).delete(delete_session))
-        .route("/cases", get(list_cases).post(create_case))
-        .route("/cases/{case}", get(get_case).put(rename_case))
-        .route("/cases/{case}/incidents", get(list_incidents).post(create_incident))
-        .route("/cases/{case}/incidents/{incident}", get(get_incident).put(update_incident).delete(delete_incident))
-        .route("/cases/{case}/incidents/{incident}/history", get(incident_history))
-        .route("/cases/{case}/evidence", get(list_evidence).post(upload_evidence).layer(DefaultBodyLimit::disable()))
-        .route("/cases/{case}/evidence/{evidence}", get(get_evidence).put(attach_evidence).delete(delete_evidence))
-        .route("/cases/{case}/evidence/{evidence}/content", get(evidence_content))
-        .route("/cases/{case}/evidence/{evidence}/thumbnail", get(evidence_thumbnail))
-        .route("/cases/{case}/people", get(list_people).post(create_person))
-        .route("/cases/{case}/people/{person}", get(get_person).put(update_person).delete(delete_person))
-        .route("/cases/{case}/checkpoint", get(get_checkpoint))
-        .route("/cases/{case}/checkpoint/consistency", get(get_consistency))
-        .route("/cases/{case}/checkpoint/verify", get(verify_log))
-        .route("/cases/{case}/reports", post(create_report))
-        .route("/cases/{case}/content", get(content::list).post(content::add).layer(DefaultBodyLimit::disable()))
-        .route("/cases/{case}/content/hash-list", get(content::hash_list))
-        .route("/cases/{case}/content/check", post(content::check).layer(DefaultBodyLimit::disable()))
-        .route("/cases/{case}/content/{content}", axum::routing::delete(content::delete))
-        .route("/cases/{case}/content/{content}/thumbnail", get(content::content_thumbnail))
-        .route("/cases/{case}/scans", get(content::scans).post(content::start_scan))
-        .route("/cases/{case}/scans/{scan}", get(content::scan).delete(content::cancel_scan))
-        .route("/cases/{case}/copies", get(content::copies))
-        .route("/cases/{case}/copies/{copy}/confirm", post(content::confirm_copy))
-        .route("/cases/{case}/copies/{copy}/whitelist", post(content::whitelist_copy))
-        .route("/cases/{case}/copies/{copy}/thumbnail", get(content::copy_thumbnail))
-        .route("/cases/{case}/accounts", get(content::accounts).post(content::add_account))
-        .route("/cases/{case}/notices", get(notices::list).post(notices::create))
-        .route("/cases/{case}/notices/{notice}", get(notices::get))
-        .route("/cases/{case}/notices/{notice}/letter", get(notices::letter))
-        .route("/cases/{case}/notices/{notice}/send", post(notices::send))
-        .route("/cases/{case}/notices/{notice}/status", post(notices::set_status))
-        .route("/cases/{case}/rechecks", post(notices::recheck))
-        .route("/cases/{case}/sites", get(notices::sites))
-        .route("/cases/{case}/watches", get(watch::list).post(watch::add))
-        .route("/cases/{case}/watches/run", post(watch::run))
-        .route("/cases/{case}/watches/{watch}", axum::routing::delete(watch::delete))
-        .route("/cases/{case}/watches/{watch}/reviewed", post(watch::reviewed))
-        .route("/cases/{case}/accounts/{account}", axum::routing::delete(content::delete_account))
-        .route("/cases/{case}/imports", post(imports::stage).layer(DefaultBodyLimit::disable()))
-        .route("/cases/{case}/imports/{import}", get(imports::preview).post(imports::import).delete(imports::discard))
-        .layer(axum::middleware::map_response(json_errors))
+/// The API routes, and who may use each.
+pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
+    let (router, routes) = Table::new("/api/v1")
+        .get("/openapi.json", Public, openapi)
+        .post("/session", Public, create_session)
+        .delete("/session", SignedIn, delete_session)
+        .get("/cases", SignedIn, list_cases)
+        .post("/cases", Survivor, create_case)
+        .get("/cases/{case}", CaseRead, get_case)
+        .put("/cases/{case}", CaseWrite, rename_case)
+        .get("/cases/{case}/incidents", CaseRead, list_incidents)
+        .post("/cases/{case}/incidents", CaseWrite, create_incident)
+        .get("/cases/{case}/incidents/{incident}", CaseRead, get_incident)
+        .put("/cases/{case}/incidents/{incident}", CaseWrite, update_incident)
+        .delete("/cases/{case}/incidents/{incident}", CaseWrite, delete_incident)
+        .get("/cases/{case}/incidents/{incident}/history", CaseRead, incident_history)
+        .get("/cases/{case}/evidence", CaseRead, list_evidence)
+        .upload("/cases/{case}/evidence", CaseWrite, upload_evidence)
+        .get("/cases/{case}/evidence/{evidence}", CaseRead, get_evidence)
+        .put("/cases/{case}/evidence/{evidence}", CaseWrite, attach_evidence)
+        .delete("/cases/{case}/evidence/{evidence}", CaseWrite, delete_evidence)
+        .get("/cases/{case}/evidence/{evidence}/content", CaseRead, evidence_content)
+        .get("/cases/{case}/evidence/{evidence}/thumbnail", CaseRead, evidence_thumbnail)
+        .get("/cases/{case}/people", CaseRead, list_people)
+        .post("/cases/{case}/people", CaseWrite, create_person)
+        .get("/cases/{case}/people/{person}", CaseRead, get_person)
+        .put("/cases/{case}/people/{person}", CaseWrite, update_person)
+        .delete("/cases/{case}/people/{person}", CaseWrite, delete_person)
+        .get("/cases/{case}/checkpoint", CaseRead, get_checkpoint)
+        .get("/cases/{case}/checkpoint/consistency", CaseRead, get_consistency)
+        .get("/cases/{case}/checkpoint/verify", CaseRead, verify_log)
+        .post("/cases/{case}/reports", CaseRead, create_report)
+        .get("/cases/{case}/content", CaseRead, content::list)
+        .upload("/cases/{case}/content", CaseWrite, content::add)
+        .get("/cases/{case}/content/hash-list", CaseRead, content::hash_list)
+        .upload("/cases/{case}/content/check", CaseRead, content::check)
+        .delete("/cases/{case}/content/{content}", CaseWrite, content::delete)
+        .get("/cases/{case}/content/{content}/thumbnail", CaseRead, content::content_thumbnail)
+        .get("/cases/{case}/scans", CaseRead, content::scans)
+        .post("/cases/{case}/scans", CaseWrite, content::start_scan)
+        .get("/cases/{case}/scans/{scan}", CaseRead, content::scan)
+        .delete("/cases/{case}/scans/{scan}", CaseWrite, content::cancel_scan)
+        .get("/cases/{case}/copies", CaseRead, content::copies)
+        .post("/cases/{case}/copies/{copy}/confirm", CaseWrite, content::confirm_copy)
+        .post("/cases/{case}/copies/{copy}/whitelist", CaseWrite, content::whitelist_copy)
+        .get("/cases/{case}/copies/{copy}/thumbnail", CaseRead, content::copy_thumbnail)
+        .get("/cases/{case}/accounts", CaseRead, content::accounts)
+        .post("/cases/{case}/accounts", CaseWrite, content::add_account)
+        .get("/cases/{case}/notices", CaseRead, notices::list)
+        .post("/cases/{case}/notices", CaseWrite, notices::create)
+        .get("/cases/{case}/notices/{notice}", CaseRead, notices::get)
+        .get("/cases/{case}/notices/{notice}/letter", CaseRead, notices::letter)
+        .post("/cases/{case}/notices/{notice}/send", CaseWrite, notices::send)
+        .post("/cases/{case}/notices/{notice}/status", CaseWrite, notices::set_status)
+        .post("/cases/{case}/rechecks", CaseWrite, notices::recheck)
+        .get("/cases/{case}/sites", CaseRead, notices::sites)
+        .get("/cases/{case}/watches", CaseRead, watch::list)
+        .post("/cases/{case}/watches", CaseWrite, watch::add)
+        .post("/cases/{case}/watches/run", CaseWrite, watch::run)
+        .delete("/cases/{case}/watches/{watch}", CaseWrite, watch::delete)
+        .post("/cases/{case}/watches/{watch}/reviewed", CaseWrite, watch::reviewed)
+        .delete("/cases/{case}/accounts/{account}", CaseWrite, content::delete_account)
+        .upload("/cases/{case}/imports", CaseWrite, imports::stage)
+        .get("/cases/{case}/imports/{import}", CaseRead, imports::preview)
+        .post("/cases/{case}/imports/{import}", CaseWrite, imports::import)
+        .delete("/cases/{case}/imports/{import}", CaseWrite, imports::discard)
+        .finish();
+    (router.layer(axum::middleware::map_response(json_errors)), routes)
 }
-
 /// Answers a request the framework refused before Lodge saw it (a body that is not JSON, the
 /// wrong content type, an id that is not a UUID, a broken multipart body) as Lodge's own JSON
 /// error with status 400 (413 for a body too large), as the API description says.
@@ -121,7 +143,11 @@ impl IntoResponse for ApiError {
             ServiceError::SignInFailed | ServiceError::SessionEnded | ServiceError::AccountDisabled => {
                 StatusCode::UNAUTHORIZED
             }
-            ServiceError::Forbidden | ServiceError::SignupClosed => StatusCode::FORBIDDEN,
+            ServiceError::Forbidden
+            | ServiceError::SignupClosed
+            | ServiceError::ReadOnly
+            | ServiceError::OwnerOnly => StatusCode::FORBIDDEN,
+            ServiceError::ShareEnded => StatusCode::NOT_FOUND,
             ServiceError::Conflict => StatusCode::CONFLICT,
             ServiceError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::Internal(detail) => {

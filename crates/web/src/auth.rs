@@ -28,7 +28,10 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
             return Err(Redirect::to("/login").into_response());
         };
         match state.lodge.resume(cookie.value()).await {
-            Ok(session) => Ok(Viewer(session)),
+            Ok(mut session) => {
+                session.doing = doing(parts);
+                Ok(Viewer(session))
+            }
             Err(ServiceError::SessionEnded | ServiceError::AccountDisabled) => {
                 let jar = jar.remove(Cookie::build(COOKIE).path("/"));
                 Err((jar, Redirect::to("/login?ended=1")).into_response())
@@ -55,8 +58,22 @@ impl FromRequestParts<Arc<AppState>> for ApiSession {
         let Some(token) = token else {
             return Err(crate::api::ApiError(ServiceError::SessionEnded).into_response());
         };
-        state.lodge.resume(token).await.map(ApiSession).map_err(|e| crate::api::ApiError(e).into_response())
+        let mut session = state.lodge.resume(token).await.map_err(|e| crate::api::ApiError(e).into_response())?;
+        session.doing = doing(parts);
+        Ok(ApiSession(session))
     }
+}
+
+/// What a request does, for her access log when someone she shared her case with makes it:
+/// the address, which holds ids but no case content. Pictures inside a page are part of
+/// viewing that page, so they are not listed on their own.
+fn doing(parts: &Parts) -> Option<String> {
+    let path = parts.uri.path();
+    if path.ends_with("/thumbnail") {
+        return None;
+    }
+    let verb = if parts.method == axum::http::Method::GET { "Viewed" } else { "Changed" };
+    Some(format!("{verb} {path}"))
 }
 
 /// The cookie that carries a new session.

@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod metrics;
 mod pages;
+mod routes;
 mod safety;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use lodge_service::Lodge;
 
 pub use api::openapi_json;
+pub use routes::{Allowed, RouteInfo};
 
 /// Settings for the web layer.
 #[derive(Debug, Clone)]
@@ -68,14 +70,30 @@ pub(crate) struct AppState {
 
 pub(crate) type State = axum::extract::State<Arc<AppState>>;
 
+/// Every route Lodge serves, pages and API, with who may use it.
+fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
+    let (pages, mut table) = pages::routes();
+    let (api, api_table) = api::routes();
+    let (others, others_table) = routes::Table::new("")
+        .get("/healthz", Allowed::Public, api::health)
+        .get("/metrics", Allowed::Public, metrics::show)
+        .finish();
+    table.extend(api_table);
+    table.extend(others_table);
+    (pages.nest("/api/v1", api).merge(others), table)
+}
+
+/// The route table the router is built from: every method at every address, with who may
+/// use it (for the authorisation matrix test and for documentation).
+pub fn route_table() -> Vec<RouteInfo> {
+    routes().1
+}
+
 /// Everything Lodge serves, pages and API.
 pub fn router(lodge: Lodge, config: WebConfig) -> Router {
     let state = Arc::new(AppState { lodge, config, metrics: metrics::Metrics::new() });
-    Router::new()
-        .merge(pages::routes())
-        .nest("/api/v1", api::routes())
-        .route("/healthz", axum::routing::get(api::health))
-        .route("/metrics", axum::routing::get(metrics::show))
+    routes()
+        .0
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), metrics::record))
         // Uploads stream to encrypted storage and the service enforces the per-file limit, so
         // the body limit is lifted on the routes that take files (see `pages` and `api`).

@@ -7,14 +7,14 @@ mod s3_server;
 
 use futures_util::StreamExt;
 use lodge_blobs::{BlobError, Blobs};
-use lodge_crypto::Key;
+use lodge_crypto::Keyring;
 
 #[tokio::test]
 async fn files_in_a_bucket_are_encrypted_streamed_in_parts_and_deleted() {
     let server = s3_server::S3Server::start();
     let blobs = Blobs::s3(&server.settings("lodge-test")).unwrap();
     blobs.ping().await.unwrap();
-    let key = Key::generate().unwrap();
+    let key = Keyring::generate().unwrap();
 
     // 20 MiB: more than the 8 MiB buffer, so it goes up as a multipart upload.
     let data: Vec<u8> = (0..20 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
@@ -37,7 +37,7 @@ async fn files_in_a_bucket_are_encrypted_streamed_in_parts_and_deleted() {
 
     blobs.put("cases/c/thumbnails/t", &key, b"small").await.unwrap();
     assert_eq!(blobs.read_all("cases/c/thumbnails/t", &key).await.unwrap(), b"small");
-    assert!(blobs.read_all("cases/c/thumbnails/t", &Key::generate().unwrap()).await.is_err(), "another key fails");
+    assert!(blobs.read_all("cases/c/thumbnails/t", &Keyring::generate().unwrap()).await.is_err(), "another key fails");
 
     let mut w = blobs.writer("cases/c/evidence/aborted", &key).await.unwrap();
     w.write(&vec![1u8; 9 * 1024 * 1024]).await.unwrap();

@@ -42,6 +42,7 @@ fn user(name: &str) -> UserRow {
         key_by_recovery: vec![3; 40],
         neutral_title: false,
         created_at: now(),
+        public_key: Some(vec![4; 32]),
     }
 }
 

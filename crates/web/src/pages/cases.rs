@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::Form;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{Case, CaseId, ConductKind, Incident, PersonId, Problems};
+use lodge_domain::{Access, Case, CaseId, ConductKind, Incident, PersonId, Problems, Role};
 use lodge_service::{Entry, OpenCase, ServiceError, TimelineFilter};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -33,17 +33,24 @@ fn list_body(
                     li {
                         a href={ "/cases/" (c.id) } { (c.title) }
                         br;
-                        span.hint { "Last change " (c.updated_at.strftime("%-d %b %Y")) }
+                        span.hint {
+                            @if c.access != Access::Owner { "Shared with you: " (c.access.label().to_lowercase()) ". " }
+                            "Last change " (c.updated_at.strftime("%-d %b %Y"))
+                        }
                     }
                 }
             }
         }
-        h2 { "Start a new case" }
-        (problem_summary(problems))
-        form method="post" action="/cases" {
-            (csrf(s))
-            (text_field("title", "Name of the case", Some("Only you, and people you choose to share it with, can see this. For example: \"Messages from the Twitch account\"."), title, problems, Input::Text))
-            div.actions { button type="submit" { "Start case" } }
+        @if s.role == Role::Survivor {
+            h2 { "Start a new case" }
+            (problem_summary(problems))
+            form method="post" action="/cases" {
+                (csrf(s))
+                (text_field("title", "Name of the case", Some("Only you, and people you choose to share it with, can see this. For example: \"Messages from the Twitch account\"."), title, problems, Input::Text))
+                div.actions { button type="submit" { "Start case" } }
+            }
+        } @else if cases.is_empty() {
+            p { "Cases appear here when a survivor shares hers with you." }
         }
     }
 }
@@ -146,6 +153,15 @@ pub(crate) async fn timeline(
             a.button.secondary href={ "/cases/" (case) "/notices" } { "Takedown notices" }
             a.button.secondary href={ "/cases/" (case) "/report" } { "Prepare a report" }
             a.button.secondary href={ "/cases/" (case) "/log" } { "Case log" }
+            @if open.access == Access::Owner {
+                a.button.secondary href={ "/cases/" (case) "/sharing" } { "Sharing" }
+                a.button.secondary href={ "/cases/" (case) "/access" } { "Who looked" }
+            }
+        }
+        @match open.access {
+            Access::Read => (super::layout::notice("info", "She shared this case with you to read. You cannot change it.")),
+            Access::Write => (super::layout::notice("info", "She shared this case with you to read and add to. Everything you open is listed for her.")),
+            _ => {}
         }
         form.filters method="get" action={ "/cases/" (case) } aria-label="Filter the timeline" {
             div.field {

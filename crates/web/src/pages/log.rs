@@ -85,14 +85,18 @@ fn what(case: Uuid, line: &LogLine) -> Markup {
         (_, Action::Edited) => "edited",
         (_, Action::Deleted) => "deleted",
         (_, Action::Exported) => "exported",
+        (Subject::Share, Action::Granted) => "given",
         (_, Action::Granted) => "granted",
-        (_, Action::Accessed) => "viewed",
+        (_, Action::Accessed) => "viewed by someone you shared it with",
+        (_, Action::Revoked) => "withdrawn",
     };
     let link = match (subject, record, action) {
         (_, _, Action::Deleted) | (_, None, _) => None,
         (Subject::Incident, Some(id), _) => Some(format!("/cases/{case}/incidents/{id}")),
         (Subject::Evidence, Some(id), _) => Some(format!("/cases/{case}/evidence/{id}")),
         (Subject::Person, Some(id), _) => Some(format!("/cases/{case}/people/{id}")),
+        (Subject::Share, Some(_), Action::Accessed) => Some(format!("/cases/{case}/access")),
+        (Subject::Share, Some(_), _) => Some(format!("/cases/{case}/sharing")),
         _ => None,
     };
     html! {

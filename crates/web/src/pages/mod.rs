@@ -15,96 +15,116 @@ mod log;
 pub(crate) mod notices;
 mod people;
 mod reports;
+mod sharing;
 mod watch;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use lodge_service::{ServiceError, Session};
 use maud::html;
 
+use crate::routes::Allowed::*;
+use crate::routes::{RouteInfo, Table};
 use crate::{AppState, State, WebConfig};
 pub(crate) use evidence::{download, drain};
 pub(crate) use form::FormData;
 pub(crate) use reports::{Format as ReportDownload, attachment, download as report_download};
 
-/// The page routes.
-pub(crate) fn routes() -> Router<Arc<AppState>> {
-    let uploads = Router::new()
-        .route("/cases/{case}/incidents", post(incidents::create))
-        .route("/cases/{case}/incidents/{incident}", post(incidents::update))
-        .route("/cases/{case}/incidents/{incident}/evidence", post(evidence::upload))
-        .route("/cases/{case}/import", post(imports::upload))
-        .route("/cases/{case}/content", post(content::add))
-        .route("/cases/{case}/content/check", post(content::check))
-        .layer(DefaultBodyLimit::disable());
-    Router::new()
-        .route("/", get(home))
-        .route("/static/lodge.css", get(css))
-        .route("/static/lodge.js", get(js))
-        .route("/exit", get(exit))
-        .route("/login", get(accounts::login_page).post(accounts::login))
-        .route("/logout", post(accounts::logout))
-        .route("/join/{token}", get(accounts::join_page).post(accounts::join))
-        .route("/signup", get(accounts::signup_page).post(accounts::signup))
-        .route("/recover", get(accounts::recover_page).post(accounts::recover))
-        .route("/account", get(accounts::account_page))
-        .route("/account/password", post(accounts::change_password))
-        .route("/account/neutral-title", post(accounts::neutral_title))
-        .route("/admin", get(accounts::admin_page))
-        .route("/admin/invitations", post(accounts::invite))
-        .route("/admin/signup", post(accounts::signup_setting))
-        .route("/cases", get(cases::list).post(cases::create))
-        .route("/cases/{case}", get(cases::timeline))
-        .route("/cases/{case}/rename", post(cases::rename))
-        .route("/cases/{case}/log", get(log::show))
-        .route("/cases/{case}/report", get(reports::show).post(reports::make))
-        .route("/cases/{case}/import", get(imports::show))
-        .route("/cases/{case}/content", get(content::show))
-        .route("/cases/{case}/content/scan", post(content::scan))
-        .route("/cases/{case}/content/{content}/delete", post(content::delete))
-        .route("/cases/{case}/content/{content}/thumbnail", get(content::content_thumbnail))
-        .route("/cases/{case}/scans/{scan}/cancel", post(content::cancel_scan))
-        .route("/cases/{case}/accounts", post(content::add_account))
-        .route("/cases/{case}/accounts/{account}/delete", post(content::delete_account))
-        .route("/cases/{case}/copies", get(content::copies))
-        .route("/cases/{case}/notices", get(notices::list).post(notices::create))
-        .route("/cases/{case}/notices/new", get(notices::new))
-        .route("/cases/{case}/notices/{notice}", get(notices::show))
-        .route("/cases/{case}/notices/{notice}/letter", get(notices::letter))
-        .route("/cases/{case}/notices/{notice}/send", post(notices::send))
-        .route("/cases/{case}/notices/{notice}/status", post(notices::set_status))
-        .route("/cases/{case}/rechecks", post(notices::recheck))
-        .route("/cases/{case}/watch", get(watch::show).post(watch::add))
-        .route("/cases/{case}/watch/run", post(watch::run))
-        .route("/cases/{case}/watch/{watch}/reviewed", post(watch::reviewed))
-        .route("/cases/{case}/watch/{watch}/delete", post(watch::delete))
-        .route("/cases/{case}/copies/{copy}/confirm", post(content::confirm_copy))
-        .route("/cases/{case}/copies/{copy}/whitelist", post(content::whitelist_copy))
-        .route("/cases/{case}/copies/{copy}/thumbnail", get(content::copy_thumbnail))
-        .route("/cases/{case}/import/{import}", post(imports::choose))
-        .route("/cases/{case}/incidents/new", get(incidents::new_page))
-        .route("/cases/{case}/incidents/{incident}", get(incidents::show))
-        .route("/cases/{case}/incidents/{incident}/edit", get(incidents::edit_page))
-        .route("/cases/{case}/incidents/{incident}/history", get(incidents::history))
-        .route("/cases/{case}/incidents/{incident}/delete", get(incidents::delete_page).post(incidents::delete))
-        .route("/cases/{case}/people", get(people::list).post(people::create))
-        .route("/cases/{case}/people/new", get(people::new_page))
-        .route("/cases/{case}/people/{person}", get(people::show).post(people::update))
-        .route("/cases/{case}/people/{person}/edit", get(people::edit_page))
-        .route("/cases/{case}/people/{person}/delete", post(people::delete))
-        .route("/cases/{case}/evidence/{evidence}", get(evidence::show))
-        .route("/cases/{case}/evidence/{evidence}/content", get(evidence::content))
-        .route("/cases/{case}/evidence/{evidence}/thumbnail", get(evidence::thumbnail))
-        .route("/cases/{case}/evidence/{evidence}/attach", post(evidence::attach))
-        .route("/cases/{case}/evidence/{evidence}/delete", post(evidence::delete))
-        .merge(uploads)
-        .fallback(not_found)
+/// The page routes, and who may use each.
+pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
+    let table = Table::new("")
+        .get("/", Public, home)
+        .get("/static/lodge.css", Public, css)
+        .get("/static/lodge.js", Public, js)
+        .get("/exit", Public, exit)
+        .get("/login", Public, accounts::login_page)
+        .post("/login", Public, accounts::login)
+        .post("/logout", Public, accounts::logout)
+        .get("/join/{token}", Public, accounts::join_page)
+        .post("/join/{token}", Public, accounts::join)
+        .get("/signup", Public, accounts::signup_page)
+        .post("/signup", Public, accounts::signup)
+        .get("/recover", Public, accounts::recover_page)
+        .post("/recover", Public, accounts::recover)
+        .get("/account", SignedIn, accounts::account_page)
+        .post("/account/password", SignedIn, accounts::change_password)
+        .post("/account/neutral-title", SignedIn, accounts::neutral_title)
+        .get("/admin", Admin, accounts::admin_page)
+        .post("/admin/invitations", Admin, accounts::invite)
+        .post("/admin/signup", Admin, accounts::signup_setting)
+        .get("/cases", SignedIn, cases::list)
+        .post("/cases", Survivor, cases::create)
+        .get("/cases/{case}", CaseRead, cases::timeline)
+        .post("/cases/{case}/rename", CaseWrite, cases::rename)
+        .get("/cases/{case}/log", CaseRead, log::show)
+        .get("/cases/{case}/sharing", CaseOwner, sharing::show)
+        .post("/cases/{case}/sharing/grants", CaseOwner, sharing::grant)
+        .post("/cases/{case}/sharing/grants/{user}/revoke", CaseOwner, sharing::revoke)
+        .post("/cases/{case}/sharing/links", CaseOwner, sharing::create_link)
+        .post("/cases/{case}/sharing/links/{share}/revoke", CaseOwner, sharing::revoke_link)
+        .get("/cases/{case}/access", CaseOwner, sharing::access_log)
+        .get("/shared/{token}", ShareLink, sharing::shared)
+        .post("/shared/{token}", ShareLink, sharing::shared_with_passphrase)
+        .post("/shared/{token}/report.pdf", ShareLink, sharing::shared_pdf)
+        .post("/shared/{token}/bundle.zip", ShareLink, sharing::shared_bundle)
+        .get("/cases/{case}/report", CaseRead, reports::show)
+        .post("/cases/{case}/report", CaseRead, reports::make)
+        .get("/cases/{case}/import", CaseRead, imports::show)
+        .get("/cases/{case}/content", CaseRead, content::show)
+        .post("/cases/{case}/content/scan", CaseWrite, content::scan)
+        .post("/cases/{case}/content/{content}/delete", CaseWrite, content::delete)
+        .get("/cases/{case}/content/{content}/thumbnail", CaseRead, content::content_thumbnail)
+        .post("/cases/{case}/scans/{scan}/cancel", CaseWrite, content::cancel_scan)
+        .post("/cases/{case}/accounts", CaseWrite, content::add_account)
+        .post("/cases/{case}/accounts/{account}/delete", CaseWrite, content::delete_account)
+        .get("/cases/{case}/copies", CaseRead, content::copies)
+        .get("/cases/{case}/notices", CaseRead, notices::list)
+        .post("/cases/{case}/notices", CaseWrite, notices::create)
+        .get("/cases/{case}/notices/new", CaseRead, notices::new)
+        .get("/cases/{case}/notices/{notice}", CaseRead, notices::show)
+        .get("/cases/{case}/notices/{notice}/letter", CaseRead, notices::letter)
+        .post("/cases/{case}/notices/{notice}/send", CaseWrite, notices::send)
+        .post("/cases/{case}/notices/{notice}/status", CaseWrite, notices::set_status)
+        .post("/cases/{case}/rechecks", CaseWrite, notices::recheck)
+        .get("/cases/{case}/watch", CaseRead, watch::show)
+        .post("/cases/{case}/watch", CaseWrite, watch::add)
+        .post("/cases/{case}/watch/run", CaseWrite, watch::run)
+        .post("/cases/{case}/watch/{watch}/reviewed", CaseWrite, watch::reviewed)
+        .post("/cases/{case}/watch/{watch}/delete", CaseWrite, watch::delete)
+        .post("/cases/{case}/copies/{copy}/confirm", CaseWrite, content::confirm_copy)
+        .post("/cases/{case}/copies/{copy}/whitelist", CaseWrite, content::whitelist_copy)
+        .get("/cases/{case}/copies/{copy}/thumbnail", CaseRead, content::copy_thumbnail)
+        .post("/cases/{case}/import/{import}", CaseWrite, imports::choose)
+        .get("/cases/{case}/incidents/new", CaseRead, incidents::new_page)
+        .get("/cases/{case}/incidents/{incident}", CaseRead, incidents::show)
+        .get("/cases/{case}/incidents/{incident}/edit", CaseRead, incidents::edit_page)
+        .get("/cases/{case}/incidents/{incident}/history", CaseRead, incidents::history)
+        .get("/cases/{case}/incidents/{incident}/delete", CaseRead, incidents::delete_page)
+        .post("/cases/{case}/incidents/{incident}/delete", CaseWrite, incidents::delete)
+        .get("/cases/{case}/people", CaseRead, people::list)
+        .post("/cases/{case}/people", CaseWrite, people::create)
+        .get("/cases/{case}/people/new", CaseRead, people::new_page)
+        .get("/cases/{case}/people/{person}", CaseRead, people::show)
+        .post("/cases/{case}/people/{person}", CaseWrite, people::update)
+        .get("/cases/{case}/people/{person}/edit", CaseRead, people::edit_page)
+        .post("/cases/{case}/people/{person}/delete", CaseWrite, people::delete)
+        .get("/cases/{case}/evidence/{evidence}", CaseRead, evidence::show)
+        .get("/cases/{case}/evidence/{evidence}/content", CaseRead, evidence::content)
+        .get("/cases/{case}/evidence/{evidence}/thumbnail", CaseRead, evidence::thumbnail)
+        .post("/cases/{case}/evidence/{evidence}/attach", CaseWrite, evidence::attach)
+        .post("/cases/{case}/evidence/{evidence}/delete", CaseWrite, evidence::delete)
+        .upload("/cases/{case}/incidents", CaseWrite, incidents::create)
+        .upload("/cases/{case}/incidents/{incident}", CaseWrite, incidents::update)
+        .upload("/cases/{case}/incidents/{incident}/evidence", CaseWrite, evidence::upload)
+        .upload("/cases/{case}/import", CaseWrite, imports::upload)
+        .upload("/cases/{case}/content", CaseWrite, content::add)
+        .upload("/cases/{case}/content/check", CaseRead, content::check);
+    let (router, routes) = table.finish();
+    (router.fallback(not_found), routes)
 }
 
 async fn home(jar: CookieJar) -> Redirect {
@@ -154,7 +174,9 @@ async fn not_found(axum::extract::State(state): State, jar: CookieJar) -> Respon
 pub(crate) fn error_page(session: Option<&Session>, config: &WebConfig, error: ServiceError) -> Response {
     let (status, title) = match &error {
         ServiceError::NotFound => (StatusCode::NOT_FOUND, "Page not found"),
-        ServiceError::Forbidden => (StatusCode::FORBIDDEN, "Not allowed"),
+        ServiceError::Forbidden | ServiceError::OwnerOnly => (StatusCode::FORBIDDEN, "Not allowed"),
+        ServiceError::ReadOnly => (StatusCode::FORBIDDEN, "Read only"),
+        ServiceError::ShareEnded => (StatusCode::NOT_FOUND, "Link no longer works"),
         ServiceError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "File too large"),
         ServiceError::Conflict => (StatusCode::CONFLICT, "Changed elsewhere"),
         ServiceError::SessionEnded | ServiceError::AccountDisabled => {

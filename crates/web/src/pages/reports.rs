@@ -88,7 +88,7 @@ fn seal_from_form(form: &FormData, problems: &mut Problems) -> Option<Seal> {
 }
 
 /// Reads her choices from the form. Problems name the field and say what to do.
-fn options_from_form(form: &FormData) -> Result<ReportOptions, Problems> {
+pub(crate) fn options_from_form(form: &FormData) -> Result<ReportOptions, Problems> {
     let mut problems = Problems::default();
     let mut date = |field: &str| {
         let text = form.get(field).trim();
@@ -138,7 +138,7 @@ struct PageData {
 }
 
 /// What the report will hold, before she downloads it.
-fn preview(prepared: &PreparedReport) -> Markup {
+pub(crate) fn preview(prepared: &PreparedReport) -> Markup {
     let d = &prepared.document;
     html! {
         section.preview aria-labelledby="preview" {

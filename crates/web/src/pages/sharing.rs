@@ -1,0 +1,409 @@
+//! Sharing pages: who she has shared her case with (support workers, police links), making
+//! and withdrawing each, her access log, and the read-only page a police link opens.
+
+use axum::Form;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use lodge_domain::{Access, CaseId, Problems, UserId};
+use lodge_service::{
+    AccessLine, GrantSummary, NewShare, OpenCase, Password, ServiceError, Session, ShareSummary, SharedCase,
+};
+use maud::{Markup, html};
+use uuid::Uuid;
+
+use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
+use super::reports::{Format, download, options_from_form, preview};
+use super::{FormData, act_then_redirect, error_page, stale_form};
+use crate::auth::Viewer;
+use crate::{AppState, State};
+
+const DAY: &str = "%-d %b %Y";
+const MINUTE: &str = "%-d %b %Y, %H:%M UTC";
+
+struct Sharing {
+    grants: Vec<GrantSummary>,
+    shares: Vec<ShareSummary>,
+}
+
+async fn sharing_of(open: &OpenCase) -> Result<Sharing, ServiceError> {
+    Ok(Sharing { grants: open.grants().await?, shares: open.shares().await? })
+}
+
+fn first_visit(s: &Session) -> FormData {
+    let mut form = FormData::default();
+    form.set("days", "30");
+    form.set("access", "read");
+    form.set("prepared_by", s.username.clone());
+    form
+}
+
+fn sharing_body(s: &Session, open: &OpenCase, data: &Sharing, form: &FormData, problems: &Problems) -> Markup {
+    let case = open.id;
+    html! {
+        p { a href={ "/cases/" (case) } { "← " (open.title) } }
+        h1 { "Sharing" }
+        p { "Nobody sees this case unless you share it. You can stop sharing at any time, and " a href={ "/cases/" (case) "/access" } { "you can see every time someone looked" } "." }
+        (problem_summary(problems))
+        h2 { "Support workers" }
+        @if data.grants.is_empty() {
+            p { "You have not shared this case with anyone at the organisation." }
+        } @else {
+            ul.plain {
+                @for g in &data.grants {
+                    li {
+                        strong { (g.username) } " — " (g.access.label())
+                        form.inline method="post" action={ "/cases/" (case) "/sharing/grants/" (g.user) "/revoke" } {
+                            (csrf(s))
+                            button.secondary type="submit" { "Stop sharing with " (g.username) }
+                        }
+                    }
+                }
+            }
+            p.hint { "When you stop sharing with someone, Lodge changes this case's keys, so nothing you add afterwards can be read with what they had." }
+        }
+        form method="post" action={ "/cases/" (case) "/sharing/grants" } {
+            (csrf(s))
+            (text_field("username", "Support worker's username", Some("Ask them for it. They see only this case."), form.get("username"), problems, Input::Text))
+            fieldset {
+                legend { "What they can do" }
+                div.choice { input type="radio" id="access-read" name="access" value="read" checked[form.get("access") != "write"]; label for="access-read" { "Read only" } }
+                div.choice { input type="radio" id="access-write" name="access" value="write" checked[form.get("access") == "write"]; label for="access-write" { "Read and add (log incidents, add evidence)" } }
+            }
+            div.actions { button type="submit" { "Share with this worker" } }
+        }
+        h2 { "Police links" }
+        p { "A police link shows one report, its exhibits and how to check them, and lets the officer download the evidence bundle. It cannot change anything. The key to open it is in the link itself: Lodge does not keep it, so copy the link when it is shown." }
+        @if !data.shares.is_empty() {
+            ul.plain {
+                @for share in &data.shares {
+                    li {
+                        strong { (share.details.label) }
+                        br;
+                        span.hint {
+                            "Made " (share.created_at.strftime(DAY)) ". "
+                            @if share.revoked_at.is_some() { "Withdrawn. " }
+                            @else if share.live() { "Works until " (share.details.expires_at.strftime(DAY)) ". " }
+                            @else { "Expired. " }
+                            @if share.details.passphrase { "Needs a passphrase. " }
+                            "Opened " (share.accesses) " times."
+                        }
+                        @if share.live() {
+                            form.inline method="post" action={ "/cases/" (case) "/sharing/links/" (share.id) "/revoke" } {
+                                (csrf(s))
+                                button.secondary type="submit" { "Withdraw this link" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action={ "/cases/" (case) "/sharing/links" } {
+            (csrf(s))
+            (text_field("label", "Who the link is for", Some("For example the officer's name and the crime reference number."), form.get("label"), problems, Input::Text))
+            (text_field("subject_name", "Name the report uses", Some("Your working name or your legal name."), form.get("subject_name"), problems, Input::Text))
+            (text_field("prepared_by", "Prepared by", None, form.get("prepared_by"), problems, Input::Text))
+            (text_field("from", "Incidents from (optional)", Some("Year-month-day. Leave empty for all."), form.get("from"), problems, Input::Date))
+            (text_field("to", "Incidents to (optional)", None, form.get("to"), problems, Input::Date))
+            (text_field("days", "Days the link works", Some("From 1 to 365. 30 is usual."), form.get("days"), problems, Input::Text))
+            (text_field("passphrase", "Passphrase (optional)", Some("If you set one, give it to the officer separately, for example by phone. Lodge cannot show it again."), "", problems, Input::NewPassword))
+            div.actions { button type="submit" { "Make a police link" } }
+        }
+    }
+}
+
+fn sharing_page(
+    s: &Session,
+    state: &AppState,
+    open: &OpenCase,
+    data: &Sharing,
+    form: &FormData,
+    problems: &Problems,
+) -> Response {
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    (status, page(Some(s), &state.config, "Sharing", sharing_body(s, open, data, form, problems))).into_response()
+}
+
+pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        let data = sharing_of(&open).await?;
+        Ok::<_, ServiceError>((open, data))
+    }
+    .await;
+    match result {
+        Ok((open, data)) => sharing_page(&s, &state, &open, &data, &first_visit(&s), &Problems::default()),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+/// Runs a sharing change; an input problem shows the page again with what she typed.
+async fn change_sharing<F, Fut>(state: &AppState, s: &Session, case: Uuid, form: &FormData, action: F) -> Response
+where
+    F: FnOnce(OpenCase) -> Fut,
+    Fut: std::future::Future<Output = Result<(OpenCase, Option<Markup>), ServiceError>>,
+{
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(s, &state.config);
+    }
+    let open = match state.lodge.open_case(s, CaseId(case)).await {
+        Ok(open) => open,
+        Err(e) => return error_page(Some(s), &state.config, e),
+    };
+    match action(open).await {
+        Ok((_, Some(shown))) => page(Some(s), &state.config, "Police link made", shown).into_response(),
+        Ok((_, None)) => axum::response::Redirect::to(&format!("/cases/{case}/sharing")).into_response(),
+        Err(ServiceError::Invalid(problems)) => {
+            let again = async {
+                let open = state.lodge.open_case(s, CaseId(case)).await?;
+                let data = sharing_of(&open).await?;
+                Ok::<_, ServiceError>((open, data))
+            };
+            match again.await {
+                Ok((open, data)) => sharing_page(s, state, &open, &data, form, &problems),
+                Err(e) => error_page(Some(s), &state.config, e),
+            }
+        }
+        Err(e) => error_page(Some(s), &state.config, e),
+    }
+}
+
+pub(crate) async fn grant(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let access = if form.get("access") == "write" { Access::Write } else { Access::Read };
+    let username = form.get("username").to_owned();
+    change_sharing(&state, &s, case, &form, |open| async move {
+        open.grant(&username, access).await?;
+        Ok((open, None))
+    })
+    .await
+}
+
+pub(crate) async fn revoke(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, user)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let to = format!("/cases/{case}/sharing");
+    let action = async {
+        let mut open = state.lodge.open_case(&s, CaseId(case)).await?;
+        open.revoke(&s, UserId(user)).await
+    };
+    act_then_redirect(&state, &s, &form, &to, action).await
+}
+
+pub(crate) async fn create_link(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let public_url = state.config.public_url.trim_end_matches('/').to_owned();
+    let form_ref = &form;
+    change_sharing(&state, &s, case, &form, |open| async move {
+        let form = form_ref;
+        let mut problems = Problems::default();
+        let days = form.get("days").trim().parse::<i64>().unwrap_or_else(|_| {
+            problems.add("days", "Enter a number of days, from 1 to 365.");
+            30
+        });
+        let report = match options_from_form(form) {
+            Ok(mut options) => {
+                options.prepared_for = form.get("label").to_owned();
+                options
+            }
+            Err(more) => {
+                problems.extend(more);
+                Default::default()
+            }
+        };
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let passphrase = Some(form.get("passphrase")).filter(|p| !p.is_empty()).map(|p| Password::new(p.to_owned()));
+        let request = NewShare { label: form.get("label").to_owned(), report, days, passphrase };
+        let (_, token) = open.create_share(request).await?;
+        let link = format!("{public_url}/shared/{}", token.to_text());
+        let shown = html! {
+            h1 { "Police link made" }
+            (notice("success", "Copy this link now and send it to the officer. Lodge keeps no copy of it: if it is lost, make a new one and withdraw this one."))
+            div.field {
+                label for="link" { "The link" }
+                input #link type="text" readonly value=(link);
+            }
+            p { "Anyone with the link can open the report until it expires, so send it only to the officer, and give any passphrase separately." }
+            p { a.button href={ "/cases/" (open.id) "/sharing" } { "Back to sharing" } }
+        };
+        Ok((open, Some(shown)))
+    })
+    .await
+}
+
+pub(crate) async fn revoke_link(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, share)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let to = format!("/cases/{case}/sharing");
+    let action = async { state.lodge.open_case(&s, CaseId(case)).await?.revoke_share(share).await };
+    act_then_redirect(&state, &s, &form, &to, action).await
+}
+
+fn access_line(line: &AccessLine) -> Markup {
+    let e = &line.entry;
+    let how = match e.access {
+        Access::Police => "police link",
+        Access::Write | Access::Read => "support worker",
+        Access::Owner => "you",
+    };
+    html! {
+        tr {
+            td { (line.at.strftime(MINUTE)) }
+            td { (e.who) br; span.hint { (how) } }
+            td.verbatim { (e.what) }
+        }
+    }
+}
+
+pub(crate) async fn access_log(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(case): Path<Uuid>,
+) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        let lines = open.access_log().await?;
+        Ok::<_, ServiceError>((open, lines))
+    }
+    .await;
+    let (open, lines) = match result {
+        Ok(r) => r,
+        Err(e) => return error_page(Some(&s), &state.config, e),
+    };
+    let body = html! {
+        p { a href={ "/cases/" (case) } { "← " (open.title) } }
+        h1 { "Who looked" }
+        p { "Every time someone you shared this case with opened it, or a police link was used, it is listed here and recorded in the case log. Only you can see this page." }
+        @if lines.is_empty() {
+            p { "Nobody but you has looked at this case." }
+        } @else {
+            table {
+                thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } } }
+                tbody { @for line in &lines { (access_line(line)) } }
+            }
+        }
+        p { a href={ "/cases/" (case) "/sharing" } { "Change who this case is shared with" } }
+    };
+    page(Some(&s), &state.config, "Who looked", body).into_response()
+}
+
+/// The page a police link opens, or the form asking for its passphrase.
+async fn shared_page(state: &AppState, token: &str, form: Option<&FormData>) -> Response {
+    let passphrase = form.map(|f| f.get("passphrase")).filter(|p| !p.is_empty());
+    match state.lodge.open_share(token, passphrase.map(|p| Password::new(p.to_owned()))).await {
+        Ok(shared) => match shared_view(&shared, token, passphrase).await {
+            Ok(body) => page(None, &state.config, "Shared report", body).into_response(),
+            Err(e) => error_page(None, &state.config, e),
+        },
+        Err(ServiceError::Invalid(problems)) => {
+            let body = html! {
+                h1 { "Shared report" }
+                p { "This report is protected by a passphrase. The person who sent you the link will have given it to you separately." }
+                (problem_summary(&problems))
+                form method="post" action={ "/shared/" (token) } {
+                    (text_field("passphrase", "Passphrase", None, "", &problems, Input::Password))
+                    div.actions { button type="submit" { "Open the report" } }
+                }
+            };
+            let status = if passphrase.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+            (status, page(None, &state.config, "Shared report", body)).into_response()
+        }
+        Err(e) => error_page(None, &state.config, e),
+    }
+}
+
+async fn shared_view(shared: &SharedCase, token: &str, passphrase: Option<&str>) -> Result<Markup, ServiceError> {
+    let prepared = shared.case.prepare_report(&shared.report_options()).await?;
+    shared.record_access("Opened the shared report").await?;
+    let integrity = &prepared.document.integrity;
+    let download_form = |what: &str, label: &str| {
+        html! {
+            form.inline method="post" action={ "/shared/" (token) "/" (what) } {
+                @if let Some(p) = passphrase { input type="hidden" name="passphrase" value=(p); }
+                button type="submit" { (label) }
+            }
+        }
+    };
+    Ok(html! {
+        h1 { "Shared report" }
+        p { "Shared with " (shared.details.label) ". This link works until " (shared.details.expires_at.strftime(DAY)) ". Each time it is used, the person who shared it can see when." }
+        div.actions {
+            (download_form("report.pdf", "Download the report (PDF)"))
+            (download_form("bundle.zip", "Download the evidence bundle (zip)"))
+        }
+        (preview(&prepared))
+        h2 { "Checking it" }
+        p { (integrity.statement) }
+        dl.details {
+            dt { "Log" } dd.verbatim { (integrity.origin) }
+            dt { "Entries" } dd { (integrity.size) }
+            dt { "Root" } dd.verbatim { (integrity.root) }
+            dt { "Key to check it with" } dd.verbatim { (integrity.verifier_key) }
+            @if !integrity.timestamp.is_empty() { dt { "Trusted time" } dd { (integrity.timestamp) } }
+        }
+        ol { @for step in &integrity.how_to_verify { li { (step) } } }
+    })
+}
+
+pub(crate) async fn shared(axum::extract::State(state): State, Path(token): Path<String>) -> Response {
+    shared_page(&state, &token, None).await
+}
+
+pub(crate) async fn shared_with_passphrase(
+    axum::extract::State(state): State,
+    Path(token): Path<String>,
+    Form(form): Form<FormData>,
+) -> Response {
+    shared_page(&state, &token, Some(&form)).await
+}
+
+async fn shared_download(state: &AppState, token: &str, form: &FormData, format: Format) -> Response {
+    let passphrase = Some(form.get("passphrase")).filter(|p| !p.is_empty()).map(|p| Password::new(p.to_owned()));
+    let result = async {
+        let shared = state.lodge.open_share(token, passphrase).await?;
+        let what = match format {
+            Format::Pdf => "Downloaded the report (PDF)",
+            Format::Bundle => "Downloaded the evidence bundle",
+        };
+        shared.record_access(what).await?;
+        let options = shared.report_options();
+        download(shared.case, &options, format, None).await
+    };
+    match result.await {
+        Ok(response) => response,
+        Err(ServiceError::Invalid(_)) => axum::response::Redirect::to(&format!("/shared/{token}")).into_response(),
+        Err(e) => error_page(None, &state.config, e),
+    }
+}
+
+pub(crate) async fn shared_pdf(
+    axum::extract::State(state): State,
+    Path(token): Path<String>,
+    Form(form): Form<FormData>,
+) -> Response {
+    shared_download(&state, &token, &form, Format::Pdf).await
+}
+
+pub(crate) async fn shared_bundle(
+    axum::extract::State(state): State,
+    Path(token): Path<String>,
+    Form(form): Form<FormData>,
+) -> Response {
+    shared_download(&state, &token, &form, Format::Bundle).await
+}
