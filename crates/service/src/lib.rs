@@ -52,7 +52,7 @@ pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_
 pub use lodge_scan::watch::SearchSite;
 pub use notices::{CaseNotice, Letter, NoticeDetails, ReportedCopy, SiteSummary, StatusChange};
 pub use report::{PreparedReport, Redact, ReportOptions};
-pub use sharing::{AccessLine, GrantSummary, LONGEST_SHARE_DAYS, NewShare, SharedCase, ShareSummary};
+pub use sharing::{AccessLine, GrantSummary, LONGEST_SHARE_DAYS, NewShare, ShareSummary, SharedCase};
 pub use watch::WatchRun;
 
 /// Settings the service needs, taken from Lodge's configuration.

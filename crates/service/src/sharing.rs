@@ -115,10 +115,7 @@ fn share_aad(share: Uuid) -> Aad {
 }
 
 /// The key a link (and its passphrase, if it has one) gives.
-async fn link_key(
-    token: &Token,
-    passphrase: Option<(Password, Vec<u8>, KdfParams)>,
-) -> Result<Key, ServiceError> {
+async fn link_key(token: &Token, passphrase: Option<(Password, Vec<u8>, KdfParams)>) -> Result<Key, ServiceError> {
     let link = token.wrapping_key();
     let Some((passphrase, salt, params)) = passphrase else { return Ok(link) };
     let from_passphrase = tokio::task::spawn_blocking(move || password::derive_key(&passphrase, &salt, params))
@@ -176,9 +173,8 @@ impl OpenCase {
         if !matches!(access, Access::Read | Access::Write) {
             return Err(ServiceError::invalid("access", "Choose read only, or read and add."));
         }
-        let nobody = || {
-            ServiceError::invalid("username", "There is no support worker with that username. Check it with them.")
-        };
+        let nobody =
+            || ServiceError::invalid("username", "There is no support worker with that username. Check it with them.");
         let user = self.lodge().store().user_by_username(username.trim()).await?.ok_or_else(nobody)?;
         let role = Role::parse(&user.role).ok_or_else(|| ServiceError::Internal("unknown role stored".into()))?;
         if role == Role::Survivor || user.disabled || user.id == self.user.0 {
@@ -261,7 +257,13 @@ impl OpenCase {
         for row in self.lodge().store().shares(self.id.0).await? {
             let Some(found) = details.iter().find(|d| d.id == row.id).and_then(|d| d.body.clone()) else { continue };
             let used = accesses.iter().filter(|a| a.body.as_ref().is_some_and(|b| b.by == row.id)).count();
-            out.push(ShareSummary { id: row.id, details: found, created_at: row.created_at, revoked_at: row.revoked_at, accesses: used });
+            out.push(ShareSummary {
+                id: row.id,
+                details: found,
+                created_at: row.created_at,
+                revoked_at: row.revoked_at,
+                accesses: used,
+            });
         }
         Ok(out)
     }
@@ -351,13 +353,19 @@ impl Lodge {
         let passphrase = match (&row.passphrase, passphrase) {
             (None, _) => None,
             (Some(_), None) => {
-                return Err(ServiceError::invalid("passphrase", "This link needs the passphrase that was sent with it."));
+                return Err(ServiceError::invalid(
+                    "passphrase",
+                    "This link needs the passphrase that was sent with it.",
+                ));
             }
             (Some((salt, kdf)), Some(p)) => Some((p, salt.clone(), KdfParams::decode(kdf)?)),
         };
         let kek = link_key(&token, passphrase).await?;
         let keys = Keyring::unwrap(&kek, &share_aad(row.id), &row.wrapped_key).map_err(|_| {
-            ServiceError::invalid("passphrase", "That passphrase is not right. Check it with the person who sent the link.")
+            ServiceError::invalid(
+                "passphrase",
+                "That passphrase is not right. Check it with the person who sent the link.",
+            )
         })?;
         let case = self.open_case_with(row.case_id, keys, row.id).await?;
         let details = case

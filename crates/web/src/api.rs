@@ -143,10 +143,9 @@ impl IntoResponse for ApiError {
             ServiceError::SignInFailed | ServiceError::SessionEnded | ServiceError::AccountDisabled => {
                 StatusCode::UNAUTHORIZED
             }
-            ServiceError::Forbidden
-            | ServiceError::SignupClosed
-            | ServiceError::ReadOnly
-            | ServiceError::OwnerOnly => StatusCode::FORBIDDEN,
+            ServiceError::Forbidden | ServiceError::SignupClosed | ServiceError::ReadOnly | ServiceError::OwnerOnly => {
+                StatusCode::FORBIDDEN
+            }
             ServiceError::ShareEnded => StatusCode::NOT_FOUND,
             ServiceError::Conflict => StatusCode::CONFLICT,
             ServiceError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

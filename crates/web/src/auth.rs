@@ -68,7 +68,8 @@ impl FromRequestParts<Arc<AppState>> for ApiSession {
 /// the address, which holds ids but no case content. Pictures inside a page are part of
 /// viewing that page, so they are not listed on their own.
 fn doing(parts: &Parts) -> Option<String> {
-    let path = parts.uri.path();
+    // Within the API the router sees the path without `/api/v1`; the original has it.
+    let path = parts.extensions.get::<axum::extract::OriginalUri>().map_or(parts.uri.path(), |o| o.0.path());
     if path.ends_with("/thumbnail") {
         return None;
     }

@@ -83,12 +83,7 @@ impl Table {
 
     /// A POST that takes files: uploads stream to encrypted storage and the service enforces
     /// the per-file limit, so the body limit is lifted.
-    pub(crate) fn upload<H: Handler<T, Arc<AppState>>, T: 'static>(
-        self,
-        path: &str,
-        allowed: Allowed,
-        h: H,
-    ) -> Table {
+    pub(crate) fn upload<H: Handler<T, Arc<AppState>>, T: 'static>(self, path: &str, allowed: Allowed, h: H) -> Table {
         self.add("POST", path, allowed, axum::routing::post(h).layer(DefaultBodyLimit::disable()))
     }
 

@@ -190,6 +190,36 @@ impl Server {
         client
     }
 
+    /// Runs one statement on the server's database (to age a row, say), with one text bind.
+    pub async fn sql(&self, statement: &str, bind: &str) {
+        match &self.backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", self.data_dir.path().join("lodge.db").display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query(statement).bind(bind).execute(&pool).await.unwrap();
+            }
+            Backend::Postgres(url) => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                sqlx::query(statement).bind(bind).execute(&pool).await.unwrap();
+            }
+        }
+    }
+
+    /// One bytes column of the rows a query gives, with one text bind.
+    pub async fn sql_bytes(&self, query: &str, bind: &str) -> Vec<Vec<u8>> {
+        match &self.backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", self.data_dir.path().join("lodge.db").display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query_scalar(query).bind(bind).fetch_all(&pool).await.unwrap()
+            }
+            Backend::Postgres(url) => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                sqlx::query_scalar(query).bind(bind).fetch_all(&pool).await.unwrap()
+            }
+        }
+    }
+
     /// Everything the server wrote to its log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()

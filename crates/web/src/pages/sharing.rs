@@ -65,10 +65,10 @@ fn sharing_body(s: &Session, open: &OpenCase, data: &Sharing, form: &FormData, p
         form method="post" action={ "/cases/" (case) "/sharing/grants" } {
             (csrf(s))
             (text_field("username", "Support worker's username", Some("Ask them for it. They see only this case."), form.get("username"), problems, Input::Text))
-            fieldset {
+            fieldset.choices {
                 legend { "What they can do" }
-                div.choice { input type="radio" id="access-read" name="access" value="read" checked[form.get("access") != "write"]; label for="access-read" { "Read only" } }
-                div.choice { input type="radio" id="access-write" name="access" value="write" checked[form.get("access") == "write"]; label for="access-write" { "Read and add (log incidents, add evidence)" } }
+                label { input type="radio" name="access" value="read" checked[form.get("access") != "write"]; "Read only" }
+                label { input type="radio" name="access" value="write" checked[form.get("access") == "write"]; "Read and add (log incidents, add evidence)" }
             }
             div.actions { button type="submit" { "Share with this worker" } }
         }

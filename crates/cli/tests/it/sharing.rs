@@ -1,0 +1,268 @@
+//! Sharing by consent: a support worker sees a case only once she grants it, can change it
+//! only with read-and-add access, and loses it (with the case keys rotated) when she revokes
+//! it; police links open with the link (and passphrase), stop at expiry or withdrawal; every
+//! look by anyone but her is in her access log and her case log.
+
+use serde_json::Value;
+
+use crate::harness::{Server, backends, csrf, incident, png};
+
+/// Posts a form on one of her pages with its anti-forgery token; returns status and body.
+async fn post_form(
+    client: &reqwest::Client,
+    server: &Server,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let html = client.get(format!("{}{page}", server.url)).send().await.unwrap().text().await.unwrap();
+    let token = csrf(&html);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+    form.extend_from_slice(fields);
+    let res = client.post(format!("{}{action}", server.url)).form(&form).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap())
+}
+
+/// The generation byte of the newest sealed incident field in the database.
+async fn newest_incident_generation(server: &Server, case: &str) -> u32 {
+    let fields = server
+        .sql_bytes(
+            "SELECT fields FROM records WHERE case_id = $1 AND kind = 'incident' ORDER BY created_at DESC LIMIT 1",
+            case,
+        )
+        .await;
+    let sealed: Value = serde_json::from_slice(&fields[0]).unwrap();
+    let first = sealed.as_object().unwrap().values().next().unwrap().as_str().unwrap();
+    let bytes = data_encoding::BASE64.decode(first.as_bytes()).unwrap();
+    assert_eq!(bytes[0], 2, "sealed with a key generation");
+    u32::from_be_bytes(bytes[1..5].try_into().unwrap())
+}
+
+#[tokio::test]
+async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "alice");
+        server.add_user("support_worker", "wendy");
+        server.add_user("support_worker", "walt");
+        let alice = server.api("alice").await;
+        let case = alice.create_case("Messages from @wolf").await;
+        let first = alice.create_incident(&case, incident("he wrote to my work account")).await;
+        let first_id = first["id"].as_str().unwrap().to_owned();
+        let evidence = alice.upload(&case, Some(&first_id), "shot.png", png(30, 30)).await;
+        assert_eq!(newest_incident_generation(&server, &case).await, 0);
+
+        let wendy = server.api("wendy").await;
+        let walt = server.api("walt").await;
+        let incident_path = format!("/api/v1/cases/{case}/incidents/{first_id}");
+        for worker in [&wendy, &walt] {
+            let listed = worker.json(worker.get("/api/v1/cases"), 200).await;
+            assert_eq!(listed.as_array().unwrap().len(), 0, "no case before a grant");
+            assert_eq!(worker.get(&incident_path).send().await.unwrap().status(), 404);
+        }
+
+        let browser = server.browser("alice").await;
+        let sharing = format!("/cases/{case}/sharing");
+        let (status, html) = post_form(
+            &browser,
+            &server,
+            &sharing,
+            &format!("{sharing}/grants"),
+            &[("username", "nobody"), ("access", "read")],
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert!(html.contains("There is no support worker with that username") && html.contains("value=\"nobody\""));
+        let (status, _) = post_form(
+            &browser,
+            &server,
+            &sharing,
+            &format!("{sharing}/grants"),
+            &[("username", "wendy"), ("access", "read")],
+        )
+        .await;
+        assert_eq!(status, 303);
+
+        // Read only: she reads everything, changes nothing; Walt still sees nothing.
+        let listed = wendy.json(wendy.get("/api/v1/cases"), 200).await;
+        assert_eq!(listed[0]["title"], "Messages from @wolf");
+        let got = wendy.json(wendy.get(&incident_path), 200).await;
+        assert_eq!(got["body"]["description"], "he wrote to my work account");
+        let file = wendy
+            .get(&format!("/api/v1/cases/{case}/evidence/{}/content", evidence["id"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status(), 200);
+        assert_eq!(file.bytes().await.unwrap().to_vec(), png(30, 30));
+        let refused = wendy
+            .post(&format!("/api/v1/cases/{case}/incidents"))
+            .json(&incident("added by wendy"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403);
+        assert!(refused.text().await.unwrap().contains("You can read this case but not change it"));
+        assert_eq!(walt.get(&incident_path).send().await.unwrap().status(), 404);
+        // Sharing and the access log are hers alone.
+        let worker_browser = server.browser("wendy").await;
+        let res = worker_browser.get(format!("{}{sharing}", server.url)).send().await.unwrap();
+        assert_eq!(res.status(), 403);
+
+        // Read and add.
+        let (status, _) = post_form(
+            &browser,
+            &server,
+            &sharing,
+            &format!("{sharing}/grants"),
+            &[("username", "wendy"), ("access", "write")],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let added = wendy.create_incident(&case, incident("added by wendy")).await;
+        let timeline = alice.json(alice.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
+        assert!(timeline.as_array().unwrap().iter().any(|i| i["id"] == added["id"]));
+
+        // Her access log lists Wendy's looks, newest first, and so does her case log.
+        let html =
+            browser.get(format!("{}/cases/{case}/access", server.url)).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("wendy") && html.contains(&format!("Viewed /api/v1/cases/{case}/incidents/{first_id}")));
+        assert!(html.contains("support worker"));
+        let log = browser.get(format!("{}/cases/{case}/log", server.url)).send().await.unwrap().text().await.unwrap();
+        assert!(log.contains("viewed by someone you shared it with"));
+
+        // Revoked: Wendy loses the case, the keys rotate, and what Alice writes next is
+        // sealed under the new generation.
+        let list = browser.get(format!("{}{sharing}", server.url)).send().await.unwrap().text().await.unwrap();
+        let wendy_id = list.split("/sharing/grants/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+        let (status, _) =
+            post_form(&browser, &server, &sharing, &format!("{sharing}/grants/{wendy_id}/revoke"), &[]).await;
+        assert_eq!(status, 303);
+        assert_eq!(wendy.get(&incident_path).send().await.unwrap().status(), 404);
+        assert_eq!(wendy.json(wendy.get("/api/v1/cases"), 200).await.as_array().unwrap().len(), 0);
+        alice.create_incident(&case, incident("after the revocation")).await;
+        assert_eq!(newest_incident_generation(&server, &case).await, 1);
+        // Everything from before still opens for her, and the log still verifies.
+        let old = alice.json(alice.get(&incident_path), 200).await;
+        assert_eq!(old["body"]["description"], "he wrote to my work account");
+        let check = alice.json(alice.get(&format!("/api/v1/cases/{case}/checkpoint/verify")), 200).await;
+        assert!(check["problem"].is_null(), "{check}");
+    }
+}
+
+/// The link shown once on the page after making a police link.
+fn link_in(html: &str) -> String {
+    let start = html.find("/shared/").unwrap();
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn police_links_need_their_passphrase_and_stop_when_withdrawn_or_expired() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "alice");
+        let alice = server.api("alice").await;
+        let case = alice.create_case("Messages from @wolf").await;
+        let first = alice.create_incident(&case, incident("he followed me home")).await;
+        alice.upload(&case, first["id"].as_str(), "shot.png", png(20, 20)).await;
+        let browser = server.browser("alice").await;
+        let sharing = format!("/cases/{case}/sharing");
+        let links = format!("{sharing}/links");
+
+        // Problems are named and what she typed stays.
+        let (status, html) = post_form(
+            &browser,
+            &server,
+            &sharing,
+            &links,
+            &[("label", "PC Smith, ref 123"), ("subject_name", ""), ("days", "400")],
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert!(html.contains("Choose between 1 and 365 days") && html.contains("value=\"PC Smith, ref 123\""));
+
+        let fields = [
+            ("label", "PC Smith, ref 123"),
+            ("subject_name", "Alice"),
+            ("prepared_by", "Alice"),
+            ("days", "30"),
+            ("passphrase", "blue kettle lamp"),
+        ];
+        let (status, html) = post_form(&browser, &server, &sharing, &links, &fields).await;
+        assert_eq!(status, 200);
+        let link = link_in(&html);
+        let police = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let at = |path: &str| format!("{}{path}", server.url);
+
+        let asked = police.get(at(&link)).send().await.unwrap();
+        assert_eq!(asked.status(), 200);
+        assert!(asked.headers().get("set-cookie").is_none());
+        assert!(asked.text().await.unwrap().contains("protected by a passphrase"));
+        let wrong = police.post(at(&link)).form(&[("passphrase", "red kettle lamp")]).send().await.unwrap();
+        assert_eq!(wrong.status(), 400);
+        assert!(wrong.text().await.unwrap().contains("That passphrase is not right"));
+        let opened = police.post(at(&link)).form(&[("passphrase", "blue kettle lamp")]).send().await.unwrap();
+        assert_eq!(opened.status(), 200);
+        let page = opened.text().await.unwrap();
+        assert!(page.contains("he followed me home") && page.contains("Checking it") && page.contains("shot.png"));
+        let bundle = police
+            .post(at(&format!("{link}/bundle.zip")))
+            .form(&[("passphrase", "blue kettle lamp")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bundle.status(), 200);
+        let bytes = bundle.bytes().await.unwrap();
+        assert_eq!(&bytes[..2], b"PK");
+        let pdf = police
+            .post(at(&format!("{link}/report.pdf")))
+            .form(&[("passphrase", "blue kettle lamp")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), 200);
+        assert_eq!(&pdf.bytes().await.unwrap()[..5], b"%PDF-");
+        // Without the passphrase a download goes back to the form.
+        let bare = police.post(at(&format!("{link}/bundle.zip"))).form(&[("passphrase", "")]).send().await.unwrap();
+        assert_eq!(bare.status(), 303);
+
+        // Each use is in her access log, with the link's label and time.
+        let access = browser.get(at(&format!("/cases/{case}/access"))).send().await.unwrap().text().await.unwrap();
+        for what in ["Opened the shared report", "Downloaded the evidence bundle", "Downloaded the report (PDF)"] {
+            assert!(access.contains(what), "{what}");
+        }
+        assert!(access.contains("PC Smith, ref 123") && access.contains("police link"));
+        let list = browser.get(at(&sharing)).send().await.unwrap().text().await.unwrap();
+        assert!(list.contains("Opened 3 times"), "{list}");
+
+        // Withdrawn: the link stops at once.
+        let share_id = list.split("/sharing/links/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+        let (status, _) = post_form(&browser, &server, &sharing, &format!("{links}/{share_id}/revoke"), &[]).await;
+        assert_eq!(status, 303);
+        let gone = police.post(at(&link)).form(&[("passphrase", "blue kettle lamp")]).send().await.unwrap();
+        assert_eq!(gone.status(), 404);
+        assert!(gone.text().await.unwrap().contains("expired or was withdrawn"));
+
+        // A link without a passphrase opens straight away, until it expires.
+        let (_, html) = post_form(
+            &browser,
+            &server,
+            &sharing,
+            &links,
+            &[("label", "DC Jones"), ("subject_name", "Alice"), ("days", "1")],
+        )
+        .await;
+        let second = link_in(&html);
+        assert_eq!(police.get(at(&second)).send().await.unwrap().status(), 200);
+        server.sql("UPDATE shares SET expires_at = 0 WHERE revoked_at IS NULL AND case_id = $1", &case).await;
+        let expired = police.get(at(&second)).send().await.unwrap();
+        assert_eq!(expired.status(), 404);
+        assert!(expired.text().await.unwrap().contains("expired or was withdrawn"));
+        // A made-up link tells nothing more.
+        assert_eq!(police.get(at("/shared/not-a-real-link")).send().await.unwrap().status(), 404);
+        let check = alice.json(alice.get(&format!("/api/v1/cases/{case}/checkpoint/verify")), 200).await;
+        assert!(check["problem"].is_null(), "{check}");
+    }
+}
