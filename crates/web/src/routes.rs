@@ -42,6 +42,8 @@ pub struct RouteInfo {
     pub path: String,
     /// Who may use it.
     pub allowed: Allowed,
+    /// Whether it takes files (a multipart body).
+    pub takes_files: bool,
 }
 
 /// Builds a router and its table together.
@@ -61,7 +63,7 @@ impl Table {
 
     fn add(mut self, method: &'static str, path: &str, allowed: Allowed, route: Route) -> Table {
         self.router = self.router.route(path, route);
-        self.routes.push(RouteInfo { method, path: format!("{}{path}", self.prefix), allowed });
+        self.routes.push(RouteInfo { method, path: format!("{}{path}", self.prefix), allowed, takes_files: false });
         self
     }
 
@@ -84,7 +86,11 @@ impl Table {
     /// A POST that takes files: uploads stream to encrypted storage and the service enforces
     /// the per-file limit, so the body limit is lifted.
     pub(crate) fn upload<H: Handler<T, Arc<AppState>>, T: 'static>(self, path: &str, allowed: Allowed, h: H) -> Table {
-        self.add("POST", path, allowed, axum::routing::post(h).layer(DefaultBodyLimit::disable()))
+        let mut table = self.add("POST", path, allowed, axum::routing::post(h).layer(DefaultBodyLimit::disable()));
+        if let Some(last) = table.routes.last_mut() {
+            last.takes_files = true;
+        }
+        table
     }
 
     pub(crate) fn finish(self) -> (Router<Arc<AppState>>, Vec<RouteInfo>) {

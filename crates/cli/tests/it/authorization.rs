@@ -273,3 +273,289 @@ fn clone_ids(ids: &Ids) -> Ids {
         evidence: ids.evidence.clone(),
     }
 }
+
+/// The body a request to `path` needs to get past reading it, so that what answers is the
+/// access check (or the action itself).
+fn with_body(
+    req: reqwest::RequestBuilder,
+    method: &str,
+    path: &str,
+    files: bool,
+    csrf: &str,
+    ids: &Ids,
+) -> reqwest::RequestBuilder {
+    if method == "GET" {
+        return req;
+    }
+    if files {
+        let form =
+            reqwest::multipart::Form::new().text("csrf", csrf.to_owned()).text("title", "x").text("description", "x");
+        let name = if path.starts_with("/api/") { "file" } else { "files" };
+        return req.multipart(form.part(name, reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.txt")));
+    }
+    if !path.starts_with("/api/") {
+        return req.form(&[("csrf", csrf), ("title", "x"), ("label", "x"), ("incident", ids.incident.as_str())]);
+    }
+    let body = if path.contains("/people") {
+        json!({"version": 1, "body": {"label": "x"}, "label": "x"})
+    } else if method == "PUT" && path.contains("/evidence/") {
+        json!({"incident": ids.incident})
+    } else if method == "PUT" && path.contains("/incidents/") {
+        json!({"version": 1, "body": incident("x")})
+    } else if method == "PUT" {
+        json!({"title": "x"})
+    } else if path.ends_with("/notices") {
+        json!({"route": "dmca", "copies": [], "draft": {"sender": {"name": "x"}, "recipient": {"name": "x", "email": "x@x"}}})
+    } else if path.ends_with("/watches") {
+        json!({"query": "x leaked"})
+    } else if path.ends_with("/status") {
+        json!({"status": "sent"})
+    } else if path.ends_with("/accounts") {
+        json!({"address": "https://fans.example/x"})
+    } else if path.ends_with("/scans") {
+        json!({"addresses": ["https://example.com/"]})
+    } else if path.contains("/imports/") {
+        json!({"file_name": "x"})
+    } else if path.ends_with("/reports") {
+        json!({"format": "pdf", "subject_name": "x", "incidents": [ids.incident]})
+    } else if path.ends_with("/session") {
+        json!({"username": "nobody", "password": "not the password"})
+    } else {
+        incident("x")
+    };
+    req.json(&body)
+}
+
+/// Who is asking, in the authorisation matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Owner,
+    WorkerRead,
+    WorkerWrite,
+    WorkerWithoutGrant,
+    Administrator,
+    PoliceLink,
+    Anonymous,
+}
+
+/// What a request must get.
+#[derive(Debug, PartialEq, Eq)]
+enum Expect {
+    /// Through the access check: the handler answered (anything but 401, 403, a redirect to
+    /// sign in, or 5xx; 404 only where the address names a record that is not there).
+    Through,
+    /// 404, the same as for something that does not exist.
+    NotFound,
+    /// 403.
+    Forbidden,
+    /// Sign in first: a redirect to the sign-in page, or 401 from the API.
+    SignIn,
+}
+
+fn expect(who: Who, allowed: lodge_web::Allowed, own_case: bool) -> Expect {
+    use lodge_web::Allowed::*;
+    let signed_in = !matches!(who, Who::PoliceLink | Who::Anonymous);
+    match allowed {
+        Public | ShareLink => Expect::Through,
+        _ if !signed_in => Expect::SignIn,
+        SignedIn => Expect::Through,
+        Survivor => {
+            if who == Who::Owner {
+                Expect::Through
+            } else {
+                Expect::Forbidden
+            }
+        }
+        Admin => {
+            if who == Who::Administrator {
+                Expect::Through
+            } else {
+                Expect::Forbidden
+            }
+        }
+        CaseRead | CaseWrite | CaseOwner => {
+            let holds = own_case && matches!(who, Who::Owner | Who::WorkerRead | Who::WorkerWrite);
+            let may = match allowed {
+                CaseRead => true,
+                CaseWrite => who != Who::WorkerRead,
+                _ => who == Who::Owner,
+            };
+            match (holds, may) {
+                (false, _) => Expect::NotFound,
+                (true, true) => Expect::Through,
+                (true, false) => Expect::Forbidden,
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_for_every_role_from_the_route_table() {
+    let table = lodge_web::route_table();
+    assert!(table.len() > 100, "the table lists every route");
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        for (role, name) in [
+            ("survivor", "alice"),
+            ("survivor", "bob"),
+            ("support_worker", "reader"),
+            ("support_worker", "writer"),
+            ("support_worker", "stranger"),
+            ("administrator", "admin"),
+        ] {
+            server.add_user(role, name);
+        }
+        // Everyone signs in once (a worker's public key is made then).
+        let mut apis = std::collections::HashMap::new();
+        for name in ["alice", "bob", "reader", "writer", "stranger", "admin"] {
+            apis.insert(name, server.api(name).await);
+        }
+        let fixtures = |api: &'static str| {
+            let api = &apis[api];
+            async move {
+                let case = api.create_case("a case").await;
+                let person = api
+                    .json(api.post(&format!("/api/v1/cases/{case}/people")).json(&json!({"label": "@wolf"})), 201)
+                    .await;
+                let inc = api.create_incident(&case, incident("first message")).await;
+                let evidence = api.upload(&case, inc["id"].as_str(), "shot.png", png(40, 40)).await;
+                Ids {
+                    case,
+                    incident: inc["id"].as_str().unwrap().into(),
+                    person: person["id"].as_str().unwrap().into(),
+                    evidence: evidence["id"].as_str().unwrap().into(),
+                }
+            }
+        };
+        let others = fixtures("bob").await;
+        let alice_browser = server.browser("alice").await;
+        let roles = [
+            Who::WorkerWithoutGrant,
+            Who::Administrator,
+            Who::Anonymous,
+            Who::PoliceLink,
+            Who::WorkerRead,
+            Who::WorkerWrite,
+            Who::Owner,
+        ];
+        for who in roles {
+            // Each role gets a fresh case of Alice's, shared with the two workers and by a
+            // police link, so what one role changes does not decide another's answer.
+            let own = fixtures("alice").await;
+            let sharing = format!("{}/cases/{}/sharing", server.url, own.case);
+            let page = alice_browser.get(&sharing).send().await.unwrap().text().await.unwrap();
+            let token = csrf(&page);
+            for (worker, access) in [("reader", "read"), ("writer", "write")] {
+                let res = alice_browser
+                    .post(format!("{sharing}/grants"))
+                    .form(&[("csrf", token.as_str()), ("username", worker), ("access", access)])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 303);
+            }
+            let made = alice_browser
+                .post(format!("{sharing}/links"))
+                .form(&[("csrf", token.as_str()), ("label", "PC Smith"), ("subject_name", "Alice"), ("days", "30")])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let link_start = made.find("/shared/").unwrap() + "/shared/".len();
+            let share_token = made[link_start..].split('"').next().unwrap().to_owned();
+            let user = match who {
+                Who::Owner => Some("alice"),
+                Who::WorkerRead => Some("reader"),
+                Who::WorkerWrite => Some("writer"),
+                Who::WorkerWithoutGrant => Some("stranger"),
+                Who::Administrator => Some("admin"),
+                Who::PoliceLink | Who::Anonymous => None,
+            };
+            let (browser, bearer, form_token) = match user {
+                Some(name) => {
+                    let b = server.browser(name).await;
+                    let html = b.get(format!("{}/account", server.url)).send().await.unwrap().text().await.unwrap();
+                    let t = csrf(&html);
+                    (b, Some(apis[name].token.clone()), t)
+                }
+                None => (crate::harness::browser_client(), None, String::new()),
+            };
+            // Reading first, then changes, then deletions, so a deletion does not decide
+            // what a later request finds.
+            let mut routes = table.clone();
+            routes.sort_by_key(|r| {
+                (r.method != "GET", r.method == "DELETE" || r.path.ends_with("/delete") || r.path.ends_with("/revoke"))
+            });
+            for own_case in [true, false] {
+                let ids = if own_case { &own } else { &others };
+                for route in &routes {
+                    if route.path == "/logout"
+                        || route.path == "/exit"
+                        || route.path.ends_with("/session") && route.method == "DELETE"
+                    {
+                        continue; // ending the session is checked in the accounts tests
+                    }
+                    let mut placeholders = false;
+                    let mut path = String::new();
+                    for part in route.path.split('/').skip(1) {
+                        let value = match part {
+                            "{case}" => ids.case.clone(),
+                            "{incident}" => ids.incident.clone(),
+                            "{person}" => ids.person.clone(),
+                            "{evidence}" => ids.evidence.clone(),
+                            "{token}" if route.path.starts_with("/shared/") => share_token.clone(),
+                            p if p.starts_with('{') => {
+                                placeholders = true;
+                                uuid::Uuid::new_v4().to_string()
+                            }
+                            p => p.to_owned(),
+                        };
+                        path.push('/');
+                        path.push_str(&value);
+                    }
+                    if path.is_empty() {
+                        path.push('/');
+                    }
+                    let method = reqwest::Method::from_bytes(route.method.as_bytes()).unwrap();
+                    let mut req = browser.request(method, format!("{}{path}", server.url));
+                    if let (true, Some(token)) = (path.starts_with("/api/"), &bearer) {
+                        req = req.bearer_auth(token);
+                    }
+                    let files = route.takes_files;
+                    let res = with_body(req, route.method, &path, files, &form_token, ids).send().await.unwrap();
+                    let status = res.status().as_u16();
+                    let to_login = res
+                        .headers()
+                        .get("location")
+                        .and_then(|l| l.to_str().ok())
+                        .is_some_and(|l| l.starts_with("/login"));
+                    let wanted = expect(who, route.allowed, own_case);
+                    let what = format!(
+                        "{who:?} on {} case: {} {} ({:?}) gave {status}",
+                        if own_case { "her own" } else { "someone else's" },
+                        route.method,
+                        route.path,
+                        route.allowed
+                    );
+                    assert!(status < 500, "{what}");
+                    match wanted {
+                        Expect::NotFound => assert_eq!(status, 404, "{what}"),
+                        Expect::Forbidden => assert_eq!(status, 403, "{what}"),
+                        Expect::SignIn => assert!(status == 401 || to_login, "{what}"),
+                        Expect::Through => {
+                            let destructive = route.method == "DELETE"
+                                || ["/delete", "/revoke", "/cancel"].iter().any(|end| route.path.ends_with(end));
+                            assert!(!matches!(status, 401 | 403 | 405) && !to_login, "{what}");
+                            assert!(
+                                status != 404 || placeholders || destructive || route.path.starts_with("/join/"),
+                                "{what}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
