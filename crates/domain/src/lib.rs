@@ -87,7 +87,7 @@ pub enum RecordKind {
     Notice,
     /// A saved [`Watch`] for her name.
     Watch,
-    /// A [`Grant`] of the case to someone; its id is theirs.
+    /// A [`Grant`] of the case to someone, one record per person.
     Grant,
     /// A police share link's [`ShareDetails`].
     Share,

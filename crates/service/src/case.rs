@@ -164,6 +164,12 @@ impl Lodge {
         Ok(CaseId(id))
     }
 
+    /// How she holds a case, without opening it; `None` if she holds no key for it.
+    pub async fn case_access(&self, session: &Session, id: CaseId) -> Result<Option<Access>, ServiceError> {
+        let row = self.store().case_for_user(id.0, session.user_id.0).await?;
+        Ok(row.and_then(|(_, key_row)| Access::parse(&key_row.access)))
+    }
+
     /// Opens a case she holds a key for; [`ServiceError::NotFound`] otherwise. When
     /// someone other than her opens it, what they are doing (`session.doing`) goes in her
     /// access log.
@@ -243,6 +249,7 @@ impl OpenCase {
 
     /// Renames the case.
     pub async fn rename(&mut self, case: &Case) -> Result<(), ServiceError> {
+        self.may_write()?;
         let problems = case.check();
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
@@ -379,6 +386,7 @@ impl OpenCase {
 
     /// Adds an incident.
     pub async fn add_incident(&self, incident: &Incident) -> Result<IncidentId, ServiceError> {
+        self.may_write()?;
         checked(incident.check())?;
         self.check_people(&incident.people).await?;
         let id = IncidentId::new();
@@ -394,6 +402,7 @@ impl OpenCase {
         expected_version: i64,
         incident: &Incident,
     ) -> Result<i64, ServiceError> {
+        self.may_write()?;
         checked(incident.check())?;
         self.check_people(&incident.people).await?;
         let current = self.incident(id).await?;
@@ -417,6 +426,7 @@ impl OpenCase {
 
     /// Deletes an incident, leaving a tombstone.
     pub async fn delete_incident(&self, id: IncidentId) -> Result<(), ServiceError> {
+        self.may_write()?;
         self.erase(RecordKind::Incident, id.0).await
     }
 
@@ -443,6 +453,7 @@ impl OpenCase {
 
     /// Adds a person.
     pub async fn add_person(&self, person: &Person) -> Result<PersonId, ServiceError> {
+        self.may_write()?;
         checked(person.check())?;
         let id = PersonId::new();
         self.write(RecordKind::Person, id.0, 1, person).await?;
@@ -451,6 +462,7 @@ impl OpenCase {
 
     /// Saves an edited person.
     pub async fn edit_person(&self, id: PersonId, expected_version: i64, person: &Person) -> Result<i64, ServiceError> {
+        self.may_write()?;
         checked(person.check())?;
         self.edit(RecordKind::Person, id.0, expected_version, person).await
     }
@@ -470,6 +482,7 @@ impl OpenCase {
 
     /// Deletes a person, leaving a tombstone.
     pub async fn delete_person(&self, id: PersonId) -> Result<(), ServiceError> {
+        self.may_write()?;
         self.erase(RecordKind::Person, id.0).await
     }
 }

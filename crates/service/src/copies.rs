@@ -67,6 +67,7 @@ impl OpenCase {
     /// Starts a scan of `addresses` (pages, images or videos) for copies of her content. It
     /// runs in the background; [`OpenCase::scan_job`] tells how far it has got.
     pub async fn start_scan(&self, addresses: &[String]) -> Result<JobId, ServiceError> {
+        self.may_write()?;
         let mut work = ScanWork::default();
         let accounts = self.own_accounts().await?;
         for address in addresses.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
@@ -334,6 +335,7 @@ impl OpenCase {
 
     /// Adds one of her own accounts: never scanned, never reported.
     pub async fn add_own_account(&self, account: &OwnAccount) -> Result<AccountId, ServiceError> {
+        self.may_write()?;
         let account = OwnAccount { address: account.address.trim().to_owned() };
         let problems = account.check();
         if !problems.is_empty() {
@@ -354,6 +356,7 @@ impl OpenCase {
 
     /// Removes one of her own accounts from the list.
     pub async fn delete_own_account(&self, id: AccountId) -> Result<(), ServiceError> {
+        self.may_write()?;
         self.erase(RecordKind::OwnAccount, id.0).await
     }
 }

@@ -137,6 +137,7 @@ impl OpenCase {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
+        self.may_write()?;
         self.check_incident(upload.incident).await?;
         let id = EvidenceId::new();
         let received = self.receive(&self.evidence_blob(id), body, looks_like_image(&upload)).await?;
@@ -214,6 +215,7 @@ impl OpenCase {
 
     /// Attaches an evidence file to an incident (a new version of its details).
     pub async fn attach_evidence(&self, id: EvidenceId, incident: IncidentId) -> Result<(), ServiceError> {
+        self.may_write()?;
         self.check_incident(Some(incident)).await?;
         let entry = self.evidence(id).await?;
         let mut body = entry.body.ok_or(ServiceError::NotFound)?;

@@ -170,6 +170,7 @@ impl OpenCase {
     /// Makes a notice from confirmed copies on one site, or says what is missing. It is kept as
     /// a draft until sent.
     pub async fn draft_notice(&self, details: NoticeDetails) -> Result<NoticeId, ServiceError> {
+        self.may_write()?;
         if details.copies.is_empty() {
             return Err(ServiceError::invalid("copies", "Choose at least one copy to report."));
         }
@@ -363,6 +364,7 @@ impl OpenCase {
     /// Records what happened to a notice: a status by its short name (`sent`, `acknowledged`,
     /// `removed`, `partly_removed`, `refused`, `counter_notice`, `restored`), or `followed_up`.
     pub async fn update_notice(&self, id: NoticeId, change: &str, note: &str) -> Result<(), ServiceError> {
+        self.may_write()?;
         self.notice(id).await?;
         if change.trim() == "followed_up" {
             return self.record_follow_up(id).await;
@@ -378,6 +380,7 @@ impl OpenCase {
 
     /// Looks at the addresses of her open notices again now.
     pub async fn recheck_now(&self) -> Result<(), ServiceError> {
+        self.may_write()?;
         self.schedule_recheck(SignedDuration::ZERO).await
     }
 

@@ -110,6 +110,14 @@ impl SharedCase {
     }
 }
 
+/// The id of the record of one person's grant in one case (record ids are unique across cases).
+fn grant_record(case: Uuid, user: Uuid) -> Uuid {
+    let digest = lodge_crypto::sha256(&[case.as_bytes().as_slice(), user.as_bytes()].concat());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
 fn share_aad(share: Uuid) -> Aad {
     Aad::from_parts(&[b"case keys for a share link", share.as_bytes()])
 }
@@ -193,7 +201,9 @@ impl OpenCase {
             access: access.as_str().into(),
         };
         let body = Grant { username: user.username.clone(), access: Some(access) };
-        let (row, entry) = self.next_share_version(RecordKind::Grant, user.id, Action::Granted, &body).await?;
+        let (row, entry) = self
+            .next_share_version(RecordKind::Grant, grant_record(self.id.0, user.id), Action::Granted, &body)
+            .await?;
         self.lodge().logged(self.id.0, &self.keys, &entry, Change::Grant(&key_row, &row)).await
     }
 
@@ -221,7 +231,8 @@ impl OpenCase {
             rows.push(CaseKeyRow { wrapped_key, ..holder.clone() });
         }
         let body = Grant { username, access: None };
-        let (row, entry) = self.next_share_version(RecordKind::Grant, user.0, Action::Revoked, &body).await?;
+        let (row, entry) =
+            self.next_share_version(RecordKind::Grant, grant_record(self.id.0, user.0), Action::Revoked, &body).await?;
         let case = self.id.0;
         self.lodge().logged(case, &self.keys, &entry, Change::Rekey(&rows, &row)).await?;
         tracing::info!("a grant was revoked and the case keys rotated");

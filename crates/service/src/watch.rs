@@ -27,6 +27,7 @@ pub struct WatchRun {
 impl OpenCase {
     /// Saves a search for her name and runs it now.
     pub async fn add_watch(&self, query: &str) -> Result<WatchId, ServiceError> {
+        self.may_write()?;
         if self.lodge().config().watch_sites.is_empty() {
             return Err(ServiceError::invalid(
                 "query",
@@ -54,11 +55,13 @@ impl OpenCase {
 
     /// Removes a saved search and what it found.
     pub async fn delete_watch(&self, id: WatchId) -> Result<(), ServiceError> {
+        self.may_write()?;
         self.erase(RecordKind::Watch, id.0).await
     }
 
     /// Marks every result of a saved search as looked at.
     pub async fn mark_watch_reviewed(&self, id: WatchId) -> Result<(), ServiceError> {
+        self.may_write()?;
         let entry: Entry<Watch> = self.current(RecordKind::Watch, id.0).await?;
         let mut watch = entry.body.ok_or(ServiceError::NotFound)?;
         if watch.unreviewed().next().is_none() {
@@ -77,6 +80,7 @@ impl OpenCase {
 
     /// Runs her saved searches now.
     pub async fn run_watches_now(&self) -> Result<(), ServiceError> {
+        self.may_write()?;
         self.schedule_watch(jiff::SignedDuration::ZERO).await
     }
 

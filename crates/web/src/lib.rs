@@ -66,6 +66,7 @@ pub(crate) struct AppState {
     pub lodge: Lodge,
     pub config: WebConfig,
     pub metrics: metrics::Metrics,
+    pub rules: routes::Rules,
 }
 
 pub(crate) type State = axum::extract::State<Arc<AppState>>;
@@ -91,9 +92,10 @@ pub fn route_table() -> Vec<RouteInfo> {
 
 /// Everything Lodge serves, pages and API.
 pub fn router(lodge: Lodge, config: WebConfig) -> Router {
-    let state = Arc::new(AppState { lodge, config, metrics: metrics::Metrics::new() });
-    routes()
-        .0
+    let (router, table) = routes();
+    let state = Arc::new(AppState { lodge, config, metrics: metrics::Metrics::new(), rules: routes::rules(&table) });
+    router
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), routes::guard))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), metrics::record))
         // Uploads stream to encrypted storage and the service enforces the per-file limit, so
         // the body limit is lifted on the routes that take files (see `pages` and `api`).

@@ -3,12 +3,19 @@
 //! the same table ([`crate::route_table`]), so a new route cannot be added without saying who
 //! may use it, nor escape the test.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::handler::Handler;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
+use axum_extra::extract::cookie::CookieJar;
+use lodge_domain::{Access, CaseId, Role};
+use lodge_service::ServiceError;
 
 use crate::AppState;
 
@@ -95,5 +102,70 @@ impl Table {
 
     pub(crate) fn finish(self) -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         (self.router, self.routes)
+    }
+}
+
+/// Who may use each route, by method and path template.
+pub(crate) type Rules = HashMap<(String, String), Allowed>;
+
+/// The rules of a table.
+pub(crate) fn rules(table: &[RouteInfo]) -> Rules {
+    table.iter().map(|r| ((r.method.to_owned(), r.path.clone()), r.allowed)).collect()
+}
+
+/// Refuses a request the route's rule does not allow before its handler reads anything, so
+/// that the answer to someone who may not act is the same whatever they sent: 403 for an
+/// account of the wrong kind or a case held read-only (or not hers to share). Everything
+/// else (no session, no such case) is left to the handler, which answers as it always does;
+/// the service checks again whatever it is asked to do.
+pub(crate) async fn guard(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    matched: Option<MatchedPath>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(template) = matched.map(|m| m.as_str().to_owned()) else { return next.run(request).await };
+    let rule = state.rules.get(&(request.method().as_str().to_owned(), template.clone())).copied();
+    let Some(rule @ (Allowed::Admin | Allowed::Survivor | Allowed::CaseWrite | Allowed::CaseOwner)) = rule else {
+        return next.run(request).await;
+    };
+    let api = template.starts_with("/api/");
+    let token = if api {
+        request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned())
+    } else {
+        CookieJar::from_headers(request.headers()).get(crate::auth::COOKIE).map(|c| c.value().to_owned())
+    };
+    let Some(token) = token else { return next.run(request).await };
+    let Ok(session) = state.lodge.resume(&token).await else { return next.run(request).await };
+    let refused = match rule {
+        Allowed::Admin => (session.role != Role::Administrator).then_some(ServiceError::Forbidden),
+        Allowed::Survivor => (session.role != Role::Survivor).then_some(ServiceError::Forbidden),
+        _ => {
+            let case = template
+                .split('/')
+                .position(|part| part == "{case}")
+                .and_then(|i| request.uri().path().split('/').nth(i))
+                .and_then(|id| id.parse().ok());
+            let access = match case {
+                Some(id) => state.lodge.case_access(&session, CaseId(id)).await.ok().flatten(),
+                None => None,
+            };
+            match (rule, access) {
+                (_, None) => None,
+                (Allowed::CaseOwner, Some(a)) if a != Access::Owner => Some(ServiceError::OwnerOnly),
+                (Allowed::CaseWrite, Some(a)) if !a.can_write() => Some(ServiceError::ReadOnly),
+                _ => None,
+            }
+        }
+    };
+    match refused {
+        None => next.run(request).await,
+        Some(e) if api => crate::api::ApiError(e).into_response(),
+        Some(e) => crate::pages::error_page(Some(&session), &state.config, e),
     }
 }
