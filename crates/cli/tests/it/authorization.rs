@@ -1,5 +1,8 @@
-//! Authorisation: a second survivor gets 404 for the first one's case, incident, evidence and
-//! person ids on every route, pages and API — the same answer as for ids that do not exist.
+//! Authorisation, from the route table the router is built from: every route × every role
+//! (owner, support worker with a read grant, with a read-and-add grant, without a grant,
+//! administrator, police link, anonymous) × her own case and someone else's, each with the
+//! answer it must get; and a second survivor gets 404 for the first one's case, incident,
+//! evidence and person ids on every case route — the same answer as for ids that do not exist.
 
 use reqwest::Method;
 use serde_json::json;
@@ -13,130 +16,41 @@ struct Ids {
     evidence: String,
 }
 
-fn page_routes(ids: &Ids) -> Vec<(Method, String)> {
-    let Ids { case: c, incident: i, person: p, evidence: e } = ids;
-    let get = |path: String| (Method::GET, path);
-    let post = |path: String| (Method::POST, path);
-    vec![
-        get(format!("/cases/{c}")),
-        get(format!("/cases/{c}/incidents/new")),
-        get(format!("/cases/{c}/incidents/{i}")),
-        get(format!("/cases/{c}/incidents/{i}/edit")),
-        get(format!("/cases/{c}/incidents/{i}/history")),
-        get(format!("/cases/{c}/incidents/{i}/delete")),
-        get(format!("/cases/{c}/people")),
-        get(format!("/cases/{c}/people/new")),
-        get(format!("/cases/{c}/people/{p}")),
-        get(format!("/cases/{c}/people/{p}/edit")),
-        get(format!("/cases/{c}/evidence/{e}")),
-        get(format!("/cases/{c}/evidence/{e}/content")),
-        get(format!("/cases/{c}/evidence/{e}/thumbnail")),
-        get(format!("/cases/{c}/log")),
-        get(format!("/cases/{c}/report")),
-        post(format!("/cases/{c}/report")),
-        post(format!("/cases/{c}/rename")),
-        post(format!("/cases/{c}/incidents")),
-        post(format!("/cases/{c}/incidents/{i}")),
-        post(format!("/cases/{c}/incidents/{i}/evidence")),
-        post(format!("/cases/{c}/incidents/{i}/delete")),
-        post(format!("/cases/{c}/people")),
-        post(format!("/cases/{c}/people/{p}")),
-        post(format!("/cases/{c}/people/{p}/delete")),
-        post(format!("/cases/{c}/evidence/{e}/attach")),
-        post(format!("/cases/{c}/evidence/{e}/delete")),
-        get(format!("/cases/{c}/import")),
-        post(format!("/cases/{c}/import")),
-        post(format!("/cases/{c}/import/{e}")),
-        get(format!("/cases/{c}/content")),
-        post(format!("/cases/{c}/content")),
-        post(format!("/cases/{c}/content/scan")),
-        post(format!("/cases/{c}/content/check")),
-        post(format!("/cases/{c}/content/{e}/delete")),
-        get(format!("/cases/{c}/content/{e}/thumbnail")),
-        post(format!("/cases/{c}/scans/{e}/cancel")),
-        post(format!("/cases/{c}/accounts")),
-        post(format!("/cases/{c}/accounts/{e}/delete")),
-        get(format!("/cases/{c}/copies")),
-        post(format!("/cases/{c}/copies/{e}/confirm")),
-        post(format!("/cases/{c}/copies/{e}/whitelist")),
-        get(format!("/cases/{c}/copies/{e}/thumbnail")),
-        get(format!("/cases/{c}/notices")),
-        post(format!("/cases/{c}/notices")),
-        get(format!("/cases/{c}/notices/new?site=example.com")),
-        get(format!("/cases/{c}/notices/{e}")),
-        get(format!("/cases/{c}/notices/{e}/letter?format=pdf")),
-        post(format!("/cases/{c}/notices/{e}/send")),
-        post(format!("/cases/{c}/notices/{e}/status")),
-        post(format!("/cases/{c}/rechecks")),
-        get(format!("/cases/{c}/watch")),
-        post(format!("/cases/{c}/watch")),
-        post(format!("/cases/{c}/watch/run")),
-        post(format!("/cases/{c}/watch/{e}/reviewed")),
-        post(format!("/cases/{c}/watch/{e}/delete")),
-    ]
-}
-
-fn api_routes(ids: &Ids) -> Vec<(Method, String)> {
-    let Ids { case: c, incident: i, person: p, evidence: e } = ids;
-    vec![
-        (Method::GET, format!("/api/v1/cases/{c}")),
-        (Method::PUT, format!("/api/v1/cases/{c}")),
-        (Method::GET, format!("/api/v1/cases/{c}/incidents")),
-        (Method::POST, format!("/api/v1/cases/{c}/incidents")),
-        (Method::GET, format!("/api/v1/cases/{c}/incidents/{i}")),
-        (Method::PUT, format!("/api/v1/cases/{c}/incidents/{i}")),
-        (Method::DELETE, format!("/api/v1/cases/{c}/incidents/{i}")),
-        (Method::GET, format!("/api/v1/cases/{c}/incidents/{i}/history")),
-        (Method::GET, format!("/api/v1/cases/{c}/evidence")),
-        (Method::POST, format!("/api/v1/cases/{c}/evidence")),
-        (Method::GET, format!("/api/v1/cases/{c}/evidence/{e}")),
-        (Method::PUT, format!("/api/v1/cases/{c}/evidence/{e}")),
-        (Method::DELETE, format!("/api/v1/cases/{c}/evidence/{e}")),
-        (Method::GET, format!("/api/v1/cases/{c}/evidence/{e}/content")),
-        (Method::GET, format!("/api/v1/cases/{c}/evidence/{e}/thumbnail")),
-        (Method::GET, format!("/api/v1/cases/{c}/people")),
-        (Method::POST, format!("/api/v1/cases/{c}/people")),
-        (Method::GET, format!("/api/v1/cases/{c}/people/{p}")),
-        (Method::PUT, format!("/api/v1/cases/{c}/people/{p}")),
-        (Method::DELETE, format!("/api/v1/cases/{c}/people/{p}")),
-        (Method::GET, format!("/api/v1/cases/{c}/checkpoint")),
-        (Method::GET, format!("/api/v1/cases/{c}/checkpoint/consistency?from=1")),
-        (Method::POST, format!("/api/v1/cases/{c}/reports")),
-        (Method::POST, format!("/api/v1/cases/{c}/imports")),
-        (Method::GET, format!("/api/v1/cases/{c}/imports/{e}?file_name=x")),
-        (Method::POST, format!("/api/v1/cases/{c}/imports/{e}")),
-        (Method::DELETE, format!("/api/v1/cases/{c}/imports/{e}")),
-        (Method::GET, format!("/api/v1/cases/{c}/content")),
-        (Method::POST, format!("/api/v1/cases/{c}/content")),
-        (Method::GET, format!("/api/v1/cases/{c}/content/hash-list")),
-        (Method::DELETE, format!("/api/v1/cases/{c}/content/{e}")),
-        (Method::POST, format!("/api/v1/cases/{c}/scans")),
-        (Method::POST, format!("/api/v1/cases/{c}/content/check")),
-        (Method::GET, format!("/api/v1/cases/{c}/scans")),
-        (Method::GET, format!("/api/v1/cases/{c}/scans/{e}")),
-        (Method::DELETE, format!("/api/v1/cases/{c}/scans/{e}")),
-        (Method::GET, format!("/api/v1/cases/{c}/content/{e}/thumbnail")),
-        (Method::GET, format!("/api/v1/cases/{c}/copies")),
-        (Method::POST, format!("/api/v1/cases/{c}/copies/{e}/confirm")),
-        (Method::POST, format!("/api/v1/cases/{c}/copies/{e}/whitelist")),
-        (Method::GET, format!("/api/v1/cases/{c}/copies/{e}/thumbnail")),
-        (Method::GET, format!("/api/v1/cases/{c}/accounts")),
-        (Method::POST, format!("/api/v1/cases/{c}/accounts")),
-        (Method::DELETE, format!("/api/v1/cases/{c}/accounts/{e}")),
-        (Method::GET, format!("/api/v1/cases/{c}/notices")),
-        (Method::POST, format!("/api/v1/cases/{c}/notices")),
-        (Method::GET, format!("/api/v1/cases/{c}/notices/{e}")),
-        (Method::GET, format!("/api/v1/cases/{c}/notices/{e}/letter")),
-        (Method::POST, format!("/api/v1/cases/{c}/notices/{e}/send")),
-        (Method::POST, format!("/api/v1/cases/{c}/notices/{e}/status")),
-        (Method::POST, format!("/api/v1/cases/{c}/rechecks")),
-        (Method::GET, format!("/api/v1/cases/{c}/sites")),
-        (Method::GET, format!("/api/v1/cases/{c}/watches")),
-        (Method::POST, format!("/api/v1/cases/{c}/watches")),
-        (Method::POST, format!("/api/v1/cases/{c}/watches/run")),
-        (Method::DELETE, format!("/api/v1/cases/{c}/watches/{e}")),
-        (Method::POST, format!("/api/v1/cases/{c}/watches/{e}/reviewed")),
-    ]
+/// A route's path with its parameters filled in from `ids` (a police link's token for
+/// `/shared/{token}`); parameters with no fixture get a fresh id. Also says whether it did
+/// that, and adds the query a page needs to be read at all.
+fn fill(route: &lodge_web::RouteInfo, ids: &Ids, share_token: &str) -> (String, bool) {
+    let mut placeholders = false;
+    let mut path = String::new();
+    for part in route.path.split('/').skip(1) {
+        let value = match part {
+            "{case}" => ids.case.clone(),
+            "{incident}" => ids.incident.clone(),
+            "{person}" => ids.person.clone(),
+            "{evidence}" => ids.evidence.clone(),
+            "{token}" if route.path.starts_with("/shared/") => share_token.to_owned(),
+            p if p.starts_with('{') => {
+                placeholders = true;
+                uuid::Uuid::new_v4().to_string()
+            }
+            p => p.to_owned(),
+        };
+        path.push('/');
+        path.push_str(&value);
+    }
+    if path.is_empty() {
+        path.push('/');
+    }
+    for (end, query) in [("/consistency", "?from=1"), ("/notices/new", "?site=example.com"), ("/letter", "?format=pdf")]
+    {
+        if route.path.ends_with(end) {
+            path.push_str(query);
+        }
+    }
+    if route.path.starts_with("/api/v1/cases/{case}/imports/") && route.method == "GET" {
+        path.push_str("?file_name=x");
+    }
+    (path, placeholders)
 }
 
 #[tokio::test]
@@ -177,78 +91,25 @@ async fn another_survivor_gets_404_on_every_route() {
         let names_a_record = |path: &str| {
             [&alices.incident, &alices.person, &alices.evidence].iter().any(|id| path.contains(id.as_str()))
         };
+        let bob_api = bob.token.clone();
         for (what, ids) in &id_sets {
             let relevant = |path: &String| ids.case != bobs_case || names_a_record(path);
-            for (method, path) in page_routes(ids).into_iter().filter(|(_, p)| relevant(p)) {
-                let mut req = browser.request(method.clone(), format!("{}{path}", server.url));
-                if method == Method::POST {
-                    let form = reqwest::multipart::Form::new()
-                        .text("csrf", token.clone())
-                        .text("title", "x")
-                        .text("description", "x");
-                    req = if path.ends_with("/incidents")
-                        || path.ends_with("/import")
-                        || path.ends_with("/content")
-                        || path.ends_with("/check")
-                        || path.contains("/incidents/") && !path.ends_with("/delete")
-                    {
-                        req.multipart(
-                            form.part("files", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.txt")),
-                        )
-                    } else {
-                        req.form(&[
-                            ("csrf", token.as_str()),
-                            ("title", "x"),
-                            ("label", "x"),
-                            ("incident", ids.incident.as_str()),
-                        ])
-                    };
+            for route in lodge_web::route_table().iter().filter(|r| r.path.contains("{case}")) {
+                let (path, _) = fill(route, ids, "");
+                if !relevant(&path) {
+                    continue;
                 }
-                let res = req.send().await.unwrap();
-                assert_eq!(res.status(), 404, "{what}: page {method} {path}");
-                let body = res.text().await.unwrap();
-                assert!(body.contains("do not have access"), "{what}: {path} shows the plain not-found page");
-            }
-            for (method, path) in api_routes(ids).into_iter().filter(|(_, p)| relevant(p)) {
-                let mut req =
-                    bob.client.request(method.clone(), format!("{}{path}", server.url)).bearer_auth(&bob.token);
-                if (path.ends_with("/evidence")
-                    || path.ends_with("/imports")
-                    || path.ends_with("/content")
-                    || path.ends_with("/check"))
-                    && method == Method::POST
-                {
-                    req = req.multipart(
-                        reqwest::multipart::Form::new()
-                            .part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x")),
-                    );
-                } else if path.contains("/people") && method != Method::GET {
-                    req = req.json(&json!({"version": 1, "body": {"label": "x"}, "label": "x"}));
-                } else if method == Method::PUT && path.contains("/evidence/") {
-                    req = req.json(&json!({"incident": ids.incident}));
-                } else if method == Method::PUT && path.contains("/incidents/") {
-                    req = req.json(&json!({"version": 1, "body": incident("x")}));
-                } else if method == Method::PUT {
-                    req = req.json(&json!({"title": "x"}));
-                } else if path.ends_with("/notices") && method == Method::POST {
-                    req = req.json(&json!({"route": "dmca", "copies": [], "draft": {"sender": {"name": "x"}, "recipient": {"name": "x", "email": "x@x"}}}));
-                } else if path.ends_with("/watches") && method == Method::POST {
-                    req = req.json(&json!({"query": "x leaked"}));
-                } else if path.ends_with("/status") {
-                    req = req.json(&json!({"status": "sent"}));
-                } else if path.ends_with("/accounts") && method == Method::POST {
-                    req = req.json(&json!({"address": "https://fans.example/x"}));
-                } else if path.ends_with("/scans") && method == Method::POST {
-                    req = req.json(&json!({"addresses": ["https://example.com/"]}));
-                } else if path.contains("/imports/") && method == Method::POST {
-                    req = req.json(&json!({"file_name": "x"}));
-                } else if path.ends_with("/reports") {
-                    req = req.json(&json!({"format": "bundle", "subject_name": "x", "incidents": [ids.incident]}));
-                } else if method == Method::POST && path.contains("/incidents") {
-                    req = req.json(&incident("x"));
+                let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+                let mut req = browser.request(method, format!("{}{path}", server.url));
+                if path.starts_with("/api/") {
+                    req = req.bearer_auth(&bob_api);
                 }
-                let res = req.send().await.unwrap();
-                assert_eq!(res.status(), 404, "{what}: API {method} {path}");
+                let res = with_body(req, route.method, &path, route.takes_files, &token, ids).send().await.unwrap();
+                assert_eq!(res.status(), 404, "{what}: {} {path}", route.method);
+                if !path.starts_with("/api/") {
+                    let body = res.text().await.unwrap();
+                    assert!(body.contains("do not have access"), "{what}: {path} shows the plain not-found page");
+                }
             }
         }
 
@@ -284,7 +145,7 @@ fn with_body(
     csrf: &str,
     ids: &Ids,
 ) -> reqwest::RequestBuilder {
-    if method == "GET" {
+    if method == "GET" || method == "DELETE" {
         return req;
     }
     if files {
@@ -507,38 +368,7 @@ async fn every_route_for_every_role_from_the_route_table() {
                     {
                         continue; // ending the session is checked in the accounts tests
                     }
-                    let mut placeholders = false;
-                    let mut path = String::new();
-                    for part in route.path.split('/').skip(1) {
-                        let value = match part {
-                            "{case}" => ids.case.clone(),
-                            "{incident}" => ids.incident.clone(),
-                            "{person}" => ids.person.clone(),
-                            "{evidence}" => ids.evidence.clone(),
-                            "{token}" if route.path.starts_with("/shared/") => share_token.clone(),
-                            p if p.starts_with('{') => {
-                                placeholders = true;
-                                uuid::Uuid::new_v4().to_string()
-                            }
-                            p => p.to_owned(),
-                        };
-                        path.push('/');
-                        path.push_str(&value);
-                    }
-                    if path.is_empty() {
-                        path.push('/');
-                    }
-                    // Queries some pages need to be read at all.
-                    for (end, query) in
-                        [("/consistency", "?from=1"), ("/notices/new", "?site=example.com"), ("/letter", "?format=pdf")]
-                    {
-                        if route.path.ends_with(end) {
-                            path.push_str(query);
-                        }
-                    }
-                    if route.path.starts_with("/api/v1/cases/{case}/imports/") && route.method == "GET" {
-                        path.push_str("?file_name=x");
-                    }
+                    let (path, placeholders) = fill(route, ids, &share_token);
                     let method = reqwest::Method::from_bytes(route.method.as_bytes()).unwrap();
                     let mut req = browser.request(method, format!("{}{path}", server.url));
                     if let (true, Some(token)) = (path.starts_with("/api/"), &bearer) {

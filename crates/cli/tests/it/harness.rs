@@ -234,7 +234,14 @@ impl Drop for Server {
 }
 
 pub fn browser_client() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    // No pooled connections: a server may close one after answering a request whose body it
+    // did not need, and a reused closed connection fails the next request.
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
 }
 
 /// A signed-in API client.
