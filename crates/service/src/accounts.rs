@@ -364,14 +364,26 @@ impl Lodge {
         check_password(&new).map_err(|_| {
             ServiceError::invalid("new_password", "Use at least 10 characters. A few unrelated words work well.")
         })?;
-        let mut user = self.store().user(session.user_id.0).await?.ok_or(ServiceError::SessionEnded)?;
-        let current_key = derive(current, user.salt.clone(), KdfParams::decode(&user.kdf)?).await?;
-        if unwrap_key(&current_key, &password_aad(user.id), &user.key_by_password).is_err() {
-            return Err(ServiceError::invalid("current_password", "That is not your current password."));
-        }
+        let mut user = self.check_current_password(session, current, "current_password").await?;
         self.rewrap_password(&mut user, &session.key, new).await?;
         self.store().delete_user_sessions(user.id, Some(&session.token_hash)).await?;
         Ok(())
+    }
+
+    /// Checks that `password` is her current one (before a change that needs it); a wrong
+    /// one is a problem on `field`.
+    pub(crate) async fn check_current_password(
+        &self,
+        session: &Session,
+        password: Password,
+        field: &str,
+    ) -> Result<UserRow, ServiceError> {
+        let user = self.store().user(session.user_id.0).await?.ok_or(ServiceError::SessionEnded)?;
+        let key = derive(password, user.salt.clone(), KdfParams::decode(&user.kdf)?).await?;
+        if unwrap_key(&key, &password_aad(user.id), &user.key_by_password).is_err() {
+            return Err(ServiceError::invalid(field, "That is not your current password."));
+        }
+        Ok(user)
     }
 
     async fn rewrap_password(&self, user: &mut UserRow, account_key: &Key, new: Password) -> Result<(), ServiceError> {

@@ -74,7 +74,7 @@ pub(crate) fn grant_aad(case: Uuid, user: Uuid) -> Aad {
 
 /// Opens the case keys an account holds: her own wrapped under her account key, a grant
 /// sealed to the account's public key.
-fn unwrap_case_keys(session: &Session, key_row: &CaseKeyRow) -> Result<(Keyring, Access), ServiceError> {
+pub(crate) fn unwrap_case_keys(session: &Session, key_row: &CaseKeyRow) -> Result<(Keyring, Access), ServiceError> {
     let access =
         Access::parse(&key_row.access).ok_or_else(|| ServiceError::Internal("unknown access stored".into()))?;
     let (case, user) = (key_row.case_id, key_row.user_id);

@@ -126,6 +126,13 @@ impl Jobs {
         self.armed.lock().map(|a| a.iter().map(|(c, (k, g))| (*c, k.duplicate(), *g)).collect()).unwrap_or_default()
     }
 
+    /// Forgets a case's keys whatever was armed (its keys no longer exist).
+    pub(crate) fn forget(&self, case: Uuid) {
+        if let Ok(mut armed) = self.armed.lock() {
+            armed.remove(&case);
+        }
+    }
+
     /// Forgets a case's key, unless it was armed again since `generation` was read.
     fn disarm(&self, case: Uuid, generation: u64) {
         if let Ok(mut armed) = self.armed.lock()

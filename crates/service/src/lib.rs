@@ -20,6 +20,7 @@ mod orphans;
 mod report;
 mod sealing;
 mod sharing;
+mod shredding;
 mod watch;
 
 use std::sync::Arc;

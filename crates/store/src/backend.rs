@@ -668,6 +668,33 @@ macro_rules! store_impl {
                     .collect()
             }
 
+            async fn shred_case(&self, case: Uuid) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                for table in ["case_keys", "shares", "jobs"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
+                        .bind(case.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn shred_account(&self, user: Uuid, noise: &[u8]) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "UPDATE users SET key_by_password = $1, key_by_recovery = $1, public_key = NULL, disabled = $2 WHERE id = $3",
+                )
+                .bind(noise)
+                .bind(true)
+                .bind(user.to_string())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.to_string()).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn case(&self, case: Uuid) -> Result<Option<CaseRow>> {
                 sqlx::query("SELECT id, owner_id, title, created_at, updated_at FROM cases WHERE id = $1")
                     .bind(case.to_string())

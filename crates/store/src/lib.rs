@@ -138,6 +138,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A case's sealed title, for someone who holds its keys by other means than an account
     /// (a share link).
     async fn case(&self, case: Uuid) -> Result<Option<CaseRow>>;
+    /// Crypto-shredding: removes every holder's wrapped keys of a case, its share links and
+    /// its jobs, so nothing of it can be opened again. Its sealed records and its log stay.
+    async fn shred_case(&self, case: Uuid) -> Result<()>;
+    /// Replaces an account's wrapped keys with `noise`, removes its public key, switches it
+    /// off and ends its sessions: nothing it held can be unwrapped again.
+    async fn shred_account(&self, user: Uuid, noise: &[u8]) -> Result<()>;
     /// Replaces a case's sealed title, appending `leaf` to its log.
     async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp, leaf: &LeafRow) -> Result<()>;
 

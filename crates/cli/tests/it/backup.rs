@@ -69,7 +69,7 @@ async fn a_backup_restores_onto_a_new_directory_and_onto_postgresql_and_every_lo
         let env = [("LODGE_SERVER_KEY_FILE", key.as_str()), name];
         let out = lodge(&args, &env);
         assert!(out.status.success(), "{target:?}: {}", text(&out.stderr));
-        assert!(text(&out.stderr).contains("Every case log verifies (1 cases)"), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("Every case log verifies (1 case)"), "{}", text(&out.stderr));
         let twice = lodge(&args, &env);
         assert!(!twice.status.success(), "a database with accounts is never restored over");
 

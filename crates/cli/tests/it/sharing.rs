@@ -266,3 +266,100 @@ async fn police_links_need_their_passphrase_and_stop_when_withdrawn_or_expired()
         assert!(check["problem"].is_null(), "{check}");
     }
 }
+
+#[tokio::test]
+async fn after_delete_my_data_nothing_of_the_case_opens_and_the_log_still_verifies() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "alice");
+        server.add_user("support_worker", "wendy");
+        let alice = server.api("alice").await;
+        let wendy = server.api("wendy").await;
+        let case = alice.create_case("Messages from @wolf").await;
+        let first = alice.create_incident(&case, incident("he found my new number")).await;
+        alice.upload(&case, first["id"].as_str(), "shot.png", png(24, 24)).await;
+        let browser = server.browser("alice").await;
+        let sharing = format!("/cases/{case}/sharing");
+        post_form(
+            &browser,
+            &server,
+            &sharing,
+            &format!("{sharing}/grants"),
+            &[("username", "wendy"), ("access", "read")],
+        )
+        .await;
+        let (_, html) = post_form(
+            &browser,
+            &server,
+            &sharing,
+            &format!("{sharing}/links"),
+            &[("label", "PC Smith"), ("subject_name", "Alice"), ("days", "30")],
+        )
+        .await;
+        let link = link_in(&html);
+        let police = reqwest::Client::new();
+        assert_eq!(police.get(format!("{}{link}", server.url)).send().await.unwrap().status(), 200);
+        assert_eq!(wendy.get(&format!("/api/v1/cases/{case}")).send().await.unwrap().status(), 200);
+        let leaves_before =
+            server.sql_bytes("SELECT commitment FROM ledger_leaves WHERE case_id = $1", &case).await.len();
+
+        // A clear confirmation is needed: the box, and her password.
+        let (status, html) =
+            post_form(&browser, &server, "/account", "/account/delete", &[("password", crate::harness::PASSWORD)])
+                .await;
+        assert_eq!(status, 400);
+        assert!(html.contains("Tick the box to confirm"));
+        let (status, html) = post_form(
+            &browser,
+            &server,
+            "/account",
+            "/account/delete",
+            &[("password", "not my password"), ("confirm", "yes")],
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert!(html.contains("That is not your current password"));
+        let (status, _) = post_form(
+            &browser,
+            &server,
+            "/account",
+            "/account/delete",
+            &[("password", crate::harness::PASSWORD), ("confirm", "yes")],
+        )
+        .await;
+        assert_eq!(status, 303);
+
+        // No wrapped key of the case is left anywhere, nor a link, nor a file; her account
+        // keys are noise, so she, the worker and the link all find nothing.
+        assert!(server.sql_bytes("SELECT wrapped_key FROM case_keys WHERE case_id = $1", &case).await.is_empty());
+        assert!(server.sql_bytes("SELECT wrapped_key FROM shares WHERE case_id = $1", &case).await.is_empty());
+        let files = server.data_dir.path().join("files").join("cases").join(&case);
+        let left = walk(&files);
+        assert!(left.is_empty(), "files left: {left:?}");
+        let signin = reqwest::Client::new()
+            .post(format!("{}/api/v1/session", server.url))
+            .json(&serde_json::json!({"username": "alice", "password": crate::harness::PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signin.status(), 401);
+        assert_eq!(wendy.get(&format!("/api/v1/cases/{case}")).send().await.unwrap().status(), 404);
+        assert_eq!(police.get(format!("{}{link}", server.url)).send().await.unwrap().status(), 404);
+
+        // The log keeps its leaves, with one more saying the case was deleted, and verifies
+        // without any key.
+        let leaves_after =
+            server.sql_bytes("SELECT commitment FROM ledger_leaves WHERE case_id = $1", &case).await.len();
+        assert_eq!(leaves_after, leaves_before + 1);
+        // Checkpoints name the server: the harness's servers take theirs from the address
+        // they were first asked to listen on.
+        let out = server.command(&["admin", "check-logs", "--listen", "127.0.0.1:0"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("Every case log verifies (1 case)"));
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries.flatten().flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] }).collect()
+}

@@ -20,6 +20,8 @@ use crate::auth::{Viewer, device_summary, session_cookie};
 pub(crate) struct LoginQuery {
     #[serde(default)]
     ended: Option<String>,
+    #[serde(default)]
+    deleted: Option<String>,
 }
 
 fn login_form(username: &str, problems: &Problems, message: Option<&str>) -> Markup {
@@ -38,7 +40,11 @@ fn login_form(username: &str, problems: &Problems, message: Option<&str>) -> Mar
 }
 
 pub(crate) async fn login_page(axum::extract::State(state): State, Query(q): Query<LoginQuery>) -> Markup {
-    let message = q.ended.map(|_| "You were signed out. Sign in again to carry on.");
+    let message = match (q.ended, q.deleted) {
+        (_, Some(_)) => Some("Your data has been deleted. Nobody can open it again."),
+        (Some(_), None) => Some("You were signed out. Sign in again to carry on."),
+        (None, None) => None,
+    };
     page(None, &state.config, "Sign in", login_form("", &Problems::default(), message))
 }
 
@@ -286,6 +292,45 @@ fn account_body(s: &lodge_service::Session, problems: &Problems, done: Option<&s
             }
             div.actions { button.secondary type="submit" { "Save" } }
         }
+        h2 { "Delete my data" }
+        p { "This destroys every case you own, at once: its records, files, shares and police links can never be opened again, by anyone, including you and the organisation. The case log keeps only the fact that the case existed and was deleted. Your account is switched off. This cannot be undone, and no one can restore it." }
+        form method="post" action="/account/delete" {
+            (csrf(s))
+            (text_field("password", "Your password", Some("To make sure it is you."), "", problems, Input::Password))
+            div.choices.invalid[problems.for_field("confirm").is_some()] {
+                @if let Some(p) = problems.for_field("confirm") { p.problem { (p) } }
+                label {
+                    input type="checkbox" name="confirm" value="yes";
+                    span { "I understand that my data will be gone for good." }
+                }
+            }
+            div.actions { button.danger type="submit" { "Delete my data" } }
+        }
+    }
+}
+
+pub(crate) async fn delete_my_data(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    jar: CookieJar,
+    Form(form): Form<FormData>,
+) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let result = if form.has("confirm", "yes") {
+        state.lodge.delete_my_data(&s, Password::new(form.get("password").to_owned())).await.map(|_| ())
+    } else {
+        Err(ServiceError::invalid("confirm", "Tick the box to confirm that you want your data gone for good."))
+    };
+    match result {
+        Ok(()) => leave(&state, &jar, "/login?deleted=1").await,
+        Err(ServiceError::Invalid(p)) => (
+            axum::http::StatusCode::BAD_REQUEST,
+            page(Some(&s), &state.config, "Your account", account_body(&s, &p, None)),
+        )
+            .into_response(),
+        Err(e) => error_page(Some(&s), &state.config, e),
     }
 }
 

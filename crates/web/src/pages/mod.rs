@@ -53,6 +53,7 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .get("/account", SignedIn, accounts::account_page)
         .post("/account/password", SignedIn, accounts::change_password)
         .post("/account/neutral-title", SignedIn, accounts::neutral_title)
+        .post("/account/delete", SignedIn, accounts::delete_my_data)
         .get("/admin", Admin, accounts::admin_page)
         .post("/admin/invitations", Admin, accounts::invite)
         .post("/admin/signup", Admin, accounts::signup_setting)
