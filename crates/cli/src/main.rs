@@ -584,7 +584,7 @@ async fn open(config: &Config) -> Result<Lodge> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("cannot open the checkpoint key with {}", config.server_key_file().display()))?;
-    Ok(Lodge::new(store, blobs, service, signer))
+    Ok(Lodge::new(store, blobs, service, signer, &kek))
 }
 
 /// How scans fetch, from the configuration.

@@ -42,6 +42,12 @@ impl Key {
         &self.0
     }
 
+    /// A key for `purpose` derived from another key, so one key can serve several uses
+    /// without any two sharing a key.
+    pub fn derive_from(key: &Key, purpose: &str) -> Key {
+        Key::derive(&key.0, purpose)
+    }
+
     /// A key that needs both `self` and `other` (a share link's key and its passphrase's).
     pub fn combine(&self, other: &Key, purpose: &str) -> Key {
         let mut both = zeroize::Zeroizing::new([0u8; 64]);

@@ -6,6 +6,7 @@
 mod conduct;
 mod content;
 mod course;
+mod feedback;
 mod ids;
 mod incident;
 mod message;
@@ -18,6 +19,7 @@ mod when;
 pub use conduct::{ConductKind, Effect, StopRequest};
 pub use content::{Content, CopyStatus, FoundCopy, MadeBy, OwnAccount, host_of};
 pub use course::{CourseOfConduct, Jurisdiction, LegalTest, RiskTheme, Signal, SignalKind, Tally, Trend, WeekCount};
+pub use feedback::{Feedback, MAX_FEEDBACK};
 pub use ids::{
     AccountId, CaseId, ContentId, CopyId, EvidenceId, IncidentId, JobId, NoticeId, PersonId, RecordId, UserId, WatchId,
 };

@@ -12,6 +12,7 @@ mod case;
 mod content;
 mod copies;
 mod evidence;
+mod feedback;
 mod import;
 mod jobs;
 mod ledger;
@@ -36,6 +37,7 @@ pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
 pub use content::{ContentDetails, ContentSource, FileCheck};
 pub use copies::{Scan, ScanWork};
 pub use evidence::Upload;
+pub use feedback::FeedbackEntry;
 pub use import::{
     ConversationPreview, Grouping, ImportChoices, ImportOutcome, ImportPreview, Mention, SenderPreview, Staged,
 };
@@ -119,6 +121,8 @@ struct Inner {
     blobs: Blobs,
     config: ServiceConfig,
     signer: CheckpointSigner,
+    /// Seals Your Voice responses; derived from the server key.
+    feedback_key: lodge_crypto::Key,
     /// Per-case locks that take this node's log appends in turn.
     /// The jobs this node may run.
     jobs: jobs::Jobs,
@@ -126,14 +130,22 @@ struct Inner {
 }
 
 impl Lodge {
-    /// A service over the given store and blobs, signing checkpoints with `signer`.
-    pub fn new(store: Arc<dyn Store>, blobs: Blobs, config: ServiceConfig, signer: CheckpointSigner) -> Lodge {
+    /// A service over the given store and blobs, signing checkpoints with `signer`. The
+    /// server key seals what belongs to the organisation rather than to a case (Your Voice).
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Blobs,
+        config: ServiceConfig,
+        signer: CheckpointSigner,
+        server_key: &lodge_crypto::Key,
+    ) -> Lodge {
         Lodge {
             inner: Arc::new(Inner {
                 store,
                 blobs,
                 config,
                 signer,
+                feedback_key: lodge_crypto::Key::derive_from(server_key, "your voice"),
                 jobs: jobs::Jobs::new(),
                 append_locks: Default::default(),
             }),

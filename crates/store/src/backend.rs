@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::copy::{Column, TABLES, Value, columns};
 use crate::{
-    Batched, CaseKeyRow, CaseRow, CheckpointRow, CopiedRow, InvitationRow, JobRow, LeafRow, RecordRow, Result,
-    SessionRow, ShareRow, Store, StoreError, UserRow, from_millis, to_millis,
+    Batched, CaseKeyRow, CaseRow, CheckpointRow, CopiedRow, FeedbackRow, InvitationRow, JobRow, LeafRow, RecordRow,
+    Result, SessionRow, ShareRow, Store, StoreError, UserRow, from_millis, to_millis,
 };
 
 /// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`.
@@ -665,6 +665,31 @@ macro_rules! store_impl {
                     .await?
                     .iter()
                     .map(Self::share_row)
+                    .collect()
+            }
+
+            async fn add_feedback(&self, f: &FeedbackRow) -> Result<()> {
+                sqlx::query("INSERT INTO feedback (id, received_on, body) VALUES ($1, $2, $3)")
+                    .bind(f.id.to_string())
+                    .bind(&f.received_on)
+                    .bind(&f.body)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn feedback(&self) -> Result<Vec<FeedbackRow>> {
+                sqlx::query("SELECT id, received_on, body FROM feedback ORDER BY received_on DESC, id")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok(FeedbackRow {
+                            id: uuid(&r.try_get::<String, _>(0)?)?,
+                            received_on: r.try_get(1)?,
+                            body: r.try_get(2)?,
+                        })
+                    })
                     .collect()
             }
 

@@ -47,6 +47,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Column)])] = &[
         ],
     ),
     ("settings", &[("name", Text), ("value", Text)]),
+    ("feedback", &[("id", Text), ("received_on", Text), ("body", Bytes)]),
     ("cases", &[("id", Text), ("owner_id", Text), ("title", Bytes), ("created_at", Int), ("updated_at", Int)]),
     ("case_keys", &[("case_id", Text), ("user_id", Text), ("wrapped_key", Bytes), ("access", Text)]),
     (

@@ -16,7 +16,8 @@ use std::sync::Arc;
 pub use backend::{PostgresStore, SqliteStore, create_scratch_postgres_database};
 pub use copy::{CopiedRow, Value as CopiedValue};
 pub use rows::{
-    CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, JobRow, LeafRow, RecordRow, SessionRow, ShareRow, UserRow,
+    CaseKeyRow, CaseRow, CheckpointRow, FeedbackRow, InvitationRow, JobRow, LeafRow, RecordRow, SessionRow, ShareRow,
+    UserRow,
 };
 
 use jiff::Timestamp;
@@ -212,6 +213,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Every case's id.
     async fn case_ids(&self) -> Result<Vec<Uuid>>;
+    /// Keeps a Your Voice response.
+    async fn add_feedback(&self, feedback: &FeedbackRow) -> Result<()>;
+    /// Every Your Voice response, newest day first.
+    async fn feedback(&self) -> Result<Vec<FeedbackRow>>;
     /// Sends every row of the organisation's data to `out`, table by table in foreign-key
     /// order, from one consistent snapshot (for a backup). Returns the rows sent.
     async fn export_rows(&self, out: tokio::sync::mpsc::Sender<CopiedRow>) -> Result<u64>;

@@ -208,3 +208,14 @@ pub struct ShareRow {
     /// When she withdrew it.
     pub revoked_at: Option<Timestamp>,
 }
+
+/// One Your Voice response: the day it arrived and what it says, sealed.
+#[derive(Debug, Clone)]
+pub struct FeedbackRow {
+    /// Response id.
+    pub id: Uuid,
+    /// The day it arrived, `YYYY-MM-DD`.
+    pub received_on: String,
+    /// What it says, sealed.
+    pub body: Vec<u8>,
+}

@@ -30,6 +30,8 @@ pub enum Allowed {
     Survivor,
     /// Administrators.
     Admin,
+    /// The organisation's staff: administrators and support workers.
+    Staff,
     /// Whoever holds the case: its owner, or someone she granted it to.
     CaseRead,
     /// Its owner, or someone she granted read and add access.
@@ -126,7 +128,9 @@ pub(crate) async fn guard(
 ) -> Response {
     let Some(template) = matched.map(|m| m.as_str().to_owned()) else { return next.run(request).await };
     let rule = state.rules.get(&(request.method().as_str().to_owned(), template.clone())).copied();
-    let Some(rule @ (Allowed::Admin | Allowed::Survivor | Allowed::CaseWrite | Allowed::CaseOwner)) = rule else {
+    let Some(rule @ (Allowed::Admin | Allowed::Staff | Allowed::Survivor | Allowed::CaseWrite | Allowed::CaseOwner)) =
+        rule
+    else {
         return next.run(request).await;
     };
     let api = template.starts_with("/api/");
@@ -144,6 +148,7 @@ pub(crate) async fn guard(
     let Ok(session) = state.lodge.resume(&token).await else { return next.run(request).await };
     let refused = match rule {
         Allowed::Admin => (session.role != Role::Administrator).then_some(ServiceError::Forbidden),
+        Allowed::Staff => (session.role == Role::Survivor).then_some(ServiceError::Forbidden),
         Allowed::Survivor => (session.role != Role::Survivor).then_some(ServiceError::Forbidden),
         _ => {
             let case = template

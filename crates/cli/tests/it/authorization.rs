@@ -237,6 +237,13 @@ fn expect(who: Who, allowed: lodge_web::Allowed, own_case: bool) -> Expect {
                 Expect::Forbidden
             }
         }
+        Staff => {
+            if who == Who::Owner {
+                Expect::Forbidden
+            } else {
+                Expect::Through
+            }
+        }
         Admin => {
             if who == Who::Administrator {
                 Expect::Through

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::harness::{Backend, Server, backends, csrf, png};
 
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+pub(crate) fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
     let mut hits = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -24,7 +24,7 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
     hits
 }
 
-fn pg_dump(url: &str) -> Vec<u8> {
+pub(crate) fn pg_dump(url: &str) -> Vec<u8> {
     let out = std::process::Command::new("pg_dump").arg("--data-only").arg(url).output().expect("pg_dump is installed");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     out.stdout

@@ -32,3 +32,4 @@ mod takedown;
 mod watch;
 #[path = "../../../scan/tests/it/web.rs"]
 mod web;
+mod your_voice;

@@ -50,6 +50,7 @@ pub(crate) fn refreshing_page(
                                 li { a href="/cases" { "Cases" } }
                                 li { a href="/account" { "Account" } }
                                 @if s.role == Role::Administrator { li { a href="/admin" { "Administration" } } }
+                                @if s.role != Role::Survivor { li { a href="/staff/your-voice" { "Your Voice" } } }
                                 li {
                                     form method="post" action="/logout" {
                                         (csrf(s))
@@ -63,7 +64,7 @@ pub(crate) fn refreshing_page(
                 main #main tabindex="-1" { (body) }
                 @if !neutral {
                     footer.site {
-                        p { (config.organisation) }
+                        p { (config.organisation) " · " a href="/your-voice" { "Your Voice: tell us what you think" } }
                     }
                 }
             }

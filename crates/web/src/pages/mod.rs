@@ -17,6 +17,7 @@ mod people;
 mod reports;
 mod sharing;
 mod watch;
+mod your_voice;
 
 use std::sync::Arc;
 
@@ -50,6 +51,10 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/signup", Public, accounts::signup)
         .get("/recover", Public, accounts::recover_page)
         .post("/recover", Public, accounts::recover)
+        .get("/your-voice", Public, your_voice::show)
+        .post("/your-voice", Public, your_voice::submit)
+        .get("/staff/your-voice", Staff, your_voice::responses)
+        .get("/staff/your-voice.csv", Staff, your_voice::export)
         .get("/account", SignedIn, accounts::account_page)
         .post("/account/password", SignedIn, accounts::change_password)
         .post("/account/neutral-title", SignedIn, accounts::neutral_title)
