@@ -64,6 +64,9 @@ pub struct Config {
     /// Where to get help, shown next to risk themes: a list of `[[support_services]]` tables
     /// with `name`, and optionally `about`, `phone`, `hours` and `url`.
     pub support_services: Vec<lodge_web::SupportService>,
+    /// Behind a reverse proxy that sets `X-Forwarded-For`, take the client's address (used
+    /// only for back-off on sign-in, never stored) from it.
+    pub trust_forwarded_for: bool,
     /// The organisation's SMTP server, for sending takedown notices (host name; empty for none).
     /// Its password is read from `LODGE_SMTP_PASSWORD` only, never from this file.
     pub smtp_host: String,
@@ -126,6 +129,7 @@ impl Default for Config {
             timestamp_url: String::new(),
             phone_region: "GB".into(),
             support_services: Vec::new(),
+            trust_forwarded_for: false,
             smtp_host: String::new(),
             smtp_port: 587,
             smtp_security: "starttls".into(),

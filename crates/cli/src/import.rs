@@ -46,10 +46,22 @@ fn bar(len: u64, template: &str) -> ProgressBar {
     bar
 }
 
-/// Signs in with the password on standard input and imports every file. True when every file
-/// imported.
-pub async fn run(lodge: &Lodge, password: Password, request: Request) -> Result<bool> {
-    let (token, session) = lodge.sign_in(&request.username, password, "lodge import").await.map_err(plain)?;
+/// Signs in with the password (and, for two-step sign-in, the code) read from standard input
+/// and imports every file. True when every file imported.
+pub async fn run(lodge: &Lodge, password: Password, code: Option<String>, request: Request) -> Result<bool> {
+    let (token, outcome) = lodge.sign_in(&request.username, password, "lodge import", None).await.map_err(plain)?;
+    let session = match (outcome, code) {
+        (lodge_service::SignIn::Ready(session), _) => session,
+        (lodge_service::SignIn::NeedsCode, Some(code)) => {
+            lodge.second_factor(&token.to_text(), &code).await.map_err(plain)?
+        }
+        (lodge_service::SignIn::NeedsCode, None) => {
+            lodge.sign_out(&token.to_text()).await.map_err(plain)?;
+            anyhow::bail!(
+                "this account has two-step sign-in: put the code from the authenticator app on the second line of standard input"
+            );
+        }
+    };
     let case = lodge.open_case(&session, CaseId(request.case)).await.map_err(plain)?;
     let mut all = true;
     for path in &request.files {

@@ -42,7 +42,7 @@ enum Command {
     Openapi,
     /// Import exports (WhatsApp, SMS Backup & Restore, Telegram, Instagram, Facebook, X,
     /// Discord, email, photos) into one of your cases. Your password is read from the first
-    /// line of standard input.
+    /// line of standard input, and with two-step sign-in the code from the second.
     Import {
         /// The case to import into (its id, from the case's address).
         #[arg(long)]
@@ -294,6 +294,9 @@ fn main() -> Result<()> {
             let mut line = zeroize::Zeroizing::new(String::new());
             std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
             let password = Password::new(line.trim_end_matches(['\r', '\n']).to_owned());
+            let mut code = String::new();
+            std::io::stdin().lock().read_line(&mut code).context("cannot read standard input")?;
+            let code = Some(code.trim().to_owned()).filter(|c| !c.is_empty());
             let request = import::Request {
                 username,
                 case,
@@ -306,7 +309,7 @@ fn main() -> Result<()> {
             };
             let all = runtime.block_on(async {
                 let lodge = open(&config).await?;
-                import::run(&lodge, password, request).await
+                import::run(&lodge, password, code, request).await
             })?;
             exit_with(all)
         }
@@ -656,6 +659,7 @@ async fn serve(config: Config) -> Result<()> {
         neutral_title: config.neutral_title,
         default_time_zone: config.default_time_zone.clone(),
         support_services: config.support_services.clone(),
+        trust_forwarded_for: config.trust_forwarded_for,
     };
     let sweeper = Arc::new(lodge.clone());
     let grace = jiff::SignedDuration::from_mins(i64::from(config.orphan_grace_minutes));
@@ -681,7 +685,8 @@ async fn serve(config: Config) -> Result<()> {
     tokio::spawn(async move { worker.run_jobs().await });
     println!("Lodge listening on {public_url}");
     tracing::info!(backend = lodge.backend(), %address, "listening");
-    axum::serve(listener, lodge_web::router(lodge, web)).with_graceful_shutdown(shutdown()).await?;
+    let app = lodge_web::router(lodge, web).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -48,6 +48,13 @@ impl Key {
         Key::derive(&key.0, purpose)
     }
 
+    /// A keyed tag of `data` (HMAC-SHA256, as HKDF's extract step): the same data gives the
+    /// same tag under the same key, and without the key the tag says nothing of the data.
+    pub fn tag(&self, data: &[u8]) -> [u8; 32] {
+        let (tag, _) = Hkdf::<Sha256>::extract(Some(&self.0), data);
+        tag.into()
+    }
+
     /// A key that needs both `self` and `other` (a share link's key and its passphrase's).
     pub fn combine(&self, other: &Key, purpose: &str) -> Key {
         let mut both = zeroize::Zeroizing::new([0u8; 64]);

@@ -8,12 +8,68 @@
 use jiff::Timestamp;
 use lodge_crypto::password::{self, KdfParams, Password};
 use lodge_crypto::token::Token;
-use lodge_crypto::{Aad, Key, KeyPair, RecoveryKey, unwrap_key, wrap_key};
+use lodge_crypto::{Aad, Key, KeyPair, RecoveryKey, open, seal, unwrap_key, wrap_key};
 use lodge_domain::{Role, UserId};
 use lodge_store::{InvitationRow, SessionRow, UserRow};
+use totp_rs::{Algorithm, TOTP};
 use uuid::Uuid;
 
+use crate::limits::Attempt;
 use crate::{Lodge, ServiceError, now};
+
+/// How long a session may wait for its second factor.
+const PENDING_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
+
+/// What signing in with a password gave.
+#[derive(Debug)]
+pub enum SignIn {
+    /// Signed in.
+    Ready(Session),
+    /// The password was right; the code from her authenticator app is still needed.
+    NeedsCode,
+}
+
+/// A new authenticator-app secret, to show her once while she sets it up.
+#[derive(Debug)]
+pub struct TotpSetup {
+    /// The secret in base32, to type into the app.
+    pub secret: String,
+    /// The `otpauth://` address that opens the app with the secret filled in.
+    pub url: String,
+}
+
+/// One place she is signed in.
+#[derive(Debug, Clone)]
+pub struct SessionSummary {
+    /// An id to end it with (a hash, not the session's token).
+    pub id: String,
+    /// Whether it is the session asking.
+    pub this: bool,
+    /// The device, in a few words.
+    pub device: String,
+    /// When it started.
+    pub started: Timestamp,
+    /// When it was last used.
+    pub last_seen: Timestamp,
+}
+
+fn totp_aad(user: Uuid) -> Aad {
+    Aad::from_parts(&[b"totp secret", user.as_bytes()])
+}
+
+/// The time step a six-digit code is for, now or one step either side (clocks drift).
+fn totp_step(secret: &[u8], code: &str) -> Option<i64> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let totp = TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, secret.to_vec(), None, String::new());
+    let at = u64::try_from(now().as_second()).ok()?;
+    [at.saturating_sub(30), at, at + 30]
+        .into_iter()
+        .find(|t| totp.check(&code, *t))
+        .and_then(|t| i64::try_from(t / 30).ok())
+}
 
 /// Setting that lets survivors create accounts without an invitation.
 const SIGNUP_SETTING: &str = "signup_open";
@@ -239,6 +295,8 @@ impl Lodge {
             neutral_title: false,
             created_at: now(),
             public_key: Some(KeyPair::derive(&account_key, KEY_PAIR_PURPOSE).public().to_bytes().to_vec()),
+            totp_secret: None,
+            totp_last_step: 0,
         };
         match self.store().create_user(&user, invitation, now()).await {
             Err(lodge_store::StoreError::Conflict("username")) => {
@@ -250,27 +308,155 @@ impl Lodge {
         Ok((UserId(id), recovery))
     }
 
-    /// Signs in with username and password. Returns the session token for the client.
+    /// Signs in with username and password (from client `address`, for back-off). Returns
+    /// the session token for the client, and the session, or [`SignIn::NeedsCode`] when the
+    /// account has a second factor: the token then names a session that works only once
+    /// [`Lodge::second_factor`] accepts a code.
     pub async fn sign_in(
         &self,
         username: &str,
         password: Password,
         device: &str,
-    ) -> Result<(Token, Session), ServiceError> {
+        address: Option<&str>,
+    ) -> Result<(Token, SignIn), ServiceError> {
+        let mut attempts = vec![Attempt::Account(username)];
+        attempts.extend(address.map(Attempt::Address));
+        self.not_held_back(&attempts).await?;
         let user = self.store().user_by_username(username.trim()).await?;
         let Some(user) = user else {
             // Spend the same effort as a real check, so timing does not reveal which names exist.
             let _ = derive(password, vec![0u8; 16], self.config().kdf).await;
+            self.attempt_failed(&attempts).await?;
             return Err(ServiceError::SignInFailed);
         };
         let params = KdfParams::decode(&user.kdf)?;
         let password_key = derive(password, user.salt.clone(), params).await?;
-        let account_key = unwrap_key(&password_key, &password_aad(user.id), &user.key_by_password)
-            .map_err(|_| ServiceError::SignInFailed)?;
+        let Ok(account_key) = unwrap_key(&password_key, &password_aad(user.id), &user.key_by_password) else {
+            self.attempt_failed(&attempts).await?;
+            return Err(ServiceError::SignInFailed);
+        };
         if user.disabled {
             return Err(ServiceError::AccountDisabled);
         }
-        self.start_session(&user, account_key, device).await
+        self.attempts_cleared(&attempts[..1]).await?;
+        let pending = user.totp_secret.is_some();
+        let (token, session) = self.start_session(&user, account_key, device, pending).await?;
+        Ok((token, if pending { SignIn::NeedsCode } else { SignIn::Ready(session) }))
+    }
+
+    /// Finishes signing in with the code from her authenticator app. A wrong code counts
+    /// towards back-off; after five the half-made session ends and she starts again.
+    pub async fn second_factor(&self, token_text: &str, code: &str) -> Result<Session, ServiceError> {
+        let token = Token::parse(token_text).ok_or(ServiceError::SessionEnded)?;
+        let hash = token.lookup_hash();
+        let row = self.store().session(&hash).await?.ok_or(ServiceError::SessionEnded)?;
+        if !row.pending_second_factor {
+            return self.resume(token_text).await;
+        }
+        if row.created_at + PENDING_LIFETIME < now() {
+            self.store().delete_session(&hash).await?;
+            return Err(ServiceError::SessionEnded);
+        }
+        let attempts = [Attempt::Code(&hash)];
+        self.not_held_back(&attempts).await?;
+        let user = self.store().user(row.user_id).await?.ok_or(ServiceError::SessionEnded)?;
+        let key = unwrap_key(&token.wrapping_key(), &session_aad(user.id), &row.wrapped_user_key)
+            .map_err(|_| ServiceError::SessionEnded)?;
+        let Some(sealed) = &user.totp_secret else { return Err(ServiceError::SessionEnded) };
+        let secret = open(&key, &totp_aad(user.id), sealed)?;
+        let Some(step) = totp_step(&secret, code) else {
+            if self.attempt_failed(&attempts).await? >= 5 {
+                self.store().delete_session(&hash).await?;
+                return Err(ServiceError::SessionEnded);
+            }
+            return Err(ServiceError::invalid(
+                "code",
+                "That code is not right. Codes change every 30 seconds: type the one your app shows now.",
+            ));
+        };
+        if !self.store().use_totp_step(user.id, step).await? {
+            return Err(ServiceError::invalid("code", "That code was just used. Wait for the next one and type it."));
+        }
+        self.attempts_cleared(&attempts).await?;
+        self.store().complete_session(&hash).await?;
+        self.session_for(&user, key, &token)
+    }
+
+    /// A new authenticator-app secret for her to add to her app; nothing changes until she
+    /// confirms it with a code ([`Lodge::confirm_totp`]).
+    pub fn start_totp(&self, session: &Session) -> Result<TotpSetup, ServiceError> {
+        let mut secret = zeroize::Zeroizing::new(vec![0u8; 20]);
+        lodge_crypto::random_bytes(&mut secret)?;
+        let issuer = if session.neutral_title { "Notes" } else { "Lodge" };
+        let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, secret.to_vec(), Some(issuer.into()), session.username.clone())
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(TotpSetup { secret: totp.get_secret_base32(), url: totp.get_url() })
+    }
+
+    /// Turns on two-step sign-in with the secret she added to her app, once a code from it
+    /// checks out.
+    pub async fn confirm_totp(&self, session: &Session, secret: &str, code: &str) -> Result<(), ServiceError> {
+        let secret = zeroize::Zeroizing::new(
+            totp_rs::Secret::Encoded(secret.trim().to_owned())
+                .to_bytes()
+                .map_err(|_| ServiceError::invalid("code", "Start setting up again: the key was changed."))?,
+        );
+        let Some(step) = totp_step(&secret, code) else {
+            return Err(ServiceError::invalid(
+                "code",
+                "That code is not right. Check the app shows this account, and type the code it shows now.",
+            ));
+        };
+        let sealed = seal(&session.key, &totp_aad(session.user_id.0), &secret)?;
+        self.store().set_user_totp(session.user_id.0, Some(&sealed)).await?;
+        self.store().use_totp_step(session.user_id.0, step).await?;
+        tracing::info!("two-step sign-in turned on");
+        Ok(())
+    }
+
+    /// Turns two-step sign-in off, with her password.
+    pub async fn disable_totp(&self, session: &Session, password: Password) -> Result<(), ServiceError> {
+        self.check_current_password(session, password, "password").await?;
+        self.store().set_user_totp(session.user_id.0, None).await?;
+        tracing::info!("two-step sign-in turned off");
+        Ok(())
+    }
+
+    /// Whether two-step sign-in with an authenticator app is on for her.
+    pub async fn totp_enabled(&self, session: &Session) -> Result<bool, ServiceError> {
+        Ok(self.store().user(session.user_id.0).await?.is_some_and(|u| u.totp_secret.is_some()))
+    }
+
+    /// Where she is signed in: each session's device and times, this one marked.
+    pub async fn sessions(&self, session: &Session) -> Result<Vec<SessionSummary>, ServiceError> {
+        Ok(self
+            .store()
+            .user_sessions(session.user_id.0)
+            .await?
+            .into_iter()
+            .map(|row| SessionSummary {
+                id: data_encoding::HEXLOWER.encode(&row.id_hash),
+                this: row.id_hash == session.token_hash,
+                device: row.device,
+                started: row.created_at,
+                last_seen: row.last_seen_at,
+            })
+            .collect())
+    }
+
+    /// Ends every session of hers but this one.
+    pub async fn end_other_sessions(&self, session: &Session) -> Result<(), ServiceError> {
+        self.store().delete_user_sessions(session.user_id.0, Some(&session.token_hash)).await?;
+        Ok(())
+    }
+
+    /// Ends one of her sessions (by the id [`Lodge::sessions`] gave).
+    pub async fn end_session(&self, session: &Session, id: &str) -> Result<(), ServiceError> {
+        let hash = data_encoding::HEXLOWER.decode(id.as_bytes()).map_err(|_| ServiceError::NotFound)?;
+        match self.store().session(&hash).await? {
+            Some(row) if row.user_id == session.user_id.0 => Ok(self.store().delete_session(&hash).await?),
+            _ => Err(ServiceError::NotFound),
+        }
     }
 
     async fn start_session(
@@ -278,6 +464,7 @@ impl Lodge {
         user: &UserRow,
         account_key: Key,
         device: &str,
+        pending_second_factor: bool,
     ) -> Result<(Token, Session), ServiceError> {
         let token = Token::generate()?;
         let started = now();
@@ -290,6 +477,7 @@ impl Lodge {
                 last_seen_at: started,
                 expires_at: started + self.config().session_max,
                 device: device.chars().take(120).collect(),
+                pending_second_factor,
             })
             .await?;
         if user.public_key.is_none() {
@@ -320,6 +508,9 @@ impl Lodge {
         let token = Token::parse(token_text).ok_or(ServiceError::SessionEnded)?;
         let hash = token.lookup_hash();
         let row = self.store().session(&hash).await?.ok_or(ServiceError::SessionEnded)?;
+        if row.pending_second_factor {
+            return Err(ServiceError::SecondFactorNeeded);
+        }
         let at = now();
         if row.expires_at < at || row.last_seen_at + self.config().session_idle < at {
             self.store().delete_session(&hash).await?;
@@ -412,6 +603,9 @@ impl Lodge {
             unwrap_key(&recovery.kek(), &recovery_aad(user.id), &user.key_by_recovery).map_err(|_| wrong())?;
         self.rewrap_password(&mut user, &account_key, new).await?;
         self.store().delete_user_sessions(user.id, None).await?;
+        // Whoever holds the recovery key holds the account: a lost authenticator must not
+        // lock her out, so the second factor is turned off and she can set it up again.
+        self.store().set_user_totp(user.id, None).await?;
         tracing::info!("password reset with a recovery key");
         Ok(())
     }

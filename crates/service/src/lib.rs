@@ -16,6 +16,7 @@ mod feedback;
 mod import;
 mod jobs;
 mod ledger;
+mod limits;
 mod notices;
 mod orphans;
 mod report;
@@ -32,7 +33,7 @@ use lodge_crypto::password::KdfParams;
 use lodge_domain::Problems;
 use lodge_store::Store;
 
-pub use accounts::{Session, UserSummary};
+pub use accounts::{Session, SessionSummary, SignIn, TotpSetup, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
 pub use content::{ContentDetails, ContentSource, FileCheck};
 pub use copies::{Scan, ScanWork};
@@ -123,6 +124,8 @@ struct Inner {
     signer: CheckpointSigner,
     /// Seals Your Voice responses; derived from the server key.
     feedback_key: lodge_crypto::Key,
+    /// Keys the attempt counters; derived from the server key.
+    limits_key: lodge_crypto::Key,
     /// Per-case locks that take this node's log appends in turn.
     /// The jobs this node may run.
     jobs: jobs::Jobs,
@@ -146,6 +149,7 @@ impl Lodge {
                 config,
                 signer,
                 feedback_key: lodge_crypto::Key::derive_from(server_key, "your voice"),
+                limits_key: lodge_crypto::Key::derive_from(server_key, "attempt counters"),
                 jobs: jobs::Jobs::new(),
                 append_locks: Default::default(),
             }),
@@ -211,6 +215,15 @@ pub enum ServiceError {
     /// The session has ended.
     #[error("session ended")]
     SessionEnded,
+    /// The password was right; the second factor is still to come.
+    #[error("second factor needed")]
+    SecondFactorNeeded,
+    /// Too many failed attempts: held back until then.
+    #[error("too many attempts")]
+    TooManyAttempts {
+        /// When it may be tried again.
+        until: Timestamp,
+    },
     /// The invitation link is used, expired or wrong.
     #[error("invitation not valid")]
     InvitationInvalid,
@@ -252,6 +265,12 @@ impl ServiceError {
             ServiceError::SignInFailed => "That username and password do not match. Check them and try again.".into(),
             ServiceError::AccountDisabled => "This account has been switched off. Contact your organisation.".into(),
             ServiceError::SessionEnded => "You were signed out. Sign in again to carry on.".into(),
+            ServiceError::SecondFactorNeeded => "Enter the code from your authenticator app to finish signing in.".into(),
+            ServiceError::TooManyAttempts { until } => {
+                let wait = until.duration_since(now()).as_secs().max(1);
+                let wait = if wait < 90 { format!("{wait} seconds") } else { format!("{} minutes", (wait + 59) / 60) };
+                format!("Too many tries. For your safety, wait {wait} and try again.")
+            }
             ServiceError::InvitationInvalid => {
                 "This invitation link has been used or has expired. Ask for a new one.".into()
             }

@@ -83,11 +83,12 @@ fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, username, role, disabled, kdf, salt, key_by_password, key_by_recovery, neutral_title, created_at, public_key";
+const USER_COLUMNS: &str = "id, username, role, disabled, kdf, salt, key_by_password, key_by_recovery, neutral_title, created_at, public_key, \
+    totp_secret, totp_last_step";
 const SHARE_COLUMNS: &str =
     "id, case_id, token_hash, wrapped_key, passphrase_salt, passphrase_kdf, created_at, expires_at, revoked_at";
-const SESSION_COLUMNS: &str = "id_hash, user_id, wrapped_user_key, created_at, last_seen_at, expires_at, device";
+const SESSION_COLUMNS: &str =
+    "id_hash, user_id, wrapped_user_key, created_at, last_seen_at, expires_at, device, pending_second_factor";
 const CASE_COLUMNS: &str =
     "c.id, c.owner_id, c.title, c.created_at, c.updated_at, k.case_id, k.user_id, k.wrapped_key, k.access";
 const CHECKPOINT_COLUMNS: &str = "case_id, size, note, created_at, timestamp_token";
@@ -188,6 +189,8 @@ macro_rules! store_impl {
                     neutral_title: r.try_get("neutral_title")?,
                     created_at: from_millis(r.try_get("created_at")?)?,
                     public_key: r.try_get("public_key")?,
+                    totp_secret: r.try_get("totp_secret")?,
+                    totp_last_step: r.try_get("totp_last_step")?,
                 })
             }
 
@@ -229,6 +232,7 @@ macro_rules! store_impl {
                     last_seen_at: from_millis(r.try_get("last_seen_at")?)?,
                     expires_at: from_millis(r.try_get("expires_at")?)?,
                     device: r.try_get("device")?,
+                    pending_second_factor: r.try_get("pending_second_factor")?,
                 })
             }
 
@@ -328,7 +332,7 @@ macro_rules! store_impl {
                     }
                 }
                 sqlx::query(&format!(
-                    "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                 ))
                 .bind(user.id.to_string())
                 .bind(&user.username)
@@ -341,6 +345,8 @@ macro_rules! store_impl {
                 .bind(user.neutral_title)
                 .bind(to_millis(user.created_at))
                 .bind(&user.public_key)
+                .bind(&user.totp_secret)
+                .bind(user.totp_last_step)
                 .execute(&mut *tx)
                 .await
                 .map_err(conflict("username"))?;
@@ -451,7 +457,7 @@ macro_rules! store_impl {
             }
 
             async fn create_session(&self, s: &SessionRow) -> Result<()> {
-                sqlx::query(&format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+                sqlx::query(&format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
                     .bind(&s.id_hash)
                     .bind(s.user_id.to_string())
                     .bind(&s.wrapped_user_key)
@@ -459,10 +465,99 @@ macro_rules! store_impl {
                     .bind(to_millis(s.last_seen_at))
                     .bind(to_millis(s.expires_at))
                     .bind(&s.device)
+                    .bind(s.pending_second_factor)
                     .execute(&self.pool)
                     .await
                     .map_err(conflict("session"))?;
                 Ok(())
+            }
+
+            async fn blocked_until(&self, key: &[u8]) -> Result<Option<Timestamp>> {
+                let until: Option<i64> = sqlx::query_scalar("SELECT blocked_until FROM attempts WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                until.map(from_millis).transpose()
+            }
+
+            async fn attempt_failed(
+                &self,
+                key: &[u8],
+                now: Timestamp,
+                window_start: Timestamp,
+                threshold: i64,
+                block: &(dyn Fn(i64) -> jiff::SignedDuration + Send + Sync),
+            ) -> Result<i64> {
+                let mut tx = self.pool.begin().await?;
+                let row: Option<(i64, i64)> =
+                    sqlx::query_as("SELECT failures, window_start FROM attempts WHERE key = $1")
+                        .bind(key)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let (failures, started) = match row {
+                    Some((f, w)) if w >= to_millis(window_start) => (f + 1, w),
+                    _ => (1, to_millis(now)),
+                };
+                let blocked_until =
+                    if failures >= threshold { to_millis(now + block(failures - threshold)) } else { 0 };
+                sqlx::query(
+                    "INSERT INTO attempts (key, failures, window_start, blocked_until) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
+                     window_start = excluded.window_start, blocked_until = excluded.blocked_until",
+                )
+                .bind(key)
+                .bind(failures)
+                .bind(started)
+                .bind(blocked_until)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(failures)
+            }
+
+            async fn attempts_cleared(&self, key: &[u8]) -> Result<()> {
+                sqlx::query("DELETE FROM attempts WHERE key = $1").bind(key).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn complete_session(&self, id_hash: &[u8]) -> Result<()> {
+                sqlx::query("UPDATE sessions SET pending_second_factor = $1 WHERE id_hash = $2")
+                    .bind(false)
+                    .bind(id_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn user_sessions(&self, user: Uuid) -> Result<Vec<SessionRow>> {
+                sqlx::query(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND pending_second_factor = $2 ORDER BY last_seen_at DESC"
+                ))
+                .bind(user.to_string())
+                .bind(false)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(Self::session_row)
+                .collect()
+            }
+
+            async fn set_user_totp(&self, user: Uuid, secret: Option<&[u8]>) -> Result<()> {
+                sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = 0 WHERE id = $2")
+                    .bind(secret)
+                    .bind(user.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn use_totp_step(&self, user: Uuid, step: i64) -> Result<bool> {
+                let used = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+                    .bind(step)
+                    .bind(user.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(used.rows_affected() == 1)
             }
 
             async fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>> {

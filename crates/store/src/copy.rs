@@ -33,6 +33,8 @@ pub(crate) const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("neutral_title", Bool),
             ("created_at", Int),
             ("public_key", NullableBytes),
+            ("totp_secret", NullableBytes),
+            ("totp_last_step", Int),
         ],
     ),
     (

@@ -102,6 +102,30 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>>;
     /// Records activity on a session.
     async fn touch_session(&self, id_hash: &[u8], now: Timestamp) -> Result<()>;
+    /// Marks a session's second factor as given.
+    async fn complete_session(&self, id_hash: &[u8]) -> Result<()>;
+    /// An account's signed-in sessions, most recently used first.
+    async fn user_sessions(&self, user: Uuid) -> Result<Vec<SessionRow>>;
+    /// Sets (or with `None` removes) an account's sealed TOTP secret.
+    async fn set_user_totp(&self, user: Uuid, secret: Option<&[u8]>) -> Result<()>;
+    /// Accepts a TOTP time step for an account only if it is later than the last accepted
+    /// one, so a code works once. False if it was already used.
+    async fn use_totp_step(&self, user: Uuid, step: i64) -> Result<bool>;
+    /// Until when a key (an account, an address) is held back after failed attempts.
+    async fn blocked_until(&self, key: &[u8]) -> Result<Option<Timestamp>>;
+    /// Counts a failed attempt for `key`: the count restarts when the last window began
+    /// before `window_start`; once it reaches `threshold`, the key is held back until
+    /// `block(failures - threshold)` from now. Returns the failures counted.
+    async fn attempt_failed(
+        &self,
+        key: &[u8],
+        now: Timestamp,
+        window_start: Timestamp,
+        threshold: i64,
+        block: &(dyn Fn(i64) -> jiff::SignedDuration + Send + Sync),
+    ) -> Result<i64>;
+    /// Forgets the failed attempts of `key` (after a success).
+    async fn attempts_cleared(&self, key: &[u8]) -> Result<()>;
     /// Ends one session.
     async fn delete_session(&self, id_hash: &[u8]) -> Result<()>;
     /// Ends every session of an account, except `keep`.

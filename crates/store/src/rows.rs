@@ -30,6 +30,10 @@ pub struct UserRow {
     /// The account's public key, for cases shared with it; `None` until it first signs in
     /// (accounts made before sharing existed).
     pub public_key: Option<Vec<u8>>,
+    /// The TOTP secret, sealed under the account key, when she has set one up.
+    pub totp_secret: Option<Vec<u8>>,
+    /// The last TOTP time step accepted (a code works once).
+    pub totp_last_step: i64,
 }
 
 /// A one-time invitation link, stored by the hash of its token.
@@ -65,6 +69,8 @@ pub struct SessionRow {
     pub expires_at: Timestamp,
     /// A short device summary, e.g. "Firefox on Android".
     pub device: String,
+    /// Whether the password was right but the second factor is still to come.
+    pub pending_second_factor: bool,
 }
 
 /// A case.

@@ -140,9 +140,11 @@ impl IntoResponse for ApiError {
         let status = match &self.0 {
             ServiceError::NotFound => StatusCode::NOT_FOUND,
             ServiceError::Invalid(_) | ServiceError::InvitationInvalid => StatusCode::BAD_REQUEST,
-            ServiceError::SignInFailed | ServiceError::SessionEnded | ServiceError::AccountDisabled => {
-                StatusCode::UNAUTHORIZED
-            }
+            ServiceError::SignInFailed
+            | ServiceError::SessionEnded
+            | ServiceError::AccountDisabled
+            | ServiceError::SecondFactorNeeded => StatusCode::UNAUTHORIZED,
+            ServiceError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::Forbidden | ServiceError::SignupClosed | ServiceError::ReadOnly | ServiceError::OwnerOnly => {
                 StatusCode::FORBIDDEN
             }
@@ -159,6 +161,12 @@ impl IntoResponse for ApiError {
             problems: self.0.problems().map(|p| p.fields.clone()).unwrap_or_default(),
         };
         let mut response = (status, Json(body)).into_response();
+        if let ServiceError::TooManyAttempts { until } = &self.0 {
+            let seconds = until.duration_since(jiff::Timestamp::now()).as_secs().max(1);
+            if let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -175,6 +183,9 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 pub(crate) struct SessionRequest {
     username: String,
     password: String,
+    /// The code from her authenticator app, when the account has two-step sign-in.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// A new API session.
@@ -188,9 +199,19 @@ pub(crate) struct SessionResponse {
     responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody)))]
 async fn create_session(
     axum::extract::State(state): State,
+    address: crate::auth::ClientAddress,
     Json(req): Json<SessionRequest>,
 ) -> ApiResult<SessionResponse> {
-    let (token, _) = state.lodge.sign_in(&req.username, Password::new(req.password), "API client").await?;
+    let password = Password::new(req.password);
+    let (token, outcome) = state.lodge.sign_in(&req.username, password, "API client", address.0.as_deref()).await?;
+    if let lodge_service::SignIn::NeedsCode = outcome {
+        let Some(code) = req.code.filter(|c| !c.trim().is_empty()) else {
+            state.lodge.sign_out(&token.to_text()).await?;
+            // The answer says a code is needed (send it as `code`); nothing is kept meanwhile.
+            return Err(ApiError(ServiceError::SecondFactorNeeded));
+        };
+        state.lodge.second_factor(&token.to_text(), &code).await?;
+    }
     Ok(Json(SessionResponse { token: token.to_text() }))
 }
 

@@ -32,6 +32,7 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
                 session.doing = doing(parts);
                 Ok(Viewer(session))
             }
+            Err(ServiceError::SecondFactorNeeded) => Err(Redirect::to("/login/code").into_response()),
             Err(ServiceError::SessionEnded | ServiceError::AccountDisabled) => {
                 let jar = jar.remove(Cookie::build(COOKIE).path("/"));
                 Err((jar, Redirect::to("/login?ended=1")).into_response())
@@ -105,5 +106,29 @@ pub(crate) fn device_summary(parts_headers: &axum::http::HeaderMap) -> String {
         (Some(b), None) => b.to_owned(),
         (None, Some(s)) => s.to_owned(),
         (None, None) => "Unknown device".to_owned(),
+    }
+}
+
+/// The client's address, for back-off on sign-in only (it is never stored: the attempt
+/// counters keep a keyed hash of it). Behind a reverse proxy, with `trust_forwarded_for`
+/// set, it is the last address the proxy added to `X-Forwarded-For`.
+#[derive(Debug)]
+pub(crate) struct ClientAddress(pub Option<String>);
+
+impl FromRequestParts<Arc<AppState>> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let forwarded = state
+            .config
+            .trust_forwarded_for
+            .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+            .flatten()
+            .and_then(|v| v.rsplit(',').next())
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty());
+        let peer =
+            || parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
+        Ok(ClientAddress(forwarded.or_else(peer)))
     }
 }

@@ -33,6 +33,8 @@ pub struct WebConfig {
     pub default_time_zone: String,
     /// Where to get help, shown next to risk themes. Each organisation lists its own.
     pub support_services: Vec<SupportService>,
+    /// Take the client's address from `X-Forwarded-For` (behind a reverse proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 /// A service a survivor can contact: the organisation's own helpline, a national stalking

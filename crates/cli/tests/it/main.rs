@@ -25,6 +25,7 @@ mod photo;
 mod reports;
 #[path = "../../../blobs/tests/it/s3_server.rs"]
 mod s3_server;
+mod safety;
 mod sharing;
 #[path = "../../../takedown/tests/it/smtp_server.rs"]
 mod smtp_server;

@@ -43,6 +43,8 @@ fn user(name: &str) -> UserRow {
         neutral_title: false,
         created_at: now(),
         public_key: Some(vec![4; 32]),
+        totp_secret: None,
+        totp_last_step: 0,
     }
 }
 
@@ -167,6 +169,7 @@ async fn sessions_and_settings() {
             last_seen_at: last_seen,
             expires_at: now() + SignedDuration::from_hours(12),
             device: "Firefox on Android".into(),
+            pending_second_factor: false,
         };
         s.create_session(&session(1, now())).await.unwrap();
         s.create_session(&session(2, now())).await.unwrap();

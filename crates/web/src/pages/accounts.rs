@@ -7,14 +7,14 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use lodge_domain::{Problems, Role};
-use lodge_service::{Password, RecoveryKey, ServiceError};
+use lodge_service::{Password, RecoveryKey, ServiceError, SessionSummary, SignIn};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
 use super::{FormData, act_then_redirect, error_page, leave, stale_form};
 use crate::State;
-use crate::auth::{Viewer, device_summary, session_cookie};
+use crate::auth::{ClientAddress, Viewer, device_summary, session_cookie};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct LoginQuery {
@@ -52,21 +52,74 @@ pub(crate) async fn login(
     axum::extract::State(state): State,
     jar: CookieJar,
     headers: HeaderMap,
+    address: ClientAddress,
     Form(form): Form<FormData>,
 ) -> Response {
     let username = form.get("username").to_owned();
     let password = Password::new(form.get("password").to_owned());
     drop(form);
-    match state.lodge.sign_in(&username, password, &device_summary(&headers)).await {
-        Ok((token, _)) => {
-            (jar.add(session_cookie(token.to_text(), state.config.secure_cookies())), Redirect::to("/cases"))
+    match state.lodge.sign_in(&username, password, &device_summary(&headers), address.0.as_deref()).await {
+        Ok((token, outcome)) => {
+            let next = match outcome {
+                SignIn::Ready(_) => "/cases",
+                SignIn::NeedsCode => "/login/code",
+            };
+            (jar.add(session_cookie(token.to_text(), state.config.secure_cookies())), Redirect::to(next))
                 .into_response()
         }
-        Err(e @ (ServiceError::SignInFailed | ServiceError::AccountDisabled)) => (
-            axum::http::StatusCode::UNAUTHORIZED,
-            page(None, &state.config, "Sign in", login_form(&username, &Problems::default(), Some(&e.user_message()))),
-        )
-            .into_response(),
+        Err(
+            e @ (ServiceError::SignInFailed | ServiceError::AccountDisabled | ServiceError::TooManyAttempts { .. }),
+        ) => {
+            let status = if matches!(e, ServiceError::TooManyAttempts { .. }) {
+                axum::http::StatusCode::TOO_MANY_REQUESTS
+            } else {
+                axum::http::StatusCode::UNAUTHORIZED
+            };
+            let form = login_form(&username, &Problems::default(), Some(&e.user_message()));
+            (status, page(None, &state.config, "Sign in", form)).into_response()
+        }
+        Err(e) => error_page(None, &state.config, e),
+    }
+}
+
+fn code_form(problems: &Problems) -> Markup {
+    html! {
+        h1 { "Enter your code" }
+        p { "Open your authenticator app and type the six-digit code it shows for this account." }
+        (problem_summary(problems))
+        form method="post" action="/login/code" {
+            div.field.invalid[problems.for_field("code").is_some()] {
+                label for="code" { "Code" }
+                @if let Some(p) = problems.for_field("code") { p.problem { (p) } }
+                input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8";
+            }
+            div.actions { button type="submit" { "Sign in" } }
+        }
+        p { "Lost your authenticator? " a href="/recover" { "Use your recovery key" } ": it sets a new password and turns two-step sign-in off." }
+    }
+}
+
+pub(crate) async fn code_page(axum::extract::State(state): State, jar: CookieJar) -> Response {
+    if jar.get(crate::auth::COOKIE).is_none() {
+        return Redirect::to("/login").into_response();
+    }
+    page(None, &state.config, "Enter your code", code_form(&Problems::default())).into_response()
+}
+
+pub(crate) async fn code(axum::extract::State(state): State, jar: CookieJar, Form(form): Form<FormData>) -> Response {
+    let Some(cookie) = jar.get(crate::auth::COOKIE) else { return Redirect::to("/login").into_response() };
+    match state.lodge.second_factor(cookie.value(), form.get("code")).await {
+        Ok(_) => Redirect::to("/cases").into_response(),
+        Err(ServiceError::Invalid(p)) => {
+            (axum::http::StatusCode::BAD_REQUEST, page(None, &state.config, "Enter your code", code_form(&p)))
+                .into_response()
+        }
+        Err(e @ ServiceError::TooManyAttempts { .. }) => {
+            let mut p = Problems::default();
+            p.add("code", e.user_message());
+            (axum::http::StatusCode::TOO_MANY_REQUESTS, page(None, &state.config, "Enter your code", code_form(&p)))
+                .into_response()
+        }
         Err(e) => error_page(None, &state.config, e),
     }
 }
@@ -123,7 +176,7 @@ async fn create_account(
         Err(ServiceError::Invalid(p)) => return Err((username, p.clone(), ServiceError::Invalid(p))),
         Err(e) => return Err((username, Problems::default(), e)),
     };
-    let jar = match state.lodge.sign_in(&username, Password::new(password), &device_summary(headers)).await {
+    let jar = match state.lodge.sign_in(&username, Password::new(password), &device_summary(headers), None).await {
         Ok((token, _)) => jar.add(session_cookie(token.to_text(), state.config.secure_cookies())),
         Err(_) => jar,
     };
@@ -267,7 +320,90 @@ pub(crate) async fn recover(axum::extract::State(state): State, Form(form): Form
     }
 }
 
-fn account_body(s: &lodge_service::Session, problems: &Problems, done: Option<&str>) -> Markup {
+/// What the account page shows besides the forms.
+struct AccountData {
+    two_step: bool,
+    sessions: Vec<SessionSummary>,
+}
+
+/// The account page, with `problems` next to their fields and `done` confirmed at the top.
+async fn account_response(
+    state: &crate::AppState,
+    s: &lodge_service::Session,
+    problems: &Problems,
+    done: Option<&str>,
+) -> Response {
+    let data = async {
+        Ok::<_, ServiceError>(AccountData {
+            two_step: state.lodge.totp_enabled(s).await?,
+            sessions: state.lodge.sessions(s).await?,
+        })
+    };
+    match data.await {
+        Ok(data) => {
+            let status =
+                if problems.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };
+            (status, page(Some(s), &state.config, "Your account", account_body(s, &data, problems, done)))
+                .into_response()
+        }
+        Err(e) => error_page(Some(s), &state.config, e),
+    }
+}
+
+fn two_step_section(s: &lodge_service::Session, on: bool, problems: &Problems) -> Markup {
+    html! {
+        h2 { "Two-step sign-in" }
+        @if on {
+            p { "On: signing in needs your password and a code from your authenticator app." }
+            form method="post" action="/account/two-step/off" {
+                (csrf(s))
+                (text_field("password", "Your password, to turn it off", None, "", problems, Input::Password))
+                div.actions { button.secondary type="submit" { "Turn two-step sign-in off" } }
+            }
+        } @else {
+            p { "Off. With it on, someone who learns your password still cannot sign in without the code your authenticator app makes (such as Aegis, Google Authenticator or 2FAS)." }
+            form method="post" action="/account/two-step" {
+                (csrf(s))
+                div.actions { button type="submit" { "Set up an authenticator app" } }
+            }
+        }
+    }
+}
+
+fn sessions_section(s: &lodge_service::Session, sessions: &[SessionSummary]) -> Markup {
+    html! {
+        h2 { "Where you are signed in" }
+        p { "If you see a device you do not know, sign it out and change your password." }
+        table {
+            thead { tr { th scope="col" { "Device" } th scope="col" { "Signed in" } th scope="col" { "Last used" } th scope="col" { "Sign out" } } }
+            tbody {
+                @for session in sessions {
+                    tr {
+                        td { (session.device) @if session.this { br; span.hint { "This device" } } }
+                        td { (session.started.strftime("%-d %b %Y, %H:%M UTC")) }
+                        td { (session.last_seen.strftime("%-d %b %Y, %H:%M UTC")) }
+                        td {
+                            @if !session.this {
+                                form.inline method="post" action={ "/account/sessions/" (session.id) "/end" } {
+                                    (csrf(s))
+                                    button.secondary type="submit" { "Sign out" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if sessions.len() > 1 {
+            form method="post" action="/account/sessions/end-others" {
+                (csrf(s))
+                div.actions { button.secondary type="submit" { "Sign out everywhere else" } }
+            }
+        }
+    }
+}
+
+fn account_body(s: &lodge_service::Session, data: &AccountData, problems: &Problems, done: Option<&str>) -> Markup {
     html! {
         h1 { "Your account" }
         @if let Some(d) = done { (notice("ok", d)) }
@@ -292,6 +428,8 @@ fn account_body(s: &lodge_service::Session, problems: &Problems, done: Option<&s
             }
             div.actions { button.secondary type="submit" { "Save" } }
         }
+        (two_step_section(s, data.two_step, problems))
+        (sessions_section(s, &data.sessions))
         h2 { "Delete my data" }
         p { "This destroys every case you own, at once: its records, files, shares and police links can never be opened again, by anyone, including you and the organisation. The case log keeps only the fact that the case existed and was deleted. Your account is switched off. This cannot be undone, and no one can restore it." }
         form method="post" action="/account/delete" {
@@ -325,17 +463,109 @@ pub(crate) async fn delete_my_data(
     };
     match result {
         Ok(()) => leave(&state, &jar, "/login?deleted=1").await,
-        Err(ServiceError::Invalid(p)) => (
-            axum::http::StatusCode::BAD_REQUEST,
-            page(Some(&s), &state.config, "Your account", account_body(&s, &p, None)),
-        )
-            .into_response(),
+        Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
         Err(e) => error_page(Some(&s), &state.config, e),
     }
 }
 
-pub(crate) async fn account_page(axum::extract::State(state): State, Viewer(s): Viewer) -> Markup {
-    page(Some(&s), &state.config, "Your account", account_body(&s, &Problems::default(), None))
+pub(crate) async fn account_page(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
+    account_response(&state, &s, &Problems::default(), None).await
+}
+
+pub(crate) async fn start_two_step(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    match state.lodge.start_totp(&s) {
+        Ok(setup) => two_step_setup_page(&state, &s, &setup.secret, &setup.url, &Problems::default()),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+fn two_step_setup_page(
+    state: &crate::AppState,
+    s: &lodge_service::Session,
+    secret: &str,
+    url: &str,
+    problems: &Problems,
+) -> Response {
+    let body = html! {
+        h1 { "Set up an authenticator app" }
+        ol {
+            li {
+                "On this phone, " a href=(url) { "open your authenticator app with this account" } "; or, in the app, add an account by typing this key:"
+                p.secret aria-label="Key for your authenticator app" { (secret) }
+            }
+            li { "Type the six-digit code the app shows." }
+        }
+        p.hint { "The app's entry is named \"" (if s.neutral_title { "Notes" } else { "Lodge" }) "\" and your username. You can rename it in the app." }
+        (problem_summary(problems))
+        form method="post" action="/account/two-step/confirm" {
+            (csrf(s))
+            input type="hidden" name="secret" value=(secret);
+            input type="hidden" name="url" value=(url);
+            div.field.invalid[problems.for_field("code").is_some()] {
+                label for="code" { "Code" }
+                @if let Some(p) = problems.for_field("code") { p.problem { (p) } }
+                input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8";
+            }
+            div.actions { button type="submit" { "Turn on two-step sign-in" } }
+        }
+        p { a href="/account" { "Cancel" } }
+    };
+    let status = if problems.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };
+    (status, page(Some(s), &state.config, "Set up an authenticator app", body)).into_response()
+}
+
+pub(crate) async fn confirm_two_step(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    match state.lodge.confirm_totp(&s, form.get("secret"), form.get("code")).await {
+        Ok(()) => account_response(&state, &s, &Problems::default(), Some("Two-step sign-in is on.")).await,
+        Err(ServiceError::Invalid(p)) => two_step_setup_page(&state, &s, form.get("secret"), form.get("url"), &p),
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn two_step_off(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    match state.lodge.disable_totp(&s, Password::new(form.get("password").to_owned())).await {
+        Ok(()) => account_response(&state, &s, &Problems::default(), Some("Two-step sign-in is off.")).await,
+        Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+pub(crate) async fn end_other_sessions(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
+    act_then_redirect(&state, &s, &form, "/account", state.lodge.end_other_sessions(&s)).await
+}
+
+pub(crate) async fn end_session(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(session): Path<String>,
+    Form(form): Form<FormData>,
+) -> Response {
+    act_then_redirect(&state, &s, &form, "/account", state.lodge.end_session(&s, &session)).await
 }
 
 pub(crate) async fn change_password(
@@ -349,18 +579,8 @@ pub(crate) async fn change_password(
     let current = Password::new(form.get("current_password").to_owned());
     let new = Password::new(form.get("new_password").to_owned());
     match state.lodge.change_password(&s, current, new).await {
-        Ok(()) => page(
-            Some(&s),
-            &state.config,
-            "Your account",
-            account_body(&s, &Problems::default(), Some("Your password has been changed.")),
-        )
-        .into_response(),
-        Err(ServiceError::Invalid(p)) => (
-            axum::http::StatusCode::BAD_REQUEST,
-            page(Some(&s), &state.config, "Your account", account_body(&s, &p, None)),
-        )
-            .into_response(),
+        Ok(()) => account_response(&state, &s, &Problems::default(), Some("Your password has been changed.")).await,
+        Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
         Err(e) => error_page(Some(&s), &state.config, e),
     }
 }

@@ -44,6 +44,8 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .get("/exit", Public, exit)
         .get("/login", Public, accounts::login_page)
         .post("/login", Public, accounts::login)
+        .get("/login/code", Public, accounts::code_page)
+        .post("/login/code", Public, accounts::code)
         .post("/logout", Public, accounts::logout)
         .get("/join/{token}", Public, accounts::join_page)
         .post("/join/{token}", Public, accounts::join)
@@ -59,6 +61,11 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/account/password", SignedIn, accounts::change_password)
         .post("/account/neutral-title", SignedIn, accounts::neutral_title)
         .post("/account/delete", SignedIn, accounts::delete_my_data)
+        .post("/account/two-step", SignedIn, accounts::start_two_step)
+        .post("/account/two-step/confirm", SignedIn, accounts::confirm_two_step)
+        .post("/account/two-step/off", SignedIn, accounts::two_step_off)
+        .post("/account/sessions/end-others", SignedIn, accounts::end_other_sessions)
+        .post("/account/sessions/{session}/end", SignedIn, accounts::end_session)
         .get("/admin", Admin, accounts::admin_page)
         .post("/admin/invitations", Admin, accounts::invite)
         .post("/admin/signup", Admin, accounts::signup_setting)
@@ -188,6 +195,8 @@ pub(crate) fn error_page(session: Option<&Session>, config: &WebConfig, error: S
         ServiceError::SessionEnded | ServiceError::AccountDisabled => {
             return Redirect::to("/login?ended=1").into_response();
         }
+        ServiceError::SecondFactorNeeded => return Redirect::to("/login/code").into_response(),
+        ServiceError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "Please wait"),
         ServiceError::Invalid(_)
         | ServiceError::SignInFailed
         | ServiceError::InvitationInvalid
