@@ -41,6 +41,19 @@ pub struct CasePublicKey {
 }
 
 impl CasePublicKey {
+    /// The generation and key, for storing.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.generation.to_be_bytes().to_vec();
+        out.extend_from_slice(&self.key.to_bytes());
+        out
+    }
+
+    /// Reads a stored case public key.
+    pub fn from_bytes(bytes: &[u8]) -> Result<CasePublicKey, CryptoError> {
+        let (generation, key) = split_generation(bytes)?;
+        Ok(CasePublicKey { generation, key: PublicKey::from_bytes(key)? })
+    }
+
     /// Seals `plaintext` for the case, bound to `aad`.
     pub fn seal(&self, aad: &Aad, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let inner = self.key.seal(&with_generation(aad, self.generation), plaintext)?;
@@ -184,6 +197,16 @@ impl Keyring {
         recipient.seal(aad, &self.to_bytes())
     }
 
+    /// Seals this ring (the keys of a file someone sent) for a case, to its public key.
+    pub fn seal_to_case(&self, case: &CasePublicKey, aad: &Aad) -> Result<Vec<u8>, CryptoError> {
+        case.seal(aad, &self.to_bytes())
+    }
+
+    /// Opens a ring sealed by [`Keyring::seal_to_case`] with the case's own keys.
+    pub fn open_from_case(case: &Keyring, aad: &Aad, sealed: &[u8]) -> Result<Keyring, CryptoError> {
+        Keyring::from_bytes(&case.open(aad, sealed)?)
+    }
+
     /// Opens a ring sealed by [`Keyring::seal_to`] with the recipient's key pair.
     pub fn open_with(pair: &KeyPair, aad: &Aad, sealed: &[u8]) -> Result<Keyring, CryptoError> {
         Keyring::from_bytes(&pair.open(aad, sealed)?)
@@ -214,6 +237,13 @@ mod tests {
         assert_eq!(&*ring.open(&aad, &before).unwrap(), b"first message");
         assert_eq!(&*ring.open(&aad, &after).unwrap(), b"after revocation");
         assert_eq!(&*ring.open(&aad, &dropped).unwrap(), b"left by a police link");
+        let stored = CasePublicKey::from_bytes(&public_before.to_bytes()).unwrap();
+        assert_eq!(stored, public_before);
+        let file_keys = Keyring::generate().unwrap();
+        let sealed_ring = file_keys.seal_to_case(&stored, &aad).unwrap();
+        let opened = Keyring::open_from_case(&ring, &aad, &sealed_ring).unwrap();
+        let sealed_file = file_keys.seal(&aad, b"a file from a friend").unwrap();
+        assert_eq!(&*opened.open(&aad, &sealed_file).unwrap(), b"a file from a friend");
         assert_ne!(ring.public_key().unwrap(), public_before);
 
         // Someone who kept only the old ring cannot read what is written after the rotation.

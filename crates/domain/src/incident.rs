@@ -55,6 +55,9 @@ pub struct Incident {
     /// The export the messages came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ImportSource>,
+    /// Who reported it on her behalf, when it came through her inbox.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub submitted_by: String,
 }
 
 impl Incident {

@@ -8,6 +8,7 @@ mod content;
 mod course;
 mod feedback;
 mod ids;
+mod inbox;
 mod incident;
 mod message;
 mod person;
@@ -23,6 +24,7 @@ pub use feedback::{Feedback, MAX_FEEDBACK};
 pub use ids::{
     AccountId, CaseId, ContentId, CopyId, EvidenceId, IncidentId, JobId, NoticeId, PersonId, RecordId, UserId, WatchId,
 };
+pub use inbox::{InboxLink, Submission, SubmittedFile};
 pub use incident::Incident;
 pub use message::{Attachment, ImportSource, Message};
 pub use person::{Identifier, IdentifierKind, Person};
@@ -95,6 +97,8 @@ pub enum RecordKind {
     Share,
     /// An [`AccessEntry`]: someone other than her looked.
     Access,
+    /// An [`InboxLink`] she gave someone to report on her behalf.
+    InboxLink,
 }
 
 impl RecordKind {
@@ -112,6 +116,7 @@ impl RecordKind {
             RecordKind::Grant => "grant",
             RecordKind::Share => "share",
             RecordKind::Access => "access",
+            RecordKind::InboxLink => "inbox_link",
         }
     }
 }

@@ -37,6 +37,8 @@ pub enum Subject {
     Notice,
     /// A saved search for her name.
     Watch,
+    /// Something reported into her inbox on her behalf.
+    Inbox,
 }
 
 /// What was done.
@@ -57,6 +59,10 @@ pub enum Action {
     Accessed,
     /// Revoked (a grant or a share link).
     Revoked,
+    /// Accepted (a submission to her inbox).
+    Accepted,
+    /// Declined (a submission to her inbox).
+    Declined,
 }
 
 /// One change to a case.

@@ -406,10 +406,12 @@ impl OpenCase {
         checked(incident.check())?;
         self.check_people(&incident.people).await?;
         let current = self.incident(id).await?;
+        // What came from an export or from her inbox stays as it came.
         let mut edited = incident.clone();
         if let Some(was) = current.body {
             edited.messages = was.messages;
             edited.source = was.source;
+            edited.submitted_by = was.submitted_by;
         }
         self.edit(RecordKind::Incident, id.0, expected_version, &edited).await
     }
@@ -496,7 +498,7 @@ pub(crate) fn subject(kind: RecordKind) -> Subject {
         RecordKind::FoundCopy => Subject::FoundCopy,
         RecordKind::Notice => Subject::Notice,
         RecordKind::Watch => Subject::Watch,
-        RecordKind::Grant | RecordKind::Share | RecordKind::Access => Subject::Share,
+        RecordKind::Grant | RecordKind::Share | RecordKind::Access | RecordKind::InboxLink => Subject::Share,
     }
 }
 

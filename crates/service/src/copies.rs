@@ -275,6 +275,7 @@ impl OpenCase {
             people: Vec::new(),
             messages: Vec::new(),
             source: None,
+            submitted_by: String::new(),
         };
         let incident_id = self.add_incident(&incident).await?;
         let mut evidence = Vec::new();

@@ -10,8 +10,10 @@ use lodge_blobs::PlainStream;
 use lodge_domain::{Evidence, EvidenceId, Incident, IncidentId, RecordKind};
 use sha2::{Digest, Sha256};
 
-use crate::ServiceError;
+use lodge_crypto::Keyring;
+
 use crate::case::{Entry, OpenCase};
+use crate::{Lodge, ServiceError};
 
 /// Images larger than this get no thumbnail (the file itself is still kept).
 pub(crate) const THUMBNAIL_SOURCE_MAX: usize = 64 * 1024 * 1024;
@@ -85,49 +87,13 @@ impl OpenCase {
     /// Encrypts a stream into blob `name` as it arrives, within the upload limit; returns its
     /// size, its SHA-256 and, when `keep` is set and it is small enough, the bytes themselves
     /// (to make a thumbnail). Nothing is left behind when it fails.
-    pub(crate) async fn receive<S, E>(&self, name: &str, mut body: S, keep: bool) -> Result<Received, ServiceError>
+    pub(crate) async fn receive<S, E>(&self, name: &str, body: S, keep: bool) -> Result<Received, ServiceError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
         self.may_write()?;
-        let limit = self.lodge().config().max_upload_bytes;
-        let mut writer = self.lodge().blobs().writer(name, &self.keys).await?;
-        let mut hasher = Sha256::new();
-        let mut size: u64 = 0;
-        let mut bytes = keep.then(Vec::new);
-        while let Some(chunk) = body.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    writer.abort().await;
-                    tracing::info!(error = %e, "upload interrupted");
-                    return Err(ServiceError::invalid(
-                        "files",
-                        "The upload did not finish. Check your connection and try again.",
-                    ));
-                }
-            };
-            size += chunk.len() as u64;
-            if size > limit {
-                writer.abort().await;
-                return Err(ServiceError::TooLarge { limit });
-            }
-            hasher.update(&chunk);
-            if let Some(buf) = bytes.as_mut() {
-                if buf.len() + chunk.len() > THUMBNAIL_SOURCE_MAX {
-                    bytes = None;
-                } else {
-                    buf.extend_from_slice(&chunk);
-                }
-            }
-            if let Err(e) = writer.write(&chunk).await {
-                writer.abort().await;
-                return Err(e.into());
-            }
-        }
-        writer.finish().await?;
-        Ok(Received { size, sha256: data_encoding::HEXLOWER.encode(&hasher.finalize()), bytes })
+        receive_into(self.lodge(), &self.keys, name, body, keep).await
     }
 
     /// Stores an evidence file from a stream. The file is hashed and encrypted as it arrives;
@@ -240,6 +206,59 @@ pub(crate) fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
     if cleaned.trim().is_empty() { "unnamed file".into() } else { cleaned }
+}
+
+/// Encrypts a stream into blob `name` under `keys` as it arrives, within the upload limit;
+/// returns its size, its SHA-256 and, when `keep` is set and it is small enough, the bytes
+/// themselves (to make a thumbnail). Nothing is left behind when it fails.
+pub(crate) async fn receive_into<S, E>(
+    lodge: &Lodge,
+    keys: &Keyring,
+    name: &str,
+    mut body: S,
+    keep: bool,
+) -> Result<Received, ServiceError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let limit = lodge.config().max_upload_bytes;
+    let mut writer = lodge.blobs().writer(name, keys).await?;
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut bytes = keep.then(Vec::new);
+    while let Some(chunk) = body.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                writer.abort().await;
+                tracing::info!(error = %e, "upload interrupted");
+                return Err(ServiceError::invalid(
+                    "files",
+                    "The upload did not finish. Check your connection and try again.",
+                ));
+            }
+        };
+        size += chunk.len() as u64;
+        if size > limit {
+            writer.abort().await;
+            return Err(ServiceError::TooLarge { limit });
+        }
+        hasher.update(&chunk);
+        if let Some(buf) = bytes.as_mut() {
+            if buf.len() + chunk.len() > THUMBNAIL_SOURCE_MAX {
+                bytes = None;
+            } else {
+                buf.extend_from_slice(&chunk);
+            }
+        }
+        if let Err(e) = writer.write(&chunk).await {
+            writer.abort().await;
+            return Err(e.into());
+        }
+    }
+    writer.finish().await?;
+    Ok(Received { size, sha256: data_encoding::HEXLOWER.encode(&hasher.finalize()), bytes })
 }
 
 #[cfg(test)]

@@ -964,6 +964,7 @@ fn incident_of(
             conversation: conversation.to_owned(),
             zone: zone.to_owned(),
         }),
+        submitted_by: String::new(),
     }
 }
 

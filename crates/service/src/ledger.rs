@@ -15,7 +15,9 @@ use lodge_ledger::checkpoint::origin;
 use lodge_ledger::timestamp;
 use lodge_ledger::tree::{self, Fetched, Hash, Proof};
 use lodge_ledger::{Action, Checkpoint, Entry, Opening, SigningKey, Subject, Verifier};
-use lodge_store::{CaseKeyRow, CaseRow, CheckpointRow, LeafRow, RecordRow, ShareRow, Store, StoreError};
+use lodge_store::{
+    CaseKeyRow, CaseRow, CheckpointRow, InboxLinkRow, LeafRow, RecordRow, ShareRow, Store, StoreError, SubmissionRow,
+};
 use uuid::Uuid;
 
 use crate::{Lodge, OpenCase, ServiceError, now};
@@ -91,6 +93,24 @@ fn opening_aad(case: Uuid, index: i64) -> Aad {
     Aad::from_parts(&[b"ledger opening", case.as_bytes(), &index.to_be_bytes()])
 }
 
+/// What seals a leaf's opening: the case's keys, or (for someone who may add to the case but
+/// not read it) the case's public key. Either way, the case's keys open it.
+pub(crate) trait Sealer: Sync {
+    fn seal_opening(&self, aad: &Aad, plain: &[u8]) -> Result<Vec<u8>, lodge_crypto::CryptoError>;
+}
+
+impl Sealer for Keyring {
+    fn seal_opening(&self, aad: &Aad, plain: &[u8]) -> Result<Vec<u8>, lodge_crypto::CryptoError> {
+        self.seal(aad, plain)
+    }
+}
+
+impl Sealer for lodge_crypto::CasePublicKey {
+    fn seal_opening(&self, aad: &Aad, plain: &[u8]) -> Result<Vec<u8>, lodge_crypto::CryptoError> {
+        self.seal(aad, plain)
+    }
+}
+
 /// The change a leaf goes with, written in the same transaction.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Change<'a> {
@@ -112,6 +132,14 @@ pub(crate) enum Change<'a> {
     Share(&'a ShareRow, &'a RecordRow),
     /// A police link withdrawn, and the record saying so.
     RevokeShare(Uuid, &'a RecordRow),
+    /// A new inbox link and its record.
+    InboxLink(&'a InboxLinkRow, &'a RecordRow),
+    /// An inbox link withdrawn, and the record saying so.
+    RevokeInboxLink(Uuid, &'a RecordRow),
+    /// A submission arriving in her inbox.
+    Submission(&'a SubmissionRow),
+    /// A submission leaving her inbox (accepted or declined).
+    RemoveSubmission(Uuid),
 }
 
 /// One leaf of her log, opened.
@@ -152,7 +180,7 @@ impl Lodge {
     }
 
     /// Builds the leaf for `entry` at the end of `case`'s log.
-    async fn next_leaf(&self, case: Uuid, keys: &Keyring, entry: &Entry) -> Result<LeafRow, ServiceError> {
+    async fn next_leaf(&self, case: Uuid, keys: &dyn Sealer, entry: &Entry) -> Result<LeafRow, ServiceError> {
         let mut batch = self.leaf_batch(case).await?;
         self.batch_leaf(&mut batch, keys, entry).await
     }
@@ -169,7 +197,7 @@ impl Lodge {
     pub(crate) async fn batch_leaf(
         &self,
         batch: &mut LeafBatch,
-        keys: &Keyring,
+        keys: &dyn Sealer,
         entry: &Entry,
     ) -> Result<LeafRow, ServiceError> {
         let position = batch.next;
@@ -198,7 +226,7 @@ impl Lodge {
             index,
             created_at: now(),
             commitment: commitment.to_vec(),
-            opening: keys.seal(&opening_aad(batch.case, index), &plain)?,
+            opening: keys.seal_opening(&opening_aad(batch.case, index), &plain)?,
             first_hash: first as i64,
             hashes: hashes.into_iter().map(|h| h.0).collect(),
         })
@@ -209,7 +237,7 @@ impl Lodge {
     pub(crate) async fn logged(
         &self,
         case: Uuid,
-        keys: &Keyring,
+        keys: &dyn Sealer,
         entry: &Entry,
         change: Change<'_>,
     ) -> Result<(), ServiceError> {
@@ -231,6 +259,10 @@ impl Lodge {
                 Change::Rekey(keys, row) => store.rekey_case(case, keys, row, &leaf).await,
                 Change::Share(share, row) => store.create_share(share, row, &leaf).await,
                 Change::RevokeShare(id, row) => store.revoke_share(case, id, row, &leaf).await.map(|_| ()),
+                Change::InboxLink(link, row) => store.create_inbox_link(link, row, &leaf).await,
+                Change::RevokeInboxLink(id, row) => store.revoke_inbox_link(case, id, row, &leaf).await.map(|_| ()),
+                Change::Submission(sub) => store.add_submission(sub, &leaf).await,
+                Change::RemoveSubmission(id) => store.remove_submission(case, id, &leaf).await.map(|_| ()),
             };
             match written {
                 Err(StoreError::Conflict("ledger")) => continue,

@@ -14,6 +14,7 @@ mod copies;
 mod evidence;
 mod feedback;
 mod import;
+mod inbox;
 mod jobs;
 mod ledger;
 mod limits;
@@ -42,6 +43,7 @@ pub use feedback::FeedbackEntry;
 pub use import::{
     ConversationPreview, Grouping, ImportChoices, ImportOutcome, ImportPreview, Mention, SenderPreview, Staged,
 };
+pub use inbox::{InboxDrop, InboxLinkSummary, MAX_SUBMITTED_FILES, Waiting};
 pub use jobs::{Job, JobState};
 pub use ledger::{CheckpointSigner, LogCheck, LogLine, SignedCheckpoint};
 pub use lodge_blobs::PlainStream;

@@ -1,6 +1,7 @@
 //! Files with no record: a process killed between storing a file and committing its record, or
 //! between erasing a record and deleting its files, leaves a file nothing refers to; an export
-//! staged for import and never imported is another. Once older than the organisation's grace
+//! staged for import and never imported is another, as are the files of a report to her inbox
+//! whose sender gave up before sending it. Once older than the organisation's grace
 //! period (long enough for any upload or import preview still under way, on any node), they
 //! are deleted, as are writes that never finished.
 
@@ -11,18 +12,19 @@ use uuid::Uuid;
 
 use crate::{Lodge, ServiceError, now};
 
-/// The record a stored file belongs to: `cases/{case}/{kind}/{record}[/…]`.
-fn owner(name: &str) -> Option<(Uuid, Uuid)> {
+/// The record a stored file belongs to: `cases/{case}/{kind}/{record}[/…]`, and whether it is
+/// a submission to her inbox rather than a record.
+fn owner(name: &str) -> Option<(Uuid, Uuid, bool)> {
     let mut parts = name.split('/');
     let (Some("cases"), Some(case), Some(kind), Some(record)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return None;
     };
-    if !matches!(kind, "evidence" | "thumbnails" | "copies" | "content") {
+    if !matches!(kind, "evidence" | "thumbnails" | "copies" | "content" | "inbox") {
         return None;
     }
-    Some((case.parse().ok()?, record.parse().ok()?))
+    Some((case.parse().ok()?, record.parse().ok()?, kind == "inbox"))
 }
 
 impl Lodge {
@@ -45,12 +47,17 @@ impl Lodge {
             }
             let name = listed.name;
             let Some(key) = owner(&name) else { continue };
-            let alive = match known.get(&key) {
+            let (case, record, submission) = key;
+            let alive = match known.get(&(case, record)) {
                 Some(alive) => *alive,
                 None => {
-                    let versions = self.store().record_versions(key.0, key.1).await?;
-                    let alive = versions.last().is_some_and(|v| !v.deleted);
-                    known.insert(key, alive);
+                    let alive = if submission {
+                        self.store().submissions(case).await?.iter().any(|s| s.id == record)
+                    } else {
+                        let versions = self.store().record_versions(case, record).await?;
+                        versions.last().is_some_and(|v| !v.deleted)
+                    };
+                    known.insert((case, record), alive);
                     alive
                 }
             };
@@ -73,8 +80,9 @@ mod tests {
     #[test]
     fn files_are_owned_by_the_record_their_name_holds() {
         let (c, r) = (Uuid::new_v4(), Uuid::new_v4());
-        assert_eq!(owner(&format!("cases/{c}/evidence/{r}")), Some((c, r)));
-        assert_eq!(owner(&format!("cases/{c}/copies/{r}/page")), Some((c, r)));
+        assert_eq!(owner(&format!("cases/{c}/evidence/{r}")), Some((c, r, false)));
+        assert_eq!(owner(&format!("cases/{c}/copies/{r}/page")), Some((c, r, false)));
+        assert_eq!(owner(&format!("cases/{c}/inbox/{r}/0")), Some((c, r, true)));
         assert_eq!(owner(&format!("cases/{c}/other/{r}")), None);
         assert_eq!(owner("health/ping"), None);
     }

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::copy::{Column, TABLES, Value, columns};
 use crate::{
-    Batched, CaseKeyRow, CaseRow, CheckpointRow, CopiedRow, FeedbackRow, InvitationRow, JobRow, LeafRow, RecordRow,
-    Result, SessionRow, ShareRow, Store, StoreError, UserRow, from_millis, to_millis,
+    Batched, CaseKeyRow, CaseRow, CheckpointRow, CopiedRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow, LeafRow,
+    RecordRow, Result, SessionRow, ShareRow, Store, StoreError, SubmissionRow, UserRow, from_millis, to_millis,
 };
 
 /// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`.
@@ -85,6 +85,8 @@ fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 
 const USER_COLUMNS: &str = "id, username, role, disabled, kdf, salt, key_by_password, key_by_recovery, neutral_title, created_at, public_key, \
     totp_secret, totp_last_step";
+const INBOX_LINK_COLUMNS: &str = "id, case_id, token_hash, public_key, created_at, revoked_at";
+const SUBMISSION_COLUMNS: &str = "id, case_id, link_id, received_at, body, file_keys";
 const SHARE_COLUMNS: &str =
     "id, case_id, token_hash, wrapped_key, passphrase_salt, passphrase_kdf, created_at, expires_at, revoked_at";
 const SESSION_COLUMNS: &str =
@@ -191,6 +193,28 @@ macro_rules! store_impl {
                     public_key: r.try_get("public_key")?,
                     totp_secret: r.try_get("totp_secret")?,
                     totp_last_step: r.try_get("totp_last_step")?,
+                })
+            }
+
+            fn inbox_link_row(r: &$row) -> Result<InboxLinkRow> {
+                Ok(InboxLinkRow {
+                    id: uuid(&r.try_get::<String, _>("id")?)?,
+                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
+                    token_hash: r.try_get("token_hash")?,
+                    public_key: r.try_get("public_key")?,
+                    created_at: from_millis(r.try_get("created_at")?)?,
+                    revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(from_millis).transpose()?,
+                })
+            }
+
+            fn submission_row(r: &$row) -> Result<SubmissionRow> {
+                Ok(SubmissionRow {
+                    id: uuid(&r.try_get::<String, _>("id")?)?,
+                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
+                    link_id: uuid(&r.try_get::<String, _>("link_id")?)?,
+                    received_at: from_millis(r.try_get("received_at")?)?,
+                    body: r.try_get("body")?,
+                    file_keys: r.try_get("file_keys")?,
                 })
             }
 
@@ -743,6 +767,104 @@ macro_rules! store_impl {
                 Ok(true)
             }
 
+            async fn create_inbox_link(&self, link: &InboxLinkRow, record: &RecordRow, leaf: &LeafRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(&format!("INSERT INTO inbox_links ({INBOX_LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"))
+                    .bind(link.id.to_string())
+                    .bind(link.case_id.to_string())
+                    .bind(&link.token_hash)
+                    .bind(&link.public_key)
+                    .bind(to_millis(link.created_at))
+                    .bind(link.revoked_at.map(to_millis))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(conflict("inbox link"))?;
+                Self::put_record(&mut tx, record, leaf).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn revoke_inbox_link(&self, case: Uuid, id: Uuid, record: &RecordRow, leaf: &LeafRow) -> Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                let revoked = sqlx::query(
+                    "UPDATE inbox_links SET revoked_at = $1 WHERE id = $2 AND case_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(to_millis(record.created_at))
+                .bind(id.to_string())
+                .bind(case.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if revoked.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                Self::put_record(&mut tx, record, leaf).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn inbox_link_by_token(&self, token_hash: &[u8]) -> Result<Option<InboxLinkRow>> {
+                sqlx::query(&format!("SELECT {INBOX_LINK_COLUMNS} FROM inbox_links WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::inbox_link_row)
+                    .transpose()
+            }
+
+            async fn inbox_links(&self, case: Uuid) -> Result<Vec<InboxLinkRow>> {
+                sqlx::query(&format!(
+                    "SELECT {INBOX_LINK_COLUMNS} FROM inbox_links WHERE case_id = $1 ORDER BY created_at DESC"
+                ))
+                .bind(case.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(Self::inbox_link_row)
+                .collect()
+            }
+
+            async fn add_submission(&self, sub: &SubmissionRow, leaf: &LeafRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(&format!("INSERT INTO inbox ({SUBMISSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"))
+                    .bind(sub.id.to_string())
+                    .bind(sub.case_id.to_string())
+                    .bind(sub.link_id.to_string())
+                    .bind(to_millis(sub.received_at))
+                    .bind(&sub.body)
+                    .bind(&sub.file_keys)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::put_leaf(&mut tx, leaf).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn submissions(&self, case: Uuid) -> Result<Vec<SubmissionRow>> {
+                sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} FROM inbox WHERE case_id = $1 ORDER BY received_at"))
+                    .bind(case.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::submission_row)
+                    .collect()
+            }
+
+            async fn remove_submission(&self, case: Uuid, id: Uuid, leaf: &LeafRow) -> Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                let removed = sqlx::query("DELETE FROM inbox WHERE id = $1 AND case_id = $2")
+                    .bind(id.to_string())
+                    .bind(case.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                if removed.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                Self::put_leaf(&mut tx, leaf).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn share_by_token(&self, token_hash: &[u8]) -> Result<Option<ShareRow>> {
                 sqlx::query(&format!("SELECT {SHARE_COLUMNS} FROM shares WHERE token_hash = $1"))
                     .bind(token_hash)
@@ -790,7 +912,7 @@ macro_rules! store_impl {
 
             async fn shred_case(&self, case: Uuid) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
-                for table in ["case_keys", "shares", "jobs"] {
+                for table in ["case_keys", "shares", "jobs", "inbox_links", "inbox"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
                         .bind(case.to_string())
                         .execute(&mut *tx)

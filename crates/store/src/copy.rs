@@ -83,6 +83,28 @@ pub(crate) const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("revoked_at", NullableInt),
         ],
     ),
+    (
+        "inbox_links",
+        &[
+            ("id", Text),
+            ("case_id", Text),
+            ("token_hash", Bytes),
+            ("public_key", Bytes),
+            ("created_at", Int),
+            ("revoked_at", NullableInt),
+        ],
+    ),
+    (
+        "inbox",
+        &[
+            ("id", Text),
+            ("case_id", Text),
+            ("link_id", Text),
+            ("received_at", Int),
+            ("body", Bytes),
+            ("file_keys", Bytes),
+        ],
+    ),
     ("ledger_hashes", &[("case_id", Text), ("idx", Int), ("hash", Bytes)]),
     (
         "ledger_checkpoints",

@@ -16,8 +16,8 @@ use std::sync::Arc;
 pub use backend::{PostgresStore, SqliteStore, create_scratch_postgres_database};
 pub use copy::{CopiedRow, Value as CopiedValue};
 pub use rows::{
-    CaseKeyRow, CaseRow, CheckpointRow, FeedbackRow, InvitationRow, JobRow, LeafRow, RecordRow, SessionRow, ShareRow,
-    UserRow,
+    CaseKeyRow, CaseRow, CheckpointRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow, LeafRow, RecordRow,
+    SessionRow, ShareRow, SubmissionRow, UserRow,
 };
 
 use jiff::Timestamp;
@@ -160,6 +160,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn share_by_token(&self, token_hash: &[u8]) -> Result<Option<ShareRow>>;
     /// A case's share links, newest first.
     async fn shares(&self, case: Uuid) -> Result<Vec<ShareRow>>;
+    /// Adds an inbox link with the record and leaf that log it.
+    async fn create_inbox_link(&self, link: &InboxLinkRow, record: &RecordRow, leaf: &LeafRow) -> Result<()>;
+    /// Withdraws an inbox link, with the record and leaf that log it. False if it was not live.
+    async fn revoke_inbox_link(&self, case: Uuid, id: Uuid, record: &RecordRow, leaf: &LeafRow) -> Result<bool>;
+    /// An inbox link by the hash of its token, withdrawn ones included.
+    async fn inbox_link_by_token(&self, token_hash: &[u8]) -> Result<Option<InboxLinkRow>>;
+    /// A case's inbox links, newest first.
+    async fn inbox_links(&self, case: Uuid) -> Result<Vec<InboxLinkRow>>;
+    /// Keeps a submission with the leaf that logs its arrival.
+    async fn add_submission(&self, submission: &SubmissionRow, leaf: &LeafRow) -> Result<()>;
+    /// A case's waiting submissions, oldest first.
+    async fn submissions(&self, case: Uuid) -> Result<Vec<SubmissionRow>>;
+    /// Removes a submission (accepted or declined) with the leaf that logs it. False if it
+    /// was not there.
+    async fn remove_submission(&self, case: Uuid, id: Uuid, leaf: &LeafRow) -> Result<bool>;
     /// A case's sealed title, for someone who holds its keys by other means than an account
     /// (a share link).
     async fn case(&self, case: Uuid) -> Result<Option<CaseRow>>;

@@ -225,3 +225,37 @@ pub struct FeedbackRow {
     /// What it says, sealed.
     pub body: Vec<u8>,
 }
+
+/// A link she gave someone to report into her inbox.
+#[derive(Debug, Clone)]
+pub struct InboxLinkRow {
+    /// Link id (also the id of its record in the case).
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// Hash of the token in the link.
+    pub token_hash: Vec<u8>,
+    /// The case's public key submissions are sealed to (generation and key).
+    pub public_key: Vec<u8>,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When she withdrew it.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A submission waiting in her inbox.
+#[derive(Debug, Clone)]
+pub struct SubmissionRow {
+    /// Submission id.
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// The link it came through.
+    pub link_id: Uuid,
+    /// When it arrived.
+    pub received_at: Timestamp,
+    /// What it says, sealed to the case.
+    pub body: Vec<u8>,
+    /// The keys of its files, sealed to the case.
+    pub file_keys: Vec<u8>,
+}

@@ -40,6 +40,8 @@ pub enum Allowed {
     CaseOwner,
     /// Whoever holds a live police share link (the token in the address is the key).
     ShareLink,
+    /// Whoever holds a live inbox link: someone she trusts, reporting on her behalf.
+    InboxLink,
 }
 
 /// One method at one address.

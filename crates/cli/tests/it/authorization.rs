@@ -1,6 +1,6 @@
 //! Authorisation, from the route table the router is built from: every route × every role
 //! (owner, support worker with a read grant, with a read-and-add grant, without a grant,
-//! administrator, police link, anonymous) × her own case and someone else's, each with the
+//! administrator, police link, third party with an inbox link, anonymous) × her own case and someone else's, each with the
 //! answer it must get; and a second survivor gets 404 for the first one's case, incident,
 //! evidence and person ids on every case route — the same answer as for ids that do not exist.
 
@@ -19,7 +19,7 @@ struct Ids {
 /// A route's path with its parameters filled in from `ids` (a police link's token for
 /// `/shared/{token}`); parameters with no fixture get a fresh id. Also says whether it did
 /// that, and adds the query a page needs to be read at all.
-fn fill(route: &lodge_web::RouteInfo, ids: &Ids, share_token: &str) -> (String, bool) {
+fn fill(route: &lodge_web::RouteInfo, ids: &Ids, share_token: &str, inbox_token: &str) -> (String, bool) {
     let mut placeholders = false;
     let mut path = String::new();
     for part in route.path.split('/').skip(1) {
@@ -29,6 +29,8 @@ fn fill(route: &lodge_web::RouteInfo, ids: &Ids, share_token: &str) -> (String, 
             "{person}" => ids.person.clone(),
             "{evidence}" => ids.evidence.clone(),
             "{token}" if route.path.starts_with("/shared/") => share_token.to_owned(),
+            "{token}" if route.path.starts_with("/inbox/") => inbox_token.to_owned(),
+            "{n}" => "0".to_owned(),
             p if p.starts_with('{') => {
                 placeholders = true;
                 uuid::Uuid::new_v4().to_string()
@@ -95,7 +97,7 @@ async fn another_survivor_gets_404_on_every_route() {
         for (what, ids) in &id_sets {
             let relevant = |path: &String| ids.case != bobs_case || names_a_record(path);
             for route in lodge_web::route_table().iter().filter(|r| r.path.contains("{case}")) {
-                let (path, _) = fill(route, ids, "");
+                let (path, _) = fill(route, ids, "", "");
                 if !relevant(&path) {
                     continue;
                 }
@@ -206,6 +208,7 @@ enum Who {
     WorkerWithoutGrant,
     Administrator,
     PoliceLink,
+    ThirdParty,
     Anonymous,
 }
 
@@ -225,9 +228,9 @@ enum Expect {
 
 fn expect(who: Who, allowed: lodge_web::Allowed, own_case: bool) -> Expect {
     use lodge_web::Allowed::*;
-    let signed_in = !matches!(who, Who::PoliceLink | Who::Anonymous);
+    let signed_in = !matches!(who, Who::PoliceLink | Who::ThirdParty | Who::Anonymous);
     match allowed {
-        Public | ShareLink => Expect::Through,
+        Public | ShareLink | InboxLink => Expect::Through,
         _ if !signed_in => Expect::SignIn,
         SignedIn => Expect::Through,
         Survivor => {
@@ -312,6 +315,7 @@ async fn every_route_for_every_role_from_the_route_table() {
             Who::Administrator,
             Who::Anonymous,
             Who::PoliceLink,
+            Who::ThirdParty,
             Who::WorkerRead,
             Who::WorkerWrite,
             Who::Owner,
@@ -343,13 +347,25 @@ async fn every_route_for_every_role_from_the_route_table() {
                 .unwrap();
             let link_start = made.find("/shared/").unwrap() + "/shared/".len();
             let share_token = made[link_start..].split('"').next().unwrap().to_owned();
+            let inbox = format!("{}/cases/{}/inbox/links", server.url, own.case);
+            let made = alice_browser
+                .post(inbox)
+                .form(&[("csrf", token.as_str()), ("inbox_label", "Sam")])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let link_start = made.find("/inbox/").unwrap() + "/inbox/".len();
+            let inbox_token = made[link_start..].split('"').next().unwrap().to_owned();
             let user = match who {
                 Who::Owner => Some("alice"),
                 Who::WorkerRead => Some("reader"),
                 Who::WorkerWrite => Some("writer"),
                 Who::WorkerWithoutGrant => Some("stranger"),
                 Who::Administrator => Some("admin"),
-                Who::PoliceLink | Who::Anonymous => None,
+                Who::PoliceLink | Who::ThirdParty | Who::Anonymous => None,
             };
             let (browser, bearer, form_token) = match user {
                 Some(name) => {
@@ -383,7 +399,7 @@ async fn every_route_for_every_role_from_the_route_table() {
             for (own_case, routes) in [(true, &routes), (false, &routes), (true, &enders)] {
                 let ids = if own_case { &own } else { &others };
                 for &route in routes {
-                    let (path, placeholders) = fill(route, ids, &share_token);
+                    let (path, placeholders) = fill(route, ids, &share_token, &inbox_token);
                     let method = reqwest::Method::from_bytes(route.method.as_bytes()).unwrap();
                     let mut req = browser.request(method, format!("{}{path}", server.url));
                     if let (true, Some(token)) = (path.starts_with("/api/"), &bearer) {

@@ -363,3 +363,109 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     entries.flatten().flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] }).collect()
 }
+
+#[tokio::test]
+async fn a_friend_reports_into_her_inbox_without_seeing_anything_and_she_accepts_or_declines() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "alice");
+        let alice = server.api("alice").await;
+        let case = alice.create_case("Messages from @wolf").await;
+        alice.create_incident(&case, incident("something only alice wrote")).await;
+        let browser = server.browser("alice").await;
+        let inbox = format!("/cases/{case}/inbox");
+        let (status, html) =
+            post_form(&browser, &server, &inbox, &format!("{inbox}/links"), &[("inbox_label", "Sam")]).await;
+        assert_eq!(status, 200);
+        let start = html.find("/inbox/").unwrap();
+        let link = html[start..start + html[start..].find('"').unwrap()].to_owned();
+        let friend = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let at = |path: &str| format!("{}{path}", server.url);
+
+        // The friend sees a form and nothing of the case.
+        let form = friend.get(at(&link)).send().await.unwrap();
+        assert_eq!(form.status(), 200);
+        let form = form.text().await.unwrap();
+        assert!(form.contains("Report on someone&#39;s behalf") || form.contains("Report on someone's behalf"));
+        assert!(!form.contains("Messages from @wolf") && !form.contains("something only alice wrote"));
+
+        let marker = format!("inbox-canary-{}", uuid::Uuid::new_v4().simple());
+        let send = |description: &str, files: Vec<(&'static str, Vec<u8>)>| {
+            let mut parts = reqwest::multipart::Form::new()
+                .text("from", "Sam")
+                .text("when", "Saturday evening")
+                .text("date", "2026-11-21")
+                .text("platform", "Instagram")
+                .text("description", description.to_owned());
+            for (name, bytes) in files {
+                parts = parts.part("files", reqwest::multipart::Part::bytes(bytes).file_name(name));
+            }
+            friend.post(at(&link)).multipart(parts).send()
+        };
+        let missing = send("", vec![("shot.png", png(16, 16))]).await.unwrap();
+        assert_eq!(missing.status(), 400);
+        let html = missing.text().await.unwrap();
+        assert!(html.contains("Say what happened") && html.contains("value=\"Sam\""));
+        let shot = png(18, 18);
+        let sent = send(
+            &format!("I saw him outside her flat. {marker}"),
+            vec![("shot.png", shot.clone()), ("note.txt", b"plain note".to_vec())],
+        )
+        .await
+        .unwrap();
+        assert_eq!(sent.status(), 200);
+        assert!(sent.text().await.unwrap().contains("Your report is waiting for her"));
+        let hits = crate::canary::files_containing(server.data_dir.path(), marker.as_bytes());
+        assert!(hits.is_empty(), "the report is sealed: {hits:?}");
+
+        // She reads it, opens a file, and accepts it: an incident that keeps who sent it, its
+        // files as evidence with the same SHA-256.
+        let page = browser.get(at(&inbox)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(&marker) && page.contains("Sam") && page.contains("note.txt"));
+        let submission = waiting_id(&page, &inbox);
+        let file = browser.get(at(&format!("{inbox}/{submission}/files/0"))).send().await.unwrap();
+        assert_eq!(file.bytes().await.unwrap().to_vec(), shot);
+        let (status, _) = post_form(&browser, &server, &inbox, &format!("{inbox}/{submission}/accept"), &[]).await;
+        assert_eq!(status, 303);
+        let incidents = alice.json(alice.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
+        let accepted = incidents.as_array().unwrap().iter().find(|i| i["body"]["submitted_by"] == "Sam").unwrap();
+        assert!(accepted["body"]["description"].as_str().unwrap().contains(&marker));
+        let evidence = alice.json(alice.get(&format!("/api/v1/cases/{case}/evidence")), 200).await;
+        let sha = data_encoding::HEXLOWER.encode(&<sha2::Sha256 as sha2::Digest>::digest(&shot));
+        assert!(evidence.as_array().unwrap().iter().any(|e| e["body"]["sha256"] == sha.as_str()));
+        let page = browser.get(at(&inbox)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Nothing is waiting"));
+
+        // A second report is declined: it and its files are gone, and the log keeps that it came.
+        send("Another thing", vec![("more.png", png(12, 12))]).await.unwrap();
+        let page = browser.get(at(&inbox)).send().await.unwrap().text().await.unwrap();
+        let submission = waiting_id(&page, &inbox);
+        let (status, _) = post_form(&browser, &server, &inbox, &format!("{inbox}/{submission}/decline"), &[]).await;
+        assert_eq!(status, 303);
+        let left = walk(&server.data_dir.path().join("files").join("cases").join(&case).join("inbox"));
+        assert!(left.is_empty(), "{left:?}");
+        let log = browser.get(at(&format!("/cases/{case}/log"))).send().await.unwrap().text().await.unwrap();
+        assert!(log.contains("Report to your inbox received") && log.contains("Report to your inbox accepted"));
+        assert!(log.contains("Report to your inbox declined"));
+
+        // Withdrawn, the link takes nothing more.
+        let page = browser.get(at(&inbox)).send().await.unwrap().text().await.unwrap();
+        let link_id = page.split(&format!("{inbox}/links/")).nth(1).unwrap().split('/').next().unwrap().to_owned();
+        let (status, _) = post_form(&browser, &server, &inbox, &format!("{inbox}/links/{link_id}/revoke"), &[]).await;
+        assert_eq!(status, 303);
+        assert_eq!(friend.get(at(&link)).send().await.unwrap().status(), 404);
+        assert_eq!(send("too late", vec![]).await.unwrap().status(), 404);
+        let check = alice.json(alice.get(&format!("/api/v1/cases/{case}/checkpoint/verify")), 200).await;
+        assert!(check["problem"].is_null(), "{check}");
+    }
+}
+
+/// The id of the first submission on her inbox page (the one its accept button names).
+fn waiting_id(page: &str, inbox: &str) -> String {
+    page.split(&format!("{inbox}/"))
+        .find_map(|rest| {
+            let id = rest.split('/').next()?;
+            rest[id.len()..].starts_with("/accept").then(|| id.to_owned())
+        })
+        .unwrap()
+}

@@ -23,6 +23,7 @@ fn incident(date: &str, platform: &str) -> Incident {
         people: Vec::new(),
         messages: Vec::new(),
         source: None,
+        submitted_by: String::new(),
     }
 }
 

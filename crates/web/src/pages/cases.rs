@@ -154,6 +154,7 @@ pub(crate) async fn timeline(
             a.button.secondary href={ "/cases/" (case) "/report" } { "Prepare a report" }
             a.button.secondary href={ "/cases/" (case) "/log" } { "Case log" }
             @if open.access == Access::Owner {
+                a.button.secondary href={ "/cases/" (case) "/inbox" } { "Inbox" }
                 a.button.secondary href={ "/cases/" (case) "/sharing" } { "Sharing" }
                 a.button.secondary href={ "/cases/" (case) "/access" } { "Who looked" }
             }

@@ -70,6 +70,7 @@ fn incident_from_form(form: &FormData) -> Result<Incident, Problems> {
         people: form.all("people").into_iter().filter_map(|p| p.parse().ok()).collect(),
         messages: Vec::new(),
         source: None,
+        submitted_by: String::new(),
     };
     problems.extend(incident.check());
     if problems.is_empty() { Ok(incident) } else { Err(problems) }
@@ -485,6 +486,7 @@ fn details(i: &Incident, names: &std::collections::HashMap<PersonId, String>, ca
             @if !i.witnesses.is_empty() { dt { "Witnesses" } dd { (i.witnesses) } }
             dt { "Had you asked them to stop?" } dd { (i.asked_to_stop.label()) }
             @if !i.police_reference.is_empty() { dt { "Police reference" } dd { (i.police_reference) } }
+            @if !i.submitted_by.is_empty() { dt { "Reported by" } dd { (i.submitted_by) " (through your inbox)" } }
         }
     }
 }

@@ -73,6 +73,7 @@ fn what(case: Uuid, line: &LogLine) -> Markup {
         Subject::FoundCopy => "Copy found online",
         Subject::Notice => "Takedown notice",
         Subject::Watch => "Name watch",
+        Subject::Inbox => "Report to your inbox",
     };
     let verb = match (subject, action) {
         (Subject::Case, Action::Created) => "started",
@@ -81,11 +82,14 @@ fn what(case: Uuid, line: &LogLine) -> Markup {
         (Subject::Evidence, Action::Created) => "added",
         (Subject::Evidence, Action::Edited) => "attached to an incident",
         (Subject::Person, Action::Created) => "added",
+        (Subject::Inbox, Action::Created) => "received",
         (_, Action::Created) => "created",
         (_, Action::Edited) => "edited",
         (_, Action::Deleted) => "deleted",
         (_, Action::Exported) => "exported",
         (Subject::Share, Action::Granted) => "given",
+        (_, Action::Accepted) => "accepted",
+        (_, Action::Declined) => "declined",
         (_, Action::Granted) => "granted",
         (_, Action::Accessed) => "viewed by someone you shared it with",
         (_, Action::Revoked) => "withdrawn",
@@ -96,6 +100,7 @@ fn what(case: Uuid, line: &LogLine) -> Markup {
         (Subject::Evidence, Some(id), _) => Some(format!("/cases/{case}/evidence/{id}")),
         (Subject::Person, Some(id), _) => Some(format!("/cases/{case}/people/{id}")),
         (Subject::Share, Some(_), Action::Accessed) => Some(format!("/cases/{case}/access")),
+        (Subject::Inbox, Some(_), Action::Created) => Some(format!("/cases/{case}/inbox")),
         (Subject::Share, Some(_), _) => Some(format!("/cases/{case}/sharing")),
         _ => None,
     };

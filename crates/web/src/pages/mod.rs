@@ -9,6 +9,7 @@ mod course;
 mod evidence;
 mod form;
 mod imports;
+mod inbox;
 mod incidents;
 pub(crate) mod layout;
 mod log;
@@ -80,6 +81,13 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/cases/{case}/sharing/links", CaseOwner, sharing::create_link)
         .post("/cases/{case}/sharing/links/{share}/revoke", CaseOwner, sharing::revoke_link)
         .get("/cases/{case}/access", CaseOwner, sharing::access_log)
+        .get("/cases/{case}/inbox", CaseOwner, inbox::show)
+        .post("/cases/{case}/inbox/links", CaseOwner, inbox::create_link)
+        .post("/cases/{case}/inbox/links/{link}/revoke", CaseOwner, inbox::revoke_link)
+        .post("/cases/{case}/inbox/{submission}/accept", CaseOwner, inbox::accept)
+        .post("/cases/{case}/inbox/{submission}/decline", CaseOwner, inbox::decline)
+        .get("/cases/{case}/inbox/{submission}/files/{n}", CaseOwner, inbox::file)
+        .get("/inbox/{token}", InboxLink, inbox::report_page)
         .get("/shared/{token}", ShareLink, sharing::shared)
         .post("/shared/{token}", ShareLink, sharing::shared_with_passphrase)
         .post("/shared/{token}/report.pdf", ShareLink, sharing::shared_pdf)
@@ -135,6 +143,7 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .upload("/cases/{case}/incidents/{incident}/evidence", CaseWrite, evidence::upload)
         .upload("/cases/{case}/import", CaseWrite, imports::upload)
         .upload("/cases/{case}/content", CaseWrite, content::add)
+        .upload("/inbox/{token}", InboxLink, inbox::report)
         .upload("/cases/{case}/content/check", CaseRead, content::check);
     let (router, routes) = table.finish();
     (router.fallback(not_found), routes)
