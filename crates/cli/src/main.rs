@@ -580,6 +580,7 @@ async fn open(config: &Config) -> Result<Lodge> {
         recheck_every: jiff::SignedDuration::from_hours(i64::from(config.notice_recheck_hours.max(1))),
         watch_sites: config.watch_sites.clone(),
         watch_every: jiff::SignedDuration::from_hours(i64::from(config.watch_hours.max(1))),
+        public_url: config.public_url.clone(),
         ..ServiceConfig::default()
     };
     let kek = server_key(&config.server_key_file())?;
@@ -683,7 +684,10 @@ async fn serve(config: Config) -> Result<()> {
     });
     let worker = lodge.clone();
     tokio::spawn(async move { worker.run_jobs().await });
-    println!("Lodge listening on {public_url}");
+    println!("Lodge listening on http://{address}");
+    if public_url != format!("http://{address}") {
+        println!("People reach it at {public_url}");
+    }
     tracing::info!(backend = lodge.backend(), %address, "listening");
     let app = lodge_web::router(lodge, web).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;

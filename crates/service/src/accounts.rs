@@ -339,9 +339,34 @@ impl Lodge {
             return Err(ServiceError::AccountDisabled);
         }
         self.attempts_cleared(&attempts[..1]).await?;
-        let pending = user.totp_secret.is_some();
+        let pending = user.totp_secret.is_some() || !self.store().passkeys(user.id).await?.is_empty();
         let (token, session) = self.start_session(&user, account_key, device, pending).await?;
         Ok((token, if pending { SignIn::NeedsCode } else { SignIn::Ready(session) }))
+    }
+
+    /// A session waiting for its second factor, while it may still be finished.
+    pub(crate) async fn pending_session(&self, token_text: &str) -> Result<SessionRow, ServiceError> {
+        let token = Token::parse(token_text).ok_or(ServiceError::SessionEnded)?;
+        let row = self.store().session(&token.lookup_hash()).await?.ok_or(ServiceError::SessionEnded)?;
+        if !row.pending_second_factor || row.created_at + PENDING_LIFETIME < now() {
+            self.store().delete_session(&row.id_hash).await?;
+            return Err(ServiceError::SessionEnded);
+        }
+        Ok(row)
+    }
+
+    /// Which second steps a waiting sign-in can finish with: a code, a passkey.
+    pub async fn second_factors(&self, token_text: &str) -> Result<(bool, bool), ServiceError> {
+        let row = self.pending_session(token_text).await?;
+        let user = self.store().user(row.user_id).await?.ok_or(ServiceError::SessionEnded)?;
+        Ok((user.totp_secret.is_some(), !self.store().passkeys(user.id).await?.is_empty()))
+    }
+
+    /// Marks a waiting sign-in as finished and resumes it.
+    pub(crate) async fn complete_second_factor(&self, token_text: &str) -> Result<Session, ServiceError> {
+        let row = self.pending_session(token_text).await?;
+        self.store().complete_session(&row.id_hash).await?;
+        self.resume(token_text).await
     }
 
     /// Finishes signing in with the code from her authenticator app. A wrong code counts
@@ -349,20 +374,19 @@ impl Lodge {
     pub async fn second_factor(&self, token_text: &str, code: &str) -> Result<Session, ServiceError> {
         let token = Token::parse(token_text).ok_or(ServiceError::SessionEnded)?;
         let hash = token.lookup_hash();
-        let row = self.store().session(&hash).await?.ok_or(ServiceError::SessionEnded)?;
-        if !row.pending_second_factor {
-            return self.resume(token_text).await;
+        match self.store().session(&hash).await? {
+            Some(row) if !row.pending_second_factor => return self.resume(token_text).await,
+            _ => {}
         }
-        if row.created_at + PENDING_LIFETIME < now() {
-            self.store().delete_session(&hash).await?;
-            return Err(ServiceError::SessionEnded);
-        }
+        let row = self.pending_session(token_text).await?;
         let attempts = [Attempt::Code(&hash)];
         self.not_held_back(&attempts).await?;
         let user = self.store().user(row.user_id).await?.ok_or(ServiceError::SessionEnded)?;
         let key = unwrap_key(&token.wrapping_key(), &session_aad(user.id), &row.wrapped_user_key)
             .map_err(|_| ServiceError::SessionEnded)?;
-        let Some(sealed) = &user.totp_secret else { return Err(ServiceError::SessionEnded) };
+        let Some(sealed) = &user.totp_secret else {
+            return Err(ServiceError::invalid("code", "This account has no authenticator app: use your passkey."));
+        };
         let secret = open(&key, &totp_aad(user.id), sealed)?;
         let Some(step) = totp_step(&secret, code) else {
             if self.attempt_failed(&attempts).await? >= 5 {
@@ -378,8 +402,7 @@ impl Lodge {
             return Err(ServiceError::invalid("code", "That code was just used. Wait for the next one and type it."));
         }
         self.attempts_cleared(&attempts).await?;
-        self.store().complete_session(&hash).await?;
-        self.session_for(&user, key, &token)
+        self.complete_second_factor(token_text).await
     }
 
     /// A new authenticator-app secret for her to add to her app; nothing changes until she
@@ -459,7 +482,7 @@ impl Lodge {
         }
     }
 
-    async fn start_session(
+    pub(crate) async fn start_session(
         &self,
         user: &UserRow,
         account_key: Key,

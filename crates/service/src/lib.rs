@@ -20,6 +20,7 @@ mod ledger;
 mod limits;
 mod notices;
 mod orphans;
+mod passkeys;
 mod report;
 mod sealing;
 mod sharing;
@@ -57,6 +58,7 @@ pub use lodge_scan::Closeness;
 pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_list_json};
 pub use lodge_scan::watch::SearchSite;
 pub use notices::{CaseNotice, Letter, NoticeDetails, ReportedCopy, SiteSummary, StatusChange};
+pub use passkeys::{Ceremony, PasskeySummary};
 pub use report::{PreparedReport, Redact, ReportOptions};
 pub use sharing::{AccessLine, GrantSummary, LONGEST_SHARE_DAYS, NewShare, ShareSummary, SharedCase};
 pub use watch::WatchRun;
@@ -90,6 +92,8 @@ pub struct ServiceConfig {
     pub watch_sites: Vec<lodge_scan::watch::SearchSite>,
     /// How often her saved searches run.
     pub watch_every: SignedDuration,
+    /// The address people reach Lodge at (passkeys are bound to its name).
+    pub public_url: String,
 }
 
 impl Default for ServiceConfig {
@@ -108,6 +112,7 @@ impl Default for ServiceConfig {
             recheck_every: SignedDuration::from_hours(24),
             watch_sites: Vec::new(),
             watch_every: SignedDuration::from_hours(24),
+            public_url: String::new(),
         }
     }
 }
@@ -128,6 +133,8 @@ struct Inner {
     feedback_key: lodge_crypto::Key,
     /// Keys the attempt counters; derived from the server key.
     limits_key: lodge_crypto::Key,
+    /// The WebAuthn relying party, when Lodge is reached by a name passkeys can use.
+    webauthn: Option<webauthn_rs::Webauthn>,
     /// Per-case locks that take this node's log appends in turn.
     /// The jobs this node may run.
     jobs: jobs::Jobs,
@@ -144,6 +151,7 @@ impl Lodge {
         signer: CheckpointSigner,
         server_key: &lodge_crypto::Key,
     ) -> Lodge {
+        let webauthn = passkeys::relying_party(&config.public_url);
         Lodge {
             inner: Arc::new(Inner {
                 store,
@@ -152,6 +160,7 @@ impl Lodge {
                 signer,
                 feedback_key: lodge_crypto::Key::derive_from(server_key, "your voice"),
                 limits_key: lodge_crypto::Key::derive_from(server_key, "attempt counters"),
+                webauthn,
                 jobs: jobs::Jobs::new(),
                 append_locks: Default::default(),
             }),

@@ -14,7 +14,8 @@ use uuid::Uuid;
 use crate::copy::{Column, TABLES, Value, columns};
 use crate::{
     Batched, CaseKeyRow, CaseRow, CheckpointRow, CopiedRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow, LeafRow,
-    RecordRow, Result, SessionRow, ShareRow, Store, StoreError, SubmissionRow, UserRow, from_millis, to_millis,
+    PasskeyRow, RecordRow, Result, SessionRow, ShareRow, Store, StoreError, SubmissionRow, UserRow, WebauthnStateRow,
+    from_millis, to_millis,
 };
 
 /// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`.
@@ -85,6 +86,7 @@ fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 
 const USER_COLUMNS: &str = "id, username, role, disabled, kdf, salt, key_by_password, key_by_recovery, neutral_title, created_at, public_key, \
     totp_secret, totp_last_step";
+const PASSKEY_COLUMNS: &str = "id, user_id, credential_id, name, passkey, wrapped_key, created_at, last_used_at";
 const INBOX_LINK_COLUMNS: &str = "id, case_id, token_hash, public_key, created_at, revoked_at";
 const SUBMISSION_COLUMNS: &str = "id, case_id, link_id, received_at, body, file_keys";
 const SHARE_COLUMNS: &str =
@@ -193,6 +195,19 @@ macro_rules! store_impl {
                     public_key: r.try_get("public_key")?,
                     totp_secret: r.try_get("totp_secret")?,
                     totp_last_step: r.try_get("totp_last_step")?,
+                })
+            }
+
+            fn passkey_row(r: &$row) -> Result<PasskeyRow> {
+                Ok(PasskeyRow {
+                    id: uuid(&r.try_get::<String, _>("id")?)?,
+                    user_id: uuid(&r.try_get::<String, _>("user_id")?)?,
+                    credential_id: r.try_get("credential_id")?,
+                    name: r.try_get("name")?,
+                    passkey: r.try_get("passkey")?,
+                    wrapped_key: r.try_get("wrapped_key")?,
+                    created_at: from_millis(r.try_get("created_at")?)?,
+                    last_used_at: r.try_get::<Option<i64>, _>("last_used_at")?.map(from_millis).transpose()?,
                 })
             }
 
@@ -542,6 +557,88 @@ macro_rules! store_impl {
             async fn attempts_cleared(&self, key: &[u8]) -> Result<()> {
                 sqlx::query("DELETE FROM attempts WHERE key = $1").bind(key).execute(&self.pool).await?;
                 Ok(())
+            }
+
+            async fn add_passkey(&self, p: &PasskeyRow) -> Result<()> {
+                sqlx::query(&format!("INSERT INTO passkeys ({PASSKEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                    .bind(p.id.to_string())
+                    .bind(p.user_id.to_string())
+                    .bind(&p.credential_id)
+                    .bind(&p.name)
+                    .bind(&p.passkey)
+                    .bind(&p.wrapped_key)
+                    .bind(to_millis(p.created_at))
+                    .bind(p.last_used_at.map(to_millis))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(conflict("passkey"))?;
+                Ok(())
+            }
+
+            async fn passkeys(&self, user: Uuid) -> Result<Vec<PasskeyRow>> {
+                sqlx::query(&format!("SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE user_id = $1 ORDER BY created_at"))
+                    .bind(user.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::passkey_row)
+                    .collect()
+            }
+
+            async fn passkey_used(&self, id: Uuid, passkey: &str, at: Timestamp) -> Result<()> {
+                sqlx::query("UPDATE passkeys SET passkey = $1, last_used_at = $2 WHERE id = $3")
+                    .bind(passkey)
+                    .bind(to_millis(at))
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn remove_passkey(&self, user: Uuid, id: Uuid) -> Result<bool> {
+                let removed = sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
+                    .bind(id.to_string())
+                    .bind(user.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(removed.rows_affected() == 1)
+            }
+
+            async fn put_webauthn_state(&self, st: &WebauthnStateRow) -> Result<()> {
+                sqlx::query("DELETE FROM webauthn_states WHERE expires_at < $1")
+                    .bind(to_millis(st.expires_at) - 3_600_000)
+                    .execute(&self.pool)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO webauthn_states (id, user_id, purpose, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(st.id.to_string())
+                .bind(st.user_id.to_string())
+                .bind(&st.purpose)
+                .bind(&st.state)
+                .bind(to_millis(st.expires_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn take_webauthn_state(&self, id: Uuid, purpose: &str, now: Timestamp) -> Result<Option<WebauthnStateRow>> {
+                let mut tx = self.pool.begin().await?;
+                let row: Option<(String, String, i64)> = sqlx::query_as(
+                    "SELECT user_id, state, expires_at FROM webauthn_states WHERE id = $1 AND purpose = $2",
+                )
+                .bind(id.to_string())
+                .bind(purpose)
+                .fetch_optional(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM webauthn_states WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+                tx.commit().await?;
+                let Some((user, state, expires_at)) = row else { return Ok(None) };
+                let expires_at = from_millis(expires_at)?;
+                if expires_at < now {
+                    return Ok(None);
+                }
+                Ok(Some(WebauthnStateRow { id, user_id: uuid(&user)?, purpose: purpose.to_owned(), state, expires_at }))
             }
 
             async fn complete_session(&self, id_hash: &[u8]) -> Result<()> {

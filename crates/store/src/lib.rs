@@ -16,8 +16,8 @@ use std::sync::Arc;
 pub use backend::{PostgresStore, SqliteStore, create_scratch_postgres_database};
 pub use copy::{CopiedRow, Value as CopiedValue};
 pub use rows::{
-    CaseKeyRow, CaseRow, CheckpointRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow, LeafRow, RecordRow,
-    SessionRow, ShareRow, SubmissionRow, UserRow,
+    CaseKeyRow, CaseRow, CheckpointRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow, LeafRow, PasskeyRow,
+    RecordRow, SessionRow, ShareRow, SubmissionRow, UserRow, WebauthnStateRow,
 };
 
 use jiff::Timestamp;
@@ -126,6 +126,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<i64>;
     /// Forgets the failed attempts of `key` (after a success).
     async fn attempts_cleared(&self, key: &[u8]) -> Result<()>;
+    /// Adds a passkey.
+    async fn add_passkey(&self, passkey: &PasskeyRow) -> Result<()>;
+    /// An account's passkeys, oldest first.
+    async fn passkeys(&self, user: Uuid) -> Result<Vec<PasskeyRow>>;
+    /// Records a passkey's use (its updated counter).
+    async fn passkey_used(&self, id: Uuid, passkey: &str, at: Timestamp) -> Result<()>;
+    /// Removes one of an account's passkeys. False if it had none by that id.
+    async fn remove_passkey(&self, user: Uuid, id: Uuid) -> Result<bool>;
+    /// Keeps a ceremony's state.
+    async fn put_webauthn_state(&self, state: &WebauthnStateRow) -> Result<()>;
+    /// Takes (reads and deletes) a ceremony's state, if it is for `purpose` and not expired.
+    async fn take_webauthn_state(&self, id: Uuid, purpose: &str, now: Timestamp) -> Result<Option<WebauthnStateRow>>;
     /// Ends one session.
     async fn delete_session(&self, id_hash: &[u8]) -> Result<()>;
     /// Ends every session of an account, except `keep`.

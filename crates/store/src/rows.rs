@@ -259,3 +259,40 @@ pub struct SubmissionRow {
     /// The keys of its files, sealed to the case.
     pub file_keys: Vec<u8>,
 }
+
+/// A passkey registered to an account.
+#[derive(Debug, Clone)]
+pub struct PasskeyRow {
+    /// Passkey id.
+    pub id: Uuid,
+    /// The account.
+    pub user_id: Uuid,
+    /// The WebAuthn credential id.
+    pub credential_id: Vec<u8>,
+    /// The name she gave it.
+    pub name: String,
+    /// The credential as `webauthn-rs` keeps it (public key and counter), JSON.
+    pub passkey: String,
+    /// The account key wrapped under the registering device's key, when it may sign in
+    /// without a password.
+    pub wrapped_key: Option<Vec<u8>>,
+    /// When it was added.
+    pub created_at: Timestamp,
+    /// When it was last used.
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// A WebAuthn ceremony under way.
+#[derive(Debug, Clone)]
+pub struct WebauthnStateRow {
+    /// Ceremony id.
+    pub id: Uuid,
+    /// The account.
+    pub user_id: Uuid,
+    /// What it is for (`register`, `sign_in`, `second_factor`).
+    pub purpose: String,
+    /// The ceremony's state, JSON.
+    pub state: String,
+    /// When it stops being usable.
+    pub expires_at: Timestamp,
+}

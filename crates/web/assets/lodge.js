@@ -1,6 +1,7 @@
 // Lodge's only script. Everything works without it; it adds the Escape key for quick exit,
-// makes the quick-exit button blank the page before leaving, and reloads a page restored
-// from the back-forward cache so a closed session never reappears.
+// makes the quick-exit button blank the page before leaving, reloads a page restored from
+// the back-forward cache so a closed session never reappears, and runs passkey ceremonies
+// (which need the browser's WebAuthn API) for the forms marked data-passkey.
 (function () {
   "use strict";
   function leave() {
@@ -29,4 +30,89 @@
   window.addEventListener("pageshow", function (e) {
     if (e.persisted) window.location.reload();
   });
+
+  // Passkeys. Lodge sends WebAuthn options with binary fields as base64url text; the
+  // browser wants bytes, and Lodge wants the answer back as base64url text.
+  function bytes(text) {
+    var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    while (b64.length % 4) b64 += "=";
+    var raw = atob(b64), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+    return out.buffer;
+  }
+  function text(buffer) {
+    if (!buffer) return null;
+    var raw = "", view = new Uint8Array(buffer);
+    for (var i = 0; i < view.length; i++) raw += String.fromCharCode(view[i]);
+    return btoa(raw).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function withBytes(list) {
+    return (list || []).map(function (c) { return Object.assign({}, c, { id: bytes(c.id) }); });
+  }
+  function answer(credential) {
+    var r = credential.response, out = { id: credential.id, rawId: text(credential.rawId), type: credential.type, extensions: {} };
+    out.response = r.attestationObject
+      ? { attestationObject: text(r.attestationObject), clientDataJSON: text(r.clientDataJSON) }
+      : { authenticatorData: text(r.authenticatorData), clientDataJSON: text(r.clientDataJSON),
+          signature: text(r.signature), userHandle: text(r.userHandle) };
+    return out;
+  }
+  function post(url, body, token) {
+    var headers = { "content-type": "application/json" };
+    if (token) headers["x-lodge-form"] = token;
+    return fetch(url, { method: "POST", headers: headers, body: JSON.stringify(body), credentials: "same-origin" })
+      .then(function (res) {
+        return res.json().then(function (json) {
+          if (!res.ok) throw new Error(json.error || "That did not work. Try again.");
+          return json;
+        });
+      });
+  }
+  function ceremony(form, start, finish, startBody, extra, create) {
+    var message = form.querySelector("[data-passkey-message]");
+    var token = form.getAttribute("data-form-token");
+    if (message) message.textContent = "";
+    post(start, startBody, token)
+      .then(function (c) {
+        var o = c.options.publicKey;
+        o.challenge = bytes(o.challenge);
+        if (create) {
+          o.user.id = bytes(o.user.id);
+          o.excludeCredentials = withBytes(o.excludeCredentials);
+          return navigator.credentials.create({ publicKey: o }).then(function (cred) { return [c, cred]; });
+        }
+        o.allowCredentials = withBytes(o.allowCredentials);
+        return navigator.credentials.get({ publicKey: o }).then(function (cred) { return [c, cred]; });
+      })
+      .then(function (pair) {
+        return post(finish, Object.assign({ ceremony: pair[0].ceremony, answer: answer(pair[1]) }, extra), token);
+      })
+      .then(function (done) { window.location.assign(done.next); })
+      .catch(function (e) {
+        if (message) message.textContent = e.name === "NotAllowedError" ? "The passkey was not used. Try again." : e.message;
+      });
+  }
+  if (window.PublicKeyCredential) {
+    var register = document.querySelector("form[data-passkey=register]");
+    if (register) register.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var extra = { name: register.elements["passkey_name"].value, signs_in: register.elements["signs_in"].checked };
+      ceremony(register, "/account/passkeys/start", "/account/passkeys/finish", {}, extra, true);
+    });
+    var second = document.querySelector("form[data-passkey=second]");
+    if (second) second.addEventListener("submit", function (e) {
+      e.preventDefault();
+      ceremony(second, "/login/code/passkey/start", "/login/code/passkey/finish", {}, {}, false);
+    });
+    var signIn = document.querySelector("button[data-passkey=sign-in]");
+    if (signIn) {
+      signIn.hidden = false;
+      signIn.addEventListener("click", function () {
+        var form = signIn.form, name = form.elements["username"].value;
+        var message = form.querySelector("[data-passkey-message]");
+        if (!name) { message.textContent = "Type your username first."; return; }
+        ceremony(form, "/login/passkey/start", "/login/passkey/finish", { username: name }, {}, false);
+      });
+    }
+  }
 })();

@@ -174,3 +174,144 @@ async fn failed_passwords_back_off_and_she_can_sign_out_other_devices() {
         assert_eq!(laptop.get(format!("{}/cases", server.url)).send().await.unwrap().status(), 200);
     }
 }
+
+/// The account page's form token for the passkey script.
+fn form_token(html: &str) -> String {
+    between(html, r#"data-form-token=""#, "\"").to_owned()
+}
+
+async fn post_json(
+    client: &reqwest::Client,
+    server: &Server,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let res =
+        client.post(format!("{}{path}", server.url)).header("x-lodge-form", token).json(&body).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn passkeys_as_a_second_step_and_to_sign_in_without_a_password() {
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    use webauthn_authenticator_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse, Url};
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+
+    for backend in backends().await {
+        let server = Server::start_with(backend, &[("LODGE_PUBLIC_URL", "http://localhost")]).await;
+        server.add_user("survivor", "alice");
+        let port = server.url.rsplit(':').next().unwrap().to_owned();
+        let origin = Url::parse(&format!("http://localhost:{port}")).unwrap();
+        // A software authenticator that, like a phone, checks who is holding it.
+        let mut phone = WebauthnAuthenticator::new(SoftPasskey::new(true));
+
+        let browser = server.browser("alice").await;
+        let account = browser.get(format!("{}/account", server.url)).send().await.unwrap().text().await.unwrap();
+        assert!(account.contains("Passkeys"));
+        let token = form_token(&account);
+        let (status, _) = post_json(&browser, &server, "/account/passkeys/start", "wrong", json!({})).await;
+        assert_eq!(status, 400, "the form token is checked");
+        let (status, started) = post_json(&browser, &server, "/account/passkeys/start", &token, json!({})).await;
+        assert_eq!(status, 200);
+        let options: CreationChallengeResponse = serde_json::from_value(started["options"].clone()).unwrap();
+        let answer = phone.do_registration(origin.clone(), options).unwrap();
+        let (status, done) = post_json(
+            &browser,
+            &server,
+            "/account/passkeys/finish",
+            &token,
+            json!({"ceremony": started["ceremony"], "answer": answer, "name": "my phone", "signs_in": true}),
+        )
+        .await;
+        assert_eq!(status, 200, "{done}");
+        let account = browser.get(format!("{}/account", server.url)).send().await.unwrap().text().await.unwrap();
+        assert!(account.contains("my phone") && account.contains("Signs in on the device that added it"));
+
+        // As a second step: the password alone is not enough any more.
+        let (other, res) = page_sign_in(&server, "alice", PASSWORD).await;
+        assert_eq!(res.headers()["location"], "/login/code");
+        let step = other.get(format!("{}/login/code", server.url)).send().await.unwrap().text().await.unwrap();
+        assert!(step.contains("Use my passkey") && !step.contains("six-digit code"));
+        let (_, started) = post_json(&other, &server, "/login/code/passkey/start", "", json!({})).await;
+        let options: RequestChallengeResponse = serde_json::from_value(started["options"].clone()).unwrap();
+        let mut answer = serde_json::to_value(phone.do_authentication(origin.clone(), options).unwrap()).unwrap();
+        // A forged answer is refused, and the ceremony cannot be replayed after.
+        let genuine = answer.clone();
+        answer["response"]["signature"] = json!("AAAA");
+        let (status, refused) = post_json(
+            &other,
+            &server,
+            "/login/code/passkey/finish",
+            "",
+            json!({"ceremony": started["ceremony"], "answer": answer}),
+        )
+        .await;
+        assert_eq!(status, 400, "{refused}");
+        let (status, _) = post_json(
+            &other,
+            &server,
+            "/login/code/passkey/finish",
+            "",
+            json!({"ceremony": started["ceremony"], "answer": genuine}),
+        )
+        .await;
+        assert_eq!(status, 400, "a ceremony is used once");
+        let (_, started) = post_json(&other, &server, "/login/code/passkey/start", "", json!({})).await;
+        let options: RequestChallengeResponse = serde_json::from_value(started["options"].clone()).unwrap();
+        let answer = phone.do_authentication(origin.clone(), options).unwrap();
+        let (status, done) = post_json(
+            &other,
+            &server,
+            "/login/code/passkey/finish",
+            "",
+            json!({"ceremony": started["ceremony"], "answer": answer}),
+        )
+        .await;
+        assert_eq!((status, done["next"].as_str()), (200, Some("/cases")));
+        assert_eq!(other.get(format!("{}/cases", server.url)).send().await.unwrap().status(), 200);
+
+        // Without a password: only on the device that added it (it keeps the device key).
+        let (_, started) = post_json(&browser, &server, "/login/passkey/start", "", json!({"username": "alice"})).await;
+        let options: RequestChallengeResponse = serde_json::from_value(started["options"].clone()).unwrap();
+        let answer = phone.do_authentication(origin.clone(), options).unwrap();
+        let (status, done) = post_json(
+            &browser,
+            &server,
+            "/login/passkey/finish",
+            "",
+            json!({"ceremony": started["ceremony"], "answer": answer}),
+        )
+        .await;
+        assert_eq!((status, done["next"].as_str()), (200, Some("/cases")), "{done}");
+        let stranger = browser_client();
+        let (_, started) =
+            post_json(&stranger, &server, "/login/passkey/start", "", json!({"username": "alice"})).await;
+        let options: RequestChallengeResponse = serde_json::from_value(started["options"].clone()).unwrap();
+        let answer = phone.do_authentication(origin.clone(), options).unwrap();
+        let (status, refused) = post_json(
+            &stranger,
+            &server,
+            "/login/passkey/finish",
+            "",
+            json!({"ceremony": started["ceremony"], "answer": answer}),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert!(refused["error"].as_str().unwrap().contains("cannot sign in on this device without your password"));
+
+        // Removed, the password alone signs in again.
+        let account = browser.get(format!("{}/account", server.url)).send().await.unwrap().text().await.unwrap();
+        let id = between(&account, "/account/passkeys/", "/remove").to_owned();
+        let res = browser
+            .post(format!("{}/account/passkeys/{id}/remove", server.url))
+            .form(&[("csrf", csrf(&account).as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let (_, res) = page_sign_in(&server, "alice", PASSWORD).await;
+        assert_eq!(res.headers()["location"], "/cases");
+    }
+}

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use lodge_domain::{Problems, Role};
-use lodge_service::{Password, RecoveryKey, ServiceError, SessionSummary, SignIn};
+use lodge_service::{PasskeySummary, Password, RecoveryKey, ServiceError, SessionSummary, SignIn};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -32,7 +32,11 @@ fn login_form(username: &str, problems: &Problems, message: Option<&str>) -> Mar
         form method="post" action="/login" {
             (text_field("username", "Username", None, username, problems, Input::Text))
             (text_field("password", "Password", None, "", problems, Input::Password))
-            div.actions { button type="submit" { "Sign in" } }
+            div.actions {
+                button type="submit" { "Sign in" }
+                button.secondary type="button" data-passkey="sign-in" hidden { "Sign in with a passkey" }
+            }
+            p.problem role="alert" data-passkey-message {}
         }
         p { a href="/recover" { "Forgotten your password? Use your recovery key." } }
         p { a href="/signup" { "Create an account" } }
@@ -82,11 +86,19 @@ pub(crate) async fn login(
     }
 }
 
-fn code_form(problems: &Problems) -> Markup {
+fn code_form(problems: &Problems, code: bool, passkey: bool) -> Markup {
     html! {
-        h1 { "Enter your code" }
-        p { "Open your authenticator app and type the six-digit code it shows for this account." }
+        h1 { "One more step" }
         (problem_summary(problems))
+        @if passkey {
+            form method="post" action="/login/code" data-passkey="second" {
+                p { "Use your passkey: this phone's fingerprint, face or screen lock." }
+                p.problem role="alert" data-passkey-message {}
+                div.actions { button type="submit" { "Use my passkey" } }
+            }
+        }
+        @if code {
+        p { "Open your authenticator app and type the six-digit code it shows for this account." }
         form method="post" action="/login/code" {
             div.field.invalid[problems.for_field("code").is_some()] {
                 label for="code" { "Code" }
@@ -95,30 +107,40 @@ fn code_form(problems: &Problems) -> Markup {
             }
             div.actions { button type="submit" { "Sign in" } }
         }
-        p { "Lost your authenticator? " a href="/recover" { "Use your recovery key" } ": it sets a new password and turns two-step sign-in off." }
+        }
+        p { "Lost your authenticator or passkey? " a href="/recover" { "Use your recovery key" } ": it sets a new password and turns two-step sign-in off." }
+    }
+}
+
+/// The second-step page for the waiting sign-in the cookie names.
+async fn code_response(
+    state: &crate::AppState,
+    jar: &CookieJar,
+    problems: &Problems,
+    status: axum::http::StatusCode,
+) -> Response {
+    let Some(cookie) = jar.get(crate::auth::COOKIE) else { return Redirect::to("/login").into_response() };
+    match state.lodge.second_factors(cookie.value()).await {
+        Ok((code, passkey)) => {
+            (status, page(None, &state.config, "One more step", code_form(problems, code, passkey))).into_response()
+        }
+        Err(e) => error_page(None, &state.config, e),
     }
 }
 
 pub(crate) async fn code_page(axum::extract::State(state): State, jar: CookieJar) -> Response {
-    if jar.get(crate::auth::COOKIE).is_none() {
-        return Redirect::to("/login").into_response();
-    }
-    page(None, &state.config, "Enter your code", code_form(&Problems::default())).into_response()
+    code_response(&state, &jar, &Problems::default(), axum::http::StatusCode::OK).await
 }
 
 pub(crate) async fn code(axum::extract::State(state): State, jar: CookieJar, Form(form): Form<FormData>) -> Response {
     let Some(cookie) = jar.get(crate::auth::COOKIE) else { return Redirect::to("/login").into_response() };
     match state.lodge.second_factor(cookie.value(), form.get("code")).await {
         Ok(_) => Redirect::to("/cases").into_response(),
-        Err(ServiceError::Invalid(p)) => {
-            (axum::http::StatusCode::BAD_REQUEST, page(None, &state.config, "Enter your code", code_form(&p)))
-                .into_response()
-        }
+        Err(ServiceError::Invalid(p)) => code_response(&state, &jar, &p, axum::http::StatusCode::BAD_REQUEST).await,
         Err(e @ ServiceError::TooManyAttempts { .. }) => {
             let mut p = Problems::default();
             p.add("code", e.user_message());
-            (axum::http::StatusCode::TOO_MANY_REQUESTS, page(None, &state.config, "Enter your code", code_form(&p)))
-                .into_response()
+            code_response(&state, &jar, &p, axum::http::StatusCode::TOO_MANY_REQUESTS).await
         }
         Err(e) => error_page(None, &state.config, e),
     }
@@ -324,6 +346,7 @@ pub(crate) async fn recover(axum::extract::State(state): State, Form(form): Form
 struct AccountData {
     two_step: bool,
     sessions: Vec<SessionSummary>,
+    passkeys: Option<Vec<PasskeySummary>>,
 }
 
 /// The account page, with `problems` next to their fields and `done` confirmed at the top.
@@ -337,6 +360,7 @@ async fn account_response(
         Ok::<_, ServiceError>(AccountData {
             two_step: state.lodge.totp_enabled(s).await?,
             sessions: state.lodge.sessions(s).await?,
+            passkeys: if state.lodge.passkeys_available() { Some(state.lodge.passkeys_of(s).await?) } else { None },
         })
     };
     match data.await {
@@ -366,6 +390,40 @@ fn two_step_section(s: &lodge_service::Session, on: bool, problems: &Problems) -
                 (csrf(s))
                 div.actions { button type="submit" { "Set up an authenticator app" } }
             }
+        }
+    }
+}
+
+fn passkey_section(s: &lodge_service::Session, passkeys: &[PasskeySummary]) -> Markup {
+    html! {
+        h2 { "Passkeys" }
+        p { "A passkey uses this phone's fingerprint, face or screen lock. With one, signing in with your password also asks for the passkey; one added for signing in lets you sign in on this device without your password. Quick exit makes this device forget that, and you sign in with your password next time." }
+        @if !passkeys.is_empty() {
+            ul.plain {
+                @for p in passkeys {
+                    li {
+                        strong { (p.name) } br;
+                        span.hint {
+                            "Added " (p.created_at.strftime("%-d %b %Y")) ". "
+                            @if let Some(used) = p.last_used_at { "Last used " (used.strftime("%-d %b %Y")) ". " }
+                            @if p.signs_in { "Signs in on the device that added it." }
+                        }
+                        form.inline method="post" action={ "/account/passkeys/" (p.id) "/remove" } {
+                            (csrf(s))
+                            button.secondary type="submit" { "Remove" }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action="/account/passkeys" data-passkey="register" data-form-token=(s.form_token) {
+            (csrf(s))
+            (text_field("passkey_name", "Name for it", Some("Such as \"my phone\"."), "", &Problems::default(), Input::Text))
+            div.choices {
+                label { input type="checkbox" name="signs_in" value="yes"; span { "Also sign in on this device without my password" } }
+            }
+            p.problem role="alert" data-passkey-message {}
+            div.actions { button type="submit" { "Add a passkey" } }
         }
     }
 }
@@ -429,6 +487,7 @@ fn account_body(s: &lodge_service::Session, data: &AccountData, problems: &Probl
             div.actions { button.secondary type="submit" { "Save" } }
         }
         (two_step_section(s, data.two_step, problems))
+        @if let Some(passkeys) = &data.passkeys { (passkey_section(s, passkeys)) }
         (sessions_section(s, &data.sessions))
         h2 { "Delete my data" }
         p { "This destroys every case you own, at once: its records, files, shares and police links can never be opened again, by anyone, including you and the organisation. The case log keeps only the fact that the case existed and was deleted. Your account is switched off. This cannot be undone, and no one can restore it." }

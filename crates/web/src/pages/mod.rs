@@ -14,6 +14,7 @@ mod incidents;
 pub(crate) mod layout;
 mod log;
 pub(crate) mod notices;
+mod passkeys;
 mod people;
 mod reports;
 mod sharing;
@@ -46,6 +47,10 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .get("/login", Public, accounts::login_page)
         .post("/login", Public, accounts::login)
         .get("/login/code", Public, accounts::code_page)
+        .post("/login/passkey/start", Public, passkeys::sign_in_start)
+        .post("/login/passkey/finish", Public, passkeys::sign_in_finish)
+        .post("/login/code/passkey/start", Public, passkeys::second_start)
+        .post("/login/code/passkey/finish", Public, passkeys::second_finish)
         .post("/login/code", Public, accounts::code)
         .post("/logout", Public, accounts::logout)
         .get("/join/{token}", Public, accounts::join_page)
@@ -62,6 +67,10 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/account/password", SignedIn, accounts::change_password)
         .post("/account/neutral-title", SignedIn, accounts::neutral_title)
         .post("/account/delete", SignedIn, accounts::delete_my_data)
+        .post("/account/passkeys", SignedIn, passkeys::needs_script)
+        .post("/account/passkeys/start", SignedIn, passkeys::register_start)
+        .post("/account/passkeys/finish", SignedIn, passkeys::register_finish)
+        .post("/account/passkeys/{passkey}/remove", SignedIn, passkeys::remove)
         .post("/account/two-step", SignedIn, accounts::start_two_step)
         .post("/account/two-step/confirm", SignedIn, accounts::confirm_two_step)
         .post("/account/two-step/off", SignedIn, accounts::two_step_off)
