@@ -85,6 +85,10 @@ pub struct Session {
     pub role: Role,
     /// Whether pages use a neutral title for her.
     pub neutral_title: bool,
+    /// The neutral name pages show her (`Notes` unless she chose another).
+    pub app_name: String,
+    /// Her own idle time before sign-out, in minutes, if she chose one.
+    pub idle_minutes: Option<i64>,
     /// Anti-forgery token for her forms.
     pub form_token: String,
     /// What this request is doing, in a few words or as the address asked for; set by
@@ -297,6 +301,8 @@ impl Lodge {
             public_key: Some(KeyPair::derive(&account_key, KEY_PAIR_PURPOSE).public().to_bytes().to_vec()),
             totp_secret: None,
             totp_last_step: 0,
+            app_name: String::new(),
+            idle_minutes: None,
         };
         match self.store().create_user(&user, invitation, now()).await {
             Err(lodge_store::StoreError::Conflict("username")) => {
@@ -519,6 +525,8 @@ impl Lodge {
             username: user.username.clone(),
             role: Role::parse(&user.role).ok_or_else(|| ServiceError::Internal("unknown role stored".into()))?,
             neutral_title: user.neutral_title,
+            app_name: if user.app_name.is_empty() { "Notes".into() } else { user.app_name.clone() },
+            idle_minutes: user.idle_minutes,
             form_token: token.form_token(),
             key,
             token_hash: token.lookup_hash(),
@@ -543,6 +551,12 @@ impl Lodge {
         if user.disabled {
             self.store().delete_session(&hash).await?;
             return Err(ServiceError::AccountDisabled);
+        }
+        if let Some(minutes) = user.idle_minutes
+            && row.last_seen_at + jiff::SignedDuration::from_mins(minutes) < at
+        {
+            self.store().delete_session(&hash).await?;
+            return Err(ServiceError::SessionEnded);
         }
         let key = unwrap_key(&token.wrapping_key(), &session_aad(user.id), &row.wrapped_user_key)
             .map_err(|_| ServiceError::SessionEnded)?;
@@ -633,9 +647,43 @@ impl Lodge {
         Ok(())
     }
 
-    /// Turns the neutral page title on or off for her.
-    pub async fn set_neutral_title(&self, session: &Session, on: bool) -> Result<(), ServiceError> {
-        self.store().set_user_neutral_title(session.user_id.0, on).await?;
+    /// Her safety settings: a neutral title (and the name it shows instead of "Lodge"), and
+    /// how soon she is signed out when idle (never later than the organisation's limit).
+    pub async fn set_safety(
+        &self,
+        session: &Session,
+        neutral_title: bool,
+        app_name: &str,
+        idle_minutes: Option<i64>,
+    ) -> Result<(), ServiceError> {
+        let app_name = app_name.trim();
+        let mut problems = lodge_domain::Problems::default();
+        if app_name.chars().count() > 30 || !app_name.chars().all(|c| c.is_alphanumeric() || c == ' ') {
+            problems.add("app_name", "Use up to 30 letters, numbers and spaces, such as \"Recipes\".");
+        }
+        let longest = self.config().session_idle.as_mins();
+        if idle_minutes.is_some_and(|m| !(5..=longest).contains(&m)) {
+            problems.add("idle_minutes", format!("Choose from 5 to {longest} minutes."));
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        self.store().set_user_safety(session.user_id.0, neutral_title, app_name, idle_minutes).await?;
+        Ok(())
+    }
+
+    /// Switches an account off, ending its sessions, or on again (administrators only, and
+    /// not their own). Switching off deletes nothing: the person's records stay as they are.
+    pub async fn set_account_disabled(&self, by: &Session, user: UserId, disabled: bool) -> Result<(), ServiceError> {
+        if by.role != Role::Administrator || by.user_id == user {
+            return Err(ServiceError::Forbidden);
+        }
+        self.store().user(user.0).await?.ok_or(ServiceError::NotFound)?;
+        self.store().set_user_disabled(user.0, disabled).await?;
+        if disabled {
+            self.store().delete_user_sessions(user.0, None).await?;
+        }
+        tracing::info!(disabled, "an administrator changed whether an account is switched off");
         Ok(())
     }
 

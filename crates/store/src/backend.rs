@@ -85,7 +85,7 @@ fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 }
 
 const USER_COLUMNS: &str = "id, username, role, disabled, kdf, salt, key_by_password, key_by_recovery, neutral_title, created_at, public_key, \
-    totp_secret, totp_last_step";
+    totp_secret, totp_last_step, app_name, idle_minutes";
 const PASSKEY_COLUMNS: &str = "id, user_id, credential_id, name, passkey, wrapped_key, created_at, last_used_at";
 const INBOX_LINK_COLUMNS: &str = "id, case_id, token_hash, public_key, created_at, revoked_at";
 const SUBMISSION_COLUMNS: &str = "id, case_id, link_id, received_at, body, file_keys";
@@ -195,6 +195,8 @@ macro_rules! store_impl {
                     public_key: r.try_get("public_key")?,
                     totp_secret: r.try_get("totp_secret")?,
                     totp_last_step: r.try_get("totp_last_step")?,
+                    app_name: r.try_get("app_name")?,
+                    idle_minutes: r.try_get("idle_minutes")?,
                 })
             }
 
@@ -371,7 +373,7 @@ macro_rules! store_impl {
                     }
                 }
                 sqlx::query(&format!(
-                    "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
                 ))
                 .bind(user.id.to_string())
                 .bind(&user.username)
@@ -386,6 +388,8 @@ macro_rules! store_impl {
                 .bind(&user.public_key)
                 .bind(&user.totp_secret)
                 .bind(user.totp_last_step)
+                .bind(&user.app_name)
+                .bind(user.idle_minutes)
                 .execute(&mut *tx)
                 .await
                 .map_err(conflict("username"))?;
@@ -434,6 +438,15 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn set_user_disabled(&self, id: Uuid, disabled: bool) -> Result<()> {
+                sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                    .bind(disabled)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn set_user_public_key(&self, id: Uuid, public_key: &[u8]) -> Result<()> {
                 sqlx::query("UPDATE users SET public_key = $1 WHERE id = $2")
                     .bind(public_key)
@@ -443,9 +456,17 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            async fn set_user_neutral_title(&self, id: Uuid, neutral_title: bool) -> Result<()> {
-                sqlx::query("UPDATE users SET neutral_title = $1 WHERE id = $2")
+            async fn set_user_safety(
+                &self,
+                id: Uuid,
+                neutral_title: bool,
+                app_name: &str,
+                idle_minutes: Option<i64>,
+            ) -> Result<()> {
+                sqlx::query("UPDATE users SET neutral_title = $1, app_name = $2, idle_minutes = $3 WHERE id = $4")
                     .bind(neutral_title)
+                    .bind(app_name)
+                    .bind(idle_minutes)
                     .bind(id.to_string())
                     .execute(&self.pool)
                     .await?;

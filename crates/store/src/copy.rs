@@ -35,6 +35,8 @@ pub(crate) const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("public_key", NullableBytes),
             ("totp_secret", NullableBytes),
             ("totp_last_step", Int),
+            ("app_name", Text),
+            ("idle_minutes", NullableInt),
         ],
     ),
     (

@@ -84,8 +84,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn users(&self) -> Result<Vec<UserRow>>;
     /// Replaces an account's key material after a password change or recovery.
     async fn update_user_keys(&self, user: &UserRow) -> Result<()>;
-    /// Sets an account's preferences that are stored in plain (they are not case content).
-    async fn set_user_neutral_title(&self, id: Uuid, neutral_title: bool) -> Result<()>;
+    /// Sets an account's safety settings, stored in plain (they are not case content): the
+    /// neutral title and the name it shows, and her own idle sign-out time.
+    async fn set_user_safety(
+        &self,
+        id: Uuid,
+        neutral_title: bool,
+        app_name: &str,
+        idle_minutes: Option<i64>,
+    ) -> Result<()>;
+    /// Switches an account off (or on again).
+    async fn set_user_disabled(&self, id: Uuid, disabled: bool) -> Result<()>;
     /// Records an account's public key (made at its first sign-in since sharing existed).
     async fn set_user_public_key(&self, id: Uuid, public_key: &[u8]) -> Result<()>;
 

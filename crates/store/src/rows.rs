@@ -34,6 +34,10 @@ pub struct UserRow {
     pub totp_secret: Option<Vec<u8>>,
     /// The last TOTP time step accepted (a code works once).
     pub totp_last_step: i64,
+    /// The neutral name pages show her instead of "Lodge" (empty: "Notes").
+    pub app_name: String,
+    /// Her own idle time before sign-out, in minutes, if shorter than the organisation's.
+    pub idle_minutes: Option<i64>,
 }
 
 /// A one-time invitation link, stored by the hash of its token.

@@ -401,17 +401,32 @@ async fn a_neutral_title_hides_the_name_lodge() {
     let browser = server.browser("alice").await;
     let html = text(browser.get(format!("{}/account", server.url)).send().await.unwrap()).await;
     assert!(html.contains("<title>Your account – Lodge</title>"));
-    let res = browser
-        .post(format!("{}/account/neutral-title", server.url))
-        .form(&[("csrf", csrf(&html).as_str()), ("neutral_title", "on")])
-        .send()
-        .await
-        .unwrap();
+    let safety = |fields: Vec<(&'static str, String)>| {
+        let mut form = vec![("csrf", csrf(&html))];
+        form.extend(fields);
+        browser.post(format!("{}/account/safety", server.url)).form(&form).send()
+    };
+    let res = safety(vec![("neutral_title", "on".into())]).await.unwrap();
     assert_eq!(res.status(), 303);
     for path in ["/cases", "/account", "/no/such/page"] {
         let html = text(browser.get(format!("{}{path}", server.url)).send().await.unwrap()).await;
         assert!(html.contains("<title>Notes</title>") && !html.contains(">Lodge<"), "{path}");
     }
+    // Her own neutral name, and her own idle sign-out, shorter than the organisation's.
+    let bad = safety(vec![("neutral_title", "on".into()), ("app_name", "<script>".into())]).await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(text(bad).await.contains("Use up to 30 letters, numbers and spaces"));
+    let res =
+        safety(vec![("neutral_title", "on".into()), ("app_name", "Recipes".into()), ("idle_minutes", "5".into())])
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = text(browser.get(format!("{}/cases", server.url)).send().await.unwrap()).await;
+    assert!(html.contains("<title>Recipes</title>") && !html.contains(">Lodge<"));
+    // Six quiet minutes: her setting signs her out, though the organisation's allows 30.
+    server.sql("UPDATE sessions SET last_seen_at = last_seen_at - 360000 WHERE user_id <> $1", "").await;
+    let res = browser.get(format!("{}/cases", server.url)).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/login?ended=1");
     let health: serde_json::Value =
         browser.get(format!("{}/healthz", server.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(health, json!({"status": "ok", "database": "sqlite"}));

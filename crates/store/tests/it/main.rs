@@ -45,6 +45,8 @@ fn user(name: &str) -> UserRow {
         public_key: Some(vec![4; 32]),
         totp_secret: None,
         totp_last_step: 0,
+        app_name: String::new(),
+        idle_minutes: None,
     }
 }
 
@@ -148,8 +150,10 @@ async fn accounts_and_invitations() {
         s.update_user_keys(&changed).await.unwrap();
         let again = s.user(alice.id).await.unwrap().unwrap();
         assert_eq!((again.key_by_password, again.salt), (vec![4; 40], vec![9; 16]));
-        s.set_user_neutral_title(alice.id, true).await.unwrap();
-        assert!(s.user(alice.id).await.unwrap().unwrap().neutral_title);
+        s.set_user_safety(alice.id, true, "Recipes", Some(5)).await.unwrap();
+        let saved = s.user(alice.id).await.unwrap().unwrap();
+        assert!(saved.neutral_title);
+        assert_eq!((saved.app_name.as_str(), saved.idle_minutes), ("Recipes", Some(5)));
         assert_eq!(s.users().await.unwrap().iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["alice", "bob"]);
         assert_eq!(s.count_users().await.unwrap(), 2);
     }

@@ -475,13 +475,24 @@ fn account_body(s: &lodge_service::Session, data: &AccountData, problems: &Probl
             (text_field("new_password", "New password", Some("At least 10 characters."), "", problems, Input::NewPassword))
             div.actions { button type="submit" { "Change password" } }
         }
-        h2 { "Page title" }
-        form method="post" action="/account/neutral-title" {
+        h2 { "Safety settings" }
+        form method="post" action="/account/safety" {
             (csrf(s))
             div.choices {
                 label {
                     input type="checkbox" name="neutral_title" value="on" checked[s.neutral_title];
-                    span { "Show a neutral title (\"Notes\") in the browser tab and history instead of \"Lodge\"." }
+                    span { "Hide the name \"Lodge\": show a neutral name in the browser tab, history and page header." }
+                }
+            }
+            (text_field("app_name", "Neutral name", Some("What the tab shows instead, such as \"Recipes\". Empty for \"Notes\"."), if s.app_name == "Notes" { "" } else { &s.app_name }, problems, Input::Text))
+            div.field.invalid[problems.for_field("idle_minutes").is_some()] {
+                label for="idle_minutes" { "Sign me out when I stop using it for" }
+                @if let Some(p) = problems.for_field("idle_minutes") { p.problem { (p) } }
+                select #idle_minutes name="idle_minutes" {
+                    option value="" selected[s.idle_minutes.is_none()] { "The organisation's time" }
+                    @for m in [5i64, 10, 15] {
+                        option value=(m) selected[s.idle_minutes == Some(m)] { (m) " minutes" }
+                    }
                 }
             }
             div.actions { button.secondary type="submit" { "Save" } }
@@ -644,13 +655,26 @@ pub(crate) async fn change_password(
     }
 }
 
-pub(crate) async fn neutral_title(
+pub(crate) async fn safety(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     Form(form): Form<FormData>,
 ) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
     let on = form.has("neutral_title", "on");
-    act_then_redirect(&state, &s, &form, "/account", state.lodge.set_neutral_title(&s, on)).await
+    let idle = form.get("idle_minutes").trim();
+    let idle = if idle.is_empty() { Ok(None) } else { idle.parse::<i64>().map(Some) };
+    let result = match idle {
+        Ok(idle) => state.lodge.set_safety(&s, on, form.get("app_name"), idle).await,
+        Err(_) => Err(ServiceError::invalid("idle_minutes", "Choose a time from the list.")),
+    };
+    match result {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
 }
 
 async fn admin_body(
@@ -694,11 +718,24 @@ async fn admin_body(
             div.actions { button.secondary type="submit" { "Save" } }
         }
         h2 { "Accounts" }
+        p { "Administrators cannot read anyone's records, nor reset their password. Someone who has lost both their password and their recovery key can be invited again, but gets a new, empty account: the records of the old one stay locked for good. Switching an account off signs it out everywhere and keeps its records as they are." }
         table {
-            thead { tr { th scope="col" { "Username" } th scope="col" { "Role" } th scope="col" { "Since" } } }
+            thead { tr { th scope="col" { "Username" } th scope="col" { "Role" } th scope="col" { "Since" } th scope="col" { "Switch" } } }
             tbody {
                 @for u in &users {
-                    tr { td { (u.username) } td { (u.role.label()) @if u.disabled { " (switched off)" } } td { (u.created_at.strftime("%-d %b %Y")) } }
+                    tr {
+                        td { (u.username) }
+                        td { (u.role.label()) @if u.disabled { " (switched off)" } }
+                        td { (u.created_at.strftime("%-d %b %Y")) }
+                        td {
+                            @if u.id != s.user_id {
+                                form.inline method="post" action={ "/admin/users/" (u.id) (if u.disabled { "/enable" } else { "/disable" }) } {
+                                    (csrf(s))
+                                    button.secondary type="submit" { (if u.disabled { "Switch on" } else { "Switch off" }) }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -741,4 +778,24 @@ pub(crate) async fn signup_setting(
 ) -> Response {
     let open = form.has("open", "on");
     act_then_redirect(&state, &s, &form, "/admin", state.lodge.set_signup_open(&s, open)).await
+}
+
+pub(crate) async fn disable_account(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(user): Path<uuid::Uuid>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let action = state.lodge.set_account_disabled(&s, lodge_domain::UserId(user), true);
+    act_then_redirect(&state, &s, &form, "/admin", action).await
+}
+
+pub(crate) async fn enable_account(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(user): Path<uuid::Uuid>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let action = state.lodge.set_account_disabled(&s, lodge_domain::UserId(user), false);
+    act_then_redirect(&state, &s, &form, "/admin", action).await
 }

@@ -22,8 +22,12 @@ pub(crate) fn refreshing_page(
     refresh: Option<u32>,
 ) -> Markup {
     let neutral = config.neutral_title || session.is_some_and(|s| s.neutral_title);
-    let brand = if neutral { "Notes" } else { "Lodge" };
-    let full_title = if neutral { "Notes".to_owned() } else { format!("{title} – Lodge") };
+    let brand = match session {
+        Some(s) if s.neutral_title => s.app_name.as_str(),
+        _ if neutral => "Notes",
+        _ => "Lodge",
+    };
+    let full_title = if neutral { brand.to_owned() } else { format!("{title} – Lodge") };
     html! {
         (DOCTYPE)
         html lang="en" {
