@@ -86,7 +86,7 @@ async function signIn(page) {
   await page.goto(`${url}/login`);
   await page.getByLabel("Username").fill("mina");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.waitForURL(`${url}/cases`);
 }
 
@@ -260,6 +260,11 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
       ["notice", noticePath],
       ["notices", `${casePath}/notices`],
       ["name watch", `${casePath}/watch`],
+      ["sharing", `${casePath}/sharing`],
+      ["who looked", `${casePath}/access`],
+      ["inbox", `${casePath}/inbox`],
+      ["account", "/account"],
+      ["your voice", "/your-voice"],
     ]) {
       await page.goto(url + path);
       found[name] = await axeViolations(page);
@@ -289,6 +294,26 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
     const importOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     assert.equal(importOverflow, false, "nothing in the import preview is wider than the screen");
     if (SHOTS && width === 360) await page.screenshot({ path: join(SHOTS, "import-phone.png"), fullPage: true });
+    // The pages a link opens for someone without an account: a friend reporting into her
+    // inbox, and an officer opening a police link.
+    await page.goto(`${url}${casePath}/inbox`);
+    await page.fill("#f-inbox_label", "Sam");
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Make a link" }).click()]);
+    const inboxLink = await page.inputValue("#link");
+    await page.goto(`${url}${casePath}/sharing`);
+    await page.fill("#f-label", "PC Smith");
+    await page.fill("#f-subject_name", "Mina");
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Make a police link" }).click()]);
+    const policeLink = await page.inputValue("#link");
+    const stranger = await browser.newContext({ viewport: { width, height: 800 } });
+    const other = await stranger.newPage();
+    for (const [name, link] of [["inbox report", inboxLink], ["shared report", policeLink]]) {
+      await other.goto(link);
+      found[name] = await axeViolations(other);
+      const wide = await other.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(wide, false, `nothing on the ${name} page is wider than the screen`);
+    }
+    await stranger.close();
     for (const [name, violations] of Object.entries(found)) {
       assert.deepEqual(violations, [], `${name} page at ${width}px`);
     }

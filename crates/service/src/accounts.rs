@@ -354,7 +354,10 @@ impl Lodge {
     pub(crate) async fn pending_session(&self, token_text: &str) -> Result<SessionRow, ServiceError> {
         let token = Token::parse(token_text).ok_or(ServiceError::SessionEnded)?;
         let row = self.store().session(&token.lookup_hash()).await?.ok_or(ServiceError::SessionEnded)?;
-        if !row.pending_second_factor || row.created_at + PENDING_LIFETIME < now() {
+        if !row.pending_second_factor {
+            return Err(ServiceError::SessionEnded);
+        }
+        if row.created_at + PENDING_LIFETIME < now() {
             self.store().delete_session(&row.id_hash).await?;
             return Err(ServiceError::SessionEnded);
         }

@@ -24,7 +24,7 @@ pub(crate) struct LoginQuery {
     deleted: Option<String>,
 }
 
-fn login_form(username: &str, problems: &Problems, message: Option<&str>) -> Markup {
+fn login_form(username: &str, problems: &Problems, message: Option<&str>, passkeys: bool) -> Markup {
     html! {
         h1 { "Sign in" }
         @if let Some(m) = message { (notice("error", m)) }
@@ -34,7 +34,7 @@ fn login_form(username: &str, problems: &Problems, message: Option<&str>) -> Mar
             (text_field("password", "Password", None, "", problems, Input::Password))
             div.actions {
                 button type="submit" { "Sign in" }
-                button.secondary type="button" data-passkey="sign-in" hidden { "Sign in with a passkey" }
+                @if passkeys { button.secondary type="button" data-passkey="sign-in" hidden { "Sign in with a passkey" } }
             }
             p.problem role="alert" data-passkey-message {}
         }
@@ -49,7 +49,12 @@ pub(crate) async fn login_page(axum::extract::State(state): State, Query(q): Que
         (Some(_), None) => Some("You were signed out. Sign in again to carry on."),
         (None, None) => None,
     };
-    page(None, &state.config, "Sign in", login_form("", &Problems::default(), message))
+    page(
+        None,
+        &state.config,
+        "Sign in",
+        login_form("", &Problems::default(), message, state.lodge.passkeys_available()),
+    )
 }
 
 pub(crate) async fn login(
@@ -79,7 +84,8 @@ pub(crate) async fn login(
             } else {
                 axum::http::StatusCode::UNAUTHORIZED
             };
-            let form = login_form(&username, &Problems::default(), Some(&e.user_message()));
+            let passkeys = state.lodge.passkeys_available();
+            let form = login_form(&username, &Problems::default(), Some(&e.user_message()), passkeys);
             (status, page(None, &state.config, "Sign in", form)).into_response()
         }
         Err(e) => error_page(None, &state.config, e),
@@ -120,6 +126,9 @@ async fn code_response(
     status: axum::http::StatusCode,
 ) -> Response {
     let Some(cookie) = jar.get(crate::auth::COOKIE) else { return Redirect::to("/login").into_response() };
+    if state.lodge.resume(cookie.value()).await.is_ok() {
+        return Redirect::to("/cases").into_response();
+    }
     match state.lodge.second_factors(cookie.value()).await {
         Ok((code, passkey)) => {
             (status, page(None, &state.config, "One more step", code_form(problems, code, passkey))).into_response()
