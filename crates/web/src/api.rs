@@ -196,7 +196,12 @@ pub(crate) struct SessionResponse {
 }
 
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SessionRequest,
-    responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody)))]
+    responses(
+        (status = 200, body = SessionResponse),
+        (status = 401, body = ErrorBody),
+        (status = 429, description = "Too many failed attempts: wait for the Retry-After seconds.", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait.")))
+    ))]
 async fn create_session(
     axum::extract::State(state): State,
     address: crate::auth::ClientAddress,
