@@ -250,6 +250,33 @@ macro_rules! store_impl {
                 })
             }
 
+            /// Withdraws a live link of a case (`table` is `shares` or `inbox_links`), with the
+            /// record and leaf that log it. False if it was not live.
+            async fn revoke_link(
+                &self,
+                table: &'static str,
+                case: Uuid,
+                id: Uuid,
+                record: &RecordRow,
+                leaf: &LeafRow,
+            ) -> Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                let revoked = sqlx::query(&format!(
+                    "UPDATE {table} SET revoked_at = $1 WHERE id = $2 AND case_id = $3 AND revoked_at IS NULL"
+                ))
+                .bind(to_millis(record.created_at))
+                .bind(id.to_string())
+                .bind(case.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if revoked.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                Self::put_record(&mut tx, record, leaf).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn put_case_key(conn: &mut <$db as sqlx::Database>::Connection, key: &CaseKeyRow) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO case_keys (case_id, user_id, wrapped_key, access) VALUES ($1, $2, $3, $4)
@@ -868,21 +895,7 @@ macro_rules! store_impl {
             }
 
             async fn revoke_share(&self, case: Uuid, id: Uuid, record: &RecordRow, leaf: &LeafRow) -> Result<bool> {
-                let mut tx = self.pool.begin().await?;
-                let revoked = sqlx::query(
-                    "UPDATE shares SET revoked_at = $1 WHERE id = $2 AND case_id = $3 AND revoked_at IS NULL",
-                )
-                .bind(to_millis(record.created_at))
-                .bind(id.to_string())
-                .bind(case.to_string())
-                .execute(&mut *tx)
-                .await?;
-                if revoked.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                Self::put_record(&mut tx, record, leaf).await?;
-                tx.commit().await?;
-                Ok(true)
+                self.revoke_link("shares", case, id, record, leaf).await
             }
 
             async fn create_inbox_link(&self, link: &InboxLinkRow, record: &RecordRow, leaf: &LeafRow) -> Result<()> {
@@ -903,21 +916,7 @@ macro_rules! store_impl {
             }
 
             async fn revoke_inbox_link(&self, case: Uuid, id: Uuid, record: &RecordRow, leaf: &LeafRow) -> Result<bool> {
-                let mut tx = self.pool.begin().await?;
-                let revoked = sqlx::query(
-                    "UPDATE inbox_links SET revoked_at = $1 WHERE id = $2 AND case_id = $3 AND revoked_at IS NULL",
-                )
-                .bind(to_millis(record.created_at))
-                .bind(id.to_string())
-                .bind(case.to_string())
-                .execute(&mut *tx)
-                .await?;
-                if revoked.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                Self::put_record(&mut tx, record, leaf).await?;
-                tx.commit().await?;
-                Ok(true)
+                self.revoke_link("inbox_links", case, id, record, leaf).await
             }
 
             async fn inbox_link_by_token(&self, token_hash: &[u8]) -> Result<Option<InboxLinkRow>> {

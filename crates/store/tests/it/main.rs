@@ -9,8 +9,9 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use lodge_ledger::tree::{self, Fetched, Hash};
 use lodge_store::{
-    CaseKeyRow, CaseRow, CheckpointRow, InvitationRow, JobRow, LeafRow, RecordRow, SessionRow, Store, StoreError,
-    UserRow, create_scratch_postgres_database,
+    CaseKeyRow, CaseRow, CheckpointRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow, LeafRow, PasskeyRow,
+    RecordRow, SessionRow, ShareRow, Store, StoreError, SubmissionRow, UserRow, WebauthnStateRow,
+    create_scratch_postgres_database,
 };
 use uuid::Uuid;
 
@@ -385,5 +386,173 @@ async fn jobs_are_held_by_one_node_at_a_time_and_taken_up_when_a_lease_runs_out(
             store.jobs(case, "scan").await.unwrap().iter().map(|j| j.state.as_str()).collect::<Vec<_>>(),
             ["cancelled", "done"]
         );
+    }
+}
+
+#[tokio::test]
+async fn grants_links_and_shredding() {
+    for (store, _dir) in backends().await {
+        let s = &*store;
+        let (alice, wendy) = (user("alice"), user("wendy"));
+        s.create_user(&alice, None, now()).await.unwrap();
+        s.create_user(&wendy, None, now()).await.unwrap();
+        let case = new_case(s, alice.id).await;
+
+        // A grant, then a rotation that leaves her alone with new wrapped keys.
+        let grant = CaseKeyRow { case_id: case, user_id: wendy.id, wrapped_key: vec![1; 80], access: "read".into() };
+        let leaf = next_leaf(s, case, [11; 32]).await;
+        s.grant_case_key(&grant, &record(case, Uuid::new_v4(), 1, alice.id, b"g"), &leaf).await.unwrap();
+        assert_eq!(s.case_keys(case).await.unwrap().len(), 2);
+        assert!(s.case_for_user(case, wendy.id).await.unwrap().is_some());
+        let hers = CaseKeyRow { case_id: case, user_id: alice.id, wrapped_key: vec![2; 90], access: "owner".into() };
+        let leaf = next_leaf(s, case, [12; 32]).await;
+        s.rekey_case(case, std::slice::from_ref(&hers), &record(case, Uuid::new_v4(), 1, alice.id, b"r"), &leaf)
+            .await
+            .unwrap();
+        let keys = s.case_keys(case).await.unwrap();
+        assert_eq!((keys.len(), keys[0].wrapped_key.clone()), (1, vec![2; 90]));
+        assert!(s.case_for_user(case, wendy.id).await.unwrap().is_none());
+
+        // A police link: found by its token's hash, withdrawn once.
+        let share = ShareRow {
+            id: Uuid::new_v4(),
+            case_id: case,
+            token_hash: vec![3; 32],
+            wrapped_key: vec![4; 80],
+            passphrase: Some((vec![5; 16], "argon2id;m=64;t=1;p=1".into())),
+            created_at: now(),
+            expires_at: now() + SignedDuration::from_hours(24),
+            revoked_at: None,
+        };
+        let leaf = next_leaf(s, case, [13; 32]).await;
+        s.create_share(&share, &record(case, share.id, 1, alice.id, b"s"), &leaf).await.unwrap();
+        let found = s.share_by_token(&[3; 32]).await.unwrap().unwrap();
+        assert_eq!((found.id, found.passphrase.clone(), found.revoked_at), (share.id, share.passphrase.clone(), None));
+        let leaf = next_leaf(s, case, [14; 32]).await;
+        assert!(s.revoke_share(case, share.id, &record(case, share.id, 2, alice.id, b"x"), &leaf).await.unwrap());
+        let leaf = next_leaf(s, case, [15; 32]).await;
+        assert!(!s.revoke_share(case, share.id, &record(case, share.id, 3, alice.id, b"x"), &leaf).await.unwrap());
+        assert!(s.shares(case).await.unwrap()[0].revoked_at.is_some());
+
+        // Her inbox: a link, a submission that arrives with its leaf and leaves with another.
+        let link = InboxLinkRow {
+            id: Uuid::new_v4(),
+            case_id: case,
+            token_hash: vec![6; 32],
+            public_key: vec![7; 36],
+            created_at: now(),
+            revoked_at: None,
+        };
+        let leaf = next_leaf(s, case, [16; 32]).await;
+        s.create_inbox_link(&link, &record(case, link.id, 1, alice.id, b"l"), &leaf).await.unwrap();
+        assert_eq!(s.inbox_link_by_token(&[6; 32]).await.unwrap().unwrap().public_key, vec![7; 36]);
+        let sub = SubmissionRow {
+            id: Uuid::new_v4(),
+            case_id: case,
+            link_id: link.id,
+            received_at: now(),
+            body: vec![8; 50],
+            file_keys: vec![9; 50],
+        };
+        let size = s.ledger_size(case).await.unwrap();
+        s.add_submission(&sub, &next_leaf(s, case, [17; 32]).await).await.unwrap();
+        assert_eq!(s.submissions(case).await.unwrap()[0].body, vec![8; 50]);
+        assert!(s.remove_submission(case, sub.id, &next_leaf(s, case, [18; 32]).await).await.unwrap());
+        assert!(!s.remove_submission(case, sub.id, &next_leaf(s, case, [19; 32]).await).await.unwrap());
+        assert_eq!(s.ledger_size(case).await.unwrap(), size + 2, "a removal that found nothing adds no leaf");
+
+        // Shredding leaves no key, link or submission, and keeps the log.
+        s.add_submission(&SubmissionRow { id: Uuid::new_v4(), ..sub.clone() }, &next_leaf(s, case, [20; 32]).await)
+            .await
+            .unwrap();
+        let leaves = s.ledger_size(case).await.unwrap();
+        s.shred_case(case).await.unwrap();
+        assert!(s.case_keys(case).await.unwrap().is_empty());
+        assert!(s.shares(case).await.unwrap().is_empty() && s.inbox_links(case).await.unwrap().is_empty());
+        assert!(s.submissions(case).await.unwrap().is_empty());
+        assert_eq!(s.ledger_size(case).await.unwrap(), leaves);
+        s.shred_account(alice.id, &[0; 64]).await.unwrap();
+        let shredded = s.user(alice.id).await.unwrap().unwrap();
+        assert!(shredded.disabled && shredded.public_key.is_none() && shredded.key_by_password == vec![0; 64]);
+    }
+}
+
+#[tokio::test]
+async fn attempts_second_factors_and_feedback() {
+    for (store, _dir) in backends().await {
+        let s = &*store;
+        let alice = user("alice");
+        s.create_user(&alice, None, now()).await.unwrap();
+
+        // Back-off: held only from the threshold on, forgotten after a success, and a new
+        // window starts the count again.
+        let hold = |over: i64| SignedDuration::from_secs(30 * (over + 1));
+        let key = [1u8; 32];
+        for expected in 1..=4 {
+            assert_eq!(
+                s.attempt_failed(&key, now(), now() - SignedDuration::from_mins(15), 5, &hold).await.unwrap(),
+                expected
+            );
+        }
+        assert_eq!(s.blocked_until(&key).await.unwrap(), Some(Timestamp::UNIX_EPOCH));
+        s.attempt_failed(&key, now(), now() - SignedDuration::from_mins(15), 5, &hold).await.unwrap();
+        assert!(s.blocked_until(&key).await.unwrap().unwrap() > now());
+        let later = now() + SignedDuration::from_mins(20);
+        assert_eq!(s.attempt_failed(&key, later, later - SignedDuration::from_mins(15), 5, &hold).await.unwrap(), 1);
+        s.attempts_cleared(&key).await.unwrap();
+        assert_eq!(s.blocked_until(&key).await.unwrap(), None);
+
+        // TOTP: a time step is accepted once, and a later one after it.
+        s.set_user_totp(alice.id, Some(&[4; 40])).await.unwrap();
+        assert!(s.use_totp_step(alice.id, 100).await.unwrap());
+        assert!(!s.use_totp_step(alice.id, 100).await.unwrap());
+        assert!(!s.use_totp_step(alice.id, 99).await.unwrap());
+        assert!(s.use_totp_step(alice.id, 101).await.unwrap());
+
+        // Passkeys and ceremonies: a ceremony is taken once, and not after it expires.
+        let passkey = PasskeyRow {
+            id: Uuid::new_v4(),
+            user_id: alice.id,
+            credential_id: vec![5; 16],
+            name: "phone".into(),
+            passkey: "{}".into(),
+            wrapped_key: None,
+            created_at: now(),
+            last_used_at: None,
+        };
+        s.add_passkey(&passkey).await.unwrap();
+        assert!(matches!(s.add_passkey(&passkey).await, Err(StoreError::Conflict("passkey"))));
+        s.passkey_used(passkey.id, "{\"n\":1}", now()).await.unwrap();
+        assert_eq!(s.passkeys(alice.id).await.unwrap()[0].passkey, "{\"n\":1}");
+        let state = WebauthnStateRow {
+            id: Uuid::new_v4(),
+            user_id: alice.id,
+            purpose: "register".into(),
+            state: "{}".into(),
+            expires_at: now() + SignedDuration::from_mins(5),
+        };
+        s.put_webauthn_state(&state).await.unwrap();
+        assert!(s.take_webauthn_state(state.id, "sign_in", now()).await.unwrap().is_none(), "wrong purpose");
+        let taken = s.take_webauthn_state(state.id, "register", now()).await.unwrap();
+        assert!(taken.is_none(), "a ceremony asked for with the wrong purpose is gone");
+        let fresh = WebauthnStateRow { id: Uuid::new_v4(), ..state.clone() };
+        s.put_webauthn_state(&fresh).await.unwrap();
+        assert!(s.take_webauthn_state(fresh.id, "register", now()).await.unwrap().is_some());
+        assert!(s.take_webauthn_state(fresh.id, "register", now()).await.unwrap().is_none());
+        let old = WebauthnStateRow { id: Uuid::new_v4(), ..state.clone() };
+        s.put_webauthn_state(&old).await.unwrap();
+        assert!(
+            s.take_webauthn_state(old.id, "register", now() + SignedDuration::from_mins(6)).await.unwrap().is_none()
+        );
+        assert!(s.remove_passkey(alice.id, passkey.id).await.unwrap());
+        assert!(!s.remove_passkey(alice.id, passkey.id).await.unwrap());
+
+        // Your Voice: kept with its day only, newest day first.
+        for (day, body) in [("2026-11-01", 1u8), ("2026-11-24", 2)] {
+            let row = FeedbackRow { id: Uuid::new_v4(), received_on: day.into(), body: vec![body; 40] };
+            s.add_feedback(&row).await.unwrap();
+        }
+        let kept = s.feedback().await.unwrap();
+        assert_eq!((kept[0].received_on.as_str(), kept[1].body[0]), ("2026-11-24", 1));
     }
 }

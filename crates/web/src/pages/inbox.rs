@@ -6,7 +6,7 @@ use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use lodge_domain::{CaseId, Problems, Submission, When};
-use lodge_service::{InboxLinkSummary, OpenCase, ServiceError, Session, Waiting, human_size};
+use lodge_service::{InboxLinkSummary, MAX_SUBMITTED_FILES, OpenCase, ServiceError, Session, Waiting, human_size};
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -223,7 +223,7 @@ fn report_form(token: &str, form: &FormData, problems: &Problems) -> Markup {
             (textarea_field("verbatim", "Exact words (optional)", Some("Copy messages or posts exactly as they were."), form.get("verbatim"), problems))
             div.field {
                 label for="files" { "Screenshots or other files (optional)" }
-                span.hint { "Up to 10 files. If something needs fixing above, you will be asked to attach them again." }
+                span.hint { "Up to " (MAX_SUBMITTED_FILES) " files. If something needs fixing above, you will be asked to attach them again." }
                 input #files type="file" name="files" multiple;
             }
             div.actions { button type="submit" { "Send to her" } }
