@@ -109,6 +109,10 @@ async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
         let worker_browser = server.browser("wendy").await;
         let res = worker_browser.get(format!("{}{sharing}", server.url)).send().await.unwrap();
         assert_eq!(res.status(), 403);
+        let timeline =
+            worker_browser.get(format!("{}/cases/{case}", server.url)).send().await.unwrap().text().await.unwrap();
+        assert!(timeline.contains("You cannot change it") && !timeline.contains("Log an incident"));
+        assert!(!timeline.contains("Sharing") && !timeline.contains("Who looked"), "her sharing pages are hers");
 
         // Read and add.
         let (status, _) = post_form(

@@ -146,9 +146,13 @@ pub(crate) async fn timeline(
     let body = html! {
         h1 { (open.title) }
         div.actions {
-            a.button href={ "/cases/" (case) "/incidents/new" } { "Log an incident" }
+            @if open.access.can_write() {
+                a.button href={ "/cases/" (case) "/incidents/new" } { "Log an incident" }
+            }
             a.button.secondary href={ "/cases/" (case) "/people" } { "People" }
-            a.button.secondary href={ "/cases/" (case) "/import" } { "Import messages" }
+            @if open.access.can_write() {
+                a.button.secondary href={ "/cases/" (case) "/import" } { "Import messages" }
+            }
             a.button.secondary href={ "/cases/" (case) "/content" } { "Your content" }
             a.button.secondary href={ "/cases/" (case) "/notices" } { "Takedown notices" }
             a.button.secondary href={ "/cases/" (case) "/report" } { "Prepare a report" }
