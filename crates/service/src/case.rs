@@ -191,7 +191,8 @@ impl Lodge {
         if access != Access::Owner
             && let Some(what) = &session.doing
         {
-            open.record_access(&session.username, what).await?;
+            let who = format!("{} ({})", session.username, session.role.label().to_lowercase());
+            open.record_access(&who, what).await?;
         }
         Ok(open)
     }

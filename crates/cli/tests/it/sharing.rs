@@ -128,18 +128,35 @@ async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
         let timeline = alice.json(alice.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
         assert!(timeline.as_array().unwrap().iter().any(|i| i["id"] == added["id"]));
 
+        // An administrator reads nothing without a grant, and is listed like anyone she grants.
+        server.add_user("administrator", "ada");
+        let ada = server.api("ada").await;
+        assert_eq!(ada.get(&incident_path).send().await.unwrap().status(), 404);
+        let (status, _) = post_form(
+            &browser,
+            &server,
+            &sharing,
+            &format!("{sharing}/grants"),
+            &[("username", "ada"), ("access", "read")],
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert_eq!(ada.get(&incident_path).send().await.unwrap().status(), 200);
+
         // Her access log lists Wendy's looks, newest first, and so does her case log.
         let html =
             browser.get(format!("{}/cases/{case}/access", server.url)).send().await.unwrap().text().await.unwrap();
         assert!(html.contains("wendy") && html.contains(&format!("Viewed /api/v1/cases/{case}/incidents/{first_id}")));
-        assert!(html.contains("support worker"));
+        assert!(html.contains("wendy (support worker)") && html.contains("shared to read"));
+        assert!(html.contains("ada (administrator)"));
         let log = browser.get(format!("{}/cases/{case}/log", server.url)).send().await.unwrap().text().await.unwrap();
         assert!(log.contains("viewed by someone you shared it with"));
 
         // Revoked: Wendy loses the case, the keys rotate, and what Alice writes next is
         // sealed under the new generation.
         let list = browser.get(format!("{}{sharing}", server.url)).send().await.unwrap().text().await.unwrap();
-        let wendy_id = list.split("/sharing/grants/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+        let after_wendy = list.split("<strong>wendy</strong>").nth(1).unwrap();
+        let wendy_id = after_wendy.split("/sharing/grants/").nth(1).unwrap().split('/').next().unwrap().to_owned();
         let (status, _) =
             post_form(&browser, &server, &sharing, &format!("{sharing}/grants/{wendy_id}/revoke"), &[]).await;
         assert_eq!(status, 303);
@@ -147,6 +164,19 @@ async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
         assert_eq!(wendy.json(wendy.get("/api/v1/cases"), 200).await.as_array().unwrap().len(), 0);
         alice.create_incident(&case, incident("after the revocation")).await;
         assert_eq!(newest_incident_generation(&server, &case).await, 1);
+        // Those still granted get the new generation too.
+        let newest = alice.json(alice.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
+        let newest_id = newest
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["body"]["description"] == "after the revocation")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let read = ada.json(ada.get(&format!("/api/v1/cases/{case}/incidents/{newest_id}")), 200).await;
+        assert_eq!(read["body"]["description"], "after the revocation");
         // Everything from before still opens for her, and the log still verifies.
         let old = alice.json(alice.get(&incident_path), 200).await;
         assert_eq!(old["body"]["description"], "he wrote to my work account");

@@ -259,7 +259,8 @@ fn access_line(line: &AccessLine) -> Markup {
     let e = &line.entry;
     let how = match e.access {
         Access::Police => "police link",
-        Access::Write | Access::Read => "support worker",
+        Access::Write => "shared to read and add",
+        Access::Read => "shared to read",
         Access::Owner => "you",
     };
     html! {
