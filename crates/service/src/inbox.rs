@@ -227,38 +227,31 @@ impl OpenCase {
     pub async fn inbox(&self) -> Result<Vec<Waiting>, ServiceError> {
         self.must_own()?;
         let links = self.latest::<InboxLink>(RecordKind::InboxLink).await?;
-        self.lodge()
-            .store()
-            .submissions(self.id.0)
-            .await?
-            .into_iter()
-            .map(|row| {
-                let plain = self.keys.open(&submission_aad(self.id.0, row.id), &row.body)?;
-                let submission: Submission = serde_json::from_slice(&plain).map_err(internal)?;
-                let link = links
-                    .iter()
-                    .find(|l| l.id == row.link_id)
-                    .and_then(|l| l.body.as_ref())
-                    .map(|l| l.label.clone())
-                    .unwrap_or_default();
-                Ok(Waiting { id: row.id, received_at: row.received_at, link, submission })
-            })
-            .collect()
+        let rows = self.lodge().store().submissions(self.id.0).await?;
+        rows.iter().map(|row| self.opened(row, &links)).collect()
     }
 
+    /// A submission as she reads it, with the label of the link it came through.
+    fn opened(&self, row: &SubmissionRow, links: &[crate::Entry<InboxLink>]) -> Result<Waiting, ServiceError> {
+        let plain = self.keys.open(&submission_aad(self.id.0, row.id), &row.body)?;
+        let submission: Submission = serde_json::from_slice(&plain).map_err(internal)?;
+        let link = links
+            .iter()
+            .find(|l| l.id == row.link_id)
+            .and_then(|l| l.body.as_ref())
+            .map(|l| l.label.clone())
+            .unwrap_or_default();
+        Ok(Waiting { id: row.id, received_at: row.received_at, link, submission })
+    }
+
+    /// One waiting submission, opened, with the keys of its files.
     async fn waiting(&self, id: Uuid) -> Result<(Waiting, Keyring), ServiceError> {
         self.must_own()?;
-        let row = self
-            .lodge()
-            .store()
-            .submissions(self.id.0)
-            .await?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or(ServiceError::NotFound)?;
+        let rows = self.lodge().store().submissions(self.id.0).await?;
+        let row = rows.iter().find(|r| r.id == id).ok_or(ServiceError::NotFound)?;
         let keys = Keyring::open_from_case(&self.keys, &file_keys_aad(self.id.0, id), &row.file_keys)?;
-        let waiting = self.inbox().await?.into_iter().find(|w| w.id == id).ok_or(ServiceError::NotFound)?;
-        Ok((waiting, keys))
+        let links = self.latest::<InboxLink>(RecordKind::InboxLink).await?;
+        Ok((self.opened(row, &links)?, keys))
     }
 
     /// One file of a waiting submission, decrypted as it streams.

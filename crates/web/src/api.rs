@@ -227,12 +227,7 @@ async fn delete_session(
     headers: axum::http::HeaderMap,
     ApiSession(_): ApiSession,
 ) -> Result<StatusCode, ApiError> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    state.lodge.sign_out(token.trim()).await?;
+    state.lodge.sign_out(crate::auth::bearer_token(&headers).unwrap_or("")).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

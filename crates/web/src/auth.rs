@@ -42,6 +42,15 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
     }
 }
 
+/// The token of `Authorization: Bearer …`, if the request has one.
+pub(crate) fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
 /// A signed-in client on an API request, by `Authorization: Bearer …`.
 #[derive(Debug)]
 pub(crate) struct ApiSession(pub Session);
@@ -50,13 +59,7 @@ impl FromRequestParts<Arc<AppState>> for ApiSession {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let Some(token) = token else {
+        let Some(token) = bearer_token(&parts.headers) else {
             return Err(crate::api::ApiError(ServiceError::SessionEnded).into_response());
         };
         let mut session = state.lodge.resume(token).await.map_err(|e| crate::api::ApiError(e).into_response())?;

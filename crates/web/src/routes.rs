@@ -9,7 +9,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::handler::Handler;
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -110,11 +109,15 @@ impl Table {
 }
 
 /// Who may use each route, by method and path template.
-pub(crate) type Rules = HashMap<(String, String), Allowed>;
+pub(crate) type Rules = HashMap<String, Vec<(&'static str, Allowed)>>;
 
 /// The rules of a table.
 pub(crate) fn rules(table: &[RouteInfo]) -> Rules {
-    table.iter().map(|r| ((r.method.to_owned(), r.path.clone()), r.allowed)).collect()
+    let mut rules = Rules::new();
+    for r in table {
+        rules.entry(r.path.clone()).or_default().push((r.method, r.allowed));
+    }
+    rules
 }
 
 /// Refuses a request the route's rule does not allow before its handler reads anything, so
@@ -128,8 +131,10 @@ pub(crate) async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(template) = matched.map(|m| m.as_str().to_owned()) else { return next.run(request).await };
-    let rule = state.rules.get(&(request.method().as_str().to_owned(), template.clone())).copied();
+    let Some(matched) = matched else { return next.run(request).await };
+    let template = matched.as_str();
+    let method = request.method().as_str();
+    let rule = state.rules.get(template).and_then(|r| r.iter().find(|(m, _)| *m == method)).map(|(_, a)| *a);
     let Some(rule @ (Allowed::Admin | Allowed::Staff | Allowed::Survivor | Allowed::CaseWrite | Allowed::CaseOwner)) =
         rule
     else {
@@ -137,12 +142,7 @@ pub(crate) async fn guard(
     };
     let api = template.starts_with("/api/");
     let token = if api {
-        request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned())
+        crate::auth::bearer_token(request.headers()).map(str::to_owned)
     } else {
         CookieJar::from_headers(request.headers()).get(crate::auth::COOKIE).map(|c| c.value().to_owned())
     };

@@ -383,6 +383,25 @@ async fn account_response(
     }
 }
 
+/// Runs an account form's action once its anti-forgery token is checked, then shows the
+/// account page: `done` confirmed on success, the problems next to their fields otherwise.
+async fn on_account_page(
+    state: &crate::AppState,
+    s: &lodge_service::Session,
+    form: &FormData,
+    done: &str,
+    action: impl std::future::Future<Output = Result<(), ServiceError>>,
+) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(s, &state.config);
+    }
+    match action.await {
+        Ok(()) => account_response(state, s, &Problems::default(), Some(done)).await,
+        Err(ServiceError::Invalid(p)) => account_response(state, s, &p, None).await,
+        Err(e) => error_page(Some(s), &state.config, e),
+    }
+}
+
 fn two_step_section(s: &lodge_service::Session, on: bool, problems: &Problems) -> Markup {
     html! {
         h2 { "Two-step sign-in" }
@@ -620,14 +639,8 @@ pub(crate) async fn two_step_off(
     Viewer(s): Viewer,
     Form(form): Form<FormData>,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    match state.lodge.disable_totp(&s, Password::new(form.get("password").to_owned())).await {
-        Ok(()) => account_response(&state, &s, &Problems::default(), Some("Two-step sign-in is off.")).await,
-        Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    let action = state.lodge.disable_totp(&s, Password::new(form.get("password").to_owned()));
+    on_account_page(&state, &s, &form, "Two-step sign-in is off.", action).await
 }
 
 pub(crate) async fn end_other_sessions(
@@ -652,16 +665,10 @@ pub(crate) async fn change_password(
     Viewer(s): Viewer,
     Form(form): Form<FormData>,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
     let current = Password::new(form.get("current_password").to_owned());
     let new = Password::new(form.get("new_password").to_owned());
-    match state.lodge.change_password(&s, current, new).await {
-        Ok(()) => account_response(&state, &s, &Problems::default(), Some("Your password has been changed.")).await,
-        Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    let action = state.lodge.change_password(&s, current, new);
+    on_account_page(&state, &s, &form, "Your password has been changed.", action).await
 }
 
 pub(crate) async fn safety(

@@ -141,7 +141,7 @@ pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, 
 async fn change_sharing<F, Fut>(state: &AppState, s: &Session, case: Uuid, form: &FormData, action: F) -> Response
 where
     F: FnOnce(OpenCase) -> Fut,
-    Fut: std::future::Future<Output = Result<(OpenCase, Option<Markup>), ServiceError>>,
+    Fut: std::future::Future<Output = Result<Option<Markup>, ServiceError>>,
 {
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(s, &state.config);
@@ -151,8 +151,8 @@ where
         Err(e) => return error_page(Some(s), &state.config, e),
     };
     match action(open).await {
-        Ok((_, Some(shown))) => page(Some(s), &state.config, "Police link made", shown).into_response(),
-        Ok((_, None)) => axum::response::Redirect::to(&format!("/cases/{case}/sharing")).into_response(),
+        Ok(Some(shown)) => page(Some(s), &state.config, "Police link made", shown).into_response(),
+        Ok(None) => axum::response::Redirect::to(&format!("/cases/{case}/sharing")).into_response(),
         Err(ServiceError::Invalid(problems)) => {
             let again = async {
                 let open = state.lodge.open_case(s, CaseId(case)).await?;
@@ -178,7 +178,7 @@ pub(crate) async fn grant(
     let username = form.get("username").to_owned();
     change_sharing(&state, &s, case, &form, |open| async move {
         open.grant(&username, access).await?;
-        Ok((open, None))
+        Ok(None)
     })
     .await
 }
@@ -239,7 +239,7 @@ pub(crate) async fn create_link(
             p { "Anyone with the link can open the report until it expires, so send it only to the officer, and give any passphrase separately." }
             p { a.button href={ "/cases/" (open.id) "/sharing" } { "Back to sharing" } }
         };
-        Ok((open, Some(shown)))
+        Ok(Some(shown))
     })
     .await
 }
