@@ -82,14 +82,8 @@ pub fn looks_like_video(path: &Path) -> bool {
 /// Hashes one file, as an image or (by its name, or when forced) as a video.
 pub fn hash_file(path: &Path, options: &FileOptions, hasher: &mut Hasher) -> Result<FileHashes, FileError> {
     if options.force_video || looks_like_video(path) {
-        // The MD5 reads the file while FFmpeg decodes it, rather than after.
-        let (frames, md5) = std::thread::scope(|s| {
-            let md5 = s.spawn(|| md5_file(path));
-            let frames = hash_video(path, &options.video, |_| {});
-            (frames, md5.join())
-        });
-        let md5 = md5.map_err(|_| FileError::Read(std::io::Error::other("the MD5 thread failed")))??;
-        return Ok(FileHashes::Video { frames: frames?, md5 });
+        let (frames, md5) = hash_video_file(path, &options.video, |_| {})?;
+        return Ok(FileHashes::Video { frames, md5 });
     }
     let file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
@@ -99,6 +93,22 @@ pub fn hash_file(path: &Path, options: &FileOptions, hasher: &mut Hasher) -> Res
     let mut bytes = Vec::with_capacity(len as usize);
     file.take(MAX_IMAGE_FILE + 1).read_to_end(&mut bytes)?;
     hash_image_bytes(&bytes, options, hasher)
+}
+
+/// Hashes a video file: its frame hashes (calling `progress` with each) and the MD5 of the
+/// whole file, read while FFmpeg decodes it rather than after.
+pub fn hash_video_file(
+    path: &Path,
+    options: &VideoOptions,
+    progress: impl FnMut(&FrameHash),
+) -> Result<(Vec<FrameHash>, String), FileError> {
+    let (frames, md5) = std::thread::scope(|s| {
+        let md5 = s.spawn(|| md5_file(path));
+        let frames = hash_video(path, options, progress);
+        (frames, md5.join())
+    });
+    let md5 = md5.map_err(|_| FileError::Read(std::io::Error::other("the MD5 thread failed")))??;
+    Ok((frames?, md5))
 }
 
 /// Hashes an image held in memory.

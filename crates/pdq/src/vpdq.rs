@@ -106,6 +106,8 @@ pub struct StreamInfo {
     pub fps: f64,
     /// FFmpeg's name for the decoded pixel format, e.g. `yuv420p`.
     pub pix_fmt: String,
+    /// Length in seconds, when the container says.
+    pub duration: Option<f64>,
 }
 
 /// Asks ffprobe for the first video stream's size and frame rate.
@@ -117,7 +119,7 @@ pub fn probe(path: &Path, options: &VideoOptions) -> Result<StreamInfo, VideoErr
             "-select_streams",
             "v:0",
             "-show_entries",
-            "stream=width,height,pix_fmt,avg_frame_rate,r_frame_rate",
+            "stream=width,height,pix_fmt,avg_frame_rate,r_frame_rate:format=duration",
             "-of",
             "default=noprint_wrappers=1",
         ])
@@ -138,7 +140,8 @@ pub fn probe(path: &Path, options: &VideoOptions) -> Result<StreamInfo, VideoErr
         .filter(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
         .ok_or_else(|| VideoError::NotVideo("unknown pixel format".into()))?
         .to_owned();
-    Ok(StreamInfo { width, height, fps, pix_fmt })
+    let duration = field("duration").and_then(|v| v.parse::<f64>().ok()).filter(|d| d.is_finite() && *d > 0.0);
+    Ok(StreamInfo { width, height, fps, pix_fmt, duration })
 }
 
 fn parse_rate(text: &str) -> Option<f64> {

@@ -14,7 +14,7 @@ pub mod pdf;
 pub mod sealed;
 pub mod verify;
 
-pub use age::secrecy::SecretString;
+pub use age::secrecy::{ExposeSecret, SecretString};
 pub use bundle::{BundleWriter, ExhibitSource, LogInfo, Manifest};
 pub use document::{
     ChronologyRow, CourseSection, ExhibitRow, IntegritySection, LegalRow, ReportDocument, ReportIdentifier,

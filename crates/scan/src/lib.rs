@@ -162,17 +162,42 @@ fn video_dir() -> std::path::PathBuf {
 /// A video's frame hashes (vPDQ, one a second) and MD5, from its bytes: written for FFmpeg to
 /// memory-backed storage when the system has it, and deleted after.
 pub fn video_fingerprint(bytes: &[u8]) -> Result<(Vec<lodge_pdq::vpdq::FrameHash>, String), String> {
+    video_fingerprint_with(bytes, |_| {})
+}
+
+/// Whether FFmpeg can read `bytes` as a video: its length in seconds when it says, or why not.
+/// Quick: only the container is read, no frame is decoded.
+pub fn video_length(bytes: &[u8]) -> Result<Option<f64>, String> {
+    let file = video_file(bytes)?;
+    Ok(lodge_pdq::vpdq::probe(file.path(), &lodge_pdq::vpdq::VideoOptions::default())
+        .map_err(|e| e.to_string())?
+        .duration)
+}
+
+fn video_file(bytes: &[u8]) -> Result<tempfile::NamedTempFile, String> {
     use std::io::Write;
     let mut file =
         tempfile::Builder::new().prefix("lodge-scan-").tempfile_in(video_dir()).map_err(|e| e.to_string())?;
     file.write_all(bytes).map_err(|e| e.to_string())?;
     file.flush().map_err(|e| e.to_string())?;
-    let options = FileOptions { force_video: true, ..FileOptions::default() };
-    match lodge_pdq::file::hash_file(file.path(), &options, &mut Hasher::new()) {
-        Ok(FileHashes::Video { frames, md5 }) => Ok((frames, md5)),
-        Ok(FileHashes::Image { .. }) => Err("not a video".into()),
-        Err(e) => Err(e.to_string()),
-    }
+    Ok(file)
+}
+
+/// As [`video_fingerprint`], telling `progress` how much of the video is done, in percent,
+/// as it goes (when the video says how long it is).
+pub fn video_fingerprint_with(
+    bytes: &[u8],
+    mut progress: impl FnMut(u8),
+) -> Result<(Vec<lodge_pdq::vpdq::FrameHash>, String), String> {
+    let file = video_file(bytes)?;
+    let options = lodge_pdq::vpdq::VideoOptions::default();
+    let length = lodge_pdq::vpdq::probe(file.path(), &options).map_err(|e| e.to_string())?.duration;
+    lodge_pdq::file::hash_video_file(file.path(), &options, |frame| {
+        if let Some(length) = length {
+            progress((frame.timestamp / length * 100.0).clamp(0.0, 100.0) as u8);
+        }
+    })
+    .map_err(|e| e.to_string())
 }
 
 async fn scan_video(

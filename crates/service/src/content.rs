@@ -1,20 +1,27 @@
-//! Her own content, registered by its fingerprints: an uploaded image or video is fingerprinted
-//! in memory (a video in memory-backed storage for FFmpeg) and only the fingerprints are kept,
-//! encrypted like the rest of the case; or the hashes `lodge hash` made on her own computer are
+//! Her own content, registered by its fingerprints: an uploaded image is fingerprinted in
+//! memory and only the fingerprints are kept, encrypted like the rest of the case; a video is
+//! fingerprinted by a durable job (minutes of FFmpeg for a long one), the video kept encrypted
+//! only until its fingerprints are; or the hashes `lodge hash` made on her own computer are
 //! taken as they are, so the file never leaves it. An uploaded image also keeps a small picture
 //! (encrypted, without metadata) for comparing with copies found. From the fingerprints: her
 //! hash list, and the matcher a scan uses.
 
-use lodge_domain::{Content, ContentId, MadeBy, RecordKind};
+use std::sync::atomic::Ordering;
+
+use lodge_domain::{Content, ContentId, JobId, MadeBy, RecordKind};
 use lodge_pdq::vpdq::FrameHash;
 use lodge_pdq::{Hash256, Hasher, PdqHash};
 use lodge_scan::hashlist::{self, Fingerprint, Listed};
 use lodge_scan::registry::{self, Matcher, Registry};
+use lodge_store::JobRow;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::ServiceError;
 use crate::case::{Entry, OpenCase};
 use crate::copies::content_thumbnail_blob;
 use crate::evidence::make_thumbnail;
+use crate::jobs::{Job, Step};
 
 /// A file she checked against her content.
 #[derive(Debug, Clone)]
@@ -46,6 +53,38 @@ pub enum ContentSource {
     /// `lodge hash` output (each file in it becomes one piece, named after the label and the
     /// file).
     Hashes(String),
+}
+
+/// The job that fingerprints a video she registered.
+pub(crate) const VIDEO_JOB: &str = "video";
+
+/// What she said about a video waiting to be fingerprinted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VideoWork {
+    /// Her name for it.
+    pub label: String,
+    /// Who made it.
+    pub made_by: MadeBy,
+    /// Where it was first published.
+    pub first_published: String,
+}
+
+/// A video being fingerprinted: `done` of `total` is per cent of its length. Once done, the
+/// piece of content it became has the job's id.
+pub type Fingerprinting = Job<VideoWork>;
+
+/// What registering did.
+#[derive(Debug)]
+pub enum Registered {
+    /// These pieces are registered.
+    Added(Vec<ContentId>),
+    /// A video is being fingerprinted by this job; it becomes the piece with the same id.
+    Fingerprinting(JobId),
+}
+
+/// Where a video waits, encrypted, for its job.
+fn video_blob(case: &OpenCase, job: Uuid) -> String {
+    format!("cases/{}/jobs/{}/video", case.id, job)
 }
 
 fn not_readable(why: impl std::fmt::Display) -> ServiceError {
@@ -80,12 +119,12 @@ fn listed(id: uuid::Uuid, c: &Content) -> Option<Listed> {
 }
 
 impl OpenCase {
-    /// Registers her content; returns the id of each piece added.
+    /// Registers her content: images and hashes at once; a video by a job that fingerprints it.
     pub async fn add_content(
         &self,
         details: ContentDetails,
         source: ContentSource,
-    ) -> Result<Vec<ContentId>, ServiceError> {
+    ) -> Result<Registered, ServiceError> {
         self.may_write()?;
         let label = details.label.trim().to_owned();
         let mut thumbnail = None;
@@ -104,16 +143,7 @@ impl OpenCase {
                 thumbnail = small;
                 vec![c]
             }
-            ContentSource::Video(bytes) => {
-                let (frames, md5) = tokio::task::spawn_blocking(move || lodge_scan::video_fingerprint(&bytes))
-                    .await
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?
-                    .map_err(not_readable)?;
-                let mut c = content_of(&details, label);
-                c.vpdq = frames.iter().map(FrameHash::to_line).collect();
-                c.md5 = md5;
-                vec![c]
-            }
+            ContentSource::Video(bytes) => return self.fingerprint_video(details, label, bytes).await,
             ContentSource::Hashes(text) => {
                 let named = hashlist::parse(&text)
                     .map_err(|e| ServiceError::invalid("hashes", &format!("These are not `lodge hash` lines: {e}.")))?;
@@ -159,7 +189,93 @@ impl OpenCase {
             self.write(RecordKind::Content, id.0, 1, &piece).await?;
             ids.push(id);
         }
-        Ok(ids)
+        Ok(Registered::Added(ids))
+    }
+
+    /// Checks that a video can be read (its container only, so she hears at once if not), keeps
+    /// it encrypted, and queues the job that fingerprints it.
+    async fn fingerprint_video(
+        &self,
+        details: ContentDetails,
+        label: String,
+        bytes: Vec<u8>,
+    ) -> Result<Registered, ServiceError> {
+        let mut problems = content_of(&details, label.clone()).check();
+        problems.fields.retain(|p| p.field != "file");
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let bytes = std::sync::Arc::new(bytes);
+        let probed = bytes.clone();
+        tokio::task::spawn_blocking(move || lodge_scan::video_length(&probed))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(not_readable)?;
+        let id = JobId::new();
+        self.lodge().blobs().put(&video_blob(self, id.0), &self.keys, &bytes).await?;
+        let work = VideoWork { label, made_by: details.made_by, first_published: details.first_published };
+        self.enqueue_job(id, VIDEO_JOB, 100, &work, crate::now()).await?;
+        Ok(Registered::Fingerprinting(id))
+    }
+
+    /// Her videos being fingerprinted (and those done or failed), newest first.
+    pub async fn fingerprinting(&self) -> Result<Vec<Fingerprinting>, ServiceError> {
+        self.jobs(VIDEO_JOB).await
+    }
+
+    /// One video's fingerprinting.
+    pub async fn fingerprinting_job(&self, id: JobId) -> Result<Fingerprinting, ServiceError> {
+        self.job(VIDEO_JOB, id).await
+    }
+
+    /// Stops fingerprinting a video; the video is deleted.
+    pub async fn cancel_fingerprinting(&self, id: JobId) -> Result<(), ServiceError> {
+        self.cancel_job(VIDEO_JOB, id).await
+    }
+
+    /// Fingerprints a waiting video; the piece of content gets the job's id, so a job run again
+    /// after a crash finds it written and only tidies up.
+    pub(crate) async fn run_video(&self, row: &JobRow, step: &Step) -> Result<(), ServiceError> {
+        let work: VideoWork = self.job_payload(row)?;
+        let id = ContentId(row.id);
+        let blob = video_blob(self, row.id);
+        let written = match self.current::<Content>(RecordKind::Content, id.0).await {
+            Ok(_) => true,
+            Err(ServiceError::NotFound) => false,
+            Err(e) => return Err(e),
+        };
+        if !written {
+            let bytes = self.lodge().blobs().read_all(&blob, &self.keys).await?;
+            let done = step.counter();
+            let (frames, md5) = tokio::task::spawn_blocking(move || {
+                lodge_scan::video_fingerprint_with(&bytes, |percent| done.store(i64::from(percent), Ordering::SeqCst))
+            })
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(not_readable)?;
+            if step.lost() {
+                return Ok(());
+            }
+            let details = ContentDetails {
+                label: work.label.clone(),
+                made_by: work.made_by,
+                first_published: work.first_published.clone(),
+            };
+            let mut c = content_of(&details, work.label.clone());
+            c.vpdq = frames.iter().map(FrameHash::to_line).collect();
+            c.md5 = md5;
+            self.write(RecordKind::Content, id.0, 1, &c).await?;
+        }
+        step.progress(row.total, &work).await?;
+        self.forget_video(row.id).await;
+        Ok(())
+    }
+
+    /// Deletes a video kept for its job (done, failed or stopped).
+    pub(crate) async fn forget_video(&self, job: Uuid) {
+        if let Err(e) = self.lodge().blobs().delete(&video_blob(self, job)).await {
+            tracing::warn!(error = %e, "could not delete a video kept for fingerprinting");
+        }
     }
 
     /// Her content, oldest first.

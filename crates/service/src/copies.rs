@@ -101,7 +101,12 @@ impl OpenCase {
 
     /// One scan and how far it has got.
     pub async fn scan_job(&self, id: JobId) -> Result<Scan, ServiceError> {
-        self.job(id).await
+        self.job(SCAN_JOB, id).await
+    }
+
+    /// Stops a scan; what it found so far is kept.
+    pub async fn cancel_scan(&self, id: JobId) -> Result<(), ServiceError> {
+        self.cancel_job(SCAN_JOB, id).await
     }
 
     /// Her scans, newest first.

@@ -1,4 +1,5 @@
-//! Durable jobs: long work for a case (a scan of many addresses) kept in the database, so that
+//! Durable jobs: long work for a case (a scan of many addresses, fingerprinting a video,
+//! looking again at reported copies, a name watch) kept in the database, so that
 //! it survives a restart, runs on one node at a time (held by a lease the node renews while it
 //! works), and is retried with back-off when something fails.
 //!
@@ -153,6 +154,12 @@ pub(crate) struct Step {
 }
 
 impl Step {
+    /// The count of steps done, for work on a blocking thread to advance; the heartbeat
+    /// records it.
+    pub(crate) fn counter(&self) -> Arc<AtomicI64> {
+        self.done.clone()
+    }
+
     /// Whether the job was cancelled or taken by another node: stop at once.
     pub(crate) fn lost(&self) -> bool {
         self.lost.load(Ordering::SeqCst)
@@ -264,6 +271,8 @@ impl Lodge {
             crate::copies::SCAN_JOB => case.run_scan(&job, &step).await,
             crate::notices::RECHECK_JOB => case.run_recheck(&job, &step).await,
             crate::watch::WATCH_JOB => case.run_watch(&job, &step).await,
+            crate::content::VIDEO_JOB => case.run_video(&job, &step).await,
+            crate::prepared::REPORT_JOB => case.run_report(&job, &step).await,
             _ => Err(ServiceError::Internal(format!("unknown job kind {}", job.kind))),
         };
         heartbeat.abort();
@@ -273,6 +282,12 @@ impl Lodge {
         let at = now();
         let (state, error, run_after) = match outcome {
             Ok(()) => ("done", String::new(), at),
+            // What it was given cannot be worked on (a file that is not a video): trying again
+            // would not help.
+            Err(ServiceError::Invalid(problems)) => {
+                let why: Vec<String> = problems.fields.into_iter().map(|p| p.message).collect();
+                ("failed", why.join(" "), at)
+            }
             Err(e) if job.attempts + 1 >= MAX_ATTEMPTS => {
                 tracing::warn!(error = %e, kind = %job.kind, "a job failed for the last time");
                 ("failed", e.user_message(), at)
@@ -285,6 +300,9 @@ impl Lodge {
         };
         if let Err(e) = self.store().release_job(job.id, &node, state, &error, run_after, at).await {
             tracing::warn!(error = %e, "could not record the end of a job");
+        }
+        if state == "failed" && job.kind == crate::content::VIDEO_JOB {
+            case.forget_video(job.id).await;
         }
     }
 }
@@ -310,7 +328,20 @@ impl OpenCase {
         run_after: Timestamp,
     ) -> Result<JobId, ServiceError> {
         self.may_write()?;
-        let id = Uuid::new_v4();
+        let id = JobId::new();
+        self.enqueue_job(id, kind, total, payload, run_after).await?;
+        Ok(id)
+    }
+
+    /// Queues job `id` (for work whose files are named after the job before it is queued).
+    pub(crate) async fn enqueue_job<P: Serialize>(
+        &self,
+        JobId(id): JobId,
+        kind: &str,
+        total: i64,
+        payload: &P,
+        run_after: Timestamp,
+    ) -> Result<(), ServiceError> {
         let at = now();
         let row = JobRow {
             id,
@@ -333,7 +364,7 @@ impl OpenCase {
         if run_after <= at {
             self.lodge().jobs().arm(self.id.0, &self.keys);
         }
-        Ok(JobId(id))
+        Ok(())
     }
 
     /// Queues a job of `kind` to run at `run_after`, unless one of that kind is already queued
@@ -352,10 +383,14 @@ impl OpenCase {
         Ok(())
     }
 
-    /// One job of this case, opened.
-    pub(crate) async fn job<P: DeserializeOwned>(&self, id: JobId) -> Result<Job<P>, ServiceError> {
-        let row = self.lodge().store().job(self.id.0, id.0).await?.ok_or(ServiceError::NotFound)?;
-        job_of(&self.keys, &row)
+    /// One job of this case of one kind, opened.
+    pub(crate) async fn job<P: DeserializeOwned>(&self, kind: &str, id: JobId) -> Result<Job<P>, ServiceError> {
+        job_of(&self.keys, &self.job_row(kind, id).await?)
+    }
+
+    pub(crate) async fn job_row(&self, kind: &str, id: JobId) -> Result<JobRow, ServiceError> {
+        let row = self.lodge().store().job(self.id.0, id.0).await?;
+        row.filter(|r| r.kind == kind).ok_or(ServiceError::NotFound)
     }
 
     /// This case's jobs of one kind, newest first.
@@ -369,12 +404,12 @@ impl OpenCase {
     }
 
     /// Stops a job that has not finished (what it found so far is kept).
-    pub async fn cancel_job(&self, id: JobId) -> Result<(), ServiceError> {
+    pub(crate) async fn cancel_job(&self, kind: &str, id: JobId) -> Result<(), ServiceError> {
         self.may_write()?;
-        if self.lodge().store().job(self.id.0, id.0).await?.is_none() {
-            return Err(ServiceError::NotFound);
+        self.job_row(kind, id).await?;
+        if self.lodge().store().cancel_job(self.id.0, id.0, now()).await? && kind == crate::content::VIDEO_JOB {
+            self.forget_video(id.0).await;
         }
-        self.lodge().store().cancel_job(self.id.0, id.0, now()).await?;
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ mod limits;
 mod notices;
 mod orphans;
 mod passkeys;
+mod prepared;
 mod report;
 mod sealing;
 mod sharing;
@@ -37,7 +38,7 @@ use lodge_store::Store;
 
 pub use accounts::{Session, SessionSummary, SignIn, TotpSetup, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
-pub use content::{ContentDetails, ContentSource, FileCheck};
+pub use content::{ContentDetails, ContentSource, FileCheck, Fingerprinting, Registered, VideoWork};
 pub use copies::{Scan, ScanWork};
 pub use evidence::Upload;
 pub use feedback::FeedbackEntry;
@@ -59,6 +60,7 @@ pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_
 pub use lodge_scan::watch::SearchSite;
 pub use notices::{CaseNotice, Letter, NoticeDetails, ReportedCopy, SiteSummary, StatusChange};
 pub use passkeys::{Ceremony, PasskeySummary};
+pub use prepared::{PreparedFile, ReportFile, ReportWork};
 pub use report::{PreparedReport, Redact, ReportOptions};
 pub use sharing::{AccessLine, GrantSummary, LONGEST_SHARE_DAYS, NewShare, ShareSummary, SharedCase};
 pub use watch::WatchRun;

@@ -1,7 +1,8 @@
 //! Files with no record: a process killed between storing a file and committing its record, or
 //! between erasing a record and deleting its files, leaves a file nothing refers to; an export
 //! staged for import and never imported is another, as are the files of a report to her inbox
-//! whose sender gave up before sending it. Once older than the organisation's grace
+//! whose sender gave up before sending it, or a job's files (a video waiting for its
+//! fingerprints, a prepared report) once the job is gone. Once older than the organisation's grace
 //! period (long enough for any upload or import preview still under way, on any node), they
 //! are deleted, as are writes that never finished.
 
@@ -12,19 +13,31 @@ use uuid::Uuid;
 
 use crate::{Lodge, ServiceError, now};
 
-/// The record a stored file belongs to: `cases/{case}/{kind}/{record}[/…]`, and whether it is
-/// a submission to her inbox rather than a record.
-fn owner(name: &str) -> Option<(Uuid, Uuid, bool)> {
+/// What a stored file belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Owner {
+    /// A record of the case.
+    Record,
+    /// A submission to her inbox.
+    Submission,
+    /// A job.
+    Job,
+}
+
+/// The case and the owner a stored file belongs to: `cases/{case}/{kind}/{id}[/…]`.
+fn owner(name: &str) -> Option<(Uuid, Uuid, Owner)> {
     let mut parts = name.split('/');
-    let (Some("cases"), Some(case), Some(kind), Some(record)) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some("cases"), Some(case), Some(kind), Some(id)) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return None;
     };
-    if !matches!(kind, "evidence" | "thumbnails" | "copies" | "content" | "inbox") {
-        return None;
-    }
-    Some((case.parse().ok()?, record.parse().ok()?, kind == "inbox"))
+    let owner = match kind {
+        "evidence" | "thumbnails" | "copies" | "content" => Owner::Record,
+        "inbox" => Owner::Submission,
+        "jobs" => Owner::Job,
+        _ => return None,
+    };
+    Some((case.parse().ok()?, id.parse().ok()?, owner))
 }
 
 impl Lodge {
@@ -40,24 +53,26 @@ impl Lodge {
     ) -> Result<(u64, std::time::SystemTime), ServiceError> {
         let cutoff = std::time::SystemTime::from(now() - grace);
         let mut removed = self.blobs().remove_unfinished_writes(cutoff).await?;
-        let mut known: HashMap<(Uuid, Uuid), bool> = HashMap::new();
+        let mut known: HashMap<(Uuid, Uuid, Owner), bool> = HashMap::new();
         for listed in self.blobs().list("cases/").await? {
             if listed.written >= cutoff || since.is_some_and(|since| listed.written < since) {
                 continue;
             }
             let name = listed.name;
             let Some(key) = owner(&name) else { continue };
-            let (case, record, submission) = key;
-            let alive = match known.get(&(case, record)) {
+            let alive = match known.get(&key) {
                 Some(alive) => *alive,
                 None => {
-                    let alive = if submission {
-                        self.store().submissions(case).await?.iter().any(|s| s.id == record)
-                    } else {
-                        let versions = self.store().record_versions(case, record).await?;
-                        versions.last().is_some_and(|v| !v.deleted)
+                    let (case, id, owner) = key;
+                    let alive = match owner {
+                        Owner::Submission => self.store().submissions(case).await?.iter().any(|s| s.id == id),
+                        Owner::Job => self.store().job(case, id).await?.is_some(),
+                        Owner::Record => {
+                            let versions = self.store().record_versions(case, id).await?;
+                            versions.last().is_some_and(|v| !v.deleted)
+                        }
                     };
-                    known.insert((case, record), alive);
+                    known.insert(key, alive);
                     alive
                 }
             };
@@ -80,9 +95,10 @@ mod tests {
     #[test]
     fn files_are_owned_by_the_record_their_name_holds() {
         let (c, r) = (Uuid::new_v4(), Uuid::new_v4());
-        assert_eq!(owner(&format!("cases/{c}/evidence/{r}")), Some((c, r, false)));
-        assert_eq!(owner(&format!("cases/{c}/copies/{r}/page")), Some((c, r, false)));
-        assert_eq!(owner(&format!("cases/{c}/inbox/{r}/0")), Some((c, r, true)));
+        assert_eq!(owner(&format!("cases/{c}/evidence/{r}")), Some((c, r, Owner::Record)));
+        assert_eq!(owner(&format!("cases/{c}/copies/{r}/page")), Some((c, r, Owner::Record)));
+        assert_eq!(owner(&format!("cases/{c}/inbox/{r}/0")), Some((c, r, Owner::Submission)));
+        assert_eq!(owner(&format!("cases/{c}/jobs/{r}/video")), Some((c, r, Owner::Job)));
         assert_eq!(owner(&format!("cases/{c}/other/{r}")), None);
         assert_eq!(owner("health/ping"), None);
     }

@@ -17,6 +17,7 @@ use lodge_report::{
     BundleWriter, ChronologyRow, CourseSection, ExhibitRow, IntegritySection, LegalRow, Picture, ReportDocument,
     ReportIdentifier, ReportPerson, Seal,
 };
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -25,7 +26,7 @@ use crate::ledger::Change;
 use crate::{ServiceError, SignedCheckpoint, human_size, now};
 
 /// A field she can leave out of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Redact {
     /// The exact words of messages.
     Verbatim,
@@ -93,7 +94,7 @@ impl Redact {
 }
 
 /// What she chose to put in a report.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReportOptions {
     /// Only incidents on or after this day.
     pub from: Option<Date>,
@@ -155,6 +156,13 @@ pub struct PreparedReport {
     /// The exhibits, numbered, with their leaf in the log.
     exhibits: Vec<(lodge_domain::EvidenceId, ExhibitSource)>,
     checkpoint: SignedCheckpoint,
+}
+
+impl PreparedReport {
+    /// How many exhibits a bundle of it holds.
+    pub(crate) fn exhibit_count(&self) -> usize {
+        self.exhibits.len()
+    }
 }
 
 fn date_text(d: Date) -> String {
@@ -552,7 +560,7 @@ impl OpenCase {
         Ok(pdf)
     }
 
-    async fn record_export(&self, sha256: String) -> Result<(), ServiceError> {
+    pub(crate) async fn record_export(&self, sha256: String) -> Result<(), ServiceError> {
         let entry = self.log_entry(Subject::Report, Action::Exported, None, None, Some(sha256));
         self.lodge().logged(self.id.0, &self.keys, &entry, Change::Leaf).await
     }
@@ -573,26 +581,40 @@ impl OpenCase {
         tokio::task::spawn_blocking(move || {
             // Large messages to the response, not one per zip write.
             let out = io::BufWriter::with_capacity(256 * 1024, ChannelWriter { tx });
-            let written = match seal {
-                None => self.write_bundle(&runtime, prepared, &pdf, out).map(|(_, sha)| sha),
-                Some(seal) => seal
-                    .wrap(out)
-                    .map_err(report_error)
-                    .and_then(|sealed| self.write_bundle(&runtime, prepared, &pdf, sealed))
-                    .and_then(|(sealed, sha)| {
-                        sealed
-                            .finish()
-                            .and_then(|mut out| out.flush())
-                            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-                        Ok(sha)
-                    }),
-            };
+            let written = self.write_bundle_sealed(&runtime, prepared, &pdf, out, seal.as_ref(), &|_| {}).and_then(
+                |(mut out, sha)| {
+                    out.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    Ok(sha)
+                },
+            );
             if let Err(e) = written.and_then(|sha| runtime.block_on(self.record_export(sha))) {
                 tracing::warn!(error = %e, "an evidence bundle was not finished");
                 let _ = errors.blocking_send(Err(io::Error::other("the bundle could not be finished")));
             }
         });
         Ok(tokio_stream_from(rx))
+    }
+
+    /// Writes the bundle to `out`, locked with `seal` if she chose one; returns `out` and the
+    /// manifest's SHA-256. `progress` hears of each exhibit written.
+    pub(crate) fn write_bundle_sealed<W: Write>(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        prepared: PreparedReport,
+        pdf: &[u8],
+        out: W,
+        seal: Option<&Seal>,
+        progress: &dyn Fn(usize),
+    ) -> Result<(W, String), ServiceError> {
+        match seal {
+            None => self.write_bundle(runtime, prepared, pdf, out, progress),
+            Some(seal) => {
+                let sealed = seal.wrap(out).map_err(report_error)?;
+                let (sealed, sha) = self.write_bundle(runtime, prepared, pdf, sealed, progress)?;
+                let out = sealed.finish().map_err(|e| ServiceError::Internal(e.to_string()))?;
+                Ok((out, sha))
+            }
+        }
     }
 
     /// Writes the bundle to `out`; returns it and the manifest's SHA-256.
@@ -602,6 +624,7 @@ impl OpenCase {
         prepared: PreparedReport,
         pdf: &[u8],
         out: W,
+        progress: &dyn Fn(usize),
     ) -> Result<(W, String), ServiceError> {
         let lodge = self.lodge();
         let checkpoint = &prepared.checkpoint;
@@ -618,9 +641,10 @@ impl OpenCase {
         if let Some(token) = &checkpoint.timestamp_token {
             writer.add_file(bundle::TIMESTAMP, token).map_err(report_error)?;
         }
-        for (id, source) in prepared.exhibits {
+        for (n, (id, source)) in prepared.exhibits.into_iter().enumerate() {
             let (_, stream) = runtime.block_on(self.evidence_content(id))?;
             writer.add_exhibit(source, StreamReader::new(runtime, stream)).map_err(report_error)?;
+            progress(n + 1);
         }
         writer.finish().map_err(report_error)
     }

@@ -1398,6 +1398,16 @@ macro_rules! store_impl {
                     == 1)
             }
 
+            async fn delete_job(&self, case: Uuid, id: Uuid) -> Result<bool> {
+                Ok(sqlx::query("DELETE FROM jobs WHERE case_id = $1 AND id = $2")
+                    .bind(case.to_string())
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected()
+                    == 1)
+            }
+
             async fn case_ids(&self) -> Result<Vec<Uuid>> {
                 sqlx::query("SELECT id FROM cases ORDER BY created_at, id")
                     .fetch_all(&self.pool)

@@ -270,6 +270,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
     /// Stops a case's job that has not finished. False if there was none to stop.
     async fn cancel_job(&self, case: Uuid, id: Uuid, now: Timestamp) -> Result<bool>;
+    /// Deletes a case's job, whatever its state (a report she no longer wants). False if there
+    /// was none.
+    async fn delete_job(&self, case: Uuid, id: Uuid) -> Result<bool>;
 
     /// Every case's id.
     async fn case_ids(&self) -> Result<Vec<Uuid>>;

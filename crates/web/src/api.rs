@@ -62,6 +62,8 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .upload("/cases/{case}/content/check", CaseRead, content::check)
         .delete("/cases/{case}/content/{content}", CaseWrite, content::delete)
         .get("/cases/{case}/content/{content}/thumbnail", CaseRead, content::content_thumbnail)
+        .get("/cases/{case}/fingerprinting/{job}", CaseRead, content::fingerprinting)
+        .delete("/cases/{case}/fingerprinting/{job}", CaseWrite, content::cancel_fingerprinting)
         .get("/cases/{case}/scans", CaseRead, content::scans)
         .post("/cases/{case}/scans", CaseWrite, content::start_scan)
         .get("/cases/{case}/scans/{scan}", CaseRead, content::scan)
@@ -890,6 +892,7 @@ impl Modify for BearerAuth {
           list_people, create_person, get_person, update_person, delete_person, get_checkpoint, verify_log, get_consistency, create_report,
           imports::stage, imports::preview, imports::import, imports::discard,
           content::list, content::add, content::delete, content::hash_list, content::check, content::content_thumbnail,
+          content::fingerprinting, content::cancel_fingerprinting,
           content::start_scan, content::scans, content::scan, content::cancel_scan, content::copies,
           content::confirm_copy, content::whitelist_copy, content::copy_thumbnail, content::accounts,
           content::add_account, content::delete_account, notices::list, notices::create, notices::get,

@@ -373,3 +373,136 @@ async fn a_scan_survives_the_server_being_killed() {
         assert_eq!(found, ["leak.jpg", "pen.png"], "each copy once; nothing on her own account");
     }
 }
+
+/// Files kept for jobs (videos waiting for their fingerprints, reports made) in the server's file store.
+pub fn job_files(server: &Server) -> Vec<String> {
+    walkdir(&server.data_dir.path().join("files")).into_iter().filter(|p| p.contains("/jobs/")).collect()
+}
+
+fn walkdir(root: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut dirs = vec![root.to_owned()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.map(Result::unwrap) {
+            if entry.path().is_dir() {
+                dirs.push(entry.path());
+            } else {
+                found.push(entry.path().display().to_string());
+            }
+        }
+    }
+    found
+}
+
+async fn wait_for_fingerprints(api: &Api, case: &str, id: &str) -> Value {
+    for _ in 0..1200 {
+        let job = api.json(api.get(&format!("/api/v1/cases/{case}/fingerprinting/{id}")), 200).await;
+        if !["queued", "running"].contains(&job["state"].as_str().unwrap()) {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the video was not fingerprinted");
+}
+
+#[tokio::test]
+async fn a_video_is_fingerprinted_by_a_job_that_survives_a_kill() {
+    let videos = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/vpdq/videos/");
+    let video = std::fs::read(format!("{videos}pattern-sd-grey-bar.mp4")).unwrap();
+    let md5 = {
+        let out = Command::new("md5sum").arg(format!("{videos}pattern-sd-grey-bar.mp4")).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
+    };
+    for backend in backends().await {
+        let mut server = Server::start(backend).await;
+        server.add_user("survivor", "ruby");
+        let api = server.api("ruby").await;
+        let case = api.create_case("Videos").await;
+        let form = |label: &str, bytes: Vec<u8>, name: &str| {
+            reqwest::multipart::Form::new().text("label", label.to_owned()).part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str("video/mp4").unwrap(),
+            )
+        };
+
+        // Not a video: she hears at once, and nothing is kept.
+        let refused = add(&api, &case, form("Broken", b"not a video at all".to_vec(), "broken.mp4"), 400).await;
+        assert!(refused.to_string().contains("cannot be fingerprinted"), "{refused}");
+        assert_eq!(job_files(&server), Vec::<String>::new());
+
+        // A video: accepted at once, kept encrypted for its job; the server is killed straight away.
+        let started = add(&api, &case, form("Pattern clip", video.clone(), "clip.mp4"), 202).await;
+        let id = started["id"].as_str().unwrap().to_owned();
+        assert_eq!((started["total"].as_i64(), started["content"].as_str()), (Some(100), None), "{started}");
+        server.kill_and_restart().await;
+
+        // Opening the case again lets the restarted node carry the job on to the end.
+        let done = wait_for_fingerprints(&api, &case, &id).await;
+        assert_eq!((done["state"].as_str(), done["done"].as_i64()), (Some("done"), Some(100)), "{done}");
+        assert_eq!(done["content"].as_str(), Some(id.as_str()), "the piece has the job's id");
+        let list = api.json(api.get(&format!("/api/v1/cases/{case}/content")), 200).await;
+        let pieces = list.as_array().unwrap();
+        assert_eq!(pieces.len(), 1, "registered once, however often the job ran: {list}");
+        let body = &pieces[0]["body"];
+        assert_eq!((body["label"].as_str(), body["md5"].as_str()), (Some("Pattern clip"), Some(md5.as_str())));
+        let frames: Vec<&str> = body["vpdq"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+        assert_eq!(frames.len(), 7, "one frame a second of a 6.9 second clip: {frames:?}");
+        assert!(frames[1].starts_with("30,"), "{frames:?}");
+        assert_eq!(job_files(&server), Vec::<String>::new(), "the video is deleted once fingerprinted");
+        let csv =
+            api.get(&format!("/api/v1/cases/{case}/content/hash-list")).send().await.unwrap().text().await.unwrap();
+        assert!(csv.lines().any(|l| l.starts_with(&format!("vpdq,{id},"))), "{csv}");
+
+        // Stopped: the video goes, and nothing is registered. (The job may already have run.)
+        let second = add(&api, &case, form("Second clip", video.clone(), "second.mp4"), 202).await;
+        let second_id = second["id"].as_str().unwrap();
+        api.json(api.delete(&format!("/api/v1/cases/{case}/fingerprinting/{second_id}")), 204).await;
+        let stopped = wait_for_fingerprints(&api, &case, second_id).await;
+        let registered = api.json(api.get(&format!("/api/v1/cases/{case}/content")), 200).await;
+        match stopped["state"].as_str() {
+            Some("cancelled") => assert_eq!(registered.as_array().unwrap().len(), 1),
+            Some("done") => assert_eq!(registered.as_array().unwrap().len(), 2),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(job_files(&server), Vec::<String>::new(), "a stopped job's video is deleted");
+        assert_eq!(
+            api.get(&format!("/api/v1/cases/{case}/scans/{second_id}")).send().await.unwrap().status(),
+            404,
+            "a video's job is not a scan"
+        );
+
+        // The page shows the work in progress and reloads itself while it runs.
+        let browser = server.browser("ruby").await;
+        let page =
+            browser.get(format!("{}/cases/{case}/content", server.url)).send().await.unwrap().text().await.unwrap();
+        let token = crate::harness::csrf(&page);
+        let upload = reqwest::multipart::Form::new()
+            .text("csrf", token)
+            .text("label", "From the page")
+            .text("made_by", "her")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(video.clone()).file_name("page.mp4").mime_str("video/mp4").unwrap(),
+            );
+        let res = browser.post(format!("{}/cases/{case}/content", server.url)).multipart(upload).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        let mut seen_working = false;
+        for _ in 0..600 {
+            let page =
+                browser.get(format!("{}/cases/{case}/content", server.url)).send().await.unwrap().text().await.unwrap();
+            if page.contains("Fingerprinting “From the page”") {
+                seen_working = true;
+                assert!(page.contains("http-equiv=\"refresh\""), "the page reloads while it works");
+                assert!(page.contains("Stop and delete this video"));
+            } else if page.contains("<strong>From the page</strong>") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let page =
+            browser.get(format!("{}/cases/{case}/content", server.url)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("<strong>From the page</strong>") && !page.contains("http-equiv=\"refresh\""), "{page}");
+        println!("the page showed the video being fingerprinted: {seen_working}");
+    }
+}

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use lodge_pdq::vpdq::{FrameHash, VideoOptions, hash_video, match_videos, md5_file};
+use lodge_pdq::vpdq::{FrameHash, VideoOptions, hash_video, match_videos, md5_file, probe};
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/vpdq")
@@ -96,6 +96,11 @@ fn one_frame_a_second_in_the_reference_format() {
     let line = hashes[1].to_line();
     assert_eq!(FrameHash::parse_line(&line), Some(hashes[1]));
     assert!(line.starts_with("30,") && line.ends_with(",1.000"), "{line}");
+    let info = probe(&path, &VideoOptions::default()).unwrap();
+    assert_eq!((info.width, info.height, info.fps), (480, 720, 30.0));
+    let seconds = info.duration.unwrap();
+    assert!((6.8..7.0).contains(&seconds), "{seconds}");
+    assert_eq!(hashes.len(), seconds.ceil() as usize, "one frame a second, from the first");
 }
 
 #[test]

@@ -386,6 +386,11 @@ async fn jobs_are_held_by_one_node_at_a_time_and_taken_up_when_a_lease_runs_out(
             store.jobs(case, "scan").await.unwrap().iter().map(|j| j.state.as_str()).collect::<Vec<_>>(),
             ["cancelled", "done"]
         );
+        assert!(store.delete_job(Uuid::new_v4(), job.id).await.is_ok_and(|deleted| !deleted), "only its own case's");
+        assert!(store.delete_job(case, job.id).await.unwrap(), "a finished job can be deleted");
+        assert!(store.job(case, job.id).await.unwrap().is_none());
+        assert!(!store.delete_job(case, job.id).await.unwrap(), "once");
+        assert_eq!(store.jobs(case, "scan").await.unwrap().len(), 1);
     }
 }
 

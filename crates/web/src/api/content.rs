@@ -1,13 +1,15 @@
-//! Her content and scans through the API: register images, videos or `lodge hash` output, list
-//! and remove them, export her hash list, list her own accounts, scan web addresses for
-//! copies in the background, and review the copies found.
+//! Her content and scans through the API: register images, videos (fingerprinted in the
+//! background) or `lodge hash` output, list and remove them, export her hash list, list her
+//! own accounts, scan web addresses for copies in the background, and review the copies found.
 
 use axum::Json;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lodge_domain::{AccountId, Content, ContentId, CopyId, FoundCopy, JobId, MadeBy, OwnAccount};
-use lodge_service::{Closeness, ContentDetails, ContentSource, Scan, ServiceError};
+use lodge_service::{
+    Closeness, ContentDetails, ContentSource, Fingerprinting, JobState, Registered, Scan, ServiceError,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -40,16 +42,57 @@ fn made_by(text: &str) -> Result<MadeBy, ServiceError> {
     }
 }
 
+/// A video being fingerprinted in the background: it survives a restart, and when it is done
+/// the video is registered as `content` (and the video itself deleted).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct FingerprintingBody {
+    id: Uuid,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    state: String,
+    /// Per cent of the video fingerprinted.
+    done: i64,
+    /// 100.
+    total: i64,
+    /// Her name for it.
+    label: String,
+    /// The piece of content it became, once done.
+    content: Option<Uuid>,
+    /// Why it failed, if it did.
+    error: String,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: jiff::Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    updated_at: jiff::Timestamp,
+}
+
+impl From<Fingerprinting> for FingerprintingBody {
+    fn from(j: Fingerprinting) -> Self {
+        FingerprintingBody {
+            id: j.id.0,
+            content: (j.state == JobState::Done).then_some(j.id.0),
+            state: j.state.as_str().into(),
+            done: j.done,
+            total: j.total,
+            label: j.payload.label,
+            error: j.error,
+            created_at: j.created_at,
+            updated_at: j.updated_at,
+        }
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/cases/{case}/content", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     request_body(content_type = "multipart/form-data", description = "Text parts `label`, `made_by` (her, studio, someone_else) and `first_published`, then the image or video in a part named `file`, or `lodge hash` output in a part named `hashes`."),
-    responses((status = 201, body = [Uuid]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = [Uuid], description = "Registered: the id of each piece"),
+        (status = 202, body = FingerprintingBody, description = "A video: fingerprinted in the background"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn add(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path(case): Path<Uuid>,
     mut multipart: Multipart,
-) -> Result<(StatusCode, Json<Vec<Uuid>>), ApiError> {
+) -> Result<Response, ApiError> {
     let open = open(&state, &s, case).await?;
     let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
     let mut details = ContentDetails { label: String::new(), made_by: MadeBy::Her, first_published: String::new() };
@@ -85,8 +128,39 @@ pub(crate) async fn add(
             "Send the image or video in a part named \"file\", or hashes in one named \"hashes\".",
         )
     })?;
-    let ids = open.add_content(details, source).await?;
-    Ok((StatusCode::CREATED, Json(ids.into_iter().map(|id| id.0).collect())))
+    Ok(match open.add_content(details, source).await? {
+        Registered::Added(ids) => {
+            (StatusCode::CREATED, Json(ids.into_iter().map(|id| id.0).collect::<Vec<Uuid>>())).into_response()
+        }
+        Registered::Fingerprinting(id) => {
+            let job = FingerprintingBody::from(open.fingerprinting_job(id).await?);
+            let location = format!("/api/v1/cases/{case}/fingerprinting/{}", id.0);
+            (StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(job)).into_response()
+        }
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/fingerprinting/{job}", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("job" = Uuid, Path)),
+    responses((status = 200, body = FingerprintingBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn fingerprinting(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, job)): Path<(Uuid, Uuid)>,
+) -> Result<Json<FingerprintingBody>, ApiError> {
+    Ok(Json(open(&state, &s, case).await?.fingerprinting_job(JobId(job)).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{case}/fingerprinting/{job}", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("job" = Uuid, Path)),
+    responses((status = 204, description = "Stopped; the video is deleted"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn cancel_fingerprinting(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, job)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    open(&state, &s, case).await?.cancel_fingerprinting(JobId(job)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/content/{content}", tag = "content", security(("bearer" = [])),
@@ -227,7 +301,7 @@ pub(crate) async fn cancel_scan(
     ApiSession(s): ApiSession,
     Path((case, scan)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.cancel_job(JobId(scan)).await?;
+    open(&state, &s, case).await?.cancel_scan(JobId(scan)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

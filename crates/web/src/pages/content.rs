@@ -1,6 +1,7 @@
 //! "Your content": her own images and videos, registered by their fingerprints (the file, or
-//! the hashes `lodge hash` made on her computer), her own accounts, and scans of web addresses
-//! for copies, which run in the background with their progress shown. "Copies found": each copy
+//! the hashes `lodge hash` made on her computer; a video is fingerprinted in the background),
+//! her own accounts, and scans of web addresses for copies, which run in the background; the
+//! page shows how far background work has got. "Copies found": each copy
 //! beside her own picture, with its distance, to confirm (it becomes evidence) or whitelist.
 //! Pictures shown are the small copies Lodge keeps; the pages never load anything from those
 //! sites.
@@ -12,7 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lodge_domain::{
     AccountId, CaseId, Content, ContentId, CopyId, CopyStatus, FoundCopy, JobId, MadeBy, OwnAccount, Problems,
 };
-use lodge_service::{ContentDetails, ContentSource, Entry, OpenCase, Scan, ServiceError, Session};
+use lodge_service::{
+    ContentDetails, ContentSource, Entry, Fingerprinting, JobState, OpenCase, Registered, Scan, ServiceError, Session,
+};
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -38,13 +41,19 @@ struct Shown {
     contents: Vec<Entry<Content>>,
     accounts: Vec<Entry<OwnAccount>>,
     scans: Vec<Scan>,
+    /// Videos being fingerprinted, and those that failed in the last day.
+    videos: Vec<Fingerprinting>,
     to_review: usize,
 }
 
 async fn load(open: &OpenCase) -> Result<Shown, ServiceError> {
     let mut scans = open.scan_jobs().await?;
     scans.truncate(5);
+    let day_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
+    let mut videos = open.fingerprinting().await?;
+    videos.retain(|v| v.state.unfinished() || (v.state == JobState::Failed && v.updated_at > day_ago));
     Ok(Shown {
+        videos,
         contents: open.contents().await?,
         accounts: open.own_accounts().await?,
         scans,
@@ -67,8 +76,8 @@ fn scan_status(case: Uuid, s: &Session, scan: &Scan) -> Markup {
             } @else {
                 strong {
                     @match scan.state {
-                        lodge_service::JobState::Done => "Finished",
-                        lodge_service::JobState::Cancelled => "Stopped",
+                        JobState::Done => "Finished",
+                        JobState::Cancelled => "Stopped",
                         _ => "Could not finish",
                     }
                 }
@@ -91,6 +100,27 @@ fn scan_status(case: Uuid, s: &Session, scan: &Scan) -> Markup {
                     (csrf(s))
                     button.secondary type="submit" { "Stop this scan" }
                 }
+            }
+        }
+    }
+}
+
+fn video_status(case: Uuid, s: &Session, video: &Fingerprinting) -> Markup {
+    html! {
+        li {
+            @if video.state.unfinished() {
+                label for={ "video-" (video.id) } {
+                    "Fingerprinting “" (video.payload.label) "”: "
+                    @if video.state == JobState::Queued && video.done == 0 { "waiting to start" } @else { (video.done) "% done" }
+                }
+                progress id={ "video-" (video.id) } max=(video.total) value=(video.done) { (video.done) "%" }
+                form method="post" action={ "/cases/" (case) "/fingerprinting/" (video.id) "/cancel" } {
+                    (csrf(s))
+                    button.secondary type="submit" { "Stop and delete this video" }
+                }
+            } @else {
+                strong { "“" (video.payload.label) "” could not be fingerprinted." }
+                " " (video.error) " It was not registered, and the video was deleted."
             }
         }
     }
@@ -129,8 +159,12 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
             }
             button.secondary type="submit" { "Check them" }
         }
-        h2 { "Registered" }
-        @if shown.contents.is_empty() {
+        h2 #registered { "Registered" }
+        @if !shown.videos.is_empty() {
+            p.hint { "Videos are fingerprinted in the background: you can leave this page. Lodge keeps the video, encrypted, only until its fingerprints are made, then deletes it. After a restart the work continues once you open your case again." }
+            ul.plain { @for video in &shown.videos { (video_status(case, s, video)) } }
+        }
+        @if shown.contents.is_empty() && shown.videos.is_empty() {
             p { "Nothing registered yet." }
         } @else {
             ul.plain {
@@ -203,9 +237,10 @@ async fn show_page(state: &crate::AppState, s: &Session, case: Uuid, form: &Form
     match shown {
         Ok(shown) => {
             let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-            let busy = shown.scans.iter().any(|j| j.state.unfinished());
+            let busy =
+                shown.scans.iter().any(|j| j.state.unfinished()) || shown.videos.iter().any(|v| v.state.unfinished());
             let markup = body(s, case, &shown, form, problems);
-            // While a scan runs, the page reloads itself to show progress (only when there is
+            // While a scan or a video's fingerprinting runs, the page reloads itself to show progress (only when there is
             // nothing typed on it to lose).
             let refresh = (busy && problems.is_empty() && form.get("csrf").is_empty()).then_some(5);
             (status, refreshing_page(Some(s), &state.config, "Your content", markup, refresh)).into_response()
@@ -293,7 +328,8 @@ pub(crate) async fn add(
         return show_page(&state, &s, case, &form, &problems).await;
     };
     match open.add_content(details, source).await {
-        Ok(_) => Redirect::to(&format!("/cases/{case}/content")).into_response(),
+        Ok(Registered::Added(_)) => Redirect::to(&format!("/cases/{case}/content")).into_response(),
+        Ok(Registered::Fingerprinting(_)) => Redirect::to(&format!("/cases/{case}/content#registered")).into_response(),
         Err(ServiceError::Invalid(problems)) => show_page(&state, &s, case, &form, &problems).await,
         Err(e) => error_page(Some(&s), &state.config, e),
     }
@@ -434,7 +470,21 @@ pub(crate) async fn cancel_scan(
 ) -> Response {
     let to = format!("/cases/{case}/content#scans");
     act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.cancel_job(JobId(scan)).await
+        state.lodge.open_case(&s, CaseId(case)).await?.cancel_scan(JobId(scan)).await
+    })
+    .await
+}
+
+/// Stops fingerprinting a video; the video is deleted.
+pub(crate) async fn cancel_fingerprinting(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, job)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let to = format!("/cases/{case}/content#registered");
+    act_then_redirect(&state, &s, &form, &to, async {
+        state.lodge.open_case(&s, CaseId(case)).await?.cancel_fingerprinting(JobId(job)).await
     })
     .await
 }

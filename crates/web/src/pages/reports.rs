@@ -1,6 +1,8 @@
 //! "Prepare a report": she chooses the dates, the incidents, the name shown and what to leave
-//! out, then downloads the police report (PDF) or the evidence bundle (zip). The page also
-//! shows her log's course of conduct and lists the reports already made from the case.
+//! out, previews it, then has the police report (PDF) or the evidence bundle (zip) made in the
+//! background; the page shows how far it has got (reloading itself while it works) and offers
+//! each file made for download until she deletes it. The page also shows her log's course of
+//! conduct and lists the reports already made from the case.
 
 use std::collections::BTreeSet;
 
@@ -8,17 +10,19 @@ use axum::Form;
 use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use lodge_domain::{CaseId, CourseOfConduct, Incident, IncidentId, Problems, When};
-use lodge_service::SecretString;
+use axum::response::{IntoResponse, Redirect, Response};
+use lodge_domain::{CaseId, CourseOfConduct, Incident, IncidentId, JobId, Problems, When};
 use lodge_service::integrity::Subject;
-use lodge_service::{OpenCase, PreparedReport, Redact, ReportOptions, Seal, ServiceError, Session, TimelineFilter};
+use lodge_service::{
+    JobState, OpenCase, PreparedFile, PreparedReport, Redact, ReportFile, ReportOptions, Seal, SecretString,
+    ServiceError, Session, TimelineFilter, human_size,
+};
 use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::form::FormData;
-use super::layout::{Input, csrf, page, problem_summary, text_field};
-use super::{error_page, stale_form};
+use super::layout::{Input, csrf, page, problem_summary, refreshing_page, text_field};
+use super::{act_then_redirect, error_page, stale_form};
 use crate::auth::Viewer;
 use crate::{State, WebConfig};
 
@@ -135,6 +139,59 @@ struct PageData {
     incidents: Vec<(IncidentId, Incident)>,
     exports: Vec<(String, String)>,
     preview: Option<PreparedReport>,
+    /// Files being made, and made.
+    files: Vec<PreparedFile>,
+}
+
+/// The files made (and being made) from the case, newest first.
+const FILES_SHOWN: usize = 10;
+
+fn file_label(file: &PreparedFile) -> &'static str {
+    match (file.payload.file, file.payload.locked) {
+        (ReportFile::Pdf, _) => "Report (PDF)",
+        (ReportFile::Bundle, false) => "Evidence bundle (zip)",
+        (ReportFile::Bundle, true) => "Evidence bundle (zip, locked)",
+    }
+}
+
+fn made_file(s: &Session, case: Uuid, file: &PreparedFile) -> Markup {
+    let w = &file.payload;
+    html! {
+        li {
+            strong { (file_label(file)) }
+            @if !w.options.prepared_for.trim().is_empty() { " for " (w.options.prepared_for) }
+            " · asked for " (file.created_at.strftime("%-d %b %Y, %H:%M UTC"))
+            @match file.state {
+                JobState::Queued | JobState::Running => {
+                    br;
+                    label for={ "file-" (file.id) } {
+                        @if file.done == 0 { "Waiting to start" }
+                        @else if file.done < 2 { "Writing the report" }
+                        @else if w.file == ReportFile::Bundle && file.done < file.total - 1 { "Adding exhibit " (file.done - 1) " of " (w.exhibits) }
+                        @else { "Saving" }
+                    }
+                    progress id={ "file-" (file.id) } max=(file.total) value=(file.done) { (file.done) " of " (file.total) }
+                }
+                JobState::Done => {
+                    " · " (human_size(w.size))
+                    br;
+                    a.button href={ "/cases/" (case) "/reports/" (file.id) "/download" } download { "Download" }
+                    " "
+                    span.hint.verbatim { "SHA-256 " (w.sha256) }
+                }
+                _ => {
+                    br;
+                    span.problem { "It could not be made. " (file.error) }
+                }
+            }
+            form.inline method="post" action={ "/cases/" (case) "/reports/" (file.id) "/delete" } {
+                (csrf(s))
+                button.secondary type="submit" {
+                    @if file.state.unfinished() { "Stop" } @else { "Delete" }
+                }
+            }
+        }
+    }
 }
 
 /// What the report will hold, before she downloads it.
@@ -199,7 +256,9 @@ async fn page_data(open: &OpenCase) -> Result<PageData, ServiceError> {
         .filter(|l| l.entry.subject == Subject::Report)
         .map(|l| (l.at.strftime("%-d %b %Y, %H:%M UTC").to_string(), l.entry.sha256.unwrap_or_default()))
         .collect();
-    Ok(PageData { incidents, exports, preview: None })
+    let mut files = open.prepared_files().await?;
+    files.truncate(FILES_SHOWN);
+    Ok(PageData { incidents, exports, preview: None, files })
 }
 
 fn report_form(
@@ -218,6 +277,13 @@ fn report_form(
         @if let Some(prepared) = &data.preview { (preview(prepared)) }
         p { "Make a report for the police, a lawyer or a court: a PDF, or an evidence bundle that also holds every exhibit exactly as you added it and the proofs that let them check nothing was changed." }
         p { strong { "The report may be shown to the person you are reporting." } " You choose what goes in it. Nothing is sent anywhere: you download it and decide who gets it." }
+        @if !data.files.is_empty() {
+            section aria-labelledby="made" {
+                h2 #made { "Your files" }
+                p.hint { "Lodge makes them in the background: you can leave this page. Each is kept, encrypted, until you delete it." }
+                ul.plain { @for file in &data.files { (made_file(s, case, file)) } }
+            }
+        }
         (problem_summary(problems))
         form method="post" action={ "/cases/" (case) "/report" } {
             (csrf(s))
@@ -276,8 +342,8 @@ fn report_form(
             }
             div.actions {
                 button.secondary type="submit" name="format" value="preview" { "Preview" }
-                button type="submit" name="format" value="pdf" { "Download the report (PDF)" }
-                button.secondary type="submit" name="format" value="bundle" { "Download the evidence bundle (zip)" }
+                button type="submit" name="format" value="pdf" { "Make the report (PDF)" }
+                button.secondary type="submit" name="format" value="bundle" { "Make the evidence bundle (zip)" }
             }
         }
         @if !data.exports.is_empty() {
@@ -306,13 +372,12 @@ pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, 
     }
     .await;
     match result {
-        Ok(data) => page(
-            Some(&s),
-            &state.config,
-            "Prepare a report",
-            report_form(&s, &state.config, case, &data, &first_visit(&s), &Problems::default()),
-        )
-        .into_response(),
+        Ok(data) => {
+            // While a file is being made, the page reloads itself to show how far it has got.
+            let busy = data.files.iter().any(|f| f.state.unfinished());
+            let body = report_form(&s, &state.config, case, &data, &first_visit(&s), &Problems::default());
+            refreshing_page(Some(&s), &state.config, "Prepare a report", body, busy.then_some(3)).into_response()
+        }
         Err(e) => error_page(Some(&s), &state.config, e),
     }
 }
@@ -333,13 +398,13 @@ pub(crate) async fn make(
     if form.get("format") == "preview" {
         return show_preview(&state, &s, case, open, &form).await;
     }
-    let format = if form.get("format") == "bundle" { Format::Bundle } else { Format::Pdf };
+    let file = if form.get("format") == "bundle" { ReportFile::Bundle } else { ReportFile::Pdf };
     let mut seal_problems = Problems::default();
-    let seal = if format == Format::Bundle { seal_from_form(&form, &mut seal_problems) } else { None };
+    let seal = if file == ReportFile::Bundle { seal_from_form(&form, &mut seal_problems) } else { None };
     let problems = match options_from_form(&form) {
         Ok(_) if !seal_problems.is_empty() => seal_problems,
-        Ok(options) => match download(open, &options, format, seal).await {
-            Ok(response) => return response,
+        Ok(options) => match open.prepare_file(options, file, seal).await {
+            Ok(_) => return Redirect::to(&format!("/cases/{case}/report#made")).into_response(),
             Err(ServiceError::Invalid(p)) => p,
             Err(e) => return error_page(Some(&s), &state.config, e),
         },
@@ -392,4 +457,43 @@ async fn show_preview(state: &crate::AppState, s: &Session, case: Uuid, open: Op
         }
         Err(e) => error_page(Some(s), &state.config, e),
     }
+}
+
+/// A file made from the case, decrypted as it streams.
+pub(crate) async fn download_file(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, file)): Path<(Uuid, Uuid)>,
+) -> Response {
+    let result = async {
+        let open = state.lodge.open_case(&s, CaseId(case)).await?;
+        open.prepared_file_content(JobId(file)).await
+    }
+    .await;
+    match result {
+        Ok((made, stream)) => {
+            let reference: String = case.to_string().chars().take(8).collect();
+            let (content_type, name) = match (made.payload.file, made.payload.locked) {
+                (ReportFile::Pdf, _) => ("application/pdf", format!("lodge-report-{reference}.pdf")),
+                (ReportFile::Bundle, false) => ("application/zip", format!("lodge-bundle-{reference}.zip")),
+                (ReportFile::Bundle, true) => ("application/octet-stream", format!("lodge-bundle-{reference}.zip.age")),
+            };
+            attachment(Body::from_stream(stream), content_type, &name)
+        }
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
+}
+
+/// Deletes a file made from the case, or stops one being made.
+pub(crate) async fn delete_file(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, file)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let to = format!("/cases/{case}/report#made");
+    act_then_redirect(&state, &s, &form, &to, async {
+        state.lodge.open_case(&s, CaseId(case)).await?.delete_prepared_file(JobId(file)).await
+    })
+    .await
 }
