@@ -494,7 +494,9 @@ impl OpenCase {
 
     fn signed(&self, row: CheckpointRow) -> Result<SignedCheckpoint, ServiceError> {
         let key = &self.lodge().signer().key;
-        let origin = self.log_origin();
+        // A checkpoint names the log as the server was called when it was signed (its first
+        // line); a server renamed since still opens it, with its own key.
+        let origin = row.note.lines().next().filter(|o| !o.is_empty()).map_or_else(|| self.log_origin(), str::to_owned);
         let verifier = Verifier::new(&key.verifier_key(&origin)).map_err(ledger_error)?;
         let checkpoint = verifier.open(row.note.as_bytes()).map_err(ledger_error)?;
         Ok(SignedCheckpoint {

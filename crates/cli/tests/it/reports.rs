@@ -313,7 +313,7 @@ async fn a_locked_bundle_opens_only_with_its_passphrase() {
 #[tokio::test]
 async fn the_report_page_shows_the_course_of_conduct_with_the_organisation_s_own_services() {
     let services = r#"[{name="Stalking helpline", phone="0808 802 0300", hours="weekdays 9 to 5", url="https://helpline.example.org"}]"#;
-    let server = Server::start_with(crate::harness::Backend::Sqlite, &[("LODGE_SUPPORT_SERVICES", services)]).await;
+    let mut server = Server::start_with(crate::harness::Backend::Sqlite, &[("LODGE_SUPPORT_SERVICES", services)]).await;
     server.add_user("survivor", "ruby");
     let api = server.api("ruby").await;
     let (case, _) = username_only_case(&api).await;
@@ -370,14 +370,88 @@ async fn the_report_page_shows_the_course_of_conduct_with_the_organisation_s_own
     }
     assert_eq!(size().await, before, "a preview is not an export");
 
-    // The same form with a good choice downloads the PDF and lists it as made.
+    // The same form with a good choice has the PDF made in the background; the page shows it
+    // being made, then offers it to download.
     let mut form = form.to_vec();
     form.retain(|(k, _)| *k != "format" && *k != "protect");
     form.push(("format", "pdf".to_owned()));
     let res = browser.post(format!("{}/cases/{case}/report", server.url)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], format!("/cases/{case}/report#made"));
+    let page = made(&browser, &server.url, &case, 1).await;
+    assert!(page.contains("Report (PDF)</strong> for Police Scotland"), "{page}");
+    let links = downloads(&page);
+    let res = browser.get(format!("{}{}", server.url, links[0])).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/pdf");
-    assert!(pdf_text(&res.bytes().await.unwrap()).contains("Police Scotland"));
-    let page = browser.get(format!("{}/cases/{case}/report", server.url)).send().await.unwrap().text().await.unwrap();
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf_text(&pdf).contains("Police Scotland"));
     assert!(page.contains("Reports made from this case"));
+    let sha = data_encoding::HEXLOWER.encode(&<sha2::Sha256 as sha2::Digest>::digest(&pdf));
+    assert!(page.contains(&sha), "the file's SHA-256 is shown and in her log");
+
+    // A locked bundle: the server is killed while it is being made, and it is made all the same
+    // once the case is opened again. The file kept is the locked one.
+    let passphrase = "purple lantern quietly ferries";
+    let mut bundle_form = form.clone();
+    bundle_form.retain(|(k, _)| *k != "format" && *k != "passphrase");
+    bundle_form.extend([
+        ("format", "bundle".to_owned()),
+        ("protect", "passphrase".to_owned()),
+        ("passphrase", passphrase.to_owned()),
+    ]);
+    let res = browser.post(format!("{}/cases/{case}/report", server.url)).form(&bundle_form).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    server.kill_and_restart().await;
+    let browser = server.browser("ruby").await;
+    let page = made(&browser, &server.url, &case, 2).await;
+    assert!(page.contains("Evidence bundle (zip, locked)"), "{page}");
+    let links = downloads(&page);
+    assert_eq!(links.len(), 2, "{page}");
+    let res = browser.get(format!("{}{}", server.url, links[0])).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/octet-stream");
+    assert!(res.headers()["content-disposition"].to_str().unwrap().ends_with(".zip.age\""));
+    let sealed = res.bytes().await.unwrap();
+    assert!(sealed.starts_with(b"age-encryption.org/v1"));
+    let (ok, out, err) = verify_with(&sealed, &[], &format!("{passphrase}\n"));
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("2 exhibits"), "{out}");
+
+    // Deleted: the file goes, and the link with it.
+    let before = crate::content::job_files(&server);
+    assert_eq!(before.len(), 2, "{before:?}");
+    let res = browser
+        .post(format!("{}{}", server.url, links[0].replace("/download", "/delete")))
+        .form(&[("csrf", crate::harness::csrf(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(browser.get(format!("{}{}", server.url, links[0])).send().await.unwrap().status(), 404);
+    assert_eq!(crate::content::job_files(&server).len(), 1);
+}
+
+/// The report page once `count` files are made, waiting while they are made (the page says it
+/// reloads itself meanwhile).
+async fn made(browser: &reqwest::Client, url: &str, case: &str, count: usize) -> String {
+    let mut page = String::new();
+    for _ in 0..1200 {
+        page = browser.get(format!("{url}/cases/{case}/report")).send().await.unwrap().text().await.unwrap();
+        if downloads(&page).len() == count {
+            return page;
+        }
+        assert!(page.contains("http-equiv=\"refresh\""), "the page reloads while a file is made: {page}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the files were not made: {page}");
+}
+
+/// The download links on the report page, newest first.
+fn downloads(page: &str) -> Vec<String> {
+    page.split("href=\"")
+        .skip(1)
+        .filter_map(|h| h.split('"').next())
+        .filter(|h| h.ends_with("/download"))
+        .map(str::to_owned)
+        .collect()
 }
