@@ -195,7 +195,8 @@ fn job_of<P: DeserializeOwned>(keys: &Keyring, row: &JobRow) -> Result<Job<P>, S
 }
 
 impl Lodge {
-    /// Runs due jobs of the cases whose key this node holds, for as long as the server runs.
+    /// Runs due jobs of the cases whose key this node holds, and due reminders, for as long as
+    /// the server runs.
     pub async fn run_jobs(&self) {
         loop {
             for (case, keys, generation) in self.jobs().armed() {
@@ -213,6 +214,7 @@ impl Lodge {
                     Err(e) => tracing::warn!(error = %e, "could not look for jobs"),
                 }
             }
+            self.run_due_reminders().await;
             tokio::select! {
                 () = self.jobs().wake.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
@@ -233,52 +235,22 @@ impl Lodge {
         Ok(())
     }
 
-    async fn run_job(&self, job: JobRow, keys: &Keyring) {
-        let node = self.jobs().node.clone();
+    /// Takes a due job for this node, if no other node holds it.
+    async fn claim(&self, job: &JobRow) -> bool {
         let at = now();
-        match self.store().claim_job(job.id, &node, at + LEASE, at).await {
-            Ok(true) => {}
-            Ok(false) => return,
+        match self.store().claim_job(job.id, &self.jobs().node, at + LEASE, at).await {
+            Ok(taken) => taken,
             Err(e) => {
                 tracing::warn!(error = %e, "could not take a job");
-                return;
+                false
             }
         }
-        let step = Step {
-            lodge: self.clone(),
-            id: job.id,
-            keys: keys.duplicate(),
-            done: Arc::new(AtomicI64::new(job.done)),
-            lost: Arc::new(AtomicBool::new(false)),
-        };
-        let heartbeat = {
-            let (lodge, id, node, done, lost) =
-                (self.clone(), job.id, node.clone(), step.done.clone(), step.lost.clone());
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(HEARTBEAT).await;
-                    let at = now();
-                    let d = done.load(Ordering::SeqCst);
-                    if let Ok(false) = lodge.store().job_progress(id, &node, d, None, at + LEASE, at).await {
-                        lost.store(true, Ordering::SeqCst);
-                        return;
-                    }
-                }
-            })
-        };
-        let case = OpenCase::for_job(self, job.case_id, keys.duplicate(), UserId(job.user_id));
-        let outcome = match job.kind.as_str() {
-            crate::copies::SCAN_JOB => case.run_scan(&job, &step).await,
-            crate::notices::RECHECK_JOB => case.run_recheck(&job, &step).await,
-            crate::watch::WATCH_JOB => case.run_watch(&job, &step).await,
-            crate::content::VIDEO_JOB => case.run_video(&job, &step).await,
-            crate::prepared::REPORT_JOB => case.run_report(&job, &step).await,
-            _ => Err(ServiceError::Internal(format!("unknown job kind {}", job.kind))),
-        };
-        heartbeat.abort();
-        if step.lost() {
-            return;
-        }
+    }
+
+    /// Records how a job this node held ended: done, failed (at once if what it was given
+    /// cannot be worked on, or after its last attempt), or queued again after a back-off.
+    /// Returns the state it is left in.
+    async fn finish(&self, job: &JobRow, outcome: Result<(), ServiceError>) -> &'static str {
         let at = now();
         let (state, error, run_after) = match outcome {
             Ok(()) => ("done", String::new(), at),
@@ -298,10 +270,70 @@ impl Lodge {
                 ("queued", String::new(), at + wait)
             }
         };
-        if let Err(e) = self.store().release_job(job.id, &node, state, &error, run_after, at).await {
+        if let Err(e) = self.store().release_job(job.id, &self.jobs().node, state, &error, run_after, at).await {
             tracing::warn!(error = %e, "could not record the end of a job");
         }
-        if state == "failed" && job.kind == crate::content::VIDEO_JOB {
+        state
+    }
+
+    /// Runs due reminders, which need no case's key, in whatever case they are.
+    async fn run_due_reminders(&self) {
+        let due = match self.store().due_jobs(crate::reminders::REMINDER_JOB, now()).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not look for reminders");
+                return;
+            }
+        };
+        for job in due {
+            if self.claim(&job).await {
+                let outcome = self.send_reminder(&job).await;
+                self.finish(&job, outcome).await;
+            }
+        }
+    }
+
+    async fn run_job(&self, job: JobRow, keys: &Keyring) {
+        if !self.claim(&job).await {
+            return;
+        }
+        let step = Step {
+            lodge: self.clone(),
+            id: job.id,
+            keys: keys.duplicate(),
+            done: Arc::new(AtomicI64::new(job.done)),
+            lost: Arc::new(AtomicBool::new(false)),
+        };
+        let heartbeat = {
+            let (lodge, id, node, done, lost) =
+                (self.clone(), job.id, self.jobs().node.clone(), step.done.clone(), step.lost.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(HEARTBEAT).await;
+                    let at = now();
+                    let d = done.load(Ordering::SeqCst);
+                    if let Ok(false) = lodge.store().job_progress(id, &node, d, None, at + LEASE, at).await {
+                        lost.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                }
+            })
+        };
+        let case = OpenCase::for_job(self, job.case_id, keys.duplicate(), UserId(job.user_id));
+        let outcome = match job.kind.as_str() {
+            crate::copies::SCAN_JOB => case.run_scan(&job, &step).await,
+            crate::notices::RECHECK_JOB => case.run_recheck(&job, &step).await,
+            crate::watch::WATCH_JOB => case.run_watch(&job, &step).await,
+            crate::content::VIDEO_JOB => case.run_video(&job, &step).await,
+            crate::prepared::REPORT_JOB => case.run_report(&job, &step).await,
+            crate::reminders::REMINDER_JOB => self.send_reminder(&job).await,
+            _ => Err(ServiceError::Internal(format!("unknown job kind {}", job.kind))),
+        };
+        heartbeat.abort();
+        if step.lost() {
+            return;
+        }
+        if self.finish(&job, outcome).await == "failed" && job.kind == crate::content::VIDEO_JOB {
             case.forget_video(job.id).await;
         }
     }
@@ -342,14 +374,25 @@ impl OpenCase {
         payload: &P,
         run_after: Timestamp,
     ) -> Result<(), ServiceError> {
+        let payload = seal_record(&self.keys, JOB_KIND, &id.to_string(), 1, payload)?;
+        let row = self.new_job(id, kind, total, payload, run_after);
+        self.lodge().store().create_job(&row).await?;
+        if run_after <= row.created_at {
+            self.lodge().jobs().arm(self.id.0, &self.keys);
+        }
+        Ok(())
+    }
+
+    /// A job row for this case, queued to run at `run_after`.
+    pub(crate) fn new_job(&self, id: Uuid, kind: &str, total: i64, payload: Vec<u8>, run_after: Timestamp) -> JobRow {
         let at = now();
-        let row = JobRow {
+        JobRow {
             id,
             case_id: self.id.0,
             user_id: self.user.0,
             kind: kind.into(),
             state: "queued".into(),
-            payload: seal_record(&self.keys, JOB_KIND, &id.to_string(), 1, payload)?,
+            payload,
             done: 0,
             total,
             attempts: 0,
@@ -359,12 +402,7 @@ impl OpenCase {
             error: String::new(),
             created_at: at,
             updated_at: at,
-        };
-        self.lodge().store().create_job(&row).await?;
-        if run_after <= at {
-            self.lodge().jobs().arm(self.id.0, &self.keys);
         }
-        Ok(())
     }
 
     /// Queues a job of `kind` to run at `run_after`, unless one of that kind is already queued

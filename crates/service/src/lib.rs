@@ -22,6 +22,7 @@ mod notices;
 mod orphans;
 mod passkeys;
 mod prepared;
+mod reminders;
 mod report;
 mod sealing;
 mod sharing;
@@ -135,6 +136,8 @@ struct Inner {
     feedback_key: lodge_crypto::Key,
     /// Keys the attempt counters; derived from the server key.
     limits_key: lodge_crypto::Key,
+    /// Seals the addresses reminders go to; derived from the server key.
+    reminders_key: lodge_crypto::Key,
     /// The WebAuthn relying party, when Lodge is reached by a name passkeys can use.
     webauthn: Option<webauthn_rs::Webauthn>,
     /// Per-case locks that take this node's log appends in turn.
@@ -162,6 +165,7 @@ impl Lodge {
                 signer,
                 feedback_key: lodge_crypto::Key::derive_from(server_key, "your voice"),
                 limits_key: lodge_crypto::Key::derive_from(server_key, "attempt counters"),
+                reminders_key: lodge_crypto::Key::derive_from(server_key, "reminder addresses"),
                 webauthn,
                 jobs: jobs::Jobs::new(),
                 append_locks: Default::default(),

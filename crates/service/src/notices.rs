@@ -283,7 +283,7 @@ impl OpenCase {
         if notice.open() {
             self.schedule_recheck(self.lodge().config().recheck_every).await?;
         }
-        Ok(())
+        self.schedule_reminder().await
     }
 
     /// Records that the notice was followed up; escalation is due next.
@@ -296,8 +296,8 @@ impl OpenCase {
             n.followed_up_at = Some(at);
             Ok(())
         })
-        .await
-        .map(|_| ())
+        .await?;
+        self.schedule_reminder().await
     }
 
     /// Sends a draft notice by the organisation's SMTP server, replies going to the sender.
@@ -445,7 +445,7 @@ impl OpenCase {
         if still_open {
             self.schedule_recheck(self.lodge().config().recheck_every).await?;
         }
-        Ok(())
+        self.schedule_reminder().await
     }
 
     /// Per site: notices sent and open, addresses reported and removed, and how fast.

@@ -1042,7 +1042,8 @@ macro_rules! store_impl {
             async fn shred_account(&self, user: Uuid, noise: &[u8]) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
-                    "UPDATE users SET key_by_password = $1, key_by_recovery = $1, public_key = NULL, disabled = $2 WHERE id = $3",
+                    "UPDATE users SET key_by_password = $1, key_by_recovery = $1, public_key = NULL, reminder_email = NULL,
+                     disabled = $2 WHERE id = $3",
                 )
                 .bind(noise)
                 .bind(true)
@@ -1396,6 +1397,39 @@ macro_rules! store_impl {
                 .await?
                 .rows_affected()
                     == 1)
+            }
+
+            async fn due_jobs(&self, kind: &str, now: Timestamp) -> Result<Vec<JobRow>> {
+                sqlx::query(&format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE kind = $1 AND state IN ('queued', 'running')
+                     AND run_after <= $2 AND lease_until < $2 ORDER BY run_after, id LIMIT 100"
+                ))
+                .bind(kind)
+                .bind(to_millis(now))
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(Self::job_row)
+                .collect()
+            }
+
+            async fn set_reminder_email(&self, user: Uuid, sealed: Option<&[u8]>) -> Result<()> {
+                sqlx::query("UPDATE users SET reminder_email = $1 WHERE id = $2")
+                    .bind(sealed)
+                    .bind(user.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn reminder_email(&self, user: Uuid) -> Result<Option<Vec<u8>>> {
+                Ok(sqlx::query("SELECT reminder_email FROM users WHERE id = $1")
+                    .bind(user.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|r| r.try_get("reminder_email"))
+                    .transpose()?
+                    .flatten())
             }
 
             async fn delete_job(&self, case: Uuid, id: Uuid) -> Result<bool> {

@@ -37,6 +37,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("totp_last_step", Int),
             ("app_name", Text),
             ("idle_minutes", NullableInt),
+            ("reminder_email", NullableBytes),
         ],
     ),
     (

@@ -84,6 +84,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn users(&self) -> Result<Vec<UserRow>>;
     /// Replaces an account's key material after a password change or recovery.
     async fn update_user_keys(&self, user: &UserRow) -> Result<()>;
+    /// Sets (or, with `None`, removes) the sealed address an account's reminders go to.
+    async fn set_reminder_email(&self, user: Uuid, sealed: Option<&[u8]>) -> Result<()>;
+    /// The sealed address an account's reminders go to, if it set one.
+    async fn reminder_email(&self, user: Uuid) -> Result<Option<Vec<u8>>>;
     /// Sets an account's safety settings, stored in plain (they are not case content): the
     /// neutral title and the name it shows, and her own idle sign-out time.
     async fn set_user_safety(
@@ -270,6 +274,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
     /// Stops a case's job that has not finished. False if there was none to stop.
     async fn cancel_job(&self, case: Uuid, id: Uuid, now: Timestamp) -> Result<bool>;
+    /// Jobs of `kind`, in any case, queued or held by a node whose lease ran out, due by
+    /// `now`: work a node does without a case's key (reminders).
+    async fn due_jobs(&self, kind: &str, now: Timestamp) -> Result<Vec<JobRow>>;
     /// Deletes a case's job, whatever its state (a report she no longer wants). False if there
     /// was none.
     async fn delete_job(&self, case: Uuid, id: Uuid) -> Result<bool>;

@@ -1,5 +1,5 @@
-//! Sending a notice through the organisation's own SMTP server, with `lettre`. Nothing goes
-//! anywhere else: the organisation's server relays it.
+//! Sending a notice (or a reminder) through the organisation's own SMTP server, with `lettre`.
+//! Nothing goes anywhere else: the organisation's server relays it.
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
@@ -59,6 +59,11 @@ pub enum SendError {
     Smtp(String),
 }
 
+/// Whether `text` is an email address mail can be sent to.
+pub fn is_address(text: &str) -> bool {
+    text.contains('@') && mailbox(text).is_ok()
+}
+
 fn mailbox(text: &str) -> Result<Mailbox, SendError> {
     text.trim().parse().map_err(|_| SendError::Address(text.to_owned()))
 }
@@ -77,6 +82,22 @@ impl Smtp {
             builder = builder.cc(mailbox(address)?);
         }
         let message = builder.body(notice.body.clone()).map_err(|e| SendError::Message(e.to_string()))?;
+        self.deliver(message).await
+    }
+
+    /// Sends a short plain-text message (a reminder) to one address.
+    pub async fn send_text(&self, to: &str, subject: &str, body: &str) -> Result<(), SendError> {
+        let message = Message::builder()
+            .from(mailbox(&self.from)?)
+            .to(mailbox(to)?)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_owned())
+            .map_err(|e| SendError::Message(e.to_string()))?;
+        self.deliver(message).await
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), SendError> {
         let tls = |host: &str| TlsParameters::new(host.to_owned()).map_err(|e| SendError::Smtp(e.to_string()));
         let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host).port(self.port);
         transport = match self.security {

@@ -76,6 +76,15 @@ pub enum Due {
     Escalate(Timestamp),
 }
 
+impl Due {
+    /// When it falls due.
+    pub fn at(self) -> Timestamp {
+        match self {
+            Due::FollowUp(at) | Due::Escalate(at) => at,
+        }
+    }
+}
+
 impl Schedule {
     /// What is due next for a notice in `status`, sent at `sent` (and followed up at
     /// `followed_up`, if it was): a follow-up first, then an escalation. `None` once the notice

@@ -266,3 +266,108 @@ async fn the_pages_make_a_notice_in_two_steps_and_keep_what_she_typed() {
     let copy_box = escalate.split("name=\"copies\"").nth(1).unwrap().split('>').next().unwrap();
     assert!(!copy_box.contains("checked"), "{copy_box}");
 }
+
+#[tokio::test]
+async fn a_follow_up_reminder_is_emailed_by_a_job_and_says_nothing_of_the_case() {
+    let site_dir = tempfile::tempdir().unwrap();
+    std::fs::write(site_dir.path().join("index.html"), "<h1>free</h1><img src=pen.png>").unwrap();
+    let files = site_dir.path().to_owned();
+    let site = serve(site_dir);
+    for backend in backends().await {
+        let smtp = SmtpServer::start();
+        let port = smtp.port.to_string();
+        let server = Server::start_with(
+            backend,
+            &[
+                ("LODGE_SCAN_ALLOW_PRIVATE", "true"),
+                ("LODGE_SCAN_INTERVAL_MS", "0"),
+                ("LODGE_SMTP_HOST", "127.0.0.1"),
+                ("LODGE_SMTP_PORT", &port),
+                ("LODGE_SMTP_SECURITY", "none"),
+                ("LODGE_SMTP_FROM", "takedowns@safeharbour.example"),
+                ("LODGE_NOTICE_FOLLOW_UP_DAYS", "3"),
+            ],
+        )
+        .await;
+        server.add_user("survivor", "ruby");
+        let api = server.api("ruby").await;
+        let browser = server.browser("ruby").await;
+        let account = format!("{}/account", server.url);
+
+        // She asks for reminders, under the neutral name she chose. A mistyped address is
+        // named, and what she typed stays in the box.
+        let page = browser.get(&account).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Reminders by email"), "offered when the organisation can send mail");
+        let token = crate::harness::csrf(&page);
+        let safety = [("csrf", token.as_str()), ("neutral_title", "on"), ("app_name", "Recipes"), ("idle_minutes", "")];
+        assert_eq!(browser.post(format!("{account}/safety")).form(&safety).send().await.unwrap().status(), 303);
+        let res = browser
+            .post(format!("{account}/reminders"))
+            .form(&[("csrf", token.as_str()), ("reminder_email", "ruby at home")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        let again = res.text().await.unwrap();
+        assert!(again.contains("Enter an email address") && again.contains("value=\"ruby at home\""), "{again}");
+        let res = browser
+            .post(format!("{account}/reminders"))
+            .form(&[("csrf", token.as_str()), ("reminder_email", "ruby.private@example.org")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains("value=\"ruby.private@example.org\""));
+
+        // A notice sent: the reminder is queued for the day its follow-up falls due.
+        let (case, copy) = confirmed_copy(&api, &files, site.url.as_str()).await;
+        let notices = format!("/api/v1/cases/{case}/notices");
+        let mut draft = dmca_draft();
+        draft["sender"]["signature"] = json!("Jo Bloggs, Safe Harbour");
+        draft["confirmed"]["accurate_under_penalty_of_perjury"] = json!(true);
+        let made =
+            api.json(api.post(&notices).json(&json!({"route": "dmca", "copies": [copy], "draft": draft})), 201).await;
+        let id = made["id"].as_str().unwrap().to_owned();
+        let list = || async {
+            browser.get(format!("{}/cases/{case}/notices", server.url)).send().await.unwrap().text().await.unwrap()
+        };
+        assert!(!list().await.contains("will email a reminder"), "nothing is due for a draft");
+        let sent = api.json(api.post(&format!("{notices}/{id}/send")), 200).await;
+        let due: jiff::Timestamp = sent["due"]["at"].as_str().unwrap().parse().unwrap();
+        let on = |at: jiff::Timestamp| format!("On {}, Lodge will email a reminder", at.strftime("%-d %B %Y"));
+        assert!(list().await.contains(&on(due)), "{}", list().await);
+
+        // The day comes (the job's time moved to now): the reminder goes out with nobody
+        // signed in to the case, and the list no longer shows it as coming.
+        server.sql("UPDATE jobs SET run_after = 0 WHERE kind = $1", "reminder").await;
+        let mut waited = 0;
+        while list().await.contains("will email a reminder") {
+            waited += 1;
+            assert!(waited < 300, "the reminder was not sent");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+
+        // Followed up: the next reminder is for the escalation; removed: none.
+        let followed =
+            api.json(api.post(&format!("{notices}/{id}/status")).json(&json!({"status": "followed_up"})), 200).await;
+        let escalate: jiff::Timestamp = followed["due"]["at"].as_str().unwrap().parse().unwrap();
+        assert!(list().await.contains(&on(escalate)));
+        api.json(api.post(&format!("{notices}/{id}/status")).json(&json!({"status": "removed"})), 200).await;
+        assert!(!list().await.contains("will email a reminder"), "nothing left to remind her of");
+
+        let received = smtp.output();
+        let reminder = received.split("END OF MESSAGE").find(|m| m.contains("ruby.private@example.org")).unwrap();
+        assert!(reminder.contains("Subject: Recipes: a reminder"), "{reminder}");
+        assert!(reminder.contains(&format!("/cases/{case}/notices")), "a link to sign in: {reminder}");
+        // What she reads (the headers Lodge chose, and the body), without the mail system's ids.
+        let read: String = reminder
+            .lines()
+            .filter(|l| !l.starts_with("Message-ID:") && !l.starts_with("Date:"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for secret in ["Lodge", "Pirated", "DMCA", "pen", "Ruby Red", "Safe Harbour", "abuse@"] {
+            assert!(!read.contains(secret), "{secret:?} in the reminder: {read}");
+        }
+        assert_eq!(received.matches("RCPT TO: ruby.private@example.org").count(), 1, "one reminder: {received}");
+    }
+}

@@ -353,9 +353,14 @@ async fn jobs_are_held_by_one_node_at_a_time_and_taken_up_when_a_lease_runs_out(
         assert!(store.has_due_jobs(case, at).await.unwrap());
         assert!(!store.has_due_jobs(case, at - SignedDuration::from_secs(1)).await.unwrap(), "not due before");
         assert!(store.job(Uuid::new_v4(), job.id).await.unwrap().is_none(), "a job is found only in its case");
+        let due_ids = |jobs: Vec<JobRow>| jobs.into_iter().map(|j| j.id).collect::<Vec<_>>();
+        assert_eq!(due_ids(store.due_jobs("scan", at).await.unwrap()), [job.id], "due jobs of a kind, in any case");
+        assert!(store.due_jobs("scan", at - SignedDuration::from_secs(1)).await.unwrap().is_empty());
+        assert!(store.due_jobs("reminder", at).await.unwrap().is_empty());
 
         let lease = at + SignedDuration::from_secs(30);
         assert!(store.claim_job(job.id, "node-a", lease, at).await.unwrap());
+        assert!(store.due_jobs("scan", at).await.unwrap().is_empty(), "not while a node holds it");
         assert!(!store.claim_job(job.id, "node-b", lease, at).await.unwrap(), "held by a live node");
         assert!(store.job_progress(job.id, "node-a", 1, Some(&[7; 20]), lease, at).await.unwrap());
         assert!(!store.job_progress(job.id, "node-b", 2, None, lease, at).await.unwrap());
@@ -476,7 +481,10 @@ async fn grants_links_and_shredding() {
         assert!(s.shares(case).await.unwrap().is_empty() && s.inbox_links(case).await.unwrap().is_empty());
         assert!(s.submissions(case).await.unwrap().is_empty());
         assert_eq!(s.ledger_size(case).await.unwrap(), leaves);
+        s.set_reminder_email(alice.id, Some(&[5; 40])).await.unwrap();
+        assert_eq!(s.reminder_email(alice.id).await.unwrap(), Some(vec![5; 40]));
         s.shred_account(alice.id, &[0; 64]).await.unwrap();
+        assert_eq!(s.reminder_email(alice.id).await.unwrap(), None, "her reminder address goes too");
         let shredded = s.user(alice.id).await.unwrap().unwrap();
         assert!(shredded.disabled && shredded.public_key.is_none() && shredded.key_by_password == vec![0; 64]);
     }

@@ -356,6 +356,8 @@ struct AccountData {
     two_step: bool,
     sessions: Vec<SessionSummary>,
     passkeys: Option<Vec<PasskeySummary>>,
+    /// Where reminders go ("" for nowhere), when the organisation can send them.
+    reminder_email: Option<String>,
 }
 
 /// The account page, with `problems` next to their fields and `done` confirmed at the top.
@@ -365,11 +367,28 @@ async fn account_response(
     problems: &Problems,
     done: Option<&str>,
 ) -> Response {
+    account_response_typed(state, s, problems, done, None).await
+}
+
+/// The account page showing the reminder address she typed, not the one kept.
+async fn account_response_typed(
+    state: &crate::AppState,
+    s: &lodge_service::Session,
+    problems: &Problems,
+    done: Option<&str>,
+    typed_reminder_email: Option<&str>,
+) -> Response {
     let data = async {
+        let reminder_email = match (state.lodge.reminders_available(), typed_reminder_email) {
+            (false, _) => None,
+            (true, Some(typed)) => Some(typed.to_owned()),
+            (true, None) => Some(state.lodge.reminder_email(s).await?),
+        };
         Ok::<_, ServiceError>(AccountData {
             two_step: state.lodge.totp_enabled(s).await?,
             sessions: state.lodge.sessions(s).await?,
             passkeys: if state.lodge.passkeys_available() { Some(state.lodge.passkeys_of(s).await?) } else { None },
+            reminder_email,
         })
     };
     match data.await {
@@ -399,6 +418,18 @@ async fn on_account_page(
         Ok(()) => account_response(state, s, &Problems::default(), Some(done)).await,
         Err(ServiceError::Invalid(p)) => account_response(state, s, &p, None).await,
         Err(e) => error_page(Some(s), &state.config, e),
+    }
+}
+
+fn reminders_section(s: &lodge_service::Session, address: &str, problems: &Problems) -> Markup {
+    html! {
+        h2 #reminders { "Reminders by email" }
+        p { "When a takedown notice needs a follow-up, Lodge can email you. The email says only that something needs you, with a link to sign in: nothing about your case. Only use an address nobody else reads." }
+        form method="post" action="/account/reminders" {
+            (csrf(s))
+            (text_field("reminder_email", "Email address for reminders", Some("Leave it empty for no reminders."), address, problems, Input::Email))
+            div.actions { button.secondary type="submit" { "Save" } }
+        }
     }
 }
 
@@ -525,6 +556,7 @@ fn account_body(s: &lodge_service::Session, data: &AccountData, problems: &Probl
             }
             div.actions { button.secondary type="submit" { "Save" } }
         }
+        @if let Some(address) = &data.reminder_email { (reminders_section(s, address, problems)) }
         (two_step_section(s, data.two_step, problems))
         @if let Some(passkeys) = &data.passkeys { (passkey_section(s, passkeys)) }
         (sessions_section(s, &data.sessions))
@@ -814,4 +846,28 @@ pub(crate) async fn enable_account(
 ) -> Response {
     let action = state.lodge.set_account_disabled(&s, lodge_domain::UserId(user), false);
     act_then_redirect(&state, &s, &form, "/admin", action).await
+}
+
+/// Sets (or clears) where her reminders go.
+pub(crate) async fn reminders(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
+    if !s.form_token_matches(form.get("csrf")) {
+        return stale_form(&s, &state.config);
+    }
+    let typed = form.get("reminder_email");
+    match state.lodge.set_reminder_email(&s, typed).await {
+        Ok(()) => {
+            let done = if typed.trim().is_empty() {
+                "No reminders will be emailed."
+            } else {
+                "Reminders will be emailed to that address."
+            };
+            account_response(&state, &s, &Problems::default(), Some(done)).await
+        }
+        Err(ServiceError::Invalid(p)) => account_response_typed(&state, &s, &p, None, Some(typed)).await,
+        Err(e) => error_page(Some(&s), &state.config, e),
+    }
 }

@@ -66,6 +66,7 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .get("/account", SignedIn, accounts::account_page)
         .post("/account/password", SignedIn, accounts::change_password)
         .post("/account/safety", SignedIn, accounts::safety)
+        .post("/account/reminders", SignedIn, accounts::reminders)
         .post("/account/delete", SignedIn, accounts::delete_my_data)
         .post("/account/passkeys", SignedIn, passkeys::needs_script)
         .post("/account/passkeys/start", SignedIn, passkeys::register_start)

@@ -70,9 +70,10 @@ pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer, 
         let dues: Vec<Option<String>> =
             notices.iter().map(|n| n.body.as_ref().and_then(|b| due_text(open.notice_due(b)))).collect();
         let last = open.rechecks().await?.into_iter().next();
-        Ok::<_, ServiceError>((notices, sites, dues, last))
+        let reminder = if state.lodge.reminders_available() { open.next_reminder().await? } else { None };
+        Ok::<_, ServiceError>((notices, sites, dues, last, reminder))
     };
-    let (notices, sites, dues, last) = match loaded.await {
+    let (notices, sites, dues, last, reminder) = match loaded.await {
         Ok(l) => l,
         Err(e) => return error_page(Some(&s), &state.config, e),
     };
@@ -91,6 +92,9 @@ pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer, 
         }
         h2 { "Notices" }
         @if notices.is_empty() { p { "No notices yet." } }
+        @if let Some(at) = reminder {
+            p.hint { "On " (day(at)) ", Lodge will email a reminder to everyone on this case who asked for reminders on their " a href="/account#reminders" { "account page" } "." }
+        }
         ul.plain {
             @for (n, due) in notices.iter().zip(&dues) {
                 @if let Some(b) = &n.body {
