@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use lodge_domain::{Case, CaseId, Evidence, EvidenceId, FieldProblem, Incident, IncidentId, Person, PersonId};
-use lodge_service::{Entry, OpenCase, Password, ServiceError, Upload};
+use lodge_service::{Entry, OpenCase, Password, ReportFile, ServiceError, Upload};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -22,6 +22,7 @@ use crate::{AppState, State};
 mod content;
 mod imports;
 pub(crate) mod notices;
+mod report_files;
 mod watch;
 
 /// The API routes, and who may use each.
@@ -56,6 +57,11 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .get("/cases/{case}/checkpoint/consistency", CaseRead, get_consistency)
         .get("/cases/{case}/checkpoint/verify", CaseRead, verify_log)
         .post("/cases/{case}/reports", CaseRead, create_report)
+        .get("/cases/{case}/report-files", CaseRead, report_files::list)
+        .post("/cases/{case}/report-files", CaseRead, report_files::create)
+        .get("/cases/{case}/report-files/{file}", CaseRead, report_files::get)
+        .get("/cases/{case}/report-files/{file}/content", CaseRead, report_files::content)
+        .delete("/cases/{case}/report-files/{file}", CaseRead, report_files::delete)
         .get("/cases/{case}/content", CaseRead, content::list)
         .upload("/cases/{case}/content", CaseWrite, content::add)
         .get("/cases/{case}/content/hash-list", CaseRead, content::hash_list)
@@ -782,48 +788,61 @@ async fn create_report(
     Path(case): Path<Uuid>,
     Json(request): Json<ReportRequest>,
 ) -> Result<Response, ApiError> {
-    let mut problems = lodge_domain::Problems::default();
-    let mut redact = std::collections::BTreeSet::new();
-    for key in &request.redact {
-        match lodge_service::Redact::from_key(key) {
-            Some(r) => {
-                redact.insert(r);
+    let open = open(&state, &s, case).await?;
+    let (options, file, seal) = request.choices()?;
+    Ok(crate::pages::report_download(open, &options, file, seal).await?)
+}
+
+impl ReportRequest {
+    /// What she chose, checked: the report's options, the file, and the lock.
+    pub(crate) fn choices(
+        self,
+    ) -> Result<(lodge_service::ReportOptions, ReportFile, Option<lodge_service::Seal>), ServiceError> {
+        let mut problems = lodge_domain::Problems::default();
+        let mut redact = std::collections::BTreeSet::new();
+        for key in &self.redact {
+            match lodge_service::Redact::from_key(key) {
+                Some(r) => {
+                    redact.insert(r);
+                }
+                None => problems.add("redact", format!("{key:?} is not a field that can be left out.")),
             }
-            None => problems.add("redact", format!("{key:?} is not a field that can be left out.")),
         }
-    }
-    let seal = match request.seal {
-        None => None,
-        Some(SealRequest { passphrase: Some(p), .. }) => {
-            lodge_service::Seal::passphrase(lodge_service::SecretString::from(p))
-                .map_err(|e| problems.add("seal.passphrase", e.to_string()))
-                .ok()
+        let seal = match self.seal {
+            None => None,
+            Some(SealRequest { passphrase: Some(p), .. }) => {
+                lodge_service::Seal::passphrase(lodge_service::SecretString::from(p))
+                    .map_err(|e| problems.add("seal.passphrase", e.to_string()))
+                    .ok()
+            }
+            Some(SealRequest { recipients, .. }) => {
+                lodge_service::Seal::recipients(recipients.iter().map(String::as_str))
+                    .map_err(|e| problems.add("seal.recipients", e.to_string()))
+                    .ok()
+            }
+        };
+        let file = match self.format {
+            ReportFormat::Pdf => ReportFile::Pdf,
+            ReportFormat::Bundle => ReportFile::Bundle,
+        };
+        if seal.is_some() && file == ReportFile::Pdf {
+            problems.add("seal", "Only the evidence bundle can be locked; ask for format bundle.");
         }
-        Some(SealRequest { recipients, .. }) => lodge_service::Seal::recipients(recipients.iter().map(String::as_str))
-            .map_err(|e| problems.add("seal.recipients", e.to_string()))
-            .ok(),
-    };
-    if seal.is_some() && matches!(request.format, ReportFormat::Pdf) {
-        problems.add("seal", "Only the evidence bundle can be locked; ask for format bundle.");
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let options = lodge_service::ReportOptions {
+            from: self.from,
+            to: self.to,
+            incidents: self.incidents.map(|ids| ids.into_iter().map(IncidentId).collect()),
+            subject_name: self.subject_name,
+            prepared_by: self.prepared_by,
+            prepared_for: self.prepared_for,
+            redact,
+            photo_locations: self.photo_locations,
+        };
+        Ok((options, file, seal))
     }
-    if !problems.is_empty() {
-        return Err(ServiceError::Invalid(problems).into());
-    }
-    let options = lodge_service::ReportOptions {
-        from: request.from,
-        to: request.to,
-        incidents: request.incidents.map(|ids| ids.into_iter().map(IncidentId).collect()),
-        subject_name: request.subject_name,
-        prepared_by: request.prepared_by,
-        prepared_for: request.prepared_for,
-        redact,
-        photo_locations: request.photo_locations,
-    };
-    let format = match request.format {
-        ReportFormat::Pdf => crate::pages::ReportDownload::Pdf,
-        ReportFormat::Bundle => crate::pages::ReportDownload::Bundle,
-    };
-    Ok(crate::pages::report_download(open(&state, &s, case).await?, &options, format, seal).await?)
 }
 
 /// Health of this node: the database and the file store both answer.
@@ -890,6 +909,7 @@ impl Modify for BearerAuth {
           get_incident, update_incident, delete_incident, incident_history, upload_evidence, list_evidence, get_evidence,
           attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
           list_people, create_person, get_person, update_person, delete_person, get_checkpoint, verify_log, get_consistency, create_report,
+          report_files::create, report_files::list, report_files::get, report_files::content, report_files::delete,
           imports::stage, imports::preview, imports::import, imports::discard,
           content::list, content::add, content::delete, content::hash_list, content::check, content::content_thumbnail,
           content::fingerprinting, content::cancel_fingerprinting,

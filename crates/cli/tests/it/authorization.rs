@@ -189,7 +189,7 @@ fn with_body(
         json!({"addresses": ["https://example.com/"]})
     } else if path.contains("/imports/") {
         json!({"file_name": "x"})
-    } else if path.ends_with("/reports") {
+    } else if path.ends_with("/reports") || path.ends_with("/report-files") {
         json!({"format": "pdf", "subject_name": "x", "incidents": [ids.incident]})
     } else if path.ends_with("/session") {
         json!({"username": "nobody", "password": "not the password"})

@@ -455,3 +455,63 @@ fn downloads(page: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+#[tokio::test]
+async fn report_files_are_made_in_the_background_through_the_api_and_kept_until_deleted() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "ruby");
+        let api = server.api("ruby").await;
+        let (case, _) = username_only_case(&api).await;
+        let files = format!("/api/v1/cases/{case}/report-files");
+
+        let refused = api.json(api.post(&files).json(&json!({ "format": "bundle", "subject_name": " " })), 400).await;
+        assert_eq!(refused["problems"][0]["field"], "subject_name", "checked before anything is queued");
+        let refused = api
+            .json(
+                api.post(&files)
+                    .json(&json!({ "format": "pdf", "subject_name": "Ruby", "seal": { "passphrase": "long enough passphrase" } })),
+                400,
+            )
+            .await;
+        assert_eq!(refused["problems"][0]["field"], "seal");
+
+        let started =
+            api.json(api.post(&files).json(&json!({ "format": "bundle", "subject_name": "Ruby Starr" })), 202).await;
+        assert_eq!(
+            (started["format"].as_str(), started["exhibits"].as_i64(), started["total"].as_i64()),
+            (Some("bundle"), Some(2), Some(5))
+        );
+        let id = started["id"].as_str().unwrap().to_owned();
+        let mut made = started;
+        for _ in 0..600 {
+            made = api.json(api.get(&format!("{files}/{id}")), 200).await;
+            if made["state"] != "queued" && made["state"] != "running" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!((made["state"].as_str(), made["done"].as_i64()), (Some("done"), Some(5)), "{made}");
+
+        let res = api.get(&format!("{files}/{id}/content")).send().await.unwrap();
+        assert_eq!(res.headers()["content-type"], "application/zip");
+        let bundle = res.bytes().await.unwrap().to_vec();
+        assert_eq!(made["size"].as_u64(), Some(bundle.len() as u64));
+        let key = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint")), 200).await["verifier_key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (ok, out, err) = verify(&bundle, Some(&key));
+        assert!(ok && out.contains("2 exhibits"), "{out}{err}");
+        let again = api.get(&format!("{files}/{id}/content")).send().await.unwrap().bytes().await.unwrap();
+        assert_eq!(again.to_vec(), bundle, "the same file, as often as she needs it");
+        let log = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint")), 200).await;
+        assert_eq!(log["size"].as_u64().unwrap(), 1 + 1 + 3 + 2 + 1, "one export, however often downloaded");
+        assert_eq!(api.json(api.get(&files), 200).await.as_array().unwrap().len(), 1);
+
+        api.json(api.delete(&format!("{files}/{id}")), 204).await;
+        assert_eq!(api.get(&format!("{files}/{id}")).send().await.unwrap().status(), 404);
+        assert_eq!(api.get(&format!("{files}/{id}/content")).send().await.unwrap().status(), 404);
+        assert_eq!(crate::content::job_files(&server), Vec::<String>::new(), "its file is gone");
+    }
+}

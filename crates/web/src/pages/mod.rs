@@ -35,7 +35,7 @@ use crate::routes::{RouteInfo, Table};
 use crate::{AppState, State, WebConfig};
 pub(crate) use evidence::{download, drain};
 pub(crate) use form::FormData;
-pub(crate) use reports::{Format as ReportDownload, attachment, download as report_download};
+pub(crate) use reports::{attachment, download as report_download, made_file_response};
 
 /// The page routes, and who may use each.
 pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {

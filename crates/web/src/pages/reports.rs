@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lodge_domain::{CaseId, CourseOfConduct, Incident, IncidentId, JobId, Problems, When};
 use lodge_service::integrity::Subject;
 use lodge_service::{
-    JobState, OpenCase, PreparedFile, PreparedReport, Redact, ReportFile, ReportOptions, Seal, SecretString,
-    ServiceError, Session, TimelineFilter, human_size,
+    JobState, OpenCase, PlainStream, PreparedFile, PreparedReport, Redact, ReportFile, ReportOptions, Seal,
+    SecretString, ServiceError, Session, TimelineFilter, human_size,
 };
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -26,28 +26,19 @@ use super::{act_then_redirect, error_page, stale_form};
 use crate::auth::Viewer;
 use crate::{State, WebConfig};
 
-/// What the report is downloaded as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    /// The PDF alone.
-    Pdf,
-    /// The zip with the PDF, exhibits, manifest and proofs.
-    Bundle,
-}
-
 /// The download, streamed: exhibits are decrypted as they go out.
 pub(crate) async fn download(
     open: OpenCase,
     options: &ReportOptions,
-    format: Format,
+    format: ReportFile,
     seal: Option<Seal>,
 ) -> Result<Response, ServiceError> {
     let reference: String = open.id.to_string().chars().take(8).collect();
     let (body, content_type, name) = match format {
-        Format::Pdf => {
+        ReportFile::Pdf => {
             (Body::from(open.report_pdf(options).await?), "application/pdf", format!("lodge-report-{reference}.pdf"))
         }
-        Format::Bundle => {
+        ReportFile::Bundle => {
             let (kind, extension) =
                 if seal.is_some() { ("application/octet-stream", "zip.age") } else { ("application/zip", "zip") };
             (
@@ -471,17 +462,20 @@ pub(crate) async fn download_file(
     }
     .await;
     match result {
-        Ok((made, stream)) => {
-            let reference: String = case.to_string().chars().take(8).collect();
-            let (content_type, name) = match (made.payload.file, made.payload.locked) {
-                (ReportFile::Pdf, _) => ("application/pdf", format!("lodge-report-{reference}.pdf")),
-                (ReportFile::Bundle, false) => ("application/zip", format!("lodge-bundle-{reference}.zip")),
-                (ReportFile::Bundle, true) => ("application/octet-stream", format!("lodge-bundle-{reference}.zip.age")),
-            };
-            attachment(Body::from_stream(stream), content_type, &name)
-        }
+        Ok((made, stream)) => made_file_response(case, &made, stream),
         Err(e) => error_page(Some(&s), &state.config, e),
     }
+}
+
+/// A file made from the case, under the name and type a download of it gets.
+pub(crate) fn made_file_response(case: Uuid, made: &PreparedFile, stream: PlainStream) -> Response {
+    let reference: String = case.to_string().chars().take(8).collect();
+    let (content_type, name) = match (made.payload.file, made.payload.locked) {
+        (ReportFile::Pdf, _) => ("application/pdf", format!("lodge-report-{reference}.pdf")),
+        (ReportFile::Bundle, false) => ("application/zip", format!("lodge-bundle-{reference}.zip")),
+        (ReportFile::Bundle, true) => ("application/octet-stream", format!("lodge-bundle-{reference}.zip.age")),
+    };
+    attachment(Body::from_stream(stream), content_type, &name)
 }
 
 /// Deletes a file made from the case, or stops one being made.

@@ -7,13 +7,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lodge_domain::{Access, CaseId, Problems, UserId};
 use lodge_service::{
-    AccessLine, GrantSummary, NewShare, OpenCase, Password, ServiceError, Session, ShareSummary, SharedCase,
+    AccessLine, GrantSummary, NewShare, OpenCase, Password, ReportFile, ServiceError, Session, ShareSummary, SharedCase,
 };
 use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
-use super::reports::{Format, download, options_from_form, preview};
+use super::reports::{download, options_from_form, preview};
 use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::auth::Viewer;
 use crate::{AppState, State};
@@ -374,13 +374,13 @@ pub(crate) async fn shared_with_passphrase(
     shared_page(&state, &token, Some(&form)).await
 }
 
-async fn shared_download(state: &AppState, token: &str, form: &FormData, format: Format) -> Response {
+async fn shared_download(state: &AppState, token: &str, form: &FormData, format: ReportFile) -> Response {
     let passphrase = Some(form.get("passphrase")).filter(|p| !p.is_empty()).map(|p| Password::new(p.to_owned()));
     let result = async {
         let shared = state.lodge.open_share(token, passphrase).await?;
         let what = match format {
-            Format::Pdf => "Downloaded the report (PDF)",
-            Format::Bundle => "Downloaded the evidence bundle",
+            ReportFile::Pdf => "Downloaded the report (PDF)",
+            ReportFile::Bundle => "Downloaded the evidence bundle",
         };
         shared.record_access(what).await?;
         let options = shared.report_options();
@@ -398,7 +398,7 @@ pub(crate) async fn shared_pdf(
     Path(token): Path<String>,
     Form(form): Form<FormData>,
 ) -> Response {
-    shared_download(&state, &token, &form, Format::Pdf).await
+    shared_download(&state, &token, &form, ReportFile::Pdf).await
 }
 
 pub(crate) async fn shared_bundle(
@@ -406,5 +406,5 @@ pub(crate) async fn shared_bundle(
     Path(token): Path<String>,
     Form(form): Form<FormData>,
 ) -> Response {
-    shared_download(&state, &token, &form, Format::Bundle).await
+    shared_download(&state, &token, &form, ReportFile::Bundle).await
 }

@@ -1,0 +1,134 @@
+//! Report files through the API: a report (PDF) or an evidence bundle made in the background
+//! by a durable job, then downloaded as often as needed until it is deleted. (`POST
+//! /cases/{case}/reports` streams the same file straight back instead.)
+
+use axum::Json;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use lodge_domain::JobId;
+use lodge_service::{PreparedFile, ReportFile};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{ApiError, ErrorBody, ReportRequest, open};
+use crate::State;
+use crate::auth::ApiSession;
+
+/// A report file being made, or made.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ReportFileBody {
+    id: Uuid,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    state: String,
+    /// `pdf` or `bundle`.
+    format: String,
+    /// Whether the bundle is locked.
+    locked: bool,
+    /// Steps done: gathering, the PDF, each exhibit, saving.
+    done: i64,
+    /// Steps in all.
+    total: i64,
+    /// Exhibits in the bundle.
+    exhibits: i64,
+    /// The PDF's SHA-256, or the bundle manifest's, as her log records it; once made.
+    sha256: String,
+    /// The file's size in bytes, once made.
+    size: u64,
+    /// Why it could not be made, if it could not.
+    error: String,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: jiff::Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    updated_at: jiff::Timestamp,
+}
+
+impl From<PreparedFile> for ReportFileBody {
+    fn from(f: PreparedFile) -> Self {
+        ReportFileBody {
+            id: f.id.0,
+            state: f.state.as_str().into(),
+            format: match f.payload.file {
+                ReportFile::Pdf => "pdf".into(),
+                ReportFile::Bundle => "bundle".into(),
+            },
+            locked: f.payload.locked,
+            done: f.done,
+            total: f.total,
+            exhibits: f.payload.exhibits,
+            sha256: f.payload.sha256,
+            size: f.payload.size,
+            error: f.error,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/report-files", tag = "integrity", security(("bearer" = [])),
+    params(("case" = Uuid, Path)), request_body = ReportRequest,
+    responses((status = 202, body = ReportFileBody, description = "Being made in the background"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn create(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    Json(request): Json<ReportRequest>,
+) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<ReportFileBody>), ApiError> {
+    let open = open(&state, &s, case).await?;
+    let (options, file, seal) = request.choices()?;
+    let id = open.prepare_file(options, file, seal).await?;
+    let made = open.prepared_file(id).await?;
+    let location = format!("/api/v1/cases/{case}/report-files/{}", id.0);
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(made.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/report-files", tag = "integrity", security(("bearer" = [])),
+    params(("case" = Uuid, Path)),
+    responses((status = 200, body = [ReportFileBody]), (status = 404, body = ErrorBody)))]
+pub(crate) async fn list(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+) -> Result<Json<Vec<ReportFileBody>>, ApiError> {
+    Ok(Json(open(&state, &s, case).await?.prepared_files().await?.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/report-files/{file}", tag = "integrity", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("file" = Uuid, Path)),
+    responses((status = 200, body = ReportFileBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn get(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, file)): Path<(Uuid, Uuid)>,
+) -> Result<Json<ReportFileBody>, ApiError> {
+    Ok(Json(open(&state, &s, case).await?.prepared_file(JobId(file)).await?.into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{case}/report-files/{file}/content", tag = "integrity", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("file" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The file: PDF, zip, or age-encrypted zip when locked",
+            content(("application/pdf"), ("application/zip"), ("application/octet-stream"))),
+        (status = 404, body = ErrorBody, description = "No such file, or not made yet")))]
+pub(crate) async fn content(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, file)): Path<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    let (made, stream) = open(&state, &s, case).await?.prepared_file_content(JobId(file)).await?;
+    Ok(crate::pages::made_file_response(case, &made, stream))
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{case}/report-files/{file}", tag = "integrity", security(("bearer" = [])),
+    params(("case" = Uuid, Path), ("file" = Uuid, Path)),
+    responses((status = 204, description = "Deleted (or stopped), with its file"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path((case, file)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    open(&state, &s, case).await?.delete_prepared_file(JobId(file)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
