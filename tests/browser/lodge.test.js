@@ -280,6 +280,19 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
     found["report preview"] = await axeViolations(page);
     const previewOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     assert.equal(previewOverflow, false, "nothing in the report preview is wider than the screen");
+    // The PDF made in the background: the page reloads itself until it offers the download
+    // (checked once it is made: while work runs the page refreshes itself, which axe reports).
+    const made = "section[aria-labelledby=made] a[download]";
+    const before = await page.locator(made).count();
+    await Promise.all([page.waitForNavigation(), page.click("button[value=pdf]")]);
+    for (let tries = 0; tries < 60 && (await page.locator(made).count()) <= before; tries++) {
+      await page.waitForTimeout(1000);
+      await page.goto(`${url}${casePath}/report`);
+    }
+    assert.equal(await page.locator(made).count(), before + 1, "the PDF is offered for download");
+    found["report files"] = await axeViolations(page);
+    const filesOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(filesOverflow, false, "nothing in the list of report files is wider than the screen");
     // Importing a chat: the form, then what is in the file before anything is saved.
     await page.goto(`${url}${casePath}/import`);
     found["import"] = await axeViolations(page);

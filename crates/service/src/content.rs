@@ -33,7 +33,7 @@ pub struct FileCheck {
 }
 
 /// What she says about a piece of her content.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ContentDetails {
     /// Her name for it.
     pub label: String,
@@ -58,20 +58,9 @@ pub enum ContentSource {
 /// The job that fingerprints a video she registered.
 pub(crate) const VIDEO_JOB: &str = "video";
 
-/// What she said about a video waiting to be fingerprinted.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VideoWork {
-    /// Her name for it.
-    pub label: String,
-    /// Who made it.
-    pub made_by: MadeBy,
-    /// Where it was first published.
-    pub first_published: String,
-}
-
 /// A video being fingerprinted: `done` of `total` is per cent of its length. Once done, the
 /// piece of content it became has the job's id.
-pub type Fingerprinting = Job<VideoWork>;
+pub type Fingerprinting = Job<ContentDetails>;
 
 /// What registering did.
 #[derive(Debug)]
@@ -213,8 +202,8 @@ impl OpenCase {
             .map_err(not_readable)?;
         let id = JobId::new();
         self.lodge().blobs().put(&video_blob(self, id.0), &self.keys, &bytes).await?;
-        let work = VideoWork { label, made_by: details.made_by, first_published: details.first_published };
-        self.enqueue_job(id, VIDEO_JOB, 100, &work, crate::now()).await?;
+        let details = ContentDetails { label, ..details };
+        self.enqueue_job(id, VIDEO_JOB, 100, &details, crate::now()).await?;
         Ok(Registered::Fingerprinting(id))
     }
 
@@ -236,7 +225,7 @@ impl OpenCase {
     /// Fingerprints a waiting video; the piece of content gets the job's id, so a job run again
     /// after a crash finds it written and only tidies up.
     pub(crate) async fn run_video(&self, row: &JobRow, step: &Step) -> Result<(), ServiceError> {
-        let work: VideoWork = self.job_payload(row)?;
+        let details: ContentDetails = self.job_payload(row)?;
         let id = ContentId(row.id);
         let blob = video_blob(self, row.id);
         let written = match self.current::<Content>(RecordKind::Content, id.0).await {
@@ -256,17 +245,12 @@ impl OpenCase {
             if step.lost() {
                 return Ok(());
             }
-            let details = ContentDetails {
-                label: work.label.clone(),
-                made_by: work.made_by,
-                first_published: work.first_published.clone(),
-            };
-            let mut c = content_of(&details, work.label.clone());
+            let mut c = content_of(&details, details.label.clone());
             c.vpdq = frames.iter().map(FrameHash::to_line).collect();
             c.md5 = md5;
             self.write(RecordKind::Content, id.0, 1, &c).await?;
         }
-        step.progress(row.total, &work).await?;
+        step.progress(row.total, &details).await?;
         self.forget_video(row.id).await;
         Ok(())
     }

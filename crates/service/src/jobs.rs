@@ -1,13 +1,14 @@
-//! Durable jobs: long work for a case (a scan of many addresses, fingerprinting a video,
-//! looking again at reported copies, a name watch) kept in the database, so that
-//! it survives a restart, runs on one node at a time (held by a lease the node renews while it
-//! works), and is retried with back-off when something fails.
+//! Durable jobs: long work for a case (a scan of many addresses, fingerprinting a video, making
+//! a report file, looking again at reported copies, a name watch, a reminder) kept in the
+//! database, so that it survives a restart, runs on one node at a time (held by a lease the
+//! node renews while it works), and is retried with back-off when something fails.
 //!
 //! What a job works on is sealed under its case's key, and the server keeps no case key of its
 //! own. So a node runs a case's jobs only while it holds that key in memory: from the moment
 //! someone with access opens the case (starting the job, or looking at its progress) until the
 //! case has no unfinished job left. After a restart a job waits, its progress kept, until
 //! someone with access opens the case again; it then continues from the step it had reached.
+//! Reminders are the exception: they hold nothing of the case, and any node sends them when due.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -39,7 +39,7 @@ use lodge_store::Store;
 
 pub use accounts::{Session, SessionSummary, SignIn, TotpSetup, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
-pub use content::{ContentDetails, ContentSource, FileCheck, Fingerprinting, Registered, VideoWork};
+pub use content::{ContentDetails, ContentSource, FileCheck, Fingerprinting, Registered};
 pub use copies::{Scan, ScanWork};
 pub use evidence::Upload;
 pub use feedback::FeedbackEntry;
