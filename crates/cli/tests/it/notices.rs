@@ -46,6 +46,26 @@ fn dmca_draft() -> Value {
     })
 }
 
+/// A server that sends mail through `smtp` and scans the local site, with "ruby" on it.
+async fn sending_server(backend: crate::harness::Backend, smtp: &SmtpServer) -> Server {
+    let port = smtp.port.to_string();
+    let server = Server::start_with(
+        backend,
+        &[
+            ("LODGE_SCAN_ALLOW_PRIVATE", "true"),
+            ("LODGE_SCAN_INTERVAL_MS", "0"),
+            ("LODGE_SMTP_HOST", "127.0.0.1"),
+            ("LODGE_SMTP_PORT", &port),
+            ("LODGE_SMTP_SECURITY", "none"),
+            ("LODGE_SMTP_FROM", "takedowns@safeharbour.example"),
+            ("LODGE_NOTICE_FOLLOW_UP_DAYS", "3"),
+        ],
+    )
+    .await;
+    server.add_user("survivor", "ruby");
+    server
+}
+
 #[tokio::test]
 async fn a_notice_is_refused_until_complete_sent_followed_up_and_marked_removed_by_a_recheck() {
     let smtp = SmtpServer::start();
@@ -53,22 +73,8 @@ async fn a_notice_is_refused_until_complete_sent_followed_up_and_marked_removed_
     std::fs::write(site_dir.path().join("index.html"), "<h1>free</h1><img src=pen.png>").unwrap();
     let files = site_dir.path().to_owned();
     let site = serve(site_dir);
-    let port = smtp.port.to_string();
     for backend in backends().await {
-        let server = Server::start_with(
-            backend,
-            &[
-                ("LODGE_SCAN_ALLOW_PRIVATE", "true"),
-                ("LODGE_SCAN_INTERVAL_MS", "0"),
-                ("LODGE_SMTP_HOST", "127.0.0.1"),
-                ("LODGE_SMTP_PORT", &port),
-                ("LODGE_SMTP_SECURITY", "none"),
-                ("LODGE_SMTP_FROM", "takedowns@safeharbour.example"),
-                ("LODGE_NOTICE_FOLLOW_UP_DAYS", "3"),
-            ],
-        )
-        .await;
-        server.add_user("survivor", "ruby");
+        let server = sending_server(backend, &smtp).await;
         let api = server.api("ruby").await;
         let (case, copy) = confirmed_copy(&api, &files, site.url.as_str()).await;
         let notices = format!("/api/v1/cases/{case}/notices");
@@ -275,21 +281,7 @@ async fn a_follow_up_reminder_is_emailed_by_a_job_and_says_nothing_of_the_case()
     let site = serve(site_dir);
     for backend in backends().await {
         let smtp = SmtpServer::start();
-        let port = smtp.port.to_string();
-        let server = Server::start_with(
-            backend,
-            &[
-                ("LODGE_SCAN_ALLOW_PRIVATE", "true"),
-                ("LODGE_SCAN_INTERVAL_MS", "0"),
-                ("LODGE_SMTP_HOST", "127.0.0.1"),
-                ("LODGE_SMTP_PORT", &port),
-                ("LODGE_SMTP_SECURITY", "none"),
-                ("LODGE_SMTP_FROM", "takedowns@safeharbour.example"),
-                ("LODGE_NOTICE_FOLLOW_UP_DAYS", "3"),
-            ],
-        )
-        .await;
-        server.add_user("survivor", "ruby");
+        let server = sending_server(backend, &smtp).await;
         let api = server.api("ruby").await;
         let browser = server.browser("ruby").await;
         let account = format!("{}/account", server.url);
