@@ -35,7 +35,7 @@ pub enum ReportFile {
 
 /// How a bundle is locked, kept (sealed under the case's key, with the rest of the job) only
 /// until the bundle is made.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 enum Lock {
     Passphrase(String),
     Recipients(Vec<String>),
@@ -76,7 +76,7 @@ impl Lock {
 }
 
 /// A report being made, or made: her choices, and what came out.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ReportWork {
     /// What she chose to put in it.
     pub options: ReportOptions,
