@@ -1,7 +1,8 @@
 // Lodge's only script. Everything works without it; it adds the Escape key for quick exit,
 // makes the quick-exit button blank the page before leaving, reloads a page restored from
-// the back-forward cache so a closed session never reappears, and runs passkey ceremonies
-// (which need the browser's WebAuthn API) for the forms marked data-passkey.
+// the back-forward cache so a closed session never reappears, updates work in progress in
+// place, and runs passkey ceremonies (which need the browser's WebAuthn API) for the forms
+// marked data-passkey.
 (function () {
   "use strict";
   function leave() {
@@ -30,6 +31,39 @@
   window.addEventListener("pageshow", function (e) {
     if (e.persisted) window.location.reload();
   });
+
+  // Work in progress (a scan, a video, a report being made): rather than reloading the page,
+  // which would take her place and what she is typing, bring the parts marked data-progress
+  // up to date in place every few seconds. Once the work is done, reload the page to show what
+  // it made, unless she has typed something on it.
+  var working = document.querySelector('meta[name="lodge-working"]');
+  function typedSomething() {
+    var fields = document.querySelectorAll("input, textarea");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type === "hidden" || (f.type === "file" && !f.value)) continue;
+      if (f.type === "checkbox" || f.type === "radio" ? f.checked !== f.defaultChecked : f.value !== f.defaultValue) return true;
+    }
+    return false;
+  }
+  function refresh(seconds) {
+    window.setTimeout(function () {
+      fetch(window.location.href, { credentials: "same-origin", headers: { accept: "text/html" } })
+        .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          var regions = document.querySelectorAll("[data-progress][id]");
+          for (var i = 0; i < regions.length; i++) {
+            var now = fresh.getElementById(regions[i].id);
+            if (now && !regions[i].contains(document.activeElement)) regions[i].innerHTML = now.innerHTML;
+          }
+          if (fresh.querySelector('meta[name="lodge-working"]')) refresh(seconds);
+          else if (!typedSomething()) window.location.reload();
+        })
+        .catch(function () { refresh(seconds * 2); });
+    }, seconds * 1000);
+  }
+  if (working) refresh(Number(working.getAttribute("content")) || 5);
 
   // Passkeys. Lodge sends WebAuthn options with binary fields as base64url text; the
   // browser wants bytes, and Lodge wants the answer back as base64url text.

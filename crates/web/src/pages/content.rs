@@ -140,7 +140,7 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
         @if !shown.scans.is_empty() {
             h2 #scans { "Scans" }
             p.hint { "A scan carries on when you leave this page, and after the server restarts it continues once you open your case again." }
-            ul.plain { @for scan in &shown.scans { (scan_status(case, s, scan)) } }
+            ul.plain #scan-list data-progress { @for scan in &shown.scans { (scan_status(case, s, scan)) } }
         }
         p { a href={ "/cases/" (case) "/watch" } { "Name watch: searches for your name on other sites" } }
         h2 { "Look for copies" }
@@ -162,7 +162,7 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
         h2 #registered { "Registered" }
         @if !shown.videos.is_empty() {
             p.hint { "Videos are fingerprinted in the background: you can leave this page. Lodge keeps the video, encrypted, only until its fingerprints are made, then deletes it. After a restart the work continues once you open your case again." }
-            ul.plain { @for video in &shown.videos { (video_status(case, s, video)) } }
+            ul.plain #video-list data-progress { @for video in &shown.videos { (video_status(case, s, video)) } }
         }
         @if shown.contents.is_empty() && shown.videos.is_empty() {
             p { "Nothing registered yet." }

@@ -12,8 +12,9 @@ pub(crate) fn page(session: Option<&Session>, config: &WebConfig, title: &str, b
     refreshing_page(session, config, title, body, None)
 }
 
-/// Renders a whole page that reloads itself every `refresh` seconds (work in progress), with
-/// no JavaScript.
+/// Renders a page with work in progress: every `refresh` seconds, the script brings the parts
+/// marked `data-progress` up to date in place (and reloads the page once the work is done, if
+/// nothing is typed on it); without JavaScript, the page reloads itself.
 pub(crate) fn refreshing_page(
     session: Option<&Session>,
     config: &WebConfig,
@@ -36,7 +37,10 @@ pub(crate) fn refreshing_page(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="same-origin";
                 meta name="robots" content="noindex, nofollow";
-                @if let Some(seconds) = refresh { meta http-equiv="refresh" content=(seconds); }
+                @if let Some(seconds) = refresh {
+                    meta name="lodge-working" content=(seconds);
+                    noscript { meta http-equiv="refresh" content=(seconds); }
+                }
                 title { (full_title) }
                 link rel="stylesheet" href="/static/lodge.css";
                 script src="/static/lodge.js" defer {}

@@ -272,7 +272,7 @@ fn report_form(
             section aria-labelledby="made" {
                 h2 #made { "Your files" }
                 p.hint { "Lodge makes them in the background: you can leave this page. Each is kept, encrypted, until you delete it." }
-                ul.plain { @for file in &data.files { (made_file(s, case, file)) } }
+                ul.plain #file-list data-progress { @for file in &data.files { (made_file(s, case, file)) } }
             }
         }
         (problem_summary(problems))

@@ -42,13 +42,15 @@ fn body(
             button type="submit" { "Save and run this search" }
         }
         @if let Some(run) = last {
-            @if run.state.unfinished() {
-                label for="watch-progress" { "Searching: " (run.done) " of " (run.total) }
-                progress #watch-progress max=(run.total) value=(run.done) { (run.done) " of " (run.total) }
-            } @else {
-                p {
-                    "Last run " (run.updated_at.strftime("%-d %B %Y, %H:%M UTC")) ": " (run.payload.new) " new."
-                    @for (site, why) in &run.payload.skipped { " " (site) " could not be searched (" (why) ")." }
+            div #watch-run data-progress {
+                @if run.state.unfinished() {
+                    label for="watch-progress" { "Searching: " (run.done) " of " (run.total) }
+                    progress #watch-progress max=(run.total) value=(run.done) { (run.done) " of " (run.total) }
+                } @else {
+                    p {
+                        "Last run " (run.updated_at.strftime("%-d %B %Y, %H:%M UTC")) ": " (run.payload.new) " new."
+                        @for (site, why) in &run.payload.skipped { " " (site) " could not be searched (" (why) ")." }
+                    }
                 }
             }
         }
