@@ -56,10 +56,12 @@ impl Lodge {
     }
 
     /// Sends a case's reminder to everyone who may act on it and asked for reminders. With no
-    /// mail server set up there is no one to tell, and nothing to retry.
+    /// mail server set up there is no one to tell, and nothing to retry. It is tried again
+    /// only if the mail server took none of them, so nobody gets the same reminder twice.
     pub(crate) async fn send_reminder(&self, job: &JobRow) -> Result<(), ServiceError> {
         let Some(smtp) = self.config().smtp.clone() else { return Ok(()) };
         let link = format!("{}/cases/{}/notices", self.config().public_url.trim_end_matches('/'), job.case_id);
+        let (mut sent, mut refused) = (0, 0);
         for key in self.store().case_keys(job.case_id).await? {
             if !Access::parse(&key.access).is_some_and(Access::can_write) {
                 continue;
@@ -72,12 +74,18 @@ impl Lodge {
                  You get this because you asked for reminders by email. To stop them, remove the \
                  address on your account page.\n"
             );
-            if let Err(e) = smtp.send_text(&address, &format!("{name}: a reminder"), &body).await {
-                tracing::warn!(error = %e, "a reminder was not sent");
-                return Err(ServiceError::Internal("the mail server did not take a reminder".into()));
+            match smtp.send_text(&address, &format!("{name}: a reminder"), &body).await {
+                Ok(()) => sent += 1,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a reminder was not sent");
+                    refused += 1;
+                }
             }
         }
-        tracing::info!("reminders sent");
+        if refused > 0 && sent == 0 {
+            return Err(ServiceError::Internal("the mail server took no reminder".into()));
+        }
+        tracing::info!(sent, refused, "reminders sent");
         Ok(())
     }
 }

@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::harness::{Api, Server, backends};
+use crate::sharing::post_form;
 use crate::smtp_server::Server as SmtpServer;
 use crate::web::serve;
 
@@ -311,8 +312,22 @@ async fn a_follow_up_reminder_is_emailed_by_a_job_and_says_nothing_of_the_case()
         assert_eq!(res.status(), 200);
         assert!(res.text().await.unwrap().contains("value=\"ruby.private@example.org\""));
 
-        // A notice sent: the reminder is queued for the day its follow-up falls due.
+        // Two support workers asked for reminders too; she lets one add to the case, the other
+        // only read it.
         let (case, copy) = confirmed_copy(&api, &files, site.url.as_str()).await;
+        let sharing = format!("/cases/{case}/sharing");
+        for (worker, access) in [("wendy", "write"), ("rita", "read")] {
+            server.add_user("support_worker", worker);
+            let theirs = server.browser(worker).await;
+            let address = format!("{worker}@safeharbour.example");
+            let (status, _) =
+                post_form(&theirs, &server, "/account", "/account/reminders", &[("reminder_email", &address)]).await;
+            assert_eq!(status, 200);
+            let grant = [("username", worker), ("access", access)];
+            assert_eq!(post_form(&browser, &server, &sharing, &format!("{sharing}/grants"), &grant).await.0, 303);
+        }
+
+        // A notice sent: the reminder is queued for the day its follow-up falls due.
         let notices = format!("/api/v1/cases/{case}/notices");
         let mut draft = dmca_draft();
         draft["sender"]["signature"] = json!("Jo Bloggs, Safe Harbour");
@@ -361,5 +376,7 @@ async fn a_follow_up_reminder_is_emailed_by_a_job_and_says_nothing_of_the_case()
             assert!(!read.contains(secret), "{secret:?} in the reminder: {read}");
         }
         assert_eq!(received.matches("RCPT TO: ruby.private@example.org").count(), 1, "one reminder: {received}");
+        assert_eq!(received.matches("RCPT TO: wendy@safeharbour.example").count(), 1, "she may act on the case");
+        assert!(!received.contains("RCPT TO: rita@"), "a worker who may only read it is not asked to act");
     }
 }

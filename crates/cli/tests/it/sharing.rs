@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::harness::{Server, backends, csrf, incident, png};
 
 /// Posts a form on one of her pages with its anti-forgery token; returns status and body.
-async fn post_form(
+pub async fn post_form(
     client: &reqwest::Client,
     server: &Server,
     page: &str,
