@@ -202,6 +202,12 @@ impl Lodge {
         Ok(())
     }
 
+    /// How many jobs there are of each kind in each state, for monitoring: `(kind, state,
+    /// count)`. Kinds and states only; nothing of any case.
+    pub async fn job_counts(&self) -> Result<Vec<(String, String, i64)>, ServiceError> {
+        Ok(self.store().job_counts().await?)
+    }
+
     /// Which database backend is in use.
     pub fn backend(&self) -> &'static str {
         self.inner.store.backend()

@@ -1413,6 +1413,15 @@ macro_rules! store_impl {
                 .collect()
             }
 
+            async fn job_counts(&self) -> Result<Vec<(String, String, i64)>> {
+                sqlx::query("SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state ORDER BY kind, state")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get("kind")?, r.try_get("state")?, r.try_get("n")?)))
+                    .collect()
+            }
+
             async fn set_reminder_email(&self, user: Uuid, sealed: Option<&[u8]>) -> Result<()> {
                 sqlx::query("UPDATE users SET reminder_email = $1 WHERE id = $2")
                     .bind(sealed)

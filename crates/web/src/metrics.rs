@@ -1,6 +1,7 @@
 //! Prometheus metrics at `/metrics`: requests counted by method, route and status, and their
-//! duration. A route is its template (`/api/v1/cases/{case}`), so no label ever carries an id
-//! or anything a person typed; unmatched paths are counted as `unmatched`.
+//! duration, and the durable jobs by kind and state (read from the database, so every node
+//! reports the whole queue). A route is its template (`/api/v1/cases/{case}`), so no label ever
+//! carries an id or anything a person typed; unmatched paths are counted as `unmatched`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -30,6 +32,12 @@ struct RouteLabels {
     route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JobLabels {
+    kind: String,
+    state: String,
+}
+
 type Durations = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 /// The metrics Lodge keeps.
@@ -38,6 +46,7 @@ pub(crate) struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     durations: Durations,
+    jobs: Family<JobLabels, Gauge>,
 }
 
 fn duration_histogram() -> Histogram {
@@ -52,7 +61,9 @@ impl Metrics {
         let durations: Durations = Family::new_with_constructor(duration_histogram);
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register("http_request_duration_seconds", "Time to answer HTTP requests", durations.clone());
-        Metrics { registry, requests, durations }
+        let jobs = Family::<JobLabels, Gauge>::default();
+        registry.register("jobs", "Durable jobs by kind and state", jobs.clone());
+        Metrics { registry, requests, durations, jobs }
     }
 }
 
@@ -75,6 +86,15 @@ pub(crate) async fn record(
 
 /// The metrics in the OpenMetrics text format.
 pub(crate) async fn show(axum::extract::State(state): axum::extract::State<Arc<AppState>>) -> Response {
+    match state.lodge.job_counts().await {
+        Ok(counts) => {
+            state.metrics.jobs.clear();
+            for (kind, job_state, n) in counts {
+                state.metrics.jobs.get_or_create(&JobLabels { kind, state: job_state }).set(n);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not count jobs for the metrics"),
+    }
     let mut text = String::new();
     if prometheus_client::encoding::text::encode(&mut text, &state.metrics.registry).is_err() {
         return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();

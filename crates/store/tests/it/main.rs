@@ -391,6 +391,8 @@ async fn jobs_are_held_by_one_node_at_a_time_and_taken_up_when_a_lease_runs_out(
             store.jobs(case, "scan").await.unwrap().iter().map(|j| j.state.as_str()).collect::<Vec<_>>(),
             ["cancelled", "done"]
         );
+        let counts = store.job_counts().await.unwrap();
+        assert_eq!(counts, [("scan".to_owned(), "cancelled".to_owned(), 1), ("scan".to_owned(), "done".to_owned(), 1)]);
         assert!(store.delete_job(Uuid::new_v4(), job.id).await.is_ok_and(|deleted| !deleted), "only its own case's");
         assert!(store.delete_job(case, job.id).await.unwrap(), "a finished job can be deleted");
         assert!(store.job(case, job.id).await.unwrap().is_none());
