@@ -665,8 +665,9 @@ async fn serve(config: Config) -> Result<()> {
     let sweeper = Arc::new(lodge.clone());
     let grace = jiff::SignedDuration::from_mins(i64::from(config.orphan_grace_minutes));
     tokio::spawn(async move {
-        // Stale sessions every five minutes. Orphaned files: every file once at start (after a
-        // crash there may be something to tidy), then every hour the files written since.
+        // Stale sessions every five minutes. Every hour, jobs that ended a month ago; and
+        // orphaned files: every file once at start (after a crash there may be something to
+        // tidy), then every hour the files written since.
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
         let mut swept_to = None;
         for round in 0u64.. {
@@ -675,6 +676,9 @@ async fn serve(config: Config) -> Result<()> {
                 tracing::warn!(error = %e, "could not end stale sessions");
             }
             if round % 12 == 0 {
+                if let Err(e) = sweeper.forget_ended_jobs().await {
+                    tracing::warn!(error = %e, "could not forget old jobs");
+                }
                 match sweeper.remove_orphaned_files(grace, swept_to).await {
                     Ok((_, cutoff)) => swept_to = Some(cutoff),
                     Err(e) => tracing::warn!(error = %e, "could not remove orphaned files"),

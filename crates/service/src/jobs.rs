@@ -33,6 +33,9 @@ const LEASE: SignedDuration = SignedDuration::from_secs(15);
 const HEARTBEAT: Duration = Duration::from_secs(5);
 /// How often a node looks for due work when nothing wakes it.
 const POLL: Duration = Duration::from_secs(1);
+/// How long a job that ended is kept (for its page) before it is forgotten; a report file
+/// made is kept until she deletes it.
+const KEEP_ENDED: SignedDuration = SignedDuration::from_hours(30 * 24);
 /// Starts before a failing job is given up.
 const MAX_ATTEMPTS: i64 = 5;
 const JOB_KIND: &str = "job";
@@ -221,6 +224,16 @@ impl Lodge {
                 () = tokio::time::sleep(POLL) => {}
             }
         }
+    }
+
+    /// Forgets jobs that ended more than 30 days ago (their results are in the case's records),
+    /// except report files still waiting to be downloaded. Returns how many went.
+    pub async fn forget_ended_jobs(&self) -> Result<u64, ServiceError> {
+        let gone = self.store().delete_ended_jobs(now() - KEEP_ENDED, crate::prepared::REPORT_JOB).await?;
+        if gone > 0 {
+            tracing::info!(jobs = gone, "forgot jobs that ended long ago");
+        }
+        Ok(gone)
     }
 
     /// A fetcher with the organisation's scan settings, for a job's requests.

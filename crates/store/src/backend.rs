@@ -1413,6 +1413,18 @@ macro_rules! store_impl {
                 .collect()
             }
 
+            async fn delete_ended_jobs(&self, before: Timestamp, keep_kind: &str) -> Result<u64> {
+                Ok(sqlx::query(
+                    "DELETE FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND updated_at < $1
+                     AND NOT (kind = $2 AND state = 'done')",
+                )
+                .bind(to_millis(before))
+                .bind(keep_kind)
+                .execute(&self.pool)
+                .await?
+                .rows_affected())
+            }
+
             async fn job_counts(&self) -> Result<Vec<(String, String, i64)>> {
                 sqlx::query("SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state ORDER BY kind, state")
                     .fetch_all(&self.pool)

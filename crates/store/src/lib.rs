@@ -277,6 +277,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Jobs of `kind`, in any case, queued or held by a node whose lease ran out, due by
     /// `now`: work a node does without a case's key (reminders).
     async fn due_jobs(&self, kind: &str, now: Timestamp) -> Result<Vec<JobRow>>;
+    /// Deletes jobs that ended (done, failed or stopped) before `before`, except finished jobs
+    /// of `keep_kind` (whose results someone still has to fetch). Returns how many went.
+    async fn delete_ended_jobs(&self, before: Timestamp, keep_kind: &str) -> Result<u64>;
     /// How many jobs there are of each kind in each state, across all cases: `(kind, state, count)`.
     async fn job_counts(&self) -> Result<Vec<(String, String, i64)>>;
     /// Deletes a case's job, whatever its state (a report she no longer wants). False if there

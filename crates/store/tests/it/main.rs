@@ -398,6 +398,20 @@ async fn jobs_are_held_by_one_node_at_a_time_and_taken_up_when_a_lease_runs_out(
         assert!(store.job(case, job.id).await.unwrap().is_none());
         assert!(!store.delete_job(case, job.id).await.unwrap(), "once");
         assert_eq!(store.jobs(case, "scan").await.unwrap().len(), 1);
+
+        // Ended jobs are forgotten once old, except finished ones of the kind kept; unfinished
+        // ones stay.
+        let report = JobRow { id: Uuid::new_v4(), kind: "report".into(), state: "done".into(), ..job.clone() };
+        let queued = JobRow { id: Uuid::new_v4(), ..job.clone() };
+        store.create_job(&report).await.unwrap();
+        store.create_job(&queued).await.unwrap();
+        assert_eq!(store.delete_ended_jobs(due - SignedDuration::from_secs(1), "report").await.unwrap(), 0, "not yet");
+        let long_after = due + SignedDuration::from_hours(24);
+        assert_eq!(store.delete_ended_jobs(long_after, "report").await.unwrap(), 1, "the stopped scan");
+        assert!(store.job(case, second.id).await.unwrap().is_none());
+        assert!(
+            store.job(case, report.id).await.unwrap().is_some() && store.job(case, queued.id).await.unwrap().is_some()
+        );
     }
 }
 
