@@ -416,7 +416,11 @@ async fn on_account_page(
     }
     match action.await {
         Ok(()) => account_response(state, s, &Problems::default(), Some(done)).await,
-        Err(ServiceError::Invalid(p)) => account_response(state, s, &p, None).await,
+        // What she typed stays in the box (the reminder address is the one field kept, not blanked).
+        Err(ServiceError::Invalid(p)) => {
+            let typed = form.all("reminder_email").first().copied();
+            account_response_typed(state, s, &p, None, typed).await
+        }
         Err(e) => error_page(Some(s), &state.config, e),
     }
 }
@@ -854,20 +858,11 @@ pub(crate) async fn reminders(
     Viewer(s): Viewer,
     Form(form): Form<FormData>,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
     let typed = form.get("reminder_email");
-    match state.lodge.set_reminder_email(&s, typed).await {
-        Ok(()) => {
-            let done = if typed.trim().is_empty() {
-                "No reminders will be emailed."
-            } else {
-                "Reminders will be emailed to that address."
-            };
-            account_response(&state, &s, &Problems::default(), Some(done)).await
-        }
-        Err(ServiceError::Invalid(p)) => account_response_typed(&state, &s, &p, None, Some(typed)).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    let done = if typed.trim().is_empty() {
+        "No reminders will be emailed."
+    } else {
+        "Reminders will be emailed to that address."
+    };
+    on_account_page(&state, &s, &form, done, state.lodge.set_reminder_email(&s, typed)).await
 }
