@@ -402,6 +402,18 @@ fn verify(path: &std::path::Path, key: Option<&str>, identity: Option<&std::path
             println!("OK: {} verifies.", path.display());
             println!("  {} files and {} exhibits match the manifest, byte for byte.", v.files, v.exhibits);
             println!("  Every exhibit is in the case log at its signed checkpoint.");
+            if v.records > 0 {
+                println!(
+                    "  {} incidents, people and deletions say what the case log recorded, word for word.",
+                    v.records
+                );
+            }
+            if !v.changed.is_empty() {
+                println!("  WARNING: when it was made, these no longer matched the case log and were left out:");
+                for line in &v.changed {
+                    println!("    - {line}");
+                }
+            }
             println!("  Log:          {}", v.origin);
             println!("  Entries:      {}", v.size);
             println!("  Root hash:    {}", v.root);
@@ -525,9 +537,12 @@ async fn check_every_log(lodge: &Lodge) -> Result<bool> {
     let cases = lodge.case_ids().await.map_err(plain)?;
     for case in &cases {
         let check = lodge.verify_case_log(*case).await.map_err(plain)?;
-        if let Some(problem) = check.problem {
+        if let Some(problem) = &check.problem {
             eprintln!("case {case}: {problem}");
             ok = false;
+        }
+        for changed in check.changed.iter().filter(|c| Some(*c) != check.problem.as_ref()) {
+            eprintln!("case {case}: {changed}");
         }
     }
     if ok {

@@ -122,9 +122,28 @@ impl Keyring {
         Ok(out)
     }
 
-    /// Opens a value sealed by [`Keyring::seal`] or to a [`CasePublicKey`] of any generation
-    /// in the ring, or by [`crate::seal`] under generation 0.
+    /// Opens a value sealed by [`Keyring::seal`] (any generation in the ring) or by
+    /// [`crate::seal`] under generation 0: a value only a holder of the case's keys could
+    /// have written. A value sealed to the case's public key is refused, because anyone who
+    /// has seen the public key could have written it ([`CryptoError::SentByAnyone`]).
     pub fn open(&self, aad: &Aad, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        self.open_any(aad, sealed, false)
+    }
+
+    /// Opens a value that someone without the case's keys may have sent (a submission to her
+    /// inbox, its files' keys and its log entry): sealed to a [`CasePublicKey`] of any
+    /// generation in the ring, or as [`Keyring::open`] takes.
+    pub fn open_sent(&self, aad: &Aad, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        self.open_any(aad, sealed, true)
+    }
+
+    /// Whether `sealed` is in the form a case's public key seals to; needs no key, so a
+    /// check without keys can find such values where they do not belong.
+    pub fn is_sealed_to_public_key(sealed: &[u8]) -> bool {
+        sealed.first() == Some(&CASE_PUBLIC_VERSION)
+    }
+
+    fn open_any(&self, aad: &Aad, sealed: &[u8], sent: bool) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let (&version, rest) = sealed.split_first().ok_or(CryptoError::Malformed("empty value"))?;
         match version {
             LEGACY_VERSION => open(self.key(0)?, aad, sealed),
@@ -132,6 +151,7 @@ impl Keyring {
                 let (generation, inner) = split_generation(rest)?;
                 open_raw(self.key(generation)?, &with_generation(aad, generation), inner)
             }
+            CASE_PUBLIC_VERSION if !sent => Err(CryptoError::SentByAnyone),
             CASE_PUBLIC_VERSION => {
                 let (generation, inner) = split_generation(rest)?;
                 let pair = KeyPair::derive(self.key(generation)?, KEY_PAIR_PURPOSE);
@@ -204,7 +224,7 @@ impl Keyring {
 
     /// Opens a ring sealed by [`Keyring::seal_to_case`] with the case's own keys.
     pub fn open_from_case(case: &Keyring, aad: &Aad, sealed: &[u8]) -> Result<Keyring, CryptoError> {
-        Keyring::from_bytes(&case.open(aad, sealed)?)
+        Keyring::from_bytes(&case.open_sent(aad, sealed)?)
     }
 
     /// Opens a ring sealed by [`Keyring::seal_to`] with the recipient's key pair.
@@ -236,7 +256,10 @@ mod tests {
         let after = ring.seal(&aad, b"after revocation").unwrap();
         assert_eq!(&*ring.open(&aad, &before).unwrap(), b"first message");
         assert_eq!(&*ring.open(&aad, &after).unwrap(), b"after revocation");
-        assert_eq!(&*ring.open(&aad, &dropped).unwrap(), b"left by a police link");
+        assert_eq!(&*ring.open_sent(&aad, &dropped).unwrap(), b"left by a police link");
+        // Anyone who has seen the public key could have written it: only `open_sent` takes it.
+        assert!(matches!(ring.open(&aad, &dropped), Err(CryptoError::SentByAnyone)));
+        assert!(Keyring::is_sealed_to_public_key(&dropped) && !Keyring::is_sealed_to_public_key(&before));
         let stored = CasePublicKey::from_bytes(&public_before.to_bytes()).unwrap();
         assert_eq!(stored, public_before);
         let file_keys = Keyring::generate().unwrap();

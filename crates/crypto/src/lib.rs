@@ -45,6 +45,9 @@ pub enum CryptoError {
     /// Key derivation failed (bad parameters).
     #[error("key derivation failed: {0}")]
     Kdf(String),
+    /// A value sealed to the case's public key, where only the case's own keys may seal.
+    #[error("the value was sealed to the case's public key, which anyone who saw it could do")]
+    SentByAnyone,
     /// A recovery key was typed wrongly.
     #[error("that recovery key is not in the right form")]
     RecoveryKeyFormat,

@@ -102,6 +102,22 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
+    /// Every kind.
+    pub const ALL: &'static [RecordKind] = &[
+        RecordKind::Incident,
+        RecordKind::Person,
+        RecordKind::Evidence,
+        RecordKind::Content,
+        RecordKind::FoundCopy,
+        RecordKind::OwnAccount,
+        RecordKind::Notice,
+        RecordKind::Watch,
+        RecordKind::Grant,
+        RecordKind::Share,
+        RecordKind::Access,
+        RecordKind::InboxLink,
+    ];
+
     /// The stable name stored with each record.
     pub fn as_str(self) -> &'static str {
         match self {

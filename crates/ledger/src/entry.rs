@@ -82,10 +82,15 @@ pub struct Entry {
     pub at_ms: i64,
     /// Who: the account that made the change.
     pub by: Uuid,
-    /// SHA-256 (hex) of the content: the file's bytes for evidence, the report's bytes for an
-    /// export, the record's sealed-form plaintext for other records.
+    /// SHA-256 (hex) of bytes the entry vouches for: the file's bytes for evidence, the
+    /// report's or manifest's bytes for an export. In entries written before record digests
+    /// existed, the SHA-256 of the record's JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// The record version's digest ([`crate::record::RecordBody::digest`]): what the sealed
+    /// record must still match when it is read, field by field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_digest: Option<String>,
 }
 
 /// An entry's exact bytes and its salt: what a leaf commits to.

@@ -18,11 +18,13 @@
 
 pub mod checkpoint;
 pub mod entry;
+pub mod record;
 pub mod timestamp;
 pub mod tree;
 
 pub use checkpoint::{Checkpoint, SigningKey, Verifier};
 pub use entry::{Action, Entry, Opening, Subject};
+pub use record::{FieldProof, RecordBody, ShownField};
 pub use tree::{Hash, Proof};
 
 /// What can go wrong with a log, its proofs or its checkpoints.

@@ -7,6 +7,8 @@
 //! - `exhibits/EX-001 <file name>` …;
 //! - `checkpoint.txt`: the signed checkpoint (C2SP signed note);
 //! - `checkpoint.tsr`: an RFC 3161 timestamp over the checkpoint, when one was obtained;
+//! - `records.json`: what the report says for each incident and person, and each deletion,
+//!   with the log entry that recorded it and its inclusion proof ([`crate::records`]);
 //! - `manifest.json`: every other file's SHA-256 and size, and for each exhibit its leaf in the
 //!   log (the salted opening) and the inclusion proof against the checkpoint;
 //! - `manifest.sig`: a signed note over the manifest's SHA-256.
@@ -27,8 +29,10 @@ use lodge_ledger::{Opening, SigningKey};
 
 use crate::ReportError;
 
-/// The manifest's format name.
-pub const FORMAT: &str = "lodge-bundle/1";
+/// The manifest's format name: bundles of format 2 carry `records.json`.
+pub const FORMAT: &str = "lodge-bundle/2";
+/// The format of bundles made before `records.json`; they still verify.
+pub const FORMAT_1: &str = "lodge-bundle/1";
 /// Fixed names inside a bundle.
 pub const MANIFEST: &str = "manifest.json";
 /// See [`MANIFEST`].
@@ -41,6 +45,8 @@ pub const TIMESTAMP: &str = "checkpoint.tsr";
 pub const REPORT: &str = "report.pdf";
 /// See [`MANIFEST`].
 pub const README: &str = "README.txt";
+/// See [`MANIFEST`].
+pub const RECORDS: &str = "records.json";
 
 /// What a bundle's manifest says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -281,6 +287,12 @@ impl<'k, W: Write> BundleWriter<'k, W> {
         self.copy(path, bytes.len() as u64, bytes).map(|_| ())
     }
 
+    /// Adds `records.json`: the report's records with their proofs.
+    pub fn add_records(&mut self, records: &crate::records::RecordsFile) -> Result<(), ReportError> {
+        let json = serde_json::to_vec_pretty(records).map_err(|e| ReportError::Bundle(e.to_string()))?;
+        self.add_file(RECORDS, &json)
+    }
+
     /// Adds an exhibit, streaming its bytes. Fails, and the bundle must be abandoned, if the
     /// bytes are not the ones the log recorded.
     pub fn add_exhibit(&mut self, exhibit: ExhibitSource, content: impl Read) -> Result<(), ReportError> {
@@ -331,13 +343,16 @@ fn readme(log: &LogInfo) -> String {
          report.pdf      the report\n\
          exhibits/       every exhibit, exactly as it was added to the log\n\
          checkpoint.txt  the case log's signed checkpoint (C2SP signed note)\n\
+         records.json    what the report says for each incident, person and deletion, with the\n                \
+         log entry that recorded it and its inclusion proof\n\
          manifest.json   the SHA-256 of every file, and each exhibit's entry in the log with its\n                \
          inclusion proof\n\
          manifest.sig    the server's signature over manifest.json\n\n\
          To check this bundle offline, without any network access:\n\n    \
          lodge verify --key '{key}' THIS-FILE.zip\n\n\
-         It checks every file against the manifest, the signatures, and that each exhibit was\n\
-         recorded in the log at the checkpoint. It names any file that was changed.\n\n\
+         It checks every file against the manifest, the signatures, that each exhibit was\n\
+         recorded in the log at the checkpoint, and that each incident's words are the ones the\n\
+         log recorded. It names any file or incident that was changed.\n\n\
          Log:          {origin}\n\
          Entries:      {size}\n\
          Root hash:    {root}\n\

@@ -35,6 +35,12 @@ pub struct ReportDocument {
     pub integrity: IntegritySection,
     /// Fields she chose to leave out, named so the report says honestly that it is partial.
     pub left_out: Vec<String>,
+    /// Each incident deleted from the log, in a sentence ("An incident logged on 3 May 2026
+    /// was deleted on 9 May 2026."), oldest deletion first: a report hides no deletion.
+    pub deletions: Vec<String>,
+    /// What was found changed outside Lodge and so left out, in sentences; empty when
+    /// everything matched the log.
+    pub changed: Vec<String>,
 }
 
 /// A person, with the ways they are known.

@@ -11,6 +11,7 @@
 pub mod bundle;
 pub mod document;
 pub mod pdf;
+pub mod records;
 pub mod sealed;
 pub mod verify;
 

@@ -15,8 +15,10 @@ use zip::ZipArchive;
 use lodge_ledger::{Verifier, tree};
 
 use crate::bundle::{
-    CHECKPOINT, FORMAT, MANIFEST, MANIFEST_SIGNATURE, Manifest, TIMESTAMP, archive_statement, manifest_statement,
+    CHECKPOINT, FORMAT, FORMAT_1, MANIFEST, MANIFEST_SIGNATURE, Manifest, RECORDS, TIMESTAMP, archive_statement,
+    manifest_statement,
 };
+use crate::records::RecordsFile;
 
 /// Manifests and signatures larger than this are not read.
 const SMALL_FILE_MAX: u64 = 64 * 1024 * 1024;
@@ -66,6 +68,10 @@ pub struct Verified {
     pub files: usize,
     /// Exhibits proved to be in the log.
     pub exhibits: usize,
+    /// Incidents, people and deletions proved to be what the log recorded.
+    pub records: usize,
+    /// What the bundle says was found changed outside Lodge, and left out, when it was made.
+    pub changed: Vec<String>,
     /// The trusted time of its checkpoint (RFC 3161), if it carries a token.
     pub timestamp: Option<String>,
     /// When it was made.
@@ -115,7 +121,7 @@ pub fn verify_bundle<R: Read + Seek>(reader: R, trusted_key: Option<&str>) -> Re
     let manifest_bytes = read_small(&mut zip, MANIFEST)?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|e| VerifyError::file(MANIFEST, format!("is not a valid manifest: {e}")))?;
-    if manifest.format != FORMAT {
+    if manifest.format != FORMAT && manifest.format != FORMAT_1 {
         return Err(VerifyError::file(MANIFEST, format!("is in format {:?}, not {FORMAT}", manifest.format)));
     }
     let key = trusted_key.unwrap_or(&manifest.log.verifier_key);
@@ -145,6 +151,25 @@ pub fn verify_bundle<R: Read + Seek>(reader: R, trusted_key: Option<&str>) -> Re
         Some(info.time)
     } else {
         None
+    };
+
+    // What the report says of each incident, person and deletion is what the log recorded.
+    // Checked before the files' digests, so that a changed word names its incident.
+    let (records, changed) = if manifest.format == FORMAT {
+        let bytes = read_small(&mut zip, RECORDS)?;
+        let records: RecordsFile =
+            serde_json::from_slice(&bytes).map_err(|e| VerifyError::file(RECORDS, format!("cannot be read: {e}")))?;
+        if records.format != crate::records::FORMAT {
+            return Err(VerifyError::file(RECORDS, format!("is in format {:?}", records.format)));
+        }
+        for record in &records.records {
+            record.check(checkpoint.size, checkpoint.root).map_err(|reason| {
+                VerifyError::file(RECORDS, format!("{} (record {}): {reason}", record.label, record.record))
+            })?;
+        }
+        (records.records.len(), records.changed)
+    } else {
+        (0, Vec::new())
     };
 
     // Every file, nothing missing and nothing extra.
@@ -218,6 +243,8 @@ pub fn verify_bundle<R: Read + Seek>(reader: R, trusted_key: Option<&str>) -> Re
         verifier_key: verifier.key().to_owned(),
         files: manifest.files.len(),
         exhibits: manifest.exhibits.len(),
+        records,
+        changed,
         timestamp,
         created: manifest.created,
     })

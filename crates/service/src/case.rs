@@ -13,8 +13,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use crate::integrity::Integrity;
 use crate::ledger::Change;
-use crate::sealing::{open_record, seal_record};
+use crate::sealing::{Opened, Place, open_record, seal_record};
 use crate::{Lodge, ServiceError, Session, now};
 use lodge_domain::Role;
 
@@ -49,8 +50,10 @@ pub struct Entry<T> {
     pub author: UserId,
     /// Whether this version records a deletion.
     pub deleted: bool,
-    /// The content.
+    /// The content; `None` also when it was changed outside Lodge (see `integrity`).
     pub body: Option<T>,
+    /// Whether it is what the case's log recorded.
+    pub integrity: Integrity,
 }
 
 /// Which incidents the timeline shows, and in what order.
@@ -88,7 +91,11 @@ pub(crate) fn unwrap_case_keys(session: &Session, key_row: &CaseKeyRow) -> Resul
     Ok((keys, access))
 }
 
-const CASE_KIND: &str = "case";
+/// Where a case's title is sealed: it has one version, replaced on each rename; its log
+/// entries say which title is the newest.
+fn title_place(case: Uuid) -> Place<'static> {
+    Place { case, kind: "case", id: case, version: 1 }
+}
 
 /// A case opened by someone who holds its key, for the length of one request.
 #[derive(Debug)]
@@ -104,6 +111,10 @@ pub struct OpenCase {
     pub(crate) user: UserId,
     /// How whoever opened it holds it.
     pub access: Access,
+    /// What the title's log entry must say.
+    pub(crate) title_commitment: crate::sealing::Commitment,
+    /// The case's log as read for this request, and what checking records against it found.
+    pub(crate) checks: crate::integrity::Checks,
 }
 
 impl Lodge {
@@ -113,10 +124,10 @@ impl Lodge {
         rows.into_iter()
             .map(|(case, key_row)| {
                 let (keys, access) = unwrap_case_keys(session, &key_row)?;
-                let title: Case = open_record(&keys, CASE_KIND, &case.id.to_string(), 1, &case.title)?;
+                let title: Opened<Case> = open_record(&keys, title_place(case.id), &case.title)?;
                 Ok(CaseSummary {
                     id: CaseId(case.id),
-                    title: title.title,
+                    title: title.value.title,
                     created_at: case.created_at,
                     updated_at: case.updated_at,
                     access,
@@ -138,13 +149,8 @@ impl Lodge {
         let id = Uuid::new_v4();
         let keys = Keyring::generate()?;
         let at = now();
-        let row = CaseRow {
-            id,
-            owner_id: session.user_id.0,
-            title: seal_record(&keys, CASE_KIND, &id.to_string(), 1, case)?,
-            created_at: at,
-            updated_at: at,
-        };
+        let title = seal_record(&keys, title_place(id), case)?;
+        let row = CaseRow { id, owner_id: session.user_id.0, title: title.bytes, created_at: at, updated_at: at };
         let key_row = CaseKeyRow {
             case_id: id,
             user_id: session.user_id.0,
@@ -158,7 +164,8 @@ impl Lodge {
             version: Some(1),
             at_ms: at.as_millisecond(),
             by: session.user_id.0,
-            sha256: Some(digest(case)?),
+            sha256: None,
+            record_digest: Some(title.digest),
         };
         self.logged(id, &keys, &entry, Change::NewCase(&row, &key_row)).await?;
         Ok(CaseId(id))
@@ -177,12 +184,14 @@ impl Lodge {
         let (row, key_row) =
             self.store().case_for_user(id.0, session.user_id.0).await?.ok_or(ServiceError::NotFound)?;
         let (keys, access) = unwrap_case_keys(session, &key_row)?;
-        let case: Case = open_record(&keys, CASE_KIND, &id.to_string(), 1, &row.title)?;
+        let case: Opened<Case> = open_record(&keys, title_place(id.0), &row.title)?;
         self.arm_jobs(id.0, &keys).await?;
         let open = OpenCase {
             lodge: self.clone(),
             id,
-            title: case.title,
+            title: case.value.title,
+            title_commitment: case.commitment,
+            checks: Default::default(),
             created_at: row.created_at,
             keys,
             user: session.user_id,
@@ -200,11 +209,13 @@ impl Lodge {
     /// Opens a case with keys held by other means than an account (a police share link).
     pub(crate) async fn open_case_with(&self, id: Uuid, keys: Keyring, by: Uuid) -> Result<OpenCase, ServiceError> {
         let row = self.store().case(id).await?.ok_or(ServiceError::NotFound)?;
-        let case: Case = open_record(&keys, CASE_KIND, &id.to_string(), 1, &row.title)?;
+        let case: Opened<Case> = open_record(&keys, title_place(id), &row.title)?;
         Ok(OpenCase {
             lodge: self.clone(),
             id: CaseId(id),
-            title: case.title,
+            title: case.value.title,
+            title_commitment: case.commitment,
+            checks: Default::default(),
             created_at: row.created_at,
             keys,
             user: UserId(by),
@@ -221,6 +232,8 @@ impl OpenCase {
             lodge: lodge.clone(),
             id: CaseId(case),
             title: String::new(),
+            title_commitment: crate::sealing::Commitment::Whole(String::new()),
+            checks: Default::default(),
             created_at: now(),
             keys,
             user,
@@ -255,20 +268,36 @@ impl OpenCase {
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }
-        let sealed = seal_record(&self.keys, CASE_KIND, &self.id.to_string(), 1, case)?;
-        let entry = self.log_entry(Subject::Case, Action::Edited, Some(self.id.0), None, Some(digest(case)?));
-        self.change(&entry, Change::Title(&sealed)).await?;
+        let sealed = seal_record(&self.keys, title_place(self.id.0), case)?;
+        let mut entry = self.log_entry(Subject::Case, Action::Edited, Some(self.id.0), None, None);
+        entry.record_digest = Some(sealed.digest);
+        self.change(&entry, Change::Title(&sealed.bytes)).await?;
         self.title = case.title.clone();
         Ok(())
     }
 
-    fn entry<T: DeserializeOwned>(&self, kind: RecordKind, row: RecordRow) -> Result<Entry<T>, ServiceError> {
-        let body = if row.deleted || row.fields.is_empty() {
+    /// One version as read, opened and checked against the log: a version that does not open,
+    /// or does not match what the log recorded, comes back without a body and marked changed.
+    fn entry<T: DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        row: RecordRow,
+        log: &crate::integrity::LogIndex,
+        newest: bool,
+    ) -> Entry<T> {
+        let opened = if row.deleted || row.fields.is_empty() {
             None
         } else {
-            Some(open_record(&self.keys, kind.as_str(), &row.id.to_string(), row.version, &row.fields)?)
+            let place = Place { case: self.id.0, kind: kind.as_str(), id: row.id, version: row.version };
+            Some(open_record::<T>(&self.keys, place, &row.fields))
         };
-        Ok(Entry {
+        let integrity = log.check(&row, opened.as_ref().map(|o| o.as_ref().map(|o| &o.commitment)), newest);
+        let body = match (opened, &integrity) {
+            (Some(Ok(opened)), Integrity::Intact) => Some(opened.value),
+            _ => None,
+        };
+        self.found(kind, row.id, integrity, log);
+        Entry {
             id: row.id,
             version: row.version,
             created_at: row.first_created_at,
@@ -276,16 +305,22 @@ impl OpenCase {
             author: UserId(row.author_id),
             deleted: row.deleted,
             body,
-        })
+            integrity,
+        }
     }
 
-    /// The latest version of every record of a kind, tombstones included.
+    /// The latest version of every record of a kind, tombstones included, each checked
+    /// against the log; a record the log has but the store lost is noted as changed.
     pub(crate) async fn latest<T: DeserializeOwned>(&self, kind: RecordKind) -> Result<Vec<Entry<T>>, ServiceError> {
         let rows = self.lodge.store().records(self.id.0, kind.as_str()).await?;
-        rows.into_iter().map(|r| self.entry(kind, r)).collect()
+        let log = self.log_index().await?;
+        let entries: Vec<Entry<T>> = rows.into_iter().map(|r| self.entry(kind, r, &log, true)).collect();
+        self.found_all(log.missing(kind, entries.iter().map(|e| e.id)));
+        Ok(entries)
     }
 
-    /// Every version of one record, oldest first; NotFound if it is not in this case.
+    /// Every version of one record, oldest first, each checked against the log; NotFound if
+    /// it is not in this case.
     pub(crate) async fn versions<T: DeserializeOwned>(
         &self,
         kind: RecordKind,
@@ -295,7 +330,9 @@ impl OpenCase {
         if rows.is_empty() || rows.iter().any(|r| r.kind != kind.as_str()) {
             return Err(ServiceError::NotFound);
         }
-        rows.into_iter().map(|r| self.entry(kind, r)).collect()
+        let log = self.log_index().await?;
+        let last = rows.len() - 1;
+        Ok(rows.into_iter().enumerate().map(|(n, r)| self.entry(kind, r, &log, n == last)).collect())
     }
 
     /// The latest version of one record.
@@ -315,11 +352,25 @@ impl OpenCase {
         version: i64,
         body: &T,
     ) -> Result<(), ServiceError> {
-        let fields = seal_record(&self.keys, kind.as_str(), &id.to_string(), version, body)?;
         let action = if version == 1 { Action::Created } else { Action::Edited };
-        let entry = self.log_entry(subject(kind), action, Some(id), Some(version), Some(digest(body)?));
-        let row = self.version_row(kind, id, version, fields);
+        let (row, entry) = self.sealed_version(kind, id, version, action, body)?;
         self.change(&entry, Change::Record(&row)).await
+    }
+
+    /// Version `version` of a record, sealed, and the log entry that records it: the
+    /// version's digest, and for a file the file's SHA-256.
+    pub(crate) fn sealed_version<T: Serialize>(
+        &self,
+        kind: RecordKind,
+        id: Uuid,
+        version: i64,
+        action: Action,
+        body: &T,
+    ) -> Result<(RecordRow, LogEntry), ServiceError> {
+        let sealed = seal_record(&self.keys, Place { case: self.id.0, kind: kind.as_str(), id, version }, body)?;
+        let mut entry = self.log_entry(subject(kind), action, Some(id), Some(version), sealed.file_sha256);
+        entry.record_digest = Some(sealed.digest);
+        Ok((self.version_row(kind, id, version, sealed.bytes), entry))
     }
 
     /// A new version of a record by whoever has the case open; empty `fields` for a tombstone.
@@ -348,6 +399,9 @@ impl OpenCase {
         let current: Entry<T> = self.current(kind, id).await?;
         if current.deleted {
             return Err(ServiceError::NotFound);
+        }
+        if current.integrity != Integrity::Intact {
+            return Err(ServiceError::ChangedOutside);
         }
         if current.version != expected_version {
             return Err(ServiceError::Conflict);
@@ -501,18 +555,6 @@ pub(crate) fn subject(kind: RecordKind) -> Subject {
         RecordKind::Watch => Subject::Watch,
         RecordKind::Grant | RecordKind::Share | RecordKind::Access | RecordKind::InboxLink => Subject::Share,
     }
-}
-
-/// What a log entry commits to for a record's content: for evidence, the file's SHA-256 (so
-/// an exhibit can be checked against the log byte for byte); otherwise the SHA-256 of the
-/// record as JSON. Either way the digest sits inside the salted, sealed opening.
-pub(crate) fn digest<T: Serialize>(body: &T) -> Result<String, ServiceError> {
-    let value = serde_json::to_value(body).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    if let Some(file) = value.get("sha256").and_then(|v| v.as_str()) {
-        return Ok(file.to_owned());
-    }
-    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(&value).map_err(|e| ServiceError::Internal(e.to_string()))?);
-    Ok(data_encoding::HEXLOWER.encode(&lodge_crypto::sha256(&bytes)))
 }
 
 fn checked(problems: lodge_domain::Problems) -> Result<(), ServiceError> {

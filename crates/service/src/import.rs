@@ -29,10 +29,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::ServiceError;
-use crate::case::{Entry, OpenCase, digest, subject};
+use crate::case::{Entry, OpenCase};
 use crate::evidence::{THUMBNAIL_SOURCE_MAX, make_thumbnail};
 use crate::ledger::LeafBatch;
-use crate::sealing::seal_record;
 
 /// Messages in one incident at most; a longer run is split.
 const GROUP_MESSAGES: usize = 500;
@@ -726,10 +725,8 @@ impl Importer<'_> {
     ) -> Result<(), ServiceError> {
         let case = self.case;
         let action = if version == 1 { lodge_ledger::Action::Created } else { lodge_ledger::Action::Edited };
-        let fields = seal_record(&case.keys, kind.as_str(), &id.to_string(), version, body)?;
-        let entry = case.log_entry(subject(kind), action, Some(id), Some(version), Some(digest(body)?));
+        let (row, entry) = case.sealed_version(kind, id, version, action, body)?;
         let leaf = case.lodge().batch_leaf(&mut self.leaves, &case.keys, &entry).await?;
-        let row = case.version_row(kind, id, version, fields);
         self.batch
             .send(Batched::Record(Box::new(row), Box::new(leaf)))
             .await

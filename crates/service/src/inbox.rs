@@ -15,10 +15,8 @@ use lodge_ledger::{Action, Entry, Subject};
 use lodge_store::{InboxLinkRow, SubmissionRow};
 use uuid::Uuid;
 
-use crate::case::digest;
 use crate::evidence::{Upload, clean_file_name, receive_into};
 use crate::ledger::Change;
-use crate::sealing::seal_record;
 use crate::{Lodge, OpenCase, PlainStream, ServiceError, now};
 
 /// Most files one submission may carry.
@@ -145,7 +143,8 @@ impl InboxDrop {
             version: None,
             at_ms: now().as_millisecond(),
             by: self.link,
-            sha256: Some(digest(&submission)?),
+            sha256: Some(submission_digest(&submission)?),
+            record_digest: None,
         };
         self.lodge.logged(self.case, &self.public_key, &entry, Change::Submission(&row)).await?;
         tracing::info!("a submission arrived in an inbox");
@@ -158,6 +157,12 @@ impl InboxDrop {
             let _ = self.lodge.blobs().delete(&file_blob(self.case, self.id, n)).await;
         }
     }
+}
+
+/// What a submission's log entry holds: the SHA-256 of what was sent, as JSON.
+fn submission_digest(submission: &Submission) -> Result<String, ServiceError> {
+    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(submission).map_err(internal)?);
+    Ok(data_encoding::HEXLOWER.encode(&lodge_crypto::sha256(&bytes)))
 }
 
 fn internal(e: impl std::fmt::Display) -> ServiceError {
@@ -183,9 +188,7 @@ impl OpenCase {
             revoked_at: None,
         };
         let body = InboxLink { label: label.to_owned(), revoked: false };
-        let fields = seal_record(&self.keys, RecordKind::InboxLink.as_str(), &id.to_string(), 1, &body)?;
-        let row = self.version_row(RecordKind::InboxLink, id, 1, fields);
-        let entry = self.log_entry(Subject::Share, Action::Granted, Some(id), Some(1), Some(digest(&body)?));
+        let (row, entry) = self.sealed_version(RecordKind::InboxLink, id, 1, Action::Granted, &body)?;
         self.lodge().logged(self.id.0, &self.keys, &entry, Change::InboxLink(&link, &row)).await?;
         Ok((id, token))
     }
@@ -217,9 +220,7 @@ impl OpenCase {
         }
         body.revoked = true;
         let version = current.version + 1;
-        let fields = seal_record(&self.keys, RecordKind::InboxLink.as_str(), &id.to_string(), version, &body)?;
-        let row = self.version_row(RecordKind::InboxLink, id, version, fields);
-        let entry = self.log_entry(Subject::Share, Action::Revoked, Some(id), Some(version), Some(digest(&body)?));
+        let (row, entry) = self.sealed_version(RecordKind::InboxLink, id, version, Action::Revoked, &body)?;
         self.lodge().logged(self.id.0, &self.keys, &entry, Change::RevokeInboxLink(id, &row)).await
     }
 
@@ -233,7 +234,7 @@ impl OpenCase {
 
     /// A submission as she reads it, with the label of the link it came through.
     fn opened(&self, row: &SubmissionRow, links: &[crate::Entry<InboxLink>]) -> Result<Waiting, ServiceError> {
-        let plain = self.keys.open(&submission_aad(self.id.0, row.id), &row.body)?;
+        let plain = self.keys.open_sent(&submission_aad(self.id.0, row.id), &row.body)?;
         let submission: Submission = serde_json::from_slice(&plain).map_err(internal)?;
         let link = links
             .iter()

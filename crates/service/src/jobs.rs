@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::case::OpenCase;
-use crate::sealing::{open_record, seal_record};
+use crate::sealing::{Place, open_record, seal_record};
 use crate::{Lodge, ServiceError, now};
 
 /// How long a node holds a job without renewing.
@@ -38,7 +38,10 @@ const POLL: Duration = Duration::from_secs(1);
 const KEEP_ENDED: SignedDuration = SignedDuration::from_hours(30 * 24);
 /// Starts before a failing job is given up.
 const MAX_ATTEMPTS: i64 = 5;
-const JOB_KIND: &str = "job";
+/// Where a job's payload is sealed: bound to its case and id.
+fn job_place(case: Uuid, id: Uuid) -> Place<'static> {
+    Place { case, kind: "job", id, version: 1 }
+}
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +154,7 @@ impl Jobs {
 /// A running job's hold on its row: progress, renewal, and whether it was lost.
 pub(crate) struct Step {
     lodge: Lodge,
+    case: Uuid,
     id: Uuid,
     keys: Keyring,
     done: Arc<AtomicI64>,
@@ -171,7 +175,7 @@ impl Step {
 
     /// Records that `done` steps are finished, with the payload as it now is.
     pub(crate) async fn progress<P: Serialize>(&self, done: i64, payload: &P) -> Result<(), ServiceError> {
-        let sealed = seal_record(&self.keys, JOB_KIND, &self.id.to_string(), 1, payload)?;
+        let sealed = seal_record(&self.keys, job_place(self.case, self.id), payload)?.bytes;
         self.done.store(done, Ordering::SeqCst);
         let held = self
             .lodge
@@ -194,7 +198,7 @@ fn job_of<P: DeserializeOwned>(keys: &Keyring, row: &JobRow) -> Result<Job<P>, S
         created_at: row.created_at,
         updated_at: row.updated_at,
         error: row.error.clone(),
-        payload: open_record(keys, JOB_KIND, &row.id.to_string(), 1, &row.payload)?,
+        payload: open_record(keys, job_place(row.case_id, row.id), &row.payload)?.value,
     })
 }
 
@@ -313,6 +317,7 @@ impl Lodge {
         }
         let step = Step {
             lodge: self.clone(),
+            case: job.case_id,
             id: job.id,
             keys: keys.duplicate(),
             done: Arc::new(AtomicI64::new(job.done)),
@@ -388,7 +393,7 @@ impl OpenCase {
         payload: &P,
         run_after: Timestamp,
     ) -> Result<(), ServiceError> {
-        let payload = seal_record(&self.keys, JOB_KIND, &id.to_string(), 1, payload)?;
+        let payload = seal_record(&self.keys, job_place(self.id.0, id), payload)?.bytes;
         let row = self.new_job(id, kind, total, payload, run_after);
         self.lodge().store().create_job(&row).await?;
         if run_after <= row.created_at {
@@ -452,7 +457,7 @@ impl OpenCase {
 
     /// What a running job works on, opened.
     pub(crate) fn job_payload<P: DeserializeOwned>(&self, row: &JobRow) -> Result<P, ServiceError> {
-        open_record(&self.keys, JOB_KIND, &row.id.to_string(), 1, &row.payload)
+        Ok(open_record(&self.keys, job_place(self.id.0, row.id), &row.payload)?.value)
     }
 
     /// Stops a job that has not finished (what it found so far is kept).

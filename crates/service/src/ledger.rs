@@ -33,6 +33,8 @@ pub struct LogCheck {
     pub checkpoints: usize,
     /// The first thing wrong, if anything is.
     pub problem: Option<String>,
+    /// Everything found changed outside Lodge, in plain words.
+    pub changed: Vec<String>,
 }
 
 /// How often an append is tried again after losing a race for its place.
@@ -331,15 +333,32 @@ impl Lodge {
     /// restore): the leaves are numbered without gaps, the tree rebuilt from the leaves alone
     /// has the root the stored hashes give, and every checkpoint kept is signed by this server
     /// and consistent with the log as it is now.
+    /// Without keys it also sees a current record version sealed to the case's public key
+    /// (which anyone who saw that key could write).
     pub async fn verify_case_log(&self, case: Uuid) -> Result<LogCheck, ServiceError> {
         let rows = self.store().ledger_leaves(case).await?;
-        self.check_log(case, &rows).await
+        let mut check = self.check_log(case, &rows).await?;
+        for kind in lodge_domain::RecordKind::ALL {
+            for row in self.store().records(case, kind.as_str()).await? {
+                if crate::sealing::sealed_to_public_key(&row.fields) {
+                    check.changed.push(format!(
+                        "{} record {} is sealed to the case's public key: someone without the case's keys wrote it",
+                        kind.as_str(),
+                        row.id
+                    ));
+                }
+            }
+        }
+        if check.problem.is_none() {
+            check.problem = check.changed.first().cloned();
+        }
+        Ok(check)
     }
 
     /// [`Lodge::verify_case_log`] on leaves already read.
     async fn check_log(&self, case: Uuid, rows: &[LeafRow]) -> Result<LogCheck, ServiceError> {
         let size = rows.len() as u64;
-        let mut check = LogCheck { size, root: String::new(), checkpoints: 0, problem: None };
+        let mut check = LogCheck { size, root: String::new(), checkpoints: 0, problem: None, changed: Vec::new() };
         let mut leaves = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
             let commitment: Option<[u8; 32]> = row.commitment.as_slice().try_into().ok();
@@ -389,7 +408,7 @@ impl Lodge {
         Ok(check)
     }
 
-    async fn fetch(&self, case: Uuid, indexes: Vec<u64>) -> Result<Fetched, ServiceError> {
+    pub(crate) async fn fetch(&self, case: Uuid, indexes: Vec<u64>) -> Result<Fetched, ServiceError> {
         let hashes = self.read_hashes(case, &indexes).await?;
         Ok(Fetched::new(indexes, hashes))
     }
@@ -405,7 +424,16 @@ impl OpenCase {
         version: Option<i64>,
         sha256: Option<String>,
     ) -> Entry {
-        Entry { subject, action, record, version, at_ms: now().as_millisecond(), by: self.user.0, sha256 }
+        Entry {
+            subject,
+            action,
+            record,
+            version,
+            at_ms: now().as_millisecond(),
+            by: self.user.0,
+            sha256,
+            record_digest: None,
+        }
     }
 
     /// How many leaves the log has.
@@ -414,25 +442,24 @@ impl OpenCase {
         u64::try_from(size).map_err(|_| ServiceError::Internal("negative log size".into()))
     }
 
-    /// Her log, opened, oldest first.
+    /// Her log, opened, oldest first. An entry changed outside Lodge is left out here; the
+    /// case's pages say that the log was changed ([`crate::integrity`]).
     pub async fn log_lines(&self) -> Result<Vec<LogLine>, ServiceError> {
         let rows = self.lodge().store().ledger_leaves(self.id.0).await?;
-        rows.into_iter()
-            .map(|row| {
-                let opening = self.opening(&row)?;
-                Ok(LogLine {
-                    index: row.index as u64,
-                    entry: opening.entry().map_err(ledger_error)?,
-                    at: row.created_at,
-                })
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let entry = self.opening(&row).ok()?.entry().ok()?;
+                Some(LogLine { index: row.index as u64, entry, at: row.created_at })
             })
-            .collect()
+            .collect())
     }
 
-    /// Every leaf's opening with its index, oldest first.
+    /// Every leaf's opening with its index, oldest first, leaving out any that no longer
+    /// matches its commitment (nothing can be proved with it).
     pub(crate) async fn openings(&self) -> Result<Vec<(u64, Opening)>, ServiceError> {
         let rows = self.lodge().store().ledger_leaves(self.id.0).await?;
-        rows.iter().map(|row| Ok((row.index as u64, self.opening(row)?))).collect()
+        Ok(rows.iter().filter_map(|row| Some((row.index as u64, self.opening(row).ok()?))).collect())
     }
 
     /// Proof that leaf `index` is in the log of `size` leaves.
@@ -441,27 +468,45 @@ impl OpenCase {
         tree::inclusion(size, index, &have).map_err(ledger_error)
     }
 
-    /// The opening of one leaf, checked against the leaf's commitment.
-    fn opening(&self, row: &LeafRow) -> Result<Opening, ServiceError> {
-        let plain = self.keys.open(&opening_aad(self.id.0, row.index), &row.opening)?;
+    /// The opening of one leaf, checked against the leaf's commitment. An opening sealed to
+    /// the case's public key is taken only for what such a key seals: a submission arriving
+    /// in her inbox.
+    pub(crate) fn opening(&self, row: &LeafRow) -> Result<Opening, ServiceError> {
+        let aad = opening_aad(self.id.0, row.index);
+        let (plain, sent) = match self.keys.open(&aad, &row.opening) {
+            Ok(plain) => (plain, false),
+            Err(lodge_crypto::CryptoError::SentByAnyone) => (self.keys.open_sent(&aad, &row.opening)?, true),
+            Err(e) => return Err(e.into()),
+        };
         let opening: Opening = serde_json::from_slice(&plain).map_err(|e| ServiceError::Internal(e.to_string()))?;
         if opening.commitment().map_err(ledger_error)?.as_slice() != row.commitment.as_slice() {
             return Err(ServiceError::Internal("a log leaf does not match its opening".into()));
         }
+        if sent {
+            let entry = opening.entry().map_err(ledger_error)?;
+            if !(entry.subject == Subject::Inbox && entry.action == Action::Created) {
+                return Err(ServiceError::Internal(
+                    "a log leaf sealed to the public key records something else".into(),
+                ));
+            }
+        }
         Ok(opening)
     }
 
-    /// Checks her whole log from scratch: every leaf opens and matches its commitment, and
-    /// then everything [`Lodge::verify_case_log`] checks.
+    /// Checks her whole log from scratch: every leaf opens and matches its commitment, every
+    /// record of every kind matches the entry that recorded it, and then everything
+    /// [`Lodge::verify_case_log`] checks.
     pub async fn verify_log(&self) -> Result<LogCheck, ServiceError> {
         let rows = self.lodge().store().ledger_leaves(self.id.0).await?;
-        for row in &rows {
-            if self.opening(row).is_err() {
-                let problem = Some(format!("leaf {} does not match what it records", row.index));
-                return Ok(LogCheck { size: 0, root: String::new(), checkpoints: 0, problem });
-            }
+        let mut check = self.lodge().check_log(self.id.0, &rows).await?;
+        check.changed = self.check_everything().await?.iter().map(|f| f.sentence()).collect();
+        if let Some(row) = rows.iter().find(|row| self.opening(row).is_err()) {
+            check.problem = Some(format!("leaf {} does not match what it records", row.index));
         }
-        self.lodge().check_log(self.id.0, &rows).await
+        if check.problem.is_none() {
+            check.problem = check.changed.first().cloned();
+        }
+        Ok(check)
     }
 
     /// The log origin of this case.

@@ -15,6 +15,7 @@ mod evidence;
 mod feedback;
 mod import;
 mod inbox;
+pub mod integrity;
 mod jobs;
 mod ledger;
 mod limits;
@@ -22,6 +23,7 @@ mod notices;
 mod orphans;
 mod passkeys;
 mod prepared;
+mod proofs;
 mod reminders;
 mod report;
 mod sealing;
@@ -54,7 +56,7 @@ pub use lodge_crypto::RecoveryKey;
 pub use lodge_crypto::password::Password;
 pub use lodge_crypto::token::Token;
 pub use lodge_import::export::Format as ImportFormat;
-pub use lodge_ledger as integrity;
+pub use lodge_ledger as case_log;
 pub use lodge_report::{Seal, SealError, SecretString};
 pub use lodge_scan::Closeness;
 pub use lodge_scan::hashlist::{Listed, to_csv as hash_list_csv, to_json as hash_list_json};
@@ -268,6 +270,10 @@ pub enum ServiceError {
     /// Someone saved a newer version first.
     #[error("edit conflict")]
     Conflict,
+    /// The record was changed outside Lodge (it no longer matches the case's log), so it is
+    /// not changed further.
+    #[error("record changed outside Lodge")]
+    ChangedOutside,
     /// An uploaded file is larger than the limit.
     #[error("file too large")]
     TooLarge {
@@ -309,6 +315,7 @@ impl ServiceError {
             ServiceError::Conflict => {
                 "This was changed somewhere else while you were editing. Your text is below: check the latest version and save again.".into()
             }
+            ServiceError::ChangedOutside => "This was changed outside Lodge, so it cannot be changed here. Nothing else in your case is affected. Tell the organisation's administrator.".into(),
             ServiceError::TooLarge { limit } => format!(
                 "That file is too large. Files can be up to {}. Try a shorter recording or a smaller export.",
                 human_size(*limit)

@@ -10,9 +10,12 @@ use std::io::{self, Write};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use jiff::civil::Date;
-use lodge_domain::{CourseOfConduct, Evidence, IdentifierKind, Incident, IncidentId, Person, PersonId, Trend, When};
+use lodge_domain::{
+    CourseOfConduct, Evidence, IdentifierKind, Incident, IncidentId, Person, PersonId, RecordKind, Trend, When,
+};
 use lodge_ledger::{Action, Subject};
 use lodge_report::bundle::{self, ExhibitSource, LogInfo};
+use lodge_report::records::{ProvenKind, RecordsFile};
 use lodge_report::{
     BundleWriter, ChronologyRow, CourseSection, ExhibitRow, IntegritySection, LegalRow, Picture, ReportDocument,
     ReportIdentifier, ReportPerson, Seal,
@@ -23,6 +26,7 @@ use uuid::Uuid;
 
 use crate::case::{Entry, OpenCase, TimelineFilter};
 use crate::ledger::Change;
+use crate::proofs::Wanted;
 use crate::{ServiceError, SignedCheckpoint, human_size, now};
 
 /// A field she can leave out of a report.
@@ -144,6 +148,24 @@ impl ReportOptions {
     fn shows(&self, field: Redact) -> bool {
         !self.redact.contains(&field)
     }
+
+    /// Whether a bundle's `records.json` shows a record's field: what the report shows, and
+    /// nothing it leaves out (the rest is proved by its hash alone).
+    fn proves(&self, kind: RecordKind, field: &str) -> bool {
+        match (kind, field) {
+            (RecordKind::Incident, "occurred" | "discovered" | "platform" | "description" | "conduct" | "effects")
+            | (RecordKind::Incident, "asked_to_stop" | "people")
+            | (RecordKind::Person, "label" | "identifiers") => true,
+            (RecordKind::Incident, "url") => self.shows(Redact::WebAddresses),
+            (RecordKind::Incident, "place") => self.shows(Redact::Places),
+            (RecordKind::Incident, "verbatim") => self.shows(Redact::Verbatim),
+            (RecordKind::Incident, "effect_words") => self.shows(Redact::EffectWords),
+            (RecordKind::Incident, "witnesses") => self.shows(Redact::Witnesses),
+            (RecordKind::Incident, "police_reference") => self.shows(Redact::PoliceReferences),
+            (RecordKind::Person, "name" | "address" | "vehicle" | "notes") => self.shows(Redact::PersonDetails),
+            _ => false,
+        }
+    }
 }
 
 /// A report ready to render or bundle.
@@ -155,6 +177,8 @@ pub struct PreparedReport {
     pub pictures: Vec<Picture>,
     /// The exhibits, numbered, with their leaf in the log.
     exhibits: Vec<(lodge_domain::EvidenceId, ExhibitSource)>,
+    /// What the report says of each incident, person and deletion, with proofs.
+    records: RecordsFile,
     checkpoint: SignedCheckpoint,
 }
 
@@ -337,6 +361,31 @@ impl OpenCase {
     pub async fn prepare_report(&self, options: &ReportOptions) -> Result<PreparedReport, ServiceError> {
         options.check()?;
         let timeline = self.timeline(&TimelineFilter { oldest_first: true, ..TimelineFilter::default() }).await?;
+        // A report hides no deletion, and shows nothing that no longer matches the log.
+        let mut deleted: Vec<&Entry<Incident>> = timeline.iter().filter(|e| e.deleted).collect();
+        deleted.sort_by_key(|e| e.saved_at);
+        let deletions: Vec<String> = deleted
+            .iter()
+            .map(|e| {
+                format!(
+                    "An incident logged on {} was deleted on {}.",
+                    e.created_at.strftime("%-d %B %Y"),
+                    e.saved_at.strftime("%-d %B %Y")
+                )
+            })
+            .collect();
+        let changed: Vec<String> = self.check_everything().await?.iter().map(|f| f.sentence()).collect();
+        let versions: BTreeMap<Uuid, i64> = timeline.iter().map(|e| (e.id, e.version)).collect();
+        let mut wanted: Vec<Wanted> = deleted
+            .iter()
+            .map(|e| Wanted {
+                kind: ProvenKind::Deletion,
+                label: "Deleted incident".to_owned(),
+                record_kind: RecordKind::Incident,
+                id: e.id,
+                version: e.version,
+            })
+            .collect();
         let incidents: Vec<(IncidentId, Incident)> = timeline
             .into_iter()
             .filter_map(|e| e.body.map(|b| (IncidentId(e.id), b)))
@@ -350,8 +399,16 @@ impl OpenCase {
         }
         let numbers: BTreeMap<IncidentId, usize> =
             incidents.iter().enumerate().map(|(n, (id, _))| (*id, n + 1)).collect();
-        let people: BTreeMap<PersonId, Person> =
-            self.people().await?.into_iter().filter_map(|e| e.body.map(|b| (PersonId(e.id), b))).collect();
+        let mut person_versions = BTreeMap::new();
+        let people: BTreeMap<PersonId, Person> = self
+            .people()
+            .await?
+            .into_iter()
+            .filter_map(|e| {
+                person_versions.insert(PersonId(e.id), e.version);
+                e.body.map(|b| (PersonId(e.id), b))
+            })
+            .collect();
 
         // Exhibits: files attached to the chosen incidents, in chronology order; files not
         // attached to any incident only when the whole log is reported.
@@ -371,7 +428,7 @@ impl OpenCase {
         });
 
         let checkpoint = self.checkpoint().await?;
-        let leaves = self.evidence_leaves().await?;
+        let leaves = self.record_leaves().await?;
         let mut exhibit_rows = Vec::new();
         let mut exhibits = Vec::new();
         let mut pictures = Vec::new();
@@ -381,7 +438,7 @@ impl OpenCase {
             let id = lodge_domain::EvidenceId(entry.id);
             let number = format!("EX-{:03}", n + 1);
             let (leaf_index, opening) = leaves
-                .get(&entry.id)
+                .get(&(entry.id, 1))
                 .cloned()
                 .ok_or_else(|| ServiceError::Internal("an exhibit has no entry in the case log".into()))?;
             let mut picture = None;
@@ -488,6 +545,24 @@ impl OpenCase {
             })
             .collect();
 
+        wanted.extend(incidents.iter().map(|(id, _)| Wanted {
+            kind: ProvenKind::Incident,
+            label: format!("Incident {}", numbers.get(id).copied().unwrap_or_default()),
+            record_kind: RecordKind::Incident,
+            id: id.0,
+            version: versions.get(&id.0).copied().unwrap_or(1),
+        }));
+        wanted.extend(named.iter().filter(|id| people.contains_key(id)).map(|id| Wanted {
+            kind: ProvenKind::Person,
+            label: format!("Person: {}", people.get(id).map(Person::display_name).unwrap_or_default()),
+            record_kind: RecordKind::Person,
+            id: id.0,
+            version: person_versions.get(id).copied().unwrap_or(1),
+        }));
+        let mut records =
+            self.prove_records(wanted, &leaves, checkpoint.size, &|kind, field| options.proves(kind, field)).await?;
+        records.changed = changed.clone();
+
         let period = match (course.first, course.last) {
             (Some(f), Some(l)) => format!("{} to {}", date_text(f), date_text(l)),
             _ => "Dates not known".to_owned(),
@@ -537,8 +612,10 @@ impl OpenCase {
             course: course_section(&course, &numbers),
             integrity: integrity_section(&checkpoint),
             left_out: options.redact.iter().map(|r| r.label().to_owned()).collect(),
+            deletions,
+            changed,
         };
-        Ok(PreparedReport { document, pictures, exhibits, checkpoint })
+        Ok(PreparedReport { document, pictures, exhibits, records, checkpoint })
     }
 
     /// Renders a prepared report as PDF (on a blocking thread: layout is CPU work).
@@ -638,6 +715,7 @@ impl OpenCase {
         let mut writer =
             BundleWriter::new(out, &lodge.signer().key, log, &checkpoint.note, created).map_err(report_error)?;
         writer.add_file(bundle::REPORT, pdf).map_err(report_error)?;
+        writer.add_records(&prepared.records).map_err(report_error)?;
         if let Some(token) = &checkpoint.timestamp_token {
             writer.add_file(bundle::TIMESTAMP, token).map_err(report_error)?;
         }
@@ -647,21 +725,6 @@ impl OpenCase {
             progress(n + 1);
         }
         writer.finish().map_err(report_error)
-    }
-
-    /// Each evidence file's "created" leaf: its index and opening.
-    async fn evidence_leaves(&self) -> Result<BTreeMap<Uuid, (u64, lodge_ledger::Opening)>, ServiceError> {
-        let mut found = BTreeMap::new();
-        for (index, opening) in self.openings().await? {
-            let Ok(entry) = opening.entry() else { continue };
-            if entry.subject == Subject::Evidence
-                && entry.action == Action::Created
-                && let Some(record) = entry.record
-            {
-                found.entry(record).or_insert((index, opening));
-            }
-        }
-        Ok(found)
     }
 }
 

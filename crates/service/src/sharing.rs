@@ -9,14 +9,13 @@ use lodge_crypto::password::{self, KdfParams, Password};
 use lodge_crypto::token::Token;
 use lodge_crypto::{Aad, Key, Keyring, PublicKey};
 use lodge_domain::{Access, AccessEntry, Grant, RecordKind, Role, ShareDetails, UserId};
-use lodge_ledger::{Action, Subject};
+use lodge_ledger::Action;
 use lodge_store::{CaseKeyRow, ShareRow};
 use uuid::Uuid;
 
-use crate::case::{case_key_aad, digest, grant_aad};
+use crate::case::{case_key_aad, grant_aad};
 use crate::ledger::Change;
 use crate::report::{Redact, ReportOptions};
-use crate::sealing::seal_record;
 use crate::{Lodge, OpenCase, ServiceError, Session, now};
 
 /// Longest a police link may last.
@@ -141,9 +140,7 @@ impl OpenCase {
     async fn record_access_as(&self, access: Access, by: Uuid, who: &str, what: &str) -> Result<(), ServiceError> {
         let entry = AccessEntry { access, by, who: who.to_owned(), what: what.chars().take(300).collect() };
         let id = Uuid::new_v4();
-        let fields = seal_record(&self.keys, RecordKind::Access.as_str(), &id.to_string(), 1, &entry)?;
-        let row = self.version_row(RecordKind::Access, id, 1, fields);
-        let leaf = self.log_entry(Subject::Share, Action::Accessed, Some(id), Some(1), Some(digest(&entry)?));
+        let (row, leaf) = self.sealed_version(RecordKind::Access, id, 1, Action::Accessed, &entry)?;
         // Anyone who may look may be logged looking, read-only or not.
         self.lodge().logged(self.id.0, &self.keys, &leaf, Change::Record(&row)).await
     }
@@ -253,10 +250,7 @@ impl OpenCase {
             Err(ServiceError::NotFound) => 1,
             Err(e) => return Err(e),
         };
-        let fields = seal_record(&self.keys, kind.as_str(), &id.to_string(), version, body)?;
-        let row = self.version_row(kind, id, version, fields);
-        let entry = self.log_entry(Subject::Share, action, Some(id), Some(version), Some(digest(body)?));
-        Ok((row, entry))
+        self.sealed_version(kind, id, version, action, body)
     }
 
     /// Her police links, newest first, with how often each was used.

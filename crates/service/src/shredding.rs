@@ -31,6 +31,7 @@ impl Lodge {
                 at_ms: now().as_millisecond(),
                 by: session.user_id.0,
                 sha256: None,
+                record_digest: None,
             };
             self.logged(case.id, &keys, &entry, Change::Leaf).await?;
             drop(keys);

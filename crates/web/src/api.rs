@@ -157,7 +157,7 @@ impl IntoResponse for ApiError {
                 StatusCode::FORBIDDEN
             }
             ServiceError::ShareEnded => StatusCode::NOT_FOUND,
-            ServiceError::Conflict => StatusCode::CONFLICT,
+            ServiceError::Conflict | ServiceError::ChangedOutside => StatusCode::CONFLICT,
             ServiceError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
@@ -656,6 +656,9 @@ pub(crate) struct LogCheckOut {
     ok: bool,
     /// The first thing wrong, if anything is.
     problem: Option<String>,
+    /// Everything found changed outside Lodge, in plain words: records that do not match the
+    /// log entries that recorded them.
+    changed: Vec<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/checkpoint/verify", tag = "integrity", security(("bearer" = [])),
@@ -673,6 +676,7 @@ async fn verify_log(
         root: check.root,
         checkpoints: check.checkpoints,
         problem: check.problem,
+        changed: check.changed,
     }))
 }
 

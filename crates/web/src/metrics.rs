@@ -47,6 +47,7 @@ pub(crate) struct Metrics {
     requests: Family<RequestLabels, Counter>,
     durations: Durations,
     jobs: Family<JobLabels, Gauge>,
+    changed_outside: Counter,
 }
 
 fn duration_histogram() -> Histogram {
@@ -63,7 +64,13 @@ impl Metrics {
         registry.register("http_request_duration_seconds", "Time to answer HTTP requests", durations.clone());
         let jobs = Family::<JobLabels, Gauge>::default();
         registry.register("jobs", "Durable jobs by kind and state", jobs.clone());
-        Metrics { registry, requests, durations, jobs }
+        let changed_outside = Counter::default();
+        registry.register(
+            "records_changed_outside",
+            "Records found, when read, not to match their case's log (changed outside Lodge)",
+            changed_outside.clone(),
+        );
+        Metrics { registry, requests, durations, jobs, changed_outside }
     }
 }
 
@@ -95,6 +102,8 @@ pub(crate) async fn show(axum::extract::State(state): axum::extract::State<Arc<A
         }
         Err(e) => tracing::warn!(error = %e, "could not count jobs for the metrics"),
     }
+    let found = lodge_service::integrity::changed_outside_total();
+    state.metrics.changed_outside.inc_by(found.saturating_sub(state.metrics.changed_outside.get()));
     let mut text = String::new();
     if prometheus_client::encoding::text::encode(&mut text, &state.metrics.registry).is_err() {
         return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();

@@ -205,6 +205,22 @@ impl Server {
         }
     }
 
+    /// Runs one statement binding `bytes` to `$1` and `text` to `$2` (a database writer's
+    /// edit of a sealed column).
+    pub async fn sql_set_bytes(&self, statement: &str, bytes: &[u8], text: &str) {
+        match &self.backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", self.data_dir.path().join("lodge.db").display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query(statement).bind(bytes).bind(text).execute(&pool).await.unwrap();
+            }
+            Backend::Postgres(url) => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                sqlx::query(statement).bind(bytes).bind(text).execute(&pool).await.unwrap();
+            }
+        }
+    }
+
     /// One bytes column of the rows a query gives, with one text bind.
     pub async fn sql_bytes(&self, query: &str, bind: &str) -> Vec<Vec<u8>> {
         match &self.backend {

@@ -14,6 +14,7 @@ mod durability;
 mod fingerprint;
 mod harness;
 mod imports;
+mod integrity;
 mod ledger;
 mod load;
 mod nodes;

@@ -25,14 +25,16 @@ fn squash(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-async fn report(api: &Api, case: &str, body: Value, status: u16) -> (Vec<u8>, String) {
+pub async fn report(api: &Api, case: &str, body: Value, status: u16) -> (Vec<u8>, String) {
     let res = api.post(&format!("/api/v1/cases/{case}/reports")).json(&body).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), status);
+    let got = res.status().as_u16();
     let kind = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-    (res.bytes().await.unwrap().to_vec(), kind)
+    let bytes = res.bytes().await.unwrap().to_vec();
+    assert_eq!(got, status, "{}", String::from_utf8_lossy(&bytes));
+    (bytes, kind)
 }
 
-fn verify(bundle: &[u8], key: Option<&str>) -> (bool, String, String) {
+pub fn verify(bundle: &[u8], key: Option<&str>) -> (bool, String, String) {
     let key_args: Vec<&str> = key.map(|k| vec!["--key", k]).unwrap_or_default();
     verify_with(bundle, &key_args, "")
 }

@@ -168,6 +168,7 @@ fn a_leaf_commits_to_its_entry_and_reveals_nothing_without_the_salt() {
         at_ms: 1_700_000_000_000,
         by: uuid::Uuid::new_v4(),
         sha256: Some("ab".repeat(32)),
+        record_digest: None,
     };
     let a = Opening::new(&entry).unwrap();
     let b = Opening::new(&entry).unwrap();

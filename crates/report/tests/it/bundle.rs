@@ -7,6 +7,7 @@ use std::io::Cursor;
 use lodge_ledger::tree::{self, Fetched, Hash};
 use lodge_ledger::{Action, Checkpoint, Entry, Opening, SigningKey, Subject};
 use lodge_report::bundle::{self, ExhibitSource, LogInfo};
+use lodge_report::records::{self, ProvenKind, ProvenRecord, RecordsFile};
 use lodge_report::{BundleWriter, ReportError, VerifyError, verify_bundle};
 use sha2::{Digest, Sha256};
 
@@ -61,6 +62,7 @@ fn entry(subject: Subject, sha256: Option<String>) -> Entry {
         at_ms: 1_741_036_500_000,
         by: uuid::Uuid::new_v4(),
         sha256,
+        record_digest: None,
     }
 }
 
@@ -81,8 +83,16 @@ fn make_bundle() -> Made {
         ("../../etc/passwd".into(), vec![0u8; 70_000]),
     ];
     let mut leaves = Vec::new();
-    for (_, bytes) in &files {
-        log.append(&entry(Subject::Incident, None));
+    let mut records = Vec::new();
+    for (n, (_, bytes)) in files.iter().enumerate() {
+        // Each incident's words, committed field by field; the bundle shows all but its place.
+        let fields =
+            [("description", format!("\"incident {n}: he would not stop\"")), ("place", "\"12 Hill Street\"".into())];
+        let body = lodge_ledger::RecordBody::new(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()).unwrap();
+        let mut incident = entry(Subject::Incident, None);
+        incident.record_digest = Some(body.digest().unwrap());
+        let leaf = log.append(&incident);
+        records.push((incident, leaf, body.prove(&|name| name != "place").unwrap()));
         let sha = lodge_ledger::entry::hex(&Sha256::digest(bytes));
         leaves.push(log.append(&entry(Subject::Evidence, Some(sha))));
     }
@@ -97,6 +107,21 @@ fn make_bundle() -> Made {
     };
     let mut writer = BundleWriter::new(Vec::new(), &key, info, &note, "2026-11-24T10:00:00Z".into()).unwrap();
     writer.add_file(bundle::REPORT, b"%PDF-1.7 pretend report for the bundle tests").unwrap();
+    let records = records
+        .into_iter()
+        .enumerate()
+        .map(|(n, (incident, leaf, fields))| ProvenRecord {
+            kind: ProvenKind::Incident,
+            label: format!("Incident {}", n + 1),
+            record: incident.record.unwrap().to_string(),
+            version: 1,
+            leaf_index: leaf,
+            opening: log.openings[leaf as usize].clone(),
+            inclusion_proof: log.proof(leaf),
+            fields: Some(fields),
+        })
+        .collect();
+    writer.add_records(&RecordsFile { format: records::FORMAT.into(), records, changed: Vec::new() }).unwrap();
     let mut exhibits = Vec::new();
     for (n, ((name, bytes), leaf)) in files.iter().zip(&leaves).enumerate() {
         let source = ExhibitSource {
@@ -288,4 +313,33 @@ fn a_sealed_bundle_opens_with_its_passphrase_or_key_and_then_verifies() {
     let result =
         sealed::open(Cursor::new(&changed), &Unseal::Identities(identity)).and_then(|r| verify_bundle(r, None));
     assert!(result.is_err());
+}
+
+#[test]
+fn a_changed_word_in_an_incident_fails_and_names_the_incident() {
+    let made = make_bundle();
+    verify_bundle(Cursor::new(made.zip.clone()), None).unwrap();
+    // Unzipped, one word changed, zipped again.
+    let mut archive = zip::ZipArchive::new(Cursor::new(&made.zip)).unwrap();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).unwrap();
+        if name == bundle::RECORDS {
+            bytes = String::from_utf8(bytes)
+                .unwrap()
+                .replace("incident 1: he would not", "incident 1: he could not")
+                .into();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut out, &bytes).unwrap();
+    }
+    let changed = out.finish().unwrap().into_inner();
+    let err = verify_bundle(Cursor::new(changed), None).unwrap_err();
+    assert!(err.to_string().starts_with("records.json: Incident 2 (record "), "{err}");
+    assert!(err.to_string().contains("does not match what the log recorded"), "{err}");
+    // What was left out is not in the bundle at all.
+    assert!(!made.zip.windows(b"Hill Street".len()).any(|w| w == b"Hill Street"));
 }

@@ -101,5 +101,7 @@ pub fn document(incidents: usize) -> ReportDocument {
             how_to_verify: vec!["Run lodge verify on the bundle.".into()],
         },
         left_out: vec!["Witnesses".into()],
+        deletions: vec!["An incident logged on 3 March 2026 was deleted on 9 March 2026.".into()],
+        changed: Vec::new(),
     }
 }

@@ -131,10 +131,11 @@ pub(crate) async fn timeline(
         let entries = open.timeline(&filter).await?;
         let names = people_names(&open).await?;
         let evidence = open.evidence_list().await?;
-        Ok::<_, ServiceError>((open, entries, names, evidence))
+        let findings = open.findings().await?;
+        Ok::<_, ServiceError>((open, entries, names, evidence, findings))
     }
     .await;
-    let (open, entries, names, evidence) = match result {
+    let (open, entries, names, evidence, findings) = match result {
         Ok(r) => r,
         Err(e) => return error_page(Some(&s), &state.config, e),
     };
@@ -145,6 +146,7 @@ pub(crate) async fn timeline(
     };
     let body = html! {
         h1 { (open.title) }
+        (super::layout::changed_outside(&findings))
         div.actions {
             @if open.access.can_write() {
                 a.button href={ "/cases/" (case) "/incidents/new" } { "Log an incident" }
@@ -240,11 +242,27 @@ fn timeline_item(case: Uuid, e: &Entry<Incident>, names: &HashMap<PersonId, Stri
                     }
                 }
             },
-            None => li.tombstone {
+            None if e.deleted => li.tombstone {
                 p { "An incident was deleted on " (e.saved_at.strftime("%-d %B %Y at %H:%M UTC")) ". Its content is gone; this note stays so the log is complete." }
+            },
+            None => li.tombstone {
+                p { (changed_sentence(e.created_at, &e.integrity)) }
             },
         }
     }
+}
+
+/// A record shown without its content because it no longer matches the log.
+pub(crate) fn changed_sentence(logged: jiff::Timestamp, integrity: &lodge_service::integrity::Integrity) -> String {
+    let since = match integrity {
+        lodge_service::integrity::Integrity::Changed { since } => *since,
+        lodge_service::integrity::Integrity::Intact => logged,
+    };
+    format!(
+        "An incident logged on {} was changed outside Lodge on or after {}. What it says now is not shown.",
+        logged.strftime("%-d %B %Y"),
+        since.strftime("%-d %B %Y")
+    )
 }
 
 pub(crate) fn non_empty<'a>(text: &'a str, fallback: &'a str) -> &'a str {

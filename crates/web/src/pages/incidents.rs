@@ -501,14 +501,21 @@ pub(crate) async fn show(
         let entry = open.incident(IncidentId(incident)).await?;
         let names = people_names(&open).await?;
         let files = open.evidence_for(IncidentId(incident)).await?;
-        Ok::<_, ServiceError>((entry, names, files))
+        let findings = open.findings().await?;
+        Ok::<_, ServiceError>((entry, names, files, findings))
     }
     .await;
-    let (entry, names, files) = match result {
+    let (entry, names, files, findings) = match result {
         Ok(r) => r,
         Err(e) => return error_page(Some(&s), &state.config, e),
     };
     let body = match &entry.body {
+        None if !entry.deleted => html! {
+            h1 { "Changed outside Lodge" }
+            (super::layout::changed_outside(&findings))
+            p { (super::cases::changed_sentence(entry.created_at, &entry.integrity)) }
+            p { a href={ "/cases/" (case) "/incidents/" (incident) "/history" } { "Its history" } " · " a href={ "/cases/" (case) } { "Back to the timeline" } }
+        },
         None => html! {
             h1 { "Deleted incident" }
             p { "This incident was deleted on " (entry.saved_at.strftime("%-d %B %Y at %H:%M UTC")) ". Its content is gone; the log keeps this note so it stays complete." }
@@ -517,6 +524,7 @@ pub(crate) async fn show(
         Some(i) => html! {
             p { a href={ "/cases/" (case) } { "← Timeline" } }
             h1 { (non_empty(&i.headline(), "Incident")) }
+            (super::layout::changed_outside(&findings))
             p.hint {
                 "Logged " (entry.created_at.strftime("%-d %B %Y at %H:%M UTC"))
                 @if entry.version > 1 { " · edited " (entry.version - 1) @if entry.version == 2 { " time" } @else { " times" } }
@@ -616,6 +624,7 @@ pub(crate) async fn history(
                     @match &v.body {
                         Some(i) => (details(i, &names, case)),
                         None if v.deleted => p.tombstone { "Deleted." },
+                        None if v.integrity != lodge_service::integrity::Integrity::Intact => p.tombstone { "Changed outside Lodge: not shown." },
                         None => p.tombstone { "Content removed when the incident was deleted." },
                     }
                 }

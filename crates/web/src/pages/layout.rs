@@ -176,6 +176,22 @@ pub(crate) fn textarea_field(name: &str, label: &str, hint: Option<&str>, value:
 }
 
 /// A notice, for confirmations and plain messages.
+/// What Lodge found changed outside it in the case shown, in plain words, if anything.
+pub(crate) fn changed_outside(findings: &[lodge_service::integrity::Finding]) -> Markup {
+    html! {
+        @if !findings.is_empty() {
+            div.notice.error role="alert" {
+                p { strong { "Something in this case was changed outside Lodge." } }
+                ul { @for f in findings { li { (f.sentence()) } } }
+                p {
+                    "What was changed is not shown, and reports leave it out and say so. The rest of your case is as you saved it. "
+                    "Tell the organisation's administrator: someone changed the server's database."
+                }
+            }
+        }
+    }
+}
+
 pub(crate) fn notice(kind: &str, text: &str) -> Markup {
     html! { div class={ "notice " (kind) } role="status" { p { (text) } } }
 }

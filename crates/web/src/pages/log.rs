@@ -4,7 +4,7 @@
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use lodge_domain::CaseId;
-use lodge_service::integrity::{Action, Entry, Subject};
+use lodge_service::case_log::{Action, Entry, Subject};
 use lodge_service::{LogLine, ServiceError};
 use maud::{Markup, html};
 use uuid::Uuid;

@@ -216,6 +216,7 @@ pub(crate) fn error_page(session: Option<&Session>, config: &WebConfig, error: S
         ServiceError::ShareEnded => (StatusCode::NOT_FOUND, "Link no longer works"),
         ServiceError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "File too large"),
         ServiceError::Conflict => (StatusCode::CONFLICT, "Changed elsewhere"),
+        ServiceError::ChangedOutside => (StatusCode::CONFLICT, "Changed outside Lodge"),
         ServiceError::SessionEnded | ServiceError::AccountDisabled => {
             return Redirect::to("/login?ended=1").into_response();
         }

@@ -12,7 +12,7 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use lodge_domain::{CaseId, CourseOfConduct, Incident, IncidentId, JobId, Problems, When};
-use lodge_service::integrity::Subject;
+use lodge_service::case_log::Subject;
 use lodge_service::{
     JobState, OpenCase, PlainStream, PreparedFile, PreparedReport, Redact, ReportFile, ReportOptions, Seal,
     SecretString, ServiceError, Session, TimelineFilter, human_size,
