@@ -111,8 +111,8 @@ pub struct OpenCase {
     pub(crate) user: UserId,
     /// How whoever opened it holds it.
     pub access: Access,
-    /// What the title's log entry must say.
-    pub(crate) title_commitment: crate::sealing::Commitment,
+    /// What the title's log entry must say; `None` for a job, which does not read the title.
+    pub(crate) title_commitment: Option<crate::sealing::Commitment>,
     /// The case's log as read for this request, and what checking records against it found.
     pub(crate) checks: crate::integrity::Checks,
 }
@@ -190,7 +190,7 @@ impl Lodge {
             lodge: self.clone(),
             id,
             title: case.value.title,
-            title_commitment: case.commitment,
+            title_commitment: Some(case.commitment),
             checks: Default::default(),
             created_at: row.created_at,
             keys,
@@ -214,7 +214,7 @@ impl Lodge {
             lodge: self.clone(),
             id: CaseId(id),
             title: case.value.title,
-            title_commitment: case.commitment,
+            title_commitment: Some(case.commitment),
             checks: Default::default(),
             created_at: row.created_at,
             keys,
@@ -232,7 +232,7 @@ impl OpenCase {
             lodge: lodge.clone(),
             id: CaseId(case),
             title: String::new(),
-            title_commitment: crate::sealing::Commitment::Whole(String::new()),
+            title_commitment: None,
             checks: Default::default(),
             created_at: now(),
             keys,

@@ -313,7 +313,7 @@ impl OpenCase {
         if let Some(problem) = &index.problem {
             self.checks.note(problem.clone());
         }
-        if let Some(finding) = index.check_title(self.id.0, &self.title_commitment) {
+        if let Some(finding) = self.title_commitment.as_ref().and_then(|title| index.check_title(self.id.0, title)) {
             self.checks.note(finding);
         }
         *self.checks.index.lock().unwrap_or_else(|p| p.into_inner()) = Some(index.clone());
