@@ -86,15 +86,7 @@ impl ProvenRecord {
             _ => {}
         }
         let commitment = self.opening.commitment().map_err(|_| "its log entry cannot be read".to_owned())?;
-        let mut proof = Vec::with_capacity(self.inclusion_proof.len());
-        for hash in &self.inclusion_proof {
-            let bytes: [u8; 32] = data_encoding::BASE64
-                .decode(hash.as_bytes())
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| "its inclusion proof is malformed".to_owned())?;
-            proof.push(tree::Hash(bytes));
-        }
+        let proof = decode_proof(&self.inclusion_proof).ok_or_else(|| "its inclusion proof is malformed".to_owned())?;
         tree::verify_inclusion(&proof, size, root, self.leaf_index, tree::leaf_hash(&commitment))
             .map_err(|_| "it is not in the log at this checkpoint: its inclusion proof fails".to_owned())
     }
@@ -104,4 +96,15 @@ impl ProvenRecord {
         let shown = self.fields.as_ref()?.shown.get(name)?;
         serde_json::from_str(&shown.json).ok()
     }
+}
+
+/// An inclusion proof as a bundle writes it (base64 hashes), read back; `None` if malformed.
+pub(crate) fn decode_proof(hashes: &[String]) -> Option<Vec<tree::Hash>> {
+    hashes
+        .iter()
+        .map(|hash| {
+            let bytes: [u8; 32] = data_encoding::BASE64.decode(hash.as_bytes()).ok()?.try_into().ok()?;
+            Some(tree::Hash(bytes))
+        })
+        .collect()
 }

@@ -18,7 +18,7 @@ use crate::bundle::{
     CHECKPOINT, FORMAT, FORMAT_1, MANIFEST, MANIFEST_SIGNATURE, Manifest, RECORDS, TIMESTAMP, archive_statement,
     manifest_statement,
 };
-use crate::records::RecordsFile;
+use crate::records::{RecordsFile, decode_proof};
 
 /// Manifests and signatures larger than this are not read.
 const SMALL_FILE_MAX: u64 = 64 * 1024 * 1024;
@@ -200,15 +200,7 @@ pub fn verify_bundle<R: Read + Seek>(reader: R, trusted_key: Option<&str>) -> Re
             return Err(fail("is not the file its log entry recorded"));
         }
         let commitment = exhibit.opening.commitment().map_err(|_| fail("has an unreadable log entry"))?;
-        let mut proof = Vec::with_capacity(exhibit.inclusion_proof.len());
-        for hash in &exhibit.inclusion_proof {
-            let bytes: [u8; 32] = data_encoding::BASE64
-                .decode(hash.as_bytes())
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| fail("has a malformed inclusion proof"))?;
-            proof.push(tree::Hash(bytes));
-        }
+        let proof = decode_proof(&exhibit.inclusion_proof).ok_or_else(|| fail("has a malformed inclusion proof"))?;
         tree::verify_inclusion(
             &proof,
             checkpoint.size,

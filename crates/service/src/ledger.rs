@@ -462,10 +462,11 @@ impl OpenCase {
         Ok(rows.iter().filter_map(|row| Some((row.index as u64, self.opening(row).ok()?))).collect())
     }
 
-    /// Proof that leaf `index` is in the log of `size` leaves.
-    pub(crate) async fn inclusion_proof(&self, size: u64, index: u64) -> Result<Proof, ServiceError> {
+    /// Proof that leaf `index` is in the log of `size` leaves, as a bundle writes it (base64).
+    pub(crate) async fn inclusion_proof(&self, size: u64, index: u64) -> Result<Vec<String>, ServiceError> {
         let have = self.lodge().fetch(self.id.0, tree::inclusion_needs(size, index)).await?;
-        tree::inclusion(size, index, &have).map_err(ledger_error)
+        let proof = tree::inclusion(size, index, &have).map_err(ledger_error)?;
+        Ok(proof.iter().map(|h| data_encoding::BASE64.encode(&h.0)).collect())
     }
 
     /// The opening of one leaf, checked against the leaf's commitment. An opening sealed to

@@ -72,12 +72,7 @@ impl OpenCase {
                     }
                 }
             };
-            let inclusion_proof = self
-                .inclusion_proof(size, leaf_index)
-                .await?
-                .iter()
-                .map(|h| data_encoding::BASE64.encode(&h.0))
-                .collect();
+            let inclusion_proof = self.inclusion_proof(size, leaf_index).await?;
             records.push(ProvenRecord {
                 kind: want.kind,
                 label: want.label,

@@ -5,22 +5,18 @@
 //! (the report may be disclosed to the accused). Every export appends a leaf to her log.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Write};
 
-use bytes::Bytes;
-use futures_util::StreamExt;
 use jiff::civil::Date;
 use lodge_domain::{
     CourseOfConduct, Evidence, IdentifierKind, Incident, IncidentId, Person, PersonId, RecordKind, Trend, When,
 };
 use lodge_ledger::{Action, Subject};
-use lodge_report::bundle::{self, ExhibitSource, LogInfo};
+use lodge_report::bundle::ExhibitSource;
 use lodge_report::records::{ProvenKind, RecordsFile};
 use lodge_report::{
-    BundleWriter, ChronologyRow, CourseSection, ExhibitRow, IntegritySection, LegalRow, Picture, ReportDocument,
-    ReportIdentifier, ReportPerson, Seal,
+    ChronologyRow, CourseSection, ExhibitRow, IntegritySection, LegalRow, Picture, ReportDocument, ReportIdentifier,
+    ReportPerson,
 };
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -29,144 +25,9 @@ use crate::ledger::Change;
 use crate::proofs::Wanted;
 use crate::{ServiceError, SignedCheckpoint, human_size, now};
 
-/// A field she can leave out of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Redact {
-    /// The exact words of messages.
-    Verbatim,
-    /// How it affected her, in her words.
-    EffectWords,
-    /// Witnesses.
-    Witnesses,
-    /// Physical places.
-    Places,
-    /// Web addresses.
-    WebAddresses,
-    /// Police reference numbers.
-    PoliceReferences,
-    /// A person's real name, address, vehicle and notes.
-    PersonDetails,
-    /// Pictures of image exhibits inside the PDF (the files stay in a bundle).
-    Pictures,
-}
-
-impl Redact {
-    /// Every field, in the order the form lists them.
-    pub const ALL: &'static [Redact] = &[
-        Redact::Verbatim,
-        Redact::EffectWords,
-        Redact::Witnesses,
-        Redact::Places,
-        Redact::WebAddresses,
-        Redact::PoliceReferences,
-        Redact::PersonDetails,
-        Redact::Pictures,
-    ];
-
-    /// The stable name used in forms and the API.
-    pub fn key(self) -> &'static str {
-        match self {
-            Redact::Verbatim => "verbatim",
-            Redact::EffectWords => "effect_words",
-            Redact::Witnesses => "witnesses",
-            Redact::Places => "places",
-            Redact::WebAddresses => "web_addresses",
-            Redact::PoliceReferences => "police_references",
-            Redact::PersonDetails => "person_details",
-            Redact::Pictures => "pictures",
-        }
-    }
-
-    /// How it is named to her and in the report.
-    pub fn label(self) -> &'static str {
-        match self {
-            Redact::Verbatim => "Exact words of messages",
-            Redact::EffectWords => "How it affected you, in your words",
-            Redact::Witnesses => "Witnesses",
-            Redact::Places => "Places",
-            Redact::WebAddresses => "Web addresses",
-            Redact::PoliceReferences => "Police reference numbers",
-            Redact::PersonDetails => "Real names, addresses, vehicles and notes about people",
-            Redact::Pictures => "Pictures of image exhibits in the PDF",
-        }
-    }
-
-    /// Reads a stable name.
-    pub fn from_key(key: &str) -> Option<Redact> {
-        Redact::ALL.iter().copied().find(|r| r.key() == key)
-    }
-}
-
-/// What she chose to put in a report.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ReportOptions {
-    /// Only incidents on or after this day.
-    pub from: Option<Date>,
-    /// Only incidents on or before this day.
-    pub to: Option<Date>,
-    /// Only these incidents; `None` for all in the date range.
-    pub incidents: Option<BTreeSet<IncidentId>>,
-    /// The name the report is about: her working name or her legal name, as she chooses.
-    pub subject_name: String,
-    /// Who prepared it.
-    pub prepared_by: String,
-    /// Who it is for (may be empty).
-    pub prepared_for: String,
-    /// Fields left out.
-    pub redact: BTreeSet<Redact>,
-    /// Put where imported photos were taken (GPS from their EXIF) in the chronology. Off
-    /// unless she chooses: a location can tell where she lives or works.
-    pub photo_locations: bool,
-}
-
-impl ReportOptions {
-    pub(crate) fn check(&self) -> Result<(), ServiceError> {
-        if self.subject_name.trim().is_empty() {
-            return Err(ServiceError::invalid(
-                "subject_name",
-                "Enter the name the report should use: your working name or your legal name.",
-            ));
-        }
-        if let (Some(from), Some(to)) = (self.from, self.to)
-            && to < from
-        {
-            return Err(ServiceError::invalid("to", "The end date is before the start date: check the dates."));
-        }
-        Ok(())
-    }
-
-    fn keeps(&self, id: IncidentId, incident: &Incident) -> bool {
-        let day = incident.occurred.day();
-        let in_range = match (self.from, self.to, day) {
-            (None, None, _) => true,
-            (_, _, None) => false,
-            (from, to, Some(d)) => from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t),
-        };
-        in_range && self.incidents.as_ref().is_none_or(|chosen| chosen.contains(&id))
-    }
-
-    fn shows(&self, field: Redact) -> bool {
-        !self.redact.contains(&field)
-    }
-
-    /// Whether a bundle's `records.json` shows a record's field: what the report shows, and
-    /// nothing it leaves out (the rest is proved by its hash alone).
-    fn proves(&self, kind: RecordKind, field: &str) -> bool {
-        match (kind, field) {
-            (RecordKind::Incident, "occurred" | "discovered" | "platform" | "description" | "conduct" | "effects")
-            | (RecordKind::Incident, "asked_to_stop" | "people")
-            | (RecordKind::Person, "label" | "identifiers") => true,
-            (RecordKind::Incident, "url") => self.shows(Redact::WebAddresses),
-            (RecordKind::Incident, "place") => self.shows(Redact::Places),
-            (RecordKind::Incident, "verbatim") => self.shows(Redact::Verbatim),
-            (RecordKind::Incident, "effect_words") => self.shows(Redact::EffectWords),
-            (RecordKind::Incident, "witnesses") => self.shows(Redact::Witnesses),
-            (RecordKind::Incident, "police_reference") => self.shows(Redact::PoliceReferences),
-            (RecordKind::Person, "name" | "address" | "vehicle" | "notes") => self.shows(Redact::PersonDetails),
-            _ => false,
-        }
-    }
-}
+mod options;
+mod stream;
+pub use options::{Redact, ReportOptions};
 
 /// A report ready to render or bundle.
 #[derive(Debug)]
@@ -467,12 +328,7 @@ impl OpenCase {
                 incident: evidence.incident.map(|i| i.to_string()),
                 leaf_index,
                 opening,
-                inclusion_proof: self
-                    .inclusion_proof(checkpoint.size, leaf_index)
-                    .await?
-                    .iter()
-                    .map(|h| data_encoding::BASE64.encode(&h.0))
-                    .collect(),
+                inclusion_proof: self.inclusion_proof(checkpoint.size, leaf_index).await?,
             };
             exhibits.push((id, source));
         }
@@ -641,91 +497,6 @@ impl OpenCase {
         let entry = self.log_entry(Subject::Report, Action::Exported, None, None, Some(sha256));
         self.lodge().logged(self.id.0, &self.keys, &entry, Change::Leaf).await
     }
-
-    /// The evidence bundle as a stream of zip bytes. Exhibits are decrypted as they stream and
-    /// never touch the disk in plaintext. When the whole bundle has been written, an "exported"
-    /// leaf with the manifest's SHA-256 is appended to her log.
-    pub async fn bundle(
-        self,
-        options: &ReportOptions,
-        seal: Option<Seal>,
-    ) -> Result<impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Send + 'static, ServiceError> {
-        let prepared = self.prepare_report(options).await?;
-        let pdf = self.render(&prepared).await?;
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, io::Error>>(8);
-        let runtime = tokio::runtime::Handle::current();
-        let errors = tx.clone();
-        tokio::task::spawn_blocking(move || {
-            // Large messages to the response, not one per zip write.
-            let out = io::BufWriter::with_capacity(256 * 1024, ChannelWriter { tx });
-            let written = self.write_bundle_sealed(&runtime, prepared, &pdf, out, seal.as_ref(), &|_| {}).and_then(
-                |(mut out, sha)| {
-                    out.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
-                    Ok(sha)
-                },
-            );
-            if let Err(e) = written.and_then(|sha| runtime.block_on(self.record_export(sha))) {
-                tracing::warn!(error = %e, "an evidence bundle was not finished");
-                let _ = errors.blocking_send(Err(io::Error::other("the bundle could not be finished")));
-            }
-        });
-        Ok(tokio_stream_from(rx))
-    }
-
-    /// Writes the bundle to `out`, locked with `seal` if she chose one; returns `out` and the
-    /// manifest's SHA-256. `progress` hears of each exhibit written.
-    pub(crate) fn write_bundle_sealed<W: Write>(
-        &self,
-        runtime: &tokio::runtime::Handle,
-        prepared: PreparedReport,
-        pdf: &[u8],
-        out: W,
-        seal: Option<&Seal>,
-        progress: &dyn Fn(usize),
-    ) -> Result<(W, String), ServiceError> {
-        match seal {
-            None => self.write_bundle(runtime, prepared, pdf, out, progress),
-            Some(seal) => {
-                let sealed = seal.wrap(out).map_err(report_error)?;
-                let (sealed, sha) = self.write_bundle(runtime, prepared, pdf, sealed, progress)?;
-                let out = sealed.finish().map_err(|e| ServiceError::Internal(e.to_string()))?;
-                Ok((out, sha))
-            }
-        }
-    }
-
-    /// Writes the bundle to `out`; returns it and the manifest's SHA-256.
-    fn write_bundle<W: Write>(
-        &self,
-        runtime: &tokio::runtime::Handle,
-        prepared: PreparedReport,
-        pdf: &[u8],
-        out: W,
-        progress: &dyn Fn(usize),
-    ) -> Result<(W, String), ServiceError> {
-        let lodge = self.lodge();
-        let checkpoint = &prepared.checkpoint;
-        let log = LogInfo {
-            origin: checkpoint.origin.clone(),
-            size: checkpoint.size,
-            root: data_encoding::BASE64.encode(&checkpoint.root.0),
-            verifier_key: checkpoint.verifier_key.clone(),
-        };
-        let created = now().to_string();
-        let mut writer =
-            BundleWriter::new(out, &lodge.signer().key, log, &checkpoint.note, created).map_err(report_error)?;
-        writer.add_file(bundle::REPORT, pdf).map_err(report_error)?;
-        writer.add_records(&prepared.records).map_err(report_error)?;
-        if let Some(token) = &checkpoint.timestamp_token {
-            writer.add_file(bundle::TIMESTAMP, token).map_err(report_error)?;
-        }
-        for (n, (id, source)) in prepared.exhibits.into_iter().enumerate() {
-            let (_, stream) = runtime.block_on(self.evidence_content(id))?;
-            writer.add_exhibit(source, StreamReader::new(runtime, stream)).map_err(report_error)?;
-            progress(n + 1);
-        }
-        writer.finish().map_err(report_error)
-    }
 }
 
 fn report_error(e: lodge_report::ReportError) -> ServiceError {
@@ -735,58 +506,6 @@ fn report_error(e: lodge_report::ReportError) -> ServiceError {
         }
         other => ServiceError::Internal(other.to_string()),
     }
-}
-
-/// Sends what the zip writer writes to the response, a chunk at a time.
-struct ChannelWriter {
-    tx: tokio::sync::mpsc::Sender<Result<Bytes, io::Error>>,
-}
-
-impl Write for ChannelWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tx
-            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the download was cancelled"))?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Reads a decrypting stream from a blocking thread.
-struct StreamReader<'a> {
-    runtime: &'a tokio::runtime::Handle,
-    stream: crate::PlainStream,
-    chunk: Bytes,
-}
-
-impl<'a> StreamReader<'a> {
-    fn new(runtime: &'a tokio::runtime::Handle, stream: crate::PlainStream) -> Self {
-        StreamReader { runtime, stream, chunk: Bytes::new() }
-    }
-}
-
-impl io::Read for StreamReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.chunk.is_empty() {
-            match self.runtime.block_on(self.stream.next()) {
-                None => return Ok(0),
-                Some(Ok(chunk)) => self.chunk = chunk,
-                Some(Err(e)) => return Err(io::Error::other(e.to_string())),
-            }
-        }
-        let n = buf.len().min(self.chunk.len());
-        buf[..n].copy_from_slice(&self.chunk.split_to(n));
-        Ok(n)
-    }
-}
-
-fn tokio_stream_from(
-    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, io::Error>>,
-) -> impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
-    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
 /// Now, in UTC, as a PDF's creation time.
