@@ -23,12 +23,13 @@ use crate::ImportError;
 /// Longest line read, and longest message kept; a longer one is refused, naming its line.
 const MAX_LINE: usize = 1024 * 1024;
 
-/// `[date, time] rest` (iOS) or `date, time - rest` (Android), after marks are removed.
+/// `[date, time] rest` (iOS) or `date, time - rest` (Android), after marks are removed. Digits
+/// are ASCII 0-9 only; a line in other digits is not taken for a header.
 static HEADER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
         r"(?x)^
-        (?: \[ (?P<d1>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}) ,?\s (?P<t1>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s?[aApP]\.?\s?[mM]\.?)?) \]\s
-          | (?P<d2>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}) ,?\s (?P<t2>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s?[aApP]\.?\s?[mM]\.?)?) \s[-–]\s
+        (?: \[ (?P<d1>[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}) ,?\s (?P<t1>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?(?:\s?[aApP]\.?\s?[mM]\.?)?) \]\s
+          | (?P<d2>[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}) ,?\s (?P<t2>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?(?:\s?[aApP]\.?\s?[mM]\.?)?) \s[-–]\s
         )
         (?P<rest>.*)$",
     )
@@ -148,8 +149,7 @@ fn read_time(time: &str) -> Option<Time> {
     // After removing dots from "9.15 p.m.", put the separator back for "915".
     let clock = if clock.contains(':') {
         clock
-    } else if clock.len() > 2 {
-        let (h, m) = clock.split_at(clock.len() - 2);
+    } else if let Some((h, m)) = clock.len().checked_sub(2).and_then(|at| clock.split_at_checked(at)) {
         format!("{h}:{m}")
     } else {
         return None;

@@ -71,3 +71,14 @@ fn what_is_not_a_chat_is_refused_naming_the_line() {
     assert!(matches!(err, ImportError::Malformed { line: 1, .. }), "{err}");
     assert!(parse(Cursor::new(Vec::new()), |_| {}).is_err(), "an empty file");
 }
+
+/// Found by the fuzzer: a time in non-ASCII digits once split a character in two and panicked.
+#[test]
+fn a_time_in_other_digits_is_an_error_not_a_panic() {
+    for chat in ["[01/02/2024, 11.\u{663}1 pm] A: x\n", "01/02/2024, 11.\u{663}1 pm - A: x\n"] {
+        let err = parse(Cursor::new(chat.as_bytes().to_vec()), |_| {}).unwrap_err();
+        assert!(matches!(err, ImportError::Malformed { line: 1, .. }), "{err}");
+    }
+    let (_, messages) = read("01/02/2024, 9.15 p.m. - A: x\n");
+    assert_eq!(messages[0].time.to_string(), "2024-02-01T21:15:00");
+}
