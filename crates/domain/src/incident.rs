@@ -61,6 +61,17 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// The fields only Lodge sets that this incident has: an import's messages and source, and
+    /// who reported it through her inbox.
+    pub fn provenance(&self) -> Vec<&'static str> {
+        let set = [
+            ("messages", !self.messages.is_empty()),
+            ("source", self.source.is_some()),
+            ("submitted_by", !self.submitted_by.is_empty()),
+        ];
+        set.into_iter().filter_map(|(field, set)| set.then_some(field)).collect()
+    }
+
     /// Checks an incident before it is saved. Only what happened is required.
     pub fn check(&self) -> Problems {
         let mut p = Problems::default();

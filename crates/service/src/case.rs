@@ -439,8 +439,19 @@ impl OpenCase {
         Ok(())
     }
 
-    /// Adds an incident.
+    /// Adds an incident she wrote. What only an import or her inbox sets (imported messages,
+    /// their source, who reported it) is refused, naming the field.
     pub async fn add_incident(&self, incident: &Incident) -> Result<IncidentId, ServiceError> {
+        let mut problems = lodge_domain::Problems::default();
+        for field in incident.provenance() {
+            problems.add(field, "Only Lodge sets this, from an import or her inbox.");
+        }
+        checked(problems)?;
+        self.record_incident(incident).await
+    }
+
+    /// Adds an incident, keeping where it came from: for imports, her inbox and found copies.
+    pub(crate) async fn record_incident(&self, incident: &Incident) -> Result<IncidentId, ServiceError> {
         self.may_write()?;
         checked(incident.check())?;
         self.check_people(&incident.people).await?;

@@ -267,7 +267,7 @@ impl OpenCase {
     /// evidence of that incident; then it leaves her inbox.
     pub async fn accept_submission(&self, id: Uuid) -> Result<IncidentId, ServiceError> {
         let (waiting, keys) = self.waiting(id).await?;
-        let incident = self.add_incident(&waiting.submission.to_incident()).await?;
+        let incident = self.record_incident(&waiting.submission.to_incident()).await?;
         for (n, file) in waiting.submission.files.iter().enumerate() {
             let stream = self.lodge().blobs().reader(&file_blob(self.id.0, id, n), &keys).await?;
             let upload = Upload {

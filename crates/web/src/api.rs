@@ -7,7 +7,7 @@ use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use lodge_domain::{Case, CaseId, Evidence, EvidenceId, FieldProblem, Incident, IncidentId, Person, PersonId};
+use lodge_domain::{CaseId, Evidence, EvidenceId, FieldProblem, IncidentId};
 use lodge_service::{Entry, OpenCase, Password, ReportFile, ServiceError, Upload};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -19,9 +19,13 @@ use crate::routes::Allowed::*;
 use crate::routes::{RouteInfo, Table};
 use crate::{AppState, State};
 
+mod body;
+mod cases;
 mod content;
 mod imports;
+mod incidents;
 pub(crate) mod notices;
+mod people;
 mod report_files;
 mod watch;
 
@@ -31,16 +35,16 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .get("/openapi.json", Public, openapi)
         .post("/session", Public, create_session)
         .delete("/session", SignedIn, delete_session)
-        .get("/cases", SignedIn, list_cases)
-        .post("/cases", Survivor, create_case)
-        .get("/cases/{case}", CaseRead, get_case)
-        .put("/cases/{case}", CaseWrite, rename_case)
-        .get("/cases/{case}/incidents", CaseRead, list_incidents)
-        .post("/cases/{case}/incidents", CaseWrite, create_incident)
-        .get("/cases/{case}/incidents/{incident}", CaseRead, get_incident)
-        .put("/cases/{case}/incidents/{incident}", CaseWrite, update_incident)
-        .delete("/cases/{case}/incidents/{incident}", CaseWrite, delete_incident)
-        .get("/cases/{case}/incidents/{incident}/history", CaseRead, incident_history)
+        .get("/cases", SignedIn, cases::list_cases)
+        .post("/cases", Survivor, cases::create_case)
+        .get("/cases/{case}", CaseRead, cases::get_case)
+        .put("/cases/{case}", CaseWrite, cases::rename_case)
+        .get("/cases/{case}/incidents", CaseRead, incidents::list_incidents)
+        .post("/cases/{case}/incidents", CaseWrite, incidents::create_incident)
+        .get("/cases/{case}/incidents/{incident}", CaseRead, incidents::get_incident)
+        .put("/cases/{case}/incidents/{incident}", CaseWrite, incidents::update_incident)
+        .delete("/cases/{case}/incidents/{incident}", CaseWrite, incidents::delete_incident)
+        .get("/cases/{case}/incidents/{incident}/history", CaseRead, incidents::incident_history)
         .get("/cases/{case}/evidence", CaseRead, list_evidence)
         .upload("/cases/{case}/evidence", CaseWrite, upload_evidence)
         .get("/cases/{case}/evidence/{evidence}", CaseRead, get_evidence)
@@ -48,11 +52,11 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .delete("/cases/{case}/evidence/{evidence}", CaseWrite, delete_evidence)
         .get("/cases/{case}/evidence/{evidence}/content", CaseRead, evidence_content)
         .get("/cases/{case}/evidence/{evidence}/thumbnail", CaseRead, evidence_thumbnail)
-        .get("/cases/{case}/people", CaseRead, list_people)
-        .post("/cases/{case}/people", CaseWrite, create_person)
-        .get("/cases/{case}/people/{person}", CaseRead, get_person)
-        .put("/cases/{case}/people/{person}", CaseWrite, update_person)
-        .delete("/cases/{case}/people/{person}", CaseWrite, delete_person)
+        .get("/cases/{case}/people", CaseRead, people::list_people)
+        .post("/cases/{case}/people", CaseWrite, people::create_person)
+        .get("/cases/{case}/people/{person}", CaseRead, people::get_person)
+        .put("/cases/{case}/people/{person}", CaseWrite, people::update_person)
+        .delete("/cases/{case}/people/{person}", CaseWrite, people::delete_person)
         .get("/cases/{case}/checkpoint", CaseRead, get_checkpoint)
         .get("/cases/{case}/checkpoint/consistency", CaseRead, get_consistency)
         .get("/cases/{case}/checkpoint/verify", CaseRead, verify_log)
@@ -188,6 +192,7 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 
 /// Credentials for a new API session.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct SessionRequest {
     username: String,
     password: String,
@@ -195,6 +200,8 @@ pub(crate) struct SessionRequest {
     #[serde(default)]
     code: Option<String>,
 }
+
+impl body::RequestBody for SessionRequest {}
 
 /// A new API session.
 #[derive(Debug, Serialize, ToSchema)]
@@ -213,7 +220,7 @@ pub(crate) struct SessionResponse {
 async fn create_session(
     axum::extract::State(state): State,
     address: crate::auth::ClientAddress,
-    Json(req): Json<SessionRequest>,
+    body::Body(req): body::Body<SessionRequest>,
 ) -> ApiResult<SessionResponse> {
     let password = Password::new(req.password);
     let (token, outcome) = state.lodge.sign_in(&req.username, password, "API client", address.0.as_deref()).await?;
@@ -237,59 +244,6 @@ async fn delete_session(
 ) -> Result<StatusCode, ApiError> {
     state.lodge.sign_out(crate::auth::bearer_token(&headers).unwrap_or("")).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A case.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct CaseOut {
-    id: Uuid,
-    title: String,
-    #[schema(value_type = String, format = DateTime)]
-    created_at: jiff::Timestamp,
-}
-
-#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
-    responses((status = 200, body = [CaseOut]), (status = 401, body = ErrorBody)))]
-async fn list_cases(axum::extract::State(state): State, ApiSession(s): ApiSession) -> ApiResult<Vec<CaseOut>> {
-    let cases = state.lodge.cases(&s).await?;
-    Ok(Json(cases.into_iter().map(|c| CaseOut { id: c.id.0, title: c.title, created_at: c.created_at }).collect()))
-}
-
-#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = Case,
-    responses((status = 201, body = CaseOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-async fn create_case(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Json(case): Json<Case>,
-) -> Result<(StatusCode, Json<CaseOut>), ApiError> {
-    let id = state.lodge.create_case(&s, &case).await?;
-    let open = state.lodge.open_case(&s, id).await?;
-    Ok((StatusCode::CREATED, Json(CaseOut { id: id.0, title: open.title, created_at: open.created_at })))
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{case}", tag = "cases", security(("bearer" = [])), params(("case" = Uuid, Path)),
-    responses((status = 200, body = CaseOut), (status = 404, body = ErrorBody)))]
-async fn get_case(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<CaseOut> {
-    let open = state.lodge.open_case(&s, CaseId(case)).await?;
-    Ok(Json(CaseOut { id: case, title: open.title, created_at: open.created_at }))
-}
-
-#[utoipa::path(put, path = "/api/v1/cases/{case}", tag = "cases", security(("bearer" = [])), params(("case" = Uuid, Path)),
-    request_body = Case,
-    responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn rename_case(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-    Json(body): Json<Case>,
-) -> ApiResult<CaseOut> {
-    let mut open = state.lodge.open_case(&s, CaseId(case)).await?;
-    open.rename(&body).await?;
-    Ok(Json(CaseOut { id: case, title: open.title, created_at: open.created_at }))
 }
 
 /// A versioned record: its latest version, or a tombstone (`deleted`, no body).
@@ -322,6 +276,7 @@ impl<T> From<Entry<T>> for Versioned<T> {
 
 /// An edit: the version it replaces, and the new content.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Update<T> {
     version: i64,
     body: T,
@@ -329,81 +284,6 @@ pub(crate) struct Update<T> {
 
 async fn open(state: &AppState, s: &lodge_service::Session, case: Uuid) -> Result<OpenCase, ApiError> {
     Ok(state.lodge.open_case(s, CaseId(case)).await?)
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{case}/incidents", tag = "incidents", security(("bearer" = [])), params(("case" = Uuid, Path)),
-    responses((status = 200, body = [Versioned<Incident>]), (status = 404, body = ErrorBody)))]
-async fn list_incidents(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<Vec<Versioned<Incident>>> {
-    let open = open(&state, &s, case).await?;
-    let entries = open.timeline(&lodge_service::TimelineFilter { oldest_first: true, ..Default::default() }).await?;
-    Ok(Json(entries.into_iter().map(Versioned::from).collect()))
-}
-
-#[utoipa::path(post, path = "/api/v1/cases/{case}/incidents", tag = "incidents", security(("bearer" = [])), params(("case" = Uuid, Path)), request_body = Incident,
-    responses((status = 201, body = Versioned<Incident>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn create_incident(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-    Json(incident): Json<Incident>,
-) -> Result<(StatusCode, Json<Versioned<Incident>>), ApiError> {
-    let open = open(&state, &s, case).await?;
-    let id = open.add_incident(&incident).await?;
-    Ok((StatusCode::CREATED, Json(open.incident(id).await?.into())))
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{case}/incidents/{incident}", tag = "incidents", security(("bearer" = [])),
-    params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
-    responses((status = 200, body = Versioned<Incident>), (status = 404, body = ErrorBody)))]
-async fn get_incident(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, incident)): Path<(Uuid, Uuid)>,
-) -> ApiResult<Versioned<Incident>> {
-    let open = open(&state, &s, case).await?;
-    Ok(Json(open.incident(IncidentId(incident)).await?.into()))
-}
-
-#[utoipa::path(put, path = "/api/v1/cases/{case}/incidents/{incident}", tag = "incidents", security(("bearer" = [])),
-    params(("case" = Uuid, Path), ("incident" = Uuid, Path)), request_body = Update<Incident>,
-    responses((status = 200, body = Versioned<Incident>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn update_incident(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, incident)): Path<(Uuid, Uuid)>,
-    Json(update): Json<Update<Incident>>,
-) -> ApiResult<Versioned<Incident>> {
-    let open = open(&state, &s, case).await?;
-    open.edit_incident(IncidentId(incident), update.version, &update.body).await?;
-    Ok(Json(open.incident(IncidentId(incident)).await?.into()))
-}
-
-#[utoipa::path(delete, path = "/api/v1/cases/{case}/incidents/{incident}", tag = "incidents", security(("bearer" = [])),
-    params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn delete_incident(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, incident)): Path<(Uuid, Uuid)>,
-) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.delete_incident(IncidentId(incident)).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{case}/incidents/{incident}/history", tag = "incidents", security(("bearer" = [])),
-    params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
-    responses((status = 200, body = [Versioned<Incident>]), (status = 404, body = ErrorBody)))]
-async fn incident_history(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, incident)): Path<(Uuid, Uuid)>,
-) -> ApiResult<Vec<Versioned<Incident>>> {
-    let versions = open(&state, &s, case).await?.incident_history(IncidentId(incident)).await?;
-    Ok(Json(versions.into_iter().map(Versioned::from).collect()))
 }
 
 /// The multipart form for evidence uploads: any number of `file` parts, and optionally an
@@ -484,9 +364,12 @@ async fn get_evidence(
 
 /// Which incident an evidence file belongs to.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Attachment {
     incident: Uuid,
 }
+
+impl body::RequestBody for Attachment {}
 
 #[utoipa::path(put, path = "/api/v1/cases/{case}/evidence/{evidence}", tag = "evidence", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("evidence" = Uuid, Path)), request_body = Attachment,
@@ -495,7 +378,7 @@ async fn attach_evidence(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path((case, evidence)): Path<(Uuid, Uuid)>,
-    Json(body): Json<Attachment>,
+    body::Body(body): body::Body<Attachment>,
 ) -> ApiResult<Versioned<Evidence>> {
     let open = open(&state, &s, case).await?;
     open.attach_evidence(EvidenceId(evidence), IncidentId(body.incident)).await?;
@@ -536,67 +419,6 @@ async fn evidence_content(
 ) -> Result<Response, ApiError> {
     let (body, stream) = open(&state, &s, case).await?.evidence_content(EvidenceId(evidence)).await?;
     Ok(crate::pages::download(&body, stream))
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{case}/people", tag = "people", security(("bearer" = [])), params(("case" = Uuid, Path)),
-    responses((status = 200, body = [Versioned<Person>]), (status = 404, body = ErrorBody)))]
-async fn list_people(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<Vec<Versioned<Person>>> {
-    let people = open(&state, &s, case).await?.people().await?;
-    Ok(Json(people.into_iter().map(Versioned::from).collect()))
-}
-
-#[utoipa::path(post, path = "/api/v1/cases/{case}/people", tag = "people", security(("bearer" = [])), params(("case" = Uuid, Path)), request_body = Person,
-    responses((status = 201, body = Versioned<Person>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn create_person(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-    Json(person): Json<Person>,
-) -> Result<(StatusCode, Json<Versioned<Person>>), ApiError> {
-    let open = open(&state, &s, case).await?;
-    let id = open.add_person(&person).await?;
-    Ok((StatusCode::CREATED, Json(open.person(id).await?.into())))
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{case}/people/{person}", tag = "people", security(("bearer" = [])),
-    params(("case" = Uuid, Path), ("person" = Uuid, Path)),
-    responses((status = 200, body = Versioned<Person>), (status = 404, body = ErrorBody)))]
-async fn get_person(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, person)): Path<(Uuid, Uuid)>,
-) -> ApiResult<Versioned<Person>> {
-    Ok(Json(open(&state, &s, case).await?.person(PersonId(person)).await?.into()))
-}
-
-#[utoipa::path(put, path = "/api/v1/cases/{case}/people/{person}", tag = "people", security(("bearer" = [])),
-    params(("case" = Uuid, Path), ("person" = Uuid, Path)), request_body = Update<Person>,
-    responses((status = 200, body = Versioned<Person>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn update_person(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, person)): Path<(Uuid, Uuid)>,
-    Json(update): Json<Update<Person>>,
-) -> ApiResult<Versioned<Person>> {
-    let open = open(&state, &s, case).await?;
-    open.edit_person(PersonId(person), update.version, &update.body).await?;
-    Ok(Json(open.person(PersonId(person)).await?.into()))
-}
-
-#[utoipa::path(delete, path = "/api/v1/cases/{case}/people/{person}", tag = "people", security(("bearer" = [])),
-    params(("case" = Uuid, Path), ("person" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn delete_person(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, person)): Path<(Uuid, Uuid)>,
-) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.delete_person(PersonId(person)).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A signed checkpoint of a case's log.
@@ -722,6 +544,7 @@ async fn get_consistency(
 
 /// What goes into a report, and whether it comes as a PDF or as the evidence bundle.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ReportRequest {
     /// `bundle` (the default) for the zip with the report, every exhibit, the manifest, the
     /// signed checkpoint and inclusion proofs; `pdf` for the report alone.
@@ -758,8 +581,11 @@ pub(crate) struct ReportRequest {
     photo_locations: bool,
 }
 
+impl body::RequestBody for ReportRequest {}
+
 /// How to lock a bundle. Give one of the two.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct SealRequest {
     /// A passphrase of at least 12 characters.
     #[serde(default)]
@@ -790,7 +616,7 @@ async fn create_report(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path(case): Path<Uuid>,
-    Json(request): Json<ReportRequest>,
+    body::Body(request): body::Body<ReportRequest>,
 ) -> Result<Response, ApiError> {
     let open = open(&state, &s, case).await?;
     let (options, file, seal) = request.choices()?;
@@ -909,10 +735,12 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lodge API", description = "A survivor's encrypted case log: cases, incidents, people and evidence, and the signed checkpoints that make it tamper-evident."),
-    paths(create_session, delete_session, list_cases, create_case, get_case, rename_case, list_incidents, create_incident,
-          get_incident, update_incident, delete_incident, incident_history, upload_evidence, list_evidence, get_evidence,
+    paths(create_session, delete_session, cases::list_cases, cases::create_case, cases::get_case, cases::rename_case,
+          incidents::list_incidents, incidents::create_incident, incidents::get_incident, incidents::update_incident,
+          incidents::delete_incident, incidents::incident_history, upload_evidence, list_evidence, get_evidence,
           attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
-          list_people, create_person, get_person, update_person, delete_person, get_checkpoint, verify_log, get_consistency, create_report,
+          people::list_people, people::create_person, people::get_person, people::update_person, people::delete_person,
+          get_checkpoint, verify_log, get_consistency, create_report,
           report_files::create, report_files::list, report_files::get, report_files::content, report_files::delete,
           imports::stage, imports::preview, imports::import, imports::discard,
           content::list, content::add, content::delete, content::hash_list, content::check, content::content_thumbnail,

@@ -191,3 +191,73 @@ async fn reports_and_bundles_list_every_deletion() {
         assert!(ok, "{out}{err}");
     }
 }
+
+/// The fields of the answer's `problems`, in order.
+fn refused_fields(answer: &Value) -> Vec<String> {
+    answer["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_client_can_set_only_what_she_may_type() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "alice");
+        let api = server.api("alice").await;
+        let case = api.create_case("Provenance").await;
+        let incidents = format!("/api/v1/cases/{case}/incidents");
+        let forged = [
+            ("messages", json!([{"sender": "darkwolf", "text": "forged", "sent": "2025-05-03T20:00:00Z"}])),
+            ("source", json!({"format": "whatsapp", "file_name": "chat.txt", "sha256": "00", "zone": "UTC"})),
+            ("submitted_by", json!("Detective Constable Smith")),
+        ];
+        for (field, value) in &forged {
+            let mut body = incident("she typed this");
+            body[field] = value.clone();
+            let answer = api.json(api.post(&incidents).json(&body), 400).await;
+            assert_eq!(refused_fields(&answer), [*field], "{answer}");
+        }
+        let kept = api.create_incident(&case, incident("she typed this")).await;
+        let id = kept["id"].as_str().unwrap();
+        for (field, value) in &forged {
+            let mut body = incident("edited");
+            body[field] = value.clone();
+            let answer =
+                api.json(api.put(&format!("{incidents}/{id}")).json(&json!({"version": 1, "body": body})), 400).await;
+            assert_eq!(refused_fields(&answer), [format!("body.{field}")], "{answer}");
+        }
+
+        // Fields Lodge does not know, and values of the wrong shape, are named too.
+        let mut unknown = incident("x");
+        unknown["colour"] = json!("red");
+        assert_eq!(refused_fields(&api.json(api.post(&incidents).json(&unknown), 400).await), ["colour"]);
+        let update = json!({"version": 1, "body": incident("x"), "author": "someone"});
+        assert_eq!(
+            refused_fields(&api.json(api.put(&format!("{incidents}/{id}")).json(&update), 400).await),
+            ["author"]
+        );
+        let wrong =
+            json!({"occurred": {"kind": "exact", "at": "2025-05-03T21:15:00+01:00[Europe/London]"}, "people": "bob"});
+        assert_eq!(refused_fields(&api.json(api.post(&incidents).json(&wrong), 400).await), ["people"]);
+        assert_eq!(
+            refused_fields(&api.json(api.post(&incidents).json(&json!({"description": "x"})), 400).await),
+            ["occurred"]
+        );
+        let not_json = api.post(&incidents).header("content-type", "text/plain").body("occurred: yesterday");
+        assert_eq!(refused_fields(&api.json(not_json, 400).await), ["body"]);
+        let person = json!({"label": "darkwolf", "verified": true});
+        let answer = api.json(api.post(&format!("/api/v1/cases/{case}/people")).json(&person), 400).await;
+        assert_eq!(refused_fields(&answer), ["verified"]);
+        let answer = api.json(api.post("/api/v1/cases").json(&json!({"title": "x", "owner": "bob"})), 400).await;
+        assert_eq!(refused_fields(&answer), ["owner"]);
+        let notice =
+            json!({"route": "dmca", "copies": [], "draft": {"date": "2020-01-01", "urls": ["https://a.example/x"]}});
+        let answer = api.json(api.post(&format!("/api/v1/cases/{case}/notices")).json(&notice), 400).await;
+        assert_eq!(refused_fields(&answer), ["draft.urls", "draft.date"]);
+
+        // Nothing refused was kept, and what she typed was kept as she typed it.
+        let all = api.json(api.get(&incidents), 200).await;
+        assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
+        assert_eq!(all[0]["version"], 1);
+        assert!(all[0]["body"].get("submitted_by").is_none() && all[0]["body"].get("messages").is_none());
+    }
+}

@@ -205,10 +205,13 @@ pub(crate) async fn hash_list(
 
 /// Addresses to scan.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ScanRequest {
     /// Pages, images or videos to look at (at most 100). Her own accounts are left out.
     addresses: Vec<String>,
 }
+
+impl super::body::RequestBody for ScanRequest {}
 
 /// A scan: it runs in the background, survives a restart, and lists what it finds as copies.
 #[derive(Debug, Serialize, ToSchema)]
@@ -263,7 +266,7 @@ pub(crate) async fn start_scan(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path(case): Path<Uuid>,
-    Json(request): Json<ScanRequest>,
+    super::body::Body(request): super::body::Body<ScanRequest>,
 ) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<ScanBody>), ApiError> {
     let open = open(&state, &s, case).await?;
     let id = open.start_scan(&request.addresses).await?;
@@ -383,16 +386,26 @@ pub(crate) async fn accounts(
     Ok(Json(open(&state, &s, case).await?.own_accounts().await?.into_iter().map(Into::into).collect()))
 }
 
+/// One of her own accounts, as a client names it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OwnAccountInput {
+    /// The address of the account or page; everything under it is hers.
+    address: String,
+}
+
+impl super::body::RequestBody for OwnAccountInput {}
+
 #[utoipa::path(post, path = "/api/v1/cases/{case}/accounts", tag = "content", security(("bearer" = [])),
-    params(("case" = Uuid, Path)), request_body = OwnAccount,
+    params(("case" = Uuid, Path)), request_body = OwnAccountInput,
     responses((status = 201, body = Uuid), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn add_account(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path(case): Path<Uuid>,
-    Json(account): Json<OwnAccount>,
+    super::body::Body(account): super::body::Body<OwnAccountInput>,
 ) -> Result<(StatusCode, Json<Uuid>), ApiError> {
-    let id = open(&state, &s, case).await?.add_own_account(&account).await?;
+    let id = open(&state, &s, case).await?.add_own_account(&OwnAccount { address: account.address }).await?;
     Ok((StatusCode::CREATED, Json(id.0)))
 }
 

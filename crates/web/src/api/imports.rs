@@ -118,6 +118,7 @@ pub(crate) struct PreviewQuery {
 
 /// Her choices for an import.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ImportRequest {
     /// The file name, as sent.
     file_name: String,
@@ -143,6 +144,8 @@ pub(crate) struct ImportRequest {
     #[serde(default)]
     keep_partial: bool,
 }
+
+impl super::body::RequestBody for ImportRequest {}
 
 /// What an import saved.
 #[derive(Debug, Serialize, ToSchema)]
@@ -230,7 +233,7 @@ pub(crate) async fn import(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path((case, import)): Path<(Uuid, Uuid)>,
-    Json(request): Json<ImportRequest>,
+    super::body::Body(request): super::body::Body<ImportRequest>,
 ) -> Result<(StatusCode, Json<OutcomeBody>), ApiError> {
     let open = open(&state, &s, case).await?;
     let staged = Staged { id: lodge_domain::EvidenceId(import), file_name: request.file_name };

@@ -74,6 +74,7 @@ pub(crate) async fn list(
 
 /// A new notice.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct NewNotice {
     /// The route's short name.
     route: String,
@@ -85,6 +86,10 @@ pub(crate) struct NewNotice {
     draft: Draft,
 }
 
+impl super::body::RequestBody for NewNotice {
+    const SERVER_OWNED: &'static [&'static str] = &["/draft/urls", "/draft/date"];
+}
+
 #[utoipa::path(post, path = "/api/v1/cases/{case}/notices", tag = "notices", security(("bearer" = [])),
     params(("case" = Uuid, Path)), request_body = NewNotice,
     responses((status = 201, body = NoticeBody), (status = 400, body = ErrorBody, description = "Each missing element named"), (status = 404, body = ErrorBody)))]
@@ -92,7 +97,7 @@ pub(crate) async fn create(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path(case): Path<Uuid>,
-    Json(new): Json<NewNotice>,
+    super::body::Body(new): super::body::Body<NewNotice>,
 ) -> Result<(StatusCode, Json<NoticeBody>), ApiError> {
     let open = open(&state, &s, case).await?;
     let route: Route = Route::from_name(&new.route).ok_or_else(|| {
@@ -159,6 +164,7 @@ pub(crate) async fn send(
 
 /// A change of status.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct StatusUpdate {
     /// `sent`, `acknowledged`, `removed`, `partly_removed`, `refused`, `counter_notice` or
     /// `restored`; or `followed_up` to record a follow-up.
@@ -168,6 +174,8 @@ pub(crate) struct StatusUpdate {
     note: String,
 }
 
+impl super::body::RequestBody for StatusUpdate {}
+
 #[utoipa::path(post, path = "/api/v1/cases/{case}/notices/{notice}/status", tag = "notices", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("notice" = Uuid, Path)), request_body = StatusUpdate,
     responses((status = 200, body = NoticeBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -175,7 +183,7 @@ pub(crate) async fn set_status(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path((case, notice)): Path<(Uuid, Uuid)>,
-    Json(update): Json<StatusUpdate>,
+    super::body::Body(update): super::body::Body<StatusUpdate>,
 ) -> Result<Json<NoticeBody>, ApiError> {
     let open = open(&state, &s, case).await?;
     let id = NoticeId(notice);

@@ -74,7 +74,7 @@ pub(crate) async fn create(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path(case): Path<Uuid>,
-    Json(request): Json<ReportRequest>,
+    super::body::Body(request): super::body::Body<ReportRequest>,
 ) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<ReportFileBody>), ApiError> {
     let open = open(&state, &s, case).await?;
     let (options, file, seal) = request.choices()?;

@@ -25,10 +25,13 @@ pub(crate) async fn list(
 
 /// A new saved search.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct NewWatch {
     /// What to search for, such as "Ruby Red leaked".
     query: String,
 }
+
+impl super::body::RequestBody for NewWatch {}
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/watches", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)), request_body = NewWatch,
@@ -37,7 +40,7 @@ pub(crate) async fn add(
     axum::extract::State(state): State,
     ApiSession(s): ApiSession,
     Path(case): Path<Uuid>,
-    Json(new): Json<NewWatch>,
+    super::body::Body(new): super::body::Body<NewWatch>,
 ) -> Result<(StatusCode, Json<Uuid>), ApiError> {
     let id = open(&state, &s, case).await?.add_watch(&new.query).await?;
     Ok((StatusCode::CREATED, Json(id.0)))

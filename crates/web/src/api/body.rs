@@ -1,0 +1,117 @@
+//! What the API reads from a JSON request body. Each body is a request type that holds only
+//! what a person may type, apart from the domain types Lodge seals: a field it does not know
+//! is refused by name, and a field only Lodge sets (an import's messages, who reported through
+//! her inbox, a notice's date) is refused with a sentence saying so. Both answer 400 with the
+//! field in `problems`.
+
+use axum::Json;
+use axum::extract::{FromRequest, Request};
+use lodge_domain::Problems;
+use lodge_service::ServiceError;
+use serde::de::DeserializeOwned;
+
+use super::ApiError;
+
+/// A request type: what the API accepts in a body, and which fields of the domain type it
+/// fills are Lodge's alone.
+pub(crate) trait RequestBody: DeserializeOwned {
+    /// Fields only Lodge sets, as JSON pointers into the body (`/messages`, `/body/source`).
+    const SERVER_OWNED: &'static [&'static str] = &[];
+}
+
+/// A body read as `T`, or a 400 naming what was wrong and where.
+pub(crate) struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: RequestBody> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let value = match Json::<serde_json::Value>::from_request(request, state).await {
+            Ok(Json(value)) => value,
+            Err(rejection) => {
+                tracing::debug!(detail = %rejection.body_text(), "request body refused");
+                return Err(ApiError(ServiceError::invalid(
+                    "body",
+                    "Send the body as JSON, with the header Content-Type: application/json.",
+                )));
+            }
+        };
+        let mut problems = Problems::default();
+        for pointer in T::SERVER_OWNED {
+            if value.pointer(pointer).is_some_and(|v| !v.is_null()) {
+                problems.add(
+                    field_name(pointer),
+                    "Only Lodge sets this (from an import, her inbox or its own clock): leave it out.",
+                );
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ApiError(ServiceError::Invalid(problems)));
+        }
+        serde_path_to_error::deserialize(value).map(Body).map_err(|e| ApiError(unreadable(&e)))
+    }
+}
+
+/// `/body/messages` as the API names fields: `body.messages`.
+fn field_name(pointer: &str) -> String {
+    pointer.trim_start_matches('/').replace('/', ".")
+}
+
+/// A body that is JSON but not the request type, named by where it went wrong. The path
+/// already ends in an unknown field's name; a missing field is named inside its object.
+fn unreadable(e: &serde_path_to_error::Error<serde_json::Error>) -> ServiceError {
+    let inner = e.inner().to_string();
+    let path = match e.path().to_string() {
+        root if root == "." => String::new(),
+        path => path,
+    };
+    let missing = inner.strip_prefix("missing field `").and_then(|rest| rest.split_once('`')).map(|(name, _)| name);
+    let (field, message) = if inner.starts_with("unknown field `") {
+        (path, "Lodge does not take this field: leave it out. The API description lists each field.".to_owned())
+    } else if let Some(name) = missing {
+        let field = if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+        (field, "This field is needed.".to_owned())
+    } else {
+        (path, format!("This could not be read ({inner}). The API description says what it should be."))
+    };
+    let field = if field.is_empty() { "body".to_owned() } else { field };
+    ServiceError::invalid(&field, &message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        day: u8,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: Inner,
+    }
+
+    fn field(json: &str) -> String {
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        let e = serde_path_to_error::deserialize::<_, Outer>(value).unwrap_err();
+        match unreadable(&e) {
+            ServiceError::Invalid(p) => p.fields[0].field.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_mistake_is_named_where_it_is() {
+        assert_eq!(field(r#"{"inner": {"day": 1}, "extra": 1}"#), "extra");
+        assert_eq!(field(r#"{"inner": {"day": 1, "extra": 1}}"#), "inner.extra");
+        assert_eq!(field(r#"{"inner": {"day": "x"}}"#), "inner.day");
+        assert_eq!(field(r#"{}"#), "inner");
+        assert_eq!(field(r#""text""#), "body");
+        assert_eq!(field_name("/body/messages"), "body.messages");
+    }
+}
