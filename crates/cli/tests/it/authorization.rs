@@ -169,8 +169,10 @@ fn with_body(
             ("days", "30"),
         ]);
     }
-    let body = if path.contains("/people") {
-        json!({"version": 1, "body": {"label": "x"}, "label": "x"})
+    let body = if path.contains("/people") && method == "PUT" {
+        json!({"version": 1, "body": {"label": "x"}})
+    } else if path.contains("/people") {
+        json!({"label": "x"})
     } else if method == "PUT" && path.contains("/evidence/") {
         json!({"incident": ids.incident})
     } else if method == "PUT" && path.contains("/incidents/") {
