@@ -11,6 +11,9 @@
 //! A record that fails is shown to whoever opened the case in plain words, without its
 //! content; reports leave it out and say so. Each finding is logged (kind, id and time only)
 //! and counted in `/metrics` (`lodge_records_changed_outside_total`).
+//!
+//! A node remembers the log entries it has opened ([`OpenedLeaves`]): a leaf whose commitment
+//! is the one it opened before is not opened again, since the commitment binds the entry.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -125,14 +128,14 @@ struct Logged {
 }
 
 impl Logged {
-    fn of(entry: Entry) -> Logged {
+    fn of(entry: &Entry) -> Logged {
         Logged {
             version: entry.version,
             action: entry.action,
             subject: entry.subject,
             at: Timestamp::from_millisecond(entry.at_ms).unwrap_or(Timestamp::UNIX_EPOCH),
-            sha256: entry.sha256,
-            record_digest: entry.record_digest,
+            sha256: entry.sha256.clone(),
+            record_digest: entry.record_digest.clone(),
         }
     }
 
@@ -146,12 +149,86 @@ impl Logged {
     }
 }
 
+/// One log entry this node has opened, under the commitment it opened against.
+#[derive(Debug, Clone)]
+struct OpenedLeaf {
+    commitment: [u8; 32],
+    record: Option<Uuid>,
+    logged: Logged,
+}
+
+/// Most log entries a node remembers; when more would be, it forgets them all and opens
+/// again as cases are read (about 200 bytes each).
+const REMEMBERED_LEAVES: usize = 100_000;
+
+/// The log entries this node has opened, per case, from the first leaf on, and the tree root
+/// of exactly those leaves. A leaf whose commitment is the one remembered recorded what was
+/// opened then: the commitment binds the entry and its salt. Holds no case content: kinds,
+/// ids, versions, times and digests.
+#[derive(Debug, Default)]
+pub(crate) struct OpenedLeaves {
+    cases: Mutex<(HashMap<Uuid, Remembered>, usize)>,
+}
+
+/// One case's remembered leaves and their root.
+#[derive(Debug, Clone)]
+struct Remembered {
+    leaves: Arc<[OpenedLeaf]>,
+    /// The entries of `leaves` by record, when `root` is known.
+    records: Arc<HashMap<Uuid, Vec<Logged>>>,
+    root: Option<tree::Hash>,
+    at: std::time::Instant,
+}
+
+/// How long a node trusts leaves it opened before, while the stored tree still holds them;
+/// after that it opens every leaf again, so a leaf damaged in the database where the tree was
+/// not is found within this time (at once by the verify route and by reports).
+const REMEMBER_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl OpenedLeaves {
+    fn of(&self, case: Uuid) -> Remembered {
+        let cases = self.cases.lock().unwrap_or_else(|p| p.into_inner());
+        cases.0.get(&case).filter(|r| r.at.elapsed() < REMEMBER_FOR).cloned().unwrap_or_else(|| Remembered {
+            leaves: Arc::from(Vec::new()),
+            records: Arc::default(),
+            root: None,
+            at: std::time::Instant::now(),
+        })
+    }
+
+    fn remember(&self, case: Uuid, remembered: Remembered) {
+        let mut cases = self.cases.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, total) = &mut *cases;
+        if let Some(old) = map.remove(&case) {
+            *total -= old.leaves.len();
+        }
+        if *total + remembered.leaves.len() > REMEMBERED_LEAVES {
+            map.clear();
+            *total = 0;
+        }
+        *total += remembered.leaves.len();
+        map.insert(case, remembered);
+    }
+
+    /// Forgets a case's entries (when the case is deleted).
+    pub(crate) fn forget(&self, case: Uuid) {
+        let mut cases = self.cases.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, total) = &mut *cases;
+        if let Some(old) = map.remove(&case) {
+            *total -= old.leaves.len();
+        }
+    }
+}
+
 /// A case's log, opened and indexed by record.
 #[derive(Debug, Default)]
 pub(crate) struct LogIndex {
     size: u64,
-    records: HashMap<Uuid, Vec<Logged>>,
+    records: Arc<HashMap<Uuid, Vec<Logged>>>,
     problem: Option<Finding>,
+    /// Takes every record as intact, to measure what checking costs (benchmarks only).
+    #[cfg(feature = "bench")]
+    trusting: bool,
 }
 
 /// The subject a kind's entries are logged under, where no other kind shares it.
@@ -177,6 +254,10 @@ impl LogIndex {
         opened: Option<Result<&Commitment, &ServiceError>>,
         newest: bool,
     ) -> Integrity {
+        #[cfg(feature = "bench")]
+        if self.trusting {
+            return Integrity::Intact;
+        }
         let Some(logged) = self.records.get(&row.id) else {
             return Integrity::Changed { since: row.created_at };
         };
@@ -198,6 +279,10 @@ impl LogIndex {
 
     /// Records of `kind` the log recorded but the store no longer has.
     pub(crate) fn missing(&self, kind: RecordKind, present: impl Iterator<Item = Uuid>) -> Vec<(Uuid, Finding)> {
+        #[cfg(feature = "bench")]
+        if self.trusting {
+            return Vec::new();
+        }
         let Some(subject) = sole_subject(kind) else { return Vec::new() };
         let present: HashSet<Uuid> = present.collect();
         let mut missing: Vec<(Uuid, Finding)> = self
@@ -247,6 +332,8 @@ impl LogIndex {
 pub(crate) struct Checks {
     index: Mutex<Option<Arc<LogIndex>>>,
     found: Mutex<Vec<Finding>>,
+    #[cfg(feature = "bench")]
+    off: bool,
 }
 
 impl Checks {
@@ -291,8 +378,11 @@ impl OpenCase {
         Ok(self.checks.found.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 
-    /// Every record of every kind checked, for a report or an administrator's check.
+    /// Every record of every kind checked against every leaf of the log opened afresh, for a
+    /// report or an administrator's check.
     pub async fn check_everything(&self) -> Result<Vec<Finding>, ServiceError> {
+        self.lodge().opened_leaves().forget(self.id.0);
+        *self.checks.index.lock().unwrap_or_else(|p| p.into_inner()) = None;
         for kind in RecordKind::ALL {
             self.latest::<serde_json::Value>(*kind).await?;
         }
@@ -301,6 +391,10 @@ impl OpenCase {
 
     /// The case's log as it is now, opened and indexed; read again only when it has grown.
     pub(crate) async fn log_index(&self) -> Result<Arc<LogIndex>, ServiceError> {
+        #[cfg(feature = "bench")]
+        if self.checks.off {
+            return Ok(Arc::new(LogIndex { trusting: true, ..LogIndex::default() }));
+        }
         let store = self.lodge().store();
         let size = u64::try_from(store.ledger_size(self.id.0).await?).unwrap_or(0);
         if let Some(index) = self.checks.index.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
@@ -308,8 +402,7 @@ impl OpenCase {
         {
             return Ok(index.clone());
         }
-        let rows = store.ledger_leaves(self.id.0).await?;
-        let index = Arc::new(self.index_log(&rows).await?);
+        let index = Arc::new(self.index_log(size).await?);
         if let Some(problem) = &index.problem {
             self.checks.note(problem.clone());
         }
@@ -320,35 +413,91 @@ impl OpenCase {
         Ok(index)
     }
 
-    async fn index_log(&self, rows: &[LeafRow]) -> Result<LogIndex, ServiceError> {
-        let mut index = LogIndex { size: rows.len() as u64, ..LogIndex::default() };
-        let mut leaves = Vec::with_capacity(rows.len());
-        for (n, row) in rows.iter().enumerate() {
-            leaves.push(tree::leaf_hash(&row.commitment.as_slice().try_into().unwrap_or([0; 32])));
-            let entry = match (row.index == n as i64, self.leaf_entry(row)) {
-                (true, Some(entry)) => entry,
-                _ => {
+    /// The log's entries: those this node opened before, while the stored tree at their size
+    /// is still the tree of them, and the rest opened now; then the tree of them all checked
+    /// against the stored tree.
+    async fn index_log(&self, size: u64) -> Result<LogIndex, ServiceError> {
+        let remembered = self.lodge().opened_leaves().of(self.id.0);
+        let kept = remembered.leaves.len() as u64;
+        let stored = self.stored_root(size).await?;
+        let from = match remembered.root {
+            Some(root) if kept == size && stored == Some(root) => kept,
+            Some(root) if kept < size && self.stored_root(kept).await? == Some(root) => kept,
+            _ => 0,
+        };
+        let mut index = LogIndex { size, ..LogIndex::default() };
+        let mut opened: Vec<OpenedLeaf> = remembered.leaves.iter().take(from as usize).cloned().collect();
+        let mut root = remembered.root.filter(|_| from == size);
+        if from < size {
+            let rows = self.lodge().store().ledger_leaves_from(self.id.0, from as i64).await?;
+            let mut leaves: Vec<tree::Hash> = opened.iter().map(|leaf| tree::leaf_hash(&leaf.commitment)).collect();
+            for (n, row) in rows.iter().take((size - from) as usize).enumerate() {
+                let n = from as usize + n;
+                let commitment: [u8; 32] = row.commitment.as_slice().try_into().unwrap_or([0; 32]);
+                leaves.push(tree::leaf_hash(&commitment));
+                match (row.index == n as i64, self.leaf_entry(row)) {
+                    (true, Some(entry)) if opened.len() == n => {
+                        opened.push(OpenedLeaf { commitment, record: entry.record, logged: Logged::of(&entry) });
+                    }
+                    (true, Some(_)) => {}
                     // What this entry recorded is unknown now; the rest of the log still counts.
-                    let broken = Finding::Log { index: Some(n as u64), at: Some(row.created_at) };
-                    index.problem.get_or_insert(broken);
-                    continue;
+                    _ => {
+                        index.problem.get_or_insert(Finding::Log { index: Some(n as u64), at: Some(row.created_at) });
+                    }
                 }
-            };
-            if let Some(record) = entry.record {
-                index.records.entry(record).or_default().push(Logged::of(entry));
             }
+            root = tree::root_of_leaves(&leaves).ok().filter(|_| leaves.len() as u64 == size);
         }
         // The stored tree, from which proofs are made, must be the tree of these entries.
-        let size = index.size;
-        let stored = tree::root(size, &self.lodge().fetch(self.id.0, tree::root_needs(size)).await?).ok();
-        if stored != tree::root_of_leaves(&leaves).ok() {
+        if root.is_none() || stored != root {
             index.problem.get_or_insert(Finding::Log { index: None, at: None });
         }
+        index.records = if from == size {
+            remembered.records.clone()
+        } else {
+            let mut records: HashMap<Uuid, Vec<Logged>> = HashMap::new();
+            for leaf in &opened {
+                if let Some(record) = leaf.record {
+                    records.entry(record).or_default().push(leaf.logged.clone());
+                }
+            }
+            Arc::new(records)
+        };
+        let whole = opened.len() as u64 == size && index.problem.is_none();
+        let at = if from > 0 { remembered.at } else { std::time::Instant::now() };
+        let keep =
+            Remembered { leaves: Arc::from(opened), records: index.records.clone(), root: root.filter(|_| whole), at };
+        self.lodge().opened_leaves().remember(self.id.0, keep);
         Ok(index)
+    }
+
+    /// The root of the stored tree at `size`.
+    async fn stored_root(&self, size: u64) -> Result<Option<tree::Hash>, ServiceError> {
+        Ok(tree::root(size, &self.lodge().fetch(self.id.0, tree::root_needs(size)).await?).ok())
     }
 
     /// A leaf's entry, if its opening opens and matches its commitment.
     fn leaf_entry(&self, row: &LeafRow) -> Option<Entry> {
         self.opening(row).ok()?.entry().ok()
+    }
+}
+
+/// What benchmarks need to measure the checks against no checks; not built otherwise.
+#[cfg(feature = "bench")]
+impl OpenCase {
+    /// This view of the case, reading records without checking them against the log.
+    #[doc(hidden)]
+    pub fn without_checks(mut self) -> OpenCase {
+        self.checks.off = true;
+        self
+    }
+}
+
+#[cfg(feature = "bench")]
+impl crate::Lodge {
+    /// Forgets every log entry this node has opened, as after a restart.
+    #[doc(hidden)]
+    pub fn forget_opened_leaves(&self) {
+        *self.opened_leaves().cases.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
     }
 }

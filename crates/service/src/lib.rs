@@ -142,9 +142,11 @@ struct Inner {
     reminders_key: lodge_crypto::Key,
     /// The WebAuthn relying party, when Lodge is reached by a name passkeys can use.
     webauthn: Option<webauthn_rs::Webauthn>,
-    /// Per-case locks that take this node's log appends in turn.
     /// The jobs this node may run.
     jobs: jobs::Jobs,
+    /// The case log entries this node has opened.
+    opened_leaves: integrity::OpenedLeaves,
+    /// Per-case locks that take this node's log appends in turn.
     append_locks: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, std::sync::Weak<tokio::sync::Mutex<()>>>>,
 }
 
@@ -170,6 +172,7 @@ impl Lodge {
                 reminders_key: lodge_crypto::Key::derive_from(server_key, "reminder addresses"),
                 webauthn,
                 jobs: jobs::Jobs::new(),
+                opened_leaves: Default::default(),
                 append_locks: Default::default(),
             }),
         }
@@ -186,6 +189,10 @@ impl Lodge {
 
     pub(crate) fn jobs(&self) -> &jobs::Jobs {
         &self.inner.jobs
+    }
+
+    pub(crate) fn opened_leaves(&self) -> &integrity::OpenedLeaves {
+        &self.inner.opened_leaves
     }
 
     pub(crate) fn blobs(&self) -> &Blobs {

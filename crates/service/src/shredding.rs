@@ -37,6 +37,7 @@ impl Lodge {
             drop(keys);
             self.store().shred_case(case.id).await?;
             self.jobs().forget(case.id);
+            self.opened_leaves().forget(case.id);
             for file in self.blobs().list(&format!("cases/{}/", case.id)).await? {
                 self.blobs().delete(&file.name).await?;
             }

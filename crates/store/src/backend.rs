@@ -1208,11 +1208,16 @@ macro_rules! store_impl {
             }
 
             async fn ledger_leaves(&self, case: Uuid) -> Result<Vec<LeafRow>> {
+                self.ledger_leaves_from(case, 0).await
+            }
+
+            async fn ledger_leaves_from(&self, case: Uuid, from: i64) -> Result<Vec<LeafRow>> {
                 sqlx::query(
                     "SELECT case_id, idx, created_at, commitment, opening FROM ledger_leaves
-                     WHERE case_id = $1 ORDER BY idx",
+                     WHERE case_id = $1 AND idx >= $2 ORDER BY idx",
                 )
                 .bind(case.to_string())
+                .bind(from)
                 .fetch_all(&self.pool)
                 .await?
                 .iter()

@@ -235,6 +235,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn ledger_hashes(&self, case: Uuid, indexes: &[i64]) -> Result<Vec<[u8; 32]>>;
     /// Every leaf of a case's log, in order (without tree hashes).
     async fn ledger_leaves(&self, case: Uuid) -> Result<Vec<LeafRow>>;
+    /// A case's leaves from index `from` on, in order.
+    async fn ledger_leaves_from(&self, case: Uuid, from: i64) -> Result<Vec<LeafRow>>;
     /// Keeps a signed checkpoint; one already kept for that size stays.
     async fn insert_checkpoint(&self, checkpoint: &CheckpointRow) -> Result<()>;
     /// Adds a job.
