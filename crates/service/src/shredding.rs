@@ -1,8 +1,10 @@
 //! "Delete my data": crypto-shredding. Every case she owns gets a last leaf saying it was
 //! deleted; then every wrapped copy of its keys (hers, her grants, her police links) is
 //! removed and its files deleted, so what stays in the database is ciphertext nobody can
-//! open, beside a log that still verifies. Her own account keys are overwritten and the
-//! account switched off.
+//! open, beside a log that still verifies. Her own account keys are overwritten, her
+//! passkeys, sessions and authenticator secret removed, and the account switched off. Then the
+//! database's files are cleared of what was deleted (SQLite: zeroed pages and an emptied
+//! write-ahead log; PostgreSQL: the key tables rewritten).
 
 use lodge_crypto::password::Password;
 use lodge_domain::Access;
@@ -46,6 +48,10 @@ impl Lodge {
         let mut noise = [0u8; 64];
         lodge_crypto::random_bytes(&mut noise)?;
         self.store().shred_account(session.user_id.0, &noise).await?;
+        // What was deleted is gone from the database; this takes it out of every file too.
+        if let Err(e) = self.store().reclaim().await {
+            tracing::error!(error = %e, "deleted keys may remain in the database's files until its next checkpoint or vacuum");
+        }
         tracing::info!(cases = destroyed, "an account's data was crypto-shredded at its owner's request");
         Ok(destroyed)
     }

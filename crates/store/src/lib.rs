@@ -41,6 +41,9 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A maintenance step could not finish now: readers held the SQLite write-ahead log.
+    #[error("the database is busy: {0}")]
+    Busy(&'static str),
     /// The URL names no supported database.
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
@@ -206,9 +209,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Crypto-shredding: removes every holder's wrapped keys of a case, its share links and
     /// its jobs, so nothing of it can be opened again. Its sealed records and its log stay.
     async fn shred_case(&self, case: Uuid) -> Result<()>;
-    /// Replaces an account's wrapped keys with `noise`, removes its public key, switches it
-    /// off and ends its sessions: nothing it held can be unwrapped again.
+    /// Replaces an account's wrapped keys with `noise`, removes its public key, its
+    /// authenticator secret, its passkeys and every case key wrapped for it, switches it off
+    /// and ends its sessions: nothing it held can be unwrapped again.
     async fn shred_account(&self, user: Uuid, noise: &[u8]) -> Result<()>;
+    /// After shredding: on SQLite, moves everything in the write-ahead log into the database
+    /// and empties the log, so deleted bytes (already zeroed in the database by
+    /// `secure_delete`) are in no file; on PostgreSQL, rewrites the tables that held keys
+    /// (`VACUUM FULL`), so no dead row holding one is left in them.
+    async fn reclaim(&self) -> Result<()>;
     /// Replaces a case's sealed title, appending `leaf` to its log.
     async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp, leaf: &LeafRow) -> Result<()>;
 

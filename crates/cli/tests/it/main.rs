@@ -29,6 +29,7 @@ mod reports;
 mod s3_server;
 mod safety;
 mod sharing;
+mod shredding;
 #[path = "../../../takedown/tests/it/smtp_server.rs"]
 mod smtp_server;
 mod takedown;

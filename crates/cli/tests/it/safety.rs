@@ -176,11 +176,11 @@ async fn failed_passwords_back_off_and_she_can_sign_out_other_devices() {
 }
 
 /// The account page's form token for the passkey script.
-fn form_token(html: &str) -> String {
+pub fn form_token(html: &str) -> String {
     between(html, r#"data-form-token=""#, "\"").to_owned()
 }
 
-async fn post_json(
+pub async fn post_json(
     client: &reqwest::Client,
     server: &Server,
     path: &str,

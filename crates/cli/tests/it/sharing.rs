@@ -183,7 +183,7 @@ async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
 }
 
 /// The link shown once on the page after making a police link.
-fn link_in(html: &str) -> String {
+pub fn link_in(html: &str) -> String {
     let start = html.find("/shared/").unwrap();
     let end = start + html[start..].find('"').unwrap();
     html[start..end].to_owned()

@@ -566,6 +566,7 @@ fn account_body(s: &lodge_service::Session, data: &AccountData, problems: &Probl
         (sessions_section(s, &data.sessions))
         h2 { "Delete my data" }
         p { "This destroys every case you own, at once: its records, files, shares and police links can never be opened again, by anyone, including you and the organisation. The case log keeps only the fact that the case existed and was deleted. Your account is switched off. This cannot be undone, and no one can restore it." }
+        p { "A backup the organisation made before today still holds your data, sealed: with your password, someone who has that backup could open it. Ask the organisation how long they keep backups." }
         form method="post" action="/account/delete" {
             (csrf(s))
             (text_field("password", "Your password", Some("To make sure it is you."), "", problems, Input::Password))
