@@ -133,7 +133,7 @@ fn password_aad(user: Uuid) -> Aad {
     Aad::from_parts(&[b"account key by password", user.as_bytes()])
 }
 
-fn recovery_aad(user: Uuid) -> Aad {
+pub(crate) fn recovery_aad(user: Uuid) -> Aad {
     Aad::from_parts(&[b"account key by recovery key", user.as_bytes()])
 }
 
@@ -153,7 +153,7 @@ fn check_username(username: &str) -> Result<(), ServiceError> {
     Ok(())
 }
 
-fn check_password(password: &Password) -> Result<(), ServiceError> {
+pub(crate) fn check_password(password: &Password) -> Result<(), ServiceError> {
     if password.expose().chars().count() < 10 {
         return Err(ServiceError::invalid("password", "Use at least 10 characters. A few unrelated words work well."));
     }
@@ -425,9 +425,17 @@ impl Lodge {
         Ok(TotpSetup { secret: totp.get_secret_base32(), url: totp.get_url() })
     }
 
-    /// Turns on two-step sign-in with the secret she added to her app, once a code from it
-    /// checks out.
-    pub async fn confirm_totp(&self, session: &Session, secret: &str, code: &str) -> Result<(), ServiceError> {
+    /// Turns on two-step sign-in with the secret she added to her app, once she has typed
+    /// her password and a code from it checks out (someone at her unlocked phone cannot lock
+    /// her out of her own account).
+    pub async fn confirm_totp(
+        &self,
+        session: &Session,
+        password: Password,
+        secret: &str,
+        code: &str,
+    ) -> Result<(), ServiceError> {
+        self.check_current_password(session, password, "password").await?;
         let secret = zeroize::Zeroizing::new(
             totp_rs::Secret::Encoded(secret.trim().to_owned())
                 .to_bytes()
@@ -617,7 +625,12 @@ impl Lodge {
         Ok(user)
     }
 
-    async fn rewrap_password(&self, user: &mut UserRow, account_key: &Key, new: Password) -> Result<(), ServiceError> {
+    pub(crate) async fn rewrap_password(
+        &self,
+        user: &mut UserRow,
+        account_key: &Key,
+        new: Password,
+    ) -> Result<(), ServiceError> {
         let salt = password::new_salt()?.to_vec();
         let params = self.config().kdf;
         let new_key = derive(new, salt.clone(), params).await?;
@@ -625,28 +638,6 @@ impl Lodge {
         user.salt = salt;
         user.key_by_password = wrap_key(&new_key, &password_aad(user.id), account_key)?;
         self.store().update_user_keys(user).await?;
-        Ok(())
-    }
-
-    /// Sets a new password using the recovery key. Every session of the account ends.
-    pub async fn recover(&self, username: &str, recovery_text: &str, new: Password) -> Result<(), ServiceError> {
-        check_password(&new)?;
-        let recovery = RecoveryKey::parse(recovery_text).map_err(|_| {
-            ServiceError::invalid(
-                "recovery_key",
-                "That does not look like a recovery key. It has 13 groups of 4 letters and numbers.",
-            )
-        })?;
-        let wrong = || ServiceError::invalid("recovery_key", "That username and recovery key do not match.");
-        let mut user = self.store().user_by_username(username.trim()).await?.ok_or_else(wrong)?;
-        let account_key =
-            unwrap_key(&recovery.kek(), &recovery_aad(user.id), &user.key_by_recovery).map_err(|_| wrong())?;
-        self.rewrap_password(&mut user, &account_key, new).await?;
-        self.store().delete_user_sessions(user.id, None).await?;
-        // Whoever holds the recovery key holds the account: a lost authenticator must not
-        // lock her out, so the second factor is turned off and she can set it up again.
-        self.store().set_user_totp(user.id, None).await?;
-        tracing::info!("password reset with a recovery key");
         Ok(())
     }
 

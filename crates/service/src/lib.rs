@@ -24,6 +24,7 @@ mod orphans;
 mod passkeys;
 mod prepared;
 mod proofs;
+mod recovery;
 mod reminders;
 mod report;
 mod sealing;

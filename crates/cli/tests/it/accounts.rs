@@ -131,10 +131,50 @@ async fn invitation_recovery_key_and_password_changes_keep_her_data() {
             .await
             .unwrap();
         assert_eq!(res.status(), 200);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("Two-step sign-in and your passkeys are off"), "she is told what was reset");
+        let fresh = recovery_key(&page);
+        assert_ne!(fresh, key, "using the recovery key issues a new one");
         let api = sign_in(&server, "sam", "third password here").await;
         let cases = api.json(api.get("/api/v1/cases"), 200).await;
         assert_eq!(cases[0]["title"], "Sam's log", "her data opens after recovery");
         assert_eq!(her.get(format!("{}/cases", server.url)).send().await.unwrap().status(), 303, "old sessions ended");
+
+        // The key she used works once; the new one works, and she can replace it herself.
+        let recover = |key: String, password: &'static str| {
+            let form = [("username", "sam".to_owned()), ("recovery_key", key), ("password", password.to_owned())];
+            browser_client().post(format!("{}/recover", server.url)).form(&form).send()
+        };
+        assert_eq!(
+            recover(key.clone(), "fourth password here").await.unwrap().status(),
+            400,
+            "the old key opens nothing"
+        );
+        let res = recover(fresh.clone(), "fourth password here").await.unwrap();
+        assert_eq!(res.status(), 200);
+        let newer = recovery_key(&res.text().await.unwrap());
+        let browser = browser_client();
+        let res = browser
+            .post(format!("{}/login", server.url))
+            .form(&[("username", "sam"), ("password", "fourth password here")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let account = browser.get(format!("{}/account", server.url)).send().await.unwrap().text().await.unwrap();
+        let token = csrf(&account);
+        let replace = |password: &'static str| {
+            let form = [("csrf", token.clone()), ("recovery_password", password.to_owned())];
+            browser.post(format!("{}/account/recovery-key", server.url)).form(&form).send()
+        };
+        let refused = replace("not my password").await.unwrap();
+        assert_eq!(refused.status(), 400);
+        assert!(refused.text().await.unwrap().contains("That is not your current password"));
+        let replaced = replace("fourth password here").await.unwrap().text().await.unwrap();
+        let replacement = recovery_key(&replaced);
+        assert_ne!(replacement, newer);
+        assert_eq!(recover(newer, "fifth password here").await.unwrap().status(), 400, "a replaced key opens nothing");
+        assert_eq!(recover(replacement, "fifth password here").await.unwrap().status(), 200);
     }
 }
 

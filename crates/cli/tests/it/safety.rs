@@ -62,14 +62,23 @@ async fn two_step_sign_in_with_an_authenticator_app() {
             .unwrap();
         let secret = between(&setup, r#"aria-label="Key for your authenticator app">"#, "<").to_owned();
         assert!(setup.contains("otpauth://totp/Lodge:alice?secret="));
-        let confirm = |code: String| {
-            let fields = [("csrf", token.clone()), ("secret", secret.clone()), ("code", code)];
+        let confirm = |password: &str, code: String| {
+            let fields = [
+                ("csrf", token.clone()),
+                ("secret", secret.clone()),
+                ("password", password.to_owned()),
+                ("code", code),
+            ];
             browser.post(format!("{}/account/two-step/confirm", server.url)).form(&fields).send()
         };
-        let wrong = confirm("000000".into()).await.unwrap();
+        // Someone at her unlocked phone, without her password, cannot turn it on.
+        let without = confirm("not her password", code(&secret, 0)).await.unwrap();
+        assert_eq!(without.status(), 400);
+        assert!(without.text().await.unwrap().contains("That is not your current password"));
+        let wrong = confirm(PASSWORD, "000000".into()).await.unwrap();
         assert_eq!(wrong.status(), 400);
         assert!(wrong.text().await.unwrap().contains("That code is not right"));
-        let on = confirm(code(&secret, -1)).await.unwrap();
+        let on = confirm(PASSWORD, code(&secret, -1)).await.unwrap();
         assert_eq!(on.status(), 200);
         assert!(on.text().await.unwrap().contains("Two-step sign-in is on."));
 

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use lodge_domain::{Problems, Role};
-use lodge_service::{PasskeySummary, Password, RecoveryKey, ServiceError, SessionSummary, SignIn};
+use lodge_service::{PasskeySummary, Password, ServiceError, SessionSummary, SignIn};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -172,26 +172,6 @@ fn account_form(action: &str, heading: &str, intro: Markup, username: &str, prob
     }
 }
 
-/// The page shown once, right after sign-up: her recovery key.
-fn recovery_key_page(state: &crate::AppState, recovery: &RecoveryKey) -> Markup {
-    let text = recovery.display_text();
-    page(
-        None,
-        &state.config,
-        "Your recovery key",
-        html! {
-            h1 { "Save your recovery key" }
-            p { "Everything you keep in Lodge is locked with your password. If you forget your password, this recovery key is the only other way to open it." }
-            p.secret aria-label="Recovery key" { (text.as_str()) }
-            div.notice.error {
-                p { strong { "This is the only time it is shown." } }
-                p { "Write it down or keep it somewhere safe that others cannot see. Without your password or this key, nobody — not even the people who run this service — can get your records back." }
-            }
-            p { a.button href="/cases" { "I have saved it — continue" } }
-        },
-    )
-}
-
 async fn create_account(
     state: &crate::AppState,
     jar: CookieJar,
@@ -211,7 +191,7 @@ async fn create_account(
         Ok((token, _)) => jar.add(session_cookie(token.to_text(), state.config.secure_cookies())),
         Err(_) => jar,
     };
-    Ok((jar, recovery_key_page(state, &recovery)).into_response())
+    Ok((jar, super::recovery::key_page(state, None, &recovery, None)).into_response())
 }
 
 fn join_intro(role: Role) -> Markup {
@@ -309,48 +289,6 @@ pub(crate) async fn signup(
     }
 }
 
-fn recover_form(username: &str, key: &str, problems: &Problems) -> Markup {
-    html! {
-        h1 { "Set a new password with your recovery key" }
-        p { "Your recovery key was shown once when you made your account. With it you can set a new password and keep everything you saved." }
-        p { "If you have neither your password nor your recovery key, your records cannot be opened by anyone. A new invitation from your organisation gives you a new, empty account." }
-        (problem_summary(problems))
-        form method="post" action="/recover" {
-            (text_field("username", "Username", None, username, problems, Input::Text))
-            (text_field("recovery_key", "Recovery key", Some("13 groups of 4 letters and numbers. Dashes and spaces do not matter."), key, problems, Input::Text))
-            (text_field("password", "New password", Some("At least 10 characters."), "", problems, Input::NewPassword))
-            div.actions { button type="submit" { "Set new password" } }
-        }
-    }
-}
-
-pub(crate) async fn recover_page(axum::extract::State(state): State) -> Markup {
-    page(None, &state.config, "Recover your account", recover_form("", "", &Problems::default()))
-}
-
-pub(crate) async fn recover(axum::extract::State(state): State, Form(form): Form<FormData>) -> Response {
-    let (username, key) = (form.get("username"), form.get("recovery_key"));
-    match state.lodge.recover(username, key, Password::new(form.get("password").to_owned())).await {
-        Ok(()) => page(
-            None,
-            &state.config,
-            "Password changed",
-            html! {
-                h1 { "Your password has been changed" }
-                p { "Your records are safe. Any other place you were signed in has been signed out." }
-                p { a.button href="/login" { "Sign in" } }
-            },
-        )
-        .into_response(),
-        Err(ServiceError::Invalid(p)) => (
-            axum::http::StatusCode::BAD_REQUEST,
-            page(None, &state.config, "Recover your account", recover_form(username, key, &p)),
-        )
-            .into_response(),
-        Err(e) => error_page(None, &state.config, e),
-    }
-}
-
 /// What the account page shows besides the forms.
 struct AccountData {
     two_step: bool,
@@ -361,7 +299,7 @@ struct AccountData {
 }
 
 /// The account page, with `problems` next to their fields and `done` confirmed at the top.
-async fn account_response(
+pub(crate) async fn account_response(
     state: &crate::AppState,
     s: &lodge_service::Session,
     problems: &Problems,
@@ -564,6 +502,7 @@ fn account_body(s: &lodge_service::Session, data: &AccountData, problems: &Probl
         (two_step_section(s, data.two_step, problems))
         @if let Some(passkeys) = &data.passkeys { (passkey_section(s, passkeys)) }
         (sessions_section(s, &data.sessions))
+        (super::recovery::section(s, problems))
         h2 { "Delete my data" }
         p { "This destroys every case you own, at once: its records, files, shares and police links can never be opened again, by anyone, including you and the organisation. The case log keeps only the fact that the case existed and was deleted. Your account is switched off. This cannot be undone, and no one can restore it." }
         p { "A backup the organisation made before today still holds your data, sealed: with your password, someone who has that backup could open it. Ask the organisation how long they keep backups." }
@@ -643,6 +582,7 @@ fn two_step_setup_page(
             (csrf(s))
             input type="hidden" name="secret" value=(secret);
             input type="hidden" name="url" value=(url);
+            (text_field("password", "Your password", Some("So that only you can turn this on."), "", problems, Input::Password))
             div.field.invalid[problems.for_field("code").is_some()] {
                 label for="code" { "Code" }
                 @if let Some(p) = problems.for_field("code") { p.problem { (p) } }
@@ -664,7 +604,8 @@ pub(crate) async fn confirm_two_step(
     if !s.form_token_matches(form.get("csrf")) {
         return stale_form(&s, &state.config);
     }
-    match state.lodge.confirm_totp(&s, form.get("secret"), form.get("code")).await {
+    let password = Password::new(form.get("password").to_owned());
+    match state.lodge.confirm_totp(&s, password, form.get("secret"), form.get("code")).await {
         Ok(()) => account_response(&state, &s, &Problems::default(), Some("Two-step sign-in is on.")).await,
         Err(ServiceError::Invalid(p)) => two_step_setup_page(&state, &s, form.get("secret"), form.get("url"), &p),
         Err(e) => error_page(Some(&s), &state.config, e),

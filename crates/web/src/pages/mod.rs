@@ -16,6 +16,7 @@ mod log;
 pub(crate) mod notices;
 mod passkeys;
 mod people;
+mod recovery;
 mod reports;
 mod sharing;
 mod watch;
@@ -57,14 +58,15 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/join/{token}", Public, accounts::join)
         .get("/signup", Public, accounts::signup_page)
         .post("/signup", Public, accounts::signup)
-        .get("/recover", Public, accounts::recover_page)
-        .post("/recover", Public, accounts::recover)
+        .get("/recover", Public, recovery::recover_page)
+        .post("/recover", Public, recovery::recover)
         .get("/your-voice", Public, your_voice::show)
         .post("/your-voice", Public, your_voice::submit)
         .get("/staff/your-voice", Staff, your_voice::responses)
         .get("/staff/your-voice.csv", Staff, your_voice::export)
         .get("/account", SignedIn, accounts::account_page)
         .post("/account/password", SignedIn, accounts::change_password)
+        .post("/account/recovery-key", SignedIn, recovery::replace)
         .post("/account/safety", SignedIn, accounts::safety)
         .post("/account/reminders", SignedIn, accounts::reminders)
         .post("/account/delete", SignedIn, accounts::delete_my_data)
