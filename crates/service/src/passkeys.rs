@@ -9,6 +9,7 @@
 //! clears the device key with everything else, and she signs in with her password next time.
 
 use jiff::{SignedDuration, Timestamp};
+use lodge_crypto::password::Password;
 use lodge_crypto::token::Token;
 use lodge_crypto::{Aad, unwrap_key, wrap_key};
 use lodge_store::{PasskeyRow, WebauthnStateRow};
@@ -112,8 +113,13 @@ impl Lodge {
         serde_json::from_str(&row.passkey).map_err(|e| ServiceError::Internal(e.to_string()))
     }
 
-    /// Starts adding a passkey to her account.
-    pub async fn start_passkey_registration(&self, session: &Session) -> Result<Ceremony, ServiceError> {
+    /// Starts adding a passkey to her account, once she has typed her password.
+    pub async fn start_passkey_registration(
+        &self,
+        session: &Session,
+        password: Password,
+    ) -> Result<Ceremony, ServiceError> {
+        self.check_current_password(session, password, "passkey_password").await?;
         let existing = self.store().passkeys(session.user_id.0).await?;
         let exclude =
             existing.iter().map(Self::stored).map(|p| p.map(|p| p.cred_id().clone())).collect::<Result<Vec<_>, _>>()?;
@@ -183,8 +189,9 @@ impl Lodge {
             .collect())
     }
 
-    /// Removes one of her passkeys.
-    pub async fn remove_passkey(&self, session: &Session, id: Uuid) -> Result<(), ServiceError> {
+    /// Removes one of her passkeys, once she has typed her password.
+    pub async fn remove_passkey(&self, session: &Session, id: Uuid, password: Password) -> Result<(), ServiceError> {
+        self.check_current_password(session, password, "passkey_password").await?;
         if self.store().remove_passkey(session.user_id.0, id).await? { Ok(()) } else { Err(ServiceError::NotFound) }
     }
 

@@ -131,7 +131,8 @@
     if (register) register.addEventListener("submit", function (e) {
       e.preventDefault();
       var extra = { name: register.elements["passkey_name"].value, signs_in: register.elements["signs_in"].checked };
-      ceremony(register, "/account/passkeys/start", "/account/passkeys/finish", {}, extra, true);
+      var start = { password: register.elements["passkey_password"].value };
+      ceremony(register, "/account/passkeys/start", "/account/passkeys/finish", start, extra, true);
     });
     var second = document.querySelector("form[data-passkey=second]");
     if (second) second.addEventListener("submit", function (e) {

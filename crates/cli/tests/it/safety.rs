@@ -222,7 +222,11 @@ async fn passkeys_as_a_second_step_and_to_sign_in_without_a_password() {
         let token = form_token(&account);
         let (status, _) = post_json(&browser, &server, "/account/passkeys/start", "wrong", json!({})).await;
         assert_eq!(status, 400, "the form token is checked");
-        let (status, started) = post_json(&browser, &server, "/account/passkeys/start", &token, json!({})).await;
+        let (status, refused) = post_json(&browser, &server, "/account/passkeys/start", &token, json!({})).await;
+        assert_eq!(status, 400, "someone at her unlocked phone cannot add a passkey without her password");
+        assert!(refused["error"].as_str().unwrap().contains("not your current password"), "{refused}");
+        let (status, started) =
+            post_json(&browser, &server, "/account/passkeys/start", &token, json!({"password": PASSWORD})).await;
         assert_eq!(status, 200);
         let options: CreationChallengeResponse = serde_json::from_value(started["options"].clone()).unwrap();
         let answer = phone.do_registration(origin.clone(), options).unwrap();
@@ -313,13 +317,14 @@ async fn passkeys_as_a_second_step_and_to_sign_in_without_a_password() {
         // Removed, the password alone signs in again.
         let account = browser.get(format!("{}/account", server.url)).send().await.unwrap().text().await.unwrap();
         let id = between(&account, "/account/passkeys/", "/remove").to_owned();
-        let res = browser
-            .post(format!("{}/account/passkeys/{id}/remove", server.url))
-            .form(&[("csrf", csrf(&account).as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
+        let remove = |password: &'static str| {
+            let form = [("csrf", csrf(&account)), ("passkey_password", password.to_owned())];
+            browser.post(format!("{}/account/passkeys/{id}/remove", server.url)).form(&form).send()
+        };
+        let res = remove("not her password").await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("That is not your current password"));
+        assert_eq!(remove(PASSWORD).await.unwrap().status(), 200);
         let (_, res) = page_sign_in(&server, "alice", PASSWORD).await;
         assert_eq!(res.headers()["location"], "/cases");
     }

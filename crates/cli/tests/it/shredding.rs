@@ -20,7 +20,8 @@ async fn add_passkey(server: &Server, browser: &reqwest::Client) {
     let mut phone = WebauthnAuthenticator::new(SoftPasskey::new(true));
     let account = browser.get(format!("{}/account", server.url)).send().await.unwrap().text().await.unwrap();
     let token = form_token(&account);
-    let (_, started) = post_json(browser, server, "/account/passkeys/start", &token, json!({})).await;
+    let (_, started) =
+        post_json(browser, server, "/account/passkeys/start", &token, json!({"password": PASSWORD})).await;
     let options: CreationChallengeResponse = serde_json::from_value(started["options"].clone()).unwrap();
     let answer = phone.do_registration(origin, options).unwrap();
     let body = json!({"ceremony": started["ceremony"], "answer": answer, "name": "my phone", "signs_in": true});

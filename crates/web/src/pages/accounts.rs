@@ -342,7 +342,7 @@ async fn account_response_typed(
 
 /// Runs an account form's action once its anti-forgery token is checked, then shows the
 /// account page: `done` confirmed on success, the problems next to their fields otherwise.
-async fn on_account_page(
+pub(crate) async fn on_account_page(
     state: &crate::AppState,
     s: &lodge_service::Session,
     form: &FormData,
@@ -395,7 +395,7 @@ fn two_step_section(s: &lodge_service::Session, on: bool, problems: &Problems) -
     }
 }
 
-fn passkey_section(s: &lodge_service::Session, passkeys: &[PasskeySummary]) -> Markup {
+fn passkey_section(s: &lodge_service::Session, passkeys: &[PasskeySummary], problems: &Problems) -> Markup {
     html! {
         h2 { "Passkeys" }
         p { "A passkey uses this phone's fingerprint, face or screen lock. With one, signing in with your password also asks for the passkey; one added for signing in lets you sign in on this device without your password. Quick exit makes this device forget that, and you sign in with your password next time." }
@@ -409,8 +409,9 @@ fn passkey_section(s: &lodge_service::Session, passkeys: &[PasskeySummary]) -> M
                             @if let Some(used) = p.last_used_at { "Last used " (used.strftime("%-d %b %Y")) ". " }
                             @if p.signs_in { "Signs in on the device that added it." }
                         }
-                        form.inline method="post" action={ "/account/passkeys/" (p.id) "/remove" } {
+                        form method="post" action={ "/account/passkeys/" (p.id) "/remove" } {
                             (csrf(s))
+                            (text_field("passkey_password", "Your password, to remove it", None, "", problems, Input::Password))
                             button.secondary type="submit" { "Remove" }
                         }
                     }
@@ -420,6 +421,7 @@ fn passkey_section(s: &lodge_service::Session, passkeys: &[PasskeySummary]) -> M
         form method="post" action="/account/passkeys" data-passkey="register" data-form-token=(s.form_token) {
             (csrf(s))
             (text_field("passkey_name", "Name for it", Some("Such as \"my phone\"."), "", &Problems::default(), Input::Text))
+            (text_field("passkey_password", "Your password", Some("So that only you can add one."), "", &Problems::default(), Input::Password))
             div.choices {
                 label { input type="checkbox" name="signs_in" value="yes"; span { "Also sign in on this device without my password" } }
             }
@@ -500,7 +502,7 @@ fn account_body(s: &lodge_service::Session, data: &AccountData, problems: &Probl
         }
         @if let Some(address) = &data.reminder_email { (reminders_section(s, address, problems)) }
         (two_step_section(s, data.two_step, problems))
-        @if let Some(passkeys) = &data.passkeys { (passkey_section(s, passkeys)) }
+        @if let Some(passkeys) = &data.passkeys { (passkey_section(s, passkeys, problems)) }
         (sessions_section(s, &data.sessions))
         (super::recovery::section(s, problems))
         h2 { "Delete my data" }

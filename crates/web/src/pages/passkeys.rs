@@ -14,8 +14,8 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::FormData;
 use super::layout::page;
-use super::{FormData, act_then_redirect};
 use crate::State;
 use crate::auth::{ClientAddress, Viewer, device_summary, session_cookie};
 
@@ -70,15 +70,23 @@ fn stale() -> Response {
     failed(&ServiceError::invalid("passkey", "This page was open too long. Reload it and try again."))
 }
 
+/// Her password, before a passkey is added.
+#[derive(Deserialize)]
+pub(crate) struct RegisterStart {
+    #[serde(default)]
+    password: String,
+}
+
 pub(crate) async fn register_start(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     headers: HeaderMap,
+    Json(start): Json<RegisterStart>,
 ) -> Response {
     if !form_token_ok(&s, &headers) {
         return stale();
     }
-    match state.lodge.start_passkey_registration(&s).await {
+    match state.lodge.start_passkey_registration(&s, lodge_service::Password::new(start.password)).await {
         Ok(c) => ceremony(c),
         Err(e) => failed(&e),
     }
@@ -130,7 +138,9 @@ pub(crate) async fn remove(
     Path(passkey): Path<Uuid>,
     axum::Form(form): axum::Form<FormData>,
 ) -> Response {
-    act_then_redirect(&state, &s, &form, "/account", state.lodge.remove_passkey(&s, passkey)).await
+    let password = lodge_service::Password::new(form.get("passkey_password").to_owned());
+    let action = state.lodge.remove_passkey(&s, passkey, password);
+    super::accounts::on_account_page(&state, &s, &form, "The passkey was removed.", action).await
 }
 
 pub(crate) async fn sign_in_start(
