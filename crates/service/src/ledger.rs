@@ -129,7 +129,7 @@ pub(crate) enum Change<'a> {
     /// Someone's access to the case, and the grant record.
     Grant(&'a CaseKeyRow, &'a RecordRow),
     /// Every holder's keys after a rotation, and the revocation record.
-    Rekey(&'a [CaseKeyRow], &'a RecordRow),
+    Rekey(&'a [CaseKeyRow], &'a [u8], &'a RecordRow),
     /// A new police link and its record.
     Share(&'a ShareRow, &'a RecordRow),
     /// A police link withdrawn, and the record saying so.
@@ -258,7 +258,7 @@ impl Lodge {
                 Change::Erase(tombstone) => store.erase_record(tombstone, &leaf).await,
                 Change::Leaf => store.append_leaf(&leaf).await,
                 Change::Grant(key, row) => store.grant_case_key(key, row, &leaf).await,
-                Change::Rekey(keys, row) => store.rekey_case(case, keys, row, &leaf).await,
+                Change::Rekey(keys, public_key, row) => store.rekey_case(case, keys, public_key, row, &leaf).await,
                 Change::Share(share, row) => store.create_share(share, row, &leaf).await,
                 Change::RevokeShare(id, row) => store.revoke_share(case, id, row, &leaf).await.map(|_| ()),
                 Change::InboxLink(link, row) => store.create_inbox_link(link, row, &leaf).await,

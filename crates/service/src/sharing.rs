@@ -204,8 +204,9 @@ impl OpenCase {
         self.lodge().logged(self.id.0, &self.keys, &entry, Change::Grant(&key_row, &row)).await
     }
 
-    /// Ends someone's access. The case keys rotate: everything written from now on is
-    /// sealed under a new generation that only she and those still granted receive.
+    /// Ends someone's access. The case keys rotate: everything written from now on, and
+    /// everything sent through her inbox links, is sealed under a new generation that only she
+    /// and those still granted receive.
     pub async fn revoke(&mut self, session: &Session, user: UserId) -> Result<(), ServiceError> {
         self.must_own()?;
         let holders = self.lodge().store().case_keys(self.id.0).await?;
@@ -231,7 +232,10 @@ impl OpenCase {
         let (row, entry) =
             self.next_share_version(RecordKind::Grant, grant_record(self.id.0, user.0), Action::Revoked, &body).await?;
         let case = self.id.0;
-        self.lodge().logged(case, &self.keys, &entry, Change::Rekey(&rows, &row)).await?;
+        // Her inbox links seal what friends send to the new generation, which the revoked
+        // worker never holds.
+        let public_key = keys.public_key()?.to_bytes();
+        self.lodge().logged(case, &self.keys, &entry, Change::Rekey(&rows, &public_key, &row)).await?;
         tracing::info!("a grant was revoked and the case keys rotated");
         self.keys = keys;
         self.lodge().arm_jobs(case, &self.keys).await

@@ -883,12 +883,24 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            async fn rekey_case(&self, case: Uuid, keys: &[CaseKeyRow], record: &RecordRow, leaf: &LeafRow) -> Result<()> {
+            async fn rekey_case(
+                &self,
+                case: Uuid,
+                keys: &[CaseKeyRow],
+                public_key: &[u8],
+                record: &RecordRow,
+                leaf: &LeafRow,
+            ) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("DELETE FROM case_keys WHERE case_id = $1").bind(case.to_string()).execute(&mut *tx).await?;
                 for key in keys {
                     Self::put_case_key(&mut tx, key).await?;
                 }
+                sqlx::query("UPDATE inbox_links SET public_key = $1 WHERE case_id = $2 AND revoked_at IS NULL")
+                    .bind(public_key)
+                    .bind(case.to_string())
+                    .execute(&mut *tx)
+                    .await?;
                 Self::put_record(&mut tx, record, leaf).await?;
                 tx.commit().await?;
                 Ok(())

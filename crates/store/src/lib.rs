@@ -177,8 +177,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Gives (or changes) someone's access to a case, with the record and leaf that log it.
     async fn grant_case_key(&self, key: &CaseKeyRow, record: &RecordRow, leaf: &LeafRow) -> Result<()>;
     /// Replaces every holder's wrapped keys of a case at once (after a revocation rotated
-    /// them: whoever is not in `keys` loses access), with the record and leaf that log it.
-    async fn rekey_case(&self, case: Uuid, keys: &[CaseKeyRow], record: &RecordRow, leaf: &LeafRow) -> Result<()>;
+    /// them: whoever is not in `keys` loses access), points every inbox link still open at
+    /// `public_key` (the new generation's), with the record and leaf that log it.
+    async fn rekey_case(
+        &self,
+        case: Uuid,
+        keys: &[CaseKeyRow],
+        public_key: &[u8],
+        record: &RecordRow,
+        leaf: &LeafRow,
+    ) -> Result<()>;
     /// Adds a police share link with the record and leaf that log it.
     async fn create_share(&self, share: &ShareRow, record: &RecordRow, leaf: &LeafRow) -> Result<()>;
     /// Withdraws a share link, with the record and leaf that log it. False if it was not

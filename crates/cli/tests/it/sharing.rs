@@ -491,6 +491,53 @@ async fn a_friend_reports_into_her_inbox_without_seeing_anything_and_she_accepts
     }
 }
 
+/// The key generation a value sealed to the case's public key, or that public key, names.
+fn generation(sealed_or_key: &[u8], sealed: bool) -> u32 {
+    let at = usize::from(sealed);
+    u32::from_be_bytes(sealed_or_key[at..at + 4].try_into().unwrap())
+}
+
+#[tokio::test]
+async fn after_a_worker_is_revoked_her_inbox_links_seal_to_keys_the_worker_never_held() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "alice");
+        server.add_user("support_worker", "wendy");
+        let alice = server.api("alice").await;
+        let case = alice.create_case("Messages from @wolf").await;
+        let browser = server.browser("alice").await;
+        let (sharing, inbox) = (format!("/cases/{case}/sharing"), format!("/cases/{case}/inbox"));
+        let grant = [("username", "wendy"), ("access", "read")];
+        post_form(&browser, &server, &sharing, &format!("{sharing}/grants"), &grant).await;
+        let (_, html) =
+            post_form(&browser, &server, &inbox, &format!("{inbox}/links"), &[("inbox_label", "Sam")]).await;
+        let start = html.find("/inbox/").unwrap();
+        let link = html[start..start + html[start..].find('"').unwrap()].to_owned();
+        let key = server.sql_bytes("SELECT public_key FROM inbox_links WHERE case_id = $1", &case).await;
+        assert_eq!(generation(&key[0], false), 0, "the generation Wendy holds");
+
+        let list = browser.get(format!("{}{sharing}", server.url)).send().await.unwrap().text().await.unwrap();
+        let after_wendy = list.split("<strong>wendy</strong>").nth(1).unwrap();
+        let wendy_id = after_wendy.split("/sharing/grants/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+        let (status, _) =
+            post_form(&browser, &server, &sharing, &format!("{sharing}/grants/{wendy_id}/revoke"), &[]).await;
+        assert_eq!(status, 303);
+        let key = server.sql_bytes("SELECT public_key FROM inbox_links WHERE case_id = $1", &case).await;
+        assert_eq!(generation(&key[0], false), 1, "the link now seals to the generation Wendy never held");
+
+        let form = reqwest::multipart::Form::new()
+            .text("from", "Sam")
+            .text("when", "Saturday evening")
+            .text("description", "I saw him outside her flat.");
+        let sent = reqwest::Client::new().post(format!("{}{link}", server.url)).multipart(form).send().await.unwrap();
+        assert_eq!(sent.status(), 200);
+        let body = server.sql_bytes("SELECT body FROM inbox WHERE case_id = $1", &case).await;
+        assert_eq!(generation(&body[0], true), 1, "what Sam sent is sealed to the new generation");
+        let page = browser.get(format!("{}{inbox}", server.url)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("I saw him outside her flat."), "and Alice reads it");
+    }
+}
+
 /// The id of the first submission on her inbox page (the one its accept button names).
 fn waiting_id(page: &str, inbox: &str) -> String {
     page.split(&format!("{inbox}/"))

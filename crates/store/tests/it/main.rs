@@ -432,9 +432,8 @@ async fn grants_links_and_shredding() {
         assert!(s.case_for_user(case, wendy.id).await.unwrap().is_some());
         let hers = CaseKeyRow { case_id: case, user_id: alice.id, wrapped_key: vec![2; 90], access: "owner".into() };
         let leaf = next_leaf(s, case, [12; 32]).await;
-        s.rekey_case(case, std::slice::from_ref(&hers), &record(case, Uuid::new_v4(), 1, alice.id, b"r"), &leaf)
-            .await
-            .unwrap();
+        let rekeyed = record(case, Uuid::new_v4(), 1, alice.id, b"r");
+        s.rekey_case(case, std::slice::from_ref(&hers), &[7; 36], &rekeyed, &leaf).await.unwrap();
         let keys = s.case_keys(case).await.unwrap();
         assert_eq!((keys.len(), keys[0].wrapped_key.clone()), (1, vec![2; 90]));
         assert!(s.case_for_user(case, wendy.id).await.unwrap().is_none());
