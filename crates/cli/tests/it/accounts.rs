@@ -254,3 +254,39 @@ async fn the_api_is_described_by_openapi() {
     let unauthorised = reqwest::get(format!("{}/api/v1/cases", server.url)).await.unwrap();
     assert_eq!(unauthorised.status(), 401);
 }
+
+#[tokio::test]
+async fn using_the_recovery_key_turns_every_second_factor_off() {
+    for backend in crate::harness::backends().await {
+        let server = Server::start_with(backend, &[("LODGE_PUBLIC_URL", "http://localhost")]).await;
+        let mut add = server
+            .command(&["admin", "user", "add", "--role", "survivor", "--username", "ruby", "--password-stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut add.stdin.take().unwrap(), format!("{PASSWORD}\n").as_bytes()).unwrap();
+        let printed = String::from_utf8(add.wait_with_output().unwrap().stdout).unwrap();
+        let key = printed.split(": ").last().unwrap().trim().to_owned();
+        let browser = server.browser("ruby").await;
+        crate::shredding::add_passkey(&server, &browser).await;
+        let passkeys = "SELECT wrapped_key FROM passkeys WHERE user_id = (SELECT id FROM users WHERE username = $1)";
+        assert_eq!(server.sql_bytes(passkeys, "ruby").await.len(), 1);
+
+        let form = [("username", "ruby"), ("recovery_key", key.as_str()), ("password", "a new long password")];
+        let res = browser_client().post(format!("{}/recover", server.url)).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(server.sql_bytes(passkeys, "ruby").await.is_empty(), "her passkeys are off");
+        let (status, answer) = {
+            let res = browser_client()
+                .post(format!("{}/login/passkey/start", server.url))
+                .json(&json!({"username": "ruby"}))
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        };
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer.contains("There is no passkey for this account"));
+    }
+}

@@ -10,7 +10,7 @@ use crate::safety::{form_token, post_json};
 use crate::sharing::{link_in, post_form};
 
 /// Adds a passkey that signs in on its own, as her phone would.
-async fn add_passkey(server: &Server, browser: &reqwest::Client) {
+pub async fn add_passkey(server: &Server, browser: &reqwest::Client) {
     use webauthn_authenticator_rs::WebauthnAuthenticator;
     use webauthn_authenticator_rs::prelude::{CreationChallengeResponse, Url};
     use webauthn_authenticator_rs::softpasskey::SoftPasskey;
