@@ -197,11 +197,8 @@ impl OpenedLeaves {
     }
 
     fn remember(&self, case: Uuid, remembered: Remembered) {
-        let mut cases = self.cases.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cases = self.forget_in(case);
         let (map, total) = &mut *cases;
-        if let Some(old) = map.remove(&case) {
-            *total -= old.leaves.len();
-        }
         if *total + remembered.leaves.len() > REMEMBERED_LEAVES {
             map.clear();
             *total = 0;
@@ -212,11 +209,17 @@ impl OpenedLeaves {
 
     /// Forgets a case's entries (when the case is deleted).
     pub(crate) fn forget(&self, case: Uuid) {
+        drop(self.forget_in(case));
+    }
+
+    /// Forgets a case's entries and hands back the lock, for what comes next.
+    fn forget_in(&self, case: Uuid) -> std::sync::MutexGuard<'_, (HashMap<Uuid, Remembered>, usize)> {
         let mut cases = self.cases.lock().unwrap_or_else(|p| p.into_inner());
         let (map, total) = &mut *cases;
         if let Some(old) = map.remove(&case) {
             *total -= old.leaves.len();
         }
+        cases
     }
 }
 

@@ -30,6 +30,7 @@ mod report;
 mod sealing;
 mod sharing;
 mod shredding;
+mod two_step;
 mod watch;
 
 use std::sync::Arc;
@@ -40,7 +41,7 @@ use lodge_crypto::password::KdfParams;
 use lodge_domain::Problems;
 use lodge_store::Store;
 
-pub use accounts::{Session, SessionSummary, SignIn, TotpSetup, UserSummary};
+pub use accounts::{Session, SessionSummary, SignIn, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
 pub use content::{ContentDetails, ContentSource, FileCheck, Fingerprinting, Registered};
 pub use copies::{Scan, ScanWork};
@@ -67,6 +68,7 @@ pub use passkeys::{Ceremony, PasskeySummary};
 pub use prepared::{PreparedFile, ReportFile, ReportWork};
 pub use report::{PreparedReport, Redact, ReportOptions};
 pub use sharing::{AccessLine, GrantSummary, LONGEST_SHARE_DAYS, NewShare, ShareSummary, SharedCase};
+pub use two_step::TotpSetup;
 pub use watch::WatchRun;
 
 /// Settings the service needs, taken from Lodge's configuration.

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use lodge_domain::{CaseId, Evidence, EvidenceId, FieldProblem, IncidentId};
-use lodge_service::{Entry, OpenCase, Password, ReportFile, ServiceError, Upload};
+use lodge_service::{Entry, OpenCase, Password, ServiceError, Upload};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -21,12 +21,14 @@ use crate::{AppState, State};
 
 mod body;
 mod cases;
+mod checkpoint;
 mod content;
 mod imports;
 mod incidents;
 pub(crate) mod notices;
 mod people;
 mod report_files;
+mod reports;
 mod watch;
 
 /// The API routes, and who may use each.
@@ -57,10 +59,10 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .get("/cases/{case}/people/{person}", CaseRead, people::get_person)
         .put("/cases/{case}/people/{person}", CaseWrite, people::update_person)
         .delete("/cases/{case}/people/{person}", CaseWrite, people::delete_person)
-        .get("/cases/{case}/checkpoint", CaseRead, get_checkpoint)
-        .get("/cases/{case}/checkpoint/consistency", CaseRead, get_consistency)
-        .get("/cases/{case}/checkpoint/verify", CaseRead, verify_log)
-        .post("/cases/{case}/reports", CaseRead, create_report)
+        .get("/cases/{case}/checkpoint", CaseRead, checkpoint::get_checkpoint)
+        .get("/cases/{case}/checkpoint/consistency", CaseRead, checkpoint::get_consistency)
+        .get("/cases/{case}/checkpoint/verify", CaseRead, checkpoint::verify_log)
+        .post("/cases/{case}/reports", CaseRead, reports::create_report)
         .get("/cases/{case}/report-files", CaseRead, report_files::list)
         .post("/cases/{case}/report-files", CaseRead, report_files::create)
         .get("/cases/{case}/report-files/{file}", CaseRead, report_files::get)
@@ -421,260 +423,6 @@ async fn evidence_content(
     Ok(crate::pages::download(&body, stream))
 }
 
-/// A signed checkpoint of a case's log.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct CheckpointOut {
-    /// The log's origin line: `<server>/case/<case id>`.
-    origin: String,
-    /// How many entries the log had.
-    size: u64,
-    /// The RFC 6962 root hash, base64.
-    root: String,
-    /// The C2SP signed note (tlog-checkpoint text and Ed25519 signature line).
-    note: String,
-    /// The signed-note verifier key that checks `note`.
-    verifier_key: String,
-    /// The server's Ed25519 public key, base64.
-    public_key: String,
-    #[schema(value_type = String, format = DateTime)]
-    signed_at: jiff::Timestamp,
-}
-
-impl From<lodge_service::SignedCheckpoint> for CheckpointOut {
-    fn from(c: lodge_service::SignedCheckpoint) -> Self {
-        CheckpointOut {
-            origin: c.origin,
-            size: c.size,
-            root: data_encoding::BASE64.encode(&c.root.0),
-            note: c.note,
-            verifier_key: c.verifier_key,
-            public_key: c.public_key,
-            signed_at: c.signed_at,
-        }
-    }
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{case}/checkpoint", tag = "integrity", security(("bearer" = [])),
-    params(("case" = Uuid, Path)),
-    responses((status = 200, body = CheckpointOut), (status = 404, body = ErrorBody)))]
-async fn get_checkpoint(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<CheckpointOut> {
-    Ok(Json(open(&state, &s, case).await?.checkpoint().await?.into()))
-}
-
-/// What checking the whole log found.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct LogCheckOut {
-    /// Leaves checked.
-    size: u64,
-    /// The root rebuilt from the leaves alone (hex).
-    root: String,
-    /// Kept checkpoints found signed and consistent with the log.
-    checkpoints: usize,
-    /// Whether everything checked out.
-    ok: bool,
-    /// The first thing wrong, if anything is.
-    problem: Option<String>,
-    /// Everything found changed outside Lodge, in plain words: records that do not match the
-    /// log entries that recorded them.
-    changed: Vec<String>,
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{case}/checkpoint/verify", tag = "integrity", security(("bearer" = [])),
-    params(("case" = Uuid, Path)),
-    responses((status = 200, body = LogCheckOut), (status = 404, body = ErrorBody)))]
-async fn verify_log(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<LogCheckOut> {
-    let check = open(&state, &s, case).await?.verify_log().await?;
-    Ok(Json(LogCheckOut {
-        ok: check.problem.is_none(),
-        size: check.size,
-        root: check.root,
-        checkpoints: check.checkpoints,
-        problem: check.problem,
-        changed: check.changed,
-    }))
-}
-
-/// Which two checkpoints to prove consistent.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub(crate) struct ConsistencyQuery {
-    /// The earlier log size.
-    from: u64,
-    /// The later log size; the log as it is now if left out.
-    to: Option<u64>,
-}
-
-/// A consistency proof between two sizes of a case's log.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct ConsistencyOut {
-    from: u64,
-    to: u64,
-    /// The proof's hashes, base64, in RFC 6962 order.
-    proof: Vec<String>,
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{case}/checkpoint/consistency", tag = "integrity", security(("bearer" = [])),
-    params(("case" = Uuid, Path), ConsistencyQuery),
-    responses((status = 200, body = ConsistencyOut), (status = 404, body = ErrorBody)))]
-async fn get_consistency(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-    axum::extract::Query(q): axum::extract::Query<ConsistencyQuery>,
-) -> ApiResult<ConsistencyOut> {
-    let open = open(&state, &s, case).await?;
-    let to = match q.to {
-        Some(to) => to,
-        None => open.log_size().await?,
-    };
-    let proof = open.consistency_proof(q.from, to).await?;
-    Ok(Json(ConsistencyOut {
-        from: q.from,
-        to,
-        proof: proof.iter().map(|h| data_encoding::BASE64.encode(&h.0)).collect(),
-    }))
-}
-
-/// What goes into a report, and whether it comes as a PDF or as the evidence bundle.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ReportRequest {
-    /// `bundle` (the default) for the zip with the report, every exhibit, the manifest, the
-    /// signed checkpoint and inclusion proofs; `pdf` for the report alone.
-    #[serde(default)]
-    format: ReportFormat,
-    /// The name the report uses: her working name or legal name.
-    subject_name: String,
-    /// Who prepared it.
-    #[serde(default)]
-    prepared_by: String,
-    /// Who it is for.
-    #[serde(default)]
-    prepared_for: String,
-    /// Only incidents on or after this day.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, example = "2025-03-01")]
-    from: Option<jiff::civil::Date>,
-    /// Only incidents on or before this day.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, example = "2025-04-30")]
-    to: Option<jiff::civil::Date>,
-    /// Only these incidents; all in the date range if left out.
-    #[serde(default)]
-    incidents: Option<Vec<Uuid>>,
-    /// Lock the bundle with age: to a passphrase, or to officers' age public keys.
-    #[serde(default)]
-    seal: Option<SealRequest>,
-    /// Fields to leave out: verbatim, effect_words, witnesses, places, web_addresses,
-    /// police_references, person_details, pictures.
-    #[serde(default)]
-    redact: Vec<String>,
-    /// Put where imported photos were taken (GPS) in the chronology. Off unless asked.
-    #[serde(default)]
-    photo_locations: bool,
-}
-
-impl body::RequestBody for ReportRequest {}
-
-/// How to lock a bundle. Give one of the two.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SealRequest {
-    /// A passphrase of at least 12 characters.
-    #[serde(default)]
-    passphrase: Option<String>,
-    /// age X25519 public keys (`age1…`).
-    #[serde(default)]
-    recipients: Vec<String>,
-}
-
-/// The two forms a report comes in.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum ReportFormat {
-    /// The PDF.
-    Pdf,
-    /// The evidence bundle (zip).
-    #[default]
-    Bundle,
-}
-
-#[utoipa::path(post, path = "/api/v1/cases/{case}/reports", tag = "integrity", security(("bearer" = [])),
-    params(("case" = Uuid, Path)), request_body = ReportRequest,
-    responses(
-        (status = 200, description = "The report as PDF, or the evidence bundle as zip (age-encrypted when sealed)",
-            content(("application/pdf"), ("application/zip"), ("application/octet-stream"))),
-        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn create_report(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-    body::Body(request): body::Body<ReportRequest>,
-) -> Result<Response, ApiError> {
-    let open = open(&state, &s, case).await?;
-    let (options, file, seal) = request.choices()?;
-    Ok(crate::pages::report_download(open, &options, file, seal).await?)
-}
-
-impl ReportRequest {
-    /// What she chose, checked: the report's options, the file, and the lock.
-    pub(crate) fn choices(
-        self,
-    ) -> Result<(lodge_service::ReportOptions, ReportFile, Option<lodge_service::Seal>), ServiceError> {
-        let mut problems = lodge_domain::Problems::default();
-        let mut redact = std::collections::BTreeSet::new();
-        for key in &self.redact {
-            match lodge_service::Redact::from_key(key) {
-                Some(r) => {
-                    redact.insert(r);
-                }
-                None => problems.add("redact", format!("{key:?} is not a field that can be left out.")),
-            }
-        }
-        let seal = match self.seal {
-            None => None,
-            Some(SealRequest { passphrase: Some(p), .. }) => {
-                lodge_service::Seal::passphrase(lodge_service::SecretString::from(p))
-                    .map_err(|e| problems.add("seal.passphrase", e.to_string()))
-                    .ok()
-            }
-            Some(SealRequest { recipients, .. }) => {
-                lodge_service::Seal::recipients(recipients.iter().map(String::as_str))
-                    .map_err(|e| problems.add("seal.recipients", e.to_string()))
-                    .ok()
-            }
-        };
-        let file = match self.format {
-            ReportFormat::Pdf => ReportFile::Pdf,
-            ReportFormat::Bundle => ReportFile::Bundle,
-        };
-        if seal.is_some() && file == ReportFile::Pdf {
-            problems.add("seal", "Only the evidence bundle can be locked; ask for format bundle.");
-        }
-        if !problems.is_empty() {
-            return Err(ServiceError::Invalid(problems));
-        }
-        let options = lodge_service::ReportOptions {
-            from: self.from,
-            to: self.to,
-            incidents: self.incidents.map(|ids| ids.into_iter().map(IncidentId).collect()),
-            subject_name: self.subject_name,
-            prepared_by: self.prepared_by,
-            prepared_for: self.prepared_for,
-            redact,
-            photo_locations: self.photo_locations,
-        };
-        Ok((options, file, seal))
-    }
-}
-
 /// Health of this node: the database and the file store both answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -740,7 +488,7 @@ impl Modify for BearerAuth {
           incidents::delete_incident, incidents::incident_history, upload_evidence, list_evidence, get_evidence,
           attach_evidence, delete_evidence, evidence_thumbnail, evidence_content,
           people::list_people, people::create_person, people::get_person, people::update_person, people::delete_person,
-          get_checkpoint, verify_log, get_consistency, create_report,
+          checkpoint::get_checkpoint, checkpoint::verify_log, checkpoint::get_consistency, reports::create_report,
           report_files::create, report_files::list, report_files::get, report_files::content, report_files::delete,
           imports::stage, imports::preview, imports::import, imports::discard,
           content::list, content::add, content::delete, content::hash_list, content::check, content::content_thumbnail,

@@ -7,7 +7,8 @@
 //! checkpoint intact, verify the bundle offline, and seal the next edit in today's format. A
 //! renamed field, a changed sealing, log or backup format fails here.
 //!
-//! `make_golden_data` wrote them; it runs only when asked (see `tests/golden/README.md`).
+//! `golden_data_made_now_opens_and_verifies` wrote them (see `tests/golden/README.md`); on
+//! every run it makes a fresh folder the same way and checks it too.
 
 use std::path::{Path, PathBuf};
 
@@ -93,52 +94,57 @@ async fn data_written_by_every_earlier_version_opens_and_verifies() {
     let dirs = golden_dirs();
     assert!(dirs.len() >= 2, "golden data from before and after whole-record sealing: {dirs:?}");
     for dir in dirs {
-        let expected: Value = serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
-        let key = dir.join("server.key").display().to_string();
-        let env = [("LODGE_SERVER_KEY_FILE", key.as_str()), SERVER_NAME];
-        let mut targets = vec![Backend::Sqlite];
-        if let Ok(admin) = std::env::var("LODGE_TEST_POSTGRES_URL") {
-            targets.push(Backend::Postgres(lodge_store::create_scratch_postgres_database(&admin).await.unwrap()));
-        }
-        for target in targets {
-            let what = format!("{} on {target:?}", dir.display());
-            let data = tempfile::tempdir().unwrap();
-            let path = data.path().display().to_string();
-            let backup = dir.join("lodge.backup").display().to_string();
-            let mut args = vec!["restore", "--from", &backup, "--data-dir", &path];
-            if let Backend::Postgres(url) = &target {
-                args.extend(["--database-url", url.as_str()]);
-            }
-            let out = lodge(&args, &env);
-            let said = String::from_utf8_lossy(&out.stderr);
-            assert!(out.status.success() && said.contains("Every case log verifies (1 case)"), "{what}: {said}");
-
-            let server = Server::start_in(data, target, &env).await;
-            let api = server.api("ruby").await;
-            holds(&answers(&api).await, &expected, &what);
-            let case = expected["cases"][0]["id"].as_str().unwrap();
-            let check = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint/verify")), 200).await;
-            assert_eq!(
-                (check["ok"].as_bool(), check["changed"].as_array().map(Vec::len)),
-                (Some(true), Some(0)),
-                "{what}: {check}"
-            );
-
-            // Her next edit is sealed in today's format and checks out like the rest.
-            let first = &expected["incidents"][0];
-            let id = first["id"].as_str().unwrap();
-            let version = first["version"].as_i64().unwrap();
-            let edit = json!({"version": version, "body": incident("edited after an upgrade")});
-            api.json(api.put(&format!("/api/v1/cases/{case}/incidents/{id}")).json(&edit), 200).await;
-            let check = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint/verify")), 200).await;
-            assert_eq!(check["ok"], true, "{what}: {check}");
-        }
-
-        let bundle = std::fs::read(dir.join("bundle.zip")).unwrap();
-        let verifier = expected["checkpoint"]["verifier_key"].as_str().unwrap();
-        let (ok, out, err) = verify(&bundle, Some(verifier));
-        assert!(ok, "{}: {out}{err}", dir.display());
+        opens_and_verifies(&dir).await;
     }
+}
+
+/// Restores a golden folder onto each backend and checks everything it holds.
+async fn opens_and_verifies(dir: &Path) {
+    let expected: Value = serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let key = dir.join("server.key").display().to_string();
+    let env = [("LODGE_SERVER_KEY_FILE", key.as_str()), SERVER_NAME];
+    let mut targets = vec![Backend::Sqlite];
+    if let Ok(admin) = std::env::var("LODGE_TEST_POSTGRES_URL") {
+        targets.push(Backend::Postgres(lodge_store::create_scratch_postgres_database(&admin).await.unwrap()));
+    }
+    for target in targets {
+        let what = format!("{} on {target:?}", dir.display());
+        let data = tempfile::tempdir().unwrap();
+        let path = data.path().display().to_string();
+        let backup = dir.join("lodge.backup").display().to_string();
+        let mut args = vec!["restore", "--from", &backup, "--data-dir", &path];
+        if let Backend::Postgres(url) = &target {
+            args.extend(["--database-url", url.as_str()]);
+        }
+        let out = lodge(&args, &env);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && said.contains("Every case log verifies (1 case)"), "{what}: {said}");
+
+        let server = Server::start_in(data, target, &env).await;
+        let api = server.api("ruby").await;
+        holds(&answers(&api).await, &expected, &what);
+        let case = expected["cases"][0]["id"].as_str().unwrap();
+        let check = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint/verify")), 200).await;
+        assert_eq!(
+            (check["ok"].as_bool(), check["changed"].as_array().map(Vec::len)),
+            (Some(true), Some(0)),
+            "{what}: {check}"
+        );
+
+        // Her next edit is sealed in today's format and checks out like the rest.
+        let first = &expected["incidents"][0];
+        let id = first["id"].as_str().unwrap();
+        let version = first["version"].as_i64().unwrap();
+        let edit = json!({"version": version, "body": incident("edited after an upgrade")});
+        api.json(api.put(&format!("/api/v1/cases/{case}/incidents/{id}")).json(&edit), 200).await;
+        let check = api.json(api.get(&format!("/api/v1/cases/{case}/checkpoint/verify")), 200).await;
+        assert_eq!(check["ok"], true, "{what}: {check}");
+    }
+
+    let bundle = std::fs::read(dir.join("bundle.zip")).unwrap();
+    let verifier = expected["checkpoint"]["verifier_key"].as_str().unwrap();
+    let (ok, out, err) = verify(&bundle, Some(verifier));
+    assert!(ok, "{}: {out}{err}", dir.display());
 }
 
 /// A field removed from a version sealed field by field, before whole-record sealing, is found.
@@ -171,11 +177,13 @@ async fn a_field_removed_from_an_older_record_is_found() {
     assert!(changed[0].contains("incident"), "{check}");
 }
 
-/// Writes a golden folder from this version of Lodge into `$LODGE_GOLDEN_OUT`.
+/// Writes a golden folder from this version of Lodge, and checks it as the kept ones are
+/// checked. It goes into `$LODGE_GOLDEN_OUT` when set (to keep it: tests/golden/README.md),
+/// else into a folder that is thrown away.
 #[tokio::test]
-#[ignore = "writes golden data; run by hand when a format changes (tests/golden/README.md)"]
-async fn make_golden_data() {
-    let out = PathBuf::from(std::env::var("LODGE_GOLDEN_OUT").expect("LODGE_GOLDEN_OUT names an empty folder"));
+async fn golden_data_made_now_opens_and_verifies() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = std::env::var("LODGE_GOLDEN_OUT").map_or_else(|_| scratch.path().to_owned(), PathBuf::from);
     std::fs::create_dir_all(&out).unwrap();
     let server = Server::start_with(Backend::Sqlite, &[SERVER_NAME]).await;
     server.add_user("survivor", "ruby");
@@ -223,4 +231,6 @@ async fn make_golden_data() {
     let data = server.data_dir.path().display().to_string();
     assert!(lodge(&["backup", "--to", &backup, "--data-dir", &data], &[]).status.success());
     std::fs::copy(server.data_dir.path().join("server.key"), out.join("server.key")).unwrap();
+    drop(server);
+    opens_and_verifies(&out).await;
 }

@@ -12,7 +12,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{ApiError, ErrorBody, ReportRequest, open};
+use super::reports::ReportRequest;
+use super::{ApiError, ErrorBody, open};
 use crate::State;
 use crate::auth::ApiSession;
 

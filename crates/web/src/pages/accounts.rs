@@ -375,26 +375,6 @@ fn reminders_section(s: &lodge_service::Session, address: &str, problems: &Probl
     }
 }
 
-fn two_step_section(s: &lodge_service::Session, on: bool, problems: &Problems) -> Markup {
-    html! {
-        h2 { "Two-step sign-in" }
-        @if on {
-            p { "On: signing in needs your password and a code from your authenticator app." }
-            form method="post" action="/account/two-step/off" {
-                (csrf(s))
-                (text_field("password", "Your password, to turn it off", None, "", problems, Input::Password))
-                div.actions { button.secondary type="submit" { "Turn two-step sign-in off" } }
-            }
-        } @else {
-            p { "Off. With it on, someone who learns your password still cannot sign in without the code your authenticator app makes (such as Aegis, Google Authenticator or 2FAS)." }
-            form method="post" action="/account/two-step" {
-                (csrf(s))
-                div.actions { button type="submit" { "Set up an authenticator app" } }
-            }
-        }
-    }
-}
-
 fn passkey_section(s: &lodge_service::Session, passkeys: &[PasskeySummary], problems: &Problems) -> Markup {
     html! {
         h2 { "Passkeys" }
@@ -501,7 +481,7 @@ fn account_body(s: &lodge_service::Session, data: &AccountData, problems: &Probl
             div.actions { button.secondary type="submit" { "Save" } }
         }
         @if let Some(address) = &data.reminder_email { (reminders_section(s, address, problems)) }
-        (two_step_section(s, data.two_step, problems))
+        (super::two_step::section(s, data.two_step, problems))
         @if let Some(passkeys) = &data.passkeys { (passkey_section(s, passkeys, problems)) }
         (sessions_section(s, &data.sessions))
         (super::recovery::section(s, problems))
@@ -546,81 +526,6 @@ pub(crate) async fn delete_my_data(
 
 pub(crate) async fn account_page(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
     account_response(&state, &s, &Problems::default(), None).await
-}
-
-pub(crate) async fn start_two_step(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    match state.lodge.start_totp(&s) {
-        Ok(setup) => two_step_setup_page(&state, &s, &setup.secret, &setup.url, &Problems::default()),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
-}
-
-fn two_step_setup_page(
-    state: &crate::AppState,
-    s: &lodge_service::Session,
-    secret: &str,
-    url: &str,
-    problems: &Problems,
-) -> Response {
-    let body = html! {
-        h1 { "Set up an authenticator app" }
-        ol {
-            li {
-                "On this phone, " a href=(url) { "open your authenticator app with this account" } "; or, in the app, add an account by typing this key:"
-                p.secret aria-label="Key for your authenticator app" { (secret) }
-            }
-            li { "Type the six-digit code the app shows." }
-        }
-        p.hint { "The app's entry is named \"" (if s.neutral_title { "Notes" } else { "Lodge" }) "\" and your username. You can rename it in the app." }
-        (problem_summary(problems))
-        form method="post" action="/account/two-step/confirm" {
-            (csrf(s))
-            input type="hidden" name="secret" value=(secret);
-            input type="hidden" name="url" value=(url);
-            (text_field("password", "Your password", Some("So that only you can turn this on."), "", problems, Input::Password))
-            div.field.invalid[problems.for_field("code").is_some()] {
-                label for="code" { "Code" }
-                @if let Some(p) = problems.for_field("code") { p.problem { (p) } }
-                input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8";
-            }
-            div.actions { button type="submit" { "Turn on two-step sign-in" } }
-        }
-        p { a href="/account" { "Cancel" } }
-    };
-    let status = if problems.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };
-    (status, page(Some(s), &state.config, "Set up an authenticator app", body)).into_response()
-}
-
-pub(crate) async fn confirm_two_step(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let password = Password::new(form.get("password").to_owned());
-    match state.lodge.confirm_totp(&s, password, form.get("secret"), form.get("code")).await {
-        Ok(()) => account_response(&state, &s, &Problems::default(), Some("Two-step sign-in is on.")).await,
-        Err(ServiceError::Invalid(p)) => two_step_setup_page(&state, &s, form.get("secret"), form.get("url"), &p),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
-}
-
-pub(crate) async fn two_step_off(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Form(form): Form<FormData>,
-) -> Response {
-    let action = state.lodge.disable_totp(&s, Password::new(form.get("password").to_owned()));
-    on_account_page(&state, &s, &form, "Two-step sign-in is off.", action).await
 }
 
 pub(crate) async fn end_other_sessions(
@@ -671,129 +576,6 @@ pub(crate) async fn safety(
         Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
         Err(e) => error_page(Some(&s), &state.config, e),
     }
-}
-
-async fn admin_body(
-    state: &crate::AppState,
-    s: &lodge_service::Session,
-    link: Option<(String, Role)>,
-) -> Result<Markup, ServiceError> {
-    let users = state.lodge.users(s).await?;
-    let signup_open = state.lodge.signup_open().await?;
-    Ok(html! {
-        h1 { "Administration" }
-        p { "Administrators manage accounts. They cannot read anyone's records." }
-        @if let Some((url, role)) = &link {
-            div.notice.ok role="status" {
-                p { "Invitation link for a new " (role.label().to_lowercase()) ". It works once and expires in 7 days. Send it privately:" }
-                p.secret { (url) }
-            }
-        }
-        h2 { "Invite someone" }
-        form method="post" action="/admin/invitations" {
-            (csrf(s))
-            fieldset {
-                legend { "Their role" }
-                div.choices {
-                    @for role in [Role::Survivor, Role::SupportWorker, Role::Administrator] {
-                        label { input type="radio" name="role" value=(role.as_str()) checked[role == Role::Survivor]; span { (role.label()) } }
-                    }
-                }
-            }
-            div.actions { button type="submit" { "Make invitation link" } }
-        }
-        h2 { "Sign-up" }
-        form method="post" action="/admin/signup" {
-            (csrf(s))
-            div.choices {
-                label {
-                    input type="checkbox" name="open" value="on" checked[signup_open];
-                    span { "Let survivors create an account without an invitation" }
-                }
-            }
-            div.actions { button.secondary type="submit" { "Save" } }
-        }
-        h2 { "Accounts" }
-        p { "Administrators cannot read anyone's records, nor reset their password. Someone who has lost both their password and their recovery key can be invited again, but gets a new, empty account: the records of the old one stay locked for good. Switching an account off signs it out everywhere and keeps its records as they are." }
-        table {
-            thead { tr { th scope="col" { "Username" } th scope="col" { "Role" } th scope="col" { "Since" } th scope="col" { "Switch" } } }
-            tbody {
-                @for u in &users {
-                    tr {
-                        td { (u.username) }
-                        td { (u.role.label()) @if u.disabled { " (switched off)" } }
-                        td { (u.created_at.strftime("%-d %b %Y")) }
-                        td {
-                            @if u.id != s.user_id {
-                                form.inline method="post" action={ "/admin/users/" (u.id) (if u.disabled { "/enable" } else { "/disable" }) } {
-                                    (csrf(s))
-                                    button.secondary type="submit" { (if u.disabled { "Switch on" } else { "Switch off" }) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    })
-}
-
-pub(crate) async fn admin_page(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
-    match admin_body(&state, &s, None).await {
-        Ok(body) => page(Some(&s), &state.config, "Administration", body).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
-}
-
-pub(crate) async fn invite(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let role = Role::parse(form.get("role")).unwrap_or(Role::Survivor);
-    let result = match state.lodge.invite(&s, role).await {
-        Ok(token) => {
-            let url = format!("{}/join/{}", state.config.public_url.trim_end_matches('/'), token.to_text());
-            admin_body(&state, &s, Some((url, role))).await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(body) => page(Some(&s), &state.config, "Administration", body).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
-}
-
-pub(crate) async fn signup_setting(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Form(form): Form<FormData>,
-) -> Response {
-    let open = form.has("open", "on");
-    act_then_redirect(&state, &s, &form, "/admin", state.lodge.set_signup_open(&s, open)).await
-}
-
-pub(crate) async fn disable_account(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(user): Path<uuid::Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let action = state.lodge.set_account_disabled(&s, lodge_domain::UserId(user), true);
-    act_then_redirect(&state, &s, &form, "/admin", action).await
-}
-
-pub(crate) async fn enable_account(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(user): Path<uuid::Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let action = state.lodge.set_account_disabled(&s, lodge_domain::UserId(user), false);
-    act_then_redirect(&state, &s, &form, "/admin", action).await
 }
 
 /// Sets (or clears) where her reminders go.

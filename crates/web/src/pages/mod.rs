@@ -3,6 +3,7 @@
 //! people, evidence, the case log, and reports.
 
 mod accounts;
+mod admin;
 mod cases;
 mod content;
 mod course;
@@ -19,6 +20,7 @@ mod people;
 mod recovery;
 mod reports;
 mod sharing;
+mod two_step;
 mod watch;
 mod your_voice;
 
@@ -74,16 +76,16 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/account/passkeys/start", SignedIn, passkeys::register_start)
         .post("/account/passkeys/finish", SignedIn, passkeys::register_finish)
         .post("/account/passkeys/{passkey}/remove", SignedIn, passkeys::remove)
-        .post("/account/two-step", SignedIn, accounts::start_two_step)
-        .post("/account/two-step/confirm", SignedIn, accounts::confirm_two_step)
-        .post("/account/two-step/off", SignedIn, accounts::two_step_off)
+        .post("/account/two-step", SignedIn, two_step::start_two_step)
+        .post("/account/two-step/confirm", SignedIn, two_step::confirm_two_step)
+        .post("/account/two-step/off", SignedIn, two_step::two_step_off)
         .post("/account/sessions/end-others", SignedIn, accounts::end_other_sessions)
         .post("/account/sessions/{session}/end", SignedIn, accounts::end_session)
-        .get("/admin", Admin, accounts::admin_page)
-        .post("/admin/invitations", Admin, accounts::invite)
-        .post("/admin/signup", Admin, accounts::signup_setting)
-        .post("/admin/users/{user}/disable", Admin, accounts::disable_account)
-        .post("/admin/users/{user}/enable", Admin, accounts::enable_account)
+        .get("/admin", Admin, admin::admin_page)
+        .post("/admin/invitations", Admin, admin::invite)
+        .post("/admin/signup", Admin, admin::signup_setting)
+        .post("/admin/users/{user}/disable", Admin, admin::disable_account)
+        .post("/admin/users/{user}/enable", Admin, admin::enable_account)
         .get("/cases", SignedIn, cases::list)
         .post("/cases", Survivor, cases::create)
         .get("/cases/{case}", CaseRead, cases::timeline)

@@ -1,0 +1,148 @@
+//! Reports through the API: what she chooses (dates, incidents, what to leave out, a lock),
+//! checked, and the PDF or evidence bundle made from it.
+
+use axum::extract::Path;
+use axum::response::Response;
+use lodge_domain::IncidentId;
+use lodge_service::{ReportFile, ServiceError};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::body::{Body, RequestBody};
+use super::{ApiError, ErrorBody, open};
+use crate::State;
+use crate::auth::ApiSession;
+
+/// What goes into a report, and whether it comes as a PDF or as the evidence bundle.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReportRequest {
+    /// `bundle` (the default) for the zip with the report, every exhibit, the manifest, the
+    /// signed checkpoint and inclusion proofs; `pdf` for the report alone.
+    #[serde(default)]
+    format: ReportFormat,
+    /// The name the report uses: her working name or legal name.
+    subject_name: String,
+    /// Who prepared it.
+    #[serde(default)]
+    prepared_by: String,
+    /// Who it is for.
+    #[serde(default)]
+    prepared_for: String,
+    /// Only incidents on or after this day.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "2025-03-01")]
+    from: Option<jiff::civil::Date>,
+    /// Only incidents on or before this day.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "2025-04-30")]
+    to: Option<jiff::civil::Date>,
+    /// Only these incidents; all in the date range if left out.
+    #[serde(default)]
+    incidents: Option<Vec<Uuid>>,
+    /// Lock the bundle with age: to a passphrase, or to officers' age public keys.
+    #[serde(default)]
+    seal: Option<SealRequest>,
+    /// Fields to leave out: verbatim, effect_words, witnesses, places, web_addresses,
+    /// police_references, person_details, pictures.
+    #[serde(default)]
+    redact: Vec<String>,
+    /// Put where imported photos were taken (GPS) in the chronology. Off unless asked.
+    #[serde(default)]
+    photo_locations: bool,
+}
+
+impl RequestBody for ReportRequest {}
+
+/// How to lock a bundle. Give one of the two.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SealRequest {
+    /// A passphrase of at least 12 characters.
+    #[serde(default)]
+    passphrase: Option<String>,
+    /// age X25519 public keys (`age1…`).
+    #[serde(default)]
+    recipients: Vec<String>,
+}
+
+/// The two forms a report comes in.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ReportFormat {
+    /// The PDF.
+    Pdf,
+    /// The evidence bundle (zip).
+    #[default]
+    Bundle,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/reports", tag = "integrity", security(("bearer" = [])),
+    params(("case" = Uuid, Path)), request_body = ReportRequest,
+    responses(
+        (status = 200, description = "The report as PDF, or the evidence bundle as zip (age-encrypted when sealed)",
+            content(("application/pdf"), ("application/zip"), ("application/octet-stream"))),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn create_report(
+    axum::extract::State(state): State,
+    ApiSession(s): ApiSession,
+    Path(case): Path<Uuid>,
+    Body(request): Body<ReportRequest>,
+) -> Result<Response, ApiError> {
+    let open = open(&state, &s, case).await?;
+    let (options, file, seal) = request.choices()?;
+    Ok(crate::pages::report_download(open, &options, file, seal).await?)
+}
+
+impl ReportRequest {
+    /// What she chose, checked: the report's options, the file, and the lock.
+    pub(crate) fn choices(
+        self,
+    ) -> Result<(lodge_service::ReportOptions, ReportFile, Option<lodge_service::Seal>), ServiceError> {
+        let mut problems = lodge_domain::Problems::default();
+        let mut redact = std::collections::BTreeSet::new();
+        for key in &self.redact {
+            match lodge_service::Redact::from_key(key) {
+                Some(r) => {
+                    redact.insert(r);
+                }
+                None => problems.add("redact", format!("{key:?} is not a field that can be left out.")),
+            }
+        }
+        let seal = match self.seal {
+            None => None,
+            Some(SealRequest { passphrase: Some(p), .. }) => {
+                lodge_service::Seal::passphrase(lodge_service::SecretString::from(p))
+                    .map_err(|e| problems.add("seal.passphrase", e.to_string()))
+                    .ok()
+            }
+            Some(SealRequest { recipients, .. }) => {
+                lodge_service::Seal::recipients(recipients.iter().map(String::as_str))
+                    .map_err(|e| problems.add("seal.recipients", e.to_string()))
+                    .ok()
+            }
+        };
+        let file = match self.format {
+            ReportFormat::Pdf => ReportFile::Pdf,
+            ReportFormat::Bundle => ReportFile::Bundle,
+        };
+        if seal.is_some() && file == ReportFile::Pdf {
+            problems.add("seal", "Only the evidence bundle can be locked; ask for format bundle.");
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let options = lodge_service::ReportOptions {
+            from: self.from,
+            to: self.to,
+            incidents: self.incidents.map(|ids| ids.into_iter().map(IncidentId).collect()),
+            subject_name: self.subject_name,
+            prepared_by: self.prepared_by,
+            prepared_for: self.prepared_for,
+            redact,
+            photo_locations: self.photo_locations,
+        };
+        Ok((options, file, seal))
+    }
+}
