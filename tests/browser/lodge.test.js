@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, rmSync, readFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { createRequire } from "node:module";
@@ -237,6 +237,93 @@ test("she registers her photo, a scan finds a copy, she compares them and asks t
   noticePath = new URL(page.url()).pathname;
   assert.match(await page.textContent("main"), /DMCA copyright notice/);
   await context.close();
+});
+
+// nginx configured exactly as docs/deploy.md says (without TLS: there is no certificate
+// here), in front of Lodge, writing nginx's usual access log.
+async function documentedNginx(dir) {
+  const doc = readFileSync(join(ROOT, "docs", "deploy.md"), "utf8");
+  const block = doc.split("nginx:\n\n```\n")[1].split("```")[0];
+  const free = createServer();
+  await new Promise((r) => free.listen(0, "127.0.0.1", r));
+  const port = free.address().port;
+  await new Promise((r) => free.close(r));
+  const site = block
+    .replace("listen 443 ssl;", `listen 127.0.0.1:${port};`)
+    .replace(/^\s*ssl_certificate.*$/gm, "")
+    .replace("proxy_pass http://127.0.0.1:8080;", `proxy_pass ${url};`);
+  assert.ok(site.includes(`proxy_pass ${url};`), "the documented nginx block was found");
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `${t}_temp_path ${dir}/${t};`).join(" ");
+  const conf = `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events {}
+http { access_log ${dir}/access.log; ${temp}
+${site} }`;
+  writeFileSync(join(dir, "nginx.conf"), conf);
+  const nginx = spawn(process.env.NGINX || "/usr/sbin/nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], { stdio: "inherit" });
+  const proxied = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`${proxied}/shared`);
+      return { nginx, proxied };
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error("nginx did not start");
+}
+
+async function openedReport(page) {
+  for (let i = 0; i < 300 && (await page.textContent("main")).includes("still being prepared"); i++) {
+    await page.waitForTimeout(200);
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Try again" }).click()]);
+  }
+  return page.textContent("main");
+}
+
+test("an officer opens a police link through the documented proxy, with and without JavaScript, and its secret is in no log", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lodge-nginx-"));
+  const { nginx, proxied } = await documentedNginx(dir);
+  try {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    await signIn(page);
+    await page.goto(`${url}${casePath}/sharing`);
+    await page.getByLabel("Who the link is for").fill("PC Smith, ref 123");
+    await page.getByLabel("Name the report uses").fill("Mina");
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Make a police link" }).click()]);
+    const link = await page.locator("#link").inputValue();
+    const secret = link.split("#")[1];
+    assert.ok(secret && secret.length > 20, "the secret follows #");
+    await context.close();
+
+    // With JavaScript: the page posts the secret and takes it out of the address bar.
+    const officer = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const withScript = await officer.newPage();
+    await withScript.goto(`${proxied}/shared#${secret}`);
+    await withScript.waitForFunction(() => /Checking it|still being prepared/.test(document.body.textContent));
+    assert.match(await openedReport(withScript), /He messaged forty times/);
+    assert.equal(new URL(withScript.url()).hash, "", "the secret is no longer in the address bar");
+    assert.deepEqual(await axeViolations(withScript), [], "the officer's page meets WCAG 2.1 AA");
+    const overflow = await withScript.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(overflow, false, "nothing on the officer's page is wider than a phone");
+    await officer.close();
+
+    // Without JavaScript: the officer pastes the link.
+    const plain = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled: false });
+    const noScript = await plain.newPage();
+    await noScript.goto(`${proxied}/shared#${secret}`);
+    await noScript.getByLabel("The link you were sent").fill(`${proxied}/shared#${secret}`);
+    await Promise.all([noScript.waitForNavigation(), noScript.getByRole("button", { name: "Open the report" }).click()]);
+    assert.match(await openedReport(noScript), /He messaged forty times/);
+    await plain.close();
+
+    const access = readFileSync(join(dir, "access.log"), "utf8");
+    assert.match(access, /POST \/shared /, "the proxy logged the officer's requests");
+    assert.ok(!access.includes(secret), "the link's secret is in the proxy's access log");
+  } finally {
+    nginx.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {

@@ -680,7 +680,7 @@ async fn serve(config: Config) -> Result<()> {
     let sweeper = Arc::new(lodge.clone());
     let grace = jiff::SignedDuration::from_mins(i64::from(config.orphan_grace_minutes));
     tokio::spawn(async move {
-        // Stale sessions every five minutes. Every hour, jobs that ended a month ago; and
+        // Stale sessions and expired police links every five minutes. Every hour, jobs that ended a month ago; and
         // orphaned files: every file once at start (after a crash there may be something to
         // tidy), then every hour the files written since.
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
@@ -689,6 +689,9 @@ async fn serve(config: Config) -> Result<()> {
             tick.tick().await;
             if let Err(e) = sweeper.end_stale_sessions().await {
                 tracing::warn!(error = %e, "could not end stale sessions");
+            }
+            if let Err(e) = sweeper.end_expired_shares().await {
+                tracing::warn!(error = %e, "could not end expired police links");
             }
             if round % 12 == 0 {
                 if let Err(e) = sweeper.forget_ended_jobs().await {

@@ -1,6 +1,7 @@
 //! Public-key sealing, for values written by someone who must not be able to read them back:
 //! a case key granted to a support worker (sealed to the worker's public key), an access-log
-//! entry written while a police link is open, a friend's submission to her inbox.
+//! entry written while a police link is open, a friend's submission to her inbox, a Your Voice
+//! response (sealed to the staff's key, which is sealed to each staff account).
 //!
 //! HPKE (RFC 9180) in base mode with DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and
 //! ChaCha20-Poly1305, through the `hpke` crate. A sealed value is
@@ -65,6 +66,11 @@ impl PublicKey {
         out.extend_from_slice(&ct);
         Ok(out)
     }
+
+    /// Seals a symmetric key so that only the holder of the matching [`KeyPair`] can open it.
+    pub fn seal_key(&self, aad: &Aad, key: &Key) -> Result<Vec<u8>, CryptoError> {
+        self.seal(aad, key.bytes())
+    }
 }
 
 impl fmt::Debug for PublicKey {
@@ -119,6 +125,14 @@ impl KeyPair {
         .map(Zeroizing::new)
         .map_err(|_| CryptoError::Decrypt)
     }
+
+    /// Opens a symmetric key sealed with [`PublicKey::seal_key`].
+    pub fn open_key(&self, aad: &Aad, sealed: &[u8]) -> Result<Key, CryptoError> {
+        let plain = self.open(aad, sealed)?;
+        let bytes: [u8; 32] =
+            plain.as_slice().try_into().map_err(|_| CryptoError::Malformed("a sealed key has the wrong length"))?;
+        Ok(Key::from_bytes(bytes))
+    }
 }
 
 impl fmt::Debug for KeyPair {
@@ -149,5 +163,17 @@ mod tests {
         assert!(pair.open(&aad, &tampered).is_err());
         assert!(pair.open(&aad, &sealed[..20]).is_err());
         assert!(PublicKey::from_bytes(&[1, 2, 3]).is_err());
+    }
+
+    #[test]
+    fn a_sealed_key_opens_only_for_its_pair_and_place() {
+        let key = Key::generate().unwrap();
+        let pair = KeyPair::derive(&Key::generate().unwrap(), "account");
+        let aad = Aad::from_parts(&[b"staff key", b"user 1"]);
+        let sealed = pair.public().seal_key(&aad, &key).unwrap();
+        assert_eq!(pair.open_key(&aad, &sealed).unwrap().tag(b"x"), key.tag(b"x"));
+        assert!(pair.open_key(&Aad::from_parts(&[b"staff key", b"user 2"]), &sealed).is_err());
+        let short = pair.public().seal(&aad, b"not a key").unwrap();
+        assert!(matches!(pair.open_key(&aad, &short), Err(CryptoError::Malformed(_))));
     }
 }

@@ -2,10 +2,10 @@
 //! by the caller. The PDF template only lays it out, so what goes into a report is decided in
 //! one place and can be checked without rendering.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A police report, ready to lay out.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReportDocument {
     /// The report's title, e.g. "Stalking and harassment: incident log".
     pub title: String,
@@ -44,7 +44,7 @@ pub struct ReportDocument {
 }
 
 /// A person, with the ways they are known.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReportPerson {
     /// What she calls them.
     pub label: String,
@@ -57,7 +57,7 @@ pub struct ReportPerson {
 }
 
 /// One identifier of a person.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReportIdentifier {
     /// Kind, e.g. "Username".
     pub kind: String,
@@ -70,7 +70,7 @@ pub struct ReportIdentifier {
 }
 
 /// One incident in the chronology.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ChronologyRow {
     /// Its number in this report, from 1.
     pub number: usize,
@@ -95,7 +95,7 @@ pub struct ChronologyRow {
 }
 
 /// One exhibit.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExhibitRow {
     /// Its number, e.g. "EX-001".
     pub number: String,
@@ -116,7 +116,7 @@ pub struct ExhibitRow {
 }
 
 /// The course of conduct, worded.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CourseSection {
     /// Opening sentences: occasions, days, period, trend.
     pub overview: Vec<String>,
@@ -135,7 +135,7 @@ pub struct CourseSection {
 }
 
 /// A legal test, worded.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LegalRow {
     /// "Scotland" or "England and Wales".
     pub jurisdiction: String,
@@ -150,7 +150,7 @@ pub struct LegalRow {
 }
 
 /// The signed checkpoint and how to verify the report against it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IntegritySection {
     /// A paragraph saying what the log is and what the checkpoint proves.
     pub statement: String,

@@ -205,23 +205,6 @@ impl Lodge {
         }
         Ok(open)
     }
-
-    /// Opens a case with keys held by other means than an account (a police share link).
-    pub(crate) async fn open_case_with(&self, id: Uuid, keys: Keyring, by: Uuid) -> Result<OpenCase, ServiceError> {
-        let row = self.store().case(id).await?.ok_or(ServiceError::NotFound)?;
-        let case: Opened<Case> = open_record(&keys, title_place(id), &row.title)?;
-        Ok(OpenCase {
-            lodge: self.clone(),
-            id: CaseId(id),
-            title: case.value.title,
-            title_commitment: Some(case.commitment),
-            checks: Default::default(),
-            created_at: row.created_at,
-            keys,
-            user: UserId(by),
-            access: Access::Police,
-        })
-    }
 }
 
 impl OpenCase {

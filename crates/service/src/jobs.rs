@@ -345,6 +345,7 @@ impl Lodge {
             crate::watch::WATCH_JOB => case.run_watch(&job, &step).await,
             crate::content::VIDEO_JOB => case.run_video(&job, &step).await,
             crate::prepared::REPORT_JOB => case.run_report(&job, &step).await,
+            crate::police_links::SHARE_JOB => case.run_share(&job, &step).await,
             crate::reminders::REMINDER_JOB => self.send_reminder(&job).await,
             _ => Err(ServiceError::Internal(format!("unknown job kind {}", job.kind))),
         };

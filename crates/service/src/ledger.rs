@@ -16,7 +16,8 @@ use lodge_ledger::timestamp;
 use lodge_ledger::tree::{self, Fetched, Hash, Proof};
 use lodge_ledger::{Action, Checkpoint, Entry, Opening, SigningKey, Subject, Verifier};
 use lodge_store::{
-    CaseKeyRow, CaseRow, CheckpointRow, InboxLinkRow, LeafRow, RecordRow, ShareRow, Store, StoreError, SubmissionRow,
+    CaseKeyRow, CaseRow, CheckpointRow, InboxLinkRow, LeafRow, RecordRow, ShareAccessRow, ShareRow, Store, StoreError,
+    SubmissionRow,
 };
 use uuid::Uuid;
 
@@ -142,6 +143,8 @@ pub(crate) enum Change<'a> {
     Submission(&'a SubmissionRow),
     /// A submission leaving her inbox (accepted or declined).
     RemoveSubmission(Uuid),
+    /// A use of a police link, sealed to the case.
+    ShareAccess(&'a ShareAccessRow),
 }
 
 /// One leaf of her log, opened.
@@ -265,6 +268,7 @@ impl Lodge {
                 Change::RevokeInboxLink(id, row) => store.revoke_inbox_link(case, id, row, &leaf).await.map(|_| ()),
                 Change::Submission(sub) => store.add_submission(sub, &leaf).await,
                 Change::RemoveSubmission(id) => store.remove_submission(case, id, &leaf).await.map(|_| ()),
+                Change::ShareAccess(access) => store.add_share_access(access, &leaf).await,
             };
             match written {
                 Err(StoreError::Conflict("ledger")) => continue,
@@ -471,7 +475,7 @@ impl OpenCase {
 
     /// The opening of one leaf, checked against the leaf's commitment. An opening sealed to
     /// the case's public key is taken only for what such a key seals: a submission arriving
-    /// in her inbox.
+    /// in her inbox, or a use of a police link.
     pub(crate) fn opening(&self, row: &LeafRow) -> Result<Opening, ServiceError> {
         let aad = opening_aad(self.id.0, row.index);
         let (plain, sent) = match self.keys.open(&aad, &row.opening) {
@@ -485,7 +489,11 @@ impl OpenCase {
         }
         if sent {
             let entry = opening.entry().map_err(ledger_error)?;
-            if !(entry.subject == Subject::Inbox && entry.action == Action::Created) {
+            let sendable = matches!(
+                (entry.subject, entry.action, entry.version),
+                (Subject::Inbox, Action::Created, _) | (Subject::Share, Action::Accessed, None)
+            );
+            if !sendable {
                 return Err(ServiceError::Internal(
                     "a log leaf sealed to the public key records something else".into(),
                 ));

@@ -1,10 +1,10 @@
 //! Files with no record: a process killed between storing a file and committing its record, or
 //! between erasing a record and deleting its files, leaves a file nothing refers to; an export
 //! staged for import and never imported is another, as are the files of a report to her inbox
-//! whose sender gave up before sending it, or a job's files (a video waiting for its
-//! fingerprints, a prepared report) once the job is gone. Once older than the organisation's grace
-//! period (long enough for any upload or import preview still under way, on any node), they
-//! are deleted, as are writes that never finished.
+//! whose sender gave up before sending it, a police link's files once the link has ended, or a
+//! job's files (a video waiting for its fingerprints, a prepared report) once the job is gone.
+//! Once older than the organisation's grace period (long enough for any upload or import
+//! preview still under way, on any node), they are deleted, as are writes that never finished.
 
 use std::collections::HashMap;
 
@@ -22,6 +22,8 @@ enum Owner {
     Submission,
     /// A job.
     Job,
+    /// A police link (what it shows).
+    Share,
 }
 
 /// The case and the owner a stored file belongs to: `cases/{case}/{kind}/{id}[/…]`.
@@ -35,6 +37,7 @@ fn owner(name: &str) -> Option<(Uuid, Uuid, Owner)> {
         "evidence" | "thumbnails" | "copies" | "content" => Owner::Record,
         "inbox" => Owner::Submission,
         "jobs" => Owner::Job,
+        "shares" => Owner::Share,
         _ => return None,
     };
     Some((case.parse().ok()?, id.parse().ok()?, owner))
@@ -67,6 +70,7 @@ impl Lodge {
                     let alive = match owner {
                         Owner::Submission => self.store().submissions(case).await?.iter().any(|s| s.id == id),
                         Owner::Job => self.store().job(case, id).await?.is_some(),
+                        Owner::Share => self.store().share(case, id).await?.is_some(),
                         Owner::Record => {
                             let versions = self.store().record_versions(case, id).await?;
                             versions.last().is_some_and(|v| !v.deleted)

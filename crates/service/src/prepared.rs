@@ -195,23 +195,7 @@ impl OpenCase {
             }
             ReportFile::Bundle => {
                 let seal = work.lock.as_ref().map(Lock::seal).transpose()?;
-                let writer = self.lodge().blobs().writer(&name, &self.keys).await?;
-                let case = OpenCase::for_job(self.lodge(), self.id.0, self.keys.duplicate(), self.user);
-                let counter = step.counter();
-                let runtime = tokio::runtime::Handle::current();
-                let (writer, sha256, size) = tokio::task::spawn_blocking(move || {
-                    let blob = BlockingBlob { runtime: &runtime, writer, written: 0 };
-                    let out = io::BufWriter::with_capacity(1024 * 1024, blob);
-                    let progress = |n: usize| counter.store(2 + n as i64, Ordering::SeqCst);
-                    let (out, sha256) =
-                        case.write_bundle_sealed(&runtime, prepared, &pdf, out, seal.as_ref(), &progress)?;
-                    let blob = out.into_inner().map_err(|e| ServiceError::Internal(e.error().to_string()))?;
-                    Ok::<_, ServiceError>((blob.writer, sha256, blob.written))
-                })
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))??;
-                writer.finish().await?;
-                (sha256, size)
+                self.write_bundle_blob(&name, &self.keys, prepared, &pdf, seal, step).await?
             }
         };
         if step.lost() {
@@ -222,5 +206,35 @@ impl OpenCase {
         work.sha256 = sha256;
         work.size = size;
         step.progress(row.total, &work).await
+    }
+
+    /// Writes a bundle into a stored file sealed under `keys`, counting exhibits as the job's
+    /// steps. Returns the manifest's SHA-256 and the file's size.
+    pub(crate) async fn write_bundle_blob(
+        &self,
+        name: &str,
+        keys: &lodge_crypto::Keyring,
+        prepared: crate::PreparedReport,
+        pdf: &[u8],
+        seal: Option<Seal>,
+        step: &Step,
+    ) -> Result<(String, u64), ServiceError> {
+        let writer = self.lodge().blobs().writer(name, keys).await?;
+        let case = OpenCase::for_job(self.lodge(), self.id.0, self.keys.duplicate(), self.user);
+        let counter = step.counter();
+        let runtime = tokio::runtime::Handle::current();
+        let pdf = pdf.to_vec();
+        let (writer, sha256, size) = tokio::task::spawn_blocking(move || {
+            let blob = BlockingBlob { runtime: &runtime, writer, written: 0 };
+            let out = io::BufWriter::with_capacity(1024 * 1024, blob);
+            let progress = |n: usize| counter.store(2 + n as i64, Ordering::SeqCst);
+            let (out, sha256) = case.write_bundle_sealed(&runtime, prepared, &pdf, out, seal.as_ref(), &progress)?;
+            let blob = out.into_inner().map_err(|e| ServiceError::Internal(e.error().to_string()))?;
+            Ok::<_, ServiceError>((blob.writer, sha256, blob.written))
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        writer.finish().await?;
+        Ok((sha256, size))
     }
 }

@@ -14,8 +14,8 @@ use uuid::Uuid;
 use crate::copy::{Column, TABLES, Value, columns};
 use crate::{
     Batched, CaseKeyRow, CaseRow, CheckpointRow, CopiedRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow, LeafRow,
-    PasskeyRow, RecordRow, Result, SessionRow, ShareRow, Store, StoreError, SubmissionRow, UserRow, WebauthnStateRow,
-    from_millis, to_millis,
+    PasskeyRow, RecordRow, Result, SessionRow, ShareAccessRow, ShareRow, Store, StoreError, SubmissionRow, UserRow,
+    WebauthnStateRow, from_millis, to_millis,
 };
 
 /// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`.
@@ -71,7 +71,7 @@ impl PostgresStore {
     }
 
     async fn reclaim(&self) -> Result<()> {
-        sqlx::raw_sql("VACUUM FULL users, case_keys, shares, sessions, passkeys, webauthn_states, inbox_links")
+        sqlx::raw_sql("VACUUM FULL users, case_keys, shares, sessions, passkeys, webauthn_states, inbox_links, feedback, voice_keys")
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -112,8 +112,9 @@ const USER_COLUMNS: &str = "id, username, role, disabled, kdf, salt, key_by_pass
 const PASSKEY_COLUMNS: &str = "id, user_id, credential_id, name, passkey, wrapped_key, created_at, last_used_at";
 const INBOX_LINK_COLUMNS: &str = "id, case_id, token_hash, public_key, created_at, revoked_at";
 const SUBMISSION_COLUMNS: &str = "id, case_id, link_id, received_at, body, file_keys";
-const SHARE_COLUMNS: &str =
-    "id, case_id, token_hash, wrapped_key, passphrase_salt, passphrase_kdf, created_at, expires_at, revoked_at";
+const SHARE_COLUMNS: &str = "id, case_id, token_hash, wrapped_key, content_key, case_public_key, passphrase_salt, \
+    passphrase_kdf, content, content_made_at, created_at, expires_at";
+const SHARE_ACCESS_COLUMNS: &str = "id, case_id, share_id, at, body";
 const SESSION_COLUMNS: &str =
     "id_hash, user_id, wrapped_user_key, created_at, last_seen_at, expires_at, device, pending_second_factor";
 const CASE_COLUMNS: &str =
@@ -261,43 +262,30 @@ macro_rules! store_impl {
             fn share_row(r: &$row) -> Result<ShareRow> {
                 let salt: Option<Vec<u8>> = r.try_get("passphrase_salt")?;
                 let kdf: Option<String> = r.try_get("passphrase_kdf")?;
+                let content: Option<String> = r.try_get("content")?;
+                let made: Option<i64> = r.try_get("content_made_at")?;
                 Ok(ShareRow {
                     id: uuid(&r.try_get::<String, _>("id")?)?,
                     case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
                     token_hash: r.try_get("token_hash")?,
                     wrapped_key: r.try_get("wrapped_key")?,
+                    content_key: r.try_get("content_key")?,
+                    case_public_key: r.try_get("case_public_key")?,
                     passphrase: salt.zip(kdf),
+                    content: content.zip(made.map(from_millis).transpose()?),
                     created_at: from_millis(r.try_get("created_at")?)?,
                     expires_at: from_millis(r.try_get("expires_at")?)?,
-                    revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(from_millis).transpose()?,
                 })
             }
 
-            /// Withdraws a live link of a case (`table` is `shares` or `inbox_links`), with the
-            /// record and leaf that log it. False if it was not live.
-            async fn revoke_link(
-                &self,
-                table: &'static str,
-                case: Uuid,
-                id: Uuid,
-                record: &RecordRow,
-                leaf: &LeafRow,
-            ) -> Result<bool> {
-                let mut tx = self.pool.begin().await?;
-                let revoked = sqlx::query(&format!(
-                    "UPDATE {table} SET revoked_at = $1 WHERE id = $2 AND case_id = $3 AND revoked_at IS NULL"
-                ))
-                .bind(to_millis(record.created_at))
-                .bind(id.to_string())
-                .bind(case.to_string())
-                .execute(&mut *tx)
-                .await?;
-                if revoked.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                Self::put_record(&mut tx, record, leaf).await?;
-                tx.commit().await?;
-                Ok(true)
+            fn share_access_row(r: &$row) -> Result<ShareAccessRow> {
+                Ok(ShareAccessRow {
+                    id: uuid(&r.try_get::<String, _>("id")?)?,
+                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
+                    share_id: uuid(&r.try_get::<String, _>("share_id")?)?,
+                    at: from_millis(r.try_get("at")?)?,
+                    body: r.try_get("body")?,
+                })
             }
 
             async fn put_case_key(conn: &mut <$db as sqlx::Database>::Connection, key: &CaseKeyRow) -> Result<()> {
@@ -489,11 +477,16 @@ macro_rules! store_impl {
             }
 
             async fn set_user_disabled(&self, id: Uuid, disabled: bool) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
                 sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
                     .bind(disabled)
                     .bind(id.to_string())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
+                if disabled {
+                    sqlx::query("DELETE FROM voice_keys WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -896,6 +889,11 @@ macro_rules! store_impl {
                 for key in keys {
                     Self::put_case_key(&mut tx, key).await?;
                 }
+                sqlx::query("UPDATE shares SET case_public_key = $1 WHERE case_id = $2")
+                    .bind(public_key)
+                    .bind(case.to_string())
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("UPDATE inbox_links SET public_key = $1 WHERE case_id = $2 AND revoked_at IS NULL")
                     .bind(public_key)
                     .bind(case.to_string())
@@ -909,18 +907,22 @@ macro_rules! store_impl {
             async fn create_share(&self, share: &ShareRow, record: &RecordRow, leaf: &LeafRow) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
                 let (salt, kdf) = share.passphrase.clone().unzip();
+                let (content, made) = share.content.clone().unzip();
                 sqlx::query(&format!(
-                    "INSERT INTO shares ({SHARE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                    "INSERT INTO shares ({SHARE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
                 ))
                 .bind(share.id.to_string())
                 .bind(share.case_id.to_string())
                 .bind(&share.token_hash)
                 .bind(&share.wrapped_key)
+                .bind(&share.content_key)
+                .bind(&share.case_public_key)
                 .bind(salt)
                 .bind(kdf)
+                .bind(content)
+                .bind(made.map(to_millis))
                 .bind(to_millis(share.created_at))
                 .bind(to_millis(share.expires_at))
-                .bind(share.revoked_at.map(to_millis))
                 .execute(&mut *tx)
                 .await
                 .map_err(conflict("share"))?;
@@ -930,7 +932,79 @@ macro_rules! store_impl {
             }
 
             async fn revoke_share(&self, case: Uuid, id: Uuid, record: &RecordRow, leaf: &LeafRow) -> Result<bool> {
-                self.revoke_link("shares", case, id, record, leaf).await
+                let mut tx = self.pool.begin().await?;
+                let deleted = sqlx::query("DELETE FROM shares WHERE id = $1 AND case_id = $2")
+                    .bind(id.to_string())
+                    .bind(case.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                if deleted.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                Self::put_record(&mut tx, record, leaf).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn share(&self, case: Uuid, id: Uuid) -> Result<Option<ShareRow>> {
+                sqlx::query(&format!("SELECT {SHARE_COLUMNS} FROM shares WHERE id = $1 AND case_id = $2"))
+                    .bind(id.to_string())
+                    .bind(case.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::share_row)
+                    .transpose()
+            }
+
+            async fn set_share_content(&self, id: Uuid, folder: &str, made_at: Timestamp) -> Result<bool> {
+                let done = sqlx::query("UPDATE shares SET content = $1, content_made_at = $2 WHERE id = $3")
+                    .bind(folder)
+                    .bind(to_millis(made_at))
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn expired_shares(&self, now: Timestamp) -> Result<Vec<(Uuid, Uuid)>> {
+                sqlx::query("SELECT case_id, id FROM shares WHERE expires_at <= $1")
+                    .bind(to_millis(now))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((uuid(&r.try_get::<String, _>(0)?)?, uuid(&r.try_get::<String, _>(1)?)?)))
+                    .collect()
+            }
+
+            async fn delete_share(&self, id: Uuid) -> Result<bool> {
+                let done = sqlx::query("DELETE FROM shares WHERE id = $1").bind(id.to_string()).execute(&self.pool).await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn add_share_access(&self, access: &ShareAccessRow, leaf: &LeafRow) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(&format!("INSERT INTO share_accesses ({SHARE_ACCESS_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"))
+                    .bind(access.id.to_string())
+                    .bind(access.case_id.to_string())
+                    .bind(access.share_id.to_string())
+                    .bind(to_millis(access.at))
+                    .bind(&access.body)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::put_leaf(&mut tx, leaf).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn share_accesses(&self, case: Uuid) -> Result<Vec<ShareAccessRow>> {
+                sqlx::query(&format!("SELECT {SHARE_ACCESS_COLUMNS} FROM share_accesses WHERE case_id = $1 ORDER BY at"))
+                    .bind(case.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::share_access_row)
+                    .collect()
             }
 
             async fn create_inbox_link(&self, link: &InboxLinkRow, record: &RecordRow, leaf: &LeafRow) -> Result<()> {
@@ -951,7 +1025,21 @@ macro_rules! store_impl {
             }
 
             async fn revoke_inbox_link(&self, case: Uuid, id: Uuid, record: &RecordRow, leaf: &LeafRow) -> Result<bool> {
-                self.revoke_link("inbox_links", case, id, record, leaf).await
+                let mut tx = self.pool.begin().await?;
+                let revoked = sqlx::query(
+                    "UPDATE inbox_links SET revoked_at = $1 WHERE id = $2 AND case_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(to_millis(record.created_at))
+                .bind(id.to_string())
+                .bind(case.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if revoked.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                Self::put_record(&mut tx, record, leaf).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn inbox_link_by_token(&self, token_hash: &[u8]) -> Result<Option<InboxLinkRow>> {
@@ -1047,6 +1135,65 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn update_feedback(&self, id: Uuid, body: &[u8]) -> Result<()> {
+                sqlx::query("UPDATE feedback SET body = $1 WHERE id = $2")
+                    .bind(body)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn start_voice_key(&self, name: &str, public: &str, holders: &[(Uuid, Vec<u8>)]) -> Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                let started = sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                    .bind(name)
+                    .bind(public)
+                    .execute(&mut *tx)
+                    .await?;
+                if started.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                for (user, sealed) in holders {
+                    sqlx::query("INSERT INTO voice_keys (user_id, sealed_key) VALUES ($1, $2)")
+                        .bind(user.to_string())
+                        .bind(sealed)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn voice_key(&self, user: Uuid) -> Result<Option<Vec<u8>>> {
+                Ok(sqlx::query_scalar("SELECT sealed_key FROM voice_keys WHERE user_id = $1")
+                    .bind(user.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn add_voice_key(&self, user: Uuid, sealed: &[u8]) -> Result<()> {
+                sqlx::query("INSERT INTO voice_keys (user_id, sealed_key) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING")
+                    .bind(user.to_string())
+                    .bind(sealed)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn staff_without_voice_key(&self) -> Result<Vec<(Uuid, Vec<u8>)>> {
+                sqlx::query(
+                    "SELECT u.id, u.public_key FROM users u LEFT JOIN voice_keys v ON v.user_id = u.id
+                     WHERE u.role IN ('administrator', 'support_worker') AND NOT u.disabled
+                       AND u.public_key IS NOT NULL AND v.user_id IS NULL",
+                )
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| Ok((uuid(&r.try_get::<String, _>(0)?)?, r.try_get(1)?)))
+                .collect()
+            }
+
             async fn feedback(&self) -> Result<Vec<FeedbackRow>> {
                 sqlx::query("SELECT id, received_on, body FROM feedback ORDER BY received_on DESC, id")
                     .fetch_all(&self.pool)
@@ -1097,23 +1244,6 @@ macro_rules! store_impl {
 
             async fn reclaim(&self) -> Result<()> {
                 Self::reclaim(self).await
-            }
-
-            async fn case(&self, case: Uuid) -> Result<Option<CaseRow>> {
-                sqlx::query("SELECT id, owner_id, title, created_at, updated_at FROM cases WHERE id = $1")
-                    .bind(case.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .map(|r| {
-                        Ok(CaseRow {
-                            id: uuid(&r.try_get::<String, _>(0)?)?,
-                            owner_id: uuid(&r.try_get::<String, _>(1)?)?,
-                            title: r.try_get(2)?,
-                            created_at: from_millis(r.try_get(3)?)?,
-                            updated_at: from_millis(r.try_get(4)?)?,
-                        })
-                    })
-                    .transpose()
             }
 
             async fn update_case_title(&self, case: Uuid, title: &[u8], now: Timestamp, leaf: &LeafRow) -> Result<()> {

@@ -66,6 +66,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Column)])] = &[
         ],
     ),
     ("feedback", &[("id", Text), ("received_on", Text), ("body", Bytes)]),
+    ("voice_keys", &[("user_id", Text), ("sealed_key", Bytes)]),
     ("cases", &[("id", Text), ("owner_id", Text), ("title", Bytes), ("created_at", Int), ("updated_at", Int)]),
     ("case_keys", &[("case_id", Text), ("user_id", Text), ("wrapped_key", Bytes), ("access", Text)]),
     (
@@ -92,13 +93,17 @@ pub(crate) const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("case_id", Text),
             ("token_hash", Bytes),
             ("wrapped_key", Bytes),
+            ("content_key", Bytes),
+            ("case_public_key", Bytes),
             ("passphrase_salt", NullableBytes),
             ("passphrase_kdf", NullableText),
+            ("content", NullableText),
+            ("content_made_at", NullableInt),
             ("created_at", Int),
             ("expires_at", Int),
-            ("revoked_at", NullableInt),
         ],
     ),
+    ("share_accesses", &[("id", Text), ("case_id", Text), ("share_id", Text), ("at", Int), ("body", Bytes)]),
     (
         "inbox_links",
         &[

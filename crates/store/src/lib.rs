@@ -17,7 +17,7 @@ pub use backend::{PostgresStore, SqliteStore, create_scratch_postgres_database};
 pub use copy::{CopiedRow, Value as CopiedValue};
 pub use rows::{
     CaseKeyRow, CaseRow, CheckpointRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow, LeafRow, PasskeyRow,
-    RecordRow, SessionRow, ShareRow, SubmissionRow, UserRow, WebauthnStateRow,
+    RecordRow, SessionRow, ShareAccessRow, ShareRow, SubmissionRow, UserRow, WebauthnStateRow,
 };
 
 use jiff::Timestamp;
@@ -100,7 +100,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         app_name: &str,
         idle_minutes: Option<i64>,
     ) -> Result<()>;
-    /// Switches an account off (or on again).
+    /// Switches an account off (or on again). Switched off, it loses Your Voice's key.
     async fn set_user_disabled(&self, id: Uuid, disabled: bool) -> Result<()>;
     /// Records an account's public key (made at its first sign-in since sharing existed).
     async fn set_user_public_key(&self, id: Uuid, public_key: &[u8]) -> Result<()>;
@@ -189,13 +189,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
     /// Adds a police share link with the record and leaf that log it.
     async fn create_share(&self, share: &ShareRow, record: &RecordRow, leaf: &LeafRow) -> Result<()>;
-    /// Withdraws a share link, with the record and leaf that log it. False if it was not
-    /// live (already withdrawn, or not this case's).
+    /// Withdraws a share link: deletes its row (and with it the link's wrapped keys) in the
+    /// transaction that writes the record and leaf that log it. False if it was not there.
     async fn revoke_share(&self, case: Uuid, id: Uuid, record: &RecordRow, leaf: &LeafRow) -> Result<bool>;
-    /// A share link by the hash of its token, withdrawn or expired ones included.
+    /// A share link by the hash of its token, expired ones included.
     async fn share_by_token(&self, token_hash: &[u8]) -> Result<Option<ShareRow>>;
+    /// One share link of a case.
+    async fn share(&self, case: Uuid, id: Uuid) -> Result<Option<ShareRow>>;
     /// A case's share links, newest first.
     async fn shares(&self, case: Uuid) -> Result<Vec<ShareRow>>;
+    /// Points a share link at newly made content. False if the link is gone.
+    async fn set_share_content(&self, id: Uuid, folder: &str, made_at: Timestamp) -> Result<bool>;
+    /// Share links (case and id) that expired by `now`.
+    async fn expired_shares(&self, now: Timestamp) -> Result<Vec<(Uuid, Uuid)>>;
+    /// Deletes a share link's row. False if it was not there.
+    async fn delete_share(&self, id: Uuid) -> Result<bool>;
+    /// Keeps one use of a share link with the leaf that logs it.
+    async fn add_share_access(&self, access: &ShareAccessRow, leaf: &LeafRow) -> Result<()>;
+    /// A case's uses of its share links, oldest first.
+    async fn share_accesses(&self, case: Uuid) -> Result<Vec<ShareAccessRow>>;
     /// Adds an inbox link with the record and leaf that log it.
     async fn create_inbox_link(&self, link: &InboxLinkRow, record: &RecordRow, leaf: &LeafRow) -> Result<()>;
     /// Withdraws an inbox link, with the record and leaf that log it. False if it was not live.
@@ -211,9 +223,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Removes a submission (accepted or declined) with the leaf that logs it. False if it
     /// was not there.
     async fn remove_submission(&self, case: Uuid, id: Uuid, leaf: &LeafRow) -> Result<bool>;
-    /// A case's sealed title, for someone who holds its keys by other means than an account
-    /// (a share link).
-    async fn case(&self, case: Uuid) -> Result<Option<CaseRow>>;
     /// Crypto-shredding: removes every holder's wrapped keys of a case, its share links and
     /// its jobs, so nothing of it can be opened again. Its sealed records and its log stay.
     async fn shred_case(&self, case: Uuid) -> Result<()>;
@@ -309,6 +318,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn case_ids(&self) -> Result<Vec<Uuid>>;
     /// Keeps a Your Voice response.
     async fn add_feedback(&self, feedback: &FeedbackRow) -> Result<()>;
+    /// Replaces a response's sealed body (a response sealed the old way, sealed again).
+    async fn update_feedback(&self, id: Uuid, body: &[u8]) -> Result<()>;
+    /// Starts Your Voice's staff key: keeps its public half as the setting `name` and the key
+    /// sealed to each of `holders`, unless the setting exists already (then false, and nothing
+    /// is written).
+    async fn start_voice_key(&self, name: &str, public: &str, holders: &[(Uuid, Vec<u8>)]) -> Result<bool>;
+    /// Your Voice's key sealed to one staff account, if it holds it.
+    async fn voice_key(&self, user: Uuid) -> Result<Option<Vec<u8>>>;
+    /// Gives one staff account Your Voice's key, sealed to it.
+    async fn add_voice_key(&self, user: Uuid, sealed: &[u8]) -> Result<()>;
+    /// Staff accounts (switched on, signed in once) that do not hold Your Voice's key, with
+    /// their public keys.
+    async fn staff_without_voice_key(&self) -> Result<Vec<(Uuid, Vec<u8>)>>;
     /// Every Your Voice response, newest day first.
     async fn feedback(&self) -> Result<Vec<FeedbackRow>>;
     /// Sends every row of the organisation's data to `out`, table by table in foreign-key

@@ -197,8 +197,9 @@ pub struct JobRow {
     pub updated_at: Timestamp,
 }
 
-/// A read-only link for police: the case's keys wrapped under a key that only the link (and
-/// its passphrase, if it has one) gives. What it shows is a sealed record of the case.
+/// A read-only link for police. It opens a frozen report sealed under keys of its own, which
+/// the row holds wrapped under the key that only the link (and its passphrase, if it has one)
+/// gives, and sealed to the case so that she can refresh what it shows. It never opens the case.
 #[derive(Debug, Clone)]
 pub struct ShareRow {
     /// Share id (also the id of its record in the case).
@@ -207,16 +208,35 @@ pub struct ShareRow {
     pub case_id: Uuid,
     /// Hash of the token in the link.
     pub token_hash: Vec<u8>,
-    /// The case's keys, wrapped under the link's key.
+    /// The link's own keys, wrapped under the link's key.
     pub wrapped_key: Vec<u8>,
+    /// The link's own keys, sealed to the case.
+    pub content_key: Vec<u8>,
+    /// The case's public key, that each use of the link is sealed to (kept current on rotation).
+    pub case_public_key: Vec<u8>,
     /// Argon2id salt and parameters, when a passphrase is needed too.
     pub passphrase: Option<(Vec<u8>, String)>,
+    /// The folder of what it shows now, and when that was made; `None` until first made.
+    pub content: Option<(String, Timestamp)>,
     /// When it was made.
     pub created_at: Timestamp,
     /// When it stops working.
     pub expires_at: Timestamp,
-    /// When she withdrew it.
-    pub revoked_at: Option<Timestamp>,
+}
+
+/// One use of a police link, sealed to the case's public key.
+#[derive(Debug, Clone)]
+pub struct ShareAccessRow {
+    /// Its id (also the record id its log entry names).
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// The link used.
+    pub share_id: Uuid,
+    /// When.
+    pub at: Timestamp,
+    /// Who and what, sealed.
+    pub body: Vec<u8>,
 }
 
 /// One Your Voice response: the day it arrived and what it says, sealed.

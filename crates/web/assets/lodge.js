@@ -1,8 +1,8 @@
 // Lodge's only script. Everything works without it; it adds the Escape key for quick exit,
 // makes the quick-exit button blank the page before leaving, reloads a page restored from
 // the back-forward cache so a closed session never reappears, updates work in progress in
-// place, and runs passkey ceremonies (which need the browser's WebAuthn API) for the forms
-// marked data-passkey.
+// place, runs passkey ceremonies (which need the browser's WebAuthn API) for the forms
+// marked data-passkey, and opens a police link from the secret after its "#".
 (function () {
   "use strict";
   function leave() {
@@ -31,6 +31,16 @@
   window.addEventListener("pageshow", function (e) {
     if (e.persisted) window.location.reload();
   });
+
+  // A police link keeps its secret after "#", which the browser never sends. Post it in the
+  // form (the same one an officer without JavaScript pastes the link into), and take it out
+  // of the address bar and the history first.
+  var shared = document.getElementById("open-shared");
+  if (shared && window.location.hash.length > 1) {
+    shared.elements["link"].value = window.location.hash.slice(1);
+    window.history.replaceState(null, "", window.location.pathname);
+    shared.submit();
+  }
 
   // Work in progress (a scan, a video, a report being made): rather than reloading the page,
   // which would take her place and what she is typing, bring the parts marked data-progress

@@ -37,7 +37,7 @@ pub enum Allowed {
     CaseWrite,
     /// Its owner only (sharing it, reading who looked).
     CaseOwner,
-    /// Whoever holds a live police share link (the token in the address is the key).
+    /// Whoever holds a live police share link (its secret, posted in the form, is the key).
     ShareLink,
     /// Whoever holds a live inbox link: someone she trusts, reporting on her behalf.
     InboxLink,

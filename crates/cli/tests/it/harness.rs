@@ -236,6 +236,21 @@ impl Server {
         }
     }
 
+    /// One text column of the rows a query gives, with one text bind.
+    pub async fn sql_texts(&self, query: &str, bind: &str) -> Vec<String> {
+        match &self.backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", self.data_dir.path().join("lodge.db").display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query_scalar(query).bind(bind).fetch_all(&pool).await.unwrap()
+            }
+            Backend::Postgres(url) => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                sqlx::query_scalar(query).bind(bind).fetch_all(&pool).await.unwrap()
+            }
+        }
+    }
+
     /// Everything the server wrote to its log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()

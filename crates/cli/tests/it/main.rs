@@ -24,6 +24,7 @@ mod observability;
 mod pages;
 #[path = "../../../import/tests/it/photo.rs"]
 mod photo;
+mod police_links;
 mod reports;
 #[path = "../../../blobs/tests/it/s3_server.rs"]
 mod s3_server;

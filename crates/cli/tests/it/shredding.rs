@@ -51,7 +51,7 @@ async fn after_delete_my_data_no_key_of_hers_is_in_any_file() {
         let sharing = format!("/cases/{case}/sharing");
         let fields = [("label", "PC Smith"), ("subject_name", "Alice"), ("days", "30")];
         let (_, html) = post_form(&browser, &server, &sharing, &format!("{sharing}/links"), &fields).await;
-        assert!(link_in(&html).starts_with("/shared/"));
+        assert!(link_in(&html).starts_with("/shared#"));
 
         const HERS: &str = "(SELECT id FROM users WHERE username = $1)";
         let mut keys = Vec::new();

@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use lodge_ledger::tree::{self, Fetched, Hash};
 use lodge_store::{
     CaseKeyRow, CaseRow, CheckpointRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow, LeafRow, PasskeyRow,
-    RecordRow, SessionRow, ShareRow, Store, StoreError, SubmissionRow, UserRow, WebauthnStateRow,
+    RecordRow, SessionRow, ShareAccessRow, ShareRow, Store, StoreError, SubmissionRow, UserRow, WebauthnStateRow,
     create_scratch_postgres_database,
 };
 use uuid::Uuid;
@@ -438,26 +438,57 @@ async fn grants_links_and_shredding() {
         assert_eq!((keys.len(), keys[0].wrapped_key.clone()), (1, vec![2; 90]));
         assert!(s.case_for_user(case, wendy.id).await.unwrap().is_none());
 
-        // A police link: found by its token's hash, withdrawn once.
+        // A police link: found by its token's hash, pointed at its content, used (the use kept
+        // after it ends), found expired, withdrawn once — and then its row is gone.
         let share = ShareRow {
             id: Uuid::new_v4(),
             case_id: case,
             token_hash: vec![3; 32],
             wrapped_key: vec![4; 80],
+            content_key: vec![8; 120],
+            case_public_key: vec![9; 36],
             passphrase: Some((vec![5; 16], "argon2id;m=64;t=1;p=1".into())),
+            content: None,
             created_at: now(),
             expires_at: now() + SignedDuration::from_hours(24),
-            revoked_at: None,
         };
         let leaf = next_leaf(s, case, [13; 32]).await;
         s.create_share(&share, &record(case, share.id, 1, alice.id, b"s"), &leaf).await.unwrap();
         let found = s.share_by_token(&[3; 32]).await.unwrap().unwrap();
-        assert_eq!((found.id, found.passphrase.clone(), found.revoked_at), (share.id, share.passphrase.clone(), None));
+        assert_eq!((found.id, found.passphrase.clone(), found.content), (share.id, share.passphrase.clone(), None));
+        let made = now();
+        assert!(s.set_share_content(share.id, "first", made).await.unwrap());
+        let found = s.share(case, share.id).await.unwrap().unwrap();
+        assert_eq!(found.content, Some(("first".to_owned(), made)));
+        assert_eq!(found.content_key, vec![8; 120]);
+        let leaf = next_leaf(s, case, [16; 32]).await;
+        s.rekey_case(
+            case,
+            std::slice::from_ref(&hers),
+            &[17; 36],
+            &record(case, Uuid::new_v4(), 1, alice.id, b"r2"),
+            &leaf,
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.share(case, share.id).await.unwrap().unwrap().case_public_key, vec![17; 36]);
+        assert!(s.expired_shares(now()).await.unwrap().is_empty());
+        let later = now() + SignedDuration::from_hours(25);
+        assert_eq!(s.expired_shares(later).await.unwrap(), vec![(case, share.id)]);
+        let used =
+            ShareAccessRow { id: Uuid::new_v4(), case_id: case, share_id: share.id, at: made, body: vec![1; 60] };
+        let leaf = next_leaf(s, case, [18; 32]).await;
+        s.add_share_access(&used, &leaf).await.unwrap();
         let leaf = next_leaf(s, case, [14; 32]).await;
         assert!(s.revoke_share(case, share.id, &record(case, share.id, 2, alice.id, b"x"), &leaf).await.unwrap());
         let leaf = next_leaf(s, case, [15; 32]).await;
         assert!(!s.revoke_share(case, share.id, &record(case, share.id, 3, alice.id, b"x"), &leaf).await.unwrap());
-        assert!(s.shares(case).await.unwrap()[0].revoked_at.is_some());
+        assert!(s.shares(case).await.unwrap().is_empty() && s.share_by_token(&[3; 32]).await.unwrap().is_none());
+        assert!(
+            !s.delete_share(share.id).await.unwrap() && !s.set_share_content(share.id, "again", made).await.unwrap()
+        );
+        let kept = s.share_accesses(case).await.unwrap();
+        assert_eq!((kept.len(), kept[0].share_id, kept[0].body.clone()), (1, share.id, vec![1; 60]));
 
         // Her inbox: a link, a submission that arrives with its leaf and leaves with another.
         let link = InboxLinkRow {

@@ -117,6 +117,8 @@ pub(crate) enum Input {
     Date,
     Time,
     Email,
+    /// A link or code that carries a secret: never remembered by the browser.
+    Secret,
 }
 
 /// A labelled single-line field with its hint and problem.
@@ -145,6 +147,7 @@ pub(crate) fn text_field(
         Input::Date => ("date", None),
         Input::Time => ("time", None),
         Input::Email => ("email", Some("email")),
+        Input::Secret => ("text", Some("off")),
     };
     html! {
         div.field.invalid[problem.is_some()] {

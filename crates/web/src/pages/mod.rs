@@ -19,6 +19,7 @@ mod passkeys;
 mod people;
 mod recovery;
 mod reports;
+mod shared;
 mod sharing;
 mod two_step;
 mod watch;
@@ -96,6 +97,7 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/cases/{case}/sharing/grants/{user}/revoke", CaseOwner, sharing::revoke)
         .post("/cases/{case}/sharing/links", CaseOwner, sharing::create_link)
         .post("/cases/{case}/sharing/links/{share}/revoke", CaseOwner, sharing::revoke_link)
+        .post("/cases/{case}/sharing/links/{share}/refresh", CaseOwner, sharing::refresh_link)
         .get("/cases/{case}/access", CaseOwner, sharing::access_log)
         .get("/cases/{case}/inbox", CaseOwner, inbox::show)
         .post("/cases/{case}/inbox/links", CaseOwner, inbox::create_link)
@@ -104,10 +106,11 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/cases/{case}/inbox/{submission}/decline", CaseOwner, inbox::decline)
         .get("/cases/{case}/inbox/{submission}/files/{n}", CaseOwner, inbox::file)
         .get("/inbox/{token}", InboxLink, inbox::report_page)
-        .get("/shared/{token}", ShareLink, sharing::shared)
-        .post("/shared/{token}", ShareLink, sharing::shared_with_passphrase)
-        .post("/shared/{token}/report.pdf", ShareLink, sharing::shared_pdf)
-        .post("/shared/{token}/bundle.zip", ShareLink, sharing::shared_bundle)
+        .get("/shared", Public, shared::start)
+        .post("/shared", ShareLink, shared::open)
+        .post("/shared/report.pdf", ShareLink, shared::pdf)
+        .post("/shared/bundle.zip", ShareLink, shared::bundle)
+        .get("/shared/{old}", Public, shared::old_link)
         .get("/cases/{case}/report", CaseRead, reports::show)
         .post("/cases/{case}/report", CaseRead, reports::make)
         .get("/cases/{case}/reports/{file}/download", CaseRead, reports::download_file)

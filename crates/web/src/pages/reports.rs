@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lodge_domain::{CaseId, CourseOfConduct, Incident, IncidentId, JobId, Problems, When};
 use lodge_service::case_log::Subject;
 use lodge_service::{
-    JobState, OpenCase, PlainStream, PreparedFile, PreparedReport, Redact, ReportFile, ReportOptions, Seal,
-    SecretString, ServiceError, Session, TimelineFilter, human_size,
+    JobState, OpenCase, PlainStream, PreparedFile, PreparedReport, Redact, ReportDocument, ReportFile, ReportOptions,
+    Seal, SecretString, ServiceError, Session, TimelineFilter, human_size,
 };
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -187,11 +187,18 @@ fn made_file(s: &Session, case: Uuid, file: &PreparedFile) -> Markup {
 
 /// What the report will hold, before she downloads it.
 pub(crate) fn preview(prepared: &PreparedReport) -> Markup {
-    let d = &prepared.document;
     html! {
         section.preview aria-labelledby="preview" {
             h2 id="preview" { "Preview" }
             p.hint { "This is what the report will hold. Change your choices below, then download." }
+            (report_summary(&prepared.document))
+        }
+    }
+}
+
+/// What a report holds, as a page shows it: its details, summary, people, chronology and exhibits.
+pub(crate) fn report_summary(d: &ReportDocument) -> Markup {
+    html! {
             dl.details {
                 dt { "Name shown" } dd { (d.subject_name) }
                 dt { "Prepared by" } dd { (d.prepared_by) }
@@ -232,7 +239,6 @@ pub(crate) fn preview(prepared: &PreparedReport) -> Markup {
                     }
                 }
             }
-        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! Sharing pages: who she has shared her case with (support workers, police links), making
-//! and withdrawing each, her access log, and the read-only page a police link opens.
+//! Sharing pages: who she has shared her case with (support workers, police links), making,
+//! refreshing and withdrawing each, and her access log. What a police link opens is in
+//! `shared`.
 
 use axum::Form;
 use axum::extract::Path;
@@ -7,13 +8,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lodge_domain::{Access, CaseId, Problems, UserId};
 use lodge_service::{
-    AccessLine, GrantSummary, NewShare, OpenCase, Password, ReportFile, ServiceError, Session, ShareSummary, SharedCase,
+    AccessLine, GrantSummary, NewShare, OpenCase, Password, ServiceError, Session, ShareState, ShareSummary,
 };
 use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
-use super::reports::{download, options_from_form, preview};
+use super::reports::options_from_form;
 use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::auth::Viewer;
 use crate::{AppState, State};
@@ -73,29 +74,10 @@ fn sharing_body(s: &Session, open: &OpenCase, data: &Sharing, form: &FormData, p
             div.actions { button type="submit" { "Share with this worker" } }
         }
         h2 { "Police links" }
-        p { "A police link shows one report, its exhibits and how to check them, and lets the officer download the evidence bundle. It cannot change anything. The key to open it is in the link itself: Lodge does not keep it, so copy the link when it is shown." }
+        p { "A police link shows one report, as it was when the link was made, with its exhibits and how to check them, and lets the officer download the evidence bundle. It opens nothing else of your case and cannot change anything. The key to open it is in the link itself: Lodge does not keep it, so copy the link when it is shown." }
         @if !data.shares.is_empty() {
             ul.plain {
-                @for share in &data.shares {
-                    li {
-                        strong { (share.details.label) }
-                        br;
-                        span.hint {
-                            "Made " (share.created_at.strftime(DAY)) ". "
-                            @if share.revoked_at.is_some() { "Withdrawn. " }
-                            @else if share.live() { "Works until " (share.details.expires_at.strftime(DAY)) ". " }
-                            @else { "Expired. " }
-                            @if share.details.passphrase { "Needs a passphrase. " }
-                            "Opened " (share.accesses) " times."
-                        }
-                        @if share.live() {
-                            form.inline method="post" action={ "/cases/" (case) "/sharing/links/" (share.id) "/revoke" } {
-                                (csrf(s))
-                                button.secondary type="submit" { "Withdraw this link" }
-                            }
-                        }
-                    }
-                }
+                @for share in &data.shares { li { (share_line(s, case, share)) } }
             }
         }
         form method="post" action={ "/cases/" (case) "/sharing/links" } {
@@ -108,6 +90,36 @@ fn sharing_body(s: &Session, open: &OpenCase, data: &Sharing, form: &FormData, p
             (text_field("days", "Days the link works", Some("From 1 to 365. 30 is usual."), form.get("days"), problems, Input::Text))
             (text_field("passphrase", "Passphrase (optional)", Some("If you set one, give it to the officer separately, for example by phone. Lodge cannot show it again."), "", problems, Input::NewPassword))
             div.actions { button type="submit" { "Make a police link" } }
+        }
+    }
+}
+
+fn share_line(s: &Session, case: CaseId, share: &ShareSummary) -> Markup {
+    html! {
+        strong { (share.details.label) }
+        br;
+        span.hint {
+            "Made " (share.created_at.strftime(DAY)) ". "
+            @match share.state {
+                ShareState::Preparing => { "Its report is being prepared. " }
+                ShareState::Live => { "Works until " (share.details.expires_at.strftime(DAY)) ". " }
+                ShareState::Withdrawn => { "Withdrawn. " }
+                ShareState::Expired => { "Expired. " }
+                ShareState::Ended => { "No longer works: it was made before Lodge gave each link a report of its own. Make a new one if it is still needed. " }
+            }
+            @if let (true, Some(made)) = (share.live(), share.content_made_at) { "Report prepared " (made.strftime(MINUTE)) ". " }
+            @if share.details.passphrase { "Needs a passphrase. " }
+            "Opened " (share.accesses) " times."
+        }
+        @if share.live() {
+            form.inline method="post" action={ "/cases/" (case) "/sharing/links/" (share.id) "/refresh" } {
+                (csrf(s))
+                button.secondary type="submit" { "Bring its report up to date" }
+            }
+            form.inline method="post" action={ "/cases/" (case) "/sharing/links/" (share.id) "/revoke" } {
+                (csrf(s))
+                button.secondary type="submit" { "Withdraw this link" }
+            }
         }
     }
 }
@@ -228,7 +240,8 @@ pub(crate) async fn create_link(
         let passphrase = Some(form.get("passphrase")).filter(|p| !p.is_empty()).map(|p| Password::new(p.to_owned()));
         let request = NewShare { label: form.get("label").to_owned(), report, days, passphrase };
         let (_, token) = open.create_share(request).await?;
-        let link = format!("{public_url}/shared/{}", token.to_text());
+        // The secret follows `#`: browsers never send it, so no server or proxy logs it.
+        let link = format!("{public_url}/shared#{}", token.to_text());
         let shown = html! {
             h1 { "Police link made" }
             (notice("success", "Copy this link now and send it to the officer. Lodge keeps no copy of it: if it is lost, make a new one and withdraw this one."))
@@ -236,12 +249,23 @@ pub(crate) async fn create_link(
                 label for="link" { "The link" }
                 input #link type="text" readonly value=(link);
             }
-            p { "Anyone with the link can open the report until it expires, so send it only to the officer, and give any passphrase separately." }
+            p { "Its report is being prepared now; the link opens it once it is ready, usually within a minute. Anyone with the link can open the report until it expires, so send it only to the officer, and give any passphrase separately." }
             p { a.button href={ "/cases/" (open.id) "/sharing" } { "Back to sharing" } }
         };
         Ok(Some(shown))
     })
     .await
+}
+
+pub(crate) async fn refresh_link(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path((case, share)): Path<(Uuid, Uuid)>,
+    Form(form): Form<FormData>,
+) -> Response {
+    let to = format!("/cases/{case}/sharing");
+    let action = async { state.lodge.open_case(&s, CaseId(case)).await?.refresh_share(share).await };
+    act_then_redirect(&state, &s, &form, &to, action).await
 }
 
 pub(crate) async fn revoke_link(
@@ -302,109 +326,4 @@ pub(crate) async fn access_log(
         p { a href={ "/cases/" (case) "/sharing" } { "Change who this case is shared with" } }
     };
     page(Some(&s), &state.config, "Who looked", body).into_response()
-}
-
-/// The page a police link opens, or the form asking for its passphrase.
-async fn shared_page(state: &AppState, token: &str, form: Option<&FormData>) -> Response {
-    let passphrase = form.map(|f| f.get("passphrase")).filter(|p| !p.is_empty());
-    match state.lodge.open_share(token, passphrase.map(|p| Password::new(p.to_owned()))).await {
-        Ok(shared) => match shared_view(&shared, token, passphrase).await {
-            Ok(body) => page(None, &state.config, "Shared report", body).into_response(),
-            Err(e) => error_page(None, &state.config, e),
-        },
-        Err(ServiceError::Invalid(problems)) => {
-            let body = html! {
-                h1 { "Shared report" }
-                p { "This report is protected by a passphrase. The person who sent you the link will have given it to you separately." }
-                (problem_summary(&problems))
-                form method="post" action={ "/shared/" (token) } {
-                    (text_field("passphrase", "Passphrase", None, "", &problems, Input::Password))
-                    div.actions { button type="submit" { "Open the report" } }
-                }
-            };
-            let status = if passphrase.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-            (status, page(None, &state.config, "Shared report", body)).into_response()
-        }
-        Err(e) => error_page(None, &state.config, e),
-    }
-}
-
-async fn shared_view(shared: &SharedCase, token: &str, passphrase: Option<&str>) -> Result<Markup, ServiceError> {
-    let prepared = shared.case.prepare_report(&shared.report_options()).await?;
-    shared.record_access("Opened the shared report").await?;
-    let integrity = &prepared.document.integrity;
-    let download_form = |what: &str, label: &str| {
-        html! {
-            form.inline method="post" action={ "/shared/" (token) "/" (what) } {
-                @if let Some(p) = passphrase { input type="hidden" name="passphrase" value=(p); }
-                button type="submit" { (label) }
-            }
-        }
-    };
-    Ok(html! {
-        h1 { "Shared report" }
-        p { "Shared with " (shared.details.label) ". This link works until " (shared.details.expires_at.strftime(DAY)) ". Each time it is used, the person who shared it can see when." }
-        div.actions {
-            (download_form("report.pdf", "Download the report (PDF)"))
-            (download_form("bundle.zip", "Download the evidence bundle (zip)"))
-        }
-        (preview(&prepared))
-        h2 { "Checking it" }
-        p { (integrity.statement) }
-        dl.details {
-            dt { "Log" } dd.verbatim { (integrity.origin) }
-            dt { "Entries" } dd { (integrity.size) }
-            dt { "Root" } dd.verbatim { (integrity.root) }
-            dt { "Key to check it with" } dd.verbatim { (integrity.verifier_key) }
-            @if !integrity.timestamp.is_empty() { dt { "Trusted time" } dd { (integrity.timestamp) } }
-        }
-        ol { @for step in &integrity.how_to_verify { li { (step) } } }
-    })
-}
-
-pub(crate) async fn shared(axum::extract::State(state): State, Path(token): Path<String>) -> Response {
-    shared_page(&state, &token, None).await
-}
-
-pub(crate) async fn shared_with_passphrase(
-    axum::extract::State(state): State,
-    Path(token): Path<String>,
-    Form(form): Form<FormData>,
-) -> Response {
-    shared_page(&state, &token, Some(&form)).await
-}
-
-async fn shared_download(state: &AppState, token: &str, form: &FormData, format: ReportFile) -> Response {
-    let passphrase = Some(form.get("passphrase")).filter(|p| !p.is_empty()).map(|p| Password::new(p.to_owned()));
-    let result = async {
-        let shared = state.lodge.open_share(token, passphrase).await?;
-        let what = match format {
-            ReportFile::Pdf => "Downloaded the report (PDF)",
-            ReportFile::Bundle => "Downloaded the evidence bundle",
-        };
-        shared.record_access(what).await?;
-        let options = shared.report_options();
-        download(shared.case, &options, format, None).await
-    };
-    match result.await {
-        Ok(response) => response,
-        Err(ServiceError::Invalid(_)) => axum::response::Redirect::to(&format!("/shared/{token}")).into_response(),
-        Err(e) => error_page(None, &state.config, e),
-    }
-}
-
-pub(crate) async fn shared_pdf(
-    axum::extract::State(state): State,
-    Path(token): Path<String>,
-    Form(form): Form<FormData>,
-) -> Response {
-    shared_download(&state, &token, &form, ReportFile::Pdf).await
-}
-
-pub(crate) async fn shared_bundle(
-    axum::extract::State(state): State,
-    Path(token): Path<String>,
-    Form(form): Form<FormData>,
-) -> Response {
-    shared_download(&state, &token, &form, ReportFile::Bundle).await
 }

@@ -76,12 +76,19 @@ fn rating_text(rating: Option<u8>) -> &'static str {
 
 pub(crate) async fn responses(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
     let entries = match state.lodge.feedback(&s).await {
-        Ok(e) => e,
+        Ok(Some(e)) => e,
+        Ok(None) => {
+            let body = html! {
+                h1 { "Your Voice responses" }
+                p { "Responses are sealed so that only staff accounts can read them, not the server. Your account has not received the key to read them yet: it will as soon as a colleague who already reads Your Voice opens this page. Ask one of them to, then come back." }
+            };
+            return page(Some(&s), &state.config, "Your Voice responses", body).into_response();
+        }
         Err(e) => return error_page(Some(&s), &state.config, e),
     };
     let body = html! {
         h1 { "Your Voice responses" }
-        p { "Anonymous feedback sent through " a href="/your-voice" { "the Your Voice form" } ". Only the day each arrived is kept." }
+        p { "Anonymous feedback sent through " a href="/your-voice" { "the Your Voice form" } ". Only the day each arrived is kept, and only staff accounts can read what was sent." }
         p { a.button.secondary href="/staff/your-voice.csv" { "Download as CSV" } }
         @if entries.is_empty() { p { "No responses yet." } }
         @for e in &entries {
@@ -111,8 +118,11 @@ fn csv(entries: &[FeedbackEntry]) -> Result<Vec<u8>, csv::Error> {
 }
 
 pub(crate) async fn export(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
-    let result =
-        state.lodge.feedback(&s).await.and_then(|e| csv(&e).map_err(|e| ServiceError::Internal(e.to_string())));
+    let result = match state.lodge.feedback(&s).await {
+        Ok(Some(entries)) => csv(&entries).map_err(|e| ServiceError::Internal(e.to_string())),
+        Ok(None) => Err(ServiceError::Forbidden),
+        Err(e) => Err(e),
+    };
     match result {
         Ok(bytes) => {
             let mut response = super::attachment(bytes.into(), "text/csv; charset=utf-8", "your-voice.csv");
