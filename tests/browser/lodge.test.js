@@ -8,6 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
+import { connect } from "node:net";
 import { mkdtempSync, rmSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -254,7 +255,8 @@ async function documentedNginx(dir) {
     .replace("proxy_pass http://127.0.0.1:8080;", `proxy_pass ${url};`);
   assert.ok(site.includes(`proxy_pass ${url};`), "the documented nginx block was found");
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `${t}_temp_path ${dir}/${t};`).join(" ");
-  const conf = `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+  // One process, so that stopping it stops nginx whole.
+  const conf = `daemon off; master_process off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events {}
 http { access_log ${dir}/access.log; ${temp}
 ${site} }`;
@@ -262,13 +264,15 @@ ${site} }`;
   const nginx = spawn(process.env.NGINX || "/usr/sbin/nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], { stdio: "inherit" });
   const proxied = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(`${proxied}/shared`);
-      return { nginx, proxied };
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const listening = await new Promise((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => resolve(true));
+      socket.on("error", () => resolve(false));
+      socket.on("connect", () => socket.destroy());
+    });
+    if (listening) return { nginx, proxied };
+    await new Promise((r) => setTimeout(r, 100));
   }
+  nginx.kill("SIGKILL");
   throw new Error("nginx did not start");
 }
 

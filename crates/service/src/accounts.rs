@@ -135,11 +135,29 @@ pub(crate) fn check_password(password: &Password) -> Result<(), ServiceError> {
     Ok(())
 }
 
-async fn derive(password: Password, salt: Vec<u8>, params: KdfParams) -> Result<Key, ServiceError> {
-    tokio::task::spawn_blocking(move || password::derive_key(&password, &salt, params))
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
-        .map_err(ServiceError::from)
+/// Longest a password check waits for its turn before the request is refused as busy.
+const LONGEST_WAIT_FOR_A_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Lodge {
+    /// The key a password gives (Argon2id), one check per core at a time: a burst waits its
+    /// turn, and what waits too long is refused as [`ServiceError::Busy`].
+    pub(crate) async fn derive(
+        &self,
+        password: Password,
+        salt: Vec<u8>,
+        params: KdfParams,
+    ) -> Result<Key, ServiceError> {
+        let turn = tokio::time::timeout(LONGEST_WAIT_FOR_A_CHECK, self.inner.password_checks.acquire())
+            .await
+            .map_err(|_| ServiceError::Busy)?
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let key = tokio::task::spawn_blocking(move || password::derive_key(&password, &salt, params))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(ServiceError::from);
+        drop(turn);
+        key
+    }
 }
 
 impl Lodge {
@@ -258,7 +276,7 @@ impl Lodge {
         let recovery = RecoveryKey::generate()?;
         let salt = password::new_salt()?.to_vec();
         let params = self.config().kdf;
-        let password_key = derive(password, salt.clone(), params).await?;
+        let password_key = self.derive(password, salt.clone(), params).await?;
         let user = UserRow {
             id,
             username: username.to_owned(),
@@ -299,18 +317,16 @@ impl Lodge {
     ) -> Result<(Token, SignIn), ServiceError> {
         let mut attempts = vec![Attempt::Account(username)];
         attempts.extend(address.map(Attempt::Address));
-        self.not_held_back(&attempts).await?;
+        self.attempt(&attempts).await?;
         let user = self.store().user_by_username(username.trim()).await?;
         let Some(user) = user else {
             // Spend the same effort as a real check, so timing does not reveal which names exist.
-            let _ = derive(password, vec![0u8; 16], self.config().kdf).await;
-            self.attempt_failed(&attempts).await?;
+            let _ = self.derive(password, vec![0u8; 16], self.config().kdf).await;
             return Err(ServiceError::SignInFailed);
         };
         let params = KdfParams::decode(&user.kdf)?;
-        let password_key = derive(password, user.salt.clone(), params).await?;
+        let password_key = self.derive(password, user.salt.clone(), params).await?;
         let Ok(account_key) = unwrap_key(&password_key, &password_aad(user.id), &user.key_by_password) else {
-            self.attempt_failed(&attempts).await?;
             return Err(ServiceError::SignInFailed);
         };
         if user.disabled {
@@ -501,10 +517,13 @@ impl Lodge {
         field: &str,
     ) -> Result<UserRow, ServiceError> {
         let user = self.store().user(session.user_id.0).await?.ok_or(ServiceError::SessionEnded)?;
-        let key = derive(password, user.salt.clone(), KdfParams::decode(&user.kdf)?).await?;
+        let attempts = [Attempt::Account(&user.username)];
+        self.attempt(&attempts).await?;
+        let key = self.derive(password, user.salt.clone(), KdfParams::decode(&user.kdf)?).await?;
         if unwrap_key(&key, &password_aad(user.id), &user.key_by_password).is_err() {
             return Err(ServiceError::invalid(field, "That is not your current password."));
         }
+        self.attempts_cleared(&attempts).await?;
         Ok(user)
     }
 
@@ -516,7 +535,7 @@ impl Lodge {
     ) -> Result<(), ServiceError> {
         let salt = password::new_salt()?.to_vec();
         let params = self.config().kdf;
-        let new_key = derive(new, salt.clone(), params).await?;
+        let new_key = self.derive(new, salt.clone(), params).await?;
         user.kdf = params.encode();
         user.salt = salt;
         user.key_by_password = wrap_key(&new_key, &password_aad(user.id), account_key)?;

@@ -151,6 +151,9 @@ struct Inner {
     jobs: jobs::Jobs,
     /// The case log entries this node has opened.
     opened_leaves: integrity::OpenedLeaves,
+    /// Password checks (Argon2) running at once on this node: one per core, so a burst of
+    /// sign-ins waits its turn instead of exhausting memory.
+    password_checks: tokio::sync::Semaphore,
     /// Per-case locks that take this node's log appends in turn.
     append_locks: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, std::sync::Weak<tokio::sync::Mutex<()>>>>,
 }
@@ -178,6 +181,9 @@ impl Lodge {
                 webauthn,
                 jobs: jobs::Jobs::new(),
                 opened_leaves: Default::default(),
+                password_checks: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+                ),
                 append_locks: Default::default(),
             }),
         }
@@ -261,6 +267,9 @@ pub enum ServiceError {
         /// When it may be tried again.
         until: Timestamp,
     },
+    /// Too many passwords are being checked at once on this node: try again in a moment.
+    #[error("busy checking passwords")]
+    Busy,
     /// The invitation link is used, expired or wrong.
     #[error("invitation not valid")]
     InvitationInvalid,
@@ -298,6 +307,16 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// For an error that passes with time (held back, busy), the seconds to wait before
+    /// trying again: what a `Retry-After` header says.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ServiceError::TooManyAttempts { until } => Some(until.duration_since(now()).as_secs().max(1) as u64),
+            ServiceError::Busy => Some(5),
+            _ => None,
+        }
+    }
+
     /// The message shown to the person, saying what to do.
     pub fn user_message(&self) -> String {
         match self {
@@ -312,6 +331,7 @@ impl ServiceError {
                 let wait = if wait < 90 { format!("{wait} seconds") } else { format!("{} minutes", (wait + 59) / 60) };
                 format!("Too many tries. For your safety, wait {wait} and try again.")
             }
+            ServiceError::Busy => "Lodge is busy just now. Wait a few seconds and try again.".into(),
             ServiceError::InvitationInvalid => {
                 "This invitation link has been used or has expired. Ask for a new one.".into()
             }

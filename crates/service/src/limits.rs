@@ -1,80 +1,86 @@
-//! Back-off on sign-in: failed attempts are counted per account, per client address and per
-//! session waiting for its second factor, in the database so every node sees them. Past a
-//! threshold within 15 minutes the key is held back, for 30 seconds doubling with each
-//! further failure up to 15 minutes. Keys are keyed hashes (under a key derived from the
-//! server key), so the table holds no username or address.
+//! Limits on guessing. Every secret she proves — her password, a second-step code, her recovery
+//! key — is counted per account, sign-ins also per client address, and a police link's
+//! passphrase per link. Each attempt is counted in the database *before* its secret is checked,
+//! in one atomic statement shared by every node, so parallel guesses cannot slip past the
+//! count. Past a threshold within 15 minutes the key is held back: 30 seconds, doubling with
+//! each further attempt, up to 15 minutes; while held, even the right secret waits. Keys are
+//! keyed hashes (under a key derived from the server key), so the table holds no username,
+//! address or link.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
+use uuid::Uuid;
 
 use crate::{Lodge, ServiceError, now};
 
-/// Failures counted within this window.
+/// Attempts counted within this window.
 const WINDOW: SignedDuration = SignedDuration::from_mins(15);
-/// Longest hold.
-const LONGEST: SignedDuration = SignedDuration::from_mins(15);
+/// The hold after each attempt from the threshold on; the last for any beyond.
+const HOLDS: [SignedDuration; 6] = [
+    SignedDuration::from_secs(30),
+    SignedDuration::from_secs(60),
+    SignedDuration::from_secs(120),
+    SignedDuration::from_secs(240),
+    SignedDuration::from_secs(480),
+    SignedDuration::from_mins(15),
+];
 
-/// What is counted, and how many failures are allowed before holding back.
+/// What is counted, and how many attempts are allowed before holding back.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Attempt<'a> {
-    /// Passwords tried for one account (by lower-cased username).
+    /// Passwords tried for one account (by lower-cased username, so unknown names count too).
     Account(&'a str),
     /// Sign-ins from one client address.
     Address(&'a str),
-    /// Codes tried for one session waiting for its second factor.
-    Code(&'a [u8]),
+    /// Second-step codes tried for one account, across every sign-in.
+    SecondStep(Uuid),
+    /// Recovery keys tried for one account (by lower-cased username).
+    Recovery(&'a str),
+    /// Passphrases tried for one police link.
+    Passphrase(Uuid),
 }
 
 impl Attempt<'_> {
     fn threshold(self) -> i64 {
         match self {
-            Attempt::Account(_) => 5,
             Attempt::Address(_) => 50,
-            Attempt::Code(_) => 5,
+            Attempt::Account(_) | Attempt::SecondStep(_) | Attempt::Recovery(_) | Attempt::Passphrase(_) => 5,
         }
     }
 
     fn key(self, lodge: &Lodge) -> [u8; 32] {
+        let name = |n: &str| n.trim().to_lowercase().into_bytes();
         let data = match self {
-            Attempt::Account(name) => [b"account:".as_slice(), name.trim().to_lowercase().as_bytes()].concat(),
+            Attempt::Account(n) => [b"account:".as_slice(), &name(n)].concat(),
             Attempt::Address(address) => [b"address:".as_slice(), address.as_bytes()].concat(),
-            Attempt::Code(session) => [b"code:".as_slice(), session].concat(),
+            Attempt::SecondStep(user) => [b"second step:".as_slice(), user.as_bytes()].concat(),
+            Attempt::Recovery(n) => [b"recovery:".as_slice(), &name(n)].concat(),
+            Attempt::Passphrase(share) => [b"passphrase:".as_slice(), share.as_bytes()].concat(),
         };
         lodge.inner.limits_key.tag(&data)
     }
 }
 
-fn hold(over: i64) -> SignedDuration {
-    let seconds = 30i64.saturating_mul(1i64 << over.clamp(0, 10));
-    SignedDuration::from_secs(seconds).min(LONGEST)
-}
-
 impl Lodge {
-    /// Fails with [`ServiceError::TooManyAttempts`] while any of `attempts` is held back.
-    pub(crate) async fn not_held_back(&self, attempts: &[Attempt<'_>]) -> Result<(), ServiceError> {
+    /// Counts one attempt for each of `attempts`, before its secret is checked. Fails with
+    /// [`ServiceError::TooManyAttempts`] (nothing checked) while any is held back; otherwise
+    /// returns the most attempts any has counted in its window.
+    pub(crate) async fn attempt(&self, attempts: &[Attempt<'_>]) -> Result<i64, ServiceError> {
         let at = now();
-        for attempt in attempts {
-            if let Some(until) = self.store().blocked_until(&attempt.key(self)).await?
-                && until > at
-            {
-                return Err(ServiceError::TooManyAttempts { until });
-            }
-        }
-        Ok(())
-    }
-
-    /// Counts a failure for each of `attempts`; returns the most failures any has.
-    pub(crate) async fn attempt_failed(&self, attempts: &[Attempt<'_>]) -> Result<i64, ServiceError> {
-        let at: Timestamp = now();
         let mut most = 0;
         for attempt in attempts {
-            let failures =
-                self.store().attempt_failed(&attempt.key(self), at, at - WINDOW, attempt.threshold(), &hold).await?;
-            most = most.max(failures);
+            let key = attempt.key(self);
+            match self.store().count_attempt(&key, at, at - WINDOW, attempt.threshold(), &HOLDS).await? {
+                Some(count) => most = most.max(count),
+                None => {
+                    let until = self.store().blocked_until(&key).await?.filter(|u| *u > at).unwrap_or(at + HOLDS[0]);
+                    return Err(ServiceError::TooManyAttempts { until });
+                }
+            }
         }
         Ok(most)
     }
 
-    /// Forgets the failures of `attempts` after a success.
+    /// Forgets the attempts of `attempts` after a success.
     pub(crate) async fn attempts_cleared(&self, attempts: &[Attempt<'_>]) -> Result<(), ServiceError> {
         for attempt in attempts {
             self.store().attempts_cleared(&attempt.key(self)).await?;

@@ -239,9 +239,8 @@ impl Lodge {
     pub async fn start_passkey_sign_in(&self, username: &str, address: Option<&str>) -> Result<Ceremony, ServiceError> {
         let mut attempts = vec![Attempt::Account(username)];
         attempts.extend(address.map(Attempt::Address));
-        self.not_held_back(&attempts).await?;
+        self.attempt(&attempts).await?;
         let Some(user) = self.store().user_by_username(username.trim()).await? else {
-            self.attempt_failed(&attempts).await?;
             return Err(ServiceError::invalid("passkey", "There is no passkey for this account. Use your password."));
         };
         self.authentication(user.id, "sign_in").await

@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::jobs::Step;
 use crate::ledger::Change;
+use crate::limits::Attempt;
 use crate::report::{Redact, ReportOptions};
 use crate::{Lodge, OpenCase, PlainStream, ReportFile, ServiceError, now};
 
@@ -159,12 +160,14 @@ fn token_in(link: &str) -> Option<Token> {
 }
 
 /// The key a link (and its passphrase, if it has one) gives.
-async fn link_key(token: &Token, passphrase: Option<(Password, Vec<u8>, KdfParams)>) -> Result<Key, ServiceError> {
+async fn link_key(
+    lodge: &Lodge,
+    token: &Token,
+    passphrase: Option<(Password, Vec<u8>, KdfParams)>,
+) -> Result<Key, ServiceError> {
     let link = token.wrapping_key();
     let Some((passphrase, salt, params)) = passphrase else { return Ok(link) };
-    let from_passphrase = tokio::task::spawn_blocking(move || password::derive_key(&passphrase, &salt, params))
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+    let from_passphrase = lodge.derive(passphrase, salt, params).await?;
     Ok(link.combine(&from_passphrase, "share link with passphrase"))
 }
 
@@ -249,7 +252,7 @@ impl OpenCase {
         let params = self.lodge().config().kdf;
         let salt = password::new_salt()?.to_vec();
         let has_passphrase = request.passphrase.is_some();
-        let kek = link_key(&token, request.passphrase.map(|p| (p, salt.clone(), params))).await?;
+        let kek = link_key(self.lodge(), &token, request.passphrase.map(|p| (p, salt.clone(), params))).await?;
         let link_keys = Keyring::generate()?;
         let case_public_key = self.keys.public_key()?;
         let share = ShareRow {
@@ -375,6 +378,7 @@ impl Lodge {
             self.end_share(row.case_id, row.id).await?;
             return Err(ServiceError::ShareEnded);
         }
+        let attempts = [Attempt::Passphrase(row.id)];
         let passphrase = match (&row.passphrase, passphrase) {
             (None, _) => None,
             (Some(_), None) => {
@@ -383,15 +387,22 @@ impl Lodge {
                     "This link needs the passphrase that was sent with it.",
                 ));
             }
-            (Some((salt, kdf)), Some(p)) => Some((p, salt.clone(), KdfParams::decode(kdf)?)),
+            (Some((salt, kdf)), Some(p)) => {
+                self.attempt(&attempts).await?;
+                Some((p, salt.clone(), KdfParams::decode(kdf)?))
+            }
         };
-        let kek = link_key(&token, passphrase).await?;
+        let guessed = passphrase.is_some();
+        let kek = link_key(self, &token, passphrase).await?;
         let keys = Keyring::unwrap(&kek, &link_aad(row.id), &row.wrapped_key).map_err(|_| {
             ServiceError::invalid(
                 "passphrase",
                 "That passphrase is not right. Check it with the person who sent the link.",
             )
         })?;
+        if guessed {
+            self.attempts_cleared(&attempts).await?;
+        }
         let Some((folder, _)) = row.content else { return Ok(None) };
         let json = self.blobs().read_all(&share_file(row.case_id, row.id, &folder, "content"), &keys).await?;
         let content = serde_json::from_slice(&json).map_err(|e| ServiceError::Internal(e.to_string()))?;

@@ -8,6 +8,7 @@ use lodge_crypto::{RecoveryKey, unwrap_key, wrap_key};
 use lodge_store::UserRow;
 
 use crate::accounts::{check_password, recovery_aad};
+use crate::limits::Attempt;
 use crate::{Lodge, ServiceError, Session};
 
 impl Lodge {
@@ -28,6 +29,8 @@ impl Lodge {
             )
         })?;
         let wrong = || ServiceError::invalid("recovery_key", "That username and recovery key do not match.");
+        let attempts = [Attempt::Recovery(username)];
+        self.attempt(&attempts).await?;
         let mut user = self.store().user_by_username(username.trim()).await?.ok_or_else(wrong)?;
         let account_key =
             unwrap_key(&recovery.kek(), &recovery_aad(user.id), &user.key_by_recovery).map_err(|_| wrong())?;
@@ -36,6 +39,7 @@ impl Lodge {
         self.rewrap_password(&mut user, &account_key, new).await?;
         self.store().delete_user_sessions(user.id, None).await?;
         self.second_factors_off(&user).await?;
+        self.attempts_cleared(&attempts).await?;
         tracing::info!("password reset with a recovery key; a new recovery key was issued");
         Ok(fresh)
     }

@@ -49,8 +49,8 @@ impl Lodge {
             _ => {}
         }
         let row = self.pending_session(token_text).await?;
-        let attempts = [Attempt::Code(&hash)];
-        self.not_held_back(&attempts).await?;
+        let attempts = [Attempt::SecondStep(row.user_id)];
+        let tried = self.attempt(&attempts).await?;
         let user = self.store().user(row.user_id).await?.ok_or(ServiceError::SessionEnded)?;
         let key = unwrap_key(&token.wrapping_key(), &session_aad(user.id), &row.wrapped_user_key)
             .map_err(|_| ServiceError::SessionEnded)?;
@@ -59,7 +59,7 @@ impl Lodge {
         };
         let secret = open(&key, &totp_aad(user.id), sealed)?;
         let Some(step) = totp_step(&secret, code) else {
-            if self.attempt_failed(&attempts).await? >= 5 {
+            if tried >= 5 {
                 self.store().delete_session(&hash).await?;
                 return Err(ServiceError::SessionEnded);
             }

@@ -583,39 +583,42 @@ macro_rules! store_impl {
                 until.map(from_millis).transpose()
             }
 
-            async fn attempt_failed(
+            async fn count_attempt(
                 &self,
                 key: &[u8],
                 now: Timestamp,
                 window_start: Timestamp,
                 threshold: i64,
-                block: &(dyn Fn(i64) -> jiff::SignedDuration + Send + Sync),
-            ) -> Result<i64> {
-                let mut tx = self.pool.begin().await?;
-                let row: Option<(i64, i64)> =
-                    sqlx::query_as("SELECT failures, window_start FROM attempts WHERE key = $1")
-                        .bind(key)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let (failures, started) = match row {
-                    Some((f, w)) if w >= to_millis(window_start) => (f + 1, w),
-                    _ => (1, to_millis(now)),
-                };
-                let blocked_until =
-                    if failures >= threshold { to_millis(now + block(failures - threshold)) } else { 0 };
-                sqlx::query(
-                    "INSERT INTO attempts (key, failures, window_start, blocked_until) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
-                     window_start = excluded.window_start, blocked_until = excluded.blocked_until",
-                )
-                .bind(key)
-                .bind(failures)
-                .bind(started)
-                .bind(blocked_until)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(failures)
+                holds: &[jiff::SignedDuration],
+            ) -> Result<Option<i64>> {
+                // Built from the caller's constants only: the hold for each count past the threshold.
+                let last = holds.last().map_or(0, |h| h.as_millis() as i64);
+                let arms: String = holds
+                    .iter()
+                    .enumerate()
+                    .map(|(over, h)| format!(" WHEN {over} THEN {}", h.as_millis() as i64))
+                    .collect();
+                let count = "(CASE WHEN attempts.window_start >= $3 THEN attempts.failures + 1 ELSE 1 END)";
+                let statement = format!(
+                    "INSERT INTO attempts (key, failures, window_start, blocked_until) VALUES ($1, 1, $2, $5)
+                     ON CONFLICT (key) DO UPDATE SET
+                       failures = {count},
+                       window_start = CASE WHEN attempts.window_start >= $3 THEN attempts.window_start ELSE $2 END,
+                       blocked_until = CASE WHEN {count} >= $4
+                         THEN $2 + (CASE {count} - $4{arms} ELSE {last} END) ELSE 0 END
+                     WHERE attempts.blocked_until <= $2
+                     RETURNING failures"
+                );
+                let first_hold = if threshold <= 1 { to_millis(now) + holds.first().map_or(0, |h| h.as_millis() as i64) } else { 0 };
+                let counted: Option<i64> = sqlx::query_scalar(&statement)
+                    .bind(key)
+                    .bind(to_millis(now))
+                    .bind(to_millis(window_start))
+                    .bind(threshold)
+                    .bind(first_hold)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(counted)
             }
 
             async fn attempts_cleared(&self, key: &[u8]) -> Result<()> {

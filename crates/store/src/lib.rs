@@ -127,20 +127,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Accepts a TOTP time step for an account only if it is later than the last accepted
     /// one, so a code works once. False if it was already used.
     async fn use_totp_step(&self, user: Uuid, step: i64) -> Result<bool>;
-    /// Until when a key (an account, an address) is held back after failed attempts.
+    /// Until when a key (an account, an address, a link) is held back after attempts.
     async fn blocked_until(&self, key: &[u8]) -> Result<Option<Timestamp>>;
-    /// Counts a failed attempt for `key`: the count restarts when the last window began
-    /// before `window_start`; once it reaches `threshold`, the key is held back until
-    /// `block(failures - threshold)` from now. Returns the failures counted.
-    async fn attempt_failed(
+    /// Counts an attempt for `key` before its secret is checked, in one atomic statement, so
+    /// that every node and every concurrent request sees every other's count. Refused (`None`,
+    /// nothing counted) while the key is held back. The count restarts when the last window
+    /// began before `window_start`; an attempt that brings it to `threshold` or beyond holds
+    /// the key back from `now` for `holds[count - threshold]` (the last entry beyond). Returns
+    /// the count with this attempt.
+    async fn count_attempt(
         &self,
         key: &[u8],
         now: Timestamp,
         window_start: Timestamp,
         threshold: i64,
-        block: &(dyn Fn(i64) -> jiff::SignedDuration + Send + Sync),
-    ) -> Result<i64>;
-    /// Forgets the failed attempts of `key` (after a success).
+        holds: &[jiff::SignedDuration],
+    ) -> Result<Option<i64>>;
+    /// Forgets the attempts counted for `key` (after a success).
     async fn attempts_cleared(&self, key: &[u8]) -> Result<()>;
     /// Adds a passkey.
     async fn add_passkey(&self, passkey: &PasskeyRow) -> Result<()>;

@@ -158,7 +158,7 @@ impl IntoResponse for ApiError {
             | ServiceError::SessionEnded
             | ServiceError::AccountDisabled
             | ServiceError::SecondFactorNeeded => StatusCode::UNAUTHORIZED,
-            ServiceError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::TooManyAttempts { .. } | ServiceError::Busy => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::Forbidden | ServiceError::SignupClosed | ServiceError::ReadOnly | ServiceError::OwnerOnly => {
                 StatusCode::FORBIDDEN
             }
@@ -174,13 +174,7 @@ impl IntoResponse for ApiError {
             error: self.0.user_message(),
             problems: self.0.problems().map(|p| p.fields.clone()).unwrap_or_default(),
         };
-        let mut response = (status, Json(body)).into_response();
-        if let ServiceError::TooManyAttempts { until } = &self.0 {
-            let seconds = until.duration_since(jiff::Timestamp::now()).as_secs().max(1);
-            if let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
-        }
+        let mut response = crate::pages::retry_after((status, Json(body)).into_response(), &self.0);
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -17,6 +17,7 @@ mod harness;
 mod imports;
 mod integrity;
 mod ledger;
+mod limits;
 mod load;
 mod nodes;
 mod notices;

@@ -99,7 +99,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// Her case: one incident inside the link's dates (with a place she leaves out), one outside,
 /// a screenshot. Returns the case and the link made for 2026 onwards without places.
-async fn case_with_a_link(server: &Server, passphrase: &str) -> (String, String, uuid::Uuid) {
+pub async fn case_with_a_link(server: &Server, passphrase: &str) -> (String, String, uuid::Uuid) {
     server.add_user("survivor", "alice");
     let alice = server.api("alice").await;
     let case = alice.create_case("Messages from @wolf").await;

@@ -8,13 +8,13 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::harness::{PASSWORD, Server, backends, browser_client, csrf};
 
-fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+pub fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let from = html.find(start).unwrap() + start.len();
     &html[from..from + html[from..].find(end).unwrap()]
 }
 
 /// The code her app would show `offset` steps from now.
-fn code(secret: &str, offset: i64) -> String {
+pub fn code(secret: &str, offset: i64) -> String {
     let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
     let totp = TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, bytes, None, String::new());
     let now = jiff::Timestamp::now().as_second();
@@ -23,14 +23,14 @@ fn code(secret: &str, offset: i64) -> String {
 
 /// Waits until a fresh 30-second step has begun, so codes made here and checked by the server
 /// fall in the same step.
-async fn at_start_of_a_step() {
+pub async fn at_start_of_a_step() {
     let into = jiff::Timestamp::now().as_second() % 30;
     if into > 20 {
         tokio::time::sleep(std::time::Duration::from_secs(u64::try_from(31 - into).unwrap())).await;
     }
 }
 
-async fn page_sign_in(server: &Server, username: &str, password: &str) -> (reqwest::Client, reqwest::Response) {
+pub async fn page_sign_in(server: &Server, username: &str, password: &str) -> (reqwest::Client, reqwest::Response) {
     let client = browser_client();
     let res = client
         .post(format!("{}/login", server.url))

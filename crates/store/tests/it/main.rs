@@ -543,23 +543,35 @@ async fn attempts_second_factors_and_feedback() {
         let alice = user("alice");
         s.create_user(&alice, None, now()).await.unwrap();
 
-        // Back-off: held only from the threshold on, forgotten after a success, and a new
-        // window starts the count again.
-        let hold = |over: i64| SignedDuration::from_secs(30 * (over + 1));
+        // Back-off: every attempt is counted before it is decided; from the threshold on the
+        // key is held (and attempts refused, uncounted, until the hold ends); after a hold, one
+        // more attempt with a longer hold; a success forgets it; a new window starts again.
+        let holds = [SignedDuration::from_secs(30), SignedDuration::from_secs(60), SignedDuration::from_secs(120)];
         let key = [1u8; 32];
+        let window = |at: Timestamp| at - SignedDuration::from_mins(15);
         for expected in 1..=4 {
-            assert_eq!(
-                s.attempt_failed(&key, now(), now() - SignedDuration::from_mins(15), 5, &hold).await.unwrap(),
-                expected
-            );
+            assert_eq!(s.count_attempt(&key, now(), window(now()), 5, &holds).await.unwrap(), Some(expected));
         }
         assert_eq!(s.blocked_until(&key).await.unwrap(), Some(Timestamp::UNIX_EPOCH));
-        s.attempt_failed(&key, now(), now() - SignedDuration::from_mins(15), 5, &hold).await.unwrap();
-        assert!(s.blocked_until(&key).await.unwrap().unwrap() > now());
+        assert_eq!(s.count_attempt(&key, now(), window(now()), 5, &holds).await.unwrap(), Some(5));
+        let held = s.blocked_until(&key).await.unwrap().unwrap();
+        assert!(held > now() + SignedDuration::from_secs(25) && held <= now() + SignedDuration::from_secs(30));
+        assert_eq!(s.count_attempt(&key, now(), window(now()), 5, &holds).await.unwrap(), None);
+        let after = now() + SignedDuration::from_secs(31);
+        assert_eq!(s.count_attempt(&key, after, window(after), 5, &holds).await.unwrap(), Some(6));
+        let held = s.blocked_until(&key).await.unwrap().unwrap();
+        assert!(held > after + SignedDuration::from_secs(55), "the second hold is longer");
+        assert_eq!(s.count_attempt(&key, after, window(after), 5, &holds).await.unwrap(), None);
         let later = now() + SignedDuration::from_mins(20);
-        assert_eq!(s.attempt_failed(&key, later, later - SignedDuration::from_mins(15), 5, &hold).await.unwrap(), 1);
+        assert_eq!(s.count_attempt(&key, later, window(later), 5, &holds).await.unwrap(), Some(1));
         s.attempts_cleared(&key).await.unwrap();
         assert_eq!(s.blocked_until(&key).await.unwrap(), None);
+        // Many at once: exactly the threshold are let through, on every backend.
+        let burst = [2u8; 32];
+        let tries = (0..20).map(|_| s.count_attempt(&burst, now(), window(now()), 5, &holds));
+        let results: Vec<Option<i64>> =
+            futures_util::future::join_all(tries).await.into_iter().map(|r| r.expect("no attempt fails")).collect();
+        assert_eq!(results.iter().flatten().count(), 5, "{results:?}");
 
         // TOTP: a time step is accepted once, and a later one after it.
         s.set_user_totp(alice.id, Some(&[4; 40])).await.unwrap();

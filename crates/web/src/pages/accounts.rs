@@ -77,16 +77,19 @@ pub(crate) async fn login(
                 .into_response()
         }
         Err(
-            e @ (ServiceError::SignInFailed | ServiceError::AccountDisabled | ServiceError::TooManyAttempts { .. }),
+            e @ (ServiceError::SignInFailed
+            | ServiceError::AccountDisabled
+            | ServiceError::TooManyAttempts { .. }
+            | ServiceError::Busy),
         ) => {
-            let status = if matches!(e, ServiceError::TooManyAttempts { .. }) {
+            let status = if e.retry_after().is_some() {
                 axum::http::StatusCode::TOO_MANY_REQUESTS
             } else {
                 axum::http::StatusCode::UNAUTHORIZED
             };
             let passkeys = state.lodge.passkeys_available();
             let form = login_form(&username, &Problems::default(), Some(&e.user_message()), passkeys);
-            (status, page(None, &state.config, "Sign in", form)).into_response()
+            super::retry_after((status, page(None, &state.config, "Sign in", form)).into_response(), &e)
         }
         Err(e) => error_page(None, &state.config, e),
     }
@@ -146,10 +149,10 @@ pub(crate) async fn code(axum::extract::State(state): State, jar: CookieJar, For
     match state.lodge.second_factor(cookie.value(), form.get("code")).await {
         Ok(_) => Redirect::to("/cases").into_response(),
         Err(ServiceError::Invalid(p)) => code_response(&state, &jar, &p, axum::http::StatusCode::BAD_REQUEST).await,
-        Err(e @ ServiceError::TooManyAttempts { .. }) => {
+        Err(e @ (ServiceError::TooManyAttempts { .. } | ServiceError::Busy)) => {
             let mut p = Problems::default();
             p.add("code", e.user_message());
-            code_response(&state, &jar, &p, axum::http::StatusCode::TOO_MANY_REQUESTS).await
+            super::retry_after(code_response(&state, &jar, &p, axum::http::StatusCode::TOO_MANY_REQUESTS).await, &e)
         }
         Err(e) => error_page(None, &state.config, e),
     }

@@ -215,6 +215,16 @@ async fn not_found(axum::extract::State(state): State, jar: CookieJar) -> Respon
 }
 
 /// The page for an error, with a status code and a message that says what to do.
+/// Adds `Retry-After` to a response for an error that passes with time (held back, busy).
+pub(crate) fn retry_after(mut response: Response, error: &ServiceError) -> Response {
+    if let Some(seconds) = error.retry_after()
+        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
 pub(crate) fn error_page(session: Option<&Session>, config: &WebConfig, error: ServiceError) -> Response {
     let (status, title) = match &error {
         ServiceError::NotFound => (StatusCode::NOT_FOUND, "Page not found"),
@@ -228,7 +238,7 @@ pub(crate) fn error_page(session: Option<&Session>, config: &WebConfig, error: S
             return Redirect::to("/login?ended=1").into_response();
         }
         ServiceError::SecondFactorNeeded => return Redirect::to("/login/code").into_response(),
-        ServiceError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "Please wait"),
+        ServiceError::TooManyAttempts { .. } | ServiceError::Busy => (StatusCode::TOO_MANY_REQUESTS, "Please wait"),
         ServiceError::Invalid(_)
         | ServiceError::SignInFailed
         | ServiceError::InvitationInvalid
@@ -243,7 +253,7 @@ pub(crate) fn error_page(session: Option<&Session>, config: &WebConfig, error: S
         p { (error.user_message()) }
         p { a href="/" { "Go to your cases" } }
     };
-    (status, layout::page(session, config, title, body)).into_response()
+    retry_after((status, layout::page(session, config, title, body)).into_response(), &error)
 }
 
 /// Runs a signed-in form's action once its anti-forgery token is checked, then redirects to

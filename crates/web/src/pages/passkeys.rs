@@ -52,14 +52,14 @@ fn failed(e: &ServiceError) -> Response {
     };
     let status = match e {
         ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
-        ServiceError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::TooManyAttempts { .. } | ServiceError::Busy => StatusCode::TOO_MANY_REQUESTS,
         ServiceError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             StatusCode::INTERNAL_SERVER_ERROR
         }
         _ => StatusCode::UNAUTHORIZED,
     };
-    (status, Json(json!({ "error": message }))).into_response()
+    super::retry_after((status, Json(json!({ "error": message }))).into_response(), e)
 }
 
 fn form_token_ok(s: &Session, headers: &HeaderMap) -> bool {

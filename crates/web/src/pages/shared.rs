@@ -86,7 +86,7 @@ fn report_page(shared: &SharedReport, link: &str, passphrase: &str) -> Markup {
             (download("report.pdf", "Download the report (PDF)"))
             (download("bundle.zip", "Download the evidence bundle (zip)"))
         }
-        section aria-labelledby="report" {
+        section.preview aria-labelledby="report" {
             h2 #report { "The report" }
             (report_summary(&content.document))
         }

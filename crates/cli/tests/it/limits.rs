@@ -1,0 +1,151 @@
+//! Guessing limits, tried as her stalker would: he has her password and guesses her codes in
+//! fresh sign-ins and API requests; he guesses a police link's passphrase, or her recovery key;
+//! he sends a burst of sign-ins at once. Each secret is counted before it is checked, held back
+//! after five, answered 429 with `Retry-After` (never 500), and while held the right secret
+//! waits too.
+
+use std::process::Stdio;
+
+use serde_json::json;
+
+use crate::harness::{Backend, PASSWORD, Server, backends, csrf};
+use crate::safety::{at_start_of_a_step, between, code, page_sign_in};
+
+/// Turns on her authenticator app; returns its secret.
+async fn turn_on_codes(server: &Server, username: &str) -> String {
+    let browser = server.browser(username).await;
+    let account = browser.get(format!("{}/account", server.url)).send().await.unwrap().text().await.unwrap();
+    let token = csrf(&account);
+    let setup = browser
+        .post(format!("{}/account/two-step", server.url))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let secret = between(&setup, r#"aria-label="Key for your authenticator app">"#, "<").to_owned();
+    let fields =
+        [("csrf", token), ("secret", secret.clone()), ("password", PASSWORD.into()), ("code", code(&secret, 0))];
+    let on = browser.post(format!("{}/account/two-step/confirm", server.url)).form(&fields).send().await.unwrap();
+    assert!(on.text().await.unwrap().contains("Two-step sign-in is on."));
+    secret
+}
+
+fn held(res: &reqwest::Response) -> bool {
+    res.status() == 429 && res.headers().contains_key("retry-after")
+}
+
+#[tokio::test]
+async fn second_step_codes_are_held_back_after_five_across_fresh_sign_ins_and_api_requests() {
+    for backend in backends().await {
+        at_start_of_a_step().await;
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "alice");
+        let secret = turn_on_codes(&server, "alice").await;
+        let api = reqwest::Client::new();
+        let by_api = |code: String| {
+            api.post(format!("{}/api/v1/session", server.url))
+                .json(&json!({"username": "alice", "password": PASSWORD, "code": code}))
+                .send()
+        };
+        let mut checked = 0;
+        let mut refused = 0;
+        for n in 0..40 {
+            // Alternate: a fresh page sign-in with a wrong code, and an API request with both.
+            let wrong = format!("{:06}", (n * 7919 + 1) % 1_000_000);
+            let res = if n % 2 == 0 {
+                let (client, signed) = page_sign_in(&server, "alice", PASSWORD).await;
+                assert_eq!(signed.status(), 303, "her password is right");
+                client.post(format!("{}/login/code", server.url)).form(&[("code", wrong)]).send().await.unwrap()
+            } else {
+                by_api(wrong).await.unwrap()
+            };
+            assert!(res.status() != 500);
+            if held(&res) {
+                refused += 1;
+            } else {
+                checked += 1;
+            }
+        }
+        assert_eq!((checked, refused), (5, 35), "five codes checked, the rest held back");
+        // The right code waits too.
+        assert!(held(&by_api(code(&secret, 0)).await.unwrap()));
+        let (client, _) = page_sign_in(&server, "alice", PASSWORD).await;
+        let right = client.post(format!("{}/login/code", server.url)).form(&[("code", code(&secret, 0))]).send().await;
+        assert!(held(&right.unwrap()));
+    }
+}
+
+#[tokio::test]
+async fn a_police_link_passphrase_is_held_back_after_five() {
+    let server = Server::start(Backend::Sqlite).await;
+    let (_, link, _) = crate::police_links::case_with_a_link(&server, "blue kettle lamp").await;
+    crate::police_links::open_when_ready(&server, &link, "blue kettle lamp").await;
+    let mut statuses = Vec::new();
+    for n in 0..12 {
+        statuses.push(crate::police_links::open_link(&server, &link, &format!("wrong guess {n}")).await.0);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 5, "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+    let (status, html) = crate::police_links::open_link(&server, &link, "blue kettle lamp").await;
+    assert_eq!(status, 429, "the right passphrase waits too");
+    assert!(html.contains("Too many tries"));
+}
+
+#[tokio::test]
+async fn recovery_keys_are_held_back_after_five() {
+    let server = Server::start(Backend::Sqlite).await;
+    let mut child = server
+        .command(&["admin", "user", "add", "--role", "survivor", "--username", "alice", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("{PASSWORD}\n").as_bytes()).unwrap();
+    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    let key = out.lines().find_map(|l| l.split("account holder): ").nth(1)).unwrap().trim().to_owned();
+    let recover = |key: String| {
+        reqwest::Client::new()
+            .post(format!("{}/recover", server.url))
+            .form(&[
+                ("username", "alice".to_owned()),
+                ("recovery_key", key),
+                ("password", "a brand new password".into()),
+            ])
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let guess = lodge_crypto::RecoveryKey::generate().unwrap().display_text().to_string();
+        let res = recover(guess).await.unwrap();
+        statuses.push((res.status().as_u16(), res.headers().contains_key("retry-after")));
+    }
+    assert!(statuses[..5].iter().all(|s| s.0 == 400), "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == (429, true)), "{statuses:?}");
+    assert_eq!(recover(key).await.unwrap().status(), 429, "the right key waits too");
+}
+
+#[tokio::test]
+async fn a_burst_of_sign_ins_at_the_default_cost_is_counted_before_it_is_checked() {
+    for backend in backends().await {
+        // The default Argon2 cost (19 MiB, 2 passes), as an organisation runs it.
+        let server =
+            Server::start_with(backend, &[("LODGE_ARGON2_MEMORY_KIB", "19456"), ("LODGE_ARGON2_ITERATIONS", "2")])
+                .await;
+        server.add_user("survivor", "alice");
+        let client = reqwest::Client::new();
+        let tries = (0..40).map(|n| {
+            client
+                .post(format!("{}/api/v1/session", server.url))
+                .json(&json!({"username": "alice", "password": format!("guess {n}")}))
+                .send()
+        });
+        let statuses: Vec<u16> =
+            futures_util::future::join_all(tries).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+        assert!(!statuses.contains(&500), "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "only five were checked: {statuses:?}");
+        assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    }
+}
