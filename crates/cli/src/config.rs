@@ -86,6 +86,9 @@ pub struct Config {
     pub scan_obey_robots: bool,
     /// Whether scans may reach private and loopback addresses (an intranet mirror; tests).
     pub scan_allow_private: bool,
+    /// A proxy for scans (`http://…`), if the organisation wants one; empty for none. Proxy
+    /// variables in the environment (`HTTP_PROXY`, …) are never used for scans.
+    pub scan_proxy: String,
     /// Days after sending a notice before a follow-up is due.
     pub notice_follow_up_days: u32,
     /// Days after sending a notice before escalating to the host, registrar or CDN.
@@ -139,6 +142,7 @@ impl Default for Config {
             scan_interval_ms: 1000,
             scan_obey_robots: true,
             scan_allow_private: false,
+            scan_proxy: String::new(),
             notice_follow_up_days: 5,
             notice_escalate_days: 14,
             notice_recheck_hours: 24,

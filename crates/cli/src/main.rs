@@ -120,6 +120,10 @@ enum Command {
         /// Allow private and loopback addresses (an intranet mirror, a test site).
         #[arg(long)]
         allow_private: bool,
+        /// Send requests through this proxy (`http://…`). Proxy settings in the environment are
+        /// never used; names are still checked here before a request goes to the proxy.
+        #[arg(long)]
+        proxy: Option<String>,
         /// Pages, images or videos to look at.
         #[arg(required = true)]
         addresses: Vec<String>,
@@ -320,7 +324,17 @@ fn main() -> Result<()> {
         Command::Hash { dihedral, video, interval, paths } => {
             exit_with(fingerprint::hash(&paths, dihedral, video, interval)?)
         }
-        Command::Scan { content, hashes, radius, user_agent, interval_ms, ignore_robots, allow_private, addresses } => {
+        Command::Scan {
+            content,
+            hashes,
+            radius,
+            user_agent,
+            interval_ms,
+            ignore_robots,
+            allow_private,
+            proxy,
+            addresses,
+        } => {
             let request = scan::Request {
                 content,
                 hashes,
@@ -329,6 +343,7 @@ fn main() -> Result<()> {
                 interval: std::time::Duration::from_millis(interval_ms),
                 obey_robots: !ignore_robots,
                 allow_private,
+                proxy,
                 addresses,
             };
             exit_with(runtime.block_on(scan::run(request))?)
@@ -612,6 +627,7 @@ fn scan_settings(config: &Config) -> lodge_scan::fetch::FetchSettings {
         per_host_interval: std::time::Duration::from_millis(config.scan_interval_ms),
         obey_robots: config.scan_obey_robots,
         allow_private: config.scan_allow_private,
+        proxy: Some(config.scan_proxy.trim().to_owned()).filter(|p| !p.is_empty()),
         ..lodge_scan::fetch::FetchSettings::default()
     };
     if !config.scan_user_agent.trim().is_empty() {
@@ -676,6 +692,8 @@ async fn serve(config: Config) -> Result<()> {
         default_time_zone: config.default_time_zone.clone(),
         support_services: config.support_services.clone(),
         trust_forwarded_for: config.trust_forwarded_for,
+        // Read from the environment only, like the other secrets.
+        metrics_token: std::env::var("LODGE_METRICS_TOKEN").ok().and_then(|t| lodge_web::MetricsToken::new(&t)),
     };
     let sweeper = Arc::new(lodge.clone());
     let grace = jiff::SignedDuration::from_mins(i64::from(config.orphan_grace_minutes));

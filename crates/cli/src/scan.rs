@@ -24,6 +24,7 @@ pub struct Request {
     pub interval: Duration,
     pub obey_robots: bool,
     pub allow_private: bool,
+    pub proxy: Option<String>,
     pub addresses: Vec<String>,
 }
 
@@ -78,6 +79,7 @@ pub async fn run(request: Request) -> Result<bool> {
         per_host_interval: request.interval,
         obey_robots: request.obey_robots,
         allow_private: request.allow_private,
+        proxy: request.proxy,
         ..FetchSettings::default()
     };
     if let Some(agent) = request.user_agent {

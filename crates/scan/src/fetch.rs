@@ -34,6 +34,10 @@ pub struct FetchSettings {
     pub obey_robots: bool,
     /// Allow private, loopback and link-local addresses (tests, an intranet mirror).
     pub allow_private: bool,
+    /// A proxy the organisation chose for scans (`http://…`). Proxy settings in the environment
+    /// (`HTTP_PROXY`, …) are never used. Through a proxy, each address's name is still resolved
+    /// here and refused if it points at a private address, before the request goes out.
+    pub proxy: Option<String>,
 }
 
 impl Default for FetchSettings {
@@ -46,6 +50,7 @@ impl Default for FetchSettings {
             per_host_interval: Duration::from_secs(1),
             obey_robots: true,
             allow_private: false,
+            proxy: None,
         }
     }
 }
@@ -86,22 +91,38 @@ pub struct Fetched {
     pub at: Timestamp,
 }
 
+/// Whether an address is one scans must not reach: private, loopback, link-local, shared,
+/// reserved or multicast, or an IPv6 address that carries such an IPv4 address (mapped,
+/// compatible `::a.b.c.d`, 6to4, NAT64) or tunnels to one (Teredo).
 fn private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
             v4.is_private()
                 || v4.is_loopback()
                 || v4.is_link_local()
                 || v4.is_unspecified()
                 || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || a == 100 && (b & 0xc0) == 64
+                || a == 192 && b == 0 && c == 0
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded =
+                |hi: u16, lo: u16| private(IpAddr::V4(std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo))));
             v6.is_loopback()
                 || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| private(IpAddr::V4(v4)))
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || v6.to_ipv4().is_some_and(|v4| private(IpAddr::V4(v4)))
+                || s[0] == 0x2002 && embedded(s[1], s[2])
+                || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] && embedded(s[6], s[7])
+                || s[0] == 0x2001 && s[1] == 0
         }
     }
 }
@@ -154,10 +175,15 @@ impl Fetcher {
                 attempt.follow()
             }
         });
-        let mut builder = reqwest::Client::builder()
-            .user_agent(settings.user_agent.clone())
-            .timeout(settings.timeout)
-            .redirect(redirects);
+        let mut builder =
+            reqwest::Client::builder().user_agent(settings.user_agent.clone()).timeout(settings.timeout).no_proxy();
+        if let Some(proxy) = &settings.proxy {
+            let proxy = reqwest::Proxy::all(proxy).map_err(|e| FetchError::Request(e.to_string()))?;
+            // The proxy resolves names, so Lodge follows redirects itself, checking each.
+            builder = builder.proxy(proxy).redirect(reqwest::redirect::Policy::none());
+        } else {
+            builder = builder.redirect(redirects);
+        }
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(PublicOnly));
         }
@@ -219,9 +245,43 @@ impl Fetcher {
         self.body_within(url, host, self.settings.max_bytes).await
     }
 
+    /// Through a proxy, which resolves names itself: refuses an address whose name resolves to
+    /// a private address, before anything is sent.
+    async fn check_name(&self, url: &Url) -> Result<(), FetchError> {
+        if self.settings.allow_private || self.settings.proxy.is_none() {
+            return Ok(());
+        }
+        let host = url.host_str().ok_or(FetchError::NotWeb)?.trim_matches(['[', ']']);
+        let port = url.port_or_known_default().unwrap_or(80);
+        let found = tokio::net::lookup_host((host, port)).await.map_err(|e| FetchError::Request(e.to_string()))?;
+        let found: Vec<SocketAddr> = found.collect();
+        if found.is_empty() || found.iter().any(|a| private(a.ip())) {
+            return Err(FetchError::Private);
+        }
+        Ok(())
+    }
+
+    /// Sends a request; through a proxy, follows redirects itself, checking each address.
+    async fn send(&self, url: &Url) -> Result<reqwest::Response, FetchError> {
+        let mut url = url.clone();
+        for _ in 0..=5 {
+            self.check(&url)?;
+            self.check_name(&url).await?;
+            let response = self.client.get(url.clone()).send().await.map_err(|e| FetchError::Request(e.to_string()))?;
+            let next = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok());
+            match next {
+                Some(next) if self.settings.proxy.is_some() && response.status().is_redirection() => {
+                    url = url.join(next).map_err(|_| FetchError::NotWeb)?;
+                }
+                _ => return Ok(response),
+            }
+        }
+        Err(FetchError::Request("too many redirects".into()))
+    }
+
     async fn body_within(&self, url: &Url, host: &str, max: u64) -> Result<Fetched, FetchError> {
         self.wait_turn(host).await;
-        let response = self.client.get(url.clone()).send().await.map_err(|e| FetchError::Request(e.to_string()))?;
+        let response = self.send(url).await?;
         let status = response.status();
         if !status.is_success() {
             return Err(FetchError::Status(status.as_u16()));

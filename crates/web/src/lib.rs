@@ -35,6 +35,31 @@ pub struct WebConfig {
     pub support_services: Vec<SupportService>,
     /// Take the client's address from `X-Forwarded-For` (behind a reverse proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// The bearer token `/metrics` asks for; without one, `/metrics` is not served.
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The token a metrics collector sends. Kept only as its SHA-256; never printed.
+#[derive(Clone)]
+pub struct MetricsToken([u8; 32]);
+
+impl MetricsToken {
+    /// The token from its text; `None` for an empty one (metrics off).
+    pub fn new(text: &str) -> Option<MetricsToken> {
+        let text = text.trim();
+        (!text.is_empty()).then(|| MetricsToken(lodge_crypto::sha256(text.as_bytes())))
+    }
+
+    /// Whether `offered` is the token.
+    fn matches(&self, offered: &str) -> bool {
+        lodge_crypto::sha256(offered.as_bytes()) == self.0
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(…)")
+    }
 }
 
 /// A service a survivor can contact: the organisation's own helpline, a national stalking

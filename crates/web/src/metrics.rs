@@ -1,4 +1,5 @@
-//! Prometheus metrics at `/metrics`: requests counted by method, route and status, and their
+//! Prometheus metrics at `/metrics`, served only to a collector with the configured bearer
+//! token (`LODGE_METRICS_TOKEN`): requests counted by method, route and status, and their
 //! duration, and the durable jobs by kind and state (read from the database, so every node
 //! reports the whole queue). A route is its template (`/api/v1/cases/{case}`), so no label ever
 //! carries an id or anything a person typed; unmatched paths are counted as `unmatched`.
@@ -92,7 +93,20 @@ pub(crate) async fn record(
 }
 
 /// The metrics in the OpenMetrics text format.
-pub(crate) async fn show(axum::extract::State(state): axum::extract::State<Arc<AppState>>) -> Response {
+/// The metrics, for a collector that sends the configured bearer token; to anyone else (and
+/// when no token is configured) the address does not exist.
+pub(crate) async fn show(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let offered = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !state.config.metrics_token.as_ref().is_some_and(|t| t.matches(offered)) {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
     match state.lodge.job_counts().await {
         Ok(counts) => {
             state.metrics.jobs.clear();

@@ -208,7 +208,7 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         if matches!(backend, Backend::Sqlite) {
             assert!(server.data_dir.path().join("lodge.db-wal").exists(), "the WAL is checked too");
         }
-        let metrics = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+        let metrics = server.metrics().await;
         assert!(
             metrics.contains("lodge_http_requests_total") && !metrics.contains(&canary),
             "metrics hold case content"

@@ -450,7 +450,7 @@ async fn a_video_is_fingerprinted_by_a_job_that_survives_a_kill() {
         assert_eq!(frames.len(), 7, "one frame a second of a 6.9 second clip: {frames:?}");
         assert!(frames[1].starts_with("30,"), "{frames:?}");
         assert_eq!(job_files(&server), Vec::<String>::new(), "the video is deleted once fingerprinted");
-        let metrics = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+        let metrics = server.metrics().await;
         assert!(metrics.contains("lodge_jobs{kind=\"video\",state=\"done\"} 1"), "{metrics}");
         let csv =
             api.get(&format!("/api/v1/cases/{case}/content/hash-list")).send().await.unwrap().text().await.unwrap();

@@ -25,6 +25,8 @@ pub async fn backends() -> Vec<Backend> {
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The token the test servers' metrics collector sends.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
 
 /// A running `lodge serve`.
 pub struct Server {
@@ -73,6 +75,7 @@ impl Server {
             .env("LODGE_ARGON2_MEMORY_KIB", "256")
             .env("LODGE_ARGON2_ITERATIONS", "1")
             .env("LODGE_LOG", "debug")
+            .env("LODGE_METRICS_TOKEN", METRICS_TOKEN)
             .env("LODGE_EXIT_URL", "http://neutral.invalid/weather");
         if let Backend::Postgres(url) = &self.backend {
             cmd.arg("--database-url").arg(url);
@@ -249,6 +252,18 @@ impl Server {
                 sqlx::query_scalar(query).bind(bind).fetch_all(&pool).await.unwrap()
             }
         }
+    }
+
+    /// What a metrics collector with the token reads.
+    pub async fn metrics(&self) -> String {
+        let res = reqwest::Client::new()
+            .get(format!("{}/metrics", self.url))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.text().await.unwrap()
     }
 
     /// Everything the server wrote to its log so far.

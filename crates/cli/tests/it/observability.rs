@@ -1,5 +1,6 @@
-//! What an operator watches: `/healthz`, Prometheus metrics at `/metrics` (routes as
-//! templates, never ids or anything typed), and logs as one JSON object a line.
+//! What an operator watches: `/healthz`, Prometheus metrics at `/metrics` (only with the
+//! collector's token, off without one; routes as templates, never ids or anything typed), and
+//! logs as one JSON object a line.
 
 use crate::harness::{Server, backends};
 
@@ -18,7 +19,13 @@ async fn metrics_count_routes_by_template_and_logs_are_json_lines() {
     let nowhere = reqwest::get(format!("{}/no/such/page", server.url)).await.unwrap();
     assert_eq!(nowhere.status(), 404);
 
-    let res = reqwest::get(format!("{}/metrics", server.url)).await.unwrap();
+    // Not served to anyone without the collector's token.
+    let client = reqwest::Client::new();
+    assert_eq!(client.get(format!("{}/metrics", server.url)).send().await.unwrap().status(), 404);
+    let wrong = client.get(format!("{}/metrics", server.url)).bearer_auth("guess").send().await.unwrap();
+    assert_eq!(wrong.status(), 404);
+    let res = client.get(format!("{}/metrics", server.url)).bearer_auth(crate::harness::METRICS_TOKEN).send().await;
+    let res = res.unwrap();
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
     let metrics = res.text().await.unwrap();
     for line in [
@@ -40,4 +47,16 @@ async fn metrics_count_routes_by_template_and_logs_are_json_lines() {
         let event: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         assert!(event["level"].is_string() && event["timestamp"].is_string(), "{line}");
     }
+}
+
+#[tokio::test]
+async fn metrics_are_off_by_default() {
+    let server = Server::start_with(crate::harness::Backend::Sqlite, &[("LODGE_METRICS_TOKEN", "")]).await;
+    let res = reqwest::Client::new()
+        .get(format!("{}/metrics", server.url))
+        .bearer_auth(crate::harness::METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "no token configured: no metrics on the public address");
 }

@@ -147,3 +147,44 @@ fn scan_prints_each_copy_of_her_image_on_a_page() {
     let refused = lodge(&["scan", "--hashes", list.to_str().unwrap(), site.url.as_str()], &[]);
     assert!(text(&refused.stderr).contains("private network"), "{}", text(&refused.stderr));
 }
+
+/// A listener that counts the connections it is sent.
+fn counting_listener() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (port, count)
+}
+
+#[test]
+fn scans_never_use_a_proxy_from_the_environment_and_check_names_before_a_chosen_one() {
+    let (proxy, to_proxy) = counting_listener();
+    let (site, to_site) = counting_listener();
+    let list = tempfile::tempdir().unwrap();
+    let hashes = list.path().join("hashes.txt");
+    let image = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/pdq/images/bridge-1-original.jpg");
+    std::fs::write(&hashes, lodge(&["hash", "--dihedral", image], &[]).stdout).unwrap();
+    let hashes = hashes.to_str().unwrap();
+    let target = format!("http://localhost:{site}/page");
+    let proxied: Vec<(&str, String)> =
+        ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+            .into_iter()
+            .map(|k| (k, format!("http://127.0.0.1:{proxy}")))
+            .collect();
+    let from_env = lodge(&["scan", "--hashes", hashes, "--interval-ms", "0", &target], &proxied);
+    assert!(text(&from_env.stderr).contains("skipped"), "{}", text(&from_env.stderr));
+    let chosen = format!("http://127.0.0.1:{proxy}");
+    let through = lodge(&["scan", "--hashes", hashes, "--interval-ms", "0", "--proxy", &chosen, &target], &[]);
+    assert!(text(&through.stderr).contains("private network"), "{}", text(&through.stderr));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let counts =
+        (to_proxy.load(std::sync::atomic::Ordering::SeqCst), to_site.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(counts, (0, 0), "neither the proxy nor the private address was reached");
+}

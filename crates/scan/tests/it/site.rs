@@ -224,6 +224,14 @@ async fn private_addresses_and_oversized_responses_are_refused() {
         site.url.join("big.jpg").unwrap(),
         Url::parse("http://[::1]/").unwrap(),
         Url::parse("http://10.0.0.1/x").unwrap(),
+        // Private IPv4 addresses carried inside IPv6: compatible, mapped, 6to4, NAT64; Teredo.
+        Url::parse("http://[::7f00:1]/").unwrap(),
+        Url::parse("http://[::ffff:10.0.0.1]/").unwrap(),
+        Url::parse("http://[2002:c0a8:101::1]/").unwrap(),
+        Url::parse("http://[64:ff9b::a00:1]/").unwrap(),
+        Url::parse("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/").unwrap(),
+        Url::parse("http://0.0.0.0/").unwrap(),
+        Url::parse("http://100.64.0.1/").unwrap(),
     ] {
         assert_eq!(public_only.get(&address).await.unwrap_err(), FetchError::Private, "{address}");
     }
