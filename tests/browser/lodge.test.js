@@ -31,6 +31,7 @@ function env() {
     PATH: process.env.PATH,
     LODGE_ARGON2_MEMORY_KIB: "256",
     LODGE_ARGON2_ITERATIONS: "1",
+    LODGE_ARGON2_BELOW_MINIMUM_FOR_TESTS: "true",
     LODGE_EXIT_URL: neutralUrl,
     LODGE_ORGANISATION: "Lodge test organisation",
     // The same local server stands in for a site with a copy of her photo and a search page.

@@ -46,6 +46,9 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     /// Argon2id passes for new passwords.
     pub argon2_iterations: u32,
+    /// Allow Argon2id costs below OWASP's minimum. For test servers only: a real one refuses
+    /// to start with them.
+    pub argon2_below_minimum_for_tests: bool,
     /// Log level for Lodge: `error`, `warn`, `info`, `debug` or `trace`.
     pub log: String,
     /// `text` (one line per event) or `json` (one JSON object per line, for log collectors).
@@ -125,6 +128,7 @@ impl Default for Config {
             session_max_hours: 12,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+            argon2_below_minimum_for_tests: false,
             log: "info".into(),
             log_format: "text".into(),
             server_key_file: String::new(),

@@ -589,15 +589,24 @@ async fn open_storage(config: &Config) -> Result<(Arc<dyn lodge_store::Store>, l
 }
 
 async fn open(config: &Config) -> Result<Lodge> {
+    let kdf = lodge_crypto::password::KdfParams {
+        memory_kib: config.argon2_memory_kib,
+        iterations: config.argon2_iterations,
+        parallelism: 1,
+    };
+    if !kdf.meets_owasp_minimum() && !config.argon2_below_minimum_for_tests {
+        anyhow::bail!(
+            "argon2_memory_kib = {} with argon2_iterations = {} is below OWASP's minimum for passwords \
+             (19456 KiB with 2 passes, or an equivalent): raise them",
+            kdf.memory_kib,
+            kdf.iterations
+        );
+    }
     let (store, blobs) = open_storage(config).await?;
     let service = ServiceConfig {
         session_idle: jiff::SignedDuration::from_mins(config.session_idle_minutes.into()),
         session_max: jiff::SignedDuration::from_hours(config.session_max_hours.into()),
-        kdf: lodge_crypto::password::KdfParams {
-            memory_kib: config.argon2_memory_kib,
-            iterations: config.argon2_iterations,
-            parallelism: 1,
-        },
+        kdf,
         max_upload_bytes: config.max_upload_bytes,
         timestamp_url: timestamp_url(&config.timestamp_url)?,
         phone_region: config.phone_region.clone(),

@@ -46,6 +46,14 @@ impl KdfParams {
     /// OWASP's recommended Argon2id setting: 19 MiB, 2 passes, 1 lane.
     pub const RECOMMENDED: KdfParams = KdfParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
 
+    /// Whether these costs reach one of OWASP's equivalent minimums for Argon2id (46 MiB with
+    /// 1 pass, 19 MiB with 2, 12 MiB with 3, 9 MiB with 4, 7 MiB with 5).
+    pub fn meets_owasp_minimum(&self) -> bool {
+        [(47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5)]
+            .iter()
+            .any(|&(memory, passes)| self.memory_kib >= memory && self.iterations >= passes)
+    }
+
     /// The stored form, e.g. `argon2id;m=19456;t=2;p=1`.
     pub fn encode(&self) -> String {
         format!("argon2id;m={};t={};p={}", self.memory_kib, self.iterations, self.parallelism)
@@ -85,6 +93,13 @@ pub fn derive_key(password: &Password, salt: &[u8], params: KdfParams) -> Result
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn owasp_minimums() {
+        let at = |memory_kib, iterations| KdfParams { memory_kib, iterations, parallelism: 1 }.meets_owasp_minimum();
+        assert!(at(19_456, 2) && at(47_104, 1) && at(7_168, 5) && KdfParams::RECOMMENDED.meets_owasp_minimum());
+        assert!(!at(19_455, 2) && !at(19_456, 1) && !at(256, 1) && !at(7_168, 4));
+    }
+
     use super::*;
 
     #[test]

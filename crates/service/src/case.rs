@@ -207,6 +207,15 @@ impl Lodge {
     }
 }
 
+/// Which record rows to read with the log.
+#[derive(Debug, Clone, Copy)]
+enum Rows {
+    /// The latest version of every record of a kind.
+    OfKind(RecordKind),
+    /// Every version of one record.
+    VersionsOf(Uuid),
+}
+
 impl OpenCase {
     /// The case as a job works on it, for the account that started the job.
     /// Jobs were queued by someone who could change the case.
@@ -292,11 +301,34 @@ impl OpenCase {
         }
     }
 
+    /// Rows read with `read`, and the log as it was when they were read. A record version and
+    /// its leaf are written together, so if the log did not grow while the rows were read, no
+    /// row is newer or older than the log; otherwise (someone wrote meanwhile) both are read
+    /// again, a few times at most, so a write in between is never taken for tampering.
+    async fn rows_with_log(
+        &self,
+        which: Rows,
+    ) -> Result<(Vec<RecordRow>, std::sync::Arc<crate::integrity::LogIndex>), ServiceError> {
+        let store = self.lodge.store();
+        let mut tries = 0;
+        loop {
+            let before = store.ledger_size(self.id.0).await?;
+            let rows = match which {
+                Rows::OfKind(kind) => store.records(self.id.0, kind.as_str()).await?,
+                Rows::VersionsOf(id) => store.record_versions(self.id.0, id).await?,
+            };
+            let log = self.log_index().await?;
+            tries += 1;
+            if i64::try_from(log.size()).is_ok_and(|size| size == before) || tries == 5 {
+                return Ok((rows, log));
+            }
+        }
+    }
+
     /// The latest version of every record of a kind, tombstones included, each checked
     /// against the log; a record the log has but the store lost is noted as changed.
     pub(crate) async fn latest<T: DeserializeOwned>(&self, kind: RecordKind) -> Result<Vec<Entry<T>>, ServiceError> {
-        let rows = self.lodge.store().records(self.id.0, kind.as_str()).await?;
-        let log = self.log_index().await?;
+        let (rows, log) = self.rows_with_log(Rows::OfKind(kind)).await?;
         let entries: Vec<Entry<T>> = rows.into_iter().map(|r| self.entry(kind, r, &log, true)).collect();
         self.found_all(log.missing(kind, entries.iter().map(|e| e.id)));
         Ok(entries)
@@ -309,11 +341,10 @@ impl OpenCase {
         kind: RecordKind,
         id: Uuid,
     ) -> Result<Vec<Entry<T>>, ServiceError> {
-        let rows = self.lodge.store().record_versions(self.id.0, id).await?;
+        let (rows, log) = self.rows_with_log(Rows::VersionsOf(id)).await?;
         if rows.is_empty() || rows.iter().any(|r| r.kind != kind.as_str()) {
             return Err(ServiceError::NotFound);
         }
-        let log = self.log_index().await?;
         let last = rows.len() - 1;
         Ok(rows.into_iter().enumerate().map(|(n, r)| self.entry(kind, r, &log, n == last)).collect())
     }

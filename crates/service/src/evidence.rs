@@ -204,7 +204,9 @@ impl OpenCase {
 /// Keeps the last path component of a sent file name and drops control characters.
 pub(crate) fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
+    // Bidirectional controls would let `photo\u{202e}gpj.exe` show as `photoexe.jpg`.
+    let bidi = |c: &char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let cleaned: String = base.chars().filter(|c| !c.is_control() && !bidi(c)).take(255).collect();
     if cleaned.trim().is_empty() { "unnamed file".into() } else { cleaned }
 }
 
@@ -278,5 +280,7 @@ mod tests {
         assert!(make_thumbnail(b"\x89PNG\r\n\x1a\nnot really").is_none());
         assert_eq!(clean_file_name("C:\\Users\\me\\shot\u{7}.png"), "shot.png");
         assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("photo\u{202e}gpj.exe"), "photogpj.exe", "shown as what it is");
+        assert_eq!(clean_file_name("\u{2067}report\u{2069}.pdf"), "report.pdf");
     }
 }

@@ -248,6 +248,11 @@ fn sole_subject(kind: RecordKind) -> Option<Subject> {
 }
 
 impl LogIndex {
+    /// How many entries the log had when it was read.
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
     /// Checks one record version as read: `opened` is `None` when the row holds no content,
     /// else whether it opened and what its entry must say. `newest` when it is served as the
     /// record's current version.

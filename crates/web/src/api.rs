@@ -120,8 +120,9 @@ async fn json_errors(response: Response) -> Response {
     if !refused || is_json {
         return response;
     }
-    let detail = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
-    tracing::debug!(status = status.as_u16(), detail = %String::from_utf8_lossy(&detail), "request refused");
+    // The framework's explanation can quote what was sent (a path segment, a query value):
+    // neither it nor anything else of the request is logged.
+    tracing::debug!(status = status.as_u16(), "request refused before Lodge read it");
     let (status, error) = match status.as_u16() {
         413 => (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large."),
         405 => (StatusCode::METHOD_NOT_ALLOWED, "This address does not take that method."),

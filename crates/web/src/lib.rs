@@ -104,7 +104,7 @@ fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
     let (api, api_table) = api::routes();
     let (others, others_table) = routes::Table::new("")
         .get("/healthz", Allowed::Public, api::health)
-        .get("/metrics", Allowed::Public, metrics::show)
+        .get("/metrics", Allowed::Collector, metrics::show)
         .finish();
     table.extend(api_table);
     table.extend(others_table);

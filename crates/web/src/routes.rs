@@ -23,6 +23,8 @@ use crate::AppState;
 pub enum Allowed {
     /// Anyone, signed in or not.
     Public,
+    /// A metrics collector with the configured token; to anyone else the address does not exist.
+    Collector,
     /// Anyone signed in.
     SignedIn,
     /// Survivors (who keep cases of their own).

@@ -290,3 +290,24 @@ async fn using_the_recovery_key_turns_every_second_factor_off() {
         assert!(answer.contains("There is no passkey for this account"));
     }
 }
+
+#[test]
+fn a_server_refuses_password_costs_below_the_owasp_minimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lodge"))
+        .args(["admin", "user", "add", "--role", "survivor", "--username", "alice", "--password-stdin", "--data-dir"])
+        .arg(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LODGE_ARGON2_MEMORY_KIB", "4096")
+        .env("LODGE_ARGON2_ITERATIONS", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("below OWASP's minimum"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -232,6 +232,8 @@ fn expect(who: Who, allowed: lodge_web::Allowed, own_case: bool) -> Expect {
     let signed_in = !matches!(who, Who::PoliceLink | Who::ThirdParty | Who::Anonymous);
     match allowed {
         Public | ShareLink | InboxLink => Expect::Through,
+        // Nobody here holds the collector's token.
+        Collector => Expect::NotFound,
         _ if !signed_in => Expect::SignIn,
         SignedIn => Expect::Through,
         Survivor => {

@@ -14,7 +14,8 @@ fn lodge(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("LODGE_ARGON2_MEMORY_KIB", "256")
-        .env("LODGE_ARGON2_ITERATIONS", "1");
+        .env("LODGE_ARGON2_ITERATIONS", "1")
+        .env("LODGE_ARGON2_BELOW_MINIMUM_FOR_TESTS", "true");
     for (k, v) in env {
         cmd.env(k, v);
     }

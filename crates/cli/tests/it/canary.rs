@@ -213,6 +213,26 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
             metrics.contains("lodge_http_requests_total") && !metrics.contains(&canary),
             "metrics hold case content"
         );
+        // Requests refused before Lodge reads them, with the canary where a value goes: the
+        // framework's explanations quote such values, and the log (at debug level) must not.
+        let raw = reqwest::Client::new();
+        let bearer = api.token.clone();
+        for (path, body) in [
+            (format!("/api/v1/cases/{canary}"), None),
+            (format!("/api/v1/cases/{case}/checkpoint/consistency?from={canary}"), None),
+            (format!("/api/v1/cases/{case}/content/hash-list?format={canary}"), None),
+            (format!("/api/v1/cases/{case}/incidents"), Some(format!("{{\"description\": {canary}"))),
+            (format!("/api/v1/cases/{case}/incidents"), Some(format!("{{\"description\": \"{canary}\", \"x\": 1}}"))),
+        ] {
+            let req = match body {
+                Some(body) => {
+                    raw.post(format!("{}{path}", server.url)).header("content-type", "application/json").body(body)
+                }
+                None => raw.get(format!("{}{path}", server.url)),
+            };
+            let status = req.bearer_auth(&bearer).send().await.unwrap().status();
+            assert!(status.is_client_error(), "{path}: {status}");
+        }
         let log = server.log();
         assert!(log.contains("listening"), "the log was captured");
         assert!(

@@ -74,6 +74,7 @@ impl Server {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("LODGE_ARGON2_MEMORY_KIB", "256")
             .env("LODGE_ARGON2_ITERATIONS", "1")
+            .env("LODGE_ARGON2_BELOW_MINIMUM_FOR_TESTS", "true")
             .env("LODGE_LOG", "debug")
             .env("LODGE_METRICS_TOKEN", METRICS_TOKEN)
             .env("LODGE_EXIT_URL", "http://neutral.invalid/weather");

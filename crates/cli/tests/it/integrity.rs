@@ -261,3 +261,39 @@ async fn a_client_can_set_only_what_she_may_type() {
         assert!(all[0]["body"].get("submitted_by").is_none() && all[0]["body"].get("messages").is_none());
     }
 }
+
+#[tokio::test]
+async fn a_write_while_she_reads_is_never_taken_for_tampering() {
+    for backend in backends().await {
+        let server = Server::start(backend).await;
+        server.add_user("survivor", "alice");
+        let api = server.api("alice").await;
+        let case = api.create_case("Messages from @wolf").await;
+        let made = api.create_incident(&case, incident("he called at night")).await;
+        let id = made["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/cases/{case}/incidents/{id}");
+        // One client edits the incident again and again while another reads it: a read that
+        // falls between a version's row and its log entry must not see a mismatch.
+        let reader = server.api("alice").await;
+        let read = async || {
+            let mut statuses = Vec::new();
+            for _ in 0..60 {
+                statuses.push(reader.get(&path).send().await.unwrap().status().as_u16());
+            }
+            statuses
+        };
+        let reads = async {
+            let (a, b, c, d) = tokio::join!(read(), read(), read(), read());
+            [a, b, c, d].concat()
+        };
+        let writes = async {
+            for version in 1..=40 {
+                let body = json!({"version": version, "body": incident(&format!("he called at night, {version}"))});
+                api.json(api.put(&path).json(&body), 200).await;
+            }
+        };
+        let (statuses, ()) = tokio::join!(reads, writes);
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+        assert!(changed(&api, &case).await.is_empty());
+    }
+}

@@ -29,7 +29,8 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for Body<T> {
         let value = match Json::<serde_json::Value>::from_request(request, state).await {
             Ok(Json(value)) => value,
             Err(rejection) => {
-                tracing::debug!(detail = %rejection.body_text(), "request body refused");
+                // The framework's text can quote what was sent: only its status is logged.
+                tracing::debug!(status = rejection.status().as_u16(), "request body refused: not JSON");
                 return Err(ApiError(ServiceError::invalid(
                     "body",
                     "Send the body as JSON, with the header Content-Type: application/json.",
