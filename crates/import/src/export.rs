@@ -365,7 +365,7 @@ fn read_zip<R: Read + Seek>(
                 .find(|e| e.name == "_chat.txt")
                 .or_else(|| entries.iter().find(|e| e.name.ends_with(".txt")))
                 .ok_or_else(|| missing("chat text file"))?;
-            let text = zip.read(chat)?;
+            let text = zip.read(chat, crate::whatsapp::MAX_CHAT)?;
             let mut media = Vec::new();
             for entry in entries.iter().filter(|e| e.path != chat.path) {
                 let mut hasher = HashingSink(Sha256::new());
@@ -376,12 +376,12 @@ fn read_zip<R: Read + Seek>(
         }
         Format::SmsXml => {
             let entry = entries.iter().find(|e| e.name.ends_with(".xml")).ok_or_else(|| missing("XML backup"))?;
-            read_sms(Cursor::new(zip.read(entry)?), region, deliver)?;
+            read_sms(BufReader::new(zip.reader(entry)?), region, deliver)?;
             Ok(Vec::new())
         }
         Format::Telegram => {
             let entry = entries.iter().find(|e| e.name == "result.json").ok_or_else(|| missing("result.json"))?;
-            read_telegram(&zip.read(entry)?, &entry.path, deliver)?;
+            read_telegram(&zip.read(entry, telegram::MAX_FILE)?, &entry.path, deliver)?;
             Ok(Vec::new())
         }
         Format::Instagram | Format::Facebook => {
@@ -391,20 +391,20 @@ fn read_zip<R: Read + Seek>(
             }
             threads.sort_by(|a, b| a.path.cmp(&b.path));
             for entry in threads {
-                read_meta(&zip.read(entry)?, &entry.path, deliver)?;
+                read_meta(&zip.read(entry, meta::MAX_FILE)?, &entry.path, deliver)?;
             }
             Ok(Vec::new())
         }
         Format::X => {
             let entry =
                 entries.iter().find(|e| e.name == "direct-messages.js").ok_or_else(|| missing("direct-messages.js"))?;
-            read_x(&zip.read(entry)?, &entry.path, deliver)?;
+            read_x(&zip.read(entry, x_archive::MAX_FILE)?, &entry.path, deliver)?;
             Ok(Vec::new())
         }
         Format::Discord => read_discord(zip, &entries, deliver),
         Format::Email => {
             for entry in entries.iter().filter(|e| e.name.ends_with(".eml") || e.name.ends_with(".mbox")) {
-                email::read(Cursor::new(zip.read(entry)?), deliver)?;
+                email::read(BufReader::new(zip.reader(entry)?), deliver)?;
             }
             Ok(Vec::new())
         }
@@ -596,7 +596,7 @@ fn read_discord<R: Read + Seek>(
         .iter()
         .find(|e| e.path.ends_with("messages/index.json"))
         .ok_or_else(|| ImportError::BrokenAt { offset: 0, reason: "the package has no messages/index.json".into() })?;
-    let names = discord::index(&zip.read(index_entry)?)?;
+    let names = discord::index(&zip.read(index_entry, discord::MAX_FILE)?)?;
     let root = index_entry.path.trim_end_matches("index.json").to_owned();
     for (id, index_name) in names {
         // Newer packages name the folder `c<id>`, older ones `<id>`.
@@ -605,14 +605,15 @@ fn read_discord<R: Read + Seek>(
             .find(|e| e.path == format!("{root}c{id}/channel.json") || e.path == format!("{root}{id}/channel.json"));
         let Some(channel_entry) = folder else { continue };
         let dir = channel_entry.path.trim_end_matches("channel.json").to_owned();
-        let channel = discord::channel(&zip.read(channel_entry)?, &index_name)?;
+        let channel = discord::channel(&zip.read(channel_entry, discord::MAX_FILE)?, &index_name)?;
         let messages_entry = entries
             .iter()
             .find(|e| e.path == format!("{dir}messages.json"))
             .or_else(|| entries.iter().find(|e| e.path == format!("{dir}messages.csv")));
         let Some(messages_entry) = messages_entry else { continue };
         let csv = messages_entry.name.ends_with(".csv");
-        for (index, m) in discord::messages(&zip.read(messages_entry)?, csv)?.into_iter().enumerate() {
+        for (index, m) in discord::messages(&zip.read(messages_entry, discord::MAX_FILE)?, csv)?.into_iter().enumerate()
+        {
             let mut item = Item::new(
                 &channel.name,
                 Party { name: "Me".into(), handle: None, mine: true },

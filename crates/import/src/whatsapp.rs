@@ -22,6 +22,8 @@ use crate::ImportError;
 
 /// Longest line read, and longest message kept; a longer one is refused, naming its line.
 const MAX_LINE: usize = 1024 * 1024;
+/// Largest chat text read from a zipped export (years of a busy chat are tens of MiB).
+pub const MAX_CHAT: usize = 128 * 1024 * 1024;
 
 /// `[date, time] rest` (iOS) or `date, time - rest` (Android), after marks are removed. Digits
 /// are ASCII 0-9 only; a line in other digits is not taken for a header.

@@ -103,11 +103,27 @@ impl<R: Read + Seek> SafeZip<R> {
         self.entries.iter().find(|e| wanted(&e.name)).cloned()
     }
 
-    /// Reads a file whole, failing if it holds more than it declared.
-    pub fn read(&mut self, entry: &Entry) -> Result<Vec<u8>, ImportError> {
+    /// Reads a file whole, if it declares no more than `max` bytes (what a real export of its
+    /// kind holds): a larger one is refused before a byte of it is read. Fails too if it holds
+    /// more than it declared.
+    pub fn read(&mut self, entry: &Entry, max: usize) -> Result<Vec<u8>, ImportError> {
+        if entry.size > max as u64 {
+            let mib = max / (1024 * 1024);
+            return Err(refuse(
+                &entry.path,
+                &format!("is larger than {mib} MiB, more than a real export of this kind holds"),
+            ));
+        }
         let mut out = Vec::new();
         self.copy(entry, &mut out)?;
         Ok(out)
+    }
+
+    /// A file to read as a stream, through a limit at its declared size.
+    pub fn reader(&mut self, entry: &Entry) -> Result<impl Read + '_, ImportError> {
+        let file =
+            self.archive.by_index(entry.index).map_err(|e| refuse(&entry.path, &format!("cannot be read ({e})")))?;
+        Ok(file.take(entry.size))
     }
 
     /// Streams a file into `sink`, failing if it holds more than it declared.

@@ -319,9 +319,10 @@ async fn receive_evidence(
     let mut incident = None;
     let mut stored = Vec::new();
     let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
+    let mut texts = crate::pages::TextBudget::new();
     while let Some(field) = multipart.next_field().await.map_err(|_| broken())? {
         if field.name() == Some("incident") {
-            let text = field.text().await.map_err(|_| broken())?;
+            let text = texts.read(field).await?;
             let id: Uuid =
                 text.trim().parse().map_err(|_| ServiceError::invalid("incident", "That is not an incident id."))?;
             incident = Some(IncidentId(id));

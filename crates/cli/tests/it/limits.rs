@@ -149,3 +149,41 @@ async fn a_burst_of_sign_ins_at_the_default_cost_is_counted_before_it_is_checked
         assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
     }
 }
+
+#[tokio::test]
+async fn a_flood_of_text_fields_through_an_inbox_link_is_refused_in_bounded_memory() {
+    let server = Server::start(Backend::Sqlite).await;
+    server.add_user("survivor", "alice");
+    let alice = server.api("alice").await;
+    let case = alice.create_case("Messages from @wolf").await;
+    let browser = server.browser("alice").await;
+    let inbox = format!("/cases/{case}/inbox");
+    let (_, html) =
+        crate::sharing::post_form(&browser, &server, &inbox, &format!("{inbox}/links"), &[("inbox_label", "Sam")])
+            .await;
+    let start = html.find("/inbox/").unwrap();
+    let link = html[start..start + html[start..].find('"').unwrap()].to_owned();
+    let friend = reqwest::Client::new();
+    // A form that is right in itself is still refused for its size: 200 fields of 20 KiB.
+    let mut many = reqwest::multipart::Form::new().text("from", "Sam").text("description", "he followed her");
+    for n in 0..200 {
+        many = many.text(format!("extra{n}"), "x".repeat(20 * 1024));
+    }
+    let refused = friend.post(format!("{}{link}", server.url)).multipart(many).send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("too much text to send in one go"));
+
+    // 400 fields of 1 MiB (400 MiB, no account needed): refused, and the server's memory
+    // grows by a small part of it (the old code held every field).
+    let before = server.peak_memory_kib().unwrap();
+    let mut flood = reqwest::multipart::Form::new();
+    for n in 0..400 {
+        flood = flood.text(format!("f{n}"), "y".repeat(1024 * 1024));
+    }
+    let answered = friend.post(format!("{}{link}", server.url)).multipart(flood).send().await;
+    if let Ok(res) = answered {
+        assert!(res.status() == 400 || res.status() == 413, "{}", res.status());
+    }
+    let grew_mib = (server.peak_memory_kib().unwrap().saturating_sub(before)) / 1024;
+    assert!(grew_mib < 96, "the server's peak memory grew by {grew_mib} MiB");
+}

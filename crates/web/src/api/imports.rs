@@ -187,10 +187,11 @@ pub(crate) async fn stage(
     let open = open(&state, &s, case).await?;
     let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
     let (mut format, mut zone, mut staged) = (None, state.config.default_time_zone.clone(), None);
+    let mut texts = crate::pages::TextBudget::new();
     while let Some(field) = multipart.next_field().await.map_err(|_| broken())? {
         match field.name() {
-            Some("format") => format = format_of(Some(&field.text().await.map_err(|_| broken())?))?,
-            Some("zone") => zone = field.text().await.map_err(|_| broken())?,
+            Some("format") => format = format_of(Some(&texts.read(field).await?))?,
+            Some("zone") => zone = texts.read(field).await?,
             _ if staged.is_none() => {
                 let name = field.file_name().unwrap_or("export").to_owned();
                 staged = Some(open.stage_import(&name, field).await?);

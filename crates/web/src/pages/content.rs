@@ -19,7 +19,7 @@ use lodge_service::{
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::evidence::read_text;
+use super::evidence::TextBudget;
 use super::layout::{Input, csrf, page, problem_summary, refreshing_page, text_field, textarea_field};
 use super::{FormData, act_then_redirect, drain, error_page, stale_form};
 use crate::State;
@@ -258,6 +258,7 @@ async fn receive(multipart: &mut Multipart) -> Result<(FormData, Option<(String,
     let broken =
         || ServiceError::invalid("file", "The file did not arrive whole. Check your connection and try again.");
     let mut form = FormData::default();
+    let mut texts = TextBudget::new();
     let mut file = None;
     while let Some(mut field) = multipart.next_field().await.map_err(|_| broken())? {
         let name = field.name().unwrap_or("").to_owned();
@@ -275,7 +276,7 @@ async fn receive(multipart: &mut Multipart) -> Result<(FormData, Option<(String,
                 file = Some((if video { "video".to_owned() } else { file_name }, bytes));
             }
         } else {
-            form.push(&name, read_text(field).await?);
+            form.push(&name, texts.read(field).await?);
         }
     }
     Ok((form, file))
@@ -437,9 +438,10 @@ async fn receive_files(multipart: &mut Multipart) -> Result<(String, Vec<(String
     let broken =
         || ServiceError::invalid("files", "The files did not arrive whole. Check your connection and try again.");
     let (mut token, mut files, mut total) = (String::new(), Vec::new(), 0usize);
+    let mut texts = TextBudget::new();
     while let Some(mut field) = multipart.next_field().await.map_err(|_| broken())? {
         if field.name() == Some("csrf") {
-            token = read_text(field).await?;
+            token = texts.read(field).await?;
             continue;
         }
         let name = field.file_name().unwrap_or("").to_owned();

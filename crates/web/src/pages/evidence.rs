@@ -19,18 +19,47 @@ use crate::auth::Viewer;
 
 /// Largest text field accepted in a multipart form.
 const TEXT_FIELD_MAX: usize = 1024 * 1024;
+/// Most text one multipart form may hold, all its text fields together.
+const TEXT_TOTAL_MAX: usize = 2 * 1024 * 1024;
+/// Most text fields one multipart form may hold (a real form has a few dozen).
+const TEXT_FIELDS_MAX: usize = 300;
 
-/// Reads a text field of a multipart form, up to a limit.
-pub(crate) async fn read_text(mut field: Field<'_>) -> Result<String, ServiceError> {
+/// What text one multipart form may still hold, so that a flood of text fields (sent with
+/// nothing but an inbox link) cannot fill the server's memory.
+pub(crate) struct TextBudget {
+    left: usize,
+    fields: usize,
+}
+
+impl TextBudget {
+    pub(crate) fn new() -> TextBudget {
+        TextBudget { left: TEXT_TOTAL_MAX, fields: 0 }
+    }
+
+    /// Reads one text field, within what is left.
+    pub(crate) async fn read(&mut self, field: Field<'_>) -> Result<String, ServiceError> {
+        self.fields += 1;
+        if self.fields > TEXT_FIELDS_MAX {
+            return Err(too_much_text());
+        }
+        let text = read_text(field, TEXT_FIELD_MAX.min(self.left)).await?;
+        self.left -= text.len();
+        Ok(text)
+    }
+}
+
+fn too_much_text() -> ServiceError {
+    ServiceError::invalid("description", "This is too much text to send in one go: split it into several parts.")
+}
+
+/// Reads a text field of a multipart form, up to `max` bytes.
+async fn read_text(mut field: Field<'_>, max: usize) -> Result<String, ServiceError> {
     let mut bytes = Vec::new();
     loop {
         match field.chunk().await {
             Ok(Some(chunk)) => {
-                if bytes.len() + chunk.len() > TEXT_FIELD_MAX {
-                    return Err(ServiceError::invalid(
-                        "description",
-                        "This text is too long to send in one go: split it into several incidents.",
-                    ));
+                if bytes.len() + chunk.len() > max {
+                    return Err(too_much_text());
                 }
                 bytes.extend_from_slice(&chunk);
             }
@@ -94,6 +123,7 @@ pub(crate) async fn upload(
         let open = state.lodge.open_case(&s, CaseId(case)).await?;
         open.incident(IncidentId(incident)).await?.body.ok_or(ServiceError::NotFound)?;
         let mut form = FormData::default();
+        let mut texts = TextBudget::new();
         while let Some(field) = multipart
             .next_field()
             .await
@@ -102,7 +132,7 @@ pub(crate) async fn upload(
             match field.file_name().map(str::to_owned) {
                 None => {
                     let name = field.name().unwrap_or("").to_owned();
-                    form.push(&name, read_text(field).await?);
+                    form.push(&name, texts.read(field).await?);
                 }
                 Some(name) if name.is_empty() => {}
                 Some(file_name) => {

@@ -15,7 +15,7 @@ use lodge_service::{
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::evidence::read_text;
+use super::evidence::TextBudget;
 use super::incidents::time_zones;
 use super::layout::{csrf, notice, page, problem_summary};
 use super::{FormData, drain, error_page, stale_form};
@@ -201,6 +201,7 @@ pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, 
 
 async fn receive(open: &OpenCase, multipart: &mut Multipart, s: &Session) -> Result<(Staged, FormData), ServiceError> {
     let mut form = FormData::default();
+    let mut texts = TextBudget::new();
     let broken =
         || ServiceError::invalid("file", "The file did not arrive whole. Check your connection and try again.");
     while let Some(field) = multipart.next_field().await.map_err(|_| broken())? {
@@ -215,7 +216,7 @@ async fn receive(open: &OpenCase, multipart: &mut Multipart, s: &Session) -> Res
             }
             return Ok((open.stage_import(&file_name, field).await?, form));
         }
-        form.push(&name, read_text(field).await?);
+        form.push(&name, texts.read(field).await?);
     }
     Err(ServiceError::invalid("file", "Choose the file to import."))
 }

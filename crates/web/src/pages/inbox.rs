@@ -10,7 +10,7 @@ use lodge_service::{InboxLinkSummary, MAX_SUBMITTED_FILES, OpenCase, ServiceErro
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::evidence::{drain, read_text};
+use super::evidence::{TextBudget, drain};
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field, textarea_field};
 use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::auth::Viewer;
@@ -270,6 +270,7 @@ pub(crate) async fn report(
         }
     };
     let mut form = FormData::default();
+    let mut texts = TextBudget::new();
     let mut checked: Option<Submission> = None;
     let outcome = async {
         while let Some(field) = multipart.next_field().await.map_err(|_| {
@@ -277,7 +278,7 @@ pub(crate) async fn report(
         })? {
             let name = field.name().unwrap_or("").to_owned();
             match field.file_name().map(str::to_owned) {
-                None => form.push(&name, read_text(field).await?),
+                None => form.push(&name, texts.read(field).await?),
                 Some(file_name) if file_name.is_empty() => {}
                 Some(file_name) => {
                     // What they wrote comes first in the form: check it before taking files.

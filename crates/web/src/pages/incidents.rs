@@ -15,7 +15,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::cases::{non_empty, people_names};
-use super::evidence::{drain, evidence_figure, read_text};
+use super::evidence::{TextBudget, drain, evidence_figure};
 use super::layout::{Input, csrf, field_id, page, problem_summary, text_field, textarea_field};
 use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::auth::Viewer;
@@ -292,6 +292,7 @@ async fn receive(
     existing: Option<IncidentId>,
 ) -> Result<(FormData, Outcome, Vec<Entry<Evidence>>), ServiceError> {
     let mut form = FormData::default();
+    let mut texts = TextBudget::new();
     let mut outcome: Option<Outcome> = None;
     let mut kept = Vec::new();
     let mut files = 0usize;
@@ -311,7 +312,7 @@ async fn receive(
         let file_name = field.file_name().map(str::to_owned);
         match file_name {
             None => {
-                let text = read_text(field).await?;
+                let text = texts.read(field).await?;
                 form.push(&name, text);
             }
             Some(file_name) if file_name.is_empty() => {}

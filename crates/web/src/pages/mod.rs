@@ -37,7 +37,7 @@ use maud::html;
 use crate::routes::Allowed::*;
 use crate::routes::{RouteInfo, Table};
 use crate::{AppState, State, WebConfig};
-pub(crate) use evidence::{download, drain};
+pub(crate) use evidence::{TextBudget, download, drain};
 pub(crate) use form::FormData;
 pub(crate) use reports::{attachment, download as report_download, made_file_response};
 
