@@ -233,6 +233,7 @@ impl Lodge {
         username: &str,
         password: Password,
         invitation: Option<&str>,
+        address: Option<&str>,
     ) -> Result<(UserId, RecoveryKey), ServiceError> {
         let username = username.trim();
         check_username(username)?;
@@ -245,6 +246,11 @@ impl Lodge {
             None if self.signup_open().await? => (Role::Survivor, None),
             None => return Err(ServiceError::SignupClosed),
         };
+        // Whether a name is taken must be said, so that she can choose another; counting every
+        // try per invitation and per address keeps that from becoming a list of names.
+        let mut attempts: Vec<Attempt> = invitation_hash.as_deref().map(Attempt::Joining).into_iter().collect();
+        attempts.extend(address.map(Attempt::Address));
+        self.attempt(&attempts).await?;
         if self.store().user_by_username(username).await?.is_some() {
             return Err(ServiceError::invalid("username", "That username is taken. Choose another."));
         }

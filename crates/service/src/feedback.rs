@@ -43,11 +43,15 @@ fn internal(e: impl std::fmt::Display) -> ServiceError {
 }
 
 impl Lodge {
-    /// Keeps a response from the public form.
-    pub async fn submit_feedback(&self, feedback: &Feedback) -> Result<(), ServiceError> {
+    /// Keeps a response from the public form, sent from client `address` (counted, under a
+    /// keyed hash, so that one sender cannot flood it; never kept with the response).
+    pub async fn submit_feedback(&self, feedback: &Feedback, address: Option<&str>) -> Result<(), ServiceError> {
         let problems = feedback.check();
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
+        }
+        if let Some(address) = address {
+            self.attempt(&[crate::limits::Attempt::Voice(address)]).await?;
         }
         let public = match self.voice_public_key().await? {
             Some(public) => public,

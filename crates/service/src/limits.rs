@@ -1,6 +1,7 @@
 //! Limits on guessing. Every secret she proves — her password, a second-step code, her recovery
 //! key — is counted per account, sign-ins also per client address, and a police link's
-//! passphrase per link. Each attempt is counted in the database *before* its secret is checked,
+//! passphrase per link; so are the names tried with one invitation, and Your Voice responses
+//! per client address. Each attempt is counted in the database *before* its secret is checked,
 //! in one atomic statement shared by every node, so parallel guesses cannot slip past the
 //! count. Past a threshold within 15 minutes the key is held back: 30 seconds, doubling with
 //! each further attempt, up to 15 minutes; while held, even the right secret waits. Keys are
@@ -37,13 +38,22 @@ pub(crate) enum Attempt<'a> {
     Recovery(&'a str),
     /// Passphrases tried for one police link.
     Passphrase(Uuid),
+    /// Accounts tried with one invitation (by its token's hash).
+    Joining(&'a [u8]),
+    /// Your Voice responses sent from one client address.
+    Voice(&'a str),
 }
 
 impl Attempt<'_> {
     fn threshold(self) -> i64 {
         match self {
             Attempt::Address(_) => 50,
-            Attempt::Account(_) | Attempt::SecondStep(_) | Attempt::Recovery(_) | Attempt::Passphrase(_) => 5,
+            Attempt::Voice(_) => 20,
+            Attempt::Account(_)
+            | Attempt::SecondStep(_)
+            | Attempt::Recovery(_)
+            | Attempt::Passphrase(_)
+            | Attempt::Joining(_) => 5,
         }
     }
 
@@ -55,6 +65,8 @@ impl Attempt<'_> {
             Attempt::SecondStep(user) => [b"second step:".as_slice(), user.as_bytes()].concat(),
             Attempt::Recovery(n) => [b"recovery:".as_slice(), &name(n)].concat(),
             Attempt::Passphrase(share) => [b"passphrase:".as_slice(), share.as_bytes()].concat(),
+            Attempt::Joining(invitation) => [b"joining:".as_slice(), invitation].concat(),
+            Attempt::Voice(address) => [b"your voice:".as_slice(), address.as_bytes()].concat(),
         };
         lodge.inner.limits_key.tag(&data)
     }

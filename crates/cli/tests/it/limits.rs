@@ -187,3 +187,44 @@ async fn a_flood_of_text_fields_through_an_inbox_link_is_refused_in_bounded_memo
     let grew_mib = (server.peak_memory_kib().unwrap().saturating_sub(before)) / 1024;
     assert!(grew_mib < 96, "the server's peak memory grew by {grew_mib} MiB");
 }
+
+#[tokio::test]
+async fn one_invitation_cannot_list_the_names_taken_and_your_voice_cannot_be_flooded() {
+    let server = Server::start(Backend::Sqlite).await;
+    server.add_user("administrator", "admin");
+    let admin = server.browser("admin").await;
+    let html = admin.get(format!("{}/admin", server.url)).send().await.unwrap().text().await.unwrap();
+    let html = admin
+        .post(format!("{}/admin/invitations", server.url))
+        .form(&[("csrf", csrf(&html).as_str()), ("role", "survivor")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = html.find(&format!("{}/join/", server.url)).unwrap();
+    let link = html[at..].split('<').next().unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    // Each try a name that is taken (the administrator's), as someone listing names would.
+    for _ in 0..8 {
+        let res = client.post(&link).form(&[("username", "admin"), ("password", PASSWORD)]).send().await.unwrap();
+        statuses.push((res.status().as_u16(), res.headers().contains_key("retry-after")));
+    }
+    assert_eq!(statuses[0], (400, false), "a taken name is said, once: {statuses:?}");
+    assert!(statuses[..5].iter().all(|s| s.0 != 429), "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == (429, true)), "the sixth try waits: {statuses:?}");
+
+    let mut sent = Vec::new();
+    for n in 0..25 {
+        let res = client
+            .post(format!("{}/your-voice", server.url))
+            .form(&[("message", format!("response {n}"))])
+            .send()
+            .await
+            .unwrap();
+        sent.push(res.status().as_u16());
+    }
+    assert!(sent[..20].iter().all(|s| *s == 200) && sent[20..].iter().all(|s| *s == 429), "{sent:?}");
+}

@@ -181,10 +181,12 @@ async fn create_account(
     headers: &HeaderMap,
     form: FormData,
     invitation: Option<&str>,
+    address: ClientAddress,
 ) -> Result<Response, (String, Problems, ServiceError)> {
     let username = form.get("username").to_owned();
     let password = form.get("password").to_owned();
-    let result = state.lodge.sign_up(&username, Password::new(password.clone()), invitation).await;
+    let result =
+        state.lodge.sign_up(&username, Password::new(password.clone()), invitation, address.0.as_deref()).await;
     let (_, recovery) = match result {
         Ok(r) => r,
         Err(ServiceError::Invalid(p)) => return Err((username, p.clone(), ServiceError::Invalid(p))),
@@ -225,9 +227,10 @@ pub(crate) async fn join(
     Path(token): Path<String>,
     jar: CookieJar,
     headers: HeaderMap,
+    address: ClientAddress,
     Form(form): Form<FormData>,
 ) -> Response {
-    match create_account(&state, jar, &headers, form, Some(&token)).await {
+    match create_account(&state, jar, &headers, form, Some(&token), address).await {
         Ok(r) => r,
         Err((username, problems, ServiceError::Invalid(_))) => {
             let role = state.lodge.invitation_role(&token).await.unwrap_or(Role::Survivor);
@@ -274,9 +277,10 @@ pub(crate) async fn signup(
     axum::extract::State(state): State,
     jar: CookieJar,
     headers: HeaderMap,
+    address: ClientAddress,
     Form(form): Form<FormData>,
 ) -> Response {
-    match create_account(&state, jar, &headers, form, None).await {
+    match create_account(&state, jar, &headers, form, None, address).await {
         Ok(r) => r,
         Err((username, problems, ServiceError::Invalid(_))) => (
             axum::http::StatusCode::BAD_REQUEST,

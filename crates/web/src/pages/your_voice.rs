@@ -42,11 +42,15 @@ pub(crate) async fn show(axum::extract::State(state): State) -> Markup {
     )
 }
 
-pub(crate) async fn submit(axum::extract::State(state): State, Form(form): Form<FormData>) -> Response {
+pub(crate) async fn submit(
+    axum::extract::State(state): State,
+    address: crate::auth::ClientAddress,
+    Form(form): Form<FormData>,
+) -> Response {
     let rating = form.get("rating").parse().ok();
     let feedback =
         Feedback { message: form.get("message").to_owned(), rating, contact: form.get("contact").trim().to_owned() };
-    match state.lodge.submit_feedback(&feedback).await {
+    match state.lodge.submit_feedback(&feedback, address.0.as_deref()).await {
         Ok(()) => {
             let body = html! {
                 h1 { "Thank you" }
