@@ -645,6 +645,23 @@ fn scan_settings(config: &Config) -> lodge_scan::fetch::FetchSettings {
     settings
 }
 
+/// The file in the data directory that holds the first administrator's link until an account exists.
+const FIRST_LINK_FILE: &str = "first-administrator-link.txt";
+
+/// Writes a file only this user can read, replacing any earlier one.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
+}
+
 /// Reads the server key file, making it (readable by this user only) at first start.
 fn server_key(path: &std::path::Path) -> Result<lodge_crypto::Key> {
     use std::io::Write;
@@ -687,11 +704,20 @@ async fn serve(config: Config) -> Result<()> {
     } else {
         config.public_url.clone()
     };
-    if let Some(token) = lodge.first_administrator_token().await? {
-        println!(
-            "\nFirst start. Open this link to create the organisation's first administrator (it works once):\n  {public_url}/join/{}\n",
-            token.to_text()
-        );
+    // The first administrator's link goes to a file only this user can read, never to the
+    // output a service manager keeps in its journal.
+    let link_file = config.data_dir.join(FIRST_LINK_FILE);
+    match lodge.first_administrator_token().await? {
+        Some(token) => {
+            write_private(&link_file, format!("{public_url}/join/{}\n", token.to_text()).as_bytes())?;
+            println!(
+                "\nFirst start. The link that creates the organisation's first administrator is in\n  {}\n(readable by this user only; it works once, and expires in a week).\n",
+                link_file.display()
+            );
+        }
+        None => {
+            let _ = std::fs::remove_file(&link_file);
+        }
     }
     let web = lodge_web::WebConfig {
         public_url: public_url.clone(),

@@ -16,7 +16,8 @@ fn recovery_key(html: &str) -> String {
 #[tokio::test]
 async fn the_first_start_link_creates_the_administrator_once() {
     let mut server = Server::start(Backend::Sqlite).await;
-    let link = server.first_link.clone().expect("first start prints a link");
+    let link = server.first_link.clone().expect("first start writes a link for the operator");
+    assert!(!server.log().contains("/join/"), "the link is in no log");
     assert!(link.starts_with(&format!("{}/join/", server.url)));
     let browser = browser_client();
     let page = browser.get(&link).send().await.unwrap().text().await.unwrap();
@@ -41,6 +42,7 @@ async fn the_first_start_link_creates_the_administrator_once() {
     server.first_link = None;
     server.kill_and_restart().await;
     assert!(server.first_link.is_none(), "no new link once an account exists");
+    assert!(!server.data_dir.path().join("first-administrator-link.txt").exists(), "the used link's file is gone");
 }
 
 #[tokio::test]

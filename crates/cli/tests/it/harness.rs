@@ -103,20 +103,29 @@ impl Server {
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut link = None;
+            let mut said = String::new();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.trim_start().starts_with("http") && line.contains("/join/") {
-                    link = Some(line.trim().to_owned());
-                }
                 if let Some(url) = line.strip_prefix("Lodge listening on ") {
-                    let _ = tx.send((url.trim().to_owned(), link.take()));
+                    let _ = tx.send((url.trim().to_owned(), std::mem::take(&mut said)));
                 }
+                said.push_str(&line);
+                said.push('\n');
             }
         });
-        let (url, link) = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start");
+        let (url, said) = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start");
         self.url = url;
-        if link.is_some() {
-            self.first_link = link;
+        // The first administrator's link is in a file only the server's user reads, never in
+        // what it prints.
+        assert!(!said.contains("/join/"), "the first link was printed: {said}");
+        let file = self.data_dir.path().join("first-administrator-link.txt");
+        if said.contains("First start") {
+            self.first_link = Some(std::fs::read_to_string(&file).expect("the link file").trim().to_owned());
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "only the server's user reads it");
+            }
         }
         self.child = Some(child);
     }
