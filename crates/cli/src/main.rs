@@ -5,6 +5,7 @@ mod config;
 mod fingerprint;
 mod import;
 mod notice;
+mod private_files;
 mod scan;
 
 use std::io::BufRead;
@@ -17,6 +18,7 @@ use lodge_domain::Role;
 use lodge_service::{CheckpointSigner, Lodge, Password, ServiceConfig};
 
 use crate::config::{Config, Overrides};
+use crate::private_files::{FIRST_LINK_FILE, server_key, write_private};
 
 /// Lodge: a secure, tamper-evident log for people who are stalked and harassed online.
 #[derive(Debug, Parser)]
@@ -643,52 +645,6 @@ fn scan_settings(config: &Config) -> lodge_scan::fetch::FetchSettings {
         settings.user_agent = config.scan_user_agent.trim().to_owned();
     }
     settings
-}
-
-/// The file in the data directory that holds the first administrator's link until an account exists.
-const FIRST_LINK_FILE: &str = "first-administrator-link.txt";
-
-/// Writes a file only this user can read, replacing any earlier one.
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let _ = std::fs::remove_file(path);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("cannot write {}", path.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    Ok(())
-}
-
-/// Reads the server key file, making it (readable by this user only) at first start.
-fn server_key(path: &std::path::Path) -> Result<lodge_crypto::Key> {
-    use std::io::Write;
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => zeroize::Zeroizing::new(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
-            lodge_crypto::random_bytes(&mut bytes[..])?;
-            let text = zeroize::Zeroizing::new(data_encoding::BASE64.encode(&bytes[..]));
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file =
-                options.open(path).with_context(|| format!("cannot create the server key file {}", path.display()))?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()?;
-            text
-        }
-        Err(e) => return Err(e).with_context(|| format!("cannot read the server key file {}", path.display())),
-    };
-    let bytes = zeroize::Zeroizing::new(
-        data_encoding::BASE64
-            .decode(text.trim().as_bytes())
-            .with_context(|| format!("the server key file {} is not base64", path.display()))?,
-    );
-    Ok(lodge_crypto::Key::derive(&bytes, "lodge server key"))
 }
 
 async fn serve(config: Config) -> Result<()> {

@@ -135,31 +135,6 @@ pub(crate) fn check_password(password: &Password) -> Result<(), ServiceError> {
     Ok(())
 }
 
-/// Longest a password check waits for its turn before the request is refused as busy.
-const LONGEST_WAIT_FOR_A_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
-
-impl Lodge {
-    /// The key a password gives (Argon2id), one check per core at a time: a burst waits its
-    /// turn, and what waits too long is refused as [`ServiceError::Busy`].
-    pub(crate) async fn derive(
-        &self,
-        password: Password,
-        salt: Vec<u8>,
-        params: KdfParams,
-    ) -> Result<Key, ServiceError> {
-        let turn = tokio::time::timeout(LONGEST_WAIT_FOR_A_CHECK, self.inner.password_checks.acquire())
-            .await
-            .map_err(|_| ServiceError::Busy)?
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let key = tokio::task::spawn_blocking(move || password::derive_key(&password, &salt, params))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
-            .map_err(ServiceError::from);
-        drop(turn);
-        key
-    }
-}
-
 impl Lodge {
     /// If nobody has an account yet, makes a fresh one-time link token for the first
     /// administrator (replacing any earlier one) and returns it.

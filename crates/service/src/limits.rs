@@ -6,9 +6,12 @@
 //! count. Past a threshold within 15 minutes the key is held back: 30 seconds, doubling with
 //! each further attempt, up to 15 minutes; while held, even the right secret waits. Keys are
 //! keyed hashes (under a key derived from the server key), so the table holds no username,
-//! address or link.
+//! address or link. And password checks (Argon2) run one per core, so a burst of them waits its
+//! turn, or is refused as busy, instead of exhausting memory.
 
 use jiff::SignedDuration;
+use lodge_crypto::Key;
+use lodge_crypto::password::{self, KdfParams, Password};
 use uuid::Uuid;
 
 use crate::{Lodge, ServiceError, now};
@@ -98,5 +101,30 @@ impl Lodge {
             self.store().attempts_cleared(&attempt.key(self)).await?;
         }
         Ok(())
+    }
+}
+
+/// Longest a password check waits for its turn before the request is refused as busy.
+const LONGEST_WAIT_FOR_A_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Lodge {
+    /// The key a password gives (Argon2id), one check per core at a time: a burst waits its
+    /// turn, and what waits too long is refused as [`ServiceError::Busy`].
+    pub(crate) async fn derive(
+        &self,
+        password: Password,
+        salt: Vec<u8>,
+        params: KdfParams,
+    ) -> Result<Key, ServiceError> {
+        let turn = tokio::time::timeout(LONGEST_WAIT_FOR_A_CHECK, self.inner.password_checks.acquire())
+            .await
+            .map_err(|_| ServiceError::Busy)?
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let key = tokio::task::spawn_blocking(move || password::derive_key(&password, &salt, params))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(ServiceError::from);
+        drop(turn);
+        key
     }
 }

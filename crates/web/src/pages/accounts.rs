@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
-use super::{FormData, act_then_redirect, error_page, leave, stale_form};
+use super::{FormData, error_page, leave, stale_form};
 use crate::State;
 use crate::auth::{ClientAddress, Viewer, device_summary, session_cookie};
 
@@ -418,39 +418,6 @@ fn passkey_section(s: &lodge_service::Session, passkeys: &[PasskeySummary], prob
     }
 }
 
-fn sessions_section(s: &lodge_service::Session, sessions: &[SessionSummary]) -> Markup {
-    html! {
-        h2 { "Where you are signed in" }
-        p { "If you see a device you do not know, sign it out and change your password." }
-        table {
-            thead { tr { th scope="col" { "Device" } th scope="col" { "Signed in" } th scope="col" { "Last used" } th scope="col" { "Sign out" } } }
-            tbody {
-                @for session in sessions {
-                    tr {
-                        td { (session.device) @if session.this { br; span.hint { "This device" } } }
-                        td { (session.started.strftime("%-d %b %Y, %H:%M UTC")) }
-                        td { (session.last_seen.strftime("%-d %b %Y, %H:%M UTC")) }
-                        td {
-                            @if !session.this {
-                                form.inline method="post" action={ "/account/sessions/" (session.id) "/end" } {
-                                    (csrf(s))
-                                    button.secondary type="submit" { "Sign out" }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        @if sessions.len() > 1 {
-            form method="post" action="/account/sessions/end-others" {
-                (csrf(s))
-                div.actions { button.secondary type="submit" { "Sign out everywhere else" } }
-            }
-        }
-    }
-}
-
 fn account_body(s: &lodge_service::Session, data: &AccountData, problems: &Problems, done: Option<&str>) -> Markup {
     html! {
         h1 { "Your account" }
@@ -490,7 +457,7 @@ fn account_body(s: &lodge_service::Session, data: &AccountData, problems: &Probl
         @if let Some(address) = &data.reminder_email { (reminders_section(s, address, problems)) }
         (super::two_step::section(s, data.two_step, problems))
         @if let Some(passkeys) = &data.passkeys { (passkey_section(s, passkeys, problems)) }
-        (sessions_section(s, &data.sessions))
+        (super::sessions::section(s, &data.sessions))
         (super::recovery::section(s, problems))
         h2 { "Delete my data" }
         p { "This destroys every case you own, at once: its records, files, shares and police links can never be opened again, by anyone, including you and the organisation. The case log keeps only the fact that the case existed and was deleted. Your account is switched off. This cannot be undone, and no one can restore it." }
@@ -533,23 +500,6 @@ pub(crate) async fn delete_my_data(
 
 pub(crate) async fn account_page(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
     account_response(&state, &s, &Problems::default(), None).await
-}
-
-pub(crate) async fn end_other_sessions(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Form(form): Form<FormData>,
-) -> Response {
-    act_then_redirect(&state, &s, &form, "/account", state.lodge.end_other_sessions(&s)).await
-}
-
-pub(crate) async fn end_session(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(session): Path<String>,
-    Form(form): Form<FormData>,
-) -> Response {
-    act_then_redirect(&state, &s, &form, "/account", state.lodge.end_session(&s, &session)).await
 }
 
 pub(crate) async fn change_password(

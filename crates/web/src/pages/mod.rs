@@ -19,6 +19,7 @@ mod passkeys;
 mod people;
 mod recovery;
 mod reports;
+mod sessions;
 mod shared;
 mod sharing;
 mod two_step;
@@ -80,8 +81,8 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/account/two-step", SignedIn, two_step::start_two_step)
         .post("/account/two-step/confirm", SignedIn, two_step::confirm_two_step)
         .post("/account/two-step/off", SignedIn, two_step::two_step_off)
-        .post("/account/sessions/end-others", SignedIn, accounts::end_other_sessions)
-        .post("/account/sessions/{session}/end", SignedIn, accounts::end_session)
+        .post("/account/sessions/end-others", SignedIn, sessions::end_other_sessions)
+        .post("/account/sessions/{session}/end", SignedIn, sessions::end_session)
         .get("/admin", Admin, admin::admin_page)
         .post("/admin/invitations", Admin, admin::invite)
         .post("/admin/signup", Admin, admin::signup_setting)

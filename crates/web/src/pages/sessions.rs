@@ -1,0 +1,64 @@
+//! Where she is signed in: the list on her account page, and signing out one device or every
+//! other one.
+
+use axum::Form;
+use axum::extract::Path;
+use axum::response::Response;
+use lodge_service::SessionSummary;
+use maud::{Markup, html};
+
+use super::layout::csrf;
+use super::{FormData, act_then_redirect};
+use crate::State;
+use crate::auth::Viewer;
+
+/// The account page's list of places she is signed in.
+pub(crate) fn section(s: &lodge_service::Session, sessions: &[SessionSummary]) -> Markup {
+    html! {
+        h2 { "Where you are signed in" }
+        p { "If you see a device you do not know, sign it out and change your password." }
+        table {
+            thead { tr { th scope="col" { "Device" } th scope="col" { "Signed in" } th scope="col" { "Last used" } th scope="col" { "Sign out" } } }
+            tbody {
+                @for session in sessions {
+                    tr {
+                        td { (session.device) @if session.this { br; span.hint { "This device" } } }
+                        td { (session.started.strftime("%-d %b %Y, %H:%M UTC")) }
+                        td { (session.last_seen.strftime("%-d %b %Y, %H:%M UTC")) }
+                        td {
+                            @if !session.this {
+                                form.inline method="post" action={ "/account/sessions/" (session.id) "/end" } {
+                                    (csrf(s))
+                                    button.secondary type="submit" { "Sign out" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if sessions.len() > 1 {
+            form method="post" action="/account/sessions/end-others" {
+                (csrf(s))
+                div.actions { button.secondary type="submit" { "Sign out everywhere else" } }
+            }
+        }
+    }
+}
+
+pub(crate) async fn end_other_sessions(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Form(form): Form<FormData>,
+) -> Response {
+    act_then_redirect(&state, &s, &form, "/account", state.lodge.end_other_sessions(&s)).await
+}
+
+pub(crate) async fn end_session(
+    axum::extract::State(state): State,
+    Viewer(s): Viewer,
+    Path(session): Path<String>,
+    Form(form): Form<FormData>,
+) -> Response {
+    act_then_redirect(&state, &s, &form, "/account", state.lodge.end_session(&s, &session)).await
+}
