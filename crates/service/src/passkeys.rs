@@ -215,7 +215,11 @@ impl Lodge {
         purpose: &str,
         answer: serde_json::Value,
     ) -> Result<PasskeyRow, ServiceError> {
-        let (user, state): (Uuid, PasskeyAuthentication) = self.take(ceremony, purpose).await?;
+        // A sign-in ceremony that is not known (a decoy, or one that took too long) fails as a
+        // wrong passkey does, so that its answer tells nothing either.
+        let taken = self.take(ceremony, purpose).await;
+        let (user, state): (Uuid, PasskeyAuthentication) =
+            if purpose == "sign_in" { taken.map_err(|_| answer_problem())? } else { taken? };
         let answer: PublicKeyCredential = serde_json::from_value(answer).map_err(|_| answer_problem())?;
         let result = self.webauthn()?.finish_passkey_authentication(&answer, &state).map_err(|e| {
             tracing::info!(error = %e, "a passkey answer was refused");
@@ -240,10 +244,28 @@ impl Lodge {
         let mut attempts = vec![Attempt::Account(username)];
         attempts.extend(address.map(Attempt::Address));
         self.attempt(&attempts).await?;
-        let Some(user) = self.store().user_by_username(username.trim()).await? else {
-            return Err(ServiceError::invalid("passkey", "There is no passkey for this account. Use your password."));
-        };
-        self.authentication(user.id, "sign_in").await
+        if let Some(user) = self.store().user_by_username(username.trim()).await?
+            && !self.store().passkeys(user.id).await?.is_empty()
+        {
+            return self.authentication(user.id, "sign_in").await;
+        }
+        self.decoy_sign_in(username)
+    }
+
+    /// For a name with no passkey (or no account), a ceremony shaped like a real one, naming a
+    /// credential made up from the name (the same each time), which no device holds: the answer
+    /// does not say whether the name exists or has a passkey. Finishing it fails as a wrong
+    /// passkey does.
+    fn decoy_sign_in(&self, username: &str) -> Result<Ceremony, ServiceError> {
+        // Real options for no credential (the library takes an empty list with a policy set),
+        // then one made-up credential in the list.
+        let (options, _) =
+            self.webauthn()?.start_passkey_authentication(&[]).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let mut options = serde_json::to_value(options).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let made_up = self.inner.limits_key.tag(format!("passkey decoy:{}", username.trim().to_lowercase()).as_bytes());
+        options["publicKey"]["allowCredentials"] =
+            serde_json::json!([{ "type": "public-key", "id": data_encoding::BASE64URL_NOPAD.encode(&made_up) }]);
+        Ok(Ceremony { id: Uuid::new_v4(), options })
     }
 
     /// Finishes signing in with a passkey, on the device that keeps its device key.

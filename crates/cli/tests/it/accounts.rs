@@ -288,8 +288,9 @@ async fn using_the_recovery_key_turns_every_second_factor_off() {
                 .unwrap();
             (res.status().as_u16(), res.text().await.unwrap())
         };
-        assert_eq!(status, 400, "{answer}");
-        assert!(answer.contains("There is no passkey for this account"));
+        // Her passkeys are gone: the answer is a made-up ceremony, as for any name without one.
+        assert_eq!(status, 200, "{answer}");
+        assert!(!answer.contains("There is no passkey"));
     }
 }
 

@@ -228,3 +228,61 @@ async fn one_invitation_cannot_list_the_names_taken_and_your_voice_cannot_be_flo
     }
     assert!(sent[..20].iter().all(|s| *s == 200) && sent[20..].iter().all(|s| *s == 429), "{sent:?}");
 }
+
+/// The shape of a JSON value: its keys and the kinds of its values, recursively, with the
+/// number of items of each list.
+fn shape(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let inner: Vec<String> = map.iter().map(|(k, v)| format!("{k}:{}", shape(v))).collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        serde_json::Value::Array(items) => format!("[{}]", items.iter().map(shape).collect::<Vec<_>>().join(",")),
+        serde_json::Value::String(_) => "s".into(),
+        serde_json::Value::Number(_) => "n".into(),
+        serde_json::Value::Bool(_) => "b".into(),
+        serde_json::Value::Null => "null".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_passkey_sign_in_answers_alike_for_a_name_with_a_passkey_without_one_and_unknown() {
+    let server = Server::start_with(Backend::Sqlite, &[("LODGE_PUBLIC_URL", "http://localhost")]).await;
+    server.add_user("survivor", "alice");
+    server.add_user("survivor", "bob");
+    let browser = server.browser("alice").await;
+    crate::shredding::add_passkey(&server, &browser).await;
+    let start = |name: &'static str| {
+        let server = &server;
+        async move {
+            let res = reqwest::Client::new()
+                .post(format!("{}/login/passkey/start", server.url))
+                .json(&json!({"username": name}))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (with, real) = start("alice").await;
+    let (without, none) = start("bob").await;
+    let (unknown, nobody) = start("nobody-at-all").await;
+    assert_eq!((with, without, unknown), (200, 200, 200));
+    assert_eq!(shape(&real), shape(&none), "{real}\n{none}");
+    assert_eq!(shape(&real), shape(&nobody));
+    // A made-up credential is the same for the same name every time, as a real one is.
+    let again = start("nobody-at-all").await.1;
+    let id = |v: &serde_json::Value| v["options"]["publicKey"]["allowCredentials"][0]["id"].clone();
+    assert_eq!(id(&nobody), id(&again));
+    assert_ne!(id(&nobody), id(&none));
+    // Finishing a made-up ceremony fails as a wrong passkey does.
+    let finish = reqwest::Client::new()
+        .post(format!("{}/login/passkey/finish", server.url))
+        .json(&json!({"ceremony": nobody["ceremony"], "answer": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(finish.status(), 400);
+    assert!(finish.text().await.unwrap().contains("did not answer as expected"));
+}
