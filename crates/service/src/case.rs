@@ -319,7 +319,7 @@ impl OpenCase {
             };
             let log = self.log_index().await?;
             tries += 1;
-            if i64::try_from(log.size()).is_ok_and(|size| size == before) || tries == 5 {
+            if log.read_at(before) || tries == 5 {
                 return Ok((rows, log));
             }
         }

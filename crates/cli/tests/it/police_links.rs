@@ -212,8 +212,10 @@ async fn a_police_link_opens_only_the_report_she_chose_and_nothing_once_it_ends(
         assert!(check["problem"].is_null(), "{check}");
         server.sql("UPDATE shares SET expires_at = 0 WHERE case_id = $1", &case).await;
         server.kill_and_restart().await;
+        // The sweep deletes the row (the keys) first, then the files.
         for _ in 0..100 {
-            if server.sql_bytes("SELECT wrapped_key FROM shares WHERE case_id = $1", &case).await.is_empty() {
+            let rows = server.sql_bytes("SELECT wrapped_key FROM shares WHERE case_id = $1", &case).await;
+            if rows.is_empty() && crate::sharing::walk(&files).is_empty() {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -310,7 +312,14 @@ async fn an_officer_opens_downloads_and_sees_it_refreshed_and_she_sees_each_use(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(refreshed, "the refreshed report shows the new incident");
+    // The job deletes what the link showed before just after pointing it at the new report.
     let files = server.data_dir.path().join("files").join("cases").join(&case).join("shares");
+    for _ in 0..100 {
+        if crate::sharing::walk(&files).len() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(crate::sharing::walk(&files).len(), 3, "what it showed before is deleted");
 
     // Each use is in her access log, with the link's label.
