@@ -14,7 +14,7 @@ use lodge_domain::{Feedback, Role};
 use lodge_store::FeedbackRow;
 use uuid::Uuid;
 
-use crate::{Lodge, ServiceError, Session, now};
+use crate::{Lodge, ServiceError, Session, internal, now};
 
 /// The setting that holds the staff's public key for Your Voice (hex).
 const PUBLIC_KEY_SETTING: &str = "your_voice_public_key";
@@ -36,10 +36,6 @@ fn feedback_aad(id: Uuid) -> Aad {
 
 fn staff_key_aad(user: Uuid) -> Aad {
     Aad::from_parts(&[b"your voice key, for a staff account", user.as_bytes()])
-}
-
-fn internal(e: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Internal(e.to_string())
 }
 
 impl Lodge {

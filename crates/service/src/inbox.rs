@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::evidence::{Upload, clean_file_name, receive_into};
 use crate::ledger::Change;
-use crate::{Lodge, OpenCase, PlainStream, ServiceError, now};
+use crate::{Lodge, OpenCase, PlainStream, ServiceError, internal, now};
 
 /// Most files one submission may carry.
 pub const MAX_SUBMITTED_FILES: usize = 10;
@@ -163,10 +163,6 @@ impl InboxDrop {
 fn submission_digest(submission: &Submission) -> Result<String, ServiceError> {
     let bytes = zeroize::Zeroizing::new(serde_json::to_vec(submission).map_err(internal)?);
     Ok(data_encoding::HEXLOWER.encode(&lodge_crypto::sha256(&bytes)))
-}
-
-fn internal(e: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Internal(e.to_string())
 }
 
 impl OpenCase {

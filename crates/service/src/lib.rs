@@ -306,6 +306,11 @@ pub enum ServiceError {
     Internal(String),
 }
 
+/// An unexpected failure, its detail kept for the log.
+pub(crate) fn internal(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Internal(e.to_string())
+}
+
 impl ServiceError {
     /// For an error that passes with time (held back, busy), the seconds to wait before
     /// trying again: what a `Retry-After` header says.

@@ -25,7 +25,7 @@ use crate::jobs::Step;
 use crate::ledger::Change;
 use crate::limits::Attempt;
 use crate::report::{Redact, ReportOptions};
-use crate::{Lodge, OpenCase, PlainStream, ReportFile, ServiceError, now};
+use crate::{Lodge, OpenCase, PlainStream, ReportFile, ServiceError, internal, now};
 
 /// Longest a police link may last.
 pub const LONGEST_SHARE_DAYS: i64 = 365;
@@ -335,8 +335,7 @@ impl OpenCase {
         let (sha256, bundle_size) = self.write_bundle_blob(&bundle, &keys, prepared, &pdf, None, step).await?;
         let made_at = now();
         let content = SharedContent { details, document, made_at, pdf_size: pdf.len() as u64, bundle_size };
-        let json =
-            zeroize::Zeroizing::new(serde_json::to_vec(&content).map_err(|e| ServiceError::Internal(e.to_string()))?);
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(&content).map_err(internal)?);
         blobs.put(&file("content"), &keys, &json).await?;
         if step.lost() || !self.lodge().store().set_share_content(id, &folder, made_at).await? {
             self.lodge().delete_files(&format!("{}{folder}/", share_files(case, id))).await?;
@@ -354,8 +353,7 @@ impl OpenCase {
         let mut lines = Vec::new();
         for row in self.lodge().store().share_accesses(self.id.0).await? {
             let plain = self.keys.open_sent(&access_aad(self.id.0, row.id), &row.body)?;
-            let entry: AccessEntry =
-                serde_json::from_slice(&plain).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let entry: AccessEntry = serde_json::from_slice(&plain).map_err(internal)?;
             lines.push(crate::AccessLine { at: row.at, entry });
         }
         Ok(lines)
@@ -405,7 +403,7 @@ impl Lodge {
         }
         let Some((folder, _)) = row.content else { return Ok(None) };
         let json = self.blobs().read_all(&share_file(row.case_id, row.id, &folder, "content"), &keys).await?;
-        let content = serde_json::from_slice(&json).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let content = serde_json::from_slice(&json).map_err(internal)?;
         Ok(Some(SharedReport {
             id: row.id,
             content,
@@ -459,8 +457,7 @@ impl SharedReport {
             who: self.content.details.label.clone(),
             what: what.chars().take(300).collect(),
         };
-        let plain =
-            zeroize::Zeroizing::new(serde_json::to_vec(&entry).map_err(|e| ServiceError::Internal(e.to_string()))?);
+        let plain = zeroize::Zeroizing::new(serde_json::to_vec(&entry).map_err(internal)?);
         let id = Uuid::new_v4();
         let at = now();
         let row = ShareAccessRow {

@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::ServiceError;
+use crate::{ServiceError, internal};
 
 /// The first byte of a record version sealed as a whole.
 const WHOLE: u8 = 2;
@@ -171,10 +171,6 @@ fn open_field_by_field<T: DeserializeOwned>(
         }
     };
     Ok(Opened { value: serde_json::from_value(value).map_err(internal)?, commitment: Commitment::FieldByField(digest) })
-}
-
-fn internal(e: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Internal(e.to_string())
 }
 
 fn ledger(e: lodge_ledger::LedgerError) -> ServiceError {
