@@ -45,6 +45,8 @@ pub struct SessionSummary {
 
 /// Setting that lets survivors create accounts without an invitation.
 const SIGNUP_SETTING: &str = "signup_open";
+/// How many times one invitation answers "that name is taken" before it is used up.
+const NAMES_PER_INVITATION: i64 = 3;
 
 /// A signed-in person, with her account key unwrapped for the length of one request.
 #[derive(Debug)]
@@ -221,12 +223,25 @@ impl Lodge {
             None if self.signup_open().await? => (Role::Survivor, None),
             None => return Err(ServiceError::SignupClosed),
         };
-        // Whether a name is taken must be said, so that she can choose another; counting every
-        // try per invitation and per address keeps that from becoming a list of names.
-        let mut attempts: Vec<Attempt> = invitation_hash.as_deref().map(Attempt::Joining).into_iter().collect();
+        // Whether a name is taken must be said, so that she can choose another. That it does not
+        // become a list of names: every try is counted per invitation and per client address,
+        // and sign-ups without an invitation across the whole server; an invitation answers
+        // "taken" a few times, then is used up.
+        let mut attempts: Vec<Attempt> = match invitation_hash.as_deref() {
+            Some(hash) => vec![Attempt::Joining(hash)],
+            None => vec![Attempt::OpenSignUp],
+        };
         attempts.extend(address.map(Attempt::Address));
         self.attempt(&attempts).await?;
         if self.store().user_by_username(username).await?.is_some() {
+            if let Some(hash) = invitation_hash.as_deref()
+                && self.store().invitation_name_taken(hash, now(), NAMES_PER_INVITATION).await?
+            {
+                return Err(ServiceError::invalid(
+                    "username",
+                    "That username is taken, and this invitation link is now used up. Ask whoever invited you for a new link, and choose another name.",
+                ));
+            }
             return Err(ServiceError::invalid("username", "That username is taken. Choose another."));
         }
         self.create_account(username, password, role, invitation_hash.as_deref()).await
@@ -288,8 +303,18 @@ impl Lodge {
     /// Signs in with username and password (from client `address`, for back-off). Returns
     /// the session token for the client, and the session, or [`SignIn::NeedsCode`] when the
     /// account has a second factor: the token then names a session that works only once
-    /// [`Lodge::second_factor`] accepts a code.
+    /// [`Lodge::second_factor`] accepts a code. Every answer takes the same least time.
     pub async fn sign_in(
+        &self,
+        username: &str,
+        password: Password,
+        device: &str,
+        address: Option<&str>,
+    ) -> Result<(Token, SignIn), ServiceError> {
+        self.answered_alike(self.check_sign_in(username, password, device, address)).await
+    }
+
+    async fn check_sign_in(
         &self,
         username: &str,
         password: Password,

@@ -1,7 +1,7 @@
 //! Limits on guessing. Every secret she proves — her password, a second-step code, her recovery
 //! key — is counted per account, sign-ins also per client address, and a police link's
-//! passphrase per link; so are the names tried with one invitation, and Your Voice responses
-//! per client address. Each attempt is counted in the database *before* its secret is checked,
+//! passphrase per link; so are the names tried with one invitation, sign-ups without one
+//! (server-wide), and Your Voice responses per client address. Each attempt is counted in the database *before* its secret is checked,
 //! in one atomic statement shared by every node, so parallel guesses cannot slip past the
 //! count. Past a threshold within 15 minutes the key is held back: 30 seconds, doubling with
 //! each further attempt, up to 15 minutes; while held, even the right secret waits. Keys are
@@ -43,6 +43,8 @@ pub(crate) enum Attempt<'a> {
     Passphrase(Uuid),
     /// Accounts tried with one invitation (by its token's hash).
     Joining(&'a [u8]),
+    /// Accounts asked for without an invitation, across the whole server (where sign-up is open).
+    OpenSignUp,
     /// Your Voice responses sent from one client address.
     Voice(&'a str),
 }
@@ -51,7 +53,7 @@ impl Attempt<'_> {
     fn threshold(self) -> i64 {
         match self {
             Attempt::Address(_) => 50,
-            Attempt::Voice(_) => 20,
+            Attempt::Voice(_) | Attempt::OpenSignUp => 20,
             Attempt::Account(_)
             | Attempt::SecondStep(_)
             | Attempt::Recovery(_)
@@ -70,6 +72,7 @@ impl Attempt<'_> {
             Attempt::Passphrase(share) => [b"passphrase:".as_slice(), share.as_bytes()].concat(),
             Attempt::Joining(invitation) => [b"joining:".as_slice(), invitation].concat(),
             Attempt::Voice(address) => [b"your voice:".as_slice(), address.as_bytes()].concat(),
+            Attempt::OpenSignUp => b"open sign-up".to_vec(),
         };
         lodge.inner.limits_key.tag(&data)
     }
@@ -101,6 +104,23 @@ impl Lodge {
             self.store().attempts_cleared(&attempt.key(self)).await?;
         }
         Ok(())
+    }
+}
+
+/// The least time an answer about a name (signing in, starting a passkey sign-in, recovering an
+/// account) takes. What such an answer does differs a little between a name that exists and one
+/// that does not (a row read, a key unwrapped); all of it fits well inside this, so every answer
+/// takes this long and the time says nothing. A password check at the default cost takes a
+/// fraction of it.
+const ANSWER_ABOUT_A_NAME: std::time::Duration = std::time::Duration::from_millis(250);
+
+impl Lodge {
+    /// Runs `answer`, then waits until [`ANSWER_ABOUT_A_NAME`] has passed since it began.
+    pub(crate) async fn answered_alike<T>(&self, answer: impl std::future::Future<Output = T>) -> T {
+        let until = tokio::time::Instant::now() + ANSWER_ABOUT_A_NAME;
+        let out = answer.await;
+        tokio::time::sleep_until(until).await;
+        out
     }
 }
 

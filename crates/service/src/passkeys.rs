@@ -88,7 +88,7 @@ impl Lodge {
 
     async fn begin(
         &self,
-        user: Uuid,
+        user: Option<Uuid>,
         purpose: &str,
         state: String,
         options: serde_json::Value,
@@ -99,7 +99,11 @@ impl Lodge {
         Ok(Ceremony { id, options })
     }
 
-    async fn take<T: serde::de::DeserializeOwned>(&self, id: Uuid, purpose: &str) -> Result<(Uuid, T), ServiceError> {
+    async fn take<T: serde::de::DeserializeOwned>(
+        &self,
+        id: Uuid,
+        purpose: &str,
+    ) -> Result<(Option<Uuid>, T), ServiceError> {
         let row = self
             .store()
             .take_webauthn_state(id, purpose, now())
@@ -128,7 +132,7 @@ impl Lodge {
             .start_passkey_registration(session.user_id.0, &session.username, &session.username, Some(exclude))
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let options = serde_json::to_value(options).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.begin(session.user_id.0, "register", json(&state)?, options).await
+        self.begin(Some(session.user_id.0), "register", json(&state)?, options).await
     }
 
     /// Finishes adding a passkey with the browser's answer. When it is to sign in without a
@@ -141,8 +145,8 @@ impl Lodge {
         name: &str,
         signs_in: bool,
     ) -> Result<Option<Token>, ServiceError> {
-        let (user, state): (Uuid, PasskeyRegistration) = self.take(ceremony, "register").await?;
-        if user != session.user_id.0 {
+        let (user, state): (Option<Uuid>, PasskeyRegistration) = self.take(ceremony, "register").await?;
+        if user != Some(session.user_id.0) {
             return Err(answer_problem());
         }
         let answer: RegisterPublicKeyCredential = serde_json::from_value(answer).map_err(|_| answer_problem())?;
@@ -196,7 +200,12 @@ impl Lodge {
     }
 
     async fn authentication(&self, user: Uuid, purpose: &str) -> Result<Ceremony, ServiceError> {
-        let passkeys = self.store().passkeys(user).await?.iter().map(Self::stored).collect::<Result<Vec<_>, _>>()?;
+        let rows = self.store().passkeys(user).await?;
+        self.authentication_with(user, &rows, purpose).await
+    }
+
+    async fn authentication_with(&self, user: Uuid, rows: &[PasskeyRow], purpose: &str) -> Result<Ceremony, ServiceError> {
+        let passkeys = rows.iter().map(Self::stored).collect::<Result<Vec<_>, _>>()?;
         if passkeys.is_empty() {
             return Err(ServiceError::invalid("passkey", "There is no passkey for this account. Use your password."));
         }
@@ -205,7 +214,7 @@ impl Lodge {
             .start_passkey_authentication(&passkeys)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let options = serde_json::to_value(options).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.begin(user, purpose, json(&state)?, options).await
+        self.begin(Some(user), purpose, json(&state)?, options).await
     }
 
     /// Checks the browser's answer to an authentication ceremony; returns the passkey used.
@@ -215,16 +224,18 @@ impl Lodge {
         purpose: &str,
         answer: serde_json::Value,
     ) -> Result<PasskeyRow, ServiceError> {
-        // A sign-in ceremony that is not known (a decoy, or one that took too long) fails as a
-        // wrong passkey does, so that its answer tells nothing either.
+        // A sign-in ceremony that is not known (one that took too long) or names no account (a
+        // decoy) fails as a wrong passkey does, after the same checks, so that neither its answer
+        // nor its time tells anything.
         let taken = self.take(ceremony, purpose).await;
-        let (user, state): (Uuid, PasskeyAuthentication) =
+        let (user, state): (Option<Uuid>, PasskeyAuthentication) =
             if purpose == "sign_in" { taken.map_err(|_| answer_problem())? } else { taken? };
         let answer: PublicKeyCredential = serde_json::from_value(answer).map_err(|_| answer_problem())?;
         let result = self.webauthn()?.finish_passkey_authentication(&answer, &state).map_err(|e| {
             tracing::info!(error = %e, "a passkey answer was refused");
             answer_problem()
         })?;
+        let user = user.ok_or_else(answer_problem)?;
         let mut row = self
             .store()
             .passkeys(user)
@@ -241,31 +252,36 @@ impl Lodge {
 
     /// Starts signing in with a passkey instead of a password.
     pub async fn start_passkey_sign_in(&self, username: &str, address: Option<&str>) -> Result<Ceremony, ServiceError> {
+        self.answered_alike(self.passkey_sign_in_ceremony(username, address)).await
+    }
+
+    async fn passkey_sign_in_ceremony(&self, username: &str, address: Option<&str>) -> Result<Ceremony, ServiceError> {
         let mut attempts = vec![Attempt::Account(username)];
         attempts.extend(address.map(Attempt::Address));
         self.attempt(&attempts).await?;
-        if let Some(user) = self.store().user_by_username(username.trim()).await?
-            && !self.store().passkeys(user.id).await?.is_empty()
-        {
-            return self.authentication(user.id, "sign_in").await;
+        // The same reads whether or not the name exists, so that the time taken does not say.
+        let user = self.store().user_by_username(username.trim()).await?;
+        let rows = self.store().passkeys(user.as_ref().map_or(Uuid::nil(), |u| u.id)).await?;
+        match user {
+            Some(user) if !rows.is_empty() => self.authentication_with(user.id, &rows, "sign_in").await,
+            _ => self.decoy_sign_in(username).await,
         }
-        self.decoy_sign_in(username)
     }
 
-    /// For a name with no passkey (or no account), a ceremony shaped like a real one, naming a
-    /// credential made up from the name (the same each time), which no device holds: the answer
-    /// does not say whether the name exists or has a passkey. Finishing it fails as a wrong
-    /// passkey does.
-    fn decoy_sign_in(&self, username: &str) -> Result<Ceremony, ServiceError> {
+    /// For a name with no passkey (or no account), a ceremony shaped like a real one and kept as
+    /// a real one is, naming a credential made up from the name (the same each time), which no
+    /// device holds: neither the answer nor its time says whether the name exists or has a
+    /// passkey. Finishing it fails as a wrong passkey does.
+    async fn decoy_sign_in(&self, username: &str) -> Result<Ceremony, ServiceError> {
         // Real options for no credential (the library takes an empty list with a policy set),
         // then one made-up credential in the list.
-        let (options, _) =
+        let (options, state) =
             self.webauthn()?.start_passkey_authentication(&[]).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let mut options = serde_json::to_value(options).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let made_up = self.inner.limits_key.tag(format!("passkey decoy:{}", username.trim().to_lowercase()).as_bytes());
         options["publicKey"]["allowCredentials"] =
             serde_json::json!([{ "type": "public-key", "id": data_encoding::BASE64URL_NOPAD.encode(&made_up) }]);
-        Ok(Ceremony { id: Uuid::new_v4(), options })
+        self.begin(None, "sign_in", json(&state)?, options).await
     }
 
     /// Finishes signing in with a passkey, on the device that keeps its device key.

@@ -552,6 +552,20 @@ macro_rules! store_impl {
                 .transpose()
             }
 
+            async fn invitation_name_taken(&self, token_hash: &[u8], now: Timestamp, most: i64) -> Result<bool> {
+                let count: Option<i64> = sqlx::query_scalar(
+                    "UPDATE invitations SET names_taken = names_taken + 1,
+                       used_at = CASE WHEN names_taken + 1 >= $2 THEN $3 ELSE used_at END
+                     WHERE token_hash = $1 AND used_at IS NULL RETURNING names_taken",
+                )
+                .bind(token_hash)
+                .bind(most)
+                .bind(to_millis(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(count.is_none_or(|n| n >= most))
+            }
+
             async fn delete_setup_invitations(&self) -> Result<()> {
                 sqlx::query("DELETE FROM invitations WHERE created_by IS NULL AND used_at IS NULL")
                     .execute(&self.pool)
@@ -680,7 +694,7 @@ macro_rules! store_impl {
                     "INSERT INTO webauthn_states (id, user_id, purpose, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(st.id.to_string())
-                .bind(st.user_id.to_string())
+                .bind(st.user_id.map(|u| u.to_string()))
                 .bind(&st.purpose)
                 .bind(&st.state)
                 .bind(to_millis(st.expires_at))
@@ -691,7 +705,7 @@ macro_rules! store_impl {
 
             async fn take_webauthn_state(&self, id: Uuid, purpose: &str, now: Timestamp) -> Result<Option<WebauthnStateRow>> {
                 let mut tx = self.pool.begin().await?;
-                let row: Option<(String, String, i64)> = sqlx::query_as(
+                let row: Option<(Option<String>, String, i64)> = sqlx::query_as(
                     "SELECT user_id, state, expires_at FROM webauthn_states WHERE id = $1 AND purpose = $2",
                 )
                 .bind(id.to_string())
@@ -705,7 +719,8 @@ macro_rules! store_impl {
                 if expires_at < now {
                     return Ok(None);
                 }
-                Ok(Some(WebauthnStateRow { id, user_id: uuid(&user)?, purpose: purpose.to_owned(), state, expires_at }))
+                let user_id = user.as_deref().map(uuid).transpose()?;
+                Ok(Some(WebauthnStateRow { id, user_id, purpose: purpose.to_owned(), state, expires_at }))
             }
 
             async fn complete_session(&self, id_hash: &[u8]) -> Result<()> {

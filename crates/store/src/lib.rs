@@ -109,6 +109,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn create_invitation(&self, invitation: &InvitationRow) -> Result<()>;
     /// A usable (unused, unexpired) invitation by token hash.
     async fn invitation(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<InvitationRow>>;
+    /// Counts one "that name is taken" answer given to `token_hash`; at `most` the invitation is
+    /// used up. Returns whether it is used up (or was already).
+    async fn invitation_name_taken(&self, token_hash: &[u8], now: Timestamp, most: i64) -> Result<bool>;
     /// Removes unused invitations that no account created (first-administrator links).
     async fn delete_setup_invitations(&self) -> Result<()>;
 

@@ -311,8 +311,8 @@ pub struct PasskeyRow {
 pub struct WebauthnStateRow {
     /// Ceremony id.
     pub id: Uuid,
-    /// The account.
-    pub user_id: Uuid,
+    /// The account; none for a sign-in started for a name with no passkey or no account.
+    pub user_id: Option<Uuid>,
     /// What it is for (`register`, `sign_in`, `second_factor`).
     pub purpose: String,
     /// The ceremony's state, JSON.

@@ -206,15 +206,22 @@ async fn one_invitation_cannot_list_the_names_taken_and_your_voice_cannot_be_flo
     let at = html.find(&format!("{}/join/", server.url)).unwrap();
     let link = html[at..].split('<').next().unwrap().to_owned();
     let client = reqwest::Client::new();
-    let mut statuses = Vec::new();
+    let mut answers = Vec::new();
     // Each try a name that is taken (the administrator's), as someone listing names would.
     for _ in 0..8 {
         let res = client.post(&link).form(&[("username", "admin"), ("password", PASSWORD)]).send().await.unwrap();
-        statuses.push((res.status().as_u16(), res.headers().contains_key("retry-after")));
+        let status = (res.status().as_u16(), res.headers().contains_key("retry-after"));
+        answers.push((status, res.text().await.unwrap()));
     }
-    assert_eq!(statuses[0], (400, false), "a taken name is said, once: {statuses:?}");
-    assert!(statuses[..5].iter().all(|s| s.0 != 429), "{statuses:?}");
-    assert!(statuses[5..].iter().all(|s| *s == (429, true)), "the sixth try waits: {statuses:?}");
+    let said = |n: usize, what: &str| answers[n].0 == (400, false) && answers[n].1.contains(what);
+    assert!(said(0, "That username is taken. Choose another.") && said(1, "That username is taken. Choose another."));
+    assert!(said(2, "this invitation link is now used up"), "the third answer uses the link up");
+    for n in 3..8 {
+        assert!(said(n, "This invitation link has been used or has expired"), "{:?}", answers[n]);
+    }
+    // The link is used up for a free name too.
+    let free = client.post(&link).form(&[("username", "newcomer"), ("password", PASSWORD)]).send().await.unwrap();
+    assert!(free.text().await.unwrap().contains("This invitation link has been used or has expired"));
 
     let mut sent = Vec::new();
     for n in 0..25 {

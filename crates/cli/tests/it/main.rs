@@ -21,6 +21,7 @@ mod limits;
 mod load;
 mod nodes;
 mod notices;
+mod oracle;
 mod observability;
 mod pages;
 #[path = "../../../import/tests/it/photo.rs"]

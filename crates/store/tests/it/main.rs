@@ -477,7 +477,7 @@ async fn attempts_second_factors_and_feedback() {
         assert_eq!(s.passkeys(alice.id).await.unwrap()[0].passkey, "{\"n\":1}");
         let state = WebauthnStateRow {
             id: Uuid::new_v4(),
-            user_id: alice.id,
+            user_id: Some(alice.id),
             purpose: "register".into(),
             state: "{}".into(),
             expires_at: now() + SignedDuration::from_mins(5),
@@ -488,8 +488,12 @@ async fn attempts_second_factors_and_feedback() {
         assert!(taken.is_none(), "a ceremony asked for with the wrong purpose is gone");
         let fresh = WebauthnStateRow { id: Uuid::new_v4(), ..state.clone() };
         s.put_webauthn_state(&fresh).await.unwrap();
-        assert!(s.take_webauthn_state(fresh.id, "register", now()).await.unwrap().is_some());
+        assert_eq!(s.take_webauthn_state(fresh.id, "register", now()).await.unwrap().unwrap().user_id, Some(alice.id));
         assert!(s.take_webauthn_state(fresh.id, "register", now()).await.unwrap().is_none());
+        // A decoy sign-in's ceremony names no account.
+        let decoy = WebauthnStateRow { id: Uuid::new_v4(), user_id: None, purpose: "sign_in".into(), ..state.clone() };
+        s.put_webauthn_state(&decoy).await.unwrap();
+        assert_eq!(s.take_webauthn_state(decoy.id, "sign_in", now()).await.unwrap().unwrap().user_id, None);
         let old = WebauthnStateRow { id: Uuid::new_v4(), ..state.clone() };
         s.put_webauthn_state(&old).await.unwrap();
         assert!(
