@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::ImportError;
 
 /// Largest file read whole.
-pub const MAX_FILE: usize = 256 * 1024 * 1024;
+pub const MAX_FILE: usize = 16 * 1024 * 1024;
 
 /// A channel (a direct message, a group, or a server channel).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
@@ -328,12 +328,16 @@ pub fn read<R: Read + Seek>(
     let mut left_out = 0;
     match format {
         Format::WhatsApp => {
-            let (n, l) = read_whatsapp(BufReader::new(file), &[], &mut deliver)?;
+            let mut file = BufReader::new(file);
+            let start = file.stream_position()?;
+            let order = whatsapp::date_order(&mut file)?;
+            file.seek(SeekFrom::Start(start))?;
+            let (n, l) = read_whatsapp(file, order, &[], &mut deliver)?;
             notes = n;
             left_out = l;
         }
         Format::SmsXml => read_sms(BufReader::new(file), region, &mut deliver)?,
-        Format::Telegram => read_telegram(&whole(file, telegram::MAX_FILE)?, "", &mut deliver)?,
+        Format::Telegram => read_telegram(file, "", &mut deliver)?,
         Format::Instagram | Format::Facebook => read_meta(&whole(file, meta::MAX_FILE)?, "", &mut deliver)?,
         Format::X => read_x(&whole(file, x_archive::MAX_FILE)?, "", &mut deliver)?,
         Format::Discord => {
@@ -365,14 +369,15 @@ fn read_zip<R: Read + Seek>(
                 .find(|e| e.name == "_chat.txt")
                 .or_else(|| entries.iter().find(|e| e.name.ends_with(".txt")))
                 .ok_or_else(|| missing("chat text file"))?;
-            let text = zip.read(chat, crate::whatsapp::MAX_CHAT)?;
+            // Read as a stream, twice: once for the order of day and month, once for the messages.
+            let order = whatsapp::date_order(BufReader::new(zip.reader_within(chat, whatsapp::MAX_CHAT)?))?;
             let mut media = Vec::new();
             for entry in entries.iter().filter(|e| e.path != chat.path) {
                 let mut hasher = HashingSink(Sha256::new());
                 let size = zip.copy(entry, &mut hasher)?;
                 media.push((entry.name.clone(), data_encoding::HEXLOWER.encode(&hasher.0.finalize()), size));
             }
-            Ok(read_whatsapp(Cursor::new(text), &media, deliver)?.0)
+            Ok(read_whatsapp(BufReader::new(zip.reader(chat)?), order, &media, deliver)?.0)
         }
         Format::SmsXml => {
             let entry = entries.iter().find(|e| e.name.ends_with(".xml")).ok_or_else(|| missing("XML backup"))?;
@@ -381,7 +386,7 @@ fn read_zip<R: Read + Seek>(
         }
         Format::Telegram => {
             let entry = entries.iter().find(|e| e.name == "result.json").ok_or_else(|| missing("result.json"))?;
-            read_telegram(&zip.read(entry, telegram::MAX_FILE)?, &entry.path, deliver)?;
+            read_telegram(zip.reader(entry)?, &entry.path, deliver)?;
             Ok(Vec::new())
         }
         Format::Instagram | Format::Facebook => {
@@ -424,13 +429,14 @@ impl std::io::Write for HashingSink {
     }
 }
 
-fn read_whatsapp<R: BufRead + Seek>(
+fn read_whatsapp<R: BufRead>(
     reader: R,
+    (order, order_assumed): (whatsapp::DateOrder, bool),
     media: &[(String, String, u64)],
     deliver: &mut dyn FnMut(Item),
 ) -> Result<(Vec<String>, u64), ImportError> {
     let mut left_out = 0;
-    let summary = whatsapp::parse(reader, |m| {
+    let summary = whatsapp::messages(reader, order, order_assumed, |m| {
         let Some(sender) = m.sender else {
             left_out += 1;
             return;
@@ -520,33 +526,31 @@ fn read_sms<R: BufRead>(reader: R, region: Country, deliver: &mut dyn FnMut(Item
     Ok(())
 }
 
-fn read_telegram(bytes: &[u8], file: &str, deliver: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
-    for chat in telegram::parse(bytes)? {
-        for (index, m) in chat.messages.into_iter().enumerate() {
-            if m.service {
-                continue;
-            }
-            let handle = (!m.from_id.is_empty()).then(|| Handle::UserId(m.from_id.clone()));
-            let mut item = Item::new(
-                &chat.name,
-                Party { name: m.from, handle, mine: false },
-                Some(Stamp::Exact(m.time)),
-                m.text,
-                Place::Record { file: file.to_owned(), index: index as u64 },
-            );
-            if let Some(edited) = m.edited {
-                item.details.push(("Edited".into(), edited.to_string()));
-            }
-            if let Some(from) = m.forwarded_from {
-                item.details.push(("Forwarded from".into(), from));
-            }
-            if let Some(name) = m.file {
-                item.attachments.push(Attached { name, held: None });
-            }
-            deliver(item);
+fn read_telegram(reader: impl Read, file: &str, deliver: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
+    telegram::read(reader, |chat, index, m| {
+        if m.service {
+            return Ok(());
         }
-    }
-    Ok(())
+        let handle = (!m.from_id.is_empty()).then(|| Handle::UserId(m.from_id.clone()));
+        let mut item = Item::new(
+            chat,
+            Party { name: m.from, handle, mine: false },
+            Some(Stamp::Exact(m.time)),
+            m.text,
+            Place::Record { file: file.to_owned(), index },
+        );
+        if let Some(edited) = m.edited {
+            item.details.push(("Edited".into(), edited.to_string()));
+        }
+        if let Some(from) = m.forwarded_from {
+            item.details.push(("Forwarded from".into(), from));
+        }
+        if let Some(name) = m.file {
+            item.attachments.push(Attached { name, held: None });
+        }
+        deliver(item);
+        Ok(())
+    })
 }
 
 fn read_meta(bytes: &[u8], file: &str, deliver: &mut dyn FnMut(Item)) -> Result<(), ImportError> {

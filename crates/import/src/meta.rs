@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::ImportError;
 
 /// Largest file read whole (a thread's parts are split by the export well below this).
-pub const MAX_FILE: usize = 256 * 1024 * 1024;
+pub const MAX_FILE: usize = 8 * 1024 * 1024;
 
 /// One message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,22 +2,19 @@
 //! full export (`{chats: {list: [...]}}`). Times come from `date_unixtime` (UTC), not the local
 //! `date`. Text is a string or a list of strings and entities (links, mentions, bold…), joined.
 
+use std::io::Read;
+
 use jiff::Timestamp;
 use serde::Deserialize;
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::ImportError;
-
-/// Largest file read whole.
-pub const MAX_FILE: usize = 512 * 1024 * 1024;
 
 /// One chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chat {
     /// Its name as Telegram shows it.
     pub name: String,
-    /// Telegram's chat id.
-    pub id: i64,
     /// Messages in order, Telegram's notices ("service" messages) included.
     pub messages: Vec<Message>,
 }
@@ -46,16 +43,6 @@ pub struct Message {
 }
 
 #[derive(Deserialize)]
-struct RawChat {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    id: i64,
-    #[serde(default)]
-    messages: Vec<RawMessage>,
-}
-
-#[derive(Deserialize)]
 struct RawMessage {
     id: i64,
     #[serde(default, rename = "type")]
@@ -70,7 +57,7 @@ struct RawMessage {
     #[serde(default)]
     actor: Option<String>,
     #[serde(default)]
-    text: Value,
+    text: Text,
     #[serde(default)]
     photo: Option<String>,
     #[serde(default)]
@@ -79,19 +66,175 @@ struct RawMessage {
     forwarded_from: Option<String>,
 }
 
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .map(|p| match p {
-                Value::String(s) => s.clone(),
-                Value::Object(entity) => entity.get("text").and_then(Value::as_str).unwrap_or("").to_owned(),
-                _ => String::new(),
-            })
-            .collect(),
-        _ => String::new(),
+/// A message's text: a string, or a list of strings and entities (`{"type": "link", "text":
+/// …}`), joined as it is read, so that nothing else in it is kept.
+#[derive(Default)]
+struct Text(String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+        let mut text = String::new();
+        deserializer.deserialize_any(TextPart(&mut text))?;
+        Ok(Text(text))
     }
+}
+
+/// Appends what a part of a text says to the text.
+struct TextPart<'a>(&'a mut String);
+
+impl<'de> Visitor<'de> for TextPart<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a text")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.0.push_str(v);
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut parts: A) -> Result<(), A::Error> {
+        while parts.next_element_seed(TextSeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut entity: A) -> Result<(), A::Error> {
+        while let Some(key) = entity.next_key::<Key>()? {
+            match key {
+                Key::Text => entity.next_value_seed(TextSeed(&mut *self.0))?,
+                _ => entity.next_value::<IgnoredAny>().map(|_| ())?,
+            }
+        }
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+struct TextSeed<'a>(&'a mut String);
+
+impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(TextPart(self.0))
+    }
+}
+
+/// The keys the reader acts on; every other is skipped without being kept.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum Key {
+    Chats,
+    List,
+    Name,
+    Messages,
+    Text,
+    #[serde(other)]
+    Other,
+}
+
+/// Where each message goes as it is read: the chat's name, its place in the chat, the message.
+type Each<'a> = &'a mut dyn FnMut(&str, u64, Message) -> Result<(), ImportError>;
+
+/// Reads a chat object (the whole file, for one chat), or the full export around its chats.
+struct ChatSeed<'a, 'b> {
+    each: &'b mut Each<'a>,
+    /// The first problem a message had (not a JSON one), kept to be returned as it is.
+    problem: &'b mut Option<ImportError>,
+}
+
+impl<'de> DeserializeSeed<'de> for ChatSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChatSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Telegram chat")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut name = String::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                // A full export: its chats are `{"chats": {"list": [...]}}`.
+                Key::Chats | Key::List => map.next_value_seed(ChatSeed { each: self.each, problem: self.problem })?,
+                Key::Name => name = map.next_value::<Option<String>>()?.unwrap_or_default(),
+                Key::Messages => {
+                    map.next_value_seed(Messages { name: &name, seed: &mut *self.each, problem: self.problem })?
+                }
+                _ => map.next_value::<IgnoredAny>().map(|_| ())?,
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut chats: A) -> Result<(), A::Error> {
+        while chats.next_element_seed(ChatSeed { each: &mut *self.each, problem: &mut *self.problem })?.is_some() {}
+        Ok(())
+    }
+}
+
+/// A chat's messages, each handed on as it is read and then dropped.
+struct Messages<'n, 'a, 'b> {
+    name: &'n str,
+    seed: &'b mut Each<'a>,
+    problem: &'b mut Option<ImportError>,
+}
+
+impl<'de> DeserializeSeed<'de> for Messages<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Messages<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of messages")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut messages: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(raw) = messages.next_element::<RawMessage>()? {
+            if let Err(e) = message(raw).and_then(|m| (self.seed)(self.name, index, m)) {
+                *self.problem = Some(e);
+                return Err(de::Error::custom("stopped"));
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+fn message(m: RawMessage) -> Result<Message, ImportError> {
+    // Files left out of the export are named "(File not included. …)".
+    let file = m.photo.or(m.file).filter(|f| !f.starts_with('('));
+    Ok(Message {
+        id: m.id,
+        time: unix(&m.date_unixtime, m.id)?,
+        edited: m.edited_unixtime.as_deref().map(|t| unix(t, m.id)).transpose()?,
+        from: m.from.or(m.actor).unwrap_or_default(),
+        from_id: m.from_id.unwrap_or_default(),
+        text: m.text.0,
+        file,
+        service: m.kind == "service",
+        forwarded_from: m.forwarded_from,
+    })
 }
 
 fn unix(text: &str, id: i64) -> Result<Timestamp, ImportError> {
@@ -102,45 +245,44 @@ fn unix(text: &str, id: i64) -> Result<Timestamp, ImportError> {
         .ok_or_else(|| ImportError::BrokenAt { offset: 0, reason: format!("message {id} has an unreadable time") })
 }
 
-fn chat(raw: RawChat) -> Result<Chat, ImportError> {
-    let mut messages = Vec::with_capacity(raw.messages.len());
-    for m in raw.messages {
-        // Files left out of the export are named "(File not included. …)".
-        let file = m.photo.or(m.file).filter(|f| !f.starts_with('('));
-        messages.push(Message {
-            id: m.id,
-            time: unix(&m.date_unixtime, m.id)?,
-            edited: m.edited_unixtime.as_deref().map(|t| unix(t, m.id)).transpose()?,
-            from: m.from.or(m.actor).unwrap_or_default(),
-            from_id: m.from_id.unwrap_or_default(),
-            text: text_of(&m.text),
-            file,
-            service: m.kind == "service",
-            forwarded_from: m.forwarded_from,
-        });
-    }
-    Ok(Chat { name: raw.name.unwrap_or_default(), id: raw.id, messages })
-}
-
 /// Whether a file looks like a Telegram export.
 pub fn detect(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head);
     text.contains("\"date_unixtime\"") || (text.contains("\"chats\"") && text.contains("\"about\""))
 }
 
-/// Reads `result.json`: every chat in it.
-pub fn parse(bytes: &[u8]) -> Result<Vec<Chat>, ImportError> {
-    if bytes.len() > MAX_FILE {
-        return Err(ImportError::BrokenAt { offset: 0, reason: "the file is too large".into() });
+/// Reads `result.json` as a stream, handing on each message (with its chat's name and place
+/// in the chat) as it is read: however large the file, one message at a time is held. Stops at
+/// the first problem `each` returns, or the first thing that cannot be read.
+pub fn read<R: Read>(
+    reader: R,
+    mut each: impl FnMut(&str, u64, Message) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let mut each: Each = &mut each;
+    let mut problem = None;
+    let mut json = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader));
+    let read = ChatSeed { each: &mut each, problem: &mut problem }.deserialize(&mut json).and_then(|()| json.end());
+    match (read, problem) {
+        (_, Some(problem)) => Err(problem),
+        (Ok(()), None) => Ok(()),
+        (Err(e), None) => Err(ImportError::Malformed {
+            line: e.line() as u64,
+            reason: format!("this is not a Telegram export ({e})"),
+        }),
     }
-    let malformed = |e: serde_json::Error| ImportError::Malformed {
-        line: e.line() as u64,
-        reason: format!("this is not a Telegram export ({e})"),
-    };
-    let value: Value = serde_json::from_slice(bytes).map_err(malformed)?;
-    let chats: Vec<RawChat> = match value.pointer("/chats/list") {
-        Some(list) => serde_json::from_value(list.clone()).map_err(malformed)?,
-        None => vec![serde_json::from_value(value).map_err(malformed)?],
-    };
-    chats.into_iter().map(chat).collect()
+}
+
+/// Reads `result.json` whole: every chat in it, in order.
+pub fn parse(bytes: &[u8]) -> Result<Vec<Chat>, ImportError> {
+    let mut chats: Vec<Chat> = Vec::new();
+    read(bytes, |name, index, m| {
+        if index == 0 || chats.is_empty() {
+            chats.push(Chat { name: name.to_owned(), messages: Vec::new() });
+        }
+        if let Some(chat) = chats.last_mut() {
+            chat.messages.push(m);
+        }
+        Ok(())
+    })?;
+    Ok(chats)
 }

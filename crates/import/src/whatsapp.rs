@@ -22,7 +22,8 @@ use crate::ImportError;
 
 /// Longest line read, and longest message kept; a longer one is refused, naming its line.
 const MAX_LINE: usize = 1024 * 1024;
-/// Largest chat text read from a zipped export (years of a busy chat are tens of MiB).
+/// Largest chat text taken from a zipped export (years of a busy chat are tens of MiB); it is
+/// read as a stream all the same.
 pub const MAX_CHAT: usize = 128 * 1024 * 1024;
 
 /// `[date, time] rest` (iOS) or `date, time - rest` (Android), after marks are removed. Digits
@@ -84,8 +85,6 @@ pub struct Summary {
     pub order_assumed: bool,
     /// Messages read.
     pub messages: u64,
-    /// Senders, in the order they first appear.
-    pub senders: Vec<String>,
     /// First and last message times.
     pub first: Option<DateTime>,
     /// See `first`.
@@ -212,10 +211,18 @@ impl<R: BufRead> Lines<R> {
 
 /// Reads the whole chat, calling `each` with every message in order, and returns a summary.
 /// The file is read twice: once to settle the date order, once to read the messages.
-pub fn parse<R: BufRead + Seek>(mut reader: R, mut each: impl FnMut(Message)) -> Result<Summary, ImportError> {
+pub fn parse<R: BufRead + Seek>(mut reader: R, each: impl FnMut(Message)) -> Result<Summary, ImportError> {
     let start = reader.stream_position()?;
+    let (order, order_assumed) = date_order(&mut reader)?;
+    reader.seek(SeekFrom::Start(start))?;
+    messages(reader, order, order_assumed, each)
+}
+
+/// The first of the two readings: the order of day and month, and whether no date settled it
+/// (day first is then assumed).
+pub fn date_order<R: BufRead>(reader: R) -> Result<(DateOrder, bool), ImportError> {
     let (mut day_first, mut month_first) = (false, false);
-    let mut lines = Lines { reader: &mut reader, line: 0, offset: 0, buffer: Vec::new() };
+    let mut lines = Lines { reader, line: 0, offset: 0, buffer: Vec::new() };
     let mut any = false;
     while let Some((number, _, line)) = lines.next()? {
         match header(&line) {
@@ -239,7 +246,7 @@ pub fn parse<R: BufRead + Seek>(mut reader: R, mut each: impl FnMut(Message)) ->
     if !any {
         return Err(ImportError::Malformed { line: 1, reason: "the file holds no messages".into() });
     }
-    let (order, order_assumed) = match (day_first, month_first) {
+    Ok(match (day_first, month_first) {
         (true, true) => {
             return Err(ImportError::Malformed {
                 line: 1,
@@ -249,11 +256,18 @@ pub fn parse<R: BufRead + Seek>(mut reader: R, mut each: impl FnMut(Message)) ->
         (false, true) => (DateOrder::MonthFirst, false),
         (true, false) => (DateOrder::DayFirst, false),
         (false, false) => (DateOrder::DayFirst, true),
-    };
+    })
+}
 
-    reader.seek(SeekFrom::Start(start))?;
-    let mut lines = Lines { reader: &mut reader, line: 0, offset: 0, buffer: Vec::new() };
-    let mut summary = Summary { order, order_assumed, messages: 0, senders: Vec::new(), first: None, last: None };
+/// The second reading: every message, in order, with dates read in `order`.
+pub fn messages<R: BufRead>(
+    reader: R,
+    order: DateOrder,
+    order_assumed: bool,
+    mut each: impl FnMut(Message),
+) -> Result<Summary, ImportError> {
+    let mut lines = Lines { reader, line: 0, offset: 0, buffer: Vec::new() };
+    let mut summary = Summary { order, order_assumed, messages: 0, first: None, last: None };
     let mut current: Option<Message> = None;
     let mut finish = |message: Message, summary: &mut Summary| {
         let mut message = message;
@@ -261,11 +275,6 @@ pub fn parse<R: BufRead + Seek>(mut reader: R, mut each: impl FnMut(Message)) ->
         summary.messages += 1;
         summary.first = summary.first.or(Some(message.time));
         summary.last = Some(message.time);
-        if let Some(sender) = &message.sender
-            && !summary.senders.contains(sender)
-        {
-            summary.senders.push(sender.clone());
-        }
         each(message);
     };
     while let Some((number, offset, line)) = lines.next()? {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::ImportError;
 
 /// Largest file read whole.
-pub const MAX_FILE: usize = 512 * 1024 * 1024;
+pub const MAX_FILE: usize = 16 * 1024 * 1024;
 
 /// One conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,13 +81,11 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Conversation>, ImportError> {
     if bytes.len() > MAX_FILE {
         return Err(ImportError::BrokenAt { offset: 0, reason: "the file is too large".into() });
     }
-    let text = String::from_utf8_lossy(bytes);
-    let json = text
-        .find('=')
-        .filter(|_| detect(bytes))
-        .map(|eq| &text[eq + 1..])
-        .ok_or_else(|| ImportError::Malformed { line: 1, reason: "this is not an X direct-messages file".into() })?;
-    let items: Vec<Item> = serde_json::from_str(json).map_err(|e| ImportError::Malformed {
+    let json =
+        bytes.iter().position(|b| *b == b'=').filter(|_| detect(bytes)).map(|eq| &bytes[eq + 1..]).ok_or_else(
+            || ImportError::Malformed { line: 1, reason: "this is not an X direct-messages file".into() },
+        )?;
+    let items: Vec<Item> = serde_json::from_slice(json).map_err(|e| ImportError::Malformed {
         line: e.line() as u64,
         reason: format!("this is not an X direct-messages file ({e})"),
     })?;

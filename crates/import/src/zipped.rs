@@ -50,6 +50,18 @@ fn refuse(path: &str, why: &str) -> ImportError {
     ImportError::BrokenAt { offset: 0, reason: format!("the archive entry {path:?} {why}; the archive was not opened") }
 }
 
+/// Refuses an entry that declares more than `max` bytes, before a byte of it is read.
+fn within(entry: &Entry, max: usize) -> Result<(), ImportError> {
+    if entry.size > max as u64 {
+        let mib = max / (1024 * 1024);
+        return Err(refuse(
+            &entry.path,
+            &format!("is larger than {mib} MiB, more than a real export of this kind holds"),
+        ));
+    }
+    Ok(())
+}
+
 impl<R: Read + Seek> SafeZip<R> {
     /// Opens an archive and checks every entry against `limits`.
     pub fn open(reader: R, limits: Limits) -> Result<SafeZip<R>, ImportError> {
@@ -107,16 +119,17 @@ impl<R: Read + Seek> SafeZip<R> {
     /// kind holds): a larger one is refused before a byte of it is read. Fails too if it holds
     /// more than it declared.
     pub fn read(&mut self, entry: &Entry, max: usize) -> Result<Vec<u8>, ImportError> {
-        if entry.size > max as u64 {
-            let mib = max / (1024 * 1024);
-            return Err(refuse(
-                &entry.path,
-                &format!("is larger than {mib} MiB, more than a real export of this kind holds"),
-            ));
-        }
+        within(entry, max)?;
         let mut out = Vec::new();
         self.copy(entry, &mut out)?;
         Ok(out)
+    }
+
+    /// A file to read as a stream, if it declares no more than `max` bytes (what a real export
+    /// of its kind holds).
+    pub fn reader_within(&mut self, entry: &Entry, max: usize) -> Result<impl Read + '_, ImportError> {
+        within(entry, max)?;
+        self.reader(entry)
     }
 
     /// A file to read as a stream, through a limit at its declared size.

@@ -41,6 +41,9 @@ const GROUP_CHARS: usize = 150_000;
 const QUEUE: usize = 256;
 /// Identifiers found in message text listed in a preview at most.
 const MENTIONS: usize = 50;
+/// Most conversations, and most senders, a preview lists (a real export has far fewer; a file
+/// made to have a new one on every line would otherwise fill memory).
+const LISTED: usize = 1_000;
 
 /// An export received and waiting for her to look at the preview and choose.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,31 +166,101 @@ pub struct ImportOutcome {
     pub problem: Option<String>,
 }
 
-/// A blob read as a file: forward reads decrypt as they go, and seeking back starts again from
-/// the beginning (exports are read start to end, once or twice).
+/// A blob read as a file, never whole in memory: forward reads decrypt as they go, and a read
+/// before where the stream stands starts it again from the beginning. Its last bytes are kept
+/// once its end is sought, since a zip is read from its end (its directory) before its entries.
 struct BlobFile {
     open: Box<dyn Fn() -> Result<PlainStream, ServiceError> + Send>,
     stream: PlainStream,
     buffer: Bytes,
+    /// Where the stream stands.
+    streamed: u64,
+    /// Where the next read begins.
     position: u64,
+    /// The file's last bytes and where they begin, once its end has been sought.
+    tail: Option<(u64, Vec<u8>)>,
 }
+
+/// How much of the end of a file is kept (a zip's directory: 20,000 entries of about 100 bytes).
+const TAIL: usize = 4 * 1024 * 1024;
 
 impl BlobFile {
     fn new(open: Box<dyn Fn() -> Result<PlainStream, ServiceError> + Send>) -> Result<BlobFile, ServiceError> {
         let stream = open()?;
-        Ok(BlobFile { open, stream, buffer: Bytes::new(), position: 0 })
+        Ok(BlobFile { open, stream, buffer: Bytes::new(), streamed: 0, position: 0, tail: None })
+    }
+
+    /// Takes the stream's next chunk into the (empty) buffer; false at its end.
+    fn pull(&mut self) -> std::io::Result<bool> {
+        match tokio::runtime::Handle::current().block_on(self.stream.next()) {
+            Some(Ok(chunk)) => {
+                self.streamed += chunk.len() as u64;
+                self.buffer = chunk;
+                Ok(true)
+            }
+            Some(Err(e)) => Err(std::io::Error::other(e.to_string())),
+            None => Ok(false),
+        }
+    }
+
+    /// Where the buffer's first byte is in the file.
+    fn buffer_start(&self) -> u64 {
+        self.streamed - self.buffer.len() as u64
+    }
+
+    /// Brings the buffer to begin at `position` (empty at the end of the file), starting the
+    /// stream again from the beginning if it has passed it.
+    fn stream_to_position(&mut self) -> std::io::Result<()> {
+        if self.position < self.buffer_start() {
+            self.stream = (self.open)().map_err(|e| std::io::Error::other(e.to_string()))?;
+            (self.buffer, self.streamed) = (Bytes::new(), 0);
+        }
+        loop {
+            if self.position < self.streamed {
+                let skip = (self.position - self.buffer_start()) as usize;
+                let _ = self.buffer.split_to(skip);
+                return Ok(());
+            }
+            self.buffer = Bytes::new();
+            if !self.pull()? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads to the end, keeping the last [`TAIL`] bytes; returns the file's length.
+    fn keep_tail(&mut self) -> std::io::Result<u64> {
+        if let Some((start, bytes)) = &self.tail {
+            return Ok(start + bytes.len() as u64);
+        }
+        let mut start = self.buffer_start();
+        let mut kept = std::mem::take(&mut self.buffer).to_vec();
+        while self.pull()? {
+            kept.extend_from_slice(&std::mem::take(&mut self.buffer));
+            if kept.len() > 2 * TAIL {
+                let drop = kept.len() - TAIL;
+                kept.drain(..drop);
+                start += drop as u64;
+            }
+        }
+        let length = start + kept.len() as u64;
+        self.tail = Some((start, kept));
+        Ok(length)
     }
 }
 
 impl Read for BlobFile {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.buffer.is_empty() {
-            match tokio::runtime::Handle::current().block_on(self.stream.next()) {
-                Some(Ok(chunk)) => self.buffer = chunk,
-                Some(Err(e)) => return Err(std::io::Error::other(e.to_string())),
-                None => return Ok(0),
-            }
+        if let Some((start, bytes)) = &self.tail
+            && self.position >= *start
+        {
+            let from = ((self.position - start) as usize).min(bytes.len());
+            let n = out.len().min(bytes.len() - from);
+            out[..n].copy_from_slice(&bytes[from..from + n]);
+            self.position += n as u64;
+            return Ok(n);
         }
+        self.stream_to_position()?;
         let n = out.len().min(self.buffer.len());
         out[..n].copy_from_slice(&self.buffer.split_to(n));
         self.position += n as u64;
@@ -197,21 +270,12 @@ impl Read for BlobFile {
 
 impl Seek for BlobFile {
     fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
-        let target = match to {
+        let invalid = || std::io::Error::from(std::io::ErrorKind::InvalidInput);
+        self.position = match to {
             SeekFrom::Start(t) => t,
-            SeekFrom::Current(d) => self.position.checked_add_signed(d).ok_or(std::io::ErrorKind::InvalidInput)?,
-            SeekFrom::End(_) => return Err(std::io::Error::other("an export is not read from its end")),
+            SeekFrom::Current(d) => self.position.checked_add_signed(d).ok_or_else(invalid)?,
+            SeekFrom::End(d) => self.keep_tail()?.checked_add_signed(d).ok_or_else(invalid)?,
         };
-        if target < self.position {
-            self.stream = (self.open)().map_err(|e| std::io::Error::other(e.to_string()))?;
-            self.buffer = Bytes::new();
-            self.position = 0;
-        }
-        let skip = target - self.position;
-        let skipped = std::io::copy(&mut self.by_ref().take(skip), &mut std::io::sink())?;
-        if skipped < skip {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
         Ok(self.position)
     }
 }
@@ -221,30 +285,12 @@ trait ReadSeek: Read + Seek {}
 
 impl<T: Read + Seek> ReadSeek for T {}
 
-/// Largest zip read into memory (a zip is read from its end, which a stream cannot do).
-const ZIP_IN_MEMORY: u64 = 4 * 1024 * 1024 * 1024;
-
-/// Runs `read` on a received export: streamed from the blob store as it decrypts, or, for a
-/// zip, from memory.
+/// Runs `read` on a received export, streamed from the blob store as it decrypts.
 fn as_file<T>(
     open: Box<dyn Fn() -> Result<PlainStream, ServiceError> + Send>,
     read: impl FnOnce(&mut dyn ReadSeek) -> T,
 ) -> Result<T, ServiceError> {
     let mut file = BlobFile::new(open)?;
-    let mut head = [0u8; 4];
-    let got = file.read(&mut head).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    file.rewind().map_err(|e| ServiceError::Internal(e.to_string()))?;
-    if head[..got] == *b"PK\x03\x04" {
-        let mut bytes = Vec::new();
-        file.take(ZIP_IN_MEMORY + 1).read_to_end(&mut bytes).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        if bytes.len() as u64 > ZIP_IN_MEMORY {
-            return Err(ServiceError::invalid(
-                "file",
-                "This zip file is too large to import in one go. Import the chat or message files inside it one by one.",
-            ));
-        }
-        return Ok(read(&mut std::io::Cursor::new(bytes)));
-    }
     Ok(read(&mut file))
 }
 
@@ -486,7 +532,7 @@ impl OpenCase {
         let mut mentions: Vec<Mention> = Vec::new();
         let mut conversation_index: HashMap<String, usize> = HashMap::new();
         let mut sender_index: HashMap<String, usize> = HashMap::new();
-        let (mut messages, mut already) = (0u64, 0u64);
+        let (mut messages, mut already, mut unlisted) = (0u64, 0u64, false);
         let format = self.detect_staged(staged, format).await?;
         let (mut items, reading) = self.read_staged(staged, format);
         while let Some(item) = items.recv().await {
@@ -496,7 +542,14 @@ impl OpenCase {
             }
             let at = item.time.and_then(|t| instant(t, &tz));
             let next = conversations.len();
-            let index = *conversation_index.entry(item.conversation.clone()).or_insert(next);
+            let index = match conversation_index.get(&item.conversation) {
+                Some(index) => *index,
+                None if next < LISTED => *conversation_index.entry(item.conversation.clone()).or_insert(next),
+                None => {
+                    unlisted = true;
+                    usize::MAX
+                }
+            };
             if index == next {
                 conversations.push(ConversationPreview {
                     name: item.conversation.clone(),
@@ -511,7 +564,16 @@ impl OpenCase {
                 c.last = c.last.max(at);
             }
             let next = senders.len();
-            match *sender_index.entry(item.sender.name.clone()).or_insert(next) {
+            let index = match sender_index.get(&item.sender.name) {
+                Some(index) => *index,
+                None if next < LISTED => *sender_index.entry(item.sender.name.clone()).or_insert(next),
+                None => {
+                    unlisted = true;
+                    usize::MAX
+                }
+            };
+            match index {
+                usize::MAX => {}
                 i if i < next => {
                     if let Some(s) = senders.get_mut(i) {
                         s.messages += 1;
@@ -542,10 +604,15 @@ impl OpenCase {
             }
         }
         let read = finished(reading).await?;
-        let (notes, problem) = match read {
+        let (mut notes, problem) = match read {
             Ok(outcome) => (outcome.notes, None),
             Err(e) => (Vec::new(), Some(e)),
         };
+        if unlisted {
+            notes.push(format!(
+                "This export names more than {LISTED} conversations or senders: only the first {LISTED} of each are listed here, and messages from the others are counted but not shown by name."
+            ));
+        }
         let first = conversations.iter().filter_map(|c| c.first).min();
         let last = conversations.iter().filter_map(|c| c.last).max();
         Ok(ImportPreview {

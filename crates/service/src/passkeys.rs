@@ -204,7 +204,12 @@ impl Lodge {
         self.authentication_with(user, &rows, purpose).await
     }
 
-    async fn authentication_with(&self, user: Uuid, rows: &[PasskeyRow], purpose: &str) -> Result<Ceremony, ServiceError> {
+    async fn authentication_with(
+        &self,
+        user: Uuid,
+        rows: &[PasskeyRow],
+        purpose: &str,
+    ) -> Result<Ceremony, ServiceError> {
         let passkeys = rows.iter().map(Self::stored).collect::<Result<Vec<_>, _>>()?;
         if passkeys.is_empty() {
             return Err(ServiceError::invalid("passkey", "There is no passkey for this account. Use your password."));

@@ -216,8 +216,8 @@ async fn one_invitation_cannot_list_the_names_taken_and_your_voice_cannot_be_flo
     let said = |n: usize, what: &str| answers[n].0 == (400, false) && answers[n].1.contains(what);
     assert!(said(0, "That username is taken. Choose another.") && said(1, "That username is taken. Choose another."));
     assert!(said(2, "this invitation link is now used up"), "the third answer uses the link up");
-    for n in 3..8 {
-        assert!(said(n, "This invitation link has been used or has expired"), "{:?}", answers[n]);
+    for (n, answer) in answers.iter().enumerate().skip(3) {
+        assert!(said(n, "This invitation link has been used or has expired"), "{answer:?}");
     }
     // The link is used up for a free name too.
     let free = client.post(&link).form(&[("username", "newcomer"), ("password", PASSWORD)]).send().await.unwrap();

@@ -19,10 +19,11 @@ mod integrity;
 mod ledger;
 mod limits;
 mod load;
+mod memory;
 mod nodes;
 mod notices;
-mod oracle;
 mod observability;
+mod oracle;
 mod pages;
 #[path = "../../../import/tests/it/photo.rs"]
 mod photo;

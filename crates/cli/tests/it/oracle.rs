@@ -162,7 +162,12 @@ async fn sign_up_without_an_invitation_is_counted_across_the_whole_server() {
     let admin = server.browser("admin").await;
     let html = admin.get(format!("{}/admin", server.url)).send().await.unwrap().text().await.unwrap();
     let token = crate::harness::csrf(&html);
-    admin.post(format!("{}/admin/signup", server.url)).form(&[("csrf", token.as_str()), ("open", "on")]).send().await.unwrap();
+    admin
+        .post(format!("{}/admin/signup", server.url))
+        .form(&[("csrf", token.as_str()), ("open", "on")])
+        .send()
+        .await
+        .unwrap();
     // Someone with many addresses asks whether names are taken: after twenty tries in a quarter
     // of an hour, from anywhere, sign-up waits.
     let mut statuses = Vec::new();
