@@ -179,7 +179,14 @@ struct BlobFile {
     position: u64,
     /// The file's last bytes and where they begin, once its end has been sought.
     tail: Option<(u64, Vec<u8>)>,
+    /// Bytes decrypted so far, over every time the stream began again.
+    pulled: u64,
 }
+
+/// How many times over a zip may be decrypted while it is read: a real one is read in order, in
+/// three or four passes; one whose entries are laid out to be read backwards would otherwise
+/// make the stream begin again for each of them.
+const PASSES: u64 = 8;
 
 /// How much of the end of a file is kept (a zip's directory: 20,000 entries of about 100 bytes).
 const TAIL: usize = 4 * 1024 * 1024;
@@ -187,7 +194,7 @@ const TAIL: usize = 4 * 1024 * 1024;
 impl BlobFile {
     fn new(open: Box<dyn Fn() -> Result<PlainStream, ServiceError> + Send>) -> Result<BlobFile, ServiceError> {
         let stream = open()?;
-        Ok(BlobFile { open, stream, buffer: Bytes::new(), streamed: 0, position: 0, tail: None })
+        Ok(BlobFile { open, stream, buffer: Bytes::new(), streamed: 0, position: 0, tail: None, pulled: 0 })
     }
 
     /// Takes the stream's next chunk into the (empty) buffer; false at its end.
@@ -195,6 +202,14 @@ impl BlobFile {
         match tokio::runtime::Handle::current().block_on(self.stream.next()) {
             Some(Ok(chunk)) => {
                 self.streamed += chunk.len() as u64;
+                self.pulled += chunk.len() as u64;
+                if let Some((start, bytes)) = &self.tail
+                    && self.pulled > PASSES * (start + bytes.len() as u64) + (64 << 20)
+                {
+                    return Err(std::io::Error::other(
+                        "its entries are out of order, so it cannot be read in a few passes",
+                    ));
+                }
                 self.buffer = chunk;
                 Ok(true)
             }
