@@ -291,7 +291,7 @@ impl Lodge {
             idle_minutes: None,
         };
         match self.store().create_user(&user, invitation, now()).await {
-            Err(lodge_store::StoreError::Conflict("username")) => {
+            Err(lodge_store::StoreError::Conflict(lodge_store::Conflict::Username)) => {
                 Err(ServiceError::invalid("username", "That username is taken. Choose another."))
             }
             other => other.map_err(ServiceError::from),

@@ -271,7 +271,7 @@ impl Lodge {
                 Change::ShareAccess(access) => store.add_share_access(access, &leaf).await,
             };
             match written {
-                Err(StoreError::Conflict("ledger")) => continue,
+                Err(StoreError::Conflict(lodge_store::Conflict::Ledger)) => continue,
                 other => return Ok(other?),
             }
         }

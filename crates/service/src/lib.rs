@@ -380,7 +380,7 @@ impl ServiceError {
 impl From<lodge_store::StoreError> for ServiceError {
     fn from(e: lodge_store::StoreError) -> Self {
         match e {
-            lodge_store::StoreError::Conflict("version") => ServiceError::Conflict,
+            lodge_store::StoreError::Conflict(lodge_store::Conflict::Version) => ServiceError::Conflict,
             lodge_store::StoreError::InvalidInvitation => ServiceError::InvitationInvalid,
             e => ServiceError::Internal(e.to_string()),
         }

@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use crate::copy::{Column, TABLES, Value, columns};
 use crate::{
-    Batched, CaseKeyRow, CaseRow, CheckpointRow, CopiedRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow, LeafRow,
-    PasskeyRow, RecordRow, Result, SessionRow, ShareAccessRow, ShareRow, Store, StoreError, SubmissionRow, UserRow,
-    WebauthnStateRow, from_millis, to_millis,
+    Batched, CaseKeyRow, CaseRow, CheckpointRow, Conflict, CopiedRow, FeedbackRow, InboxLinkRow, InvitationRow, JobRow,
+    LeafRow, PasskeyRow, RecordRow, Result, SessionRow, ShareAccessRow, ShareRow, Store, StoreError, SubmissionRow,
+    UserRow, WebauthnStateRow, from_millis, to_millis,
 };
 
 /// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`.
@@ -100,7 +100,7 @@ fn uuid(text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+fn conflict(what: Conflict) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
         _ => StoreError::Database(e),
@@ -149,7 +149,7 @@ macro_rules! store_impl {
                     .bind(&r.fields)
                     .execute(&mut *conn)
                     .await
-                    .map_err(conflict("version"))?;
+                    .map_err(conflict(Conflict::Version))?;
                 sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
                     .bind(to_millis(r.created_at))
                     .bind(r.case_id.to_string())
@@ -169,7 +169,7 @@ macro_rules! store_impl {
                 .bind(&leaf.opening)
                 .execute(&mut *conn)
                 .await
-                .map_err(conflict("ledger"))?;
+                .map_err(conflict(Conflict::Ledger))?;
                 for (i, hash) in leaf.hashes.iter().enumerate() {
                     sqlx::query("INSERT INTO ledger_hashes (case_id, idx, hash) VALUES ($1, $2, $3)")
                         .bind(leaf.case_id.to_string())
@@ -177,7 +177,7 @@ macro_rules! store_impl {
                         .bind(&hash[..])
                         .execute(&mut *conn)
                         .await
-                        .map_err(conflict("ledger"))?;
+                        .map_err(conflict(Conflict::Ledger))?;
                 }
                 Ok(())
             }
@@ -430,7 +430,7 @@ macro_rules! store_impl {
                 .bind(user.idle_minutes)
                 .execute(&mut *tx)
                 .await
-                .map_err(conflict("username"))?;
+                .map_err(conflict(Conflict::Username))?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -527,7 +527,7 @@ macro_rules! store_impl {
                 .bind(to_millis(inv.expires_at))
                 .execute(&self.pool)
                 .await
-                .map_err(conflict("invitation"))?;
+                .map_err(conflict(Conflict::Invitation))?;
                 Ok(())
             }
 
@@ -585,7 +585,7 @@ macro_rules! store_impl {
                     .bind(s.pending_second_factor)
                     .execute(&self.pool)
                     .await
-                    .map_err(conflict("session"))?;
+                    .map_err(conflict(Conflict::Session))?;
                 Ok(())
             }
 
@@ -652,7 +652,7 @@ macro_rules! store_impl {
                     .bind(p.last_used_at.map(to_millis))
                     .execute(&self.pool)
                     .await
-                    .map_err(conflict("passkey"))?;
+                    .map_err(conflict(Conflict::Passkey))?;
                 Ok(())
             }
 
@@ -835,7 +835,7 @@ macro_rules! store_impl {
                     .bind(to_millis(case.updated_at))
                     .execute(&mut *tx)
                     .await
-                    .map_err(conflict("case"))?;
+                    .map_err(conflict(Conflict::Case))?;
                 Self::put_case_key(&mut tx, key).await?;
                 Self::put_leaf(&mut tx, leaf).await?;
                 tx.commit().await?;
@@ -943,7 +943,7 @@ macro_rules! store_impl {
                 .bind(to_millis(share.expires_at))
                 .execute(&mut *tx)
                 .await
-                .map_err(conflict("share"))?;
+                .map_err(conflict(Conflict::Share))?;
                 Self::put_record(&mut tx, record, leaf).await?;
                 tx.commit().await?;
                 Ok(())
@@ -1036,7 +1036,7 @@ macro_rules! store_impl {
                     .bind(link.revoked_at.map(to_millis))
                     .execute(&mut *tx)
                     .await
-                    .map_err(conflict("inbox link"))?;
+                    .map_err(conflict(Conflict::InboxLink))?;
                 Self::put_record(&mut tx, record, leaf).await?;
                 tx.commit().await?;
                 Ok(())
@@ -1350,7 +1350,7 @@ macro_rules! store_impl {
                     .bind(&t.fields)
                     .execute(&mut *tx)
                     .await
-                    .map_err(conflict("version"))?;
+                    .map_err(conflict(Conflict::Version))?;
                 Self::put_leaf(&mut tx, leaf).await?;
                 tx.commit().await?;
                 Ok(())
@@ -1463,7 +1463,7 @@ macro_rules! store_impl {
                 .bind(to_millis(j.updated_at))
                 .execute(&self.pool)
                 .await
-                .map_err(conflict("job"))?;
+                .map_err(conflict(Conflict::Job))?;
                 Ok(())
             }
 
@@ -1701,7 +1701,7 @@ macro_rules! store_impl {
                 let mut tx = self.pool.begin().await?;
                 let users: i64 = sqlx::query("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?.try_get(0)?;
                 if users > 0 {
-                    return Err(StoreError::Conflict("a database that already has accounts"));
+                    return Err(StoreError::Conflict(Conflict::AccountsExist));
                 }
                 // What the new database made at its first start gives way to the copy.
                 sqlx::query("DELETE FROM settings").execute(&mut *tx).await?;

@@ -23,12 +23,50 @@ pub use rows::{
 use jiff::Timestamp;
 use uuid::Uuid;
 
+/// What already existed when a write needed it not to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// The username is taken.
+    #[error("username")]
+    Username,
+    /// The record's version was written by someone else first.
+    #[error("version")]
+    Version,
+    /// The case log's next position was taken by another writer.
+    #[error("ledger")]
+    Ledger,
+    /// The case id exists.
+    #[error("case")]
+    Case,
+    /// The passkey (its credential id) is registered.
+    #[error("passkey")]
+    Passkey,
+    /// The session id exists.
+    #[error("session")]
+    Session,
+    /// The invitation token exists.
+    #[error("invitation")]
+    Invitation,
+    /// The inbox link's token exists.
+    #[error("inbox link")]
+    InboxLink,
+    /// The police link's token exists.
+    #[error("share")]
+    Share,
+    /// The job id exists.
+    #[error("job")]
+    Job,
+    /// A backup is restored only into a database without accounts.
+    #[error("a database that already has accounts")]
+    AccountsExist,
+}
+
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A row that must be unique already exists (a taken username, an existing version).
     #[error("already exists: {0}")]
-    Conflict(&'static str),
+    Conflict(Conflict),
     /// An invitation was missing, used or expired.
     #[error("the invitation is not valid")]
     InvalidInvitation,

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use lodge_ledger::tree::{self, Fetched, Hash};
 use lodge_store::{
-    CaseKeyRow, CaseRow, CheckpointRow, FeedbackRow, InvitationRow, JobRow, LeafRow, PasskeyRow, RecordRow, SessionRow,
-    Store, StoreError, UserRow, WebauthnStateRow, create_scratch_postgres_database,
+    CaseKeyRow, CaseRow, CheckpointRow, Conflict, FeedbackRow, InvitationRow, JobRow, LeafRow, PasskeyRow, RecordRow,
+    SessionRow, Store, StoreError, UserRow, WebauthnStateRow, create_scratch_postgres_database,
 };
 use uuid::Uuid;
 
@@ -105,7 +105,10 @@ async fn accounts_and_invitations() {
         assert_eq!(s.count_users().await.unwrap(), 0, "{}", s.backend());
         let alice = user("alice");
         s.create_user(&alice, None, now()).await.unwrap();
-        assert!(matches!(s.create_user(&user("alice"), None, now()).await, Err(StoreError::Conflict("username"))));
+        assert!(matches!(
+            s.create_user(&user("alice"), None, now()).await,
+            Err(StoreError::Conflict(Conflict::Username))
+        ));
         let back = s.user_by_username("alice").await.unwrap().unwrap();
         assert_eq!(back.id, alice.id);
         assert_eq!(back.key_by_password, alice.key_by_password);
@@ -232,7 +235,7 @@ async fn records_keep_versions_and_tombstones() {
         // Two writers editing the same version: the second loses, and nothing is overwritten.
         assert!(matches!(
             insert(s, &record(case, a, 2, alice.id, b"other")).await,
-            Err(StoreError::Conflict("version"))
+            Err(StoreError::Conflict(Conflict::Version))
         ));
         let mut latest = s.records(case, "incident").await.unwrap();
         latest.sort_by_key(|r| r.fields.clone());
@@ -302,7 +305,7 @@ async fn the_ledger_appends_with_its_record_and_never_forks() {
         let stale = next_leaf(s, case, [7; 32]).await;
         s.append_leaf(&stale).await.unwrap();
         let raced = s.insert_record(&record(case, Uuid::new_v4(), 1, alice.id, b"lost"), &stale).await;
-        assert!(matches!(raced, Err(StoreError::Conflict("ledger"))), "{raced:?}");
+        assert!(matches!(raced, Err(StoreError::Conflict(Conflict::Ledger))), "{raced:?}");
         assert_eq!(s.records(case, "incident").await.unwrap().len(), 1);
         assert_eq!(s.ledger_size(case).await.unwrap(), 15);
         assert!(s.ledger_hashes(case, &[1_000_000]).await.is_err());
@@ -472,7 +475,7 @@ async fn attempts_second_factors_and_feedback() {
             last_used_at: None,
         };
         s.add_passkey(&passkey).await.unwrap();
-        assert!(matches!(s.add_passkey(&passkey).await, Err(StoreError::Conflict("passkey"))));
+        assert!(matches!(s.add_passkey(&passkey).await, Err(StoreError::Conflict(Conflict::Passkey))));
         s.passkey_used(passkey.id, "{\"n\":1}", now()).await.unwrap();
         assert_eq!(s.passkeys(alice.id).await.unwrap()[0].passkey, "{\"n\":1}");
         let state = WebauthnStateRow {
