@@ -6,6 +6,7 @@
 //! (encrypted, without metadata) for comparing with copies found. From the fingerprints: her
 //! hash list, and the matcher a scan uses.
 
+use crate::jobs::JobKind;
 use std::sync::atomic::Ordering;
 
 use lodge_domain::{Content, ContentId, JobId, MadeBy, RecordKind};
@@ -54,9 +55,6 @@ pub enum ContentSource {
     /// file).
     Hashes(String),
 }
-
-/// The job that fingerprints a video she registered.
-pub(crate) const VIDEO_JOB: &str = "video";
 
 /// A video being fingerprinted: `done` of `total` is per cent of its length. Once done, the
 /// piece of content it became has the job's id.
@@ -203,23 +201,23 @@ impl OpenCase {
         let id = JobId::new();
         self.lodge().blobs().put(&video_blob(self, id.0), &self.keys, &bytes).await?;
         let details = ContentDetails { label, ..details };
-        self.enqueue_job(id, VIDEO_JOB, 100, &details, crate::now()).await?;
+        self.enqueue_job(id, JobKind::Video, 100, &details, crate::now()).await?;
         Ok(Registered::Fingerprinting(id))
     }
 
     /// Her videos being fingerprinted (and those done or failed), newest first.
     pub async fn fingerprinting(&self) -> Result<Vec<Fingerprinting>, ServiceError> {
-        self.jobs(VIDEO_JOB).await
+        self.jobs(JobKind::Video).await
     }
 
     /// One video's fingerprinting.
     pub async fn fingerprinting_job(&self, id: JobId) -> Result<Fingerprinting, ServiceError> {
-        self.job(VIDEO_JOB, id).await
+        self.job(JobKind::Video, id).await
     }
 
     /// Stops fingerprinting a video; the video is deleted.
     pub async fn cancel_fingerprinting(&self, id: JobId) -> Result<(), ServiceError> {
-        self.cancel_job(VIDEO_JOB, id).await
+        self.cancel_job(JobKind::Video, id).await
     }
 
     /// Fingerprints a waiting video; the piece of content gets the job's id, so a job run again

@@ -7,6 +7,7 @@
 //! own picture: confirming makes it evidence (an incident with the page copy and the image,
 //! their SHA-256 and the capture time); whitelisting keeps it out of later scans.
 
+use crate::jobs::JobKind;
 use bytes::Bytes;
 use jiff::tz::TimeZone;
 use lodge_domain::{
@@ -21,8 +22,6 @@ use crate::case::{Entry, OpenCase};
 use crate::evidence::{Upload, make_thumbnail};
 use crate::jobs::{Job, Step};
 
-/// The kind of a scan job.
-pub(crate) const SCAN_JOB: &str = "scan";
 /// Most addresses one scan looks at.
 const MAX_SCAN_ADDRESSES: usize = 100;
 /// Most skipped addresses a scan remembers.
@@ -96,22 +95,22 @@ impl OpenCase {
                 "Register your own images or videos first: scans look for copies of them.",
             ));
         }
-        self.start_job(SCAN_JOB, work.addresses.len() as i64, &work).await
+        self.start_job(JobKind::Scan, work.addresses.len() as i64, &work).await
     }
 
     /// One scan and how far it has got.
     pub async fn scan_job(&self, id: JobId) -> Result<Scan, ServiceError> {
-        self.job(SCAN_JOB, id).await
+        self.job(JobKind::Scan, id).await
     }
 
     /// Stops a scan; what it found so far is kept.
     pub async fn cancel_scan(&self, id: JobId) -> Result<(), ServiceError> {
-        self.cancel_job(SCAN_JOB, id).await
+        self.cancel_job(JobKind::Scan, id).await
     }
 
     /// Her scans, newest first.
     pub async fn scan_jobs(&self) -> Result<Vec<Scan>, ServiceError> {
-        self.jobs(SCAN_JOB).await
+        self.jobs(JobKind::Scan).await
     }
 
     /// One step per address, from where the job had got to.

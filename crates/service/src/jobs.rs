@@ -43,6 +43,54 @@ fn job_place(case: Uuid, id: Uuid) -> Place<'static> {
     Place { case, kind: "job", id, version: 1 }
 }
 
+/// What a job does. Its name is what the database keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobKind {
+    /// Looks for copies of her content at addresses she gave.
+    Scan,
+    /// Checks whether copies named in a notice are gone.
+    Recheck,
+    /// Searches sites for her names.
+    Watch,
+    /// Fingerprints a video's frames.
+    Video,
+    /// Makes a report's PDF and bundle for her to download.
+    Report,
+    /// Renders what a police link holds.
+    Share,
+    /// Sends a reminder email.
+    Reminder,
+}
+
+impl JobKind {
+    const ALL: [JobKind; 7] = [
+        JobKind::Scan,
+        JobKind::Recheck,
+        JobKind::Watch,
+        JobKind::Video,
+        JobKind::Report,
+        JobKind::Share,
+        JobKind::Reminder,
+    ];
+
+    /// Its name in the database.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Scan => "scan",
+            JobKind::Recheck => "recheck",
+            JobKind::Watch => "watch",
+            JobKind::Video => "video",
+            JobKind::Report => "report",
+            JobKind::Share => "share",
+            JobKind::Reminder => "reminder",
+        }
+    }
+
+    fn parse(name: &str) -> Option<JobKind> {
+        JobKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobState {
@@ -59,7 +107,7 @@ pub enum JobState {
 }
 
 impl JobState {
-    fn parse(s: &str) -> JobState {
+    pub(crate) fn parse(s: &str) -> JobState {
         match s {
             "queued" => JobState::Queued,
             "running" => JobState::Running,
@@ -233,7 +281,7 @@ impl Lodge {
     /// Forgets jobs that ended more than 30 days ago (their results are in the case's records),
     /// except report files still waiting to be downloaded. Returns how many went.
     pub async fn forget_ended_jobs(&self) -> Result<u64, ServiceError> {
-        let gone = self.store().delete_ended_jobs(now() - KEEP_ENDED, crate::prepared::REPORT_JOB).await?;
+        let gone = self.store().delete_ended_jobs(now() - KEEP_ENDED, JobKind::Report.as_str()).await?;
         if gone > 0 {
             tracing::info!(jobs = gone, "forgot jobs that ended long ago");
         }
@@ -268,27 +316,28 @@ impl Lodge {
     /// Records how a job this node held ended: done, failed (at once if what it was given
     /// cannot be worked on, or after its last attempt), or queued again after a back-off.
     /// Returns the state it is left in.
-    async fn finish(&self, job: &JobRow, outcome: Result<(), ServiceError>) -> &'static str {
+    async fn finish(&self, job: &JobRow, outcome: Result<(), ServiceError>) -> JobState {
         let at = now();
         let (state, error, run_after) = match outcome {
-            Ok(()) => ("done", String::new(), at),
+            Ok(()) => (JobState::Done, String::new(), at),
             // What it was given cannot be worked on (a file that is not a video): trying again
             // would not help.
             Err(ServiceError::Invalid(problems)) => {
                 let why: Vec<String> = problems.fields.into_iter().map(|p| p.message).collect();
-                ("failed", why.join(" "), at)
+                (JobState::Failed, why.join(" "), at)
             }
             Err(e) if job.attempts + 1 >= MAX_ATTEMPTS => {
                 tracing::warn!(error = %e, kind = %job.kind, "a job failed for the last time");
-                ("failed", e.user_message(), at)
+                (JobState::Failed, e.user_message(), at)
             }
             Err(e) => {
                 tracing::warn!(error = %e, kind = %job.kind, attempt = job.attempts + 1, "a job failed; it will be retried");
                 let wait = SignedDuration::from_secs(5 * 4_i64.pow(job.attempts.clamp(0, 4) as u32));
-                ("queued", String::new(), at + wait)
+                (JobState::Queued, String::new(), at + wait)
             }
         };
-        if let Err(e) = self.store().release_job(job.id, &self.jobs().node, state, &error, run_after, at).await {
+        if let Err(e) = self.store().release_job(job.id, &self.jobs().node, state.as_str(), &error, run_after, at).await
+        {
             tracing::warn!(error = %e, "could not record the end of a job");
         }
         state
@@ -296,7 +345,7 @@ impl Lodge {
 
     /// Runs due reminders, which need no case's key, in whatever case they are.
     async fn run_due_reminders(&self) {
-        let due = match self.store().due_jobs(crate::reminders::REMINDER_JOB, now()).await {
+        let due = match self.store().due_jobs(JobKind::Reminder.as_str(), now()).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::warn!(error = %e, "could not look for reminders");
@@ -339,21 +388,22 @@ impl Lodge {
             })
         };
         let case = OpenCase::for_job(self, job.case_id, keys.duplicate(), UserId(job.user_id));
-        let outcome = match job.kind.as_str() {
-            crate::copies::SCAN_JOB => case.run_scan(&job, &step).await,
-            crate::notices::RECHECK_JOB => case.run_recheck(&job, &step).await,
-            crate::watch::WATCH_JOB => case.run_watch(&job, &step).await,
-            crate::content::VIDEO_JOB => case.run_video(&job, &step).await,
-            crate::prepared::REPORT_JOB => case.run_report(&job, &step).await,
-            crate::police_links::SHARE_JOB => case.run_share(&job, &step).await,
-            crate::reminders::REMINDER_JOB => self.send_reminder(&job).await,
-            _ => Err(ServiceError::Internal(format!("unknown job kind {}", job.kind))),
+        let kind = JobKind::parse(&job.kind);
+        let outcome = match kind {
+            Some(JobKind::Scan) => case.run_scan(&job, &step).await,
+            Some(JobKind::Recheck) => case.run_recheck(&job, &step).await,
+            Some(JobKind::Watch) => case.run_watch(&job, &step).await,
+            Some(JobKind::Video) => case.run_video(&job, &step).await,
+            Some(JobKind::Report) => case.run_report(&job, &step).await,
+            Some(JobKind::Share) => case.run_share(&job, &step).await,
+            Some(JobKind::Reminder) => self.send_reminder(&job).await,
+            None => Err(ServiceError::Internal(format!("unknown job kind {}", job.kind))),
         };
         heartbeat.abort();
         if step.lost() {
             return;
         }
-        if self.finish(&job, outcome).await == "failed" && job.kind == crate::content::VIDEO_JOB {
+        if self.finish(&job, outcome).await == JobState::Failed && kind == Some(JobKind::Video) {
             case.forget_video(job.id).await;
         }
     }
@@ -363,7 +413,7 @@ impl OpenCase {
     /// Queues a job for this case and holds the case's key so that this node runs it.
     pub(crate) async fn start_job<P: Serialize>(
         &self,
-        kind: &str,
+        kind: JobKind,
         total: i64,
         payload: &P,
     ) -> Result<JobId, ServiceError> {
@@ -374,7 +424,7 @@ impl OpenCase {
     /// it is due now.
     pub(crate) async fn queue_job<P: Serialize>(
         &self,
-        kind: &str,
+        kind: JobKind,
         total: i64,
         payload: &P,
         run_after: Timestamp,
@@ -389,7 +439,7 @@ impl OpenCase {
     pub(crate) async fn enqueue_job<P: Serialize>(
         &self,
         JobId(id): JobId,
-        kind: &str,
+        kind: JobKind,
         total: i64,
         payload: &P,
         run_after: Timestamp,
@@ -404,14 +454,21 @@ impl OpenCase {
     }
 
     /// A job row for this case, queued to run at `run_after`.
-    pub(crate) fn new_job(&self, id: Uuid, kind: &str, total: i64, payload: Vec<u8>, run_after: Timestamp) -> JobRow {
+    pub(crate) fn new_job(
+        &self,
+        id: Uuid,
+        kind: JobKind,
+        total: i64,
+        payload: Vec<u8>,
+        run_after: Timestamp,
+    ) -> JobRow {
         let at = now();
         JobRow {
             id,
             case_id: self.id.0,
             user_id: self.user.0,
-            kind: kind.into(),
-            state: "queued".into(),
+            kind: kind.as_str().into(),
+            state: JobState::Queued.as_str().into(),
             payload,
             done: 0,
             total,
@@ -429,31 +486,33 @@ impl OpenCase {
     /// to run by then (a periodic job is queued once, however many times it is asked for).
     pub(crate) async fn queue_job_once<P: Serialize>(
         &self,
-        kind: &str,
+        kind: JobKind,
         total: i64,
         payload: &P,
         run_after: Timestamp,
     ) -> Result<(), ServiceError> {
         let queued = self.lodge().store().unfinished_jobs(self.id.0).await?;
-        if !queued.iter().any(|j| j.kind == kind && j.state == "queued" && j.run_after <= run_after) {
+        if !queued.iter().any(|j| {
+            j.kind == kind.as_str() && JobState::parse(&j.state) == JobState::Queued && j.run_after <= run_after
+        }) {
             self.queue_job(kind, total, payload, run_after).await?;
         }
         Ok(())
     }
 
     /// One job of this case of one kind, opened.
-    pub(crate) async fn job<P: DeserializeOwned>(&self, kind: &str, id: JobId) -> Result<Job<P>, ServiceError> {
+    pub(crate) async fn job<P: DeserializeOwned>(&self, kind: JobKind, id: JobId) -> Result<Job<P>, ServiceError> {
         job_of(&self.keys, &self.job_row(kind, id).await?)
     }
 
-    pub(crate) async fn job_row(&self, kind: &str, id: JobId) -> Result<JobRow, ServiceError> {
+    pub(crate) async fn job_row(&self, kind: JobKind, id: JobId) -> Result<JobRow, ServiceError> {
         let row = self.lodge().store().job(self.id.0, id.0).await?;
-        row.filter(|r| r.kind == kind).ok_or(ServiceError::NotFound)
+        row.filter(|r| r.kind == kind.as_str()).ok_or(ServiceError::NotFound)
     }
 
     /// This case's jobs of one kind, newest first.
-    pub(crate) async fn jobs<P: DeserializeOwned>(&self, kind: &str) -> Result<Vec<Job<P>>, ServiceError> {
-        self.lodge().store().jobs(self.id.0, kind).await?.iter().map(|r| job_of(&self.keys, r)).collect()
+    pub(crate) async fn jobs<P: DeserializeOwned>(&self, kind: JobKind) -> Result<Vec<Job<P>>, ServiceError> {
+        self.lodge().store().jobs(self.id.0, kind.as_str()).await?.iter().map(|r| job_of(&self.keys, r)).collect()
     }
 
     /// What a running job works on, opened.
@@ -462,10 +521,10 @@ impl OpenCase {
     }
 
     /// Stops a job that has not finished (what it found so far is kept).
-    pub(crate) async fn cancel_job(&self, kind: &str, id: JobId) -> Result<(), ServiceError> {
+    pub(crate) async fn cancel_job(&self, kind: JobKind, id: JobId) -> Result<(), ServiceError> {
         self.may_write()?;
         self.job_row(kind, id).await?;
-        if self.lodge().store().cancel_job(self.id.0, id.0, now()).await? && kind == crate::content::VIDEO_JOB {
+        if self.lodge().store().cancel_job(self.id.0, id.0, now()).await? && kind == JobKind::Video {
             self.forget_video(id.0).await;
         }
         Ok(())

@@ -9,6 +9,7 @@
 //! notice becomes removed or partly removed. Like every job, a re-check runs while the case is
 //! open on this node: one that falls due waits until someone with access opens the case.
 
+use crate::jobs::JobKind;
 use jiff::{SignedDuration, Timestamp};
 use lodge_domain::{CopyId, CopyStatus, FoundCopy, NoticeId, OwnAccount, Problems, RecordKind, host_of};
 use lodge_scan::Presence;
@@ -21,9 +22,6 @@ use serde::{Deserialize, Serialize};
 use crate::case::{Entry, OpenCase};
 use crate::jobs::{Job, Step};
 use crate::{ServiceError, now};
-
-/// The kind of a re-check job.
-pub(crate) const RECHECK_JOB: &str = "recheck";
 
 /// A change of a notice's status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -386,7 +384,7 @@ impl OpenCase {
 
     /// Her re-checks, newest first.
     pub async fn rechecks(&self) -> Result<Vec<Job<RecheckWork>>, ServiceError> {
-        self.jobs(RECHECK_JOB).await
+        self.jobs(JobKind::Recheck).await
     }
 
     /// Queues a re-check `after` from now while any notice is open, unless one is already
@@ -394,7 +392,7 @@ impl OpenCase {
     async fn schedule_recheck(&self, after: SignedDuration) -> Result<(), ServiceError> {
         let open = self.notices().await?.iter().filter_map(|n| n.body.as_ref()).filter(|n| n.open()).count();
         if open > 0 {
-            self.queue_job_once(RECHECK_JOB, open as i64, &RecheckWork::default(), now() + after).await?;
+            self.queue_job_once(JobKind::Recheck, open as i64, &RecheckWork::default(), now() + after).await?;
         }
         Ok(())
     }

@@ -9,6 +9,7 @@
 //! copies of the keyring) and the files; any node sweeps links that expired. Each use of a
 //! link is sealed to the case's public key and logged, so it reaches her access log.
 
+use crate::jobs::JobKind;
 use jiff::{SignedDuration, Timestamp};
 use lodge_crypto::password::{self, KdfParams, Password};
 use lodge_crypto::token::Token;
@@ -29,9 +30,6 @@ use crate::{Lodge, OpenCase, PlainStream, ReportFile, ServiceError, internal, no
 
 /// Longest a police link may last.
 pub const LONGEST_SHARE_DAYS: i64 = 365;
-
-/// The job that makes (or remakes) what a link shows.
-pub(crate) const SHARE_JOB: &str = "share";
 
 /// Steps besides the exhibits: gathering, the PDF, saving.
 const FIXED_STEPS: i64 = 3;
@@ -281,7 +279,7 @@ impl OpenCase {
         };
         let (row, entry) = self.next_share_version(RecordKind::Share, id, Action::Granted, &details).await?;
         self.lodge().logged(self.id.0, &self.keys, &entry, Change::Share(&share, &row)).await?;
-        self.enqueue_job(JobId::new(), SHARE_JOB, FIXED_STEPS + exhibits, &ShareWork { share: id }, at).await?;
+        self.enqueue_job(JobId::new(), JobKind::Share, FIXED_STEPS + exhibits, &ShareWork { share: id }, at).await?;
         Ok((id, token))
     }
 
@@ -292,7 +290,8 @@ impl OpenCase {
         let row = self.lodge().store().share(self.id.0, id).await?.ok_or(ServiceError::ShareEnded)?;
         let details = self.share_details(id).await?;
         let exhibits = self.prepare_report(&report_options(&details)).await?.exhibit_count() as i64;
-        self.enqueue_job(JobId::new(), SHARE_JOB, FIXED_STEPS + exhibits, &ShareWork { share: row.id }, now()).await?;
+        self.enqueue_job(JobId::new(), JobKind::Share, FIXED_STEPS + exhibits, &ShareWork { share: row.id }, now())
+            .await?;
         Ok(())
     }
 

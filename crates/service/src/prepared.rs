@@ -3,6 +3,7 @@
 //! and waits, encrypted under the case's key, for her to download it (a phone that loses its
 //! connection half-way loses nothing). She deletes it when she has what she needs.
 
+use crate::jobs::JobKind;
 use std::io::{self, Write};
 use std::sync::atomic::Ordering;
 
@@ -17,9 +18,6 @@ use uuid::Uuid;
 use crate::case::OpenCase;
 use crate::jobs::{Job, Step};
 use crate::{PlainStream, ReportOptions, SecretString, ServiceError, now};
-
-/// The job that makes a report.
-pub(crate) const REPORT_JOB: &str = "report";
 
 /// Steps besides the exhibits: gathering, the PDF, saving.
 const FIXED_STEPS: i64 = 3;
@@ -140,18 +138,18 @@ impl OpenCase {
             size: 0,
         };
         let id = JobId::new();
-        self.enqueue_job(id, REPORT_JOB, FIXED_STEPS + exhibits, &work, now()).await?;
+        self.enqueue_job(id, JobKind::Report, FIXED_STEPS + exhibits, &work, now()).await?;
         Ok(id)
     }
 
     /// Reports being made, and made, newest first.
     pub async fn prepared_files(&self) -> Result<Vec<PreparedFile>, ServiceError> {
-        self.jobs(REPORT_JOB).await
+        self.jobs(JobKind::Report).await
     }
 
     /// One report being made, or made.
     pub async fn prepared_file(&self, id: JobId) -> Result<PreparedFile, ServiceError> {
-        self.job(REPORT_JOB, id).await
+        self.job(JobKind::Report, id).await
     }
 
     /// A made report's file, decrypting as it streams.
@@ -167,7 +165,7 @@ impl OpenCase {
     /// Deletes a report made (or stops one being made), and its file: her own, or anyone's
     /// for those who may change the case.
     pub async fn delete_prepared_file(&self, id: JobId) -> Result<(), ServiceError> {
-        if self.job_row(REPORT_JOB, id).await?.user_id != self.user.0 {
+        if self.job_row(JobKind::Report, id).await?.user_id != self.user.0 {
             self.may_write()?;
         }
         self.lodge().store().delete_job(self.id.0, id.0).await?;

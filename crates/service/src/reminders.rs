@@ -6,6 +6,7 @@
 //! in; the job itself holds nothing of the case (it is queued, with its time, by whoever
 //! changes a notice, and replaced whenever the next date due changes).
 
+use crate::jobs::JobKind;
 use jiff::Timestamp;
 use lodge_crypto::{Aad, open, seal};
 use lodge_domain::Access;
@@ -14,9 +15,6 @@ use uuid::Uuid;
 
 use crate::case::OpenCase;
 use crate::{Lodge, ServiceError, Session, now};
-
-/// The job that sends a case's next reminder.
-pub(crate) const REMINDER_JOB: &str = "reminder";
 
 fn address_aad(user: Uuid) -> Aad {
     Aad::from_parts(&[b"reminder address", user.as_bytes()])
@@ -104,14 +102,14 @@ impl OpenCase {
             .map(|due| due.at())
             .min();
         let store = self.lodge().store();
-        for job in store.unfinished_jobs(self.id.0).await?.iter().filter(|j| j.kind == REMINDER_JOB) {
+        for job in store.unfinished_jobs(self.id.0).await?.iter().filter(|j| j.kind == JobKind::Reminder.as_str()) {
             if Some(job.run_after) == next {
                 return Ok(());
             }
             store.cancel_job(self.id.0, job.id, now()).await?;
         }
         if let Some(at) = next {
-            store.create_job(&self.new_job(Uuid::new_v4(), REMINDER_JOB, 1, Vec::new(), at)).await?;
+            store.create_job(&self.new_job(Uuid::new_v4(), JobKind::Reminder, 1, Vec::new(), at)).await?;
         }
         Ok(())
     }
@@ -119,6 +117,6 @@ impl OpenCase {
     /// When the next reminder goes out, if one is queued.
     pub async fn next_reminder(&self) -> Result<Option<Timestamp>, ServiceError> {
         let jobs = self.lodge().store().unfinished_jobs(self.id.0).await?;
-        Ok(jobs.iter().filter(|j| j.kind == REMINDER_JOB).map(|j| j.run_after).min())
+        Ok(jobs.iter().filter(|j| j.kind == JobKind::Reminder.as_str()).map(|j| j.run_after).min())
     }
 }

@@ -2,6 +2,7 @@
 //! search pages the organisation names (`watch_sites`), every `watch_every` while she has any,
 //! and now when she asks. Each run adds the links it has not seen before, for her to review.
 
+use crate::jobs::JobKind;
 use lodge_domain::{RecordKind, Watch, WatchId, WatchResult};
 use lodge_store::JobRow;
 use serde::{Deserialize, Serialize};
@@ -9,9 +10,6 @@ use serde::{Deserialize, Serialize};
 use crate::case::{Entry, OpenCase};
 use crate::jobs::{Job, Step};
 use crate::{ServiceError, now};
-
-/// The kind of a name-watch job.
-pub(crate) const WATCH_JOB: &str = "watch";
 
 /// What a name-watch run did. Sealed in its job.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -75,7 +73,7 @@ impl OpenCase {
 
     /// Her name-watch runs, newest first.
     pub async fn watch_runs(&self) -> Result<Vec<Job<WatchRun>>, ServiceError> {
-        self.jobs(WATCH_JOB).await
+        self.jobs(JobKind::Watch).await
     }
 
     /// Runs her saved searches now.
@@ -90,7 +88,7 @@ impl OpenCase {
         let watches = self.watches().await?.len();
         if watches > 0 {
             let total = (watches * self.lodge().config().watch_sites.len()) as i64;
-            self.queue_job_once(WATCH_JOB, total, &WatchRun::default(), now() + after).await?;
+            self.queue_job_once(JobKind::Watch, total, &WatchRun::default(), now() + after).await?;
         }
         Ok(())
     }
