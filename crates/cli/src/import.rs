@@ -33,9 +33,9 @@ pub fn format(code: &str) -> Result<Option<ImportFormat>> {
     if code.trim() == "auto" {
         return Ok(None);
     }
-    ImportFormat::from_code(code).map(Some).ok_or_else(|| {
-        anyhow!("unknown format {code:?}: use auto, whatsapp, sms-xml, telegram, instagram, facebook, x, discord, email or image")
-    })
+    ImportFormat::from_code(code)
+        .map(Some)
+        .ok_or_else(|| anyhow!("unknown format {code:?}: use {}", ImportFormat::choices()))
 }
 
 fn bar(len: u64, template: &str) -> ProgressBar {

@@ -73,6 +73,15 @@ impl Format {
         }
     }
 
+    /// What may be asked for, in words: `auto, whatsapp, …, email or image`.
+    pub fn choices() -> String {
+        let codes: Vec<&str> = std::iter::once("auto").chain(Format::ALL.iter().map(|f| f.code())).collect();
+        match codes.split_last() {
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
     /// Reads a short name; `None` for `auto` or anything unknown.
     pub fn from_code(code: &str) -> Option<Format> {
         Format::ALL.iter().copied().find(|f| f.code() == code.trim().to_ascii_lowercase())

@@ -325,3 +325,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn every_format_is_named_once_and_read_back_from_its_code() {
+    assert_eq!(Format::choices(), "auto, whatsapp, sms-xml, telegram, instagram, facebook, x, discord, email or image");
+    for format in Format::ALL {
+        assert_eq!(Format::from_code(format.code()), Some(*format));
+        assert_eq!(Format::from_code(&format.code().to_uppercase()), Some(*format));
+    }
+    assert_eq!(Format::from_code("auto"), None);
+}

@@ -164,12 +164,9 @@ pub(crate) struct OutcomeBody {
 fn format_of(code: Option<&str>) -> Result<Option<ImportFormat>, ServiceError> {
     match code.map(str::trim) {
         None | Some("" | "auto") => Ok(None),
-        Some(code) => ImportFormat::from_code(code).map(Some).ok_or_else(|| {
-            ServiceError::invalid(
-                "format",
-                "Use auto, whatsapp, sms-xml, telegram, instagram, facebook, x, discord, email or image.",
-            )
-        }),
+        Some(code) => ImportFormat::from_code(code)
+            .map(Some)
+            .ok_or_else(|| ServiceError::invalid("format", &format!("Use {}.", ImportFormat::choices()))),
     }
 }
 
