@@ -13,7 +13,7 @@ use lodge_domain::CaseId;
 use lodge_service::{Grouping, ImportChoices, ImportFormat, Lodge, OpenCase, Password};
 use tokio::io::AsyncReadExt;
 
-use crate::plain;
+use crate::server::plain;
 
 /// What `lodge import` was asked to do.
 #[derive(Debug)]
