@@ -17,6 +17,7 @@ mod import;
 mod inbox;
 pub mod integrity;
 mod jobs;
+mod joining;
 mod ledger;
 mod limits;
 mod notices;
