@@ -12,6 +12,7 @@ use jiff::civil::DateTime;
 use phonenumber::country::Id as Country;
 use sha2::{Digest, Sha256};
 
+pub use crate::format::Format;
 use crate::zipped::{Entry, Limits, SafeZip};
 use crate::{ImportError, discord, email, identifiers, image, meta, sms_xml, telegram, whatsapp, x_archive};
 
@@ -20,94 +21,6 @@ const NUMBER_CACHE: usize = 10_000;
 
 /// Bytes looked at to tell formats apart.
 const HEAD: usize = 8 * 1024;
-
-/// The formats Lodge reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// WhatsApp "Export chat", as text or as a zip with media.
-    WhatsApp,
-    /// SMS Backup & Restore XML (messages or calls).
-    SmsXml,
-    /// Telegram Desktop `result.json`, alone or in a zip.
-    Telegram,
-    /// Instagram messages (`message_N.json`, alone or in the download zip).
-    Instagram,
-    /// Facebook Messenger messages, the same layout as Instagram's.
-    Facebook,
-    /// X (Twitter) archive direct messages.
-    X,
-    /// Discord data package.
-    Discord,
-    /// One email (`.eml`) or a mailbox (mbox).
-    Email,
-    /// A photo or screenshot.
-    Image,
-}
-
-impl Format {
-    /// Every format, in the order they are offered.
-    pub const ALL: &'static [Format] = &[
-        Format::WhatsApp,
-        Format::SmsXml,
-        Format::Telegram,
-        Format::Instagram,
-        Format::Facebook,
-        Format::X,
-        Format::Discord,
-        Format::Email,
-        Format::Image,
-    ];
-
-    /// The short name used on the command line and in the API.
-    pub fn code(self) -> &'static str {
-        match self {
-            Format::WhatsApp => "whatsapp",
-            Format::SmsXml => "sms-xml",
-            Format::Telegram => "telegram",
-            Format::Instagram => "instagram",
-            Format::Facebook => "facebook",
-            Format::X => "x",
-            Format::Discord => "discord",
-            Format::Email => "email",
-            Format::Image => "image",
-        }
-    }
-
-    /// What may be asked for, in words: `auto, whatsapp, …, email or image`.
-    pub fn choices() -> String {
-        let codes: Vec<&str> = std::iter::once("auto").chain(Format::ALL.iter().map(|f| f.code())).collect();
-        match codes.split_last() {
-            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-            None => String::new(),
-        }
-    }
-
-    /// Reads a short name; `None` for `auto` or anything unknown.
-    pub fn from_code(code: &str) -> Option<Format> {
-        Format::ALL.iter().copied().find(|f| f.code() == code.trim().to_ascii_lowercase())
-    }
-
-    /// The platform or channel the messages came through, as an incident records it.
-    pub fn platform(self) -> &'static str {
-        match self {
-            Format::WhatsApp => "WhatsApp",
-            Format::SmsXml => "Text message",
-            Format::Telegram => "Telegram",
-            Format::Instagram => "Instagram",
-            Format::Facebook => "Facebook Messenger",
-            Format::X => "X (Twitter)",
-            Format::Discord => "Discord",
-            Format::Email => "Email",
-            Format::Image => "Photo or screenshot",
-        }
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.platform())
-    }
-}
 
 /// When a message was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

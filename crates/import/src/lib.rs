@@ -20,6 +20,7 @@
 pub mod discord;
 pub mod email;
 pub mod export;
+mod format;
 pub mod identifiers;
 pub mod image;
 pub mod meta;
