@@ -52,7 +52,7 @@ struct Answer {
 /// Asks `route` about existing and unknown names side by side (so that the machine's noise falls
 /// on both alike), a few pairs at once, each from its own client address; then checks that the
 /// answers cannot be told apart.
-async fn indistinguishable<F, Fut>(what: &str, existing: &[String], unknown: &[String], ask: F)
+async fn indistinguishable<F, Fut>(what: &str, expected: u16, existing: &[String], unknown: &[String], ask: F)
 where
     F: Fn(String, String) -> Fut,
     Fut: std::future::Future<Output = (u16, String)>,
@@ -81,6 +81,7 @@ where
         }
     }
     for (r, u) in real.iter().zip(&made_up) {
+        assert_eq!(r.status, expected, "{what}: every try is answered, none held back");
         assert_eq!(r.status, u.status, "{what}: statuses differ");
         assert_eq!(r.body, u.body, "{what}: bodies differ");
     }
@@ -119,7 +120,7 @@ async fn existing_and_unknown_names_answer_alike_on_every_public_route() {
         v.to_string()
     };
 
-    indistinguishable("signing in on the page", &members, &names("stranger"), |name, address| {
+    indistinguishable("signing in on the page", 401, &members, &names("stranger"), |name, address| {
         let req = client.post(format!("{url}/login")).header("x-forwarded-for", address);
         async move {
             let res = req.form(&[("username", name.as_str()), ("password", "not her password")]).send().await.unwrap();
@@ -127,7 +128,7 @@ async fn existing_and_unknown_names_answer_alike_on_every_public_route() {
         }
     })
     .await;
-    indistinguishable("a passkey sign-in", &keyholders, &names("visitor"), |name, address| {
+    indistinguishable("a passkey sign-in", 200, &keyholders, &names("visitor"), |name, address| {
         let req = client.post(format!("{url}/login/passkey/start")).header("x-forwarded-for", address);
         async move {
             let res = req.json(&json!({"username": name})).send().await.unwrap();
@@ -135,7 +136,7 @@ async fn existing_and_unknown_names_answer_alike_on_every_public_route() {
         }
     })
     .await;
-    indistinguishable("signing in through the API", &callers, &names("outsider"), |name, address| {
+    indistinguishable("signing in through the API", 401, &callers, &names("outsider"), |name, address| {
         let req = client.post(format!("{url}/api/v1/session")).header("x-forwarded-for", address);
         async move {
             let res = req.json(&json!({"username": name, "password": "not her password"})).send().await.unwrap();
@@ -144,7 +145,7 @@ async fn existing_and_unknown_names_answer_alike_on_every_public_route() {
     })
     .await;
     let wrong_key = vec!["AAAA"; 13].join("-");
-    indistinguishable("recovering an account", &members, &names("guest"), |name, address| {
+    indistinguishable("recovering an account", 400, &members, &names("guest"), |name, address| {
         let req = client.post(format!("{url}/recover")).header("x-forwarded-for", address);
         let form = [("username", name.clone()), ("recovery_key", wrong_key.clone()), ("password", PASSWORD.into())];
         async move {
