@@ -16,7 +16,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::evidence::TextBudget;
-use super::incidents::time_zones;
+use super::incident_form::time_zones;
 use super::layout::{csrf, notice, page, problem_summary};
 use super::{FormData, drain, error_page, stale_form};
 use crate::auth::Viewer;

@@ -6,11 +6,13 @@ mod accounts;
 mod admin;
 mod cases;
 mod content;
+mod copies;
 mod course;
 mod evidence;
 mod form;
 mod imports;
 mod inbox;
+mod incident_form;
 mod incidents;
 pub(crate) mod layout;
 mod log;
@@ -125,7 +127,7 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/cases/{case}/fingerprinting/{job}/cancel", CaseWrite, content::cancel_fingerprinting)
         .post("/cases/{case}/accounts", CaseWrite, content::add_account)
         .post("/cases/{case}/accounts/{account}/delete", CaseWrite, content::delete_account)
-        .get("/cases/{case}/copies", CaseRead, content::copies)
+        .get("/cases/{case}/copies", CaseRead, copies::copies)
         .get("/cases/{case}/notices", CaseRead, notices::list)
         .post("/cases/{case}/notices", CaseWrite, notices::create)
         .get("/cases/{case}/notices/new", CaseRead, notices::new)
@@ -139,9 +141,9 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/cases/{case}/watch/run", CaseWrite, watch::run)
         .post("/cases/{case}/watch/{watch}/reviewed", CaseWrite, watch::reviewed)
         .post("/cases/{case}/watch/{watch}/delete", CaseWrite, watch::delete)
-        .post("/cases/{case}/copies/{copy}/confirm", CaseWrite, content::confirm_copy)
-        .post("/cases/{case}/copies/{copy}/whitelist", CaseWrite, content::whitelist_copy)
-        .get("/cases/{case}/copies/{copy}/thumbnail", CaseRead, content::copy_thumbnail)
+        .post("/cases/{case}/copies/{copy}/confirm", CaseWrite, copies::confirm_copy)
+        .post("/cases/{case}/copies/{copy}/whitelist", CaseWrite, copies::whitelist_copy)
+        .get("/cases/{case}/copies/{copy}/thumbnail", CaseRead, copies::copy_thumbnail)
         .post("/cases/{case}/import/{import}", CaseWrite, imports::choose)
         .get("/cases/{case}/incidents/new", CaseRead, incidents::new_page)
         .get("/cases/{case}/incidents/{incident}", CaseRead, incidents::show)
