@@ -174,6 +174,28 @@ pub struct ImportOutcome {
     pub problem: Option<String>,
 }
 
+/// Where a name stands in one of a preview's lists.
+enum InList {
+    /// Listed already, at this place.
+    Seen(usize),
+    /// Listed now, at the end.
+    New,
+    /// Past the end of a full list: counted, not listed.
+    Past,
+}
+
+/// Finds `name` in a list of `listed` names (by `index`), adding it if the list has room.
+fn in_list(index: &mut HashMap<String, usize>, name: &str, listed: usize) -> InList {
+    match index.get(name) {
+        Some(i) => InList::Seen(*i),
+        None if listed < LISTED => {
+            index.insert(name.to_owned(), listed);
+            InList::New
+        }
+        None => InList::Past,
+    }
+}
+
 /// The instant a stamp names, reading clock times in `zone`.
 fn instant(stamp: Stamp, zone: &TimeZone) -> Option<Timestamp> {
     match stamp {
@@ -315,45 +337,29 @@ impl OpenCase {
                 already += 1;
             }
             let at = item.time.and_then(|t| instant(t, &tz));
-            let next = conversations.len();
-            let index = match conversation_index.get(&item.conversation) {
-                Some(index) => *index,
-                None if next < LISTED => *conversation_index.entry(item.conversation.clone()).or_insert(next),
-                None => {
-                    unlisted = true;
-                    usize::MAX
+            match in_list(&mut conversation_index, &item.conversation, conversations.len()) {
+                InList::Seen(i) => {
+                    if let Some(c) = conversations.get_mut(i) {
+                        c.messages += 1;
+                        c.first = earliest(c.first, at);
+                        c.last = c.last.max(at);
+                    }
                 }
-            };
-            if index == next {
-                conversations.push(ConversationPreview {
+                InList::New => conversations.push(ConversationPreview {
                     name: item.conversation.clone(),
-                    messages: 0,
-                    first: None,
-                    last: None,
-                });
+                    messages: 1,
+                    first: at,
+                    last: at,
+                }),
+                InList::Past => unlisted = true,
             }
-            if let Some(c) = conversations.get_mut(index) {
-                c.messages += 1;
-                c.first = earliest(c.first, at);
-                c.last = c.last.max(at);
-            }
-            let next = senders.len();
-            let index = match sender_index.get(&item.sender.name) {
-                Some(index) => *index,
-                None if next < LISTED => *sender_index.entry(item.sender.name.clone()).or_insert(next),
-                None => {
-                    unlisted = true;
-                    usize::MAX
-                }
-            };
-            match index {
-                usize::MAX => {}
-                i if i < next => {
+            match in_list(&mut sender_index, &item.sender.name, senders.len()) {
+                InList::Seen(i) => {
                     if let Some(s) = senders.get_mut(i) {
                         s.messages += 1;
                     }
                 }
-                _ => senders.push(SenderPreview {
+                InList::New => senders.push(SenderPreview {
                     person: (!item.sender.mine)
                         .then(|| directory.sender(&item.sender.name, item.sender.handle.as_ref()))
                         .flatten(),
@@ -362,6 +368,7 @@ impl OpenCase {
                     mine: item.sender.mine,
                     messages: 1,
                 }),
+                InList::Past => unlisted = true,
             }
             if !item.sender.mine && mentions.len() < MENTIONS {
                 for found in identifiers::find(&item.text, region) {
