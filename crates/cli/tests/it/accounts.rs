@@ -53,17 +53,7 @@ async fn invitation_recovery_key_and_password_changes_keep_her_data() {
         let admin = server.browser("admin").await;
         let html = admin.get(format!("{}/admin", server.url)).send().await.unwrap().text().await.unwrap();
         assert!(html.contains("cannot read anyone's records"));
-        let html = admin
-            .post(format!("{}/admin/invitations", server.url))
-            .form(&[("csrf", csrf(&html).as_str()), ("role", "survivor")])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let at = html.find(&format!("{}/join/", server.url)).expect("invitation link shown");
-        let link = html[at..].split('<').next().unwrap().to_owned();
+        let link = server.invitation(&admin, "survivor").await;
 
         let her = browser_client();
         let page = her

@@ -203,6 +203,23 @@ impl Server {
         client
     }
 
+    /// Makes an invitation for `role` through the administration page, as `admin` (signed in as
+    /// an administrator), and returns the link it shows.
+    pub async fn invitation(&self, admin: &Client, role: &str) -> String {
+        let html = admin.get(format!("{}/admin", self.url)).send().await.unwrap().text().await.unwrap();
+        let html = admin
+            .post(format!("{}/admin/invitations", self.url))
+            .form(&[("csrf", csrf(&html).as_str()), ("role", role)])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let at = html.find(&format!("{}/join/", self.url)).expect("invitation link shown");
+        html[at..].split('<').next().unwrap().to_owned()
+    }
+
     /// Runs one statement on the server's database (to age a row, say), with one text bind.
     pub async fn sql(&self, statement: &str, bind: &str) {
         match &self.backend {

@@ -192,19 +192,7 @@ async fn a_flood_of_text_fields_through_an_inbox_link_is_refused_in_bounded_memo
 async fn one_invitation_cannot_list_the_names_taken_and_your_voice_cannot_be_flooded() {
     let server = Server::start(Backend::Sqlite).await;
     server.add_user("administrator", "admin");
-    let admin = server.browser("admin").await;
-    let html = admin.get(format!("{}/admin", server.url)).send().await.unwrap().text().await.unwrap();
-    let html = admin
-        .post(format!("{}/admin/invitations", server.url))
-        .form(&[("csrf", csrf(&html).as_str()), ("role", "survivor")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let at = html.find(&format!("{}/join/", server.url)).unwrap();
-    let link = html[at..].split('<').next().unwrap().to_owned();
+    let link = server.invitation(&server.browser("admin").await, "survivor").await;
     let client = reqwest::Client::new();
     let mut answers = Vec::new();
     // Each try a name that is taken (the administrator's), as someone listing names would.
