@@ -18,6 +18,11 @@ const SIGNUP_SETTING: &str = "signup_open";
 /// How many times one invitation answers "that name is taken" before it is used up.
 const NAMES_PER_INVITATION: i64 = 3;
 
+/// What she is told when the name she chose is someone else's.
+fn taken() -> ServiceError {
+    ServiceError::invalid("username", "That username is taken. Choose another.")
+}
+
 impl Lodge {
     /// If nobody has an account yet, makes a fresh one-time link token for the first
     /// administrator (replacing any earlier one) and returns it.
@@ -123,7 +128,7 @@ impl Lodge {
                     "That username is taken, and this invitation link is now used up. Ask whoever invited you for a new link, and choose another name.",
                 ));
             }
-            return Err(ServiceError::invalid("username", "That username is taken. Choose another."));
+            return Err(taken());
         }
         self.create_account(username, password, role, invitation_hash.as_deref()).await
     }
@@ -172,9 +177,7 @@ impl Lodge {
             idle_minutes: None,
         };
         match self.store().create_user(&user, invitation, now()).await {
-            Err(lodge_store::StoreError::Conflict(lodge_store::Conflict::Username)) => {
-                Err(ServiceError::invalid("username", "That username is taken. Choose another."))
-            }
+            Err(lodge_store::StoreError::Conflict(lodge_store::Conflict::Username)) => Err(taken()),
             other => other.map_err(ServiceError::from),
         }?;
         tracing::info!(role = role.as_str(), "account created");
