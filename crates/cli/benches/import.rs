@@ -12,9 +12,6 @@
 #[allow(dead_code)]
 mod harness;
 
-#[path = "../../import/benches/generate.rs"]
-mod generate;
-
 use std::time::Instant;
 
 use harness::{Api, Backend, Server};
@@ -37,9 +34,9 @@ async fn main() {
     for (kind, n) in [("sms-xml", 100_000u64), ("sms-xml", 1_000_000), ("whatsapp", 100_000), ("whatsapp", 1_000_000)] {
         let path = dir.path().join(format!("{kind}-{n}"));
         if kind == "sms-xml" {
-            generate::write_sms(&path, n)
+            lodge_testkit::exports::write_sms(&path, n)
         } else {
-            generate::write_chat(&path, n)
+            lodge_testkit::exports::write_chat(&path, n)
         }
         let bytes = std::fs::read(&path).unwrap();
         let server = Server::start(Backend::Sqlite).await;

@@ -73,23 +73,12 @@ impl Submission {
     /// The incident it becomes when she accepts it.
     pub fn to_incident(&self) -> Incident {
         Incident {
-            occurred: self.occurred.clone(),
-            discovered: None,
             platform: self.platform.clone(),
             url: self.url.clone(),
-            place: String::new(),
             description: self.description.clone(),
             verbatim: self.verbatim.clone(),
-            conduct: Vec::new(),
-            effects: Vec::new(),
-            effect_words: String::new(),
-            witnesses: String::new(),
-            asked_to_stop: Default::default(),
-            police_reference: String::new(),
-            people: Vec::new(),
-            messages: Vec::new(),
-            source: None,
             submitted_by: self.from.trim().to_owned(),
+            ..Incident::at(self.occurred.clone())
         }
     }
 }

@@ -61,6 +61,29 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// An incident at `occurred` with nothing else recorded yet, for filling in the rest.
+    pub fn at(occurred: When) -> Incident {
+        Incident {
+            occurred,
+            discovered: None,
+            platform: String::new(),
+            url: String::new(),
+            place: String::new(),
+            description: String::new(),
+            verbatim: String::new(),
+            conduct: Vec::new(),
+            effects: Vec::new(),
+            effect_words: String::new(),
+            witnesses: String::new(),
+            asked_to_stop: StopRequest::default(),
+            police_reference: String::new(),
+            people: Vec::new(),
+            messages: Vec::new(),
+            source: None,
+            submitted_by: String::new(),
+        }
+    }
+
     /// The fields only Lodge sets that this incident has: an import's messages and source, and
     /// who reported it through her inbox.
     pub fn provenance(&self) -> Vec<&'static str> {

@@ -17,8 +17,7 @@ use std::time::Instant;
 use lodge_import::export::{Format, read};
 use lodge_import::identifiers::Country;
 
-mod generate;
-use generate::{write_chat, write_sms};
+use lodge_testkit::exports::{write_chat, write_sms};
 
 fn peak_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")

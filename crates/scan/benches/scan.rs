@@ -9,9 +9,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../tests/it/web.rs"]
-mod web;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -71,7 +68,7 @@ async fn main() {
         }
         std::fs::write(dir.path().join(format!("page{page}.html")), html + "</body></html>").unwrap();
     }
-    let site = web::serve(dir);
+    let site = lodge_testkit::site::serve(dir);
     let pages: Vec<String> = (0..PAGES).map(|p| site.url.join(&format!("page{p}.html")).unwrap().to_string()).collect();
 
     let mut registry = Registry::new();

@@ -14,7 +14,7 @@ use lodge_store::{SessionRow, UserRow};
 use uuid::Uuid;
 
 use crate::limits::Attempt;
-use crate::{Lodge, ServiceError, now};
+use crate::{Lodge, ServiceError};
 
 /// How long a session may wait for its second factor.
 const PENDING_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
@@ -184,7 +184,7 @@ impl Lodge {
         if !row.pending_second_factor {
             return Err(ServiceError::SessionEnded);
         }
-        if row.created_at + PENDING_LIFETIME < now() {
+        if row.created_at + PENDING_LIFETIME < self.now() {
             self.store().delete_session(&row.id_hash).await?;
             return Err(ServiceError::SessionEnded);
         }
@@ -245,7 +245,7 @@ impl Lodge {
         pending_second_factor: bool,
     ) -> Result<(Token, Session), ServiceError> {
         let token = Token::generate()?;
-        let started = now();
+        let started = self.now();
         self.store()
             .create_session(&SessionRow {
                 id_hash: token.lookup_hash(),
@@ -291,7 +291,7 @@ impl Lodge {
         if row.pending_second_factor {
             return Err(ServiceError::SecondFactorNeeded);
         }
-        let at = now();
+        let at = self.now();
         if row.expires_at < at || row.last_seen_at + self.config().session_idle < at {
             self.store().delete_session(&hash).await?;
             return Err(ServiceError::SessionEnded);
@@ -326,7 +326,7 @@ impl Lodge {
 
     /// Ends the sessions that have been idle too long or have expired.
     pub async fn end_stale_sessions(&self) -> Result<u64, ServiceError> {
-        let at = now();
+        let at = self.now();
         Ok(self.store().delete_stale_sessions(at - self.config().session_idle, at).await?)
     }
 

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use crate::{ServiceError, now};
+use crate::{ServiceError, system_now};
 
 const HEADER: &str = "lodge-backup.json";
 const DATABASE: &str = "database.jsonl";
@@ -69,7 +69,7 @@ pub async fn backup<W: Write + Send + 'static>(
     let header = Header {
         format: "lodge-backup".into(),
         version: 1,
-        created: now().to_string(),
+        created: system_now().to_string(),
         backend: store.backend().into(),
     };
     let mut summary = BackupSummary::default();

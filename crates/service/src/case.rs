@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::integrity::Integrity;
 use crate::ledger::Change;
 use crate::sealing::{Opened, Place, open_record, seal_record};
-use crate::{Lodge, ServiceError, Session, now};
+use crate::{Lodge, ServiceError, Session};
 use lodge_domain::Role;
 
 /// A case in a list.
@@ -148,7 +148,7 @@ impl Lodge {
         }
         let id = Uuid::new_v4();
         let keys = Keyring::generate()?;
-        let at = now();
+        let at = self.now();
         let title = seal_record(&keys, title_place(id), case)?;
         let row = CaseRow { id, owner_id: session.user_id.0, title: title.bytes, created_at: at, updated_at: at };
         let key_row = CaseKeyRow {
@@ -226,7 +226,7 @@ impl OpenCase {
             title: String::new(),
             title_commitment: None,
             checks: Default::default(),
-            created_at: now(),
+            created_at: lodge.now(),
             keys,
             user,
             access: Access::Write,
@@ -394,8 +394,8 @@ impl OpenCase {
             id,
             version,
             kind: kind.as_str().into(),
-            created_at: now(),
-            first_created_at: now(),
+            created_at: self.lodge().now(),
+            first_created_at: self.lodge().now(),
             author_id: self.user.0,
             deleted: fields.is_empty(),
             fields,

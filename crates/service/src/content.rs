@@ -201,7 +201,7 @@ impl OpenCase {
         let id = JobId::new();
         self.lodge().blobs().put(&video_blob(self, id.0), &self.keys, &bytes).await?;
         let details = ContentDetails { label, ..details };
-        self.enqueue_job(id, JobKind::Video, 100, &details, crate::now()).await?;
+        self.enqueue_job(id, JobKind::Video, 100, &details, self.lodge().now()).await?;
         Ok(Registered::Fingerprinting(id))
     }
 

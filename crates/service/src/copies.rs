@@ -12,7 +12,7 @@ use bytes::Bytes;
 use jiff::tz::TimeZone;
 use lodge_domain::{
     AccountId, ConductKind, Content, ContentId, CopyId, CopyStatus, EvidenceId, FoundCopy, Incident, IncidentId, JobId,
-    OwnAccount, RecordKind, StopRequest, When,
+    OwnAccount, RecordKind, When,
 };
 use lodge_store::JobRow;
 use serde::{Deserialize, Serialize};
@@ -255,11 +255,8 @@ impl OpenCase {
             _ => String::new(),
         };
         let incident = Incident {
-            occurred: When::Exact { at: captured.clone() },
-            discovered: None,
             platform: copy.site().to_owned(),
             url: copy.page.clone(),
-            place: String::new(),
             description: format!(
                 "A copy of my content “{}” was found at {} and captured by Lodge at {} (UTC). The file at {} \
                  (SHA-256 {}) matches it, with {closeness}.",
@@ -269,17 +266,8 @@ impl OpenCase {
                 copy.media,
                 copy.sha256,
             ),
-            verbatim: String::new(),
             conduct: vec![ConductKind::IntimateImages],
-            effects: Vec::new(),
-            effect_words: String::new(),
-            witnesses: String::new(),
-            asked_to_stop: StopRequest::default(),
-            police_reference: String::new(),
-            people: Vec::new(),
-            messages: Vec::new(),
-            source: None,
-            submitted_by: String::new(),
+            ..Incident::at(When::Exact { at: captured.clone() })
         };
         let incident_id = self.add_incident(&incident).await?;
         let mut evidence = Vec::new();

@@ -14,7 +14,7 @@ use lodge_domain::{Feedback, Role};
 use lodge_store::FeedbackRow;
 use uuid::Uuid;
 
-use crate::{Lodge, ServiceError, Session, internal, now};
+use crate::{Lodge, ServiceError, Session, internal};
 
 /// The setting that holds the staff's public key for Your Voice (hex).
 const PUBLIC_KEY_SETTING: &str = "your_voice_public_key";
@@ -61,7 +61,7 @@ impl Lodge {
         let plain = zeroize::Zeroizing::new(serde_json::to_vec(feedback).map_err(internal)?);
         let row = FeedbackRow {
             id,
-            received_on: now().to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
+            received_on: self.now().to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
             body: public.seal(&feedback_aad(id), &plain)?,
         };
         self.store().add_feedback(&row).await?;

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::evidence::{Upload, clean_file_name, receive_into};
 use crate::ledger::Change;
-use crate::{Lodge, OpenCase, PlainStream, ServiceError, internal, now};
+use crate::{Lodge, OpenCase, PlainStream, ServiceError, internal};
 
 /// Most files one submission may carry.
 pub const MAX_SUBMITTED_FILES: usize = 10;
@@ -132,7 +132,7 @@ impl InboxDrop {
             id: self.id,
             case_id: self.case,
             link_id: self.link,
-            received_at: now(),
+            received_at: self.lodge.now(),
             body: self.public_key.seal(&submission_aad(self.case, self.id), &plain)?,
             file_keys: self.file_keys.seal_to_case(&self.public_key, &file_keys_aad(self.case, self.id))?,
         };
@@ -141,7 +141,7 @@ impl InboxDrop {
             action: Action::Created,
             record: Some(self.id),
             version: None,
-            at_ms: now().as_millisecond(),
+            at_ms: self.lodge.now().as_millisecond(),
             by: self.link,
             sha256: Some(submission_digest(&submission)?),
             record_digest: None,
@@ -180,7 +180,7 @@ impl OpenCase {
             case_id: self.id.0,
             token_hash: token.lookup_hash(),
             public_key: self.keys.public_key()?.to_bytes(),
-            created_at: now(),
+            created_at: self.lodge().now(),
             revoked_at: None,
         };
         let body = InboxLink { label: label.to_owned(), revoked: false };

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::case::OpenCase;
 use crate::sealing::{Place, open_record, seal_record};
-use crate::{Lodge, ServiceError, now};
+use crate::{Lodge, ServiceError};
 
 /// How long a node holds a job without renewing.
 const LEASE: SignedDuration = SignedDuration::from_secs(15);
@@ -228,7 +228,14 @@ impl Step {
         let held = self
             .lodge
             .store()
-            .job_progress(self.id, &self.lodge.jobs().node, done, Some(&sealed), now() + LEASE, now())
+            .job_progress(
+                self.id,
+                &self.lodge.jobs().node,
+                done,
+                Some(&sealed),
+                self.lodge.now() + LEASE,
+                self.lodge.now(),
+            )
             .await?;
         if !held {
             self.lost.store(true, Ordering::SeqCst);
@@ -255,22 +262,7 @@ impl Lodge {
     /// the server runs.
     pub async fn run_jobs(&self) {
         loop {
-            for (case, keys, generation) in self.jobs().armed() {
-                // The key is held only while work is due: a job due later (the next re-check)
-                // waits until someone opens the case again.
-                match self.store().unfinished_jobs(case).await {
-                    Ok(jobs) if !jobs.iter().any(|j| j.run_after <= now() + SignedDuration::from_secs(60)) => {
-                        self.jobs().disarm(case, generation)
-                    }
-                    Ok(jobs) => {
-                        for job in jobs.into_iter().filter(|j| j.run_after <= now()) {
-                            self.run_job(job, &keys).await;
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "could not look for jobs"),
-                }
-            }
-            self.run_due_reminders().await;
+            self.run_due_jobs().await;
             tokio::select! {
                 () = self.jobs().wake.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
@@ -278,10 +270,31 @@ impl Lodge {
         }
     }
 
+    /// Runs, once, every job now due of the cases whose key this node holds, and the reminders
+    /// now due.
+    pub async fn run_due_jobs(&self) {
+        for (case, keys, generation) in self.jobs().armed() {
+            // The key is held only while work is due: a job due later (the next re-check)
+            // waits until someone opens the case again.
+            match self.store().unfinished_jobs(case).await {
+                Ok(jobs) if !jobs.iter().any(|j| j.run_after <= self.now() + SignedDuration::from_secs(60)) => {
+                    self.jobs().disarm(case, generation)
+                }
+                Ok(jobs) => {
+                    for job in jobs.into_iter().filter(|j| j.run_after <= self.now()) {
+                        self.run_job(job, &keys).await;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not look for jobs"),
+            }
+        }
+        self.run_due_reminders().await;
+    }
+
     /// Forgets jobs that ended more than 30 days ago (their results are in the case's records),
     /// except report files still waiting to be downloaded. Returns how many went.
     pub async fn forget_ended_jobs(&self) -> Result<u64, ServiceError> {
-        let gone = self.store().delete_ended_jobs(now() - KEEP_ENDED, JobKind::Report.as_str()).await?;
+        let gone = self.store().delete_ended_jobs(self.now() - KEEP_ENDED, JobKind::Report.as_str()).await?;
         if gone > 0 {
             tracing::info!(jobs = gone, "forgot jobs that ended long ago");
         }
@@ -295,7 +308,7 @@ impl Lodge {
 
     /// Holds the case's key while it has unfinished jobs, so this node can run them.
     pub(crate) async fn arm_jobs(&self, case: Uuid, keys: &Keyring) -> Result<(), ServiceError> {
-        if self.store().has_due_jobs(case, now()).await? {
+        if self.store().has_due_jobs(case, self.now()).await? {
             self.jobs().arm(case, keys);
         }
         Ok(())
@@ -303,7 +316,7 @@ impl Lodge {
 
     /// Takes a due job for this node, if no other node holds it.
     async fn claim(&self, job: &JobRow) -> bool {
-        let at = now();
+        let at = self.now();
         match self.store().claim_job(job.id, &self.jobs().node, at + LEASE, at).await {
             Ok(taken) => taken,
             Err(e) => {
@@ -317,7 +330,7 @@ impl Lodge {
     /// cannot be worked on, or after its last attempt), or queued again after a back-off.
     /// Returns the state it is left in.
     async fn finish(&self, job: &JobRow, outcome: Result<(), ServiceError>) -> JobState {
-        let at = now();
+        let at = self.now();
         let (state, error, run_after) = match outcome {
             Ok(()) => (JobState::Done, String::new(), at),
             // What it was given cannot be worked on (a file that is not a video): trying again
@@ -345,7 +358,7 @@ impl Lodge {
 
     /// Runs due reminders, which need no case's key, in whatever case they are.
     async fn run_due_reminders(&self) {
-        let due = match self.store().due_jobs(JobKind::Reminder.as_str(), now()).await {
+        let due = match self.store().due_jobs(JobKind::Reminder.as_str(), self.now()).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::warn!(error = %e, "could not look for reminders");
@@ -378,7 +391,7 @@ impl Lodge {
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(HEARTBEAT).await;
-                    let at = now();
+                    let at = lodge.now();
                     let d = done.load(Ordering::SeqCst);
                     if let Ok(false) = lodge.store().job_progress(id, &node, d, None, at + LEASE, at).await {
                         lost.store(true, Ordering::SeqCst);
@@ -417,7 +430,7 @@ impl OpenCase {
         total: i64,
         payload: &P,
     ) -> Result<JobId, ServiceError> {
-        self.queue_job(kind, total, payload, now()).await
+        self.queue_job(kind, total, payload, self.lodge().now()).await
     }
 
     /// Queues a job to run at `run_after` (now, or later); this node holds the case's key if
@@ -462,7 +475,7 @@ impl OpenCase {
         payload: Vec<u8>,
         run_after: Timestamp,
     ) -> JobRow {
-        let at = now();
+        let at = self.lodge().now();
         JobRow {
             id,
             case_id: self.id.0,
@@ -524,7 +537,7 @@ impl OpenCase {
     pub(crate) async fn cancel_job(&self, kind: JobKind, id: JobId) -> Result<(), ServiceError> {
         self.may_write()?;
         self.job_row(kind, id).await?;
-        if self.lodge().store().cancel_job(self.id.0, id.0, now()).await? && kind == JobKind::Video {
+        if self.lodge().store().cancel_job(self.id.0, id.0, self.lodge().now()).await? && kind == JobKind::Video {
             self.forget_video(id.0).await;
         }
         Ok(())

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::accounts::{KEY_PAIR_PURPOSE, check_password, check_username, password_aad, recovery_aad};
 use crate::limits::Attempt;
-use crate::{Lodge, ServiceError, Session, now};
+use crate::{Lodge, ServiceError, Session};
 
 /// Setting that lets survivors create accounts without an invitation.
 const SIGNUP_SETTING: &str = "signup_open";
@@ -37,8 +37,8 @@ impl Lodge {
                 token_hash: token.lookup_hash(),
                 role: Role::Administrator.as_str().into(),
                 created_by: None,
-                created_at: now(),
-                expires_at: now() + self.config().invitation_lifetime,
+                created_at: self.now(),
+                expires_at: self.now() + self.config().invitation_lifetime,
             })
             .await?;
         Ok(Some(token))
@@ -61,8 +61,8 @@ impl Lodge {
                 token_hash: token.lookup_hash(),
                 role: role.as_str().into(),
                 created_by: Some(by.user_id.0),
-                created_at: now(),
-                expires_at: now() + self.config().invitation_lifetime,
+                created_at: self.now(),
+                expires_at: self.now() + self.config().invitation_lifetime,
             })
             .await?;
         Ok(token)
@@ -71,7 +71,8 @@ impl Lodge {
     /// The role an invitation link would give, if it is still usable.
     pub async fn invitation_role(&self, token: &str) -> Result<Role, ServiceError> {
         let token = Token::parse(token).ok_or(ServiceError::InvitationInvalid)?;
-        let row = self.store().invitation(&token.lookup_hash(), now()).await?.ok_or(ServiceError::InvitationInvalid)?;
+        let row =
+            self.store().invitation(&token.lookup_hash(), self.now()).await?.ok_or(ServiceError::InvitationInvalid)?;
         Role::parse(&row.role).ok_or_else(|| ServiceError::Internal("unknown role stored".into()))
     }
 
@@ -121,7 +122,7 @@ impl Lodge {
         self.attempt(&attempts).await?;
         if self.store().user_by_username(username).await?.is_some() {
             if let Some(hash) = invitation_hash.as_deref()
-                && self.store().invitation_name_taken(hash, now(), NAMES_PER_INVITATION).await?
+                && self.store().invitation_name_taken(hash, self.now(), NAMES_PER_INVITATION).await?
             {
                 return Err(ServiceError::invalid(
                     "username",
@@ -169,14 +170,14 @@ impl Lodge {
             key_by_password: wrap_key(&password_key, &password_aad(id), &account_key)?,
             key_by_recovery: wrap_key(&recovery.kek(), &recovery_aad(id), &account_key)?,
             neutral_title: false,
-            created_at: now(),
+            created_at: self.now(),
             public_key: Some(KeyPair::derive(&account_key, KEY_PAIR_PURPOSE).public().to_bytes().to_vec()),
             totp_secret: None,
             totp_last_step: 0,
             app_name: String::new(),
             idle_minutes: None,
         };
-        match self.store().create_user(&user, invitation, now()).await {
+        match self.store().create_user(&user, invitation, self.now()).await {
             Err(lodge_store::StoreError::Conflict(lodge_store::Conflict::Username)) => Err(taken()),
             other => other.map_err(ServiceError::from),
         }?;

@@ -21,7 +21,7 @@ use lodge_store::{
 };
 use uuid::Uuid;
 
-use crate::{Lodge, OpenCase, ServiceError, now};
+use crate::{Lodge, OpenCase, ServiceError};
 
 /// What checking a whole log found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,7 +229,7 @@ impl Lodge {
         Ok(LeafRow {
             case_id: batch.case,
             index,
-            created_at: now(),
+            created_at: self.now(),
             commitment: commitment.to_vec(),
             opening: keys.seal_opening(&opening_aad(batch.case, index), &plain)?,
             first_hash: first as i64,
@@ -433,7 +433,7 @@ impl OpenCase {
             action,
             record,
             version,
-            at_ms: now().as_millisecond(),
+            at_ms: self.lodge().now().as_millisecond(),
             by: self.user.0,
             sha256,
             record_digest: None,
@@ -536,8 +536,13 @@ impl OpenCase {
                 let checkpoint = Checkpoint { origin: self.log_origin(), size, root };
                 let note = lodge.signer().key.sign(&checkpoint).map_err(ledger_error)?;
                 let timestamp_token = lodge.trusted_time(note.as_bytes()).await;
-                let row =
-                    CheckpointRow { case_id: self.id.0, size: size as i64, note, created_at: now(), timestamp_token };
+                let row = CheckpointRow {
+                    case_id: self.id.0,
+                    size: size as i64,
+                    note,
+                    created_at: self.lodge().now(),
+                    timestamp_token,
+                };
                 lodge.store().insert_checkpoint(&row).await?;
                 // Another request may have kept one for this size first; that one stands.
                 lodge.store().checkpoint(self.id.0, row.size).await?.unwrap_or(row)

@@ -9,6 +9,7 @@
 mod accounts;
 pub mod backup;
 mod case;
+mod clock;
 mod content;
 mod copies;
 mod evidence;
@@ -45,6 +46,7 @@ use lodge_store::Store;
 
 pub use accounts::{Session, SessionSummary, SignIn, UserSummary};
 pub use case::{CaseSummary, Entry, OpenCase, TimelineFilter};
+pub use clock::Clock;
 pub use content::{ContentDetails, ContentSource, FileCheck, Fingerprinting, Registered};
 pub use copies::{Scan, ScanWork};
 pub use evidence::Upload;
@@ -105,6 +107,8 @@ pub struct ServiceConfig {
     pub watch_every: SignedDuration,
     /// The address people reach Lodge at (passkeys are bound to its name).
     pub public_url: String,
+    /// Where Lodge reads the time: the system's clock, or a test's.
+    pub clock: Clock,
 }
 
 impl Default for ServiceConfig {
@@ -124,6 +128,7 @@ impl Default for ServiceConfig {
             watch_sites: Vec::new(),
             watch_every: SignedDuration::from_hours(24),
             public_url: String::new(),
+            clock: Clock::system(),
         }
     }
 }
@@ -229,20 +234,27 @@ impl Lodge {
         Ok(self.store().job_counts().await?)
     }
 
+    /// The time now, by Lodge's clock.
+    pub(crate) fn now(&self) -> Timestamp {
+        self.config().clock.now()
+    }
+
     /// Which database backend is in use.
     pub fn backend(&self) -> &'static str {
         self.inner.store.backend()
     }
 }
 
-/// The current time, at the millisecond precision the store keeps.
-pub(crate) fn now() -> Timestamp {
-    Timestamp::from_millisecond(Timestamp::now().as_millisecond()).unwrap_or(Timestamp::UNIX_EPOCH)
+/// The system's time, at the millisecond precision the store keeps: for what is stamped with
+/// the real world's time whatever Lodge's clock says (authenticator codes, the date in a PDF or a
+/// backup, how long to wait). Everything Lodge keeps or expires reads [`Lodge::now`].
+pub(crate) fn system_now() -> Timestamp {
+    Clock::system().now()
 }
 
 /// What can go wrong, split into what a person is told ([`ServiceError::user_message`]) and
 /// what is logged (the `Display` text, which never holds case content).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ServiceError {
     /// No such thing, or not hers to see: the two are never told apart.
     #[error("not found")]
@@ -317,7 +329,7 @@ impl ServiceError {
     /// trying again: what a `Retry-After` header says.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            ServiceError::TooManyAttempts { until } => Some(until.duration_since(now()).as_secs().max(1) as u64),
+            ServiceError::TooManyAttempts { until } => Some(until.duration_since(system_now()).as_secs().max(1) as u64),
             ServiceError::Busy => Some(5),
             _ => None,
         }
@@ -333,7 +345,7 @@ impl ServiceError {
             ServiceError::SessionEnded => "You were signed out. Sign in again to carry on.".into(),
             ServiceError::SecondFactorNeeded => "Enter the code from your authenticator app to finish signing in.".into(),
             ServiceError::TooManyAttempts { until } => {
-                let wait = until.duration_since(now()).as_secs().max(1);
+                let wait = until.duration_since(system_now()).as_secs().max(1);
                 let wait = if wait < 90 { format!("{wait} seconds") } else { format!("{} minutes", (wait + 59) / 60) };
                 format!("Too many tries. For your safety, wait {wait} and try again.")
             }

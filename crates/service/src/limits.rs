@@ -14,7 +14,7 @@ use lodge_crypto::Key;
 use lodge_crypto::password::{self, KdfParams, Password};
 use uuid::Uuid;
 
-use crate::{Lodge, ServiceError, now};
+use crate::{Lodge, ServiceError};
 
 /// Attempts counted within this window.
 const WINDOW: SignedDuration = SignedDuration::from_mins(15);
@@ -83,7 +83,7 @@ impl Lodge {
     /// [`ServiceError::TooManyAttempts`] (nothing checked) while any is held back; otherwise
     /// returns the most attempts any has counted in its window.
     pub(crate) async fn attempt(&self, attempts: &[Attempt<'_>]) -> Result<i64, ServiceError> {
-        let at = now();
+        let at = self.now();
         let mut most = 0;
         for attempt in attempts {
             let key = attempt.key(self);

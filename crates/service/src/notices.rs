@@ -19,9 +19,9 @@ use lodge_takedown::route::Route;
 use lodge_takedown::tracking::{self, Due, Reported, Sent, Status};
 use serde::{Deserialize, Serialize};
 
+use crate::ServiceError;
 use crate::case::{Entry, OpenCase};
 use crate::jobs::{Job, Step};
-use crate::{ServiceError, now};
 
 /// A change of a notice's status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,7 +203,7 @@ impl OpenCase {
         }
         let mut draft = details.draft;
         draft.urls = urls;
-        draft.date = Some(now().to_zoned(jiff::tz::TimeZone::UTC).date());
+        draft.date = Some(self.lodge().now().to_zoned(jiff::tz::TimeZone::UTC).date());
         let notice = draft.notice(details.route).map_err(notice_problems)?;
         let Notice { route, host, to, subject, body, lumen } = notice;
         let record = CaseNotice {
@@ -215,7 +215,7 @@ impl OpenCase {
             body,
             lumen,
             status: Status::Draft,
-            history: vec![StatusChange { status: Status::Draft, at: now(), note: String::new() }],
+            history: vec![StatusChange { status: Status::Draft, at: self.lodge().now(), note: String::new() }],
             sent_at: None,
             followed_up_at: None,
             reported,
@@ -264,7 +264,7 @@ impl OpenCase {
         if status == Status::Draft {
             return Err(ServiceError::invalid("status", "A notice cannot go back to being a draft."));
         }
-        let at = now();
+        let at = self.lodge().now();
         let notice = self
             .change_notice(id, |n| {
                 if n.status == Status::Draft && status != Status::Sent {
@@ -286,7 +286,7 @@ impl OpenCase {
 
     /// Records that the notice was followed up; escalation is due next.
     async fn record_follow_up(&self, id: NoticeId) -> Result<(), ServiceError> {
-        let at = now();
+        let at = self.lodge().now();
         self.change_notice(id, |n| {
             if n.sent_at.is_none() {
                 return Err(ServiceError::invalid("status", "Send the notice first."));
@@ -392,7 +392,8 @@ impl OpenCase {
     async fn schedule_recheck(&self, after: SignedDuration) -> Result<(), ServiceError> {
         let open = self.notices().await?.iter().filter_map(|n| n.body.as_ref()).filter(|n| n.open()).count();
         if open > 0 {
-            self.queue_job_once(JobKind::Recheck, open as i64, &RecheckWork::default(), now() + after).await?;
+            self.queue_job_once(JobKind::Recheck, open as i64, &RecheckWork::default(), self.lodge().now() + after)
+                .await?;
         }
         Ok(())
     }
@@ -411,7 +412,7 @@ impl OpenCase {
                 return Ok(());
             }
             let Some(mut notice) = entry.body.clone() else { continue };
-            let at = now();
+            let at = self.lodge().now();
             for reported in notice.reported.iter_mut().filter(|r| r.removed.is_none()) {
                 let presence =
                     lodge_scan::recheck(&fetcher, &matcher, &reported.media, &reported.sha256, reported.video).await;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use jiff::SignedDuration;
 use uuid::Uuid;
 
-use crate::{Lodge, ServiceError, now};
+use crate::{Lodge, ServiceError};
 
 /// What a stored file belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,7 +54,7 @@ impl Lodge {
         grace: SignedDuration,
         since: Option<std::time::SystemTime>,
     ) -> Result<(u64, std::time::SystemTime), ServiceError> {
-        let cutoff = std::time::SystemTime::from(now() - grace);
+        let cutoff = std::time::SystemTime::from(self.now() - grace);
         let mut removed = self.blobs().remove_unfinished_writes(cutoff).await?;
         let mut known: HashMap<(Uuid, Uuid, Owner), bool> = HashMap::new();
         for listed in self.blobs().list("cases/").await? {

@@ -20,7 +20,7 @@ use webauthn_rs::prelude::{
 use webauthn_rs::{Webauthn, WebauthnBuilder};
 
 use crate::limits::Attempt;
-use crate::{Lodge, ServiceError, Session, now};
+use crate::{Lodge, ServiceError, Session};
 
 /// How long a ceremony may take.
 const CEREMONY: SignedDuration = SignedDuration::from_mins(5);
@@ -94,7 +94,8 @@ impl Lodge {
         options: serde_json::Value,
     ) -> Result<Ceremony, ServiceError> {
         let id = Uuid::new_v4();
-        let row = WebauthnStateRow { id, user_id: user, purpose: purpose.into(), state, expires_at: now() + CEREMONY };
+        let row =
+            WebauthnStateRow { id, user_id: user, purpose: purpose.into(), state, expires_at: self.now() + CEREMONY };
         self.store().put_webauthn_state(&row).await?;
         Ok(Ceremony { id, options })
     }
@@ -106,7 +107,7 @@ impl Lodge {
     ) -> Result<(Option<Uuid>, T), ServiceError> {
         let row = self
             .store()
-            .take_webauthn_state(id, purpose, now())
+            .take_webauthn_state(id, purpose, self.now())
             .await?
             .ok_or_else(|| ServiceError::invalid("passkey", "That took too long. Start again."))?;
         let state = serde_json::from_str(&row.state).map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -168,7 +169,7 @@ impl Lodge {
             name: if name.is_empty() { "Passkey".into() } else { name.chars().take(100).collect() },
             passkey: json(&passkey)?,
             wrapped_key,
-            created_at: now(),
+            created_at: self.now(),
             last_used_at: None,
         };
         self.store().add_passkey(&row).await?;
@@ -251,7 +252,7 @@ impl Lodge {
         let mut passkey = Self::stored(&row)?;
         passkey.update_credential(&result);
         row.passkey = json(&passkey)?;
-        self.store().passkey_used(row.id, &row.passkey, now()).await?;
+        self.store().passkey_used(row.id, &row.passkey, self.now()).await?;
         Ok(row)
     }
 

@@ -26,7 +26,7 @@ use crate::jobs::Step;
 use crate::ledger::Change;
 use crate::limits::Attempt;
 use crate::report::{Redact, ReportOptions};
-use crate::{Lodge, OpenCase, PlainStream, ReportFile, ServiceError, internal, now};
+use crate::{Lodge, OpenCase, PlainStream, ReportFile, ServiceError, internal};
 
 /// Longest a police link may last.
 pub const LONGEST_SHARE_DAYS: i64 = 365;
@@ -190,7 +190,7 @@ impl OpenCase {
         let details = self.latest::<ShareDetails>(RecordKind::Share).await?;
         let rows = self.lodge().store().shares(self.id.0).await?;
         let uses = self.access_log().await?;
-        let at = now();
+        let at = self.lodge().now();
         let mut out: Vec<ShareSummary> = details
             .into_iter()
             .filter_map(|entry| {
@@ -245,7 +245,7 @@ impl OpenCase {
         let exhibits = self.prepare_report(&request.report).await?.exhibit_count() as i64;
         let id = Uuid::new_v4();
         let token = Token::generate()?;
-        let at = now();
+        let at = self.lodge().now();
         let expires_at = at + SignedDuration::from_hours(24 * request.days);
         let params = self.lodge().config().kdf;
         let salt = password::new_salt()?.to_vec();
@@ -290,8 +290,14 @@ impl OpenCase {
         let row = self.lodge().store().share(self.id.0, id).await?.ok_or(ServiceError::ShareEnded)?;
         let details = self.share_details(id).await?;
         let exhibits = self.prepare_report(&report_options(&details)).await?.exhibit_count() as i64;
-        self.enqueue_job(JobId::new(), JobKind::Share, FIXED_STEPS + exhibits, &ShareWork { share: row.id }, now())
-            .await?;
+        self.enqueue_job(
+            JobId::new(),
+            JobKind::Share,
+            FIXED_STEPS + exhibits,
+            &ShareWork { share: row.id },
+            self.lodge().now(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -332,7 +338,7 @@ impl OpenCase {
         let document = prepared.document.clone();
         let bundle = file(part_of(ReportFile::Bundle));
         let (sha256, bundle_size) = self.write_bundle_blob(&bundle, &keys, prepared, &pdf, None, step).await?;
-        let made_at = now();
+        let made_at = self.lodge().now();
         let content = SharedContent { details, document, made_at, pdf_size: pdf.len() as u64, bundle_size };
         let json = zeroize::Zeroizing::new(serde_json::to_vec(&content).map_err(internal)?);
         blobs.put(&file("content"), &keys, &json).await?;
@@ -371,7 +377,7 @@ impl Lodge {
     ) -> Result<Option<SharedReport>, ServiceError> {
         let token = token_in(link).ok_or(ServiceError::ShareEnded)?;
         let row = self.store().share_by_token(&token.lookup_hash()).await?.ok_or(ServiceError::ShareEnded)?;
-        if row.expires_at <= now() {
+        if row.expires_at <= self.now() {
             self.end_share(row.case_id, row.id).await?;
             return Err(ServiceError::ShareEnded);
         }
@@ -417,7 +423,7 @@ impl Lodge {
     /// Ends police links whose time ran out: their keys and files are deleted. Any node may
     /// run it; returns how many ended.
     pub async fn end_expired_shares(&self) -> Result<usize, ServiceError> {
-        let expired = self.store().expired_shares(now()).await?;
+        let expired = self.store().expired_shares(self.now()).await?;
         for (case, id) in &expired {
             self.end_share(*case, *id).await?;
         }
@@ -458,7 +464,7 @@ impl SharedReport {
         };
         let plain = zeroize::Zeroizing::new(serde_json::to_vec(&entry).map_err(internal)?);
         let id = Uuid::new_v4();
-        let at = now();
+        let at = self.lodge.now();
         let row = ShareAccessRow {
             id,
             case_id: self.case,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::case::OpenCase;
 use crate::jobs::{Job, Step};
-use crate::{PlainStream, ReportOptions, SecretString, ServiceError, now};
+use crate::{PlainStream, ReportOptions, SecretString, ServiceError};
 
 /// Steps besides the exhibits: gathering, the PDF, saving.
 const FIXED_STEPS: i64 = 3;
@@ -138,7 +138,7 @@ impl OpenCase {
             size: 0,
         };
         let id = JobId::new();
-        self.enqueue_job(id, JobKind::Report, FIXED_STEPS + exhibits, &work, now()).await?;
+        self.enqueue_job(id, JobKind::Report, FIXED_STEPS + exhibits, &work, self.lodge().now()).await?;
         Ok(id)
     }
 

@@ -14,7 +14,7 @@ use lodge_store::JobRow;
 use uuid::Uuid;
 
 use crate::case::OpenCase;
-use crate::{Lodge, ServiceError, Session, now};
+use crate::{Lodge, ServiceError, Session};
 
 fn address_aad(user: Uuid) -> Aad {
     Aad::from_parts(&[b"reminder address", user.as_bytes()])
@@ -106,7 +106,7 @@ impl OpenCase {
             if Some(job.run_after) == next {
                 return Ok(());
             }
-            store.cancel_job(self.id.0, job.id, now()).await?;
+            store.cancel_job(self.id.0, job.id, self.lodge().now()).await?;
         }
         if let Some(at) = next {
             store.create_job(&self.new_job(Uuid::new_v4(), JobKind::Reminder, 1, Vec::new(), at)).await?;

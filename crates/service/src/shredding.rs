@@ -12,7 +12,7 @@ use lodge_ledger::{Action, Entry, Subject};
 
 use crate::case::unwrap_case_keys;
 use crate::ledger::Change;
-use crate::{Lodge, ServiceError, Session, now};
+use crate::{Lodge, ServiceError, Session};
 
 impl Lodge {
     /// Destroys every case she owns and her account's keys, once she has typed her password.
@@ -30,7 +30,7 @@ impl Lodge {
                 action: Action::Deleted,
                 record: Some(case.id),
                 version: None,
-                at_ms: now().as_millisecond(),
+                at_ms: self.now().as_millisecond(),
                 by: session.user_id.0,
                 sha256: None,
                 record_digest: None,

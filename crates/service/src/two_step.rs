@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::accounts::session_aad;
 use crate::limits::Attempt;
-use crate::{Lodge, ServiceError, Session, now};
+use crate::{Lodge, ServiceError, Session, system_now};
 
 /// A new authenticator-app secret, to show her once while she sets it up.
 #[derive(Debug)]
@@ -31,7 +31,7 @@ pub(crate) fn totp_step(secret: &[u8], code: &str) -> Option<i64> {
         return None;
     }
     let totp = TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, secret.to_vec(), None, String::new());
-    let at = u64::try_from(now().as_second()).ok()?;
+    let at = u64::try_from(system_now().as_second()).ok()?;
     [at.saturating_sub(30), at, at + 30]
         .into_iter()
         .find(|t| totp.check(&code, *t))

@@ -7,9 +7,9 @@ use lodge_domain::{RecordKind, Watch, WatchId, WatchResult};
 use lodge_store::JobRow;
 use serde::{Deserialize, Serialize};
 
+use crate::ServiceError;
 use crate::case::{Entry, OpenCase};
 use crate::jobs::{Job, Step};
-use crate::{ServiceError, now};
 
 /// What a name-watch run did. Sealed in its job.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -88,7 +88,7 @@ impl OpenCase {
         let watches = self.watches().await?.len();
         if watches > 0 {
             let total = (watches * self.lodge().config().watch_sites.len()) as i64;
-            self.queue_job_once(JobKind::Watch, total, &WatchRun::default(), now() + after).await?;
+            self.queue_job_once(JobKind::Watch, total, &WatchRun::default(), self.lodge().now() + after).await?;
         }
         Ok(())
     }
@@ -101,7 +101,7 @@ impl OpenCase {
         let mut done = 0;
         for entry in self.watches().await? {
             let Some(mut watch) = entry.body else { continue };
-            let at = now();
+            let at = self.lodge().now();
             for site in &config.watch_sites {
                 if step.lost() {
                     return Ok(());

@@ -7,14 +7,14 @@ use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use lodge_domain::{CaseId, Evidence, EvidenceId, FieldProblem, IncidentId};
+use lodge_domain::{Evidence, EvidenceId, FieldProblem, IncidentId};
 use lodge_service::{Entry, OpenCase, Password, ServiceError, Upload};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::ApiSession;
+use crate::extract::{ApiSession, ReadCase, WriteCase};
 use crate::routes::Allowed::*;
 use crate::routes::{RouteInfo, Table};
 use crate::{AppState, State};
@@ -279,10 +279,6 @@ pub(crate) struct Update<T> {
     body: T,
 }
 
-async fn open(state: &AppState, s: &lodge_service::Session, case: Uuid) -> Result<OpenCase, ApiError> {
-    Ok(state.lodge.open_case(s, CaseId(case)).await?)
-}
-
 /// The multipart form for evidence uploads: any number of `file` parts, and optionally an
 /// `incident` field (before the files) naming the incident to attach them to.
 #[derive(Debug, ToSchema)]
@@ -297,25 +293,17 @@ pub(crate) struct EvidenceUpload {
     request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = [Versioned<Evidence>]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 async fn upload_evidence(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    WriteCase(_, open): WriteCase,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Vec<Versioned<Evidence>>>), ApiError> {
-    let result = receive_evidence(&state, &s, case, &mut multipart).await;
+    let result = receive_evidence(&open, &mut multipart).await;
     if result.is_err() {
         crate::pages::drain(&mut multipart).await;
     }
     Ok((StatusCode::CREATED, Json(result?)))
 }
 
-async fn receive_evidence(
-    state: &AppState,
-    s: &lodge_service::Session,
-    case: Uuid,
-    multipart: &mut Multipart,
-) -> Result<Vec<Versioned<Evidence>>, ApiError> {
-    let open = open(state, s, case).await?;
+async fn receive_evidence(open: &OpenCase, multipart: &mut Multipart) -> Result<Vec<Versioned<Evidence>>, ApiError> {
     let mut incident = None;
     let mut stored = Vec::new();
     let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
@@ -340,12 +328,8 @@ async fn receive_evidence(
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/evidence", tag = "evidence", security(("bearer" = [])), params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Evidence>]), (status = 404, body = ErrorBody)))]
-async fn list_evidence(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<Vec<Versioned<Evidence>>> {
-    let all = open(&state, &s, case).await?.evidence_list().await?;
+async fn list_evidence(ReadCase(_, open): ReadCase) -> ApiResult<Vec<Versioned<Evidence>>> {
+    let all = open.evidence_list().await?;
     Ok(Json(all.into_iter().map(Versioned::from).collect()))
 }
 
@@ -353,11 +337,10 @@ async fn list_evidence(
     params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
     responses((status = 200, body = Versioned<Evidence>), (status = 404, body = ErrorBody)))]
 async fn get_evidence(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, evidence)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, evidence)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Versioned<Evidence>> {
-    Ok(Json(open(&state, &s, case).await?.evidence(EvidenceId(evidence)).await?.into()))
+    Ok(Json(open.evidence(EvidenceId(evidence)).await?.into()))
 }
 
 /// Which incident an evidence file belongs to.
@@ -373,12 +356,10 @@ impl body::RequestBody for Attachment {}
     params(("case" = Uuid, Path), ("evidence" = Uuid, Path)), request_body = Attachment,
     responses((status = 200, body = Versioned<Evidence>), (status = 404, body = ErrorBody)))]
 async fn attach_evidence(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, evidence)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, evidence)): Path<(Uuid, Uuid)>,
     body::Body(body): body::Body<Attachment>,
 ) -> ApiResult<Versioned<Evidence>> {
-    let open = open(&state, &s, case).await?;
     open.attach_evidence(EvidenceId(evidence), IncidentId(body.incident)).await?;
     Ok(Json(open.evidence(EvidenceId(evidence)).await?.into()))
 }
@@ -387,11 +368,10 @@ async fn attach_evidence(
     params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_evidence(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, evidence)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, evidence)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.delete_evidence(EvidenceId(evidence)).await?;
+    open.delete_evidence(EvidenceId(evidence)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -399,11 +379,10 @@ async fn delete_evidence(
     params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
     responses((status = 200, description = "A JPEG thumbnail without metadata", content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
 async fn evidence_thumbnail(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, evidence)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, evidence)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    let jpeg = open(&state, &s, case).await?.thumbnail(EvidenceId(evidence)).await?;
+    let jpeg = open.thumbnail(EvidenceId(evidence)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response())
 }
 
@@ -411,11 +390,10 @@ async fn evidence_thumbnail(
     params(("case" = Uuid, Path), ("evidence" = Uuid, Path)),
     responses((status = 200, description = "The file, byte for byte", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
 async fn evidence_content(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, evidence)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, evidence)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    let (body, stream) = open(&state, &s, case).await?.evidence_content(EvidenceId(evidence)).await?;
+    let (body, stream) = open.evidence_content(EvidenceId(evidence)).await?;
     Ok(crate::pages::download(&body, stream))
 }
 

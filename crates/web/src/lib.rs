@@ -4,6 +4,8 @@
 
 mod api;
 mod auth;
+mod extract;
+mod failure;
 mod metrics;
 mod pages;
 mod routes;

@@ -12,11 +12,12 @@ use axum::handler::Handler;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
-use axum_extra::extract::cookie::CookieJar;
-use lodge_domain::{Access, CaseId, Role};
+use lodge_domain::{Access, Role};
 use lodge_service::ServiceError;
 
 use crate::AppState;
+use crate::extract::{Caller, Resolved};
+use crate::failure::{Face, Failed, Failure};
 
 /// Who may use a route. Case routes also depend on how the person holds that case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,59 +123,81 @@ pub(crate) fn rules(table: &[RouteInfo]) -> Rules {
     rules
 }
 
-/// Refuses a request the route's rule does not allow before its handler reads anything, so
-/// that the answer to someone who may not act is the same whatever they sent: 403 for an
-/// account of the wrong kind or a case held read-only (or not hers to share). Everything
-/// else (no session, no such case) is left to the handler, which answers as it always does;
-/// the service checks again whatever it is asked to do.
+/// Serves every request in three steps. First, who is asking: for a route that needs a
+/// signed-in person, the session is resumed once, and for a case's address the case is opened
+/// once, both left in the request for the handler's extractors ([`crate::extract`]). Second,
+/// the route's rule: a request the rule does not allow is refused before its handler reads
+/// anything, so that the answer to someone who may not act is the same whatever they sent —
+/// 403 for an account of the wrong kind or a case held read-only (or not hers to share).
+/// Everything else (no session, no such case) is the extractors' to answer; the service checks
+/// again whatever it is asked to do. Third, a handler's [`Failure`](crate::failure::Failure) is
+/// rendered: a page in her frame, or the API's JSON error.
 pub(crate) async fn guard(
     axum::extract::State(state): axum::extract::State<Arc<AppState>>,
     matched: Option<MatchedPath>,
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(matched) = matched else { return next.run(request).await };
-    let template = matched.as_str();
-    let method = request.method().as_str();
-    let rule = state.rules.get(template).and_then(|r| r.iter().find(|(m, _)| *m == method)).map(|(_, a)| *a);
-    let Some(rule @ (Allowed::Admin | Allowed::Staff | Allowed::Survivor | Allowed::CaseWrite | Allowed::CaseOwner)) =
-        rule
-    else {
-        return next.run(request).await;
+    let (mut parts, body) = request.into_parts();
+    let face = Face::of(parts.uri.path());
+    let rule = matched
+        .as_ref()
+        .and_then(|m| state.rules.get(m.as_str()))
+        .and_then(|r| r.iter().find(|(m, _)| *m == parts.method.as_str()))
+        .map(|(_, a)| *a);
+    let resolved = match rule {
+        Some(
+            Allowed::SignedIn
+            | Allowed::Survivor
+            | Allowed::Admin
+            | Allowed::Staff
+            | Allowed::CaseRead
+            | Allowed::CaseWrite
+            | Allowed::CaseOwner,
+        ) => Resolved::of(&parts, face, &state).await,
+        _ => Resolved::Anonymous,
     };
-    let api = template.starts_with("/api/");
-    let token = if api {
-        crate::auth::bearer_token(request.headers()).map(str::to_owned)
-    } else {
-        CookieJar::from_headers(request.headers()).get(crate::auth::COOKIE).map(|c| c.value().to_owned())
-    };
-    let Some(token) = token else { return next.run(request).await };
-    let Ok(session) = state.lodge.resume(&token).await else { return next.run(request).await };
-    let refused = match rule {
-        Allowed::Admin => (session.role != Role::Administrator).then_some(ServiceError::Forbidden),
-        Allowed::Staff => (session.role == Role::Survivor).then_some(ServiceError::Forbidden),
-        Allowed::Survivor => (session.role != Role::Survivor).then_some(ServiceError::Forbidden),
-        _ => {
-            let case = template
-                .split('/')
-                .position(|part| part == "{case}")
-                .and_then(|i| request.uri().path().split('/').nth(i))
-                .and_then(|id| id.parse().ok());
-            let access = match case {
-                Some(id) => state.lodge.case_access(&session, CaseId(id)).await.ok().flatten(),
+    let caller = Caller::new(face, resolved);
+    let session = caller.resolved.session().cloned();
+    let refused = match (&session, rule) {
+        (Some(s), Some(Allowed::Admin)) => (s.role != Role::Administrator).then_some(ServiceError::Forbidden),
+        (Some(s), Some(Allowed::Staff)) => (s.role == Role::Survivor).then_some(ServiceError::Forbidden),
+        (Some(s), Some(Allowed::Survivor)) => (s.role != Role::Survivor).then_some(ServiceError::Forbidden),
+        (Some(s), Some(rule @ (Allowed::CaseRead | Allowed::CaseWrite | Allowed::CaseOwner))) => {
+            match crate::extract::case_in_path(&parts) {
+                Some(id) => {
+                    let opened = state.lodge.open_case(s, id).await;
+                    let access = opened.as_ref().ok().map(|case| case.access);
+                    caller.keep_case(opened);
+                    match (rule, access) {
+                        (Allowed::CaseOwner, Some(a)) if a != Access::Owner => Some(ServiceError::OwnerOnly),
+                        (Allowed::CaseWrite, Some(a)) if !a.can_write() => Some(ServiceError::ReadOnly),
+                        _ => None,
+                    }
+                }
                 None => None,
-            };
-            match (rule, access) {
-                (_, None) => None,
-                (Allowed::CaseOwner, Some(a)) if a != Access::Owner => Some(ServiceError::OwnerOnly),
-                (Allowed::CaseWrite, Some(a)) if !a.can_write() => Some(ServiceError::ReadOnly),
-                _ => None,
             }
         }
+        _ => None,
     };
-    match refused {
-        None => next.run(request).await,
-        Some(e) if api => crate::api::ApiError(e).into_response(),
-        Some(e) => crate::pages::error_page(Some(&session), &state.config, e),
+    let mut response = match refused {
+        Some(e) => Failure::Service(e).into_response(),
+        None => {
+            parts.extensions.insert(caller);
+            next.run(Request::from_parts(parts, body)).await
+        }
+    };
+    match response.extensions_mut().remove::<Failed>() {
+        None => response,
+        Some(failed) => render(&state, face, session.as_deref(), failed),
+    }
+}
+
+/// The answer to a failure: a page in her frame, or the API's JSON error.
+fn render(state: &AppState, face: Face, session: Option<&lodge_service::Session>, failed: Failed) -> Response {
+    match (face, failed) {
+        (Face::Api, Failed::Service(e)) => crate::api::ApiError(e).into_response(),
+        (Face::Page, Failed::Service(e)) => crate::pages::error_page(session, &state.config, e),
+        (_, Failed::StaleForm) => crate::pages::stale_form(session, &state.config),
     }
 }

@@ -3,16 +3,26 @@
 // Test helpers fail loudly on purpose: a test that cannot set up must stop.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod s3_server;
-
 use futures_util::StreamExt;
 use lodge_blobs::{BlobError, Blobs};
 use lodge_crypto::Keyring;
+use lodge_testkit::s3::{Bucket, S3Server};
+
+/// Settings for a bucket on the test server.
+fn settings(bucket: Bucket) -> lodge_blobs::S3Settings {
+    lodge_blobs::S3Settings {
+        bucket: bucket.name,
+        endpoint: bucket.endpoint,
+        region: "us-east-1".into(),
+        access_key_id: "test".into(),
+        secret_access_key: "test".into(),
+    }
+}
 
 #[tokio::test]
 async fn files_in_a_bucket_are_encrypted_streamed_in_parts_and_deleted() {
-    let server = s3_server::S3Server::start();
-    let blobs = Blobs::s3(&server.settings("lodge-test")).unwrap();
+    let server = S3Server::start();
+    let blobs = Blobs::s3(&settings(server.bucket("lodge-test"))).unwrap();
     blobs.ping().await.unwrap();
     let key = Keyring::generate().unwrap();
 
@@ -48,6 +58,6 @@ async fn files_in_a_bucket_are_encrypted_streamed_in_parts_and_deleted() {
     assert!(matches!(blobs.reader("cases/c/evidence/big", &key).await, Err(BlobError::NotFound)));
     blobs.delete("cases/c/evidence/big").await.unwrap();
 
-    let missing = Blobs::s3(&server.settings("no-such-bucket")).unwrap();
+    let missing = Blobs::s3(&settings(server.bucket("no-such-bucket"))).unwrap();
     assert!(missing.ping().await.is_err(), "a bucket that is not there fails the health check");
 }

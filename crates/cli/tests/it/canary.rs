@@ -114,7 +114,7 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
             format!("<p>{}</p><img src=\"{}.png\">", c("page-text"), c("image")),
         )
         .unwrap();
-        let site = crate::web::serve(site_dir);
+        let site = lodge_testkit::site::serve(site_dir);
         let address = format!("{}{}.html", site.url, c("page"));
         let started = api
             .json(api.post(&format!("/api/v1/cases/{case}/scans")).json(&json!({"addresses": [address]})), 202)

@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::harness::{Api, Server, backends};
-use crate::web::serve;
+use lodge_testkit::site::serve;
 
 const IMAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/pdq/images/");
 

@@ -388,7 +388,7 @@ async fn where_a_photo_was_taken_reaches_a_report_only_when_she_chooses() {
     server.add_user("survivor", "ruby");
     let api = server.api("ruby").await;
     let case = api.create_case("Photos").await;
-    let preview = stage(&api, &case, "IMG_0001.jpg", &crate::photo::photo(Some("+01:00")), 201).await;
+    let preview = stage(&api, &case, "IMG_0001.jpg", &lodge_testkit::photo::photo(Some("+01:00")), 201).await;
     import(&api, &case, &preview, json!({}), 201).await;
     let incidents = api.json(api.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
     assert_eq!(incidents[0]["body"]["occurred"]["at"], "2024-05-03T21:15:40+01:00[Europe/London]");

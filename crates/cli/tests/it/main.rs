@@ -25,19 +25,11 @@ mod notices;
 mod observability;
 mod oracle;
 mod pages;
-#[path = "../../../import/tests/it/photo.rs"]
-mod photo;
 mod police_links;
 mod reports;
-#[path = "../../../blobs/tests/it/s3_server.rs"]
-mod s3_server;
 mod safety;
 mod sharing;
 mod shredding;
-#[path = "../../../takedown/tests/it/smtp_server.rs"]
-mod smtp_server;
 mod takedown;
 mod watch;
-#[path = "../../../scan/tests/it/web.rs"]
-mod web;
 mod your_voice;

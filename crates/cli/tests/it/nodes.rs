@@ -6,8 +6,8 @@
 use serde_json::json;
 
 use crate::harness::{Api, Backend, Server, backends};
-use crate::s3_server::S3Server;
-use crate::web::serve;
+use lodge_testkit::s3::S3Server;
+use lodge_testkit::site::serve;
 
 const IMAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/pdq/images/");
 
@@ -22,7 +22,7 @@ async fn two_nodes_share_sessions_files_and_jobs() {
         })
         .expect("several nodes need PostgreSQL: set LODGE_TEST_POSTGRES_URL");
     let s3 = S3Server::start();
-    s3.settings("lodge");
+    s3.bucket("lodge");
     let shared = tempfile::tempdir().unwrap();
     let key_file = shared.path().join("server.key").display().to_string();
     let site_dir = tempfile::tempdir().unwrap();

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::harness::{Api, Server, backends};
 use crate::sharing::post_form;
-use crate::smtp_server::Server as SmtpServer;
-use crate::web::serve;
+use lodge_testkit::site::serve;
+use lodge_testkit::smtp::Server as SmtpServer;
 
 const PEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/pdq/images/pen-and-coaster.png");
 

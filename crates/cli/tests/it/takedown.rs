@@ -5,8 +5,8 @@ use std::process::{Command, Output};
 
 use serde_json::json;
 
-use crate::smtp_server::Server as SmtpServer;
-use crate::web::serve;
+use lodge_testkit::site::serve;
+use lodge_testkit::smtp::Server as SmtpServer;
 
 fn lodge(args: &[&str], env: &[(&str, String)]) -> Output {
     let dir = tempfile::tempdir().unwrap();

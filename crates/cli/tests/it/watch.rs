@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::harness::{Api, Server, backends};
-use crate::web::serve;
+use lodge_testkit::site::serve;
 
 async fn watches(api: &Api, case: &str) -> Value {
     api.json(api.get(&format!("/api/v1/cases/{case}/watches")), 200).await

@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use sha2::Digest;
 use zip::write::SimpleFileOptions;
 
-use crate::photo::photo;
+use lodge_testkit::photo::photo;
 
 fn items(format: Format, bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
     let mut out = Vec::new();

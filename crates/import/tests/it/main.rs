@@ -5,7 +5,6 @@ mod chats;
 mod export;
 mod identifiers;
 mod meta;
-mod photo;
 mod sms_xml;
 mod whatsapp;
 mod zipped;

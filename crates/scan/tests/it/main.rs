@@ -5,4 +5,3 @@
 
 mod hashlist;
 mod site;
-mod web;

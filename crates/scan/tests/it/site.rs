@@ -13,7 +13,7 @@ use lodge_scan::fetch::{FetchError, FetchSettings, Fetcher};
 use lodge_scan::registry::{Content, Registry, VIDEO_MATCH_PERCENT};
 use lodge_scan::{Closeness, scan};
 
-use crate::web::serve;
+use lodge_testkit::site::serve;
 use url::Url;
 
 fn vector(name: &str) -> Vec<u8> {

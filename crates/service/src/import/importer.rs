@@ -236,19 +236,9 @@ pub(super) fn incident_of(
     };
     let verbatim = if verbatim.chars().count() > 190_000 { verbatim.chars().take(190_000).collect() } else { verbatim };
     Incident {
-        occurred,
-        discovered: None,
         platform: format.platform().to_owned(),
-        url: String::new(),
-        place: String::new(),
         description: format!("{what}, imported from {file_name}."),
         verbatim,
-        conduct: Vec::new(),
-        effects: Vec::new(),
-        effect_words: String::new(),
-        witnesses: String::new(),
-        asked_to_stop: Default::default(),
-        police_reference: String::new(),
         people: group.people,
         messages: group.messages,
         source: Some(ImportSource {
@@ -257,6 +247,6 @@ pub(super) fn incident_of(
             conversation: conversation.to_owned(),
             zone: zone.to_owned(),
         }),
-        submitted_by: String::new(),
+        ..Incident::at(occurred)
     }
 }

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::case::{Entry, OpenCase, TimelineFilter};
 use crate::ledger::Change;
 use crate::proofs::Wanted;
-use crate::{ServiceError, SignedCheckpoint, human_size, now};
+use crate::{ServiceError, SignedCheckpoint, human_size, system_now};
 
 mod options;
 mod stream;
@@ -459,7 +459,7 @@ impl OpenCase {
                 options.prepared_by.trim().to_owned()
             },
             prepared_for: options.prepared_for.trim().to_owned(),
-            prepared_at: now().strftime("%-d %B %Y, %H:%M UTC").to_string(),
+            prepared_at: self.lodge().now().strftime("%-d %B %Y, %H:%M UTC").to_string(),
             period,
             summary,
             people: report_people,
@@ -510,6 +510,6 @@ fn report_error(e: lodge_report::ReportError) -> ServiceError {
 
 /// Now, in UTC, as a PDF's creation time.
 pub(crate) fn pdf_time() -> (i32, u8, u8, u8, u8, u8) {
-    let t = now().to_zoned(jiff::tz::TimeZone::UTC);
+    let t = system_now().to_zoned(jiff::tz::TimeZone::UTC);
     (t.year() as i32, t.month() as u8, t.day() as u8, t.hour() as u8, t.minute() as u8, t.second() as u8)
 }

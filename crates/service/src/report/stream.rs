@@ -9,8 +9,8 @@ use lodge_report::bundle::{self, LogInfo};
 use lodge_report::{BundleWriter, Seal};
 
 use super::{PreparedReport, ReportOptions, report_error};
+use crate::ServiceError;
 use crate::case::OpenCase;
-use crate::{ServiceError, now};
 
 impl OpenCase {
     /// The evidence bundle as a stream of zip bytes. Exhibits are decrypted as they stream and
@@ -82,7 +82,7 @@ impl OpenCase {
             root: data_encoding::BASE64.encode(&checkpoint.root.0),
             verifier_key: checkpoint.verifier_key.clone(),
         };
-        let created = now().to_string();
+        let created = self.lodge().now().to_string();
         let mut writer =
             BundleWriter::new(out, &lodge.signer().key, log, &checkpoint.note, created).map_err(report_error)?;
         writer.add_file(bundle::REPORT, pdf).map_err(report_error)?;

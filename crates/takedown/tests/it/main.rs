@@ -5,5 +5,4 @@
 mod notice;
 mod route;
 mod send;
-mod smtp_server;
 mod tracking;

@@ -8,7 +8,7 @@ use lodge_takedown::notice::{Confirmed, Draft, Recipient, Sender};
 use lodge_takedown::route::Route;
 use lodge_takedown::send::{Security, SendError, Smtp};
 
-use crate::smtp_server::Server;
+use lodge_testkit::smtp::Server;
 
 fn draft() -> Draft {
     Draft {

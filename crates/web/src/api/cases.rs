@@ -1,9 +1,8 @@
 //! Cases through the API: list, create, open and rename.
 
 use axum::Json;
-use axum::extract::Path;
 use axum::http::StatusCode;
-use lodge_domain::{Case, CaseId};
+use lodge_domain::Case;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -11,7 +10,7 @@ use uuid::Uuid;
 use super::body::{Body, RequestBody};
 use super::{ApiError, ApiResult, ErrorBody};
 use crate::State;
-use crate::auth::ApiSession;
+use crate::extract::{ApiSession, ReadCase, WriteCase};
 
 /// A case as a client names it.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -62,25 +61,14 @@ pub(crate) async fn create_case(
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}", tag = "cases", security(("bearer" = [])), params(("case" = Uuid, Path)),
     responses((status = 200, body = CaseOut), (status = 404, body = ErrorBody)))]
-pub(crate) async fn get_case(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<CaseOut> {
-    let open = state.lodge.open_case(&s, CaseId(case)).await?;
-    Ok(Json(CaseOut { id: case, title: open.title, created_at: open.created_at }))
+pub(crate) async fn get_case(ReadCase(_, open): ReadCase) -> ApiResult<CaseOut> {
+    Ok(Json(CaseOut { id: open.id.0, title: open.title, created_at: open.created_at }))
 }
 
 #[utoipa::path(put, path = "/api/v1/cases/{case}", tag = "cases", security(("bearer" = [])), params(("case" = Uuid, Path)),
     request_body = CaseInput,
     responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn rename_case(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-    Body(body): Body<CaseInput>,
-) -> ApiResult<CaseOut> {
-    let mut open = state.lodge.open_case(&s, CaseId(case)).await?;
+pub(crate) async fn rename_case(WriteCase(_, mut open): WriteCase, Body(body): Body<CaseInput>) -> ApiResult<CaseOut> {
     open.rename(&body.into()).await?;
-    Ok(Json(CaseOut { id: case, title: open.title, created_at: open.created_at }))
+    Ok(Json(CaseOut { id: open.id.0, title: open.title, created_at: open.created_at }))
 }

@@ -2,14 +2,11 @@
 //! and a full check of the log and every record against it.
 
 use axum::Json;
-use axum::extract::Path;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
-use super::{ApiResult, ErrorBody, open};
-use crate::State;
-use crate::auth::ApiSession;
+use super::{ApiResult, ErrorBody};
+use crate::extract::ReadCase;
 
 /// A signed checkpoint of a case's log.
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,12 +44,8 @@ impl From<lodge_service::SignedCheckpoint> for CheckpointOut {
 #[utoipa::path(get, path = "/api/v1/cases/{case}/checkpoint", tag = "integrity", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = CheckpointOut), (status = 404, body = ErrorBody)))]
-pub(crate) async fn get_checkpoint(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<CheckpointOut> {
-    Ok(Json(open(&state, &s, case).await?.checkpoint().await?.into()))
+pub(crate) async fn get_checkpoint(ReadCase(_, open): ReadCase) -> ApiResult<CheckpointOut> {
+    Ok(Json(open.checkpoint().await?.into()))
 }
 
 /// What checking the whole log found.
@@ -76,12 +69,8 @@ pub(crate) struct LogCheckOut {
 #[utoipa::path(get, path = "/api/v1/cases/{case}/checkpoint/verify", tag = "integrity", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = LogCheckOut), (status = 404, body = ErrorBody)))]
-pub(crate) async fn verify_log(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<LogCheckOut> {
-    let check = open(&state, &s, case).await?.verify_log().await?;
+pub(crate) async fn verify_log(ReadCase(_, open): ReadCase) -> ApiResult<LogCheckOut> {
+    let check = open.verify_log().await?;
     Ok(Json(LogCheckOut {
         ok: check.problem.is_none(),
         size: check.size,
@@ -114,12 +103,9 @@ pub(crate) struct ConsistencyOut {
     params(("case" = Uuid, Path), ConsistencyQuery),
     responses((status = 200, body = ConsistencyOut), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get_consistency(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    ReadCase(_, open): ReadCase,
     axum::extract::Query(q): axum::extract::Query<ConsistencyQuery>,
 ) -> ApiResult<ConsistencyOut> {
-    let open = open(&state, &s, case).await?;
     let to = match q.to {
         Some(to) => to,
         None => open.log_size().await?,

@@ -14,9 +14,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{ApiError, ErrorBody, Versioned, open};
-use crate::State;
-use crate::auth::ApiSession;
+use super::{ApiError, ErrorBody, Versioned};
+use crate::extract::{ReadCase, WriteCase};
 
 /// Largest image or video registered through the API.
 const MAX_CONTENT_FILE: usize = 512 * 1024 * 1024;
@@ -24,12 +23,7 @@ const MAX_CONTENT_FILE: usize = 512 * 1024 * 1024;
 #[utoipa::path(get, path = "/api/v1/cases/{case}/content", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Content>]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> Result<Json<Vec<Versioned<Content>>>, ApiError> {
-    let open = open(&state, &s, case).await?;
+pub(crate) async fn list(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<Content>>>, ApiError> {
     Ok(Json(open.contents().await?.into_iter().map(Into::into).collect()))
 }
 
@@ -87,13 +81,7 @@ impl From<Fingerprinting> for FingerprintingBody {
     responses((status = 201, body = [Uuid], description = "Registered: the id of each piece"),
         (status = 202, body = FingerprintingBody, description = "A video: fingerprinted in the background"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn add(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-    mut multipart: Multipart,
-) -> Result<Response, ApiError> {
-    let open = open(&state, &s, case).await?;
+pub(crate) async fn add(WriteCase(_, open): WriteCase, mut multipart: Multipart) -> Result<Response, ApiError> {
     let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
     let mut details = ContentDetails { label: String::new(), made_by: MadeBy::Her, first_published: String::new() };
     let mut source = None;
@@ -134,7 +122,7 @@ pub(crate) async fn add(
         }
         Registered::Fingerprinting(id) => {
             let job = FingerprintingBody::from(open.fingerprinting_job(id).await?);
-            let location = format!("/api/v1/cases/{case}/fingerprinting/{}", id.0);
+            let location = format!("/api/v1/cases/{}/fingerprinting/{}", open.id.0, id.0);
             (StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(job)).into_response()
         }
     })
@@ -144,22 +132,20 @@ pub(crate) async fn add(
     params(("case" = Uuid, Path), ("job" = Uuid, Path)),
     responses((status = 200, body = FingerprintingBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn fingerprinting(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, job)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, job)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<FingerprintingBody>, ApiError> {
-    Ok(Json(open(&state, &s, case).await?.fingerprinting_job(JobId(job)).await?.into()))
+    Ok(Json(open.fingerprinting_job(JobId(job)).await?.into()))
 }
 
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/fingerprinting/{job}", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("job" = Uuid, Path)),
     responses((status = 204, description = "Stopped; the video is deleted"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn cancel_fingerprinting(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, job)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, job)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.cancel_fingerprinting(JobId(job)).await?;
+    open.cancel_fingerprinting(JobId(job)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -167,11 +153,10 @@ pub(crate) async fn cancel_fingerprinting(
     params(("case" = Uuid, Path), ("content" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(crate) async fn delete(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, content)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, content)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.delete_content(ContentId(content)).await?;
+    open.delete_content(ContentId(content)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -188,12 +173,10 @@ pub(crate) struct ListFormat {
     responses((status = 200, description = "PDQ with quality (below 50 left out), MD5 and vPDQ lines", content(("text/csv"), ("application/json"))),
         (status = 404, body = ErrorBody)))]
 pub(crate) async fn hash_list(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    ReadCase(_, open): ReadCase,
     Query(format): Query<ListFormat>,
 ) -> Result<Response, ApiError> {
-    let items = open(&state, &s, case).await?.hash_list().await?;
+    let items = open.hash_list().await?;
     Ok(match format.format.as_deref() {
         Some("json") => Json(lodge_service::hash_list_json(&items)).into_response(),
         None | Some("csv") => {
@@ -263,60 +246,51 @@ impl From<Scan> for ScanBody {
     params(("case" = Uuid, Path)), request_body = ScanRequest,
     responses((status = 202, body = ScanBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn start_scan(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    WriteCase(_, open): WriteCase,
     super::body::Body(request): super::body::Body<ScanRequest>,
 ) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<ScanBody>), ApiError> {
-    let open = open(&state, &s, case).await?;
     let id = open.start_scan(&request.addresses).await?;
     let scan = open.scan_job(id).await?;
-    Ok((StatusCode::ACCEPTED, [(header::LOCATION, format!("/api/v1/cases/{case}/scans/{}", id.0))], Json(scan.into())))
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, format!("/api/v1/cases/{}/scans/{}", open.id.0, id.0))],
+        Json(scan.into()),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/scans", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [ScanBody]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn scans(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> Result<Json<Vec<ScanBody>>, ApiError> {
-    Ok(Json(open(&state, &s, case).await?.scan_jobs().await?.into_iter().map(Into::into).collect()))
+pub(crate) async fn scans(ReadCase(_, open): ReadCase) -> Result<Json<Vec<ScanBody>>, ApiError> {
+    Ok(Json(open.scan_jobs().await?.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/scans/{scan}", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("scan" = Uuid, Path)),
     responses((status = 200, body = ScanBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn scan(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, scan)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, scan)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<ScanBody>, ApiError> {
-    Ok(Json(open(&state, &s, case).await?.scan_job(JobId(scan)).await?.into()))
+    Ok(Json(open.scan_job(JobId(scan)).await?.into()))
 }
 
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/scans/{scan}", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("scan" = Uuid, Path)),
     responses((status = 204, description = "Stopped; copies found so far are kept"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn cancel_scan(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, scan)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, scan)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.cancel_scan(JobId(scan)).await?;
+    open.cancel_scan(JobId(scan)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/copies", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<FoundCopy>]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn copies(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> Result<Json<Vec<Versioned<FoundCopy>>>, ApiError> {
-    Ok(Json(open(&state, &s, case).await?.copies().await?.into_iter().map(Into::into).collect()))
+pub(crate) async fn copies(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<FoundCopy>>>, ApiError> {
+    Ok(Json(open.copies().await?.into_iter().map(Into::into).collect()))
 }
 
 /// The incident a confirmed copy became.
@@ -329,11 +303,10 @@ pub(crate) struct Confirmed {
     params(("case" = Uuid, Path), ("copy" = Uuid, Path)),
     responses((status = 200, body = Confirmed, description = "Now an incident with the page copy and the image as evidence"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn confirm_copy(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, copy)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, copy)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<Confirmed>, ApiError> {
-    let incident = open(&state, &s, case).await?.confirm_copy(CopyId(copy)).await?;
+    let incident = open.confirm_copy(CopyId(copy)).await?;
     Ok(Json(Confirmed { incident: incident.0 }))
 }
 
@@ -341,11 +314,10 @@ pub(crate) async fn confirm_copy(
     params(("case" = Uuid, Path), ("copy" = Uuid, Path)),
     responses((status = 204, description = "Later scans leave this file out"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn whitelist_copy(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, copy)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, copy)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.whitelist_copy(CopyId(copy)).await?;
+    open.whitelist_copy(CopyId(copy)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -357,33 +329,27 @@ fn jpeg(bytes: Vec<u8>) -> Response {
     params(("case" = Uuid, Path), ("copy" = Uuid, Path)),
     responses((status = 200, description = "A small JPEG of what was found, without metadata", content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn copy_thumbnail(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, copy)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, copy)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    Ok(jpeg(open(&state, &s, case).await?.copy_thumbnail(CopyId(copy)).await?))
+    Ok(jpeg(open.copy_thumbnail(CopyId(copy)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/content/{content}/thumbnail", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("content" = Uuid, Path)),
     responses((status = 200, description = "A small JPEG of her image, without metadata", content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn content_thumbnail(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, content)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, content)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    Ok(jpeg(open(&state, &s, case).await?.content_thumbnail(ContentId(content)).await?))
+    Ok(jpeg(open.content_thumbnail(ContentId(content)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/accounts", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<OwnAccount>]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn accounts(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> Result<Json<Vec<Versioned<OwnAccount>>>, ApiError> {
-    Ok(Json(open(&state, &s, case).await?.own_accounts().await?.into_iter().map(Into::into).collect()))
+pub(crate) async fn accounts(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<OwnAccount>>>, ApiError> {
+    Ok(Json(open.own_accounts().await?.into_iter().map(Into::into).collect()))
 }
 
 /// One of her own accounts, as a client names it.
@@ -400,12 +366,10 @@ impl super::body::RequestBody for OwnAccountInput {}
     params(("case" = Uuid, Path)), request_body = OwnAccountInput,
     responses((status = 201, body = Uuid), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn add_account(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    WriteCase(_, open): WriteCase,
     super::body::Body(account): super::body::Body<OwnAccountInput>,
 ) -> Result<(StatusCode, Json<Uuid>), ApiError> {
-    let id = open(&state, &s, case).await?.add_own_account(&OwnAccount { address: account.address }).await?;
+    let id = open.add_own_account(&OwnAccount { address: account.address }).await?;
     Ok((StatusCode::CREATED, Json(id.0)))
 }
 
@@ -413,11 +377,10 @@ pub(crate) async fn add_account(
     params(("case" = Uuid, Path), ("account" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(crate) async fn delete_account(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, account)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, account)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.delete_own_account(AccountId(account)).await?;
+    open.delete_own_account(AccountId(account)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -440,12 +403,9 @@ pub(crate) struct FileCheckBody {
     request_body(content_type = "multipart/form-data", description = "Images or videos in parts named `files` (at most 50); compared with her content and not kept."),
     responses((status = 200, body = [FileCheckBody]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn check(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    ReadCase(_, open): ReadCase,
     mut multipart: Multipart,
 ) -> Result<Json<Vec<FileCheckBody>>, ApiError> {
-    let open = open(&state, &s, case).await?;
     let broken = || ServiceError::invalid("files", "The upload did not arrive whole. Send it again.");
     let (mut files, mut total) = (Vec::new(), 0usize);
     while let Some(mut field) = multipart.next_field().await.map_err(|_| broken())? {

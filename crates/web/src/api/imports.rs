@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{ApiError, ErrorBody, open};
+use super::{ApiError, ErrorBody};
 use crate::State;
-use crate::auth::ApiSession;
+use crate::extract::{ReadCase, WriteCase};
 
 /// What an export holds, before anything is saved.
 #[derive(Debug, Serialize, ToSchema)]
@@ -177,11 +177,9 @@ fn format_of(code: Option<&str>) -> Result<Option<ImportFormat>, ServiceError> {
         (status = 413, body = ErrorBody)))]
 pub(crate) async fn stage(
     axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    WriteCase(_, open): WriteCase,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<PreviewBody>), ApiError> {
-    let open = open(&state, &s, case).await?;
     let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
     let (mut format, mut zone, mut staged) = (None, state.config.default_time_zone.clone(), None);
     let mut texts = crate::pages::TextBudget::new();
@@ -214,11 +212,10 @@ pub(crate) async fn stage(
     responses((status = 200, body = PreviewBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn preview(
     axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, import)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, import)): Path<(Uuid, Uuid)>,
     Query(query): Query<PreviewQuery>,
 ) -> Result<Json<PreviewBody>, ApiError> {
-    let open = open(&state, &s, case).await?;
     let staged = Staged { id: lodge_domain::EvidenceId(import), file_name: query.file_name };
     let zone = query.zone.unwrap_or_else(|| state.config.default_time_zone.clone());
     Ok(Json(open.preview_import(&staged, format_of(query.format.as_deref())?, &zone).await?.into()))
@@ -229,11 +226,10 @@ pub(crate) async fn preview(
     responses((status = 201, body = OutcomeBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn import(
     axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, import)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, import)): Path<(Uuid, Uuid)>,
     super::body::Body(request): super::body::Body<ImportRequest>,
 ) -> Result<(StatusCode, Json<OutcomeBody>), ApiError> {
-    let open = open(&state, &s, case).await?;
     let staged = Staged { id: lodge_domain::EvidenceId(import), file_name: request.file_name };
     let choices = ImportChoices {
         format: format_of(request.format.as_deref())?,
@@ -262,11 +258,9 @@ pub(crate) async fn import(
     params(("case" = Uuid, Path), ("import" = Uuid, Path)),
     responses((status = 204, description = "Discarded"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn discard(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, import)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, import)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    let open = open(&state, &s, case).await?;
     open.discard_import(&Staged { id: lodge_domain::EvidenceId(import), file_name: String::new() }).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,9 +11,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::body::{Body, RequestBody};
-use super::{ApiError, ApiResult, ErrorBody, Update, Versioned, open};
-use crate::State;
-use crate::auth::ApiSession;
+use super::{ApiError, ApiResult, ErrorBody, Update, Versioned};
+use crate::extract::{ReadCase, WriteCase};
 
 /// An incident as a client may write it.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -75,7 +74,6 @@ impl RequestBody for Update<IncidentInput> {
 impl From<IncidentInput> for Incident {
     fn from(i: IncidentInput) -> Incident {
         Incident {
-            occurred: i.occurred,
             discovered: i.discovered,
             platform: i.platform,
             url: i.url,
@@ -89,21 +87,14 @@ impl From<IncidentInput> for Incident {
             asked_to_stop: i.asked_to_stop,
             police_reference: i.police_reference,
             people: i.people,
-            messages: Vec::new(),
-            source: None,
-            submitted_by: String::new(),
+            ..Incident::at(i.occurred)
         }
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/incidents", tag = "incidents", security(("bearer" = [])), params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Incident>]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list_incidents(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<Vec<Versioned<Incident>>> {
-    let open = open(&state, &s, case).await?;
+pub(crate) async fn list_incidents(ReadCase(_, open): ReadCase) -> ApiResult<Vec<Versioned<Incident>>> {
     let entries = open.timeline(&lodge_service::TimelineFilter { oldest_first: true, ..Default::default() }).await?;
     Ok(Json(entries.into_iter().map(Versioned::from).collect()))
 }
@@ -111,12 +102,9 @@ pub(crate) async fn list_incidents(
 #[utoipa::path(post, path = "/api/v1/cases/{case}/incidents", tag = "incidents", security(("bearer" = [])), params(("case" = Uuid, Path)), request_body = IncidentInput,
     responses((status = 201, body = Versioned<Incident>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn create_incident(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    WriteCase(_, open): WriteCase,
     Body(incident): Body<IncidentInput>,
 ) -> Result<(StatusCode, Json<Versioned<Incident>>), ApiError> {
-    let open = open(&state, &s, case).await?;
     let id = open.add_incident(&incident.into()).await?;
     Ok((StatusCode::CREATED, Json(open.incident(id).await?.into())))
 }
@@ -125,11 +113,9 @@ pub(crate) async fn create_incident(
     params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
     responses((status = 200, body = Versioned<Incident>), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get_incident(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, incident)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, incident)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Versioned<Incident>> {
-    let open = open(&state, &s, case).await?;
     Ok(Json(open.incident(IncidentId(incident)).await?.into()))
 }
 
@@ -137,12 +123,10 @@ pub(crate) async fn get_incident(
     params(("case" = Uuid, Path), ("incident" = Uuid, Path)), request_body = Update<IncidentInput>,
     responses((status = 200, body = Versioned<Incident>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(crate) async fn update_incident(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, incident)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, incident)): Path<(Uuid, Uuid)>,
     Body(update): Body<Update<IncidentInput>>,
 ) -> ApiResult<Versioned<Incident>> {
-    let open = open(&state, &s, case).await?;
     open.edit_incident(IncidentId(incident), update.version, &update.body.into()).await?;
     Ok(Json(open.incident(IncidentId(incident)).await?.into()))
 }
@@ -151,11 +135,10 @@ pub(crate) async fn update_incident(
     params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(crate) async fn delete_incident(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, incident)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, incident)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.delete_incident(IncidentId(incident)).await?;
+    open.delete_incident(IncidentId(incident)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -163,10 +146,9 @@ pub(crate) async fn delete_incident(
     params(("case" = Uuid, Path), ("incident" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Incident>]), (status = 404, body = ErrorBody)))]
 pub(crate) async fn incident_history(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, incident)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, incident)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Vec<Versioned<Incident>>> {
-    let versions = open(&state, &s, case).await?.incident_history(IncidentId(incident)).await?;
+    let versions = open.incident_history(IncidentId(incident)).await?;
     Ok(Json(versions.into_iter().map(Versioned::from).collect()))
 }

@@ -15,9 +15,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{ApiError, ErrorBody, open};
-use crate::State;
-use crate::auth::ApiSession;
+use super::{ApiError, ErrorBody};
+use crate::extract::{ReadCase, WriteCase};
 
 /// A notice and where it stands.
 #[derive(Debug, Serialize, ToSchema)]
@@ -62,12 +61,7 @@ fn body(open: &OpenCase, e: Entry<CaseNotice>) -> Result<NoticeBody, ServiceErro
 #[utoipa::path(get, path = "/api/v1/cases/{case}/notices", tag = "notices", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [NoticeBody]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> Result<Json<Vec<NoticeBody>>, ApiError> {
-    let open = open(&state, &s, case).await?;
+pub(crate) async fn list(ReadCase(_, open): ReadCase) -> Result<Json<Vec<NoticeBody>>, ApiError> {
     let notices = open.notices().await?;
     Ok(Json(notices.into_iter().map(|e| body(&open, e)).collect::<Result<_, _>>()?))
 }
@@ -94,12 +88,9 @@ impl super::body::RequestBody for NewNotice {
     params(("case" = Uuid, Path)), request_body = NewNotice,
     responses((status = 201, body = NoticeBody), (status = 400, body = ErrorBody, description = "Each missing element named"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn create(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    WriteCase(_, open): WriteCase,
     super::body::Body(new): super::body::Body<NewNotice>,
 ) -> Result<(StatusCode, Json<NoticeBody>), ApiError> {
-    let open = open(&state, &s, case).await?;
     let route: Route = Route::from_name(&new.route).ok_or_else(|| {
         ServiceError::invalid(
             "route",
@@ -116,11 +107,9 @@ pub(crate) async fn create(
     params(("case" = Uuid, Path), ("notice" = Uuid, Path)),
     responses((status = 200, body = NoticeBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, notice)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, notice)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<NoticeBody>, ApiError> {
-    let open = open(&state, &s, case).await?;
     let entry = open.notice(NoticeId(notice)).await?;
     Ok(Json(body(&open, entry)?))
 }
@@ -138,13 +127,11 @@ pub(crate) struct LetterFormat {
     responses((status = 200, description = "The notice as a plain-text email, a PDF, or Lumen JSON", content(("text/plain"), ("application/pdf"), ("application/json"))),
         (status = 404, body = ErrorBody)))]
 pub(crate) async fn letter(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, notice)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, notice)): Path<(Uuid, Uuid)>,
     Query(format): Query<LetterFormat>,
 ) -> Result<Response, ApiError> {
-    let letter =
-        open(&state, &s, case).await?.notice_letter(NoticeId(notice), format.format.as_deref().unwrap_or("")).await?;
+    let letter = open.notice_letter(NoticeId(notice), format.format.as_deref().unwrap_or("")).await?;
     Ok(crate::pages::attachment(letter.bytes.into(), letter.content_type, &letter.file_name))
 }
 
@@ -152,11 +139,9 @@ pub(crate) async fn letter(
     params(("case" = Uuid, Path), ("notice" = Uuid, Path)),
     responses((status = 200, body = NoticeBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn send(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, notice)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, notice)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<NoticeBody>, ApiError> {
-    let open = open(&state, &s, case).await?;
     open.send_notice(NoticeId(notice)).await?;
     let entry = open.notice(NoticeId(notice)).await?;
     Ok(Json(body(&open, entry)?))
@@ -180,12 +165,10 @@ impl super::body::RequestBody for StatusUpdate {}
     params(("case" = Uuid, Path), ("notice" = Uuid, Path)), request_body = StatusUpdate,
     responses((status = 200, body = NoticeBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn set_status(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, notice)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, notice)): Path<(Uuid, Uuid)>,
     super::body::Body(update): super::body::Body<StatusUpdate>,
 ) -> Result<Json<NoticeBody>, ApiError> {
-    let open = open(&state, &s, case).await?;
     let id = NoticeId(notice);
     open.update_notice(id, &update.status, &update.note).await?;
     let entry = open.notice(id).await?;
@@ -195,12 +178,8 @@ pub(crate) async fn set_status(
 #[utoipa::path(post, path = "/api/v1/cases/{case}/rechecks", tag = "notices", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 202, description = "The addresses of open notices will be looked at again now"), (status = 404, body = ErrorBody)))]
-pub(crate) async fn recheck(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.recheck_now().await?;
+pub(crate) async fn recheck(WriteCase(_, open): WriteCase) -> Result<StatusCode, ApiError> {
+    open.recheck_now().await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -235,10 +214,6 @@ impl From<SiteSummary> for SiteBody {
 #[utoipa::path(get, path = "/api/v1/cases/{case}/sites", tag = "notices", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [SiteBody]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn sites(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> Result<Json<Vec<SiteBody>>, ApiError> {
-    Ok(Json(open(&state, &s, case).await?.site_summaries().await?.into_iter().map(Into::into).collect()))
+pub(crate) async fn sites(ReadCase(_, open): ReadCase) -> Result<Json<Vec<SiteBody>>, ApiError> {
+    Ok(Json(open.site_summaries().await?.into_iter().map(Into::into).collect()))
 }

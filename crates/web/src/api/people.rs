@@ -9,9 +9,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::body::{Body, RequestBody};
-use super::{ApiError, ApiResult, ErrorBody, Update, Versioned, open};
-use crate::State;
-use crate::auth::ApiSession;
+use super::{ApiError, ApiResult, ErrorBody, Update, Versioned};
+use crate::extract::{ReadCase, WriteCase};
 
 /// A person as a client may write them.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -54,24 +53,17 @@ impl From<PersonInput> for Person {
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/people", tag = "people", security(("bearer" = [])), params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Person>]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list_people(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> ApiResult<Vec<Versioned<Person>>> {
-    let people = open(&state, &s, case).await?.people().await?;
+pub(crate) async fn list_people(ReadCase(_, open): ReadCase) -> ApiResult<Vec<Versioned<Person>>> {
+    let people = open.people().await?;
     Ok(Json(people.into_iter().map(Versioned::from).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/people", tag = "people", security(("bearer" = [])), params(("case" = Uuid, Path)), request_body = PersonInput,
     responses((status = 201, body = Versioned<Person>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn create_person(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    WriteCase(_, open): WriteCase,
     Body(person): Body<PersonInput>,
 ) -> Result<(StatusCode, Json<Versioned<Person>>), ApiError> {
-    let open = open(&state, &s, case).await?;
     let id = open.add_person(&person.into()).await?;
     Ok((StatusCode::CREATED, Json(open.person(id).await?.into())))
 }
@@ -80,23 +72,20 @@ pub(crate) async fn create_person(
     params(("case" = Uuid, Path), ("person" = Uuid, Path)),
     responses((status = 200, body = Versioned<Person>), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get_person(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, person)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, person)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Versioned<Person>> {
-    Ok(Json(open(&state, &s, case).await?.person(PersonId(person)).await?.into()))
+    Ok(Json(open.person(PersonId(person)).await?.into()))
 }
 
 #[utoipa::path(put, path = "/api/v1/cases/{case}/people/{person}", tag = "people", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("person" = Uuid, Path)), request_body = Update<PersonInput>,
     responses((status = 200, body = Versioned<Person>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(crate) async fn update_person(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, person)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, person)): Path<(Uuid, Uuid)>,
     Body(update): Body<Update<PersonInput>>,
 ) -> ApiResult<Versioned<Person>> {
-    let open = open(&state, &s, case).await?;
     open.edit_person(PersonId(person), update.version, &update.body.into()).await?;
     Ok(Json(open.person(PersonId(person)).await?.into()))
 }
@@ -105,10 +94,9 @@ pub(crate) async fn update_person(
     params(("case" = Uuid, Path), ("person" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(crate) async fn delete_person(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, person)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, person)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.delete_person(PersonId(person)).await?;
+    open.delete_person(PersonId(person)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,9 +13,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::reports::ReportRequest;
-use super::{ApiError, ErrorBody, open};
-use crate::State;
-use crate::auth::ApiSession;
+use super::{ApiError, ErrorBody};
+use crate::extract::ReadCase;
 
 /// A report file being made, or made.
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,39 +71,31 @@ impl From<PreparedFile> for ReportFileBody {
     responses((status = 202, body = ReportFileBody, description = "Being made in the background"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn create(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    ReadCase(_, open): ReadCase,
     super::body::Body(request): super::body::Body<ReportRequest>,
 ) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<ReportFileBody>), ApiError> {
-    let open = open(&state, &s, case).await?;
     let (options, file, seal) = request.choices()?;
     let id = open.prepare_file(options, file, seal).await?;
     let made = open.prepared_file(id).await?;
-    let location = format!("/api/v1/cases/{case}/report-files/{}", id.0);
+    let location = format!("/api/v1/cases/{}/report-files/{}", open.id.0, id.0);
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(made.into())))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/report-files", tag = "integrity", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [ReportFileBody]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> Result<Json<Vec<ReportFileBody>>, ApiError> {
-    Ok(Json(open(&state, &s, case).await?.prepared_files().await?.into_iter().map(Into::into).collect()))
+pub(crate) async fn list(ReadCase(_, open): ReadCase) -> Result<Json<Vec<ReportFileBody>>, ApiError> {
+    Ok(Json(open.prepared_files().await?.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/report-files/{file}", tag = "integrity", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("file" = Uuid, Path)),
     responses((status = 200, body = ReportFileBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, file)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, file)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<ReportFileBody>, ApiError> {
-    Ok(Json(open(&state, &s, case).await?.prepared_file(JobId(file)).await?.into()))
+    Ok(Json(open.prepared_file(JobId(file)).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/report-files/{file}/content", tag = "integrity", security(("bearer" = [])),
@@ -114,22 +105,20 @@ pub(crate) async fn get(
             content(("application/pdf"), ("application/zip"), ("application/octet-stream"))),
         (status = 404, body = ErrorBody, description = "No such file, or not made yet")))]
 pub(crate) async fn content(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, file)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, file)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    let (made, stream) = open(&state, &s, case).await?.prepared_file_content(JobId(file)).await?;
-    Ok(crate::pages::made_file_response(case, &made, stream))
+    let (made, stream) = open.prepared_file_content(JobId(file)).await?;
+    Ok(crate::pages::made_file_response(open.id.0, &made, stream))
 }
 
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/report-files/{file}", tag = "integrity", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("file" = Uuid, Path)),
     responses((status = 204, description = "Deleted (or stopped), with its file"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn delete(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, file)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, file)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.delete_prepared_file(JobId(file)).await?;
+    open.delete_prepared_file(JobId(file)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

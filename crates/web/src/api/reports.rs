@@ -1,7 +1,6 @@
 //! Reports through the API: what she chooses (dates, incidents, what to leave out, a lock),
 //! checked, and the PDF or evidence bundle made from it.
 
-use axum::extract::Path;
 use axum::response::Response;
 use lodge_domain::IncidentId;
 use lodge_service::{ReportFile, ServiceError};
@@ -10,9 +9,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::body::{Body, RequestBody};
-use super::{ApiError, ErrorBody, open};
-use crate::State;
-use crate::auth::ApiSession;
+use super::{ApiError, ErrorBody};
+use crate::extract::ReadCase;
 
 /// What goes into a report, and whether it comes as a PDF or as the evidence bundle.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -85,12 +83,9 @@ pub(crate) enum ReportFormat {
             content(("application/pdf"), ("application/zip"), ("application/octet-stream"))),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn create_report(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    ReadCase(_, open): ReadCase,
     Body(request): Body<ReportRequest>,
 ) -> Result<Response, ApiError> {
-    let open = open(&state, &s, case).await?;
     let (options, file, seal) = request.choices()?;
     Ok(crate::pages::report_download(open, &options, file, seal).await?)
 }

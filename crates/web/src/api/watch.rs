@@ -8,19 +8,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{ApiError, ErrorBody, Versioned, open};
-use crate::State;
-use crate::auth::ApiSession;
+use super::{ApiError, ErrorBody, Versioned};
+use crate::extract::{ReadCase, WriteCase};
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/watches", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Watch>]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> Result<Json<Vec<Versioned<Watch>>>, ApiError> {
-    Ok(Json(open(&state, &s, case).await?.watches().await?.into_iter().map(Into::into).collect()))
+pub(crate) async fn list(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<Watch>>>, ApiError> {
+    Ok(Json(open.watches().await?.into_iter().map(Into::into).collect()))
 }
 
 /// A new saved search.
@@ -37,12 +32,10 @@ impl super::body::RequestBody for NewWatch {}
     params(("case" = Uuid, Path)), request_body = NewWatch,
     responses((status = 201, body = Uuid, description = "Saved, and running now"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn add(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
+    WriteCase(_, open): WriteCase,
     super::body::Body(new): super::body::Body<NewWatch>,
 ) -> Result<(StatusCode, Json<Uuid>), ApiError> {
-    let id = open(&state, &s, case).await?.add_watch(&new.query).await?;
+    let id = open.add_watch(&new.query).await?;
     Ok((StatusCode::CREATED, Json(id.0)))
 }
 
@@ -50,11 +43,10 @@ pub(crate) async fn add(
     params(("case" = Uuid, Path), ("watch" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(crate) async fn delete(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, watch)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, watch)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.delete_watch(WatchId(watch)).await?;
+    open.delete_watch(WatchId(watch)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -62,22 +54,17 @@ pub(crate) async fn delete(
     params(("case" = Uuid, Path), ("watch" = Uuid, Path)),
     responses((status = 204, description = "Every result marked as looked at"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn reviewed(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path((case, watch)): Path<(Uuid, Uuid)>,
+    WriteCase(_, open): WriteCase,
+    Path((_, watch)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.mark_watch_reviewed(WatchId(watch)).await?;
+    open.mark_watch_reviewed(WatchId(watch)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/watches/run", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 202, description = "Her saved searches run now"), (status = 404, body = ErrorBody)))]
-pub(crate) async fn run(
-    axum::extract::State(state): State,
-    ApiSession(s): ApiSession,
-    Path(case): Path<Uuid>,
-) -> Result<StatusCode, ApiError> {
-    open(&state, &s, case).await?.run_watches_now().await?;
+pub(crate) async fn run(WriteCase(_, open): WriteCase) -> Result<StatusCode, ApiError> {
+    open.run_watches_now().await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -12,9 +12,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
-use super::{FormData, error_page, leave, stale_form};
+use super::{FormData, error_page, leave};
 use crate::State;
-use crate::auth::{ClientAddress, Viewer, device_summary, session_cookie};
+use crate::auth::{ClientAddress, device_summary, session_cookie};
+use crate::extract::{SignedForm, Viewer};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct LoginQuery {
@@ -347,8 +348,8 @@ async fn account_response_typed(
     }
 }
 
-/// Runs an account form's action once its anti-forgery token is checked, then shows the
-/// account page: `done` confirmed on success, the problems next to their fields otherwise.
+/// Runs an account form's action, then shows the account page: `done` confirmed on success,
+/// the problems next to their fields otherwise.
 pub(crate) async fn on_account_page(
     state: &crate::AppState,
     s: &lodge_service::Session,
@@ -356,9 +357,6 @@ pub(crate) async fn on_account_page(
     done: &str,
     action: impl std::future::Future<Output = Result<(), ServiceError>>,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(s, &state.config);
-    }
     match action.await {
         Ok(()) => account_response(state, s, &Problems::default(), Some(done)).await,
         // What she typed stays in the box (the reminder address is the one field kept, not blanked).
@@ -481,11 +479,8 @@ pub(crate) async fn delete_my_data(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     jar: CookieJar,
-    Form(form): Form<FormData>,
+    SignedForm(form): SignedForm,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
     let result = if form.has("confirm", "yes") {
         state.lodge.delete_my_data(&s, Password::new(form.get("password").to_owned())).await.map(|_| ())
     } else {
@@ -494,7 +489,7 @@ pub(crate) async fn delete_my_data(
     match result {
         Ok(()) => leave(&state, &jar, "/login?deleted=1").await,
         Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Err(e) => error_page(Some(&*s), &state.config, e),
     }
 }
 
@@ -505,7 +500,7 @@ pub(crate) async fn account_page(axum::extract::State(state): State, Viewer(s): 
 pub(crate) async fn change_password(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
+    SignedForm(form): SignedForm,
 ) -> Response {
     let current = Password::new(form.get("current_password").to_owned());
     let new = Password::new(form.get("new_password").to_owned());
@@ -516,11 +511,8 @@ pub(crate) async fn change_password(
 pub(crate) async fn safety(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
+    SignedForm(form): SignedForm,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
     let on = form.has("neutral_title", "on");
     let idle = form.get("idle_minutes").trim();
     let idle = if idle.is_empty() { Ok(None) } else { idle.parse::<i64>().map(Some) };
@@ -531,7 +523,7 @@ pub(crate) async fn safety(
     match result {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Err(e) => error_page(Some(&*s), &state.config, e),
     }
 }
 
@@ -539,7 +531,7 @@ pub(crate) async fn safety(
 pub(crate) async fn reminders(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
+    SignedForm(form): SignedForm,
 ) -> Response {
     let typed = form.get("reminder_email");
     let done = if typed.trim().is_empty() {

@@ -1,17 +1,17 @@
 //! The administrator's page: accounts (switch off and on), invitations, and whether survivors
 //! may sign up without one. Administrators manage accounts; they read no case.
 
-use axum::Form;
 use axum::extract::Path;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use lodge_domain::Role;
 use lodge_service::ServiceError;
 use maud::{Markup, html};
 
+use super::error_page;
 use super::layout::{csrf, page};
-use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{SignedForm, Viewer};
+use crate::failure::PageResult;
 
 async fn admin_body(
     state: &crate::AppState,
@@ -80,19 +80,16 @@ async fn admin_body(
 
 pub(crate) async fn admin_page(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
     match admin_body(&state, &s, None).await {
-        Ok(body) => page(Some(&s), &state.config, "Administration", body).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Ok(body) => page(Some(&*s), &state.config, "Administration", body).into_response(),
+        Err(e) => error_page(Some(&*s), &state.config, e),
     }
 }
 
 pub(crate) async fn invite(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
+    SignedForm(form): SignedForm,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
     let role = Role::parse(form.get("role")).unwrap_or(Role::Survivor);
     let result = match state.lodge.invite(&s, role).await {
         Ok(token) => {
@@ -102,36 +99,39 @@ pub(crate) async fn invite(
         Err(e) => Err(e),
     };
     match result {
-        Ok(body) => page(Some(&s), &state.config, "Administration", body).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Ok(body) => page(Some(&*s), &state.config, "Administration", body).into_response(),
+        Err(e) => error_page(Some(&*s), &state.config, e),
     }
 }
 
 pub(crate) async fn signup_setting(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
-) -> Response {
+    SignedForm(form): SignedForm,
+) -> PageResult {
     let open = form.has("open", "on");
-    act_then_redirect(&state, &s, &form, "/admin", state.lodge.set_signup_open(&s, open)).await
+    state.lodge.set_signup_open(&s, open).await?;
+    Ok(Redirect::to("/admin").into_response())
 }
 
 pub(crate) async fn disable_account(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     Path(user): Path<uuid::Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
+    SignedForm(_form): SignedForm,
+) -> PageResult {
     let action = state.lodge.set_account_disabled(&s, lodge_domain::UserId(user), true);
-    act_then_redirect(&state, &s, &form, "/admin", action).await
+    action.await?;
+    Ok(Redirect::to("/admin").into_response())
 }
 
 pub(crate) async fn enable_account(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     Path(user): Path<uuid::Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
+    SignedForm(_form): SignedForm,
+) -> PageResult {
     let action = state.lodge.set_account_disabled(&s, lodge_domain::UserId(user), false);
-    act_then_redirect(&state, &s, &form, "/admin", action).await
+    action.await?;
+    Ok(Redirect::to("/admin").into_response())
 }

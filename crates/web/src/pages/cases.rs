@@ -2,10 +2,9 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
-use axum::extract::{Path, Query};
-use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{Access, Case, CaseId, ConductKind, Incident, PersonId, Problems, Role};
+use axum::extract::Query;
+use axum::response::{IntoResponse, Redirect};
+use lodge_domain::{Access, Case, ConductKind, Incident, PersonId, Problems, Role};
 use lodge_service::{Entry, OpenCase, ServiceError, TimelineFilter};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -13,9 +12,9 @@ use uuid::Uuid;
 
 use super::evidence::evidence_figure;
 use super::layout::{Input, csrf, page, problem_summary, text_field};
-use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{ReadCase, SignedForm, Viewer, WriteCase};
+use crate::failure::PageResult;
 
 fn list_body(
     s: &lodge_service::Session,
@@ -55,49 +54,32 @@ fn list_body(
     }
 }
 
-pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
-    match state.lodge.cases(&s).await {
-        Ok(cases) => {
-            page(Some(&s), &state.config, "Your cases", list_body(&s, &cases, "", &Problems::default())).into_response()
-        }
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer) -> PageResult {
+    let cases = state.lodge.cases(&s).await?;
+    Ok(page(Some(&*s), &state.config, "Your cases", list_body(&s, &cases, "", &Problems::default())).into_response())
 }
 
 pub(crate) async fn create(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
+    SignedForm(form): SignedForm,
+) -> PageResult {
     let case = Case { title: form.get("title").trim().to_owned() };
     match state.lodge.create_case(&s, &case).await {
-        Ok(id) => Redirect::to(&format!("/cases/{id}")).into_response(),
-        Err(ServiceError::Invalid(p)) => match state.lodge.cases(&s).await {
-            Ok(cases) => (
-                axum::http::StatusCode::BAD_REQUEST,
-                page(Some(&s), &state.config, "Your cases", list_body(&s, &cases, form.get("title"), &p)),
-            )
-                .into_response(),
-            Err(e) => error_page(Some(&s), &state.config, e),
-        },
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(ServiceError::Invalid(p)) => {
+            let cases = state.lodge.cases(&s).await?;
+            let body = list_body(&s, &cases, form.get("title"), &p);
+            Ok((axum::http::StatusCode::BAD_REQUEST, page(Some(&*s), &state.config, "Your cases", body))
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
-pub(crate) async fn rename(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let rename = async {
-        let mut open = state.lodge.open_case(&s, CaseId(case)).await?;
-        open.rename(&Case { title: form.get("title").trim().to_owned() }).await
-    };
-    act_then_redirect(&state, &s, &form, &format!("/cases/{case}"), rename).await
+pub(crate) async fn rename(WriteCase(_, mut open): WriteCase, SignedForm(form): SignedForm) -> PageResult {
+    open.rename(&Case { title: form.get("title").trim().to_owned() }).await?;
+    Ok(Redirect::to(&format!("/cases/{}", open.id.0)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -117,28 +99,19 @@ pub(crate) async fn people_names(open: &OpenCase) -> Result<HashMap<PersonId, St
 
 pub(crate) async fn timeline(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
+    ReadCase(s, open): ReadCase,
     Query(q): Query<TimelineQuery>,
-) -> Response {
+) -> PageResult {
     let filter = TimelineFilter {
         person: q.person.parse().ok(),
         conduct: ConductKind::from_key(&q.conduct),
         oldest_first: q.order == "oldest",
     };
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let entries = open.timeline(&filter).await?;
-        let names = people_names(&open).await?;
-        let evidence = open.evidence_list().await?;
-        let findings = open.findings().await?;
-        Ok::<_, ServiceError>((open, entries, names, evidence, findings))
-    }
-    .await;
-    let (open, entries, names, evidence, findings) = match result {
-        Ok(r) => r,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+    let case = open.id.0;
+    let entries = open.timeline(&filter).await?;
+    let names = people_names(&open).await?;
+    let evidence = open.evidence_list().await?;
+    let findings = open.findings().await?;
     let mut people: Vec<(&PersonId, &String)> = names.iter().collect();
     people.sort_by_key(|(_, n)| n.to_lowercase());
     let files_for = |id: Uuid| {
@@ -221,7 +194,7 @@ pub(crate) async fn timeline(
             }
         }
     };
-    page(Some(&s), &state.config, &open.title, body).into_response()
+    Ok(page(Some(&*s), &state.config, &open.title, body).into_response())
 }
 
 fn timeline_item(case: Uuid, e: &Entry<Incident>, names: &HashMap<PersonId, String>, files: usize) -> Markup {

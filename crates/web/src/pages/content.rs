@@ -3,11 +3,10 @@
 //! her own accounts, and scans of web addresses for copies, which run in the background; the
 //! page shows how far background work has got. What scans found is in `copies.rs`.
 
-use axum::Form;
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{AccountId, CaseId, Content, ContentId, CopyStatus, JobId, MadeBy, OwnAccount, Problems};
+use axum::response::{IntoResponse, Redirect};
+use lodge_domain::{AccountId, Content, ContentId, CopyStatus, JobId, MadeBy, OwnAccount, Problems};
 use lodge_service::{
     ContentDetails, ContentSource, Entry, Fingerprinting, JobState, OpenCase, Registered, Scan, ServiceError, Session,
 };
@@ -15,10 +14,12 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::evidence::TextBudget;
+use super::evidence::upload_case;
 use super::layout::{Input, csrf, page, problem_summary, refreshing_page, text_field, textarea_field};
-use super::{FormData, act_then_redirect, drain, error_page, stale_form};
+use super::{FormData, drain};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{ReadCase, SignedForm, WriteCase};
+use crate::failure::{Failure, PageResult};
 
 /// Largest image or video registered from the page.
 const MAX_FILE: usize = 512 * 1024 * 1024;
@@ -224,29 +225,26 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
     }
 }
 
-async fn show_page(state: &crate::AppState, s: &Session, case: Uuid, form: &FormData, problems: &Problems) -> Response {
-    let shown = match state.lodge.open_case(s, CaseId(case)).await {
-        Ok(open) => load(&open).await,
-        Err(e) => Err(e),
-    };
-    match shown {
-        Ok(shown) => {
-            let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-            let busy =
-                shown.scans.iter().any(|j| j.state.unfinished()) || shown.videos.iter().any(|v| v.state.unfinished());
-            let markup = body(s, case, &shown, form, problems);
-            // While a scan or a video's fingerprinting runs, the page reloads itself to show progress (only when there is
-            // nothing typed on it to lose).
-            let refresh = (busy && problems.is_empty() && form.get("csrf").is_empty()).then_some(5);
-            (status, refreshing_page(Some(s), &state.config, "Your content", markup, refresh)).into_response()
-        }
-        Err(e) => error_page(Some(s), &state.config, e),
-    }
+async fn show_page(
+    state: &crate::AppState,
+    s: &Session,
+    open: &OpenCase,
+    form: &FormData,
+    problems: &Problems,
+) -> PageResult {
+    let shown = load(open).await?;
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let busy = shown.scans.iter().any(|j| j.state.unfinished()) || shown.videos.iter().any(|v| v.state.unfinished());
+    let markup = body(s, open.id.0, &shown, form, problems);
+    // While a scan or a video's fingerprinting runs, the page reloads itself to show progress (only when there is
+    // nothing typed on it to lose).
+    let refresh = (busy && problems.is_empty() && form.get("csrf").is_empty()).then_some(5);
+    Ok((status, refreshing_page(Some(s), &state.config, "Your content", markup, refresh)).into_response())
 }
 
 /// The page.
-pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    show_page(&state, &s, case, &FormData::default(), &Problems::default()).await
+pub(crate) async fn show(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> PageResult {
+    show_page(&state, &s, &open, &FormData::default(), &Problems::default()).await
 }
 
 async fn receive(multipart: &mut Multipart) -> Result<(FormData, Option<(String, Vec<u8>)>), ServiceError> {
@@ -284,19 +282,19 @@ fn is_video(kind: &str) -> bool {
 /// Registers her content.
 pub(crate) async fn add(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
+    case: Result<WriteCase, Failure>,
     mut multipart: Multipart,
-) -> Response {
+) -> PageResult {
+    let WriteCase(s, open) = upload_case(case, &mut multipart).await?;
     let (form, file) = match receive(&mut multipart).await {
         Ok(r) => r,
         Err(e) => {
             drain(&mut multipart).await;
-            return error_page(Some(&s), &state.config, e);
+            return Err(e.into());
         }
     };
     if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
+        return Err(Failure::StaleForm);
     }
     let made_by = match form.get("made_by") {
         "studio" => MadeBy::Studio,
@@ -314,62 +312,49 @@ pub(crate) async fn add(
         None if !form.get("hashes").trim().is_empty() => Some(ContentSource::Hashes(form.get("hashes").to_owned())),
         None => None,
     };
-    let open = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(o) => o,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
     let Some(source) = source else {
         let mut problems = Problems::default();
         problems.add("file", "Choose the image or video, or paste the fingerprints made on your computer.");
-        return show_page(&state, &s, case, &form, &problems).await;
+        return show_page(&state, &s, &open, &form, &problems).await;
     };
+    let case = open.id.0;
     match open.add_content(details, source).await {
-        Ok(Registered::Added(_)) => Redirect::to(&format!("/cases/{case}/content")).into_response(),
-        Ok(Registered::Fingerprinting(_)) => Redirect::to(&format!("/cases/{case}/content#registered")).into_response(),
-        Err(ServiceError::Invalid(problems)) => show_page(&state, &s, case, &form, &problems).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Ok(Registered::Added(_)) => Ok(Redirect::to(&format!("/cases/{case}/content")).into_response()),
+        Ok(Registered::Fingerprinting(_)) => {
+            Ok(Redirect::to(&format!("/cases/{case}/content#registered")).into_response())
+        }
+        Err(ServiceError::Invalid(problems)) => show_page(&state, &s, &open, &form, &problems).await,
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Removes a piece of her content.
 pub(crate) async fn delete(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, content)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/content");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.delete_content(ContentId(content)).await
-    })
-    .await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.delete_content(ContentId(content)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/content")).into_response())
 }
 
 /// Starts a scan of the addresses she gave; the page then shows its progress.
 pub(crate) async fn scan(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
+    WriteCase(s, open): WriteCase,
+    SignedForm(form): SignedForm,
+) -> PageResult {
     let addresses: Vec<String> = form.get("addresses").lines().map(str::to_owned).collect();
-    let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => open.start_scan(&addresses).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => Redirect::to(&format!("/cases/{case}/content#scans")).into_response(),
+    match open.start_scan(&addresses).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{}/content#scans", open.id.0)).into_response()),
         Err(ServiceError::Invalid(mut problems)) => {
             // A problem with her content belongs next to the addresses she typed.
             for p in &mut problems.fields {
                 p.field = "addresses".into();
             }
-            show_page(&state, &s, case, &form, &problems).await
+            show_page(&state, &s, &open, &form, &problems).await
         }
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -379,28 +364,28 @@ const MAX_CHECKED: usize = 50;
 /// Checks files she has against her content and shows what each matches; nothing is kept.
 pub(crate) async fn check(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
+    case: Result<ReadCase, Failure>,
     mut multipart: Multipart,
-) -> Response {
+) -> PageResult {
+    let ReadCase(s, open) = match case {
+        Ok(case) => case,
+        Err(e) => {
+            drain(&mut multipart).await;
+            return Err(e);
+        }
+    };
     let (token, files) = match receive_files(&mut multipart).await {
         Ok(r) => r,
         Err(e) => {
             drain(&mut multipart).await;
-            return error_page(Some(&s), &state.config, e);
+            return Err(e.into());
         }
     };
     if !s.form_token_matches(&token) {
-        return stale_form(&s, &state.config);
+        return Err(Failure::StaleForm);
     }
-    let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => open.check_files(files).await,
-        Err(e) => Err(e),
-    };
-    let checked = match result {
-        Ok(c) => c,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+    let case = open.id.0;
+    let checked = open.check_files(files).await?;
     let markup = html! {
         p { a href={ "/cases/" (case) "/content" } { "← Your content" } }
         h1 { "What your files match" }
@@ -425,7 +410,7 @@ pub(crate) async fn check(
             }
         }
     };
-    page(Some(&s), &state.config, "What your files match", markup).into_response()
+    Ok(page(Some(&*s), &state.config, "What your files match", markup).into_response())
 }
 
 /// The anti-forgery token and every file sent as `files`, within the limits.
@@ -460,77 +445,52 @@ async fn receive_files(multipart: &mut Multipart) -> Result<(String, Vec<(String
 
 /// Stops a scan; what it found so far is kept.
 pub(crate) async fn cancel_scan(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, scan)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/content#scans");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.cancel_scan(JobId(scan)).await
-    })
-    .await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.cancel_scan(JobId(scan)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/content#scans")).into_response())
 }
 
 /// Stops fingerprinting a video; the video is deleted.
 pub(crate) async fn cancel_fingerprinting(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, job)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/content#registered");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.cancel_fingerprinting(JobId(job)).await
-    })
-    .await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.cancel_fingerprinting(JobId(job)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/content#registered")).into_response())
 }
 
 /// Adds one of her own accounts.
 pub(crate) async fn add_account(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
+    WriteCase(s, open): WriteCase,
+    SignedForm(form): SignedForm,
+) -> PageResult {
     let account = OwnAccount { address: form.get("address").to_owned() };
-    let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => open.add_own_account(&account).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => Redirect::to(&format!("/cases/{case}/content#accounts")).into_response(),
-        Err(ServiceError::Invalid(problems)) => show_page(&state, &s, case, &form, &problems).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
+    match open.add_own_account(&account).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{}/content#accounts", open.id.0)).into_response()),
+        Err(ServiceError::Invalid(problems)) => show_page(&state, &s, &open, &form, &problems).await,
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Removes one of her own accounts from the list.
 pub(crate) async fn delete_account(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, account)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/content#accounts");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.delete_own_account(AccountId(account)).await
-    })
-    .await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.delete_own_account(AccountId(account)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/content#accounts")).into_response())
 }
 
 /// The small picture of her own image.
 pub(crate) async fn content_thumbnail(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path((case, content)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => open.content_thumbnail(ContentId(content)).await,
-        Err(e) => Err(e),
-    };
-    super::copies::jpeg(result, &s, &state)
+    ReadCase(_, open): ReadCase,
+    Path((_, content)): Path<(Uuid, Uuid)>,
+) -> PageResult {
+    Ok(super::copies::jpeg(open.content_thumbnail(ContentId(content)).await?))
 }

@@ -2,18 +2,17 @@
 //! confirm (it becomes evidence) or whitelist. The pictures shown are the small copies Lodge keeps;
 //! the pages never load anything from those sites.
 
-use axum::Form;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{CaseId, ContentId, CopyId, CopyStatus, FoundCopy};
-use lodge_service::{Entry, ServiceError, Session};
+use lodge_domain::{ContentId, CopyId, CopyStatus, FoundCopy};
+use lodge_service::{Entry, Session};
 use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::layout::{csrf, page};
-use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{ReadCase, SignedForm, WriteCase};
+use crate::failure::PageResult;
 
 fn closeness(c: &FoundCopy) -> String {
     match (c.distance, c.frames_matched) {
@@ -115,76 +114,40 @@ fn copies_body(s: &Session, case: Uuid, copies: &[Entry<FoundCopy>], pictured: &
 }
 
 /// The copies found, to review side by side with hers.
-pub(crate) async fn copies(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    let loaded = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let pictured: Vec<ContentId> = open
-            .contents()
-            .await?
-            .iter()
-            .filter(|c| c.body.as_ref().is_some_and(|b| b.thumbnail))
-            .map(|c| ContentId(c.id))
-            .collect();
-        Ok::<_, ServiceError>((open.copies().await?, pictured))
-    };
-    match loaded.await {
-        Ok((copies, pictured)) => {
-            page(Some(&s), &state.config, "Copies found", copies_body(&s, case, &copies, &pictured)).into_response()
-        }
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn copies(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> PageResult {
+    let contents = open.contents().await?;
+    let pictured: Vec<ContentId> =
+        contents.iter().filter(|c| c.body.as_ref().is_some_and(|b| b.thumbnail)).map(|c| ContentId(c.id)).collect();
+    let copies = open.copies().await?;
+    Ok(page(Some(&*s), &state.config, "Copies found", copies_body(&s, open.id.0, &copies, &pictured)).into_response())
 }
 
 /// She confirms a copy is hers; it opens as an incident on her timeline.
 pub(crate) async fn confirm_copy(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, copy)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => open.confirm_copy(CopyId(copy)).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(incident) => Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    let incident = open.confirm_copy(CopyId(copy)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response())
 }
 
 /// She says a copy is not hers, or allowed.
 pub(crate) async fn whitelist_copy(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, copy)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/copies");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.whitelist_copy(CopyId(copy)).await
-    })
-    .await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.whitelist_copy(CopyId(copy)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/copies")).into_response())
 }
 
-pub(super) fn jpeg(result: Result<Vec<u8>, ServiceError>, s: &Session, state: &crate::AppState) -> Response {
-    match result {
-        Ok(bytes) => ([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes).into_response(),
-        Err(e) => error_page(Some(s), &state.config, e),
-    }
+/// A small picture, as a response.
+pub(super) fn jpeg(bytes: Vec<u8>) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes).into_response()
 }
 
 /// The small picture of what was found.
-pub(crate) async fn copy_thumbnail(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path((case, copy)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => open.copy_thumbnail(CopyId(copy)).await,
-        Err(e) => Err(e),
-    };
-    jpeg(result, &s, &state)
+pub(crate) async fn copy_thumbnail(ReadCase(_, open): ReadCase, Path((_, copy)): Path<(Uuid, Uuid)>) -> PageResult {
+    Ok(jpeg(open.copy_thumbnail(CopyId(copy)).await?))
 }

@@ -7,15 +7,16 @@ use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{CaseId, Evidence, EvidenceId, IncidentId};
+use lodge_domain::{Evidence, EvidenceId, IncidentId};
 use lodge_service::{Entry, ServiceError, Upload, human_size};
 use maud::{Markup, html};
 use uuid::Uuid;
 
+use super::FormData;
 use super::layout::{csrf, page};
-use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{ReadCase, SignedForm, WriteCase};
+use crate::failure::{Failure, PageResult};
 
 /// Largest text field accepted in a multipart form.
 const TEXT_FIELD_MAX: usize = 1024 * 1024;
@@ -113,14 +114,25 @@ pub(crate) fn evidence_figure(case: Uuid, e: &Entry<Evidence>) -> Markup {
     }
 }
 
+/// The case an upload goes to. When it is refused, the body is read to its end first, so a
+/// browser still sending the file sees the answer rather than a broken connection.
+pub(crate) async fn upload_case(
+    case: Result<WriteCase, Failure>,
+    multipart: &mut Multipart,
+) -> Result<WriteCase, Failure> {
+    if case.is_err() {
+        drain(multipart).await;
+    }
+    case
+}
+
 pub(crate) async fn upload(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path((case, incident)): Path<(Uuid, Uuid)>,
+    case: Result<WriteCase, Failure>,
+    Path((case_id, incident)): Path<(Uuid, Uuid)>,
     mut multipart: Multipart,
-) -> Response {
+) -> PageResult {
+    let WriteCase(s, open) = upload_case(case, &mut multipart).await?;
     let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
         open.incident(IncidentId(incident)).await?.body.ok_or(ServiceError::NotFound)?;
         let mut form = FormData::default();
         let mut texts = TextBudget::new();
@@ -152,34 +164,25 @@ pub(crate) async fn upload(
         drain(&mut multipart).await;
     }
     match result {
-        Ok(()) => Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response(),
-        Err(ServiceError::Forbidden) => stale_form(&s, &state.config),
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{case_id}/incidents/{incident}")).into_response()),
+        Err(ServiceError::Forbidden) => Err(Failure::StaleForm),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub(crate) async fn show(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    ReadCase(s, open): ReadCase,
     Path((case, evidence)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let entry = open.evidence(EvidenceId(evidence)).await?;
-        let incidents = open.timeline(&lodge_service::TimelineFilter::default()).await?;
-        Ok::<_, ServiceError>((entry, incidents))
-    }
-    .await;
-    let (entry, incidents) = match result {
-        Ok(r) => r,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+) -> PageResult {
+    let entry = open.evidence(EvidenceId(evidence)).await?;
+    let incidents = open.timeline(&lodge_service::TimelineFilter::default()).await?;
     let Some(b) = &entry.body else {
-        return page(Some(&s), &state.config, "Deleted file", html! {
+        return Ok(page(Some(&*s), &state.config, "Deleted file", html! {
             h1 { "Deleted file" }
             p { "This file was deleted on " (entry.saved_at.strftime("%-d %B %Y at %H:%M UTC")) ". The log keeps this note." }
         })
-        .into_response();
+        .into_response());
     };
     let body = html! {
         @if let Some(i) = b.incident { p { a href={ "/cases/" (case) "/incidents/" (i) } { "← Incident" } } }
@@ -216,23 +219,12 @@ pub(crate) async fn show(
             }
         }
     };
-    page(Some(&s), &state.config, "Evidence", body).into_response()
+    Ok(page(Some(&*s), &state.config, "Evidence", body).into_response())
 }
 
-pub(crate) async fn content(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path((case, evidence)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        open.evidence_content(EvidenceId(evidence)).await
-    }
-    .await;
-    match result {
-        Ok((body, stream)) => download(&body, stream),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn content(ReadCase(_, open): ReadCase, Path((_, evidence)): Path<(Uuid, Uuid)>) -> PageResult {
+    let (body, stream) = open.evidence_content(EvidenceId(evidence)).await?;
+    Ok(download(&body, stream))
 }
 
 /// Streams a decrypted evidence file as a download.
@@ -256,57 +248,31 @@ pub(crate) fn download(body: &Evidence, stream: lodge_service::PlainStream) -> R
     response
 }
 
-pub(crate) async fn thumbnail(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path((case, evidence)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        open.thumbnail(EvidenceId(evidence)).await
-    }
-    .await;
-    match result {
-        Ok(jpeg) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn thumbnail(ReadCase(_, open): ReadCase, Path((_, evidence)): Path<(Uuid, Uuid)>) -> PageResult {
+    let jpeg = open.thumbnail(EvidenceId(evidence)).await?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response())
 }
 
 pub(crate) async fn attach(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, evidence)): Path<(Uuid, Uuid)>,
-    axum::Form(form): axum::Form<FormData>,
-) -> Response {
-    let Ok(incident) = form.get("incident").parse() else {
-        return error_page(Some(&s), &state.config, ServiceError::NotFound);
-    };
-    let attach = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        open.attach_evidence(EvidenceId(evidence), IncidentId(incident)).await
-    };
-    act_then_redirect(&state, &s, &form, &format!("/cases/{case}/incidents/{incident}"), attach).await
+    SignedForm(form): SignedForm,
+) -> PageResult {
+    let incident: Uuid = form.get("incident").parse().map_err(|_| ServiceError::NotFound)?;
+    open.attach_evidence(EvidenceId(evidence), IncidentId(incident)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response())
 }
 
 pub(crate) async fn delete(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, evidence)): Path<(Uuid, Uuid)>,
-    axum::Form(form): axum::Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    let incident = open.evidence(EvidenceId(evidence)).await?.body.and_then(|b| b.incident);
+    open.delete_evidence(EvidenceId(evidence)).await?;
+    Ok(match incident {
+        Some(i) => Redirect::to(&format!("/cases/{case}/incidents/{i}")),
+        None => Redirect::to(&format!("/cases/{case}")),
     }
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let incident = open.evidence(EvidenceId(evidence)).await?.body.and_then(|b| b.incident);
-        open.delete_evidence(EvidenceId(evidence)).await?;
-        Ok::<_, ServiceError>(incident)
-    }
-    .await;
-    match result {
-        Ok(Some(i)) => Redirect::to(&format!("/cases/{case}/incidents/{i}")).into_response(),
-        Ok(None) => Redirect::to(&format!("/cases/{case}")).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    .into_response())
 }

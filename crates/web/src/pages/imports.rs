@@ -4,11 +4,10 @@
 //! imports. Nothing is saved until she presses Import, and a broken file is saved only if she
 //! chooses to keep what could be read.
 
-use axum::Form;
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use lodge_domain::{CaseId, EvidenceId, Problems};
+use lodge_domain::{EvidenceId, Problems};
 use lodge_service::{
     Grouping, ImportChoices, ImportFormat, ImportOutcome, ImportPreview, OpenCase, ServiceError, Session, Staged,
 };
@@ -16,10 +15,12 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::evidence::TextBudget;
+use super::evidence::upload_case;
 use super::incident_form::time_zones;
 use super::layout::{csrf, notice, page, problem_summary};
-use super::{FormData, drain, error_page, stale_form};
-use crate::auth::Viewer;
+use super::{FormData, drain};
+use crate::extract::{ReadCase, SignedForm, WriteCase};
+use crate::failure::{Failure, PageResult};
 use crate::{State, WebConfig};
 
 fn format_select(chosen: &str) -> Markup {
@@ -189,14 +190,9 @@ fn done_page(case: Uuid, outcome: &ImportOutcome) -> Markup {
 }
 
 /// The form to choose an export.
-pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(_) => {
-            page(Some(&s), &state.config, "Import messages", upload_form(&s, &state.config, case, &Problems::default()))
-                .into_response()
-        }
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn show(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> Response {
+    let form = upload_form(&s, &state.config, open.id.0, &Problems::default());
+    page(Some(&*s), &state.config, "Import messages", form).into_response()
 }
 
 async fn receive(open: &OpenCase, multipart: &mut Multipart, s: &Session) -> Result<(Staged, FormData), ServiceError> {
@@ -228,17 +224,14 @@ fn format_of(form: &FormData) -> Option<ImportFormat> {
 /// Receives the export and shows what it holds.
 pub(crate) async fn upload(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
+    case: Result<WriteCase, Failure>,
     mut multipart: Multipart,
-) -> Response {
-    let open = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(o) => o,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+) -> PageResult {
+    let WriteCase(s, open) = upload_case(case, &mut multipart).await?;
+    let case = open.id.0;
     let (staged, form) = match receive(&open, &mut multipart, &s).await {
         Ok(r) => r,
-        Err(ServiceError::Forbidden) => return stale_form(&s, &state.config),
+        Err(ServiceError::Forbidden) => return Err(Failure::StaleForm),
         Err(e) => {
             drain(&mut multipart).await;
             return again(&s, &state.config, case, e);
@@ -247,13 +240,10 @@ pub(crate) async fn upload(
     let zone =
         if form.get("zone").is_empty() { state.config.default_time_zone.clone() } else { form.get("zone").to_owned() };
     match open.preview_import(&staged, format_of(&form), &zone).await {
-        Ok(p) => page(
-            Some(&s),
-            &state.config,
-            "What is in the file",
-            preview_page(&s, case, &p, &zone, &FormData::default(), &Problems::default()),
-        )
-        .into_response(),
+        Ok(p) => {
+            let preview = preview_page(&s, case, &p, &zone, &FormData::default(), &Problems::default());
+            Ok(page(Some(&*s), &state.config, "What is in the file", preview).into_response())
+        }
         Err(e) => {
             let _ = open.discard_import(&staged).await;
             again(&s, &state.config, case, e)
@@ -262,39 +252,31 @@ pub(crate) async fn upload(
 }
 
 /// The upload form again, saying what to fix.
-fn again(s: &Session, config: &WebConfig, case: Uuid, e: ServiceError) -> Response {
+fn again(s: &Session, config: &WebConfig, case: Uuid, e: ServiceError) -> PageResult {
     match e {
-        ServiceError::Invalid(problems) => {
-            (StatusCode::BAD_REQUEST, page(Some(s), config, "Import messages", upload_form(s, config, case, &problems)))
-                .into_response()
-        }
-        other => error_page(Some(s), config, other),
+        ServiceError::Invalid(problems) => Ok((
+            StatusCode::BAD_REQUEST,
+            page(Some(s), config, "Import messages", upload_form(s, config, case, &problems)),
+        )
+            .into_response()),
+        other => Err(other.into()),
     }
 }
 
 /// Imports as she chose, shows the preview again, or throws the file away.
 pub(crate) async fn choose(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(s, open): WriteCase,
     Path((case, import)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let open = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(o) => o,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+    SignedForm(form): SignedForm,
+) -> PageResult {
     let staged = Staged { id: EvidenceId(import), file_name: form.get("file_name").to_owned() };
     let zone = form.get("zone").to_owned();
     let mut problems = Problems::default();
     match form.get("action") {
         "cancel" => {
-            return match open.discard_import(&staged).await {
-                Ok(()) => axum::response::Redirect::to(&format!("/cases/{case}")).into_response(),
-                Err(e) => error_page(Some(&s), &state.config, e),
-            };
+            open.discard_import(&staged).await?;
+            return Ok(axum::response::Redirect::to(&format!("/cases/{case}")).into_response());
         }
         "import" => {
             let grouping = match (form.get("grouping"), form.get("burst_minutes").trim().parse::<u32>()) {
@@ -320,31 +302,20 @@ pub(crate) async fn choose(
                 } else {
                     match open.import(&staged, &choices, None).await {
                         Ok(outcome) => {
-                            return page(Some(&s), &state.config, "Imported", done_page(case, &outcome))
-                                .into_response();
+                            return Ok(
+                                page(Some(&*s), &state.config, "Imported", done_page(case, &outcome)).into_response()
+                            );
                         }
                         Err(ServiceError::Invalid(p)) => problems = p,
-                        Err(e) => return error_page(Some(&s), &state.config, e),
+                        Err(e) => return Err(e.into()),
                     }
                 }
             }
         }
         _ => {}
     }
-    match open.preview_import(&staged, format_of(&form), &zone).await {
-        Ok(p) => {
-            let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-            (
-                status,
-                page(
-                    Some(&s),
-                    &state.config,
-                    "What is in the file",
-                    preview_page(&s, case, &p, &zone, &form, &problems),
-                ),
-            )
-                .into_response()
-        }
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    let p = open.preview_import(&staged, format_of(&form), &zone).await?;
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let preview = preview_page(&s, case, &p, &zone, &form, &problems);
+    Ok((status, page(Some(&*s), &state.config, "What is in the file", preview)).into_response())
 }

@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 use super::evidence::{TextBudget, drain};
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field, textarea_field};
-use super::{FormData, act_then_redirect, error_page, stale_form};
-use crate::auth::Viewer;
+use super::{FormData, error_page};
+use crate::extract::{OwnCase, SignedForm};
+use crate::failure::PageResult;
 use crate::{AppState, State};
 
 const MINUTE: &str = "%-d %b %Y, %H:%M UTC";
@@ -99,39 +100,25 @@ fn inbox_body(
     }
 }
 
-async fn inbox_page(state: &AppState, s: &Session, case: Uuid, label: &str, problems: &Problems) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(s, CaseId(case)).await?;
-        let waiting = open.inbox().await?;
-        let links = open.inbox_links().await?;
-        Ok::<_, ServiceError>((open, waiting, links))
-    };
-    match result.await {
-        Ok((open, waiting, links)) => {
-            let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-            let body = inbox_body(s, &open, &waiting, &links, label, problems);
-            (status, page(Some(s), &state.config, "Inbox", body)).into_response()
-        }
-        Err(e) => error_page(Some(s), &state.config, e),
-    }
+async fn inbox_page(state: &AppState, s: &Session, open: &OpenCase, label: &str, problems: &Problems) -> PageResult {
+    let waiting = open.inbox().await?;
+    let links = open.inbox_links().await?;
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let body = inbox_body(s, open, &waiting, &links, label, problems);
+    Ok((status, page(Some(s), &state.config, "Inbox", body)).into_response())
 }
 
-pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    inbox_page(&state, &s, case, "", &Problems::default()).await
+pub(crate) async fn show(axum::extract::State(state): State, OwnCase(s, open): OwnCase) -> PageResult {
+    inbox_page(&state, &s, &open, "", &Problems::default()).await
 }
 
 pub(crate) async fn create_link(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    axum::Form(form): axum::Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let made =
-        async { state.lodge.open_case(&s, CaseId(case)).await?.create_inbox_link(form.get("inbox_label")).await };
-    match made.await {
+    OwnCase(s, open): OwnCase,
+    SignedForm(form): SignedForm,
+) -> PageResult {
+    let case = open.id.0;
+    match open.create_inbox_link(form.get("inbox_label")).await {
         Ok((_, token)) => {
             let link = format!("{}/inbox/{}", state.config.public_url.trim_end_matches('/'), token.to_text());
             let body = html! {
@@ -141,64 +128,44 @@ pub(crate) async fn create_link(
                 p { "With it they can send you reports and files, and nothing else: they cannot see your case. Withdraw it whenever you like." }
                 p { a.button href={ "/cases/" (case) "/inbox" } { "Back to the inbox" } }
             };
-            page(Some(&s), &state.config, "Inbox link made", body).into_response()
+            Ok(page(Some(&*s), &state.config, "Inbox link made", body).into_response())
         }
-        Err(ServiceError::Invalid(p)) => inbox_page(&state, &s, case, form.get("inbox_label"), &p).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Err(ServiceError::Invalid(p)) => inbox_page(&state, &s, &open, form.get("inbox_label"), &p).await,
+        Err(e) => Err(e.into()),
     }
 }
 
 pub(crate) async fn revoke_link(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    OwnCase(_, open): OwnCase,
     Path((case, link)): Path<(Uuid, Uuid)>,
-    axum::Form(form): axum::Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/inbox");
-    let action = async { state.lodge.open_case(&s, CaseId(case)).await?.revoke_inbox_link(link).await };
-    act_then_redirect(&state, &s, &form, &to, action).await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.revoke_inbox_link(link).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/inbox")).into_response())
 }
 
 pub(crate) async fn accept(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    OwnCase(_, open): OwnCase,
     Path((case, submission)): Path<(Uuid, Uuid)>,
-    axum::Form(form): axum::Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let accepted = async { state.lodge.open_case(&s, CaseId(case)).await?.accept_submission(submission).await };
-    match accepted.await {
-        Ok(incident) => Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    let incident = open.accept_submission(submission).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response())
 }
 
 pub(crate) async fn decline(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    OwnCase(_, open): OwnCase,
     Path((case, submission)): Path<(Uuid, Uuid)>,
-    axum::Form(form): axum::Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/inbox");
-    let action = async { state.lodge.open_case(&s, CaseId(case)).await?.decline_submission(submission).await };
-    act_then_redirect(&state, &s, &form, &to, action).await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.decline_submission(submission).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/inbox")).into_response())
 }
 
-pub(crate) async fn file(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path((case, submission, n)): Path<(Uuid, Uuid, usize)>,
-) -> Response {
-    let result = async { state.lodge.open_case(&s, CaseId(case)).await?.submitted_file(submission, n).await };
-    match result.await {
-        Ok((file, stream)) => {
-            let content_type = "application/octet-stream";
-            super::attachment(axum::body::Body::from_stream(stream), content_type, &ascii_name(&file.file_name))
-        }
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn file(OwnCase(_, open): OwnCase, Path((_, submission, n)): Path<(Uuid, Uuid, usize)>) -> PageResult {
+    let (file, stream) = open.submitted_file(submission, n).await?;
+    let content_type = "application/octet-stream";
+    Ok(super::attachment(axum::body::Body::from_stream(stream), content_type, &ascii_name(&file.file_name)))
 }
 
 /// A download name safe in a header: ASCII letters, digits, dots, dashes and underscores.

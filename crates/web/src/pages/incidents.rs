@@ -6,41 +6,27 @@
 
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use lodge_domain::{Evidence, EvidenceId, Incident, IncidentId, PersonId, Problems};
 use lodge_service::{Entry, OpenCase, ServiceError, Session, Upload};
 use maud::{Markup, html};
 use uuid::Uuid;
 
+use super::FormData;
 use super::cases::{non_empty, people_names};
-use super::evidence::{TextBudget, drain, evidence_figure};
+use super::evidence::{TextBudget, drain, evidence_figure, upload_case};
 use super::layout::{csrf, page};
-use super::{FormData, act_then_redirect, error_page, stale_form};
-use crate::auth::Viewer;
+use crate::extract::{ReadCase, SignedForm, WriteCase};
+use crate::failure::{Failure, PageResult};
 use crate::{AppState, State};
 
 use super::incident_form::{form_from_incident, form_page, incident_form, incident_from_form};
 
-pub(crate) async fn new_page(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
-        form_page(&state, &open, format!("/cases/{case}/incidents"), "Log an incident", Vec::new()).await
-    }
-    .await;
-    match result {
-        Ok(p) => page(
-            Some(&s),
-            &state.config,
-            "Log an incident",
-            incident_form(&s, &p, &FormData::default(), &Problems::default()),
-        )
-        .into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn new_page(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> PageResult {
+    let action = format!("/cases/{}/incidents", open.id.0);
+    let p = form_page(&state, &open, action, "Log an incident", Vec::new()).await?;
+    let form = incident_form(&s, &p, &FormData::default(), &Problems::default());
+    Ok(page(Some(&*s), &state.config, "Log an incident", form).into_response())
 }
 
 /// What the multipart incident form decided once its text fields were read.
@@ -143,13 +129,13 @@ async fn decide(
 
 async fn save(
     state: &AppState,
-    s: &Session,
-    case: Uuid,
+    case: Result<WriteCase, Failure>,
     mut multipart: Multipart,
     existing: Option<IncidentId>,
-) -> Response {
+) -> PageResult {
+    let WriteCase(s, open) = upload_case(case, &mut multipart).await?;
+    let (s, case) = (&*s, open.id.0);
     let result = async {
-        let open = state.lodge.open_case(s, lodge_domain::CaseId(case)).await?;
         if let Some(id) = existing {
             open.incident(id).await?.body.ok_or(ServiceError::NotFound)?;
         }
@@ -189,37 +175,35 @@ async fn save(
         drain(&mut multipart).await;
     }
     match result {
-        Ok(r) => r,
-        Err(ServiceError::Forbidden) => stale_form(s, &state.config),
-        Err(e) => error_page(Some(s), &state.config, e),
+        Ok(r) => Ok(r),
+        Err(ServiceError::Forbidden) => Err(Failure::StaleForm),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub(crate) async fn create(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
+    case: Result<WriteCase, Failure>,
     multipart: Multipart,
-) -> Response {
-    save(&state, &s, case, multipart, None).await
+) -> PageResult {
+    save(&state, case, multipart, None).await
 }
 
 pub(crate) async fn update(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path((case, incident)): Path<(Uuid, Uuid)>,
+    case: Result<WriteCase, Failure>,
+    Path((_, incident)): Path<(Uuid, Uuid)>,
     multipart: Multipart,
-) -> Response {
-    save(&state, &s, case, multipart, Some(IncidentId(incident))).await
+) -> PageResult {
+    save(&state, case, multipart, Some(IncidentId(incident))).await
 }
 
 pub(crate) async fn edit_page(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    ReadCase(s, open): ReadCase,
     Path((case, incident)): Path<(Uuid, Uuid)>,
-) -> Response {
+) -> PageResult {
     let result = async {
-        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
         let entry = open.incident(IncidentId(incident)).await?;
         let body = entry.body.ok_or(ServiceError::NotFound)?;
         let p = form_page(&state, &open, format!("/cases/{case}/incidents/{incident}"), "Edit incident", Vec::new())
@@ -227,10 +211,7 @@ pub(crate) async fn edit_page(
         Ok::<_, ServiceError>(incident_form(&s, &p, &form_from_incident(&body, entry.version), &Problems::default()))
     }
     .await;
-    match result {
-        Ok(body) => page(Some(&s), &state.config, "Edit incident", body).into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    Ok(page(Some(&*s), &state.config, "Edit incident", result?).into_response())
 }
 
 fn details(i: &Incident, names: &std::collections::HashMap<PersonId, String>, case: Uuid) -> Markup {
@@ -260,22 +241,13 @@ fn details(i: &Incident, names: &std::collections::HashMap<PersonId, String>, ca
 
 pub(crate) async fn show(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    ReadCase(s, open): ReadCase,
     Path((case, incident)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
-        let entry = open.incident(IncidentId(incident)).await?;
-        let names = people_names(&open).await?;
-        let files = open.evidence_for(IncidentId(incident)).await?;
-        let findings = open.findings().await?;
-        Ok::<_, ServiceError>((entry, names, files, findings))
-    }
-    .await;
-    let (entry, names, files, findings) = match result {
-        Ok(r) => r,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+) -> PageResult {
+    let entry = open.incident(IncidentId(incident)).await?;
+    let names = people_names(&open).await?;
+    let files = open.evidence_for(IncidentId(incident)).await?;
+    let findings = open.findings().await?;
     let body = match &entry.body {
         None if !entry.deleted => html! {
             h1 { "Changed outside Lodge" }
@@ -317,7 +289,7 @@ pub(crate) async fn show(
             }
         },
     };
-    page(Some(&s), &state.config, "Incident", body).into_response()
+    Ok(page(Some(&*s), &state.config, "Incident", body).into_response())
 }
 
 /// The messages an incident was imported with: each with its time, sender, place in the
@@ -365,20 +337,11 @@ fn imported(case: Uuid, source: &lodge_domain::ImportSource, messages: &[lodge_d
 
 pub(crate) async fn history(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    ReadCase(s, open): ReadCase,
     Path((case, incident)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
-        let versions = open.incident_history(IncidentId(incident)).await?;
-        let names = people_names(&open).await?;
-        Ok::<_, ServiceError>((versions, names))
-    }
-    .await;
-    let (versions, names) = match result {
-        Ok(r) => r,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+) -> PageResult {
+    let versions = open.incident_history(IncidentId(incident)).await?;
+    let names = people_names(&open).await?;
     let body = html! {
         p { a href={ "/cases/" (case) "/incidents/" (incident) } { "← Incident" } }
         h1 { "History of this incident" }
@@ -398,47 +361,36 @@ pub(crate) async fn history(
             }
         }
     };
-    page(Some(&s), &state.config, "History", body).into_response()
+    Ok(page(Some(&*s), &state.config, "History", body).into_response())
 }
 
 pub(crate) async fn delete_page(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    ReadCase(s, open): ReadCase,
     Path((case, incident)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
-        open.incident(IncidentId(incident)).await?.body.ok_or(ServiceError::NotFound)
-    }
-    .await;
-    match result {
-        Ok(i) => page(Some(&s), &state.config, "Delete incident", html! {
-            h1 { "Delete this incident?" }
-            p { strong { (non_empty(&i.headline(), "Incident")) } }
-            p { "Its content and every earlier version will be removed for good. The log will keep a note that an incident was deleted, and when, so a report stays honest." }
-            p { "Files attached to it stay in the case." }
-            form method="post" action={ "/cases/" (case) "/incidents/" (incident) "/delete" } {
-                (csrf(&s))
-                div.actions {
-                    button.danger type="submit" { "Delete it" }
-                    a href={ "/cases/" (case) "/incidents/" (incident) } { "Keep it" }
-                }
+) -> PageResult {
+    let i = open.incident(IncidentId(incident)).await?.body.ok_or(ServiceError::NotFound)?;
+    Ok(page(Some(&*s), &state.config, "Delete incident", html! {
+        h1 { "Delete this incident?" }
+        p { strong { (non_empty(&i.headline(), "Incident")) } }
+        p { "Its content and every earlier version will be removed for good. The log will keep a note that an incident was deleted, and when, so a report stays honest." }
+        p { "Files attached to it stay in the case." }
+        form method="post" action={ "/cases/" (case) "/incidents/" (incident) "/delete" } {
+            (csrf(&s))
+            div.actions {
+                button.danger type="submit" { "Delete it" }
+                a href={ "/cases/" (case) "/incidents/" (incident) } { "Keep it" }
             }
-        })
-        .into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+        }
+    })
+    .into_response())
 }
 
 pub(crate) async fn delete(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, incident)): Path<(Uuid, Uuid)>,
-    axum::Form(form): axum::Form<FormData>,
-) -> Response {
-    let delete = async {
-        let open = state.lodge.open_case(&s, lodge_domain::CaseId(case)).await?;
-        open.delete_incident(IncidentId(incident)).await
-    };
-    act_then_redirect(&state, &s, &form, &format!("/cases/{case}"), delete).await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.delete_incident(IncidentId(incident)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}")).into_response())
 }

@@ -1,31 +1,21 @@
 //! The case log page: every change to her case, deletions included, and the signed
 //! checkpoint that lets anyone check later that nothing was quietly changed.
 
-use axum::extract::Path;
-use axum::response::{IntoResponse, Response};
-use lodge_domain::CaseId;
+use axum::response::IntoResponse;
+use lodge_service::LogLine;
 use lodge_service::case_log::{Action, Entry, Subject};
-use lodge_service::{LogLine, ServiceError};
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::error_page;
 use super::layout::page;
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::ReadCase;
+use crate::failure::PageResult;
 
-pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let checkpoint = open.checkpoint().await?;
-        let lines = open.log_lines().await?;
-        Ok::<_, ServiceError>((open, checkpoint, lines))
-    }
-    .await;
-    let (open, checkpoint, lines) = match result {
-        Ok(r) => r,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+pub(crate) async fn show(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> PageResult {
+    let case = open.id.0;
+    let checkpoint = open.checkpoint().await?;
+    let lines = open.log_lines().await?;
     let body = html! {
         p { a href={ "/cases/" (case) } { "← " (open.title) } }
         h1 { "Case log" }
@@ -56,7 +46,7 @@ pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, 
             }
         }
     };
-    page(Some(&s), &state.config, "Case log", body).into_response()
+    Ok(page(Some(&*s), &state.config, "Case log", body).into_response())
 }
 
 /// One entry in plain words, linked to what it is about while that still exists.

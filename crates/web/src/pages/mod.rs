@@ -259,29 +259,11 @@ pub(crate) fn error_page(session: Option<&Session>, config: &WebConfig, error: S
     retry_after((status, layout::page(session, config, title, body)).into_response(), &error)
 }
 
-/// Runs a signed-in form's action once its anti-forgery token is checked, then redirects to
-/// `to`; an error gets its page.
-pub(crate) async fn act_then_redirect(
-    state: &AppState,
-    session: &Session,
-    form: &FormData,
-    to: &str,
-    action: impl std::future::Future<Output = Result<(), ServiceError>>,
-) -> Response {
-    if !session.form_token_matches(form.get("csrf")) {
-        return stale_form(session, &state.config);
-    }
-    match action.await {
-        Ok(()) => Redirect::to(to).into_response(),
-        Err(e) => error_page(Some(session), &state.config, e),
-    }
-}
-
 /// A response for a form post whose anti-forgery token did not match.
-pub(crate) fn stale_form(session: &Session, config: &WebConfig) -> Response {
+pub(crate) fn stale_form(session: Option<&Session>, config: &WebConfig) -> Response {
     let body = html! {
         h1 { "Please try again" }
         p { "This form was open too long or came from another page. Go back, reload the page and send it again. What you typed is still in the form when you go back." }
     };
-    (StatusCode::FORBIDDEN, layout::page(Some(session), config, "Please try again", body)).into_response()
+    (StatusCode::FORBIDDEN, layout::page(session, config, "Please try again", body)).into_response()
 }

@@ -4,11 +4,10 @@
 //! named beside its field); and each notice with its letter (email text, PDF, Lumen JSON),
 //! sending, status changes and what the re-checks saw.
 
-use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{CaseId, Content, ContentId, CopyId, CopyStatus, FoundCopy, NoticeId, Problems};
+use axum::response::{IntoResponse, Redirect};
+use lodge_domain::{Content, ContentId, CopyId, CopyStatus, FoundCopy, NoticeId, Problems};
 use lodge_service::{CaseNotice, Entry, NoticeDetails, OpenCase, ServiceError, Session, SiteSummary};
 use lodge_takedown::notice::{Confirmed, Draft, Recipient, Sender};
 use lodge_takedown::route::{Maker, Nature, Route, Situation, plan};
@@ -16,10 +15,11 @@ use lodge_takedown::tracking::{Due, Status};
 use maud::{Markup, html};
 use uuid::Uuid;
 
+use super::FormData;
 use super::layout::{Input, csrf, field_id, page, problem_summary, text_field, textarea_field};
-use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{ReadCase, SignedForm, WriteCase};
+use crate::failure::PageResult;
 
 fn status_label(s: Status) -> &'static str {
     match s {
@@ -62,21 +62,14 @@ fn site_row(s: &SiteSummary) -> Markup {
 }
 
 /// The dashboard and the list.
-pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    let loaded = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let notices = open.notices().await?;
-        let sites = open.site_summaries().await?;
-        let dues: Vec<Option<String>> =
-            notices.iter().map(|n| n.body.as_ref().and_then(|b| due_text(open.notice_due(b)))).collect();
-        let last = open.rechecks().await?.into_iter().next();
-        let reminder = if state.lodge.reminders_available() { open.next_reminder().await? } else { None };
-        Ok::<_, ServiceError>((notices, sites, dues, last, reminder))
-    };
-    let (notices, sites, dues, last, reminder) = match loaded.await {
-        Ok(l) => l,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+pub(crate) async fn list(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> PageResult {
+    let case = open.id.0;
+    let notices = open.notices().await?;
+    let sites = open.site_summaries().await?;
+    let dues: Vec<Option<String>> =
+        notices.iter().map(|n| n.body.as_ref().and_then(|b| due_text(open.notice_due(b)))).collect();
+    let last = open.rechecks().await?.into_iter().next();
+    let reminder = if state.lodge.reminders_available() { open.next_reminder().await? } else { None };
     let markup = html! {
         p { a href={ "/cases/" (case) "/copies" } { "← Copies found" } }
         h1 { "Takedown notices" }
@@ -119,7 +112,7 @@ pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer, 
             }
         }
     };
-    page(Some(&s), &state.config, "Takedown notices", markup).into_response()
+    Ok(page(Some(&*s), &state.config, "Takedown notices", markup).into_response())
 }
 
 /// The routing questions' answers, from the query or the form.
@@ -303,44 +296,34 @@ fn new_body(
 async fn show_new(
     state: &crate::AppState,
     s: &Session,
-    case: Uuid,
+    open: &OpenCase,
     mut form: FormData,
     problems: &Problems,
-) -> Response {
+) -> PageResult {
     let site = form.get("site").to_owned();
-    let loaded = async {
-        let open = state.lodge.open_case(s, CaseId(case)).await?;
-        let copies = reportable(&open, &site).await?;
-        prefill(&open, &copies, &mut form).await?;
-        Ok::<_, ServiceError>(copies)
-    };
-    match loaded.await {
-        Ok(copies) if copies.is_empty() && problems.is_empty() => error_page(
-            Some(s),
-            &state.config,
-            ServiceError::invalid("site", "There is no confirmed copy on this site. Confirm a copy first."),
-        ),
-        Ok(copies) => {
-            let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-            let markup = new_body(s, case, &site, &copies, &form, problems);
-            (status, page(Some(s), &state.config, "New takedown notice", markup)).into_response()
-        }
-        Err(e) => error_page(Some(s), &state.config, e),
+    let copies = reportable(open, &site).await?;
+    prefill(open, &copies, &mut form).await?;
+    if copies.is_empty() && problems.is_empty() {
+        return Err(
+            ServiceError::invalid("site", "There is no confirmed copy on this site. Confirm a copy first.").into()
+        );
     }
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let markup = new_body(s, open.id.0, &site, &copies, &form, problems);
+    Ok((status, page(Some(s), &state.config, "New takedown notice", markup)).into_response())
 }
 
 /// Step one, and step two once the questions are answered.
 pub(crate) async fn new(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
+    ReadCase(s, open): ReadCase,
     Query(query): Query<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let form = FormData(query);
     if form.get("site").is_empty() {
-        return error_page(Some(&s), &state.config, ServiceError::NotFound);
+        return Err(ServiceError::NotFound.into());
     }
-    show_new(&state, &s, case, form, &Problems::default()).await
+    show_new(&state, &s, &open, form, &Problems::default()).await
 }
 
 fn draft_from(form: &FormData) -> Draft {
@@ -390,28 +373,20 @@ fn draft_from(form: &FormData) -> Draft {
 /// Makes the notice, or shows the form again with each missing element named.
 pub(crate) async fn create(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
+    WriteCase(s, open): WriteCase,
+    SignedForm(form): SignedForm,
+) -> PageResult {
     let Some(route) = Route::from_name(form.get("route")) else {
         let mut problems = Problems::default();
         problems.add("route", "Choose which notice to make.");
-        return show_new(&state, &s, case, form, &problems).await;
+        return show_new(&state, &s, &open, form, &problems).await;
     };
     let copies = form.all("copies").iter().filter_map(|c| c.parse().ok()).map(CopyId).collect();
     let details = NoticeDetails { route, copies, draft: draft_from(&form) };
-    let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => open.draft_notice(details).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(id) => Redirect::to(&format!("/cases/{case}/notices/{id}")).into_response(),
-        Err(ServiceError::Invalid(problems)) => show_new(&state, &s, case, form, &problems).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
+    match open.draft_notice(details).await {
+        Ok(id) => Ok(Redirect::to(&format!("/cases/{}/notices/{id}", open.id.0)).into_response()),
+        Err(ServiceError::Invalid(problems)) => show_new(&state, &s, &open, form, &problems).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -486,83 +461,48 @@ fn notice_body(s: &Session, case: Uuid, id: Uuid, n: &CaseNotice, due: Option<St
 /// One notice.
 pub(crate) async fn show(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    ReadCase(s, open): ReadCase,
     Path((case, notice)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let loaded = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let entry = open.notice(NoticeId(notice)).await?;
-        let body = entry.body.ok_or(ServiceError::NotFound)?;
-        let due = due_text(open.notice_due(&body));
-        Ok::<_, ServiceError>((body, due))
-    };
-    match loaded.await {
-        Ok((n, due)) => {
-            let can_send = state.lodge.config().smtp.is_some();
-            let markup = notice_body(&s, case, notice, &n, due, can_send);
-            page(Some(&s), &state.config, "Takedown notice", markup).into_response()
-        }
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+) -> PageResult {
+    let n = open.notice(NoticeId(notice)).await?.body.ok_or(ServiceError::NotFound)?;
+    let due = due_text(open.notice_due(&n));
+    let can_send = state.lodge.config().smtp.is_some();
+    let markup = notice_body(&s, case, notice, &n, due, can_send);
+    Ok(page(Some(&*s), &state.config, "Takedown notice", markup).into_response())
 }
 
 /// A download of the letter.
 pub(crate) async fn letter(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path((case, notice)): Path<(Uuid, Uuid)>,
+    ReadCase(_, open): ReadCase,
+    Path((_, notice)): Path<(Uuid, Uuid)>,
     Query(query): Query<Vec<(String, String)>>,
-) -> Response {
-    let form = FormData(query);
-    let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => open.notice_letter(NoticeId(notice), form.get("format")).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(l) => super::attachment(l.bytes.into(), l.content_type, &l.file_name),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+) -> PageResult {
+    let l = open.notice_letter(NoticeId(notice), FormData(query).get("format")).await?;
+    Ok(super::attachment(l.bytes.into(), l.content_type, &l.file_name))
 }
 
 /// Sends a draft by the organisation's mail server.
 pub(crate) async fn send(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, notice)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/notices/{notice}");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.send_notice(NoticeId(notice)).await
-    })
-    .await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.send_notice(NoticeId(notice)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/notices/{notice}")).into_response())
 }
 
 /// Records a change of status, or a follow-up.
 pub(crate) async fn set_status(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, notice)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/notices/{notice}");
-    act_then_redirect(&state, &s, &form, &to, async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        open.update_notice(NoticeId(notice), form.get("status"), form.get("note")).await
-    })
-    .await
+    SignedForm(form): SignedForm,
+) -> PageResult {
+    open.update_notice(NoticeId(notice), form.get("status"), form.get("note")).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/notices/{notice}")).into_response())
 }
 
 /// Looks at the addresses of open notices again now.
-pub(crate) async fn recheck(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/notices");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.recheck_now().await
-    })
-    .await
+pub(crate) async fn recheck(WriteCase(_, open): WriteCase, SignedForm(_): SignedForm) -> PageResult {
+    open.recheck_now().await?;
+    Ok(Redirect::to(&format!("/cases/{}/notices", open.id.0)).into_response())
 }

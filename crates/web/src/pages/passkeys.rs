@@ -17,7 +17,8 @@ use uuid::Uuid;
 use super::FormData;
 use super::layout::page;
 use crate::State;
-use crate::auth::{ClientAddress, Viewer, device_summary, session_cookie};
+use crate::auth::{ClientAddress, device_summary, session_cookie};
+use crate::extract::Viewer;
 
 /// The cookie that keeps a passkey's device key, only on the address that signs in with it.
 const DEVICE_COOKIE: &str = "dk";
@@ -129,7 +130,7 @@ pub(crate) async fn needs_script(axum::extract::State(state): State, Viewer(s): 
         p { "Adding or using a passkey needs your browser's passkey support, which runs as a script. Turn JavaScript on for this site, or keep using your password and an authenticator app." }
         p { a href="/account" { "Back to your account" } }
     };
-    page(Some(&s), &state.config, "Passkeys", body).into_response()
+    page(Some(&*s), &state.config, "Passkeys", body).into_response()
 }
 
 pub(crate) async fn remove(

@@ -1,22 +1,20 @@
 //! People pages: the people in a case, each known by one or more identifiers — a username
 //! is enough. Name, address and vehicle are optional and never required.
 
-use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{
-    CaseId, CourseOfConduct, Identifier, IdentifierKind, Incident, IncidentId, Person, PersonId, Problems,
-};
+use lodge_domain::{CourseOfConduct, Identifier, IdentifierKind, Incident, IncidentId, Person, PersonId, Problems};
 use lodge_service::{OpenCase, ServiceError, Session};
 use maud::{Markup, html};
 use uuid::Uuid;
 
+use super::FormData;
 use super::cases::non_empty;
 use super::layout::{Input, csrf, field_id, page, problem_summary, text_field, textarea_field};
-use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{ReadCase, SignedForm, WriteCase};
+use crate::failure::PageResult;
 
 /// Blank identifier rows offered on a form.
 const BLANK_ROWS: usize = 2;
@@ -128,18 +126,10 @@ fn person_form(s: &Session, action: &str, heading: &str, form: &FormData, proble
     }
 }
 
-pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let people = open.people().await?;
-        Ok::<_, ServiceError>((open, people))
-    }
-    .await;
-    let (open, people) = match result {
-        Ok(r) => r,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
-    page(Some(&s), &state.config, "People", html! {
+pub(crate) async fn list(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> PageResult {
+    let people = open.people().await?;
+    let case = open.id.0;
+    Ok(page(Some(&*s), &state.config, "People", html! {
         p { a href={ "/cases/" (case) } { "← " (open.title) } }
         h1 { "People in this case" }
         p { a.button href={ "/cases/" (case) "/people/new" } { "Add a person" } }
@@ -158,75 +148,59 @@ pub(crate) async fn list(axum::extract::State(state): State, Viewer(s): Viewer, 
             }
         }
     })
-    .into_response()
+    .into_response())
 }
 
-pub(crate) async fn new_page(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-) -> Response {
-    match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(_) => page(
-            Some(&s),
-            &state.config,
-            "Add a person",
-            person_form(
-                &s,
-                &format!("/cases/{case}/people"),
-                "Add a person",
-                &FormData::default(),
-                &Problems::default(),
-            ),
-        )
-        .into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn new_page(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> Response {
+    let form = person_form(
+        &s,
+        &format!("/cases/{}/people", open.id.0),
+        "Add a person",
+        &FormData::default(),
+        &Problems::default(),
+    );
+    page(Some(&*s), &state.config, "Add a person", form).into_response()
 }
 
 async fn save(
     state: &crate::AppState,
     s: &Session,
-    case: Uuid,
+    open: &OpenCase,
     existing: Option<PersonId>,
     mut form: FormData,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(s, &state.config);
-    }
+) -> PageResult {
+    let case = open.id.0;
     let (action, heading) = match existing {
         None => (format!("/cases/{case}/people"), "Add a person"),
         Some(id) => (format!("/cases/{case}/people/{id}"), "Edit person"),
     };
-    let open = match state.lodge.open_case(s, CaseId(case)).await {
-        Ok(o) => o,
-        Err(e) => return error_page(Some(s), &state.config, e),
-    };
     if form.get("action") == "add_row" {
         let rows: usize = form.get("rows").parse().unwrap_or(BLANK_ROWS);
         form.set("rows", (rows + 1).min(200).to_string());
-        return page(Some(s), &state.config, heading, person_form(s, &action, heading, &form, &Problems::default()))
-            .into_response();
+        return Ok(page(
+            Some(s),
+            &state.config,
+            heading,
+            person_form(s, &action, heading, &form, &Problems::default()),
+        )
+        .into_response());
     }
     let result = match person_from_form(&form) {
         Err(p) => Err(ServiceError::Invalid(p)),
-        Ok(person) => write(&open, existing, &form, &person).await,
+        Ok(person) => write(open, existing, &form, &person).await,
     };
-    match result {
-        Ok(id) => Redirect::to(&format!("/cases/{case}/people/{id}")).into_response(),
-        Err(ServiceError::Invalid(p)) => (
-            StatusCode::BAD_REQUEST,
-            page(Some(s), &state.config, heading, person_form(s, &action, heading, &form, &p)),
-        )
-            .into_response(),
+    let (status, problems) = match result {
+        Ok(id) => return Ok(Redirect::to(&format!("/cases/{case}/people/{id}")).into_response()),
+        Err(ServiceError::Invalid(p)) => (StatusCode::BAD_REQUEST, p),
         Err(ServiceError::Conflict) => {
             let mut p = Problems::default();
             p.add("label", ServiceError::Conflict.user_message());
-            (StatusCode::CONFLICT, page(Some(s), &state.config, heading, person_form(s, &action, heading, &form, &p)))
-                .into_response()
+            (StatusCode::CONFLICT, p)
         }
-        Err(e) => error_page(Some(s), &state.config, e),
-    }
+        Err(e) => return Err(e.into()),
+    };
+    Ok((status, page(Some(s), &state.config, heading, person_form(s, &action, heading, &form, &problems)))
+        .into_response())
 }
 
 async fn write(
@@ -243,84 +217,58 @@ async fn write(
 
 pub(crate) async fn create(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    save(&state, &s, case, None, form).await
+    WriteCase(s, open): WriteCase,
+    SignedForm(form): SignedForm,
+) -> PageResult {
+    save(&state, &s, &open, None, form).await
 }
 
 pub(crate) async fn update(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path((case, person)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    save(&state, &s, case, Some(PersonId(person)), form).await
+    WriteCase(s, open): WriteCase,
+    Path((_, person)): Path<(Uuid, Uuid)>,
+    SignedForm(form): SignedForm,
+) -> PageResult {
+    save(&state, &s, &open, Some(PersonId(person)), form).await
 }
 
 pub(crate) async fn edit_page(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    ReadCase(s, open): ReadCase,
     Path((case, person)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let entry = open.person(PersonId(person)).await?;
-        let body = entry.body.ok_or(ServiceError::NotFound)?;
-        Ok::<_, ServiceError>(form_from_person(&body, entry.version))
-    }
-    .await;
-    match result {
-        Ok(form) => page(
-            Some(&s),
-            &state.config,
-            "Edit person",
-            person_form(&s, &format!("/cases/{case}/people/{person}"), "Edit person", &form, &Problems::default()),
-        )
-        .into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+) -> PageResult {
+    let entry = open.person(PersonId(person)).await?;
+    let body = entry.body.ok_or(ServiceError::NotFound)?;
+    let form = form_from_person(&body, entry.version);
+    let action = format!("/cases/{case}/people/{person}");
+    Ok(page(
+        Some(&*s),
+        &state.config,
+        "Edit person",
+        person_form(&s, &action, "Edit person", &form, &Problems::default()),
+    )
+    .into_response())
 }
 
 pub(crate) async fn show(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    ReadCase(s, open): ReadCase,
     Path((case, person)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let entry = open.person(PersonId(person)).await?;
-        let incidents = open
-            .timeline(&lodge_service::TimelineFilter {
-                person: Some(PersonId(person)),
-                conduct: None,
-                oldest_first: true,
-            })
-            .await?;
-        Ok::<_, ServiceError>((entry, incidents))
-    }
-    .await;
-    let (entry, incidents) = match result {
-        Ok(r) => r,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+) -> PageResult {
+    let entry = open.person(PersonId(person)).await?;
+    let filter = lodge_service::TimelineFilter { person: Some(PersonId(person)), conduct: None, oldest_first: true };
+    let incidents = open.timeline(&filter).await?;
     let Some(p) = &entry.body else {
-        return page(
-            Some(&s),
-            &state.config,
-            "Deleted person",
-            html! {
-                h1 { "Deleted person" }
-                p { "This person was removed from the case on " (entry.saved_at.strftime("%-d %B %Y")) "." }
-            },
-        )
-        .into_response();
+        let body = html! {
+            h1 { "Deleted person" }
+            p { "This person was removed from the case on " (entry.saved_at.strftime("%-d %B %Y")) "." }
+        };
+        return Ok(page(Some(&*s), &state.config, "Deleted person", body).into_response());
     };
     let incidents: Vec<(Uuid, &Incident)> =
         incidents.iter().filter_map(|e| e.body.as_ref().map(|b| (e.id, b))).collect();
-    page(
-        Some(&s),
+    Ok(page(
+        Some(&*s),
         &state.config,
         "Person",
         html! {
@@ -377,18 +325,14 @@ pub(crate) async fn show(
             }
         },
     )
-    .into_response()
+    .into_response())
 }
 
 pub(crate) async fn delete(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, person)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let delete = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        open.delete_person(PersonId(person)).await
-    };
-    act_then_redirect(&state, &s, &form, &format!("/cases/{case}/people"), delete).await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.delete_person(PersonId(person)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/people")).into_response())
 }

@@ -9,9 +9,9 @@ use lodge_service::{Password, RecoveryKey, ServiceError, Session};
 use maud::{Markup, html};
 
 use super::layout::{Input, page, problem_summary, text_field};
-use super::{FormData, error_page, stale_form};
+use super::{FormData, error_page};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{SignedForm, Viewer};
 
 /// The page that shows a recovery key, the only time it is shown; `done` says what just
 /// happened, and where she goes next depends on whether she is signed in.
@@ -101,17 +101,14 @@ pub(crate) fn section(s: &Session, problems: &Problems) -> Markup {
 pub(crate) async fn replace(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
+    SignedForm(form): SignedForm,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
     match state.lodge.replace_recovery_key(&s, Password::new(form.get("recovery_password").to_owned())).await {
         Ok(fresh) => {
             let done = html! { div.notice role="status" { p { "Your old recovery key no longer works. Here is your new one." } } };
-            key_page(&state, Some(&s), &fresh, Some(done)).into_response()
+            key_page(&state, Some(&*s), &fresh, Some(done)).into_response()
         }
         Err(ServiceError::Invalid(p)) => super::accounts::account_response(&state, &s, &p, None).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Err(e) => error_page(Some(&*s), &state.config, e),
     }
 }

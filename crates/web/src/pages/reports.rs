@@ -6,12 +6,11 @@
 
 use std::collections::BTreeSet;
 
-use axum::Form;
 use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{CaseId, CourseOfConduct, Incident, IncidentId, JobId, Problems, When};
+use lodge_domain::{CourseOfConduct, Incident, IncidentId, JobId, Problems, When};
 use lodge_service::case_log::Subject;
 use lodge_service::{
     JobState, OpenCase, PlainStream, PreparedFile, PreparedReport, Redact, ReportDocument, ReportFile, ReportOptions,
@@ -22,8 +21,8 @@ use uuid::Uuid;
 
 use super::form::FormData;
 use super::layout::{Input, csrf, page, problem_summary, refreshing_page, text_field};
-use super::{act_then_redirect, error_page, stale_form};
-use crate::auth::Viewer;
+use crate::extract::{ReadCase, SignedForm};
+use crate::failure::PageResult;
 use crate::{State, WebConfig};
 
 /// The download, streamed: exhibits are decrypted as they go out.
@@ -362,73 +361,43 @@ fn when_short(when: &When) -> String {
     }
 }
 
-pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        page_data(&open).await
-    }
-    .await;
-    match result {
-        Ok(data) => {
-            // While a file is being made, the page reloads itself to show how far it has got.
-            let busy = data.files.iter().any(|f| f.state.unfinished());
-            let body = report_form(&s, &state.config, case, &data, &first_visit(&s), &Problems::default());
-            refreshing_page(Some(&s), &state.config, "Prepare a report", body, busy.then_some(3)).into_response()
-        }
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn show(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> PageResult {
+    let data = page_data(&open).await?;
+    // While a file is being made, the page reloads itself to show how far it has got.
+    let busy = data.files.iter().any(|f| f.state.unfinished());
+    let body = report_form(&s, &state.config, open.id.0, &data, &first_visit(&s), &Problems::default());
+    Ok(refreshing_page(Some(&*s), &state.config, "Prepare a report", body, busy.then_some(3)).into_response())
 }
 
 pub(crate) async fn make(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let open = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(o) => o,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+    ReadCase(s, open): ReadCase,
+    SignedForm(form): SignedForm,
+) -> PageResult {
     if form.get("format") == "preview" {
-        return show_preview(&state, &s, case, open, &form).await;
+        return show_preview(&state, &s, open, &form).await;
     }
+    let case = open.id.0;
     let file = if form.get("format") == "bundle" { ReportFile::Bundle } else { ReportFile::Pdf };
     let mut seal_problems = Problems::default();
     let seal = if file == ReportFile::Bundle { seal_from_form(&form, &mut seal_problems) } else { None };
     let problems = match options_from_form(&form) {
         Ok(_) if !seal_problems.is_empty() => seal_problems,
         Ok(options) => match open.prepare_file(options, file, seal).await {
-            Ok(_) => return Redirect::to(&format!("/cases/{case}/report#made")).into_response(),
+            Ok(_) => return Ok(Redirect::to(&format!("/cases/{case}/report#made")).into_response()),
             Err(ServiceError::Invalid(p)) => p,
-            Err(e) => return error_page(Some(&s), &state.config, e),
+            Err(e) => return Err(e.into()),
         },
         Err(p) => p,
     };
     // Show the form again with her choices and what to fix.
-    let data = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => page_data(&open).await,
-        Err(e) => Err(e),
-    };
-    match data {
-        Ok(data) => (
-            StatusCode::BAD_REQUEST,
-            page(
-                Some(&s),
-                &state.config,
-                "Prepare a report",
-                report_form(&s, &state.config, case, &data, &form, &problems),
-            ),
-        )
-            .into_response(),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+    let data = page_data(&open).await?;
+    let body = report_form(&s, &state.config, case, &data, &form, &problems);
+    Ok((StatusCode::BAD_REQUEST, page(Some(&*s), &state.config, "Prepare a report", body)).into_response())
 }
 
 /// The form again with her choices, and the preview or what to fix.
-async fn show_preview(state: &crate::AppState, s: &Session, case: Uuid, open: OpenCase, form: &FormData) -> Response {
+async fn show_preview(state: &crate::AppState, s: &Session, open: OpenCase, form: &FormData) -> PageResult {
     let prepared = match options_from_form(form) {
         Ok(options) => open.prepare_report(&options).await,
         Err(p) => Err(ServiceError::Invalid(p)),
@@ -436,41 +405,17 @@ async fn show_preview(state: &crate::AppState, s: &Session, case: Uuid, open: Op
     let (status, problems, preview) = match prepared {
         Ok(p) => (StatusCode::OK, Problems::default(), Some(p)),
         Err(ServiceError::Invalid(p)) => (StatusCode::BAD_REQUEST, p, None),
-        Err(e) => return error_page(Some(s), &state.config, e),
+        Err(e) => return Err(e.into()),
     };
-    match page_data(&open).await {
-        Ok(data) => {
-            let data = PageData { preview, ..data };
-            (
-                status,
-                page(
-                    Some(s),
-                    &state.config,
-                    "Prepare a report",
-                    report_form(s, &state.config, case, &data, form, &problems),
-                ),
-            )
-                .into_response()
-        }
-        Err(e) => error_page(Some(s), &state.config, e),
-    }
+    let data = PageData { preview, ..page_data(&open).await? };
+    let body = report_form(s, &state.config, open.id.0, &data, form, &problems);
+    Ok((status, page(Some(s), &state.config, "Prepare a report", body)).into_response())
 }
 
 /// A file made from the case, decrypted as it streams.
-pub(crate) async fn download_file(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path((case, file)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        open.prepared_file_content(JobId(file)).await
-    }
-    .await;
-    match result {
-        Ok((made, stream)) => made_file_response(case, &made, stream),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn download_file(ReadCase(_, open): ReadCase, Path((case, file)): Path<(Uuid, Uuid)>) -> PageResult {
+    let (made, stream) = open.prepared_file_content(JobId(file)).await?;
+    Ok(made_file_response(case, &made, stream))
 }
 
 /// A file made from the case, under the name and type a download of it gets.
@@ -486,14 +431,10 @@ pub(crate) fn made_file_response(case: Uuid, made: &PreparedFile, stream: PlainS
 
 /// Deletes a file made from the case, or stops one being made.
 pub(crate) async fn delete_file(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    ReadCase(_, open): ReadCase,
     Path((case, file)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/report#made");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.delete_prepared_file(JobId(file)).await
-    })
-    .await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.delete_prepared_file(JobId(file)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/report#made")).into_response())
 }

@@ -1,16 +1,16 @@
 //! Where she is signed in: the list on her account page, and signing out one device or every
 //! other one.
 
-use axum::Form;
 use axum::extract::Path;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect};
 use lodge_service::SessionSummary;
 use maud::{Markup, html};
 
 use super::layout::csrf;
-use super::{FormData, act_then_redirect};
+
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{SignedForm, Viewer};
+use crate::failure::PageResult;
 
 /// The account page's list of places she is signed in.
 pub(crate) fn section(s: &lodge_service::Session, sessions: &[SessionSummary]) -> Markup {
@@ -49,16 +49,18 @@ pub(crate) fn section(s: &lodge_service::Session, sessions: &[SessionSummary]) -
 pub(crate) async fn end_other_sessions(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
-) -> Response {
-    act_then_redirect(&state, &s, &form, "/account", state.lodge.end_other_sessions(&s)).await
+    SignedForm(_form): SignedForm,
+) -> PageResult {
+    state.lodge.end_other_sessions(&s).await?;
+    Ok(Redirect::to("/account").into_response())
 }
 
 pub(crate) async fn end_session(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     Path(session): Path<String>,
-    Form(form): Form<FormData>,
-) -> Response {
-    act_then_redirect(&state, &s, &form, "/account", state.lodge.end_session(&s, &session)).await
+    SignedForm(_form): SignedForm,
+) -> PageResult {
+    state.lodge.end_session(&s, &session).await?;
+    Ok(Redirect::to("/account").into_response())
 }

@@ -2,7 +2,6 @@
 //! refreshing and withdrawing each, and her access log. What a police link opens is in
 //! `shared`.
 
-use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,10 +12,11 @@ use lodge_service::{
 use maud::{Markup, html};
 use uuid::Uuid;
 
+use super::FormData;
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
 use super::reports::options_from_form;
-use super::{FormData, act_then_redirect, error_page, stale_form};
-use crate::auth::Viewer;
+use crate::extract::{OwnCase, SignedForm};
+use crate::failure::PageResult;
 use crate::{AppState, State};
 
 const DAY: &str = "%-d %b %Y";
@@ -136,147 +136,120 @@ fn sharing_page(
     (status, page(Some(s), &state.config, "Sharing", sharing_body(s, open, data, form, problems))).into_response()
 }
 
-pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let data = sharing_of(&open).await?;
-        Ok::<_, ServiceError>((open, data))
-    }
-    .await;
-    match result {
-        Ok((open, data)) => sharing_page(&s, &state, &open, &data, &first_visit(&s), &Problems::default()),
-        Err(e) => error_page(Some(&s), &state.config, e),
-    }
+pub(crate) async fn show(axum::extract::State(state): State, OwnCase(s, open): OwnCase) -> PageResult {
+    let data = sharing_of(&open).await?;
+    Ok(sharing_page(&s, &state, &open, &data, &first_visit(&s), &Problems::default()))
 }
 
-/// Runs a sharing change; an input problem shows the page again with what she typed.
-async fn change_sharing<F, Fut>(state: &AppState, s: &Session, case: Uuid, form: &FormData, action: F) -> Response
-where
-    F: FnOnce(OpenCase) -> Fut,
-    Fut: std::future::Future<Output = Result<Option<Markup>, ServiceError>>,
-{
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(s, &state.config);
-    }
-    let open = match state.lodge.open_case(s, CaseId(case)).await {
-        Ok(open) => open,
-        Err(e) => return error_page(Some(s), &state.config, e),
-    };
-    match action(open).await {
-        Ok(Some(shown)) => page(Some(s), &state.config, "Police link made", shown).into_response(),
-        Ok(None) => axum::response::Redirect::to(&format!("/cases/{case}/sharing")).into_response(),
+/// After a change to who holds the case: back to the sharing page, or the page again with her
+/// choices and what to fix.
+async fn after(
+    state: &AppState,
+    s: &Session,
+    open: &OpenCase,
+    form: &FormData,
+    changed: Result<(), ServiceError>,
+) -> PageResult {
+    match changed {
+        Ok(()) => Ok(axum::response::Redirect::to(&format!("/cases/{}/sharing", open.id.0)).into_response()),
         Err(ServiceError::Invalid(problems)) => {
-            let again = async {
-                let open = state.lodge.open_case(s, CaseId(case)).await?;
-                let data = sharing_of(&open).await?;
-                Ok::<_, ServiceError>((open, data))
-            };
-            match again.await {
-                Ok((open, data)) => sharing_page(s, state, &open, &data, form, &problems),
-                Err(e) => error_page(Some(s), &state.config, e),
-            }
+            let data = sharing_of(open).await?;
+            Ok(sharing_page(s, state, open, &data, form, &problems))
         }
-        Err(e) => error_page(Some(s), &state.config, e),
+        Err(e) => Err(e.into()),
     }
 }
 
+/// Shares the case with someone else at the organisation.
 pub(crate) async fn grant(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
+    OwnCase(s, open): OwnCase,
+    SignedForm(form): SignedForm,
+) -> PageResult {
     let access = if form.get("access") == "write" { Access::Write } else { Access::Read };
-    let username = form.get("username").to_owned();
-    change_sharing(&state, &s, case, &form, |open| async move {
-        open.grant(&username, access).await?;
-        Ok(None)
-    })
-    .await
+    let granted = open.grant(form.get("username"), access).await;
+    after(&state, &s, &open, &form, granted).await
 }
 
+/// Stops sharing the case with someone.
 pub(crate) async fn revoke(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    OwnCase(s, mut open): OwnCase,
     Path((case, user)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/sharing");
-    let action = async {
-        let mut open = state.lodge.open_case(&s, CaseId(case)).await?;
-        open.revoke(&s, UserId(user)).await
-    };
-    act_then_redirect(&state, &s, &form, &to, action).await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.revoke(&s, UserId(user)).await?;
+    Ok(axum::response::Redirect::to(&format!("/cases/{case}/sharing")).into_response())
 }
 
+/// Makes a police link; the page shows it once.
 pub(crate) async fn create_link(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let public_url = state.config.public_url.trim_end_matches('/').to_owned();
-    let form_ref = &form;
-    change_sharing(&state, &s, case, &form, |open| async move {
-        let form = form_ref;
-        let mut problems = Problems::default();
-        let days = form.get("days").trim().parse::<i64>().unwrap_or_else(|_| {
-            problems.add("days", "Enter a number of days, from 1 to 365.");
-            30
-        });
-        let report = match options_from_form(form) {
-            Ok(mut options) => {
-                options.prepared_for = form.get("label").to_owned();
-                options
-            }
-            Err(more) => {
-                problems.extend(more);
-                Default::default()
-            }
-        };
-        if !problems.is_empty() {
-            return Err(ServiceError::Invalid(problems));
+    OwnCase(s, open): OwnCase,
+    SignedForm(form): SignedForm,
+) -> PageResult {
+    match police_link(&state, &open, &form).await {
+        Ok(shown) => Ok(page(Some(&*s), &state.config, "Police link made", shown).into_response()),
+        Err(e) => after(&state, &s, &open, &form, Err(e)).await,
+    }
+}
+
+/// Makes the link the form asks for, and the page that shows it.
+async fn police_link(state: &AppState, open: &OpenCase, form: &FormData) -> Result<Markup, ServiceError> {
+    let public_url = state.config.public_url.trim_end_matches('/');
+    let mut problems = Problems::default();
+    let days = form.get("days").trim().parse::<i64>().unwrap_or_else(|_| {
+        problems.add("days", "Enter a number of days, from 1 to 365.");
+        30
+    });
+    let report = match options_from_form(form) {
+        Ok(mut options) => {
+            options.prepared_for = form.get("label").to_owned();
+            options
         }
-        let passphrase = Some(form.get("passphrase")).filter(|p| !p.is_empty()).map(|p| Password::new(p.to_owned()));
-        let request = NewShare { label: form.get("label").to_owned(), report, days, passphrase };
-        let (_, token) = open.create_share(request).await?;
-        // The secret follows `#`: browsers never send it, so no server or proxy logs it.
-        let link = format!("{public_url}/shared#{}", token.to_text());
-        let shown = html! {
-            h1 { "Police link made" }
-            (notice("success", "Copy this link now and send it to the officer. Lodge keeps no copy of it: if it is lost, make a new one and withdraw this one."))
-            div.field {
-                label for="link" { "The link" }
-                input #link type="text" readonly value=(link);
-            }
-            p { "Its report is being prepared now; the link opens it once it is ready, usually within a minute. Anyone with the link can open the report until it expires, so send it only to the officer, and give any passphrase separately." }
-            p { a.button href={ "/cases/" (open.id) "/sharing" } { "Back to sharing" } }
-        };
-        Ok(Some(shown))
-    })
-    .await
+        Err(more) => {
+            problems.extend(more);
+            Default::default()
+        }
+    };
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems));
+    }
+    let passphrase = Some(form.get("passphrase")).filter(|p| !p.is_empty()).map(|p| Password::new(p.to_owned()));
+    let request = NewShare { label: form.get("label").to_owned(), report, days, passphrase };
+    let (_, token) = open.create_share(request).await?;
+    // The secret follows `#`: browsers never send it, so no server or proxy logs it.
+    let link = format!("{public_url}/shared#{}", token.to_text());
+    let shown = html! {
+        h1 { "Police link made" }
+        (notice("success", "Copy this link now and send it to the officer. Lodge keeps no copy of it: if it is lost, make a new one and withdraw this one."))
+        div.field {
+            label for="link" { "The link" }
+            input #link type="text" readonly value=(link);
+        }
+        p { "Its report is being prepared now; the link opens it once it is ready, usually within a minute. Anyone with the link can open the report until it expires, so send it only to the officer, and give any passphrase separately." }
+        p { a.button href={ "/cases/" (open.id) "/sharing" } { "Back to sharing" } }
+    };
+    Ok(shown)
 }
 
+/// Makes a police link's report again from the case as it is now.
 pub(crate) async fn refresh_link(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    OwnCase(_, open): OwnCase,
     Path((case, share)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/sharing");
-    let action = async { state.lodge.open_case(&s, CaseId(case)).await?.refresh_share(share).await };
-    act_then_redirect(&state, &s, &form, &to, action).await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.refresh_share(share).await?;
+    Ok(axum::response::Redirect::to(&format!("/cases/{case}/sharing")).into_response())
 }
 
+/// Withdraws a police link.
 pub(crate) async fn revoke_link(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    OwnCase(_, open): OwnCase,
     Path((case, share)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/sharing");
-    let action = async { state.lodge.open_case(&s, CaseId(case)).await?.revoke_share(share).await };
-    act_then_redirect(&state, &s, &form, &to, action).await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.revoke_share(share).await?;
+    Ok(axum::response::Redirect::to(&format!("/cases/{case}/sharing")).into_response())
 }
 
 fn access_line(line: &AccessLine) -> Markup {
@@ -296,21 +269,9 @@ fn access_line(line: &AccessLine) -> Markup {
     }
 }
 
-pub(crate) async fn access_log(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-) -> Response {
-    let result = async {
-        let open = state.lodge.open_case(&s, CaseId(case)).await?;
-        let lines = open.access_log().await?;
-        Ok::<_, ServiceError>((open, lines))
-    }
-    .await;
-    let (open, lines) = match result {
-        Ok(r) => r,
-        Err(e) => return error_page(Some(&s), &state.config, e),
-    };
+pub(crate) async fn access_log(axum::extract::State(state): State, OwnCase(s, open): OwnCase) -> PageResult {
+    let case = open.id.0;
+    let lines = open.access_log().await?;
     let body = html! {
         p { a href={ "/cases/" (case) } { "← " (open.title) } }
         h1 { "Who looked" }
@@ -325,5 +286,5 @@ pub(crate) async fn access_log(
         }
         p { a href={ "/cases/" (case) "/sharing" } { "Change who this case is shared with" } }
     };
-    page(Some(&s), &state.config, "Who looked", body).into_response()
+    Ok(page(Some(&*s), &state.config, "Who looked", body).into_response())
 }

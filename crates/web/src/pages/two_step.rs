@@ -1,17 +1,16 @@
 //! Two-step sign-in with an authenticator app on her account page: the section that says
 //! whether it is on, setting it up (the key and a code, with her password), and turning it off.
 
-use axum::Form;
 use axum::response::{IntoResponse, Response};
 use lodge_domain::Problems;
 use lodge_service::{Password, ServiceError};
 use maud::{Markup, html};
 
 use super::accounts::{account_response, on_account_page};
+use super::error_page;
 use super::layout::{Input, csrf, page, problem_summary, text_field};
-use super::{FormData, error_page, stale_form};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{SignedForm, Viewer};
 
 pub(crate) fn section(s: &lodge_service::Session, on: bool, problems: &Problems) -> Markup {
     html! {
@@ -36,14 +35,11 @@ pub(crate) fn section(s: &lodge_service::Session, on: bool, problems: &Problems)
 pub(crate) async fn start_two_step(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
+    SignedForm(_form): SignedForm,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
     match state.lodge.start_totp(&s) {
         Ok(setup) => two_step_setup_page(&state, &s, &setup.secret, &setup.url, &Problems::default()),
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Err(e) => error_page(Some(&*s), &state.config, e),
     }
 }
 
@@ -86,23 +82,20 @@ fn two_step_setup_page(
 pub(crate) async fn confirm_two_step(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
+    SignedForm(form): SignedForm,
 ) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
     let password = Password::new(form.get("password").to_owned());
     match state.lodge.confirm_totp(&s, password, form.get("secret"), form.get("code")).await {
         Ok(()) => account_response(&state, &s, &Problems::default(), Some("Two-step sign-in is on.")).await,
         Err(ServiceError::Invalid(p)) => two_step_setup_page(&state, &s, form.get("secret"), form.get("url"), &p),
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Err(e) => error_page(Some(&*s), &state.config, e),
     }
 }
 
 pub(crate) async fn two_step_off(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
-    Form(form): Form<FormData>,
+    SignedForm(form): SignedForm,
 ) -> Response {
     let action = state.lodge.disable_totp(&s, Password::new(form.get("password").to_owned()));
     on_account_page(&state, &s, &form, "Two-step sign-in is off.", action).await

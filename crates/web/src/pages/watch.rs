@@ -3,19 +3,19 @@
 //! review or to scan for copies of her content. Links found are shown as text: the page loads
 //! nothing from those sites.
 
-use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use lodge_domain::{CaseId, Problems, Watch, WatchId};
-use lodge_service::{Entry, Job, ServiceError, Session, WatchRun};
+use axum::response::{IntoResponse, Redirect};
+use lodge_domain::{Problems, Watch, WatchId};
+use lodge_service::{Entry, Job, OpenCase, ServiceError, Session, WatchRun};
 use maud::{Markup, html};
 use uuid::Uuid;
 
+use super::FormData;
 use super::layout::{Input, csrf, problem_summary, refreshing_page, text_field};
-use super::{FormData, act_then_redirect, error_page, stale_form};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::{ReadCase, SignedForm, WriteCase};
+use crate::failure::PageResult;
 
 fn body(
     s: &Session,
@@ -97,88 +97,63 @@ fn body(
     }
 }
 
-async fn show_page(state: &crate::AppState, s: &Session, case: Uuid, form: &FormData, problems: &Problems) -> Response {
-    let loaded = async {
-        let open = state.lodge.open_case(s, CaseId(case)).await?;
-        Ok::<_, ServiceError>((open.watches().await?, open.watch_runs().await?.into_iter().next()))
-    };
-    match loaded.await {
-        Ok((watches, last)) => {
-            let sites: Vec<String> = state.lodge.config().watch_sites.iter().map(|w| w.name.clone()).collect();
-            let busy = last.as_ref().is_some_and(|j| j.state.unfinished());
-            let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-            let markup = body(s, case, &sites, &watches, last.as_ref(), form, problems);
-            let refresh = (busy && problems.is_empty()).then_some(5);
-            (status, refreshing_page(Some(s), &state.config, "Name watch", markup, refresh)).into_response()
-        }
-        Err(e) => error_page(Some(s), &state.config, e),
-    }
+async fn show_page(
+    state: &crate::AppState,
+    s: &Session,
+    open: &OpenCase,
+    form: &FormData,
+    problems: &Problems,
+) -> PageResult {
+    let watches = open.watches().await?;
+    let last = open.watch_runs().await?.into_iter().next();
+    let sites: Vec<String> = state.lodge.config().watch_sites.iter().map(|w| w.name.clone()).collect();
+    let busy = last.as_ref().is_some_and(|j| j.state.unfinished());
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let markup = body(s, open.id.0, &sites, &watches, last.as_ref(), form, problems);
+    let refresh = (busy && problems.is_empty()).then_some(5);
+    Ok((status, refreshing_page(Some(s), &state.config, "Name watch", markup, refresh)).into_response())
 }
 
 /// The page.
-pub(crate) async fn show(axum::extract::State(state): State, Viewer(s): Viewer, Path(case): Path<Uuid>) -> Response {
-    show_page(&state, &s, case, &FormData::default(), &Problems::default()).await
+pub(crate) async fn show(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> PageResult {
+    show_page(&state, &s, &open, &FormData::default(), &Problems::default()).await
 }
 
 /// Saves a search and runs it.
 pub(crate) async fn add(
     axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    if !s.form_token_matches(form.get("csrf")) {
-        return stale_form(&s, &state.config);
-    }
-    let result = match state.lodge.open_case(&s, CaseId(case)).await {
-        Ok(open) => open.add_watch(form.get("query")).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => Redirect::to(&format!("/cases/{case}/watch")).into_response(),
-        Err(ServiceError::Invalid(problems)) => show_page(&state, &s, case, &form, &problems).await,
-        Err(e) => error_page(Some(&s), &state.config, e),
+    WriteCase(s, open): WriteCase,
+    SignedForm(form): SignedForm,
+) -> PageResult {
+    match open.add_watch(form.get("query")).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{}/watch", open.id.0)).into_response()),
+        Err(ServiceError::Invalid(problems)) => show_page(&state, &s, &open, &form, &problems).await,
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Runs her searches now.
-pub(crate) async fn run(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
-    Path(case): Path<Uuid>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/watch");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.run_watches_now().await
-    })
-    .await
+pub(crate) async fn run(WriteCase(_, open): WriteCase, SignedForm(_): SignedForm) -> PageResult {
+    open.run_watches_now().await?;
+    Ok(Redirect::to(&format!("/cases/{}/watch", open.id.0)).into_response())
 }
 
 /// Marks a search's results as looked at.
 pub(crate) async fn reviewed(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, watch)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/watch");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.mark_watch_reviewed(WatchId(watch)).await
-    })
-    .await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.mark_watch_reviewed(WatchId(watch)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/watch")).into_response())
 }
 
 /// Removes a search.
 pub(crate) async fn delete(
-    axum::extract::State(state): State,
-    Viewer(s): Viewer,
+    WriteCase(_, open): WriteCase,
     Path((case, watch)): Path<(Uuid, Uuid)>,
-    Form(form): Form<FormData>,
-) -> Response {
-    let to = format!("/cases/{case}/watch");
-    act_then_redirect(&state, &s, &form, &to, async {
-        state.lodge.open_case(&s, CaseId(case)).await?.delete_watch(WatchId(watch)).await
-    })
-    .await
+    SignedForm(_): SignedForm,
+) -> PageResult {
+    open.delete_watch(WatchId(watch)).await?;
+    Ok(Redirect::to(&format!("/cases/{case}/watch")).into_response())
 }

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use super::layout::{Input, notice, page, problem_summary, text_field, textarea_field};
 use super::{FormData, error_page};
 use crate::State;
-use crate::auth::Viewer;
+use crate::extract::Viewer;
 
 fn form_body(organisation: &str, form: &FormData, problems: &Problems) -> Markup {
     html! {
@@ -86,9 +86,9 @@ pub(crate) async fn responses(axum::extract::State(state): State, Viewer(s): Vie
                 h1 { "Your Voice responses" }
                 p { "Responses are sealed so that only staff accounts can read them, not the server. Your account has not received the key to read them yet: it will as soon as a colleague who already reads Your Voice opens this page. Ask one of them to, then come back." }
             };
-            return page(Some(&s), &state.config, "Your Voice responses", body).into_response();
+            return page(Some(&*s), &state.config, "Your Voice responses", body).into_response();
         }
-        Err(e) => return error_page(Some(&s), &state.config, e),
+        Err(e) => return error_page(Some(&*s), &state.config, e),
     };
     let body = html! {
         h1 { "Your Voice responses" }
@@ -103,7 +103,7 @@ pub(crate) async fn responses(axum::extract::State(state): State, Viewer(s): Vie
             }
         }
     };
-    page(Some(&s), &state.config, "Your Voice responses", body).into_response()
+    page(Some(&*s), &state.config, "Your Voice responses", body).into_response()
 }
 
 /// A cell that a spreadsheet will show as text, never run as a formula.
@@ -133,6 +133,6 @@ pub(crate) async fn export(axum::extract::State(state): State, Viewer(s): Viewer
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(e) => error_page(Some(&s), &state.config, e),
+        Err(e) => error_page(Some(&*s), &state.config, e),
     }
 }

@@ -1,12 +1,19 @@
-//! A real S3-compatible server for tests: moto in server mode (`pip install 'moto[server]'`),
-//! on a free loopback port; buckets are made and raw objects read with boto3.
+//! A real S3-compatible server: moto in server mode (`pip install 'moto[server]'`), on a free
+//! loopback port; buckets are made and raw objects read with boto3.
 
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use lodge_blobs::S3Settings;
+/// A bucket on the server. Its region is `us-east-1`; its access key id and secret are both `test`.
+#[derive(Debug)]
+pub struct Bucket {
+    /// Its name.
+    pub name: String,
+    /// The server's address.
+    pub endpoint: String,
+}
 
 /// A running moto server; stopped when dropped.
+#[derive(Debug)]
 pub struct S3Server {
     child: Child,
     /// Its address.
@@ -33,7 +40,7 @@ fn boto(url: &str, script: &str) -> Vec<u8> {
 impl S3Server {
     /// Starts moto on a free port.
     pub fn start() -> S3Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = crate::free_port();
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -41,27 +48,16 @@ impl S3Server {
             .spawn()
             .expect("moto_server (pip install 'moto[server]')");
         let server = S3Server { child, url: format!("http://127.0.0.1:{port}") };
-        for _ in 0..400 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("moto did not start");
+        crate::wait_for(port, 400, "moto");
+        server
     }
 
-    /// Settings for `bucket`, which is made if it does not exist (unless its name says it is not there).
-    pub fn settings(&self, bucket: &str) -> S3Settings {
+    /// Makes `bucket` (unless its name says it is not there) and returns it.
+    pub fn bucket(&self, bucket: &str) -> Bucket {
         if !bucket.starts_with("no-such") {
             boto(&self.url, &format!("s3.create_bucket(Bucket='{bucket}')"));
         }
-        S3Settings {
-            bucket: bucket.into(),
-            endpoint: self.url.clone(),
-            region: "us-east-1".into(),
-            access_key_id: "test".into(),
-            secret_access_key: "test".into(),
-        }
+        Bucket { name: bucket.into(), endpoint: self.url.clone() }
     }
 
     /// Every object in a bucket, as stored.

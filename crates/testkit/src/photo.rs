@@ -1,5 +1,4 @@
-//! A photo with EXIF (time, offset, GPS, camera) made with kamadak-exif's writer, for the tests
-//! here and the server's.
+//! A photo with EXIF (time, offset, GPS, camera) made with kamadak-exif's writer.
 
 use std::io::Cursor;
 

@@ -1,12 +1,11 @@
-//! A web site in a temporary folder, served by Python's `http.server` (for the scan tests here
-//! and the command-line tests).
+//! A web site in a temporary folder, served by Python's `http.server`.
 
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use url::Url;
 
 /// A running site; stopped when dropped.
+#[derive(Debug)]
 pub struct Site {
     child: Child,
     /// The site's address, ending in `/`.
@@ -23,7 +22,7 @@ impl Drop for Site {
 
 /// Serves `dir` over HTTP on a free loopback port.
 pub fn serve(dir: tempfile::TempDir) -> Site {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = crate::free_port();
     let child = Command::new("python3")
         .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
         .arg(dir.path())
@@ -32,11 +31,6 @@ pub fn serve(dir: tempfile::TempDir) -> Site {
         .spawn()
         .unwrap();
     let site = Site { child, url: Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap(), _dir: dir };
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return site;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the test site did not start");
+    crate::wait_for(port, 200, "the test site");
+    site
 }

@@ -1,7 +1,5 @@
-//! Made-up exports for the import benchmarks: an SMS Backup & Restore file (one MMS in a
+//! Made-up exports for benchmarks and memory tests: an SMS Backup & Restore file (one MMS in a
 //! hundred) and a WhatsApp chat (one continuation line in ten), as large as asked.
-
-#![allow(clippy::unwrap_used)]
 
 use std::io::{BufWriter, Write};
 use std::path::Path;

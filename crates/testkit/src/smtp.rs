@@ -1,9 +1,8 @@
-//! A real SMTP server for tests: aiosmtpd (from PyPI) with a handler that prints each message's
-//! envelope, headers and decoded body (used here and by the command-line tests).
+//! A real SMTP server: aiosmtpd (from PyPI) with a handler that prints each message's envelope,
+//! headers and decoded body.
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 /// An aiosmtpd handler: the envelope, then the headers and the body as the recipient reads it.
 const HANDLER: &str = r#"
@@ -21,6 +20,8 @@ class Record:
         return "250 OK"
 "#;
 
+/// A running aiosmtpd; stopped when dropped.
+#[derive(Debug)]
 pub struct Server {
     child: Child,
     /// Its port on 127.0.0.1.
@@ -31,7 +32,7 @@ pub struct Server {
 impl Server {
     /// Starts aiosmtpd on a free port.
     pub fn start() -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = crate::free_port();
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("record.py"), HANDLER).unwrap();
         let listen = format!("127.0.0.1:{port}");
@@ -43,13 +44,8 @@ impl Server {
             .spawn()
             .expect("python3 with aiosmtpd (pip install aiosmtpd)");
         let server = Server { child, port, _dir: dir };
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("aiosmtpd did not start");
+        crate::wait_for(port, 200, "aiosmtpd");
+        server
     }
 
     /// Stops the server and returns everything it printed.
