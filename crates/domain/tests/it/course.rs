@@ -7,23 +7,10 @@ use lodge_domain::{
 
 fn incident(date: &str, platform: &str) -> Incident {
     Incident {
-        occurred: When::exact_from_parts(date, "21:15", "Europe/London").unwrap(),
-        discovered: None,
         platform: platform.to_owned(),
-        url: String::new(),
-        place: String::new(),
         description: format!("Message on {platform}"),
-        verbatim: String::new(),
         conduct: vec![ConductKind::Contacting],
-        effects: Vec::new(),
-        effect_words: String::new(),
-        witnesses: String::new(),
-        asked_to_stop: StopRequest::NotRecorded,
-        police_reference: String::new(),
-        people: Vec::new(),
-        messages: Vec::new(),
-        source: None,
-        submitted_by: String::new(),
+        ..Incident::at(When::exact_from_parts(date, "21:15", "Europe/London").unwrap())
     }
 }
 
