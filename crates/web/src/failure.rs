@@ -71,3 +71,9 @@ impl IntoResponse for Failure {
 
 /// What a page handler returns: its page, or a failure the guard renders.
 pub(crate) type PageResult = Result<Response, Failure>;
+
+/// A page handler's answer that sends the browser on to `to` (after a form, so that reloading
+/// does not send it again).
+pub(crate) fn see_other(to: &str) -> PageResult {
+    Ok(axum::response::Redirect::to(to).into_response())
+}

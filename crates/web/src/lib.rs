@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod extract;
 mod failure;
+mod http;
 mod metrics;
 mod pages;
 mod routes;

@@ -321,10 +321,6 @@ pub(crate) async fn whitelist_copy(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn jpeg(bytes: Vec<u8>) -> Response {
-    ([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response()
-}
-
 #[utoipa::path(get, path = "/api/v1/cases/{case}/copies/{copy}/thumbnail", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("copy" = Uuid, Path)),
     responses((status = 200, description = "A small JPEG of what was found, without metadata", content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
@@ -332,7 +328,7 @@ pub(crate) async fn copy_thumbnail(
     ReadCase(_, open): ReadCase,
     Path((_, copy)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    Ok(jpeg(open.copy_thumbnail(CopyId(copy)).await?))
+    Ok(crate::http::jpeg(open.copy_thumbnail(CopyId(copy)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/content/{content}/thumbnail", tag = "content", security(("bearer" = [])),
@@ -342,7 +338,7 @@ pub(crate) async fn content_thumbnail(
     ReadCase(_, open): ReadCase,
     Path((_, content)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    Ok(jpeg(open.content_thumbnail(ContentId(content)).await?))
+    Ok(crate::http::jpeg(open.content_thumbnail(ContentId(content)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/accounts", tag = "content", security(("bearer" = [])),

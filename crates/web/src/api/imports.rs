@@ -182,7 +182,7 @@ pub(crate) async fn stage(
 ) -> Result<(StatusCode, Json<PreviewBody>), ApiError> {
     let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
     let (mut format, mut zone, mut staged) = (None, state.config.default_time_zone.clone(), None);
-    let mut texts = crate::pages::TextBudget::new();
+    let mut texts = crate::http::multipart::TextBudget::new();
     while let Some(field) = multipart.next_field().await.map_err(|_| broken())? {
         match field.name() {
             Some("format") => format = format_of(Some(&texts.read(field).await?))?,
@@ -192,7 +192,7 @@ pub(crate) async fn stage(
                 staged = Some(open.stage_import(&name, field).await?);
             }
             _ => {
-                crate::pages::drain(&mut multipart).await;
+                crate::http::multipart::drain(&mut multipart).await;
                 break;
             }
         }

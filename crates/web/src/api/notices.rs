@@ -132,7 +132,7 @@ pub(crate) async fn letter(
     Query(format): Query<LetterFormat>,
 ) -> Result<Response, ApiError> {
     let letter = open.notice_letter(NoticeId(notice), format.format.as_deref().unwrap_or("")).await?;
-    Ok(crate::pages::attachment(letter.bytes.into(), letter.content_type, &letter.file_name))
+    Ok(crate::http::download::attachment(letter.bytes.into(), letter.content_type, &letter.file_name))
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/notices/{notice}/send", tag = "notices", security(("bearer" = [])),

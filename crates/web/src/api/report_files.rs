@@ -109,7 +109,7 @@ pub(crate) async fn content(
     Path((_, file)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
     let (made, stream) = open.prepared_file_content(JobId(file)).await?;
-    Ok(crate::pages::made_file_response(open.id.0, &made, stream))
+    Ok(crate::http::download::prepared_file(open.id.0, &made, stream))
 }
 
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/report-files/{file}", tag = "integrity", security(("bearer" = [])),

@@ -87,7 +87,7 @@ pub(crate) async fn create_report(
     Body(request): Body<ReportRequest>,
 ) -> Result<Response, ApiError> {
     let (options, file, seal) = request.choices()?;
-    Ok(crate::pages::report_download(open, &options, file, seal).await?)
+    Ok(crate::http::download::report(open, &options, file, seal).await?)
 }
 
 impl ReportRequest {

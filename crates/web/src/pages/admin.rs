@@ -2,7 +2,7 @@
 //! may sign up without one. Administrators manage accounts; they read no case.
 
 use axum::extract::Path;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use lodge_domain::Role;
 use lodge_service::ServiceError;
 use maud::{Markup, html};
@@ -11,7 +11,7 @@ use super::error_page;
 use super::layout::{csrf, page};
 use crate::State;
 use crate::extract::{SignedForm, Viewer};
-use crate::failure::PageResult;
+use crate::failure::{PageResult, see_other};
 
 async fn admin_body(
     state: &crate::AppState,
@@ -111,7 +111,7 @@ pub(crate) async fn signup_setting(
 ) -> PageResult {
     let open = form.has("open", "on");
     state.lodge.set_signup_open(&s, open).await?;
-    Ok(Redirect::to("/admin").into_response())
+    see_other("/admin")
 }
 
 pub(crate) async fn disable_account(
@@ -122,7 +122,7 @@ pub(crate) async fn disable_account(
 ) -> PageResult {
     let action = state.lodge.set_account_disabled(&s, lodge_domain::UserId(user), true);
     action.await?;
-    Ok(Redirect::to("/admin").into_response())
+    see_other("/admin")
 }
 
 pub(crate) async fn enable_account(
@@ -133,5 +133,5 @@ pub(crate) async fn enable_account(
 ) -> PageResult {
     let action = state.lodge.set_account_disabled(&s, lodge_domain::UserId(user), false);
     action.await?;
-    Ok(Redirect::to("/admin").into_response())
+    see_other("/admin")
 }

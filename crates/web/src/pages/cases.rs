@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::Query;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use lodge_domain::{Access, Case, ConductKind, Incident, PersonId, Problems, Role};
 use lodge_service::{Entry, OpenCase, ServiceError, TimelineFilter};
 use maud::{Markup, html};
@@ -14,7 +14,7 @@ use super::evidence::evidence_figure;
 use super::layout::{Input, csrf, page, problem_summary, text_field};
 use crate::State;
 use crate::extract::{ReadCase, SignedForm, Viewer, WriteCase};
-use crate::failure::PageResult;
+use crate::failure::{PageResult, see_other};
 
 fn list_body(
     s: &lodge_service::Session,
@@ -66,7 +66,7 @@ pub(crate) async fn create(
 ) -> PageResult {
     let case = Case { title: form.get("title").trim().to_owned() };
     match state.lodge.create_case(&s, &case).await {
-        Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Ok(id) => see_other(&format!("/cases/{id}")),
         Err(ServiceError::Invalid(p)) => {
             let cases = state.lodge.cases(&s).await?;
             let body = list_body(&s, &cases, form.get("title"), &p);
@@ -79,7 +79,7 @@ pub(crate) async fn create(
 
 pub(crate) async fn rename(WriteCase(_, mut open): WriteCase, SignedForm(form): SignedForm) -> PageResult {
     open.rename(&Case { title: form.get("title").trim().to_owned() }).await?;
-    Ok(Redirect::to(&format!("/cases/{}", open.id.0)).into_response())
+    see_other(&format!("/cases/{}", open.id.0))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,7 +5,7 @@
 
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use lodge_domain::{AccountId, Content, ContentId, CopyStatus, JobId, MadeBy, OwnAccount, Problems};
 use lodge_service::{
     ContentDetails, ContentSource, Entry, Fingerprinting, JobState, OpenCase, Registered, Scan, ServiceError, Session,
@@ -13,13 +13,14 @@ use lodge_service::{
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::evidence::TextBudget;
-use super::evidence::upload_case;
+use super::FormData;
 use super::layout::{Input, csrf, page, problem_summary, refreshing_page, text_field, textarea_field};
-use super::{FormData, drain};
 use crate::State;
 use crate::extract::{ReadCase, SignedForm, WriteCase};
-use crate::failure::{Failure, PageResult};
+use crate::failure::{Failure, PageResult, see_other};
+use crate::http::multipart::TextBudget;
+use crate::http::multipart::drain;
+use crate::http::multipart::upload_case;
 
 /// Largest image or video registered from the page.
 const MAX_FILE: usize = 512 * 1024 * 1024;
@@ -319,10 +320,8 @@ pub(crate) async fn add(
     };
     let case = open.id.0;
     match open.add_content(details, source).await {
-        Ok(Registered::Added(_)) => Ok(Redirect::to(&format!("/cases/{case}/content")).into_response()),
-        Ok(Registered::Fingerprinting(_)) => {
-            Ok(Redirect::to(&format!("/cases/{case}/content#registered")).into_response())
-        }
+        Ok(Registered::Added(_)) => see_other(&format!("/cases/{case}/content")),
+        Ok(Registered::Fingerprinting(_)) => see_other(&format!("/cases/{case}/content#registered")),
         Err(ServiceError::Invalid(problems)) => show_page(&state, &s, &open, &form, &problems).await,
         Err(e) => Err(e.into()),
     }
@@ -335,7 +334,7 @@ pub(crate) async fn delete(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.delete_content(ContentId(content)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/content")).into_response())
+    see_other(&format!("/cases/{case}/content"))
 }
 
 /// Starts a scan of the addresses she gave; the page then shows its progress.
@@ -346,7 +345,7 @@ pub(crate) async fn scan(
 ) -> PageResult {
     let addresses: Vec<String> = form.get("addresses").lines().map(str::to_owned).collect();
     match open.start_scan(&addresses).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{}/content#scans", open.id.0)).into_response()),
+        Ok(_) => see_other(&format!("/cases/{}/content#scans", open.id.0)),
         Err(ServiceError::Invalid(mut problems)) => {
             // A problem with her content belongs next to the addresses she typed.
             for p in &mut problems.fields {
@@ -450,7 +449,7 @@ pub(crate) async fn cancel_scan(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.cancel_scan(JobId(scan)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/content#scans")).into_response())
+    see_other(&format!("/cases/{case}/content#scans"))
 }
 
 /// Stops fingerprinting a video; the video is deleted.
@@ -460,7 +459,7 @@ pub(crate) async fn cancel_fingerprinting(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.cancel_fingerprinting(JobId(job)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/content#registered")).into_response())
+    see_other(&format!("/cases/{case}/content#registered"))
 }
 
 /// Adds one of her own accounts.
@@ -471,7 +470,7 @@ pub(crate) async fn add_account(
 ) -> PageResult {
     let account = OwnAccount { address: form.get("address").to_owned() };
     match open.add_own_account(&account).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{}/content#accounts", open.id.0)).into_response()),
+        Ok(_) => see_other(&format!("/cases/{}/content#accounts", open.id.0)),
         Err(ServiceError::Invalid(problems)) => show_page(&state, &s, &open, &form, &problems).await,
         Err(e) => Err(e.into()),
     }
@@ -484,7 +483,7 @@ pub(crate) async fn delete_account(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.delete_own_account(AccountId(account)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/content#accounts")).into_response())
+    see_other(&format!("/cases/{case}/content#accounts"))
 }
 
 /// The small picture of her own image.
@@ -492,5 +491,5 @@ pub(crate) async fn content_thumbnail(
     ReadCase(_, open): ReadCase,
     Path((_, content)): Path<(Uuid, Uuid)>,
 ) -> PageResult {
-    Ok(super::copies::jpeg(open.content_thumbnail(ContentId(content)).await?))
+    Ok(crate::http::jpeg(open.content_thumbnail(ContentId(content)).await?))
 }

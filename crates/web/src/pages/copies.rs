@@ -3,7 +3,7 @@
 //! the pages never load anything from those sites.
 
 use axum::extract::Path;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::IntoResponse;
 use lodge_domain::{ContentId, CopyId, CopyStatus, FoundCopy};
 use lodge_service::{Entry, Session};
 use maud::{Markup, html};
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::layout::{csrf, page};
 use crate::State;
 use crate::extract::{ReadCase, SignedForm, WriteCase};
-use crate::failure::PageResult;
+use crate::failure::{PageResult, see_other};
 
 fn closeness(c: &FoundCopy) -> String {
     match (c.distance, c.frames_matched) {
@@ -129,7 +129,7 @@ pub(crate) async fn confirm_copy(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     let incident = open.confirm_copy(CopyId(copy)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response())
+    see_other(&format!("/cases/{case}/incidents/{incident}"))
 }
 
 /// She says a copy is not hers, or allowed.
@@ -139,15 +139,10 @@ pub(crate) async fn whitelist_copy(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.whitelist_copy(CopyId(copy)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/copies")).into_response())
-}
-
-/// A small picture, as a response.
-pub(super) fn jpeg(bytes: Vec<u8>) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes).into_response()
+    see_other(&format!("/cases/{case}/copies"))
 }
 
 /// The small picture of what was found.
 pub(crate) async fn copy_thumbnail(ReadCase(_, open): ReadCase, Path((_, copy)): Path<(Uuid, Uuid)>) -> PageResult {
-    Ok(jpeg(open.copy_thumbnail(CopyId(copy)).await?))
+    Ok(crate::http::jpeg(open.copy_thumbnail(CopyId(copy)).await?))
 }

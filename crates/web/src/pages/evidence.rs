@@ -2,11 +2,8 @@
 //! itself (always as a download, never rendered by the browser: a stalker may have made
 //! it), its thumbnail, and deleting it.
 
-use axum::body::Body;
-use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use lodge_domain::{Evidence, EvidenceId, IncidentId};
 use lodge_service::{Entry, ServiceError, Upload, human_size};
 use maud::{Markup, html};
@@ -16,83 +13,8 @@ use super::FormData;
 use super::layout::{csrf, page};
 use crate::State;
 use crate::extract::{ReadCase, SignedForm, WriteCase};
-use crate::failure::{Failure, PageResult};
-
-/// Largest text field accepted in a multipart form.
-const TEXT_FIELD_MAX: usize = 1024 * 1024;
-/// Most text one multipart form may hold, all its text fields together.
-const TEXT_TOTAL_MAX: usize = 2 * 1024 * 1024;
-/// Most text fields one multipart form may hold (a real form has a few dozen).
-const TEXT_FIELDS_MAX: usize = 300;
-
-/// What text one multipart form may still hold, so that a flood of text fields (sent with
-/// nothing but an inbox link) cannot fill the server's memory.
-pub(crate) struct TextBudget {
-    left: usize,
-    fields: usize,
-}
-
-impl TextBudget {
-    pub(crate) fn new() -> TextBudget {
-        TextBudget { left: TEXT_TOTAL_MAX, fields: 0 }
-    }
-
-    /// Reads one text field, within what is left.
-    pub(crate) async fn read(&mut self, field: Field<'_>) -> Result<String, ServiceError> {
-        self.fields += 1;
-        if self.fields > TEXT_FIELDS_MAX {
-            return Err(too_much_text());
-        }
-        let text = read_text(field, TEXT_FIELD_MAX.min(self.left)).await?;
-        self.left -= text.len();
-        Ok(text)
-    }
-}
-
-fn too_much_text() -> ServiceError {
-    ServiceError::invalid("description", "This is too much text to send in one go: split it into several parts.")
-}
-
-/// Reads a text field of a multipart form, up to `max` bytes.
-async fn read_text(mut field: Field<'_>, max: usize) -> Result<String, ServiceError> {
-    let mut bytes = Vec::new();
-    loop {
-        match field.chunk().await {
-            Ok(Some(chunk)) => {
-                if bytes.len() + chunk.len() > max {
-                    return Err(too_much_text());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(_) => {
-                return Err(ServiceError::invalid(
-                    "files",
-                    "The form did not arrive whole. Check your connection and send it again.",
-                ));
-            }
-        }
-    }
-    String::from_utf8(bytes)
-        .map_err(|_| ServiceError::invalid("description", "Some text could not be read. Try sending it again."))
-}
-
-/// How much of a refused upload is still read, so the browser receives the answer instead of
-/// a reset connection. Beyond this the connection is closed.
-const DRAIN_MAX: u64 = 64 * 1024 * 1024;
-
-/// Reads and discards what is left of a multipart body after an error.
-pub(crate) async fn drain(multipart: &mut Multipart) {
-    let mut read = 0u64;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
-        while let Ok(Some(chunk)) = field.chunk().await {
-            read += chunk.len() as u64;
-            if read > DRAIN_MAX {
-                return;
-            }
-        }
-    }
-}
+use crate::failure::{Failure, PageResult, see_other};
+use crate::http::multipart::{TextBudget, drain, upload_case};
 
 /// An evidence file as shown on an incident page.
 pub(crate) fn evidence_figure(case: Uuid, e: &Entry<Evidence>) -> Markup {
@@ -112,18 +34,6 @@ pub(crate) fn evidence_figure(case: Uuid, e: &Entry<Evidence>) -> Markup {
             }
         }
     }
-}
-
-/// The case an upload goes to. When it is refused, the body is read to its end first, so a
-/// browser still sending the file sees the answer rather than a broken connection.
-pub(crate) async fn upload_case(
-    case: Result<WriteCase, Failure>,
-    multipart: &mut Multipart,
-) -> Result<WriteCase, Failure> {
-    if case.is_err() {
-        drain(multipart).await;
-    }
-    case
 }
 
 pub(crate) async fn upload(
@@ -164,7 +74,7 @@ pub(crate) async fn upload(
         drain(&mut multipart).await;
     }
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{case_id}/incidents/{incident}")).into_response()),
+        Ok(()) => see_other(&format!("/cases/{case_id}/incidents/{incident}")),
         Err(ServiceError::Forbidden) => Err(Failure::StaleForm),
         Err(e) => Err(e.into()),
     }
@@ -224,33 +134,11 @@ pub(crate) async fn show(
 
 pub(crate) async fn content(ReadCase(_, open): ReadCase, Path((_, evidence)): Path<(Uuid, Uuid)>) -> PageResult {
     let (body, stream) = open.evidence_content(EvidenceId(evidence)).await?;
-    Ok(download(&body, stream))
-}
-
-/// Streams a decrypted evidence file as a download.
-pub(crate) fn download(body: &Evidence, stream: lodge_service::PlainStream) -> Response {
-    let mut response = Body::from_stream(stream).into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(body.size));
-    let ascii: String =
-        body.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    let encoded: String = body
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
-        })
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    response
+    Ok(crate::http::download::evidence(&body, stream))
 }
 
 pub(crate) async fn thumbnail(ReadCase(_, open): ReadCase, Path((_, evidence)): Path<(Uuid, Uuid)>) -> PageResult {
-    let jpeg = open.thumbnail(EvidenceId(evidence)).await?;
-    Ok(([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response())
+    Ok(crate::http::jpeg(open.thumbnail(EvidenceId(evidence)).await?))
 }
 
 pub(crate) async fn attach(
@@ -260,7 +148,7 @@ pub(crate) async fn attach(
 ) -> PageResult {
     let incident: Uuid = form.get("incident").parse().map_err(|_| ServiceError::NotFound)?;
     open.attach_evidence(EvidenceId(evidence), IncidentId(incident)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response())
+    see_other(&format!("/cases/{case}/incidents/{incident}"))
 }
 
 pub(crate) async fn delete(

@@ -14,13 +14,14 @@ use lodge_service::{
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::evidence::TextBudget;
-use super::evidence::upload_case;
+use super::FormData;
 use super::incident_form::time_zones;
 use super::layout::{csrf, notice, page, problem_summary};
-use super::{FormData, drain};
 use crate::extract::{ReadCase, SignedForm, WriteCase};
-use crate::failure::{Failure, PageResult};
+use crate::failure::{Failure, PageResult, see_other};
+use crate::http::multipart::TextBudget;
+use crate::http::multipart::drain;
+use crate::http::multipart::upload_case;
 use crate::{State, WebConfig};
 
 fn format_select(chosen: &str) -> Markup {
@@ -276,7 +277,7 @@ pub(crate) async fn choose(
     match form.get("action") {
         "cancel" => {
             open.discard_import(&staged).await?;
-            return Ok(axum::response::Redirect::to(&format!("/cases/{case}")).into_response());
+            return see_other(&format!("/cases/{case}"));
         }
         "import" => {
             let grouping = match (form.get("grouping"), form.get("burst_minutes").trim().parse::<u32>()) {

@@ -4,17 +4,17 @@
 
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use lodge_domain::{CaseId, Problems, Submission, When};
 use lodge_service::{InboxLinkSummary, MAX_SUBMITTED_FILES, OpenCase, ServiceError, Session, Waiting, human_size};
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::evidence::{TextBudget, drain};
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field, textarea_field};
 use super::{FormData, error_page};
 use crate::extract::{OwnCase, SignedForm};
-use crate::failure::PageResult;
+use crate::failure::{PageResult, see_other};
+use crate::http::multipart::{TextBudget, drain};
 use crate::{AppState, State};
 
 const MINUTE: &str = "%-d %b %Y, %H:%M UTC";
@@ -141,7 +141,7 @@ pub(crate) async fn revoke_link(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.revoke_inbox_link(link).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/inbox")).into_response())
+    see_other(&format!("/cases/{case}/inbox"))
 }
 
 pub(crate) async fn accept(
@@ -150,7 +150,7 @@ pub(crate) async fn accept(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     let incident = open.accept_submission(submission).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/incidents/{incident}")).into_response())
+    see_other(&format!("/cases/{case}/incidents/{incident}"))
 }
 
 pub(crate) async fn decline(
@@ -159,13 +159,17 @@ pub(crate) async fn decline(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.decline_submission(submission).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/inbox")).into_response())
+    see_other(&format!("/cases/{case}/inbox"))
 }
 
 pub(crate) async fn file(OwnCase(_, open): OwnCase, Path((_, submission, n)): Path<(Uuid, Uuid, usize)>) -> PageResult {
     let (file, stream) = open.submitted_file(submission, n).await?;
     let content_type = "application/octet-stream";
-    Ok(super::attachment(axum::body::Body::from_stream(stream), content_type, &ascii_name(&file.file_name)))
+    Ok(crate::http::download::attachment(
+        axum::body::Body::from_stream(stream),
+        content_type,
+        &ascii_name(&file.file_name),
+    ))
 }
 
 /// A download name safe in a header: ASCII letters, digits, dots, dashes and underscores.

@@ -14,10 +14,11 @@ use uuid::Uuid;
 
 use super::FormData;
 use super::cases::{non_empty, people_names};
-use super::evidence::{TextBudget, drain, evidence_figure, upload_case};
+use super::evidence::evidence_figure;
 use super::layout::{csrf, page};
 use crate::extract::{ReadCase, SignedForm, WriteCase};
-use crate::failure::{Failure, PageResult};
+use crate::failure::{Failure, PageResult, see_other};
+use crate::http::multipart::{TextBudget, drain, upload_case};
 use crate::{AppState, State};
 
 use super::incident_form::{form_from_incident, form_page, incident_form, incident_from_form};
@@ -392,5 +393,5 @@ pub(crate) async fn delete(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.delete_incident(IncidentId(incident)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}")).into_response())
+    see_other(&format!("/cases/{case}"))
 }

@@ -14,6 +14,7 @@ mod imports;
 mod inbox;
 mod incident_form;
 mod incidents;
+mod joining;
 pub(crate) mod layout;
 mod log;
 pub(crate) mod notices;
@@ -24,6 +25,7 @@ mod reports;
 mod sessions;
 mod shared;
 mod sharing;
+mod sign_in;
 mod two_step;
 mod watch;
 mod your_voice;
@@ -40,9 +42,7 @@ use maud::html;
 use crate::routes::Allowed::*;
 use crate::routes::{RouteInfo, Table};
 use crate::{AppState, State, WebConfig};
-pub(crate) use evidence::{TextBudget, download, drain};
 pub(crate) use form::FormData;
-pub(crate) use reports::{attachment, download as report_download, made_file_response};
 
 /// The page routes, and who may use each.
 pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
@@ -51,19 +51,19 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .get("/static/lodge.css", Public, css)
         .get("/static/lodge.js", Public, js)
         .get("/exit", Public, exit)
-        .get("/login", Public, accounts::login_page)
-        .post("/login", Public, accounts::login)
-        .get("/login/code", Public, accounts::code_page)
+        .get("/login", Public, sign_in::login_page)
+        .post("/login", Public, sign_in::login)
+        .get("/login/code", Public, sign_in::code_page)
         .post("/login/passkey/start", Public, passkeys::sign_in_start)
         .post("/login/passkey/finish", Public, passkeys::sign_in_finish)
         .post("/login/code/passkey/start", Public, passkeys::second_start)
         .post("/login/code/passkey/finish", Public, passkeys::second_finish)
-        .post("/login/code", Public, accounts::code)
-        .post("/logout", Public, accounts::logout)
-        .get("/join/{token}", Public, accounts::join_page)
-        .post("/join/{token}", Public, accounts::join)
-        .get("/signup", Public, accounts::signup_page)
-        .post("/signup", Public, accounts::signup)
+        .post("/login/code", Public, sign_in::code)
+        .post("/logout", Public, sign_in::logout)
+        .get("/join/{token}", Public, joining::join_page)
+        .post("/join/{token}", Public, joining::join)
+        .get("/signup", Public, joining::signup_page)
+        .post("/signup", Public, joining::signup)
         .get("/recover", Public, recovery::recover_page)
         .post("/recover", Public, recovery::recover)
         .get("/your-voice", Public, your_voice::show)

@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use lodge_domain::{Content, ContentId, CopyId, CopyStatus, FoundCopy, NoticeId, Problems};
 use lodge_service::{CaseNotice, Entry, NoticeDetails, OpenCase, ServiceError, Session, SiteSummary};
 use lodge_takedown::notice::{Confirmed, Draft, Recipient, Sender};
@@ -19,7 +19,7 @@ use super::FormData;
 use super::layout::{Input, csrf, field_id, page, problem_summary, text_field, textarea_field};
 use crate::State;
 use crate::extract::{ReadCase, SignedForm, WriteCase};
-use crate::failure::PageResult;
+use crate::failure::{PageResult, see_other};
 
 fn status_label(s: Status) -> &'static str {
     match s {
@@ -384,7 +384,7 @@ pub(crate) async fn create(
     let copies = form.all("copies").iter().filter_map(|c| c.parse().ok()).map(CopyId).collect();
     let details = NoticeDetails { route, copies, draft: draft_from(&form) };
     match open.draft_notice(details).await {
-        Ok(id) => Ok(Redirect::to(&format!("/cases/{}/notices/{id}", open.id.0)).into_response()),
+        Ok(id) => see_other(&format!("/cases/{}/notices/{id}", open.id.0)),
         Err(ServiceError::Invalid(problems)) => show_new(&state, &s, &open, form, &problems).await,
         Err(e) => Err(e.into()),
     }
@@ -478,7 +478,7 @@ pub(crate) async fn letter(
     Query(query): Query<Vec<(String, String)>>,
 ) -> PageResult {
     let l = open.notice_letter(NoticeId(notice), FormData(query).get("format")).await?;
-    Ok(super::attachment(l.bytes.into(), l.content_type, &l.file_name))
+    Ok(crate::http::download::attachment(l.bytes.into(), l.content_type, &l.file_name))
 }
 
 /// Sends a draft by the organisation's mail server.
@@ -488,7 +488,7 @@ pub(crate) async fn send(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.send_notice(NoticeId(notice)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/notices/{notice}")).into_response())
+    see_other(&format!("/cases/{case}/notices/{notice}"))
 }
 
 /// Records a change of status, or a follow-up.
@@ -498,11 +498,11 @@ pub(crate) async fn set_status(
     SignedForm(form): SignedForm,
 ) -> PageResult {
     open.update_notice(NoticeId(notice), form.get("status"), form.get("note")).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/notices/{notice}")).into_response())
+    see_other(&format!("/cases/{case}/notices/{notice}"))
 }
 
 /// Looks at the addresses of open notices again now.
 pub(crate) async fn recheck(WriteCase(_, open): WriteCase, SignedForm(_): SignedForm) -> PageResult {
     open.recheck_now().await?;
-    Ok(Redirect::to(&format!("/cases/{}/notices", open.id.0)).into_response())
+    see_other(&format!("/cases/{}/notices", open.id.0))
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use lodge_domain::{CourseOfConduct, Identifier, IdentifierKind, Incident, IncidentId, Person, PersonId, Problems};
 use lodge_service::{OpenCase, ServiceError, Session};
 use maud::{Markup, html};
@@ -14,7 +14,7 @@ use super::cases::non_empty;
 use super::layout::{Input, csrf, field_id, page, problem_summary, text_field, textarea_field};
 use crate::State;
 use crate::extract::{ReadCase, SignedForm, WriteCase};
-use crate::failure::PageResult;
+use crate::failure::{PageResult, see_other};
 
 /// Blank identifier rows offered on a form.
 const BLANK_ROWS: usize = 2;
@@ -190,7 +190,7 @@ async fn save(
         Ok(person) => write(open, existing, &form, &person).await,
     };
     let (status, problems) = match result {
-        Ok(id) => return Ok(Redirect::to(&format!("/cases/{case}/people/{id}")).into_response()),
+        Ok(id) => return see_other(&format!("/cases/{case}/people/{id}")),
         Err(ServiceError::Invalid(p)) => (StatusCode::BAD_REQUEST, p),
         Err(ServiceError::Conflict) => {
             let mut p = Problems::default();
@@ -334,5 +334,5 @@ pub(crate) async fn delete(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.delete_person(PersonId(person)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/people")).into_response())
+    see_other(&format!("/cases/{case}/people"))
 }

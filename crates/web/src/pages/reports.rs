@@ -6,15 +6,14 @@
 
 use std::collections::BTreeSet;
 
-use axum::body::Body;
 use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use lodge_domain::{CourseOfConduct, Incident, IncidentId, JobId, Problems, When};
 use lodge_service::case_log::Subject;
 use lodge_service::{
-    JobState, OpenCase, PlainStream, PreparedFile, PreparedReport, Redact, ReportDocument, ReportFile, ReportOptions,
-    Seal, SecretString, ServiceError, Session, TimelineFilter, human_size,
+    JobState, OpenCase, PreparedFile, PreparedReport, Redact, ReportDocument, ReportFile, ReportOptions, Seal,
+    SecretString, ServiceError, Session, TimelineFilter, human_size,
 };
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -22,45 +21,8 @@ use uuid::Uuid;
 use super::form::FormData;
 use super::layout::{Input, csrf, page, problem_summary, refreshing_page, text_field};
 use crate::extract::{ReadCase, SignedForm};
-use crate::failure::PageResult;
+use crate::failure::{PageResult, see_other};
 use crate::{State, WebConfig};
-
-/// The download, streamed: exhibits are decrypted as they go out.
-pub(crate) async fn download(
-    open: OpenCase,
-    options: &ReportOptions,
-    format: ReportFile,
-    seal: Option<Seal>,
-) -> Result<Response, ServiceError> {
-    let reference: String = open.id.to_string().chars().take(8).collect();
-    let (body, content_type, name) = match format {
-        ReportFile::Pdf => {
-            (Body::from(open.report_pdf(options).await?), "application/pdf", format!("lodge-report-{reference}.pdf"))
-        }
-        ReportFile::Bundle => {
-            let (kind, extension) =
-                if seal.is_some() { ("application/octet-stream", "zip.age") } else { ("application/zip", "zip") };
-            (
-                Body::from_stream(open.bundle(options, seal).await?),
-                kind,
-                format!("lodge-bundle-{reference}.{extension}"),
-            )
-        }
-    };
-    Ok(attachment(body, content_type, &name))
-}
-
-/// A file to download, under an ASCII name Lodge chose.
-pub(crate) fn attachment(body: Body, content_type: &'static str, name: &str) -> Response {
-    let mut response = body.into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
 
 /// The seal she chose for a bundle, if any.
 fn seal_from_form(form: &FormData, problems: &mut Problems) -> Option<Seal> {
@@ -384,7 +346,7 @@ pub(crate) async fn make(
     let problems = match options_from_form(&form) {
         Ok(_) if !seal_problems.is_empty() => seal_problems,
         Ok(options) => match open.prepare_file(options, file, seal).await {
-            Ok(_) => return Ok(Redirect::to(&format!("/cases/{case}/report#made")).into_response()),
+            Ok(_) => return see_other(&format!("/cases/{case}/report#made")),
             Err(ServiceError::Invalid(p)) => p,
             Err(e) => return Err(e.into()),
         },
@@ -415,18 +377,7 @@ async fn show_preview(state: &crate::AppState, s: &Session, open: OpenCase, form
 /// A file made from the case, decrypted as it streams.
 pub(crate) async fn download_file(ReadCase(_, open): ReadCase, Path((case, file)): Path<(Uuid, Uuid)>) -> PageResult {
     let (made, stream) = open.prepared_file_content(JobId(file)).await?;
-    Ok(made_file_response(case, &made, stream))
-}
-
-/// A file made from the case, under the name and type a download of it gets.
-pub(crate) fn made_file_response(case: Uuid, made: &PreparedFile, stream: PlainStream) -> Response {
-    let reference: String = case.to_string().chars().take(8).collect();
-    let (content_type, name) = match (made.payload.file, made.payload.locked) {
-        (ReportFile::Pdf, _) => ("application/pdf", format!("lodge-report-{reference}.pdf")),
-        (ReportFile::Bundle, false) => ("application/zip", format!("lodge-bundle-{reference}.zip")),
-        (ReportFile::Bundle, true) => ("application/octet-stream", format!("lodge-bundle-{reference}.zip.age")),
-    };
-    attachment(Body::from_stream(stream), content_type, &name)
+    Ok(crate::http::download::prepared_file(case, &made, stream))
 }
 
 /// Deletes a file made from the case, or stops one being made.
@@ -436,5 +387,5 @@ pub(crate) async fn delete_file(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.delete_prepared_file(JobId(file)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/report#made")).into_response())
+    see_other(&format!("/cases/{case}/report#made"))
 }

@@ -2,7 +2,6 @@
 //! other one.
 
 use axum::extract::Path;
-use axum::response::{IntoResponse, Redirect};
 use lodge_service::SessionSummary;
 use maud::{Markup, html};
 
@@ -10,7 +9,7 @@ use super::layout::csrf;
 
 use crate::State;
 use crate::extract::{SignedForm, Viewer};
-use crate::failure::PageResult;
+use crate::failure::{PageResult, see_other};
 
 /// The account page's list of places she is signed in.
 pub(crate) fn section(s: &lodge_service::Session, sessions: &[SessionSummary]) -> Markup {
@@ -52,7 +51,7 @@ pub(crate) async fn end_other_sessions(
     SignedForm(_form): SignedForm,
 ) -> PageResult {
     state.lodge.end_other_sessions(&s).await?;
-    Ok(Redirect::to("/account").into_response())
+    see_other("/account")
 }
 
 pub(crate) async fn end_session(
@@ -62,5 +61,5 @@ pub(crate) async fn end_session(
     SignedForm(_form): SignedForm,
 ) -> PageResult {
     state.lodge.end_session(&s, &session).await?;
-    Ok(Redirect::to("/account").into_response())
+    see_other("/account")
 }

@@ -12,8 +12,9 @@ use lodge_service::{Password, ReportFile, ServiceError, SharedReport};
 use maud::{Markup, html};
 
 use super::layout::{Input, page, problem_summary, text_field};
-use super::reports::{attachment, report_summary};
+use super::reports::report_summary;
 use super::{FormData, error_page};
+use crate::http::download::attachment;
 use crate::{AppState, State};
 
 const DAY: &str = "%-d %b %Y";

@@ -16,7 +16,7 @@ use super::FormData;
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
 use super::reports::options_from_form;
 use crate::extract::{OwnCase, SignedForm};
-use crate::failure::PageResult;
+use crate::failure::{PageResult, see_other};
 use crate::{AppState, State};
 
 const DAY: &str = "%-d %b %Y";
@@ -151,7 +151,7 @@ async fn after(
     changed: Result<(), ServiceError>,
 ) -> PageResult {
     match changed {
-        Ok(()) => Ok(axum::response::Redirect::to(&format!("/cases/{}/sharing", open.id.0)).into_response()),
+        Ok(()) => see_other(&format!("/cases/{}/sharing", open.id.0)),
         Err(ServiceError::Invalid(problems)) => {
             let data = sharing_of(open).await?;
             Ok(sharing_page(s, state, open, &data, form, &problems))
@@ -178,7 +178,7 @@ pub(crate) async fn revoke(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.revoke(&s, UserId(user)).await?;
-    Ok(axum::response::Redirect::to(&format!("/cases/{case}/sharing")).into_response())
+    see_other(&format!("/cases/{case}/sharing"))
 }
 
 /// Makes a police link; the page shows it once.
@@ -239,7 +239,7 @@ pub(crate) async fn refresh_link(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.refresh_share(share).await?;
-    Ok(axum::response::Redirect::to(&format!("/cases/{case}/sharing")).into_response())
+    see_other(&format!("/cases/{case}/sharing"))
 }
 
 /// Withdraws a police link.
@@ -249,7 +249,7 @@ pub(crate) async fn revoke_link(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.revoke_share(share).await?;
-    Ok(axum::response::Redirect::to(&format!("/cases/{case}/sharing")).into_response())
+    see_other(&format!("/cases/{case}/sharing"))
 }
 
 fn access_line(line: &AccessLine) -> Markup {

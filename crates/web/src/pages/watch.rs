@@ -5,7 +5,7 @@
 
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use lodge_domain::{Problems, Watch, WatchId};
 use lodge_service::{Entry, Job, OpenCase, ServiceError, Session, WatchRun};
 use maud::{Markup, html};
@@ -15,7 +15,7 @@ use super::FormData;
 use super::layout::{Input, csrf, problem_summary, refreshing_page, text_field};
 use crate::State;
 use crate::extract::{ReadCase, SignedForm, WriteCase};
-use crate::failure::PageResult;
+use crate::failure::{PageResult, see_other};
 
 fn body(
     s: &Session,
@@ -126,7 +126,7 @@ pub(crate) async fn add(
     SignedForm(form): SignedForm,
 ) -> PageResult {
     match open.add_watch(form.get("query")).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{}/watch", open.id.0)).into_response()),
+        Ok(_) => see_other(&format!("/cases/{}/watch", open.id.0)),
         Err(ServiceError::Invalid(problems)) => show_page(&state, &s, &open, &form, &problems).await,
         Err(e) => Err(e.into()),
     }
@@ -135,7 +135,7 @@ pub(crate) async fn add(
 /// Runs her searches now.
 pub(crate) async fn run(WriteCase(_, open): WriteCase, SignedForm(_): SignedForm) -> PageResult {
     open.run_watches_now().await?;
-    Ok(Redirect::to(&format!("/cases/{}/watch", open.id.0)).into_response())
+    see_other(&format!("/cases/{}/watch", open.id.0))
 }
 
 /// Marks a search's results as looked at.
@@ -145,7 +145,7 @@ pub(crate) async fn reviewed(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.mark_watch_reviewed(WatchId(watch)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/watch")).into_response())
+    see_other(&format!("/cases/{case}/watch"))
 }
 
 /// Removes a search.
@@ -155,5 +155,5 @@ pub(crate) async fn delete(
     SignedForm(_): SignedForm,
 ) -> PageResult {
     open.delete_watch(WatchId(watch)).await?;
-    Ok(Redirect::to(&format!("/cases/{case}/watch")).into_response())
+    see_other(&format!("/cases/{case}/watch"))
 }

@@ -129,7 +129,8 @@ pub(crate) async fn export(axum::extract::State(state): State, Viewer(s): Viewer
     };
     match result {
         Ok(bytes) => {
-            let mut response = super::attachment(bytes.into(), "text/csv; charset=utf-8", "your-voice.csv");
+            let mut response =
+                crate::http::download::attachment(bytes.into(), "text/csv; charset=utf-8", "your-voice.csv");
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
