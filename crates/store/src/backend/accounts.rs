@@ -53,7 +53,7 @@ macro_rules! accounts_impl {
                     .fetch_optional(&self.pool)
                     .await?
                     .as_ref()
-                    .map(Self::user_row)
+                    .map(row)
                     .transpose()
             }
 
@@ -63,7 +63,7 @@ macro_rules! accounts_impl {
                     .fetch_optional(&self.pool)
                     .await?
                     .as_ref()
-                    .map(Self::user_row)
+                    .map(row)
                     .transpose()
             }
 
@@ -72,7 +72,7 @@ macro_rules! accounts_impl {
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
-                    .map(Self::user_row)
+                    .map(row)
                     .collect()
             }
 
@@ -144,7 +144,7 @@ macro_rules! accounts_impl {
             }
 
             async fn invitation(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<InvitationRow>> {
-                let row = sqlx::query(
+                let found = sqlx::query(
                     "SELECT token_hash, role, created_by, created_at, expires_at FROM invitations
                      WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
                 )
@@ -152,16 +152,7 @@ macro_rules! accounts_impl {
                 .bind(to_millis(now))
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(|r| -> Result<InvitationRow> {
-                    Ok(InvitationRow {
-                        token_hash: r.try_get(0)?,
-                        role: r.try_get(1)?,
-                        created_by: r.try_get::<Option<String>, _>(2)?.as_deref().map(uuid).transpose()?,
-                        created_at: from_millis(r.try_get(3)?)?,
-                        expires_at: from_millis(r.try_get(4)?)?,
-                    })
-                })
-                .transpose()
+                found.as_ref().map(row).transpose()
             }
 
             async fn invitation_name_taken(&self, token_hash: &[u8], now: Timestamp, most: i64) -> Result<bool> {

@@ -54,14 +54,7 @@ macro_rules! cases_impl {
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
-                    .map(|r| {
-                        Ok(CaseKeyRow {
-                            case_id: uuid(&r.try_get::<String, _>(0)?)?,
-                            user_id: uuid(&r.try_get::<String, _>(1)?)?,
-                            wrapped_key: r.try_get(2)?,
-                            access: r.try_get(3)?,
-                        })
-                    })
+                    .map(row)
                     .collect()
             }
 
@@ -185,7 +178,7 @@ macro_rules! cases_impl {
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(Self::record_row)
+                .map(row)
                 .collect()
             }
 
@@ -198,7 +191,7 @@ macro_rules! cases_impl {
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(Self::record_row)
+                .map(row)
                 .collect()
             }
 

@@ -36,7 +36,7 @@ macro_rules! jobs_impl {
                     .fetch_optional(&self.pool)
                     .await?
                     .as_ref()
-                    .map(Self::job_row)
+                    .map(row)
                     .transpose()
             }
 
@@ -49,7 +49,7 @@ macro_rules! jobs_impl {
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(Self::job_row)
+                .map(row)
                 .collect()
             }
 
@@ -74,7 +74,7 @@ macro_rules! jobs_impl {
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(Self::job_row)
+                .map(row)
                 .collect()
             }
 
@@ -168,7 +168,7 @@ macro_rules! jobs_impl {
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(Self::job_row)
+                .map(row)
                 .collect()
             }
 

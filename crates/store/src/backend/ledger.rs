@@ -61,7 +61,7 @@ macro_rules! ledger_impl {
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(Self::leaf_row)
+                .map(row)
                 .collect()
             }
 
@@ -86,7 +86,7 @@ macro_rules! ledger_impl {
                 .fetch_optional(&self.pool)
                 .await?
                 .as_ref()
-                .map(Self::checkpoint_row)
+                .map(row)
                 .transpose()
             }
 
@@ -96,7 +96,7 @@ macro_rules! ledger_impl {
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(Self::checkpoint_row)
+                .map(row)
                 .collect()
             }
         }

@@ -115,6 +115,11 @@ pub async fn create_scratch_postgres_database(admin_url: &str) -> Result<String>
     Ok(format!("{base}/{name}{query}"))
 }
 
+/// A row read into the type it is read as, by its columns' names.
+fn row<'r, T: sqlx::FromRow<'r, R>, R: Row>(r: &'r R) -> Result<T> {
+    Ok(T::from_row(r)?)
+}
+
 fn uuid(text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -201,83 +206,6 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            fn leaf_row(r: &$row) -> Result<LeafRow> {
-                Ok(LeafRow {
-                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
-                    index: r.try_get("idx")?,
-                    created_at: from_millis(r.try_get("created_at")?)?,
-                    commitment: r.try_get("commitment")?,
-                    opening: r.try_get("opening")?,
-                    first_hash: 0,
-                    hashes: Vec::new(),
-                })
-            }
-
-            fn checkpoint_row(r: &$row) -> Result<CheckpointRow> {
-                Ok(CheckpointRow {
-                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
-                    size: r.try_get("size")?,
-                    note: r.try_get("note")?,
-                    created_at: from_millis(r.try_get("created_at")?)?,
-                    timestamp_token: r.try_get("timestamp_token")?,
-                })
-            }
-
-            fn user_row(r: &$row) -> Result<UserRow> {
-                Ok(UserRow {
-                    id: uuid(&r.try_get::<String, _>("id")?)?,
-                    username: r.try_get("username")?,
-                    role: r.try_get("role")?,
-                    disabled: r.try_get("disabled")?,
-                    kdf: r.try_get("kdf")?,
-                    salt: r.try_get("salt")?,
-                    key_by_password: r.try_get("key_by_password")?,
-                    key_by_recovery: r.try_get("key_by_recovery")?,
-                    neutral_title: r.try_get("neutral_title")?,
-                    created_at: from_millis(r.try_get("created_at")?)?,
-                    public_key: r.try_get("public_key")?,
-                    totp_secret: r.try_get("totp_secret")?,
-                    totp_last_step: r.try_get("totp_last_step")?,
-                    app_name: r.try_get("app_name")?,
-                    idle_minutes: r.try_get("idle_minutes")?,
-                })
-            }
-
-            fn passkey_row(r: &$row) -> Result<PasskeyRow> {
-                Ok(PasskeyRow {
-                    id: uuid(&r.try_get::<String, _>("id")?)?,
-                    user_id: uuid(&r.try_get::<String, _>("user_id")?)?,
-                    credential_id: r.try_get("credential_id")?,
-                    name: r.try_get("name")?,
-                    passkey: r.try_get("passkey")?,
-                    wrapped_key: r.try_get("wrapped_key")?,
-                    created_at: from_millis(r.try_get("created_at")?)?,
-                    last_used_at: r.try_get::<Option<i64>, _>("last_used_at")?.map(from_millis).transpose()?,
-                })
-            }
-
-            fn inbox_link_row(r: &$row) -> Result<InboxLinkRow> {
-                Ok(InboxLinkRow {
-                    id: uuid(&r.try_get::<String, _>("id")?)?,
-                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
-                    token_hash: r.try_get("token_hash")?,
-                    public_key: r.try_get("public_key")?,
-                    created_at: from_millis(r.try_get("created_at")?)?,
-                    revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(from_millis).transpose()?,
-                })
-            }
-
-            fn submission_row(r: &$row) -> Result<SubmissionRow> {
-                Ok(SubmissionRow {
-                    id: uuid(&r.try_get::<String, _>("id")?)?,
-                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
-                    link_id: uuid(&r.try_get::<String, _>("link_id")?)?,
-                    received_at: from_millis(r.try_get("received_at")?)?,
-                    body: r.try_get("body")?,
-                    file_keys: r.try_get("file_keys")?,
-                })
-            }
-
             fn share_row(r: &$row) -> Result<ShareRow> {
                 let salt: Option<Vec<u8>> = r.try_get("passphrase_salt")?;
                 let kdf: Option<String> = r.try_get("passphrase_kdf")?;
@@ -297,16 +225,6 @@ macro_rules! store_impl {
                 })
             }
 
-            fn share_access_row(r: &$row) -> Result<ShareAccessRow> {
-                Ok(ShareAccessRow {
-                    id: uuid(&r.try_get::<String, _>("id")?)?,
-                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
-                    share_id: uuid(&r.try_get::<String, _>("share_id")?)?,
-                    at: from_millis(r.try_get("at")?)?,
-                    body: r.try_get("body")?,
-                })
-            }
-
             async fn put_case_key(conn: &mut <$db as sqlx::Database>::Connection, key: &CaseKeyRow) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO case_keys (case_id, user_id, wrapped_key, access) VALUES ($1, $2, $3, $4)
@@ -321,35 +239,8 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            fn session_row(r: &$row) -> Result<SessionRow> {
-                Ok(SessionRow {
-                    id_hash: r.try_get("id_hash")?,
-                    user_id: uuid(&r.try_get::<String, _>("user_id")?)?,
-                    wrapped_user_key: r.try_get("wrapped_user_key")?,
-                    created_at: from_millis(r.try_get("created_at")?)?,
-                    last_seen_at: from_millis(r.try_get("last_seen_at")?)?,
-                    expires_at: from_millis(r.try_get("expires_at")?)?,
-                    device: r.try_get("device")?,
-                    pending_second_factor: r.try_get("pending_second_factor")?,
-                })
-            }
-
             fn case_row(r: &$row) -> Result<(CaseRow, CaseKeyRow)> {
-                Ok((
-                    CaseRow {
-                        id: uuid(&r.try_get::<String, _>(0)?)?,
-                        owner_id: uuid(&r.try_get::<String, _>(1)?)?,
-                        title: r.try_get(2)?,
-                        created_at: from_millis(r.try_get(3)?)?,
-                        updated_at: from_millis(r.try_get(4)?)?,
-                    },
-                    CaseKeyRow {
-                        case_id: uuid(&r.try_get::<String, _>(5)?)?,
-                        user_id: uuid(&r.try_get::<String, _>(6)?)?,
-                        wrapped_key: r.try_get(7)?,
-                        access: r.try_get(8)?,
-                    },
-                ))
+                Ok((row(r)?, row(r)?))
             }
 
             fn copied_value(r: &$row, i: usize, kind: Column) -> Result<Value> {
@@ -365,39 +256,6 @@ macro_rules! store_impl {
                 })
             }
 
-            fn job_row(r: &$row) -> Result<JobRow> {
-                Ok(JobRow {
-                    id: uuid(&r.try_get::<String, _>("id")?)?,
-                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
-                    user_id: uuid(&r.try_get::<String, _>("user_id")?)?,
-                    kind: r.try_get("kind")?,
-                    state: r.try_get("state")?,
-                    payload: r.try_get("payload")?,
-                    done: r.try_get("done")?,
-                    total: r.try_get("total")?,
-                    attempts: r.try_get("attempts")?,
-                    run_after: from_millis(r.try_get("run_after")?)?,
-                    lease_owner: r.try_get("lease_owner")?,
-                    lease_until: from_millis(r.try_get("lease_until")?)?,
-                    error: r.try_get("error")?,
-                    created_at: from_millis(r.try_get("created_at")?)?,
-                    updated_at: from_millis(r.try_get("updated_at")?)?,
-                })
-            }
-
-            fn record_row(r: &$row) -> Result<RecordRow> {
-                Ok(RecordRow {
-                    case_id: uuid(&r.try_get::<String, _>("case_id")?)?,
-                    id: uuid(&r.try_get::<String, _>("id")?)?,
-                    version: r.try_get("version")?,
-                    kind: r.try_get("kind")?,
-                    created_at: from_millis(r.try_get("created_at")?)?,
-                    first_created_at: from_millis(r.try_get("first_created_at")?)?,
-                    author_id: uuid(&r.try_get::<String, _>("author_id")?)?,
-                    deleted: r.try_get("deleted")?,
-                    fields: r.try_get("fields")?,
-                })
-            }
         }
 
         #[async_trait::async_trait]

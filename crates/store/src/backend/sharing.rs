@@ -108,7 +108,7 @@ macro_rules! sharing_impl {
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(Self::share_access_row)
+                .map(row)
                 .collect()
             }
 
@@ -159,7 +159,7 @@ macro_rules! sharing_impl {
                     .fetch_optional(&self.pool)
                     .await?
                     .as_ref()
-                    .map(Self::inbox_link_row)
+                    .map(row)
                     .transpose()
             }
 
@@ -171,7 +171,7 @@ macro_rules! sharing_impl {
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(Self::inbox_link_row)
+                .map(row)
                 .collect()
             }
 
@@ -197,7 +197,7 @@ macro_rules! sharing_impl {
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
-                    .map(Self::submission_row)
+                    .map(row)
                     .collect()
             }
 

@@ -93,7 +93,7 @@ macro_rules! sign_ins_impl {
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
-                    .map(Self::passkey_row)
+                    .map(row)
                     .collect()
             }
 
@@ -172,7 +172,7 @@ macro_rules! sign_ins_impl {
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(Self::session_row)
+                .map(row)
                 .collect()
             }
 
@@ -200,7 +200,7 @@ macro_rules! sign_ins_impl {
                     .fetch_optional(&self.pool)
                     .await?
                     .as_ref()
-                    .map(Self::session_row)
+                    .map(row)
                     .transpose()
             }
 

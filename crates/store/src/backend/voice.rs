@@ -81,13 +81,7 @@ macro_rules! voice_impl {
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
-                    .map(|r| {
-                        Ok(FeedbackRow {
-                            id: uuid(&r.try_get::<String, _>(0)?)?,
-                            received_on: r.try_get(1)?,
-                            body: r.try_get(2)?,
-                        })
-                    })
+                    .map(row)
                     .collect()
             }
         }
