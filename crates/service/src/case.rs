@@ -37,7 +37,7 @@ pub struct CaseSummary {
 /// One version of a record, decrypted. `body` is `None` for a tombstone and for a version
 /// whose content was erased by a deletion.
 #[derive(Debug, Clone)]
-pub struct Entry<T> {
+pub struct Version<T> {
     /// The record.
     pub id: Uuid,
     /// This version's number, from 1.
@@ -276,7 +276,7 @@ impl OpenCase {
         row: RecordRow,
         log: &crate::integrity::LogIndex,
         newest: bool,
-    ) -> Entry<T> {
+    ) -> Version<T> {
         let opened = if row.deleted || row.fields.is_empty() {
             None
         } else {
@@ -289,7 +289,7 @@ impl OpenCase {
             _ => None,
         };
         self.found(kind, row.id, integrity, log);
-        Entry {
+        Version {
             id: row.id,
             version: row.version,
             created_at: row.first_created_at,
@@ -327,9 +327,9 @@ impl OpenCase {
 
     /// The latest version of every record of a kind, tombstones included, each checked
     /// against the log; a record the log has but the store lost is noted as changed.
-    pub(crate) async fn latest<T: DeserializeOwned>(&self, kind: RecordKind) -> Result<Vec<Entry<T>>, ServiceError> {
+    pub(crate) async fn latest<T: DeserializeOwned>(&self, kind: RecordKind) -> Result<Vec<Version<T>>, ServiceError> {
         let (rows, log) = self.rows_with_log(Rows::OfKind(kind)).await?;
-        let entries: Vec<Entry<T>> = rows.into_iter().map(|r| self.entry(kind, r, &log, true)).collect();
+        let entries: Vec<Version<T>> = rows.into_iter().map(|r| self.entry(kind, r, &log, true)).collect();
         self.found_all(log.missing(kind, entries.iter().map(|e| e.id)));
         Ok(entries)
     }
@@ -340,7 +340,7 @@ impl OpenCase {
         &self,
         kind: RecordKind,
         id: Uuid,
-    ) -> Result<Vec<Entry<T>>, ServiceError> {
+    ) -> Result<Vec<Version<T>>, ServiceError> {
         let (rows, log) = self.rows_with_log(Rows::VersionsOf(id)).await?;
         if rows.is_empty() || rows.iter().any(|r| r.kind != kind.as_str()) {
             return Err(ServiceError::NotFound);
@@ -354,7 +354,7 @@ impl OpenCase {
         &self,
         kind: RecordKind,
         id: Uuid,
-    ) -> Result<Entry<T>, ServiceError> {
+    ) -> Result<Version<T>, ServiceError> {
         self.versions(kind, id).await?.pop().ok_or(ServiceError::NotFound)
     }
 
@@ -410,7 +410,7 @@ impl OpenCase {
         expected_version: i64,
         body: &T,
     ) -> Result<i64, ServiceError> {
-        let current: Entry<T> = self.current(kind, id).await?;
+        let current: Version<T> = self.current(kind, id).await?;
         if current.deleted {
             return Err(ServiceError::NotFound);
         }
@@ -427,7 +427,7 @@ impl OpenCase {
     /// Deletes a record: every version's content is erased and a tombstone is appended, so the
     /// log still shows that something was deleted, and when.
     pub(crate) async fn erase(&self, kind: RecordKind, id: Uuid) -> Result<(), ServiceError> {
-        let current: Entry<serde_json::Value> = self.current(kind, id).await?;
+        let current: Version<serde_json::Value> = self.current(kind, id).await?;
         if current.deleted {
             return Ok(());
         }
@@ -441,7 +441,7 @@ impl OpenCase {
         if people.is_empty() {
             return Ok(());
         }
-        let known: Vec<Entry<Person>> = self.latest(RecordKind::Person).await?;
+        let known: Vec<Version<Person>> = self.latest(RecordKind::Person).await?;
         for p in people {
             if !known.iter().any(|k| k.id == p.0 && !k.deleted) {
                 return Err(ServiceError::invalid(
@@ -497,12 +497,12 @@ impl OpenCase {
     }
 
     /// The latest version of an incident (a tombstone if it was deleted).
-    pub async fn incident(&self, id: IncidentId) -> Result<Entry<Incident>, ServiceError> {
+    pub async fn incident(&self, id: IncidentId) -> Result<Version<Incident>, ServiceError> {
         self.current(RecordKind::Incident, id.0).await
     }
 
     /// Every version of an incident, oldest first.
-    pub async fn incident_history(&self, id: IncidentId) -> Result<Vec<Entry<Incident>>, ServiceError> {
+    pub async fn incident_history(&self, id: IncidentId) -> Result<Vec<Version<Incident>>, ServiceError> {
         self.versions(RecordKind::Incident, id.0).await
     }
 
@@ -514,8 +514,8 @@ impl OpenCase {
 
     /// The timeline: incidents (and tombstones of deleted ones) in time order. Incidents with
     /// no date sort by when they were logged.
-    pub async fn timeline(&self, filter: &TimelineFilter) -> Result<Vec<Entry<Incident>>, ServiceError> {
-        let mut all: Vec<Entry<Incident>> = self.latest(RecordKind::Incident).await?;
+    pub async fn timeline(&self, filter: &TimelineFilter) -> Result<Vec<Version<Incident>>, ServiceError> {
+        let mut all: Vec<Version<Incident>> = self.latest(RecordKind::Incident).await?;
         let filtering = filter.person.is_some() || filter.conduct.is_some();
         all.retain(|e| match &e.body {
             None => !filtering,
@@ -550,13 +550,13 @@ impl OpenCase {
     }
 
     /// The latest version of a person.
-    pub async fn person(&self, id: PersonId) -> Result<Entry<Person>, ServiceError> {
+    pub async fn person(&self, id: PersonId) -> Result<Version<Person>, ServiceError> {
         self.current(RecordKind::Person, id.0).await
     }
 
     /// Every person in the case that is not deleted, by name.
-    pub async fn people(&self) -> Result<Vec<Entry<Person>>, ServiceError> {
-        let mut people: Vec<Entry<Person>> = self.latest(RecordKind::Person).await?;
+    pub async fn people(&self) -> Result<Vec<Version<Person>>, ServiceError> {
+        let mut people: Vec<Version<Person>> = self.latest(RecordKind::Person).await?;
         people.retain(|p| p.body.is_some());
         people.sort_by_key(|p| p.body.as_ref().map(|b| b.display_name().to_lowercase()));
         Ok(people)

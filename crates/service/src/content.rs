@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ServiceError;
-use crate::case::{Entry, OpenCase};
+use crate::case::{OpenCase, Version};
 use crate::copies::content_thumbnail_blob;
 use crate::evidence::make_thumbnail;
 use crate::jobs::{Job, Step};
@@ -261,8 +261,8 @@ impl OpenCase {
     }
 
     /// Her content, oldest first.
-    pub async fn contents(&self) -> Result<Vec<Entry<Content>>, ServiceError> {
-        let mut all: Vec<Entry<Content>> = self.latest(RecordKind::Content).await?;
+    pub async fn contents(&self) -> Result<Vec<Version<Content>>, ServiceError> {
+        let mut all: Vec<Version<Content>> = self.latest(RecordKind::Content).await?;
         all.retain(|e| e.body.is_some());
         all.sort_by_key(|e| e.created_at);
         Ok(all)

@@ -18,7 +18,7 @@ use lodge_store::JobRow;
 use serde::{Deserialize, Serialize};
 
 use crate::ServiceError;
-use crate::case::{Entry, OpenCase};
+use crate::case::{OpenCase, Version};
 use crate::evidence::{Upload, make_thumbnail};
 use crate::jobs::{Job, Step};
 
@@ -206,16 +206,16 @@ impl OpenCase {
     }
 
     /// The copies found, newest first.
-    pub async fn copies(&self) -> Result<Vec<Entry<FoundCopy>>, ServiceError> {
-        let mut all: Vec<Entry<FoundCopy>> = self.latest(RecordKind::FoundCopy).await?;
+    pub async fn copies(&self) -> Result<Vec<Version<FoundCopy>>, ServiceError> {
+        let mut all: Vec<Version<FoundCopy>> = self.latest(RecordKind::FoundCopy).await?;
         all.retain(|e| e.body.is_some());
         all.sort_by_key(|c| std::cmp::Reverse(c.created_at));
         Ok(all)
     }
 
     /// One found copy.
-    pub async fn copy(&self, id: CopyId) -> Result<Entry<FoundCopy>, ServiceError> {
-        let entry: Entry<FoundCopy> = self.current(RecordKind::FoundCopy, id.0).await?;
+    pub async fn copy(&self, id: CopyId) -> Result<Version<FoundCopy>, ServiceError> {
+        let entry: Version<FoundCopy> = self.current(RecordKind::FoundCopy, id.0).await?;
         if entry.body.is_none() {
             return Err(ServiceError::NotFound);
         }
@@ -232,7 +232,7 @@ impl OpenCase {
 
     /// The small picture of a piece of her content, when she uploaded the image itself.
     pub async fn content_thumbnail(&self, id: ContentId) -> Result<Vec<u8>, ServiceError> {
-        let entry: Entry<Content> = self.current(RecordKind::Content, id.0).await?;
+        let entry: Version<Content> = self.current(RecordKind::Content, id.0).await?;
         if !entry.body.is_some_and(|c| c.thumbnail) {
             return Err(ServiceError::NotFound);
         }
@@ -340,8 +340,8 @@ impl OpenCase {
     }
 
     /// Her own accounts, oldest first.
-    pub async fn own_accounts(&self) -> Result<Vec<Entry<OwnAccount>>, ServiceError> {
-        let mut all: Vec<Entry<OwnAccount>> = self.latest(RecordKind::OwnAccount).await?;
+    pub async fn own_accounts(&self) -> Result<Vec<Version<OwnAccount>>, ServiceError> {
+        let mut all: Vec<Version<OwnAccount>> = self.latest(RecordKind::OwnAccount).await?;
         all.retain(|e| e.body.is_some());
         all.sort_by_key(|e| e.created_at);
         Ok(all)

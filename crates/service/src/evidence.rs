@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use lodge_crypto::Keyring;
 
-use crate::case::{Entry, OpenCase};
+use crate::case::{OpenCase, Version};
 use crate::{Lodge, ServiceError};
 
 /// Images larger than this get no thumbnail (the file itself is still kept).
@@ -76,7 +76,7 @@ impl OpenCase {
 
     async fn check_incident(&self, incident: Option<IncidentId>) -> Result<(), ServiceError> {
         if let Some(id) = incident {
-            let entry: Entry<Incident> = self.current(RecordKind::Incident, id.0).await?;
+            let entry: Version<Incident> = self.current(RecordKind::Incident, id.0).await?;
             if entry.deleted {
                 return Err(ServiceError::NotFound);
             }
@@ -98,7 +98,7 @@ impl OpenCase {
 
     /// Stores an evidence file from a stream. The file is hashed and encrypted as it arrives;
     /// the call returns once file and record are durable.
-    pub async fn add_evidence<S, E>(&self, upload: Upload, body: S) -> Result<Entry<Evidence>, ServiceError>
+    pub async fn add_evidence<S, E>(&self, upload: Upload, body: S) -> Result<Version<Evidence>, ServiceError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -143,20 +143,20 @@ impl OpenCase {
     }
 
     /// One evidence file's details.
-    pub async fn evidence(&self, id: EvidenceId) -> Result<Entry<Evidence>, ServiceError> {
+    pub async fn evidence(&self, id: EvidenceId) -> Result<Version<Evidence>, ServiceError> {
         self.current(RecordKind::Evidence, id.0).await
     }
 
     /// Every evidence file in the case, oldest first.
-    pub async fn evidence_list(&self) -> Result<Vec<Entry<Evidence>>, ServiceError> {
-        let mut all: Vec<Entry<Evidence>> = self.latest(RecordKind::Evidence).await?;
+    pub async fn evidence_list(&self) -> Result<Vec<Version<Evidence>>, ServiceError> {
+        let mut all: Vec<Version<Evidence>> = self.latest(RecordKind::Evidence).await?;
         all.retain(|e| e.body.is_some());
         all.sort_by_key(|e| e.created_at);
         Ok(all)
     }
 
     /// The evidence files attached to one incident.
-    pub async fn evidence_for(&self, incident: IncidentId) -> Result<Vec<Entry<Evidence>>, ServiceError> {
+    pub async fn evidence_for(&self, incident: IncidentId) -> Result<Vec<Version<Evidence>>, ServiceError> {
         let mut all = self.evidence_list().await?;
         all.retain(|e| e.body.as_ref().is_some_and(|b| b.incident == Some(incident)));
         Ok(all)

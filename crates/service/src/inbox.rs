@@ -229,7 +229,7 @@ impl OpenCase {
     }
 
     /// A submission as she reads it, with the label of the link it came through.
-    fn opened(&self, row: &SubmissionRow, links: &[crate::Entry<InboxLink>]) -> Result<Waiting, ServiceError> {
+    fn opened(&self, row: &SubmissionRow, links: &[crate::Version<InboxLink>]) -> Result<Waiting, ServiceError> {
         let plain = self.keys.open_sent(&submission_aad(self.id.0, row.id), &row.body)?;
         let submission: Submission = serde_json::from_slice(&plain).map_err(internal)?;
         let link = links

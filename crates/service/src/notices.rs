@@ -20,7 +20,7 @@ use lodge_takedown::tracking::{self, Due, Reported, Sent, Status};
 use serde::{Deserialize, Serialize};
 
 use crate::ServiceError;
-use crate::case::{Entry, OpenCase};
+use crate::case::{OpenCase, Version};
 use crate::jobs::{Job, Step};
 
 /// A change of a notice's status.
@@ -226,16 +226,16 @@ impl OpenCase {
     }
 
     /// Her notices, newest first.
-    pub async fn notices(&self) -> Result<Vec<Entry<CaseNotice>>, ServiceError> {
-        let mut all: Vec<Entry<CaseNotice>> = self.latest(RecordKind::Notice).await?;
+    pub async fn notices(&self) -> Result<Vec<Version<CaseNotice>>, ServiceError> {
+        let mut all: Vec<Version<CaseNotice>> = self.latest(RecordKind::Notice).await?;
         all.retain(|e| e.body.is_some());
         all.sort_by_key(|e| std::cmp::Reverse(e.created_at));
         Ok(all)
     }
 
     /// One notice.
-    pub async fn notice(&self, id: NoticeId) -> Result<Entry<CaseNotice>, ServiceError> {
-        let entry: Entry<CaseNotice> = self.current(RecordKind::Notice, id.0).await?;
+    pub async fn notice(&self, id: NoticeId) -> Result<Version<CaseNotice>, ServiceError> {
+        let entry: Version<CaseNotice> = self.current(RecordKind::Notice, id.0).await?;
         if entry.body.is_none() {
             return Err(ServiceError::NotFound);
         }
@@ -405,7 +405,7 @@ impl OpenCase {
         let matcher = self.matcher().await?;
         let fetcher = self.lodge().fetcher()?;
         let mut still_open = false;
-        let open: Vec<Entry<CaseNotice>> =
+        let open: Vec<Version<CaseNotice>> =
             self.notices().await?.into_iter().filter(|n| n.body.as_ref().is_some_and(CaseNotice::open)).collect();
         for (i, entry) in open.iter().enumerate() {
             if step.lost() {

@@ -8,7 +8,7 @@ use lodge_store::JobRow;
 use serde::{Deserialize, Serialize};
 
 use crate::ServiceError;
-use crate::case::{Entry, OpenCase};
+use crate::case::{OpenCase, Version};
 use crate::jobs::{Job, Step};
 
 /// What a name-watch run did. Sealed in its job.
@@ -44,8 +44,8 @@ impl OpenCase {
     }
 
     /// Her saved searches, oldest first.
-    pub async fn watches(&self) -> Result<Vec<Entry<Watch>>, ServiceError> {
-        let mut all: Vec<Entry<Watch>> = self.latest(RecordKind::Watch).await?;
+    pub async fn watches(&self) -> Result<Vec<Version<Watch>>, ServiceError> {
+        let mut all: Vec<Version<Watch>> = self.latest(RecordKind::Watch).await?;
         all.retain(|e| e.body.is_some());
         all.sort_by_key(|e| e.created_at);
         Ok(all)
@@ -60,7 +60,7 @@ impl OpenCase {
     /// Marks every result of a saved search as looked at.
     pub async fn mark_watch_reviewed(&self, id: WatchId) -> Result<(), ServiceError> {
         self.may_write()?;
-        let entry: Entry<Watch> = self.current(RecordKind::Watch, id.0).await?;
+        let entry: Version<Watch> = self.current(RecordKind::Watch, id.0).await?;
         let mut watch = entry.body.ok_or(ServiceError::NotFound)?;
         if watch.unreviewed().next().is_none() {
             return Ok(());

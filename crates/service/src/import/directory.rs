@@ -26,7 +26,7 @@ pub(super) fn normalise(kind: IdentifierKind, value: &str, region: Country) -> S
 }
 
 impl Directory {
-    pub(super) fn new(people: &[Entry<Person>], region: Country) -> Directory {
+    pub(super) fn new(people: &[Version<Person>], region: Country) -> Directory {
         let mut d = Directory { by_identifier: HashMap::new(), by_name: HashMap::new(), people: HashMap::new() };
         for entry in people {
             let Some(p) = &entry.body else { continue };

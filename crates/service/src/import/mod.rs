@@ -37,7 +37,7 @@ use file::*;
 use importer::*;
 
 use crate::ServiceError;
-use crate::case::{Entry, OpenCase};
+use crate::case::{OpenCase, Version};
 use crate::evidence::{THUMBNAIL_SOURCE_MAX, make_thumbnail};
 use crate::ledger::LeafBatch;
 
@@ -301,7 +301,7 @@ impl OpenCase {
 
     /// Keys of every message already in the case.
     async fn imported_keys(&self) -> Result<HashSet<String>, ServiceError> {
-        let incidents: Vec<Entry<Incident>> = self.latest(RecordKind::Incident).await?;
+        let incidents: Vec<Version<Incident>> = self.latest(RecordKind::Incident).await?;
         Ok(incidents
             .iter()
             .filter_map(|e| e.body.as_ref())
@@ -320,7 +320,7 @@ impl OpenCase {
         self.check_staged(staged).await?;
         let tz = zone_of(zone)?;
         let region = self.region();
-        let people: Vec<Entry<Person>> = self.latest(RecordKind::Person).await?;
+        let people: Vec<Version<Person>> = self.latest(RecordKind::Person).await?;
         let directory = Directory::new(&people, region);
         let known = self.imported_keys().await?;
         let mut conversations: Vec<ConversationPreview> = Vec::new();
@@ -429,7 +429,7 @@ impl OpenCase {
 
         // The exhibit: the export itself, unless the same file is already in the case.
         let (size, sha256) = self.blob_digest(staged.id).await?;
-        let existing: Vec<Entry<Evidence>> = self.evidence_list().await?;
+        let existing: Vec<Version<Evidence>> = self.evidence_list().await?;
         let reused =
             existing.iter().find(|e| e.body.as_ref().is_some_and(|b| b.sha256 == sha256)).map(|e| EvidenceId(e.id));
         // A photo is its own exhibit, on its incident, with a thumbnail (made without metadata).
@@ -452,7 +452,7 @@ impl OpenCase {
             }
         }
 
-        let people: Vec<Entry<Person>> = self.latest(RecordKind::Person).await?;
+        let people: Vec<Version<Person>> = self.latest(RecordKind::Person).await?;
         let (batch, batch_rx) = tokio::sync::mpsc::channel::<Batched>(64);
         let store = lodge.shared_store();
         let writer = tokio::spawn(async move { store.insert_batch(batch_rx).await });

@@ -20,7 +20,7 @@ use lodge_report::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::case::{Entry, OpenCase, TimelineFilter};
+use crate::case::{OpenCase, TimelineFilter, Version};
 use crate::ledger::Change;
 use crate::proofs::Wanted;
 use crate::{ServiceError, SignedCheckpoint, human_size, system_now};
@@ -223,7 +223,7 @@ impl OpenCase {
         options.check()?;
         let timeline = self.timeline(&TimelineFilter { oldest_first: true, ..TimelineFilter::default() }).await?;
         // A report hides no deletion, and shows nothing that no longer matches the log.
-        let mut deleted: Vec<&Entry<Incident>> = timeline.iter().filter(|e| e.deleted).collect();
+        let mut deleted: Vec<&Version<Incident>> = timeline.iter().filter(|e| e.deleted).collect();
         deleted.sort_by_key(|e| e.saved_at);
         let deletions: Vec<String> = deleted
             .iter()
@@ -274,7 +274,7 @@ impl OpenCase {
         // Exhibits: files attached to the chosen incidents, in chronology order; files not
         // attached to any incident only when the whole log is reported.
         let whole_log = options.from.is_none() && options.to.is_none() && options.incidents.is_none();
-        let mut files: Vec<Entry<Evidence>> = self.evidence_list().await?;
+        let mut files: Vec<Version<Evidence>> = self.evidence_list().await?;
         files.retain(|e| {
             e.body.as_ref().is_some_and(|b| match b.incident {
                 Some(i) => numbers.contains_key(&i),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use axum::{Json, Router};
-use lodge_service::Entry;
+use lodge_service::Version;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -126,8 +126,8 @@ pub(crate) struct Versioned<T> {
     body: Option<T>,
 }
 
-impl<T> From<Entry<T>> for Versioned<T> {
-    fn from(e: Entry<T>) -> Self {
+impl<T> From<Version<T>> for Versioned<T> {
+    fn from(e: Version<T>) -> Self {
         Versioned {
             id: e.id,
             version: e.version,

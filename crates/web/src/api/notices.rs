@@ -7,7 +7,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use lodge_domain::{CopyId, NoticeId};
-use lodge_service::{CaseNotice, Entry, NoticeDetails, OpenCase, ServiceError, SiteSummary};
+use lodge_service::{CaseNotice, NoticeDetails, OpenCase, ServiceError, SiteSummary, Version};
 use lodge_takedown::notice::Draft;
 use lodge_takedown::route::Route;
 use lodge_takedown::tracking::Due;
@@ -43,7 +43,7 @@ pub(crate) struct DueBody {
     at: jiff::Timestamp,
 }
 
-fn body(open: &OpenCase, e: Entry<CaseNotice>) -> Result<NoticeBody, ServiceError> {
+fn body(open: &OpenCase, e: Version<CaseNotice>) -> Result<NoticeBody, ServiceError> {
     let notice = e.body.ok_or(ServiceError::NotFound)?;
     let due = open.notice_due(&notice).map(|d| match d {
         Due::FollowUp(at) => DueBody { action: "follow_up", at },

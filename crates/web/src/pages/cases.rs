@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::extract::Query;
 use axum::response::IntoResponse;
 use lodge_domain::{Access, Case, ConductKind, Incident, PersonId, Problems, Role};
-use lodge_service::{Entry, OpenCase, ServiceError, TimelineFilter};
+use lodge_service::{OpenCase, ServiceError, TimelineFilter, Version};
 use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -197,7 +197,7 @@ pub(crate) async fn timeline(
     Ok(page(Some(&*s), &state.config, &open.title, body).into_response())
 }
 
-fn timeline_item(case: Uuid, e: &Entry<Incident>, names: &HashMap<PersonId, String>, files: usize) -> Markup {
+fn timeline_item(case: Uuid, e: &Version<Incident>, names: &HashMap<PersonId, String>, files: usize) -> Markup {
     html! {
         @match &e.body {
             Some(i) => li {

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use lodge_domain::{AccountId, Content, ContentId, CopyStatus, JobId, MadeBy, OwnAccount, Problems};
 use lodge_service::{
-    ContentDetails, ContentSource, Entry, Fingerprinting, JobState, OpenCase, Registered, Scan, ServiceError, Session,
+    ContentDetails, ContentSource, Fingerprinting, JobState, OpenCase, Registered, Scan, ServiceError, Session, Version,
 };
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -35,8 +35,8 @@ fn made_by_label(m: MadeBy) -> &'static str {
 
 /// Everything the page shows.
 struct Shown {
-    contents: Vec<Entry<Content>>,
-    accounts: Vec<Entry<OwnAccount>>,
+    contents: Vec<Version<Content>>,
+    accounts: Vec<Version<OwnAccount>>,
     scans: Vec<Scan>,
     /// Videos being fingerprinted, and those that failed in the last day.
     videos: Vec<Fingerprinting>,

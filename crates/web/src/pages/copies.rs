@@ -5,7 +5,7 @@
 use axum::extract::Path;
 use axum::response::IntoResponse;
 use lodge_domain::{ContentId, CopyId, CopyStatus, FoundCopy};
-use lodge_service::{Entry, Session};
+use lodge_service::{Session, Version};
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -34,7 +34,7 @@ fn copy_details(c: &FoundCopy) -> Markup {
     }
 }
 
-fn copies_body(s: &Session, case: Uuid, copies: &[Entry<FoundCopy>], pictured: &[ContentId]) -> Markup {
+fn copies_body(s: &Session, case: Uuid, copies: &[Version<FoundCopy>], pictured: &[ContentId]) -> Markup {
     let with = |status: CopyStatus| copies.iter().filter(move |c| c.body.as_ref().is_some_and(|b| b.status == status));
     html! {
         p { a href={ "/cases/" (case) "/content" } { "← Your content" } }

@@ -5,7 +5,7 @@
 use axum::extract::{Multipart, Path};
 use axum::response::{IntoResponse, Redirect};
 use lodge_domain::{Evidence, EvidenceId, IncidentId};
-use lodge_service::{Entry, ServiceError, Upload, human_size};
+use lodge_service::{ServiceError, Upload, Version, human_size};
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ use crate::failure::{Failure, PageResult, see_other};
 use crate::http::multipart::{TextBudget, drain, upload_case};
 
 /// An evidence file as shown on an incident page.
-pub(crate) fn evidence_figure(case: Uuid, e: &Entry<Evidence>) -> Markup {
+pub(crate) fn evidence_figure(case: Uuid, e: &Version<Evidence>) -> Markup {
     let Some(b) = &e.body else { return html! {} };
     html! {
         figure.evidence {

@@ -2,7 +2,7 @@
 //! form comes back whole), filling the form from an incident, and drawing it.
 
 use lodge_domain::{ConductKind, Effect, Evidence, Incident, PersonId, Problems, StopRequest, When};
-use lodge_service::{Entry, OpenCase, ServiceError, Session};
+use lodge_service::{OpenCase, ServiceError, Session, Version};
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -115,7 +115,7 @@ pub(super) struct FormPage<'a> {
     action: String,
     heading: &'a str,
     people: Vec<(PersonId, String)>,
-    kept: Vec<Entry<Evidence>>,
+    kept: Vec<Version<Evidence>>,
     default_zone: &'a str,
 }
 
@@ -238,7 +238,7 @@ pub(super) async fn form_page<'a>(
     open: &OpenCase,
     action: String,
     heading: &'a str,
-    kept: Vec<Entry<Evidence>>,
+    kept: Vec<Version<Evidence>>,
 ) -> Result<FormPage<'a>, ServiceError> {
     let mut people: Vec<(PersonId, String)> = people_names(open).await?.into_iter().collect();
     people.sort_by_key(|(_, n)| n.to_lowercase());

@@ -8,7 +8,7 @@ use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use lodge_domain::{Evidence, EvidenceId, Incident, IncidentId, PersonId, Problems};
-use lodge_service::{Entry, OpenCase, ServiceError, Session, Upload};
+use lodge_service::{OpenCase, ServiceError, Session, Upload, Version};
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -43,7 +43,7 @@ async fn receive(
     s: &Session,
     multipart: &mut Multipart,
     existing: Option<IncidentId>,
-) -> Result<(FormData, Outcome, Vec<Entry<Evidence>>), ServiceError> {
+) -> Result<(FormData, Outcome, Vec<Version<Evidence>>), ServiceError> {
     let mut form = FormData::default();
     let mut texts = TextBudget::new();
     let mut outcome: Option<Outcome> = None;

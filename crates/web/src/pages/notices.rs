@@ -8,7 +8,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use lodge_domain::{Content, ContentId, CopyId, CopyStatus, FoundCopy, NoticeId, Problems};
-use lodge_service::{CaseNotice, Entry, NoticeDetails, OpenCase, ServiceError, Session, SiteSummary};
+use lodge_service::{CaseNotice, NoticeDetails, OpenCase, ServiceError, Session, SiteSummary, Version};
 use lodge_takedown::notice::{Confirmed, Draft, Recipient, Sender};
 use lodge_takedown::route::{Maker, Nature, Route, Situation, plan};
 use lodge_takedown::tracking::{Due, Status};
@@ -160,7 +160,7 @@ fn tick(name: &str, text: &str, form: &FormData, problems: &Problems) -> Markup 
 /// A confirmed copy on the site, and whether an open or draft notice already reports it (a
 /// second notice for it goes to the host or CDN, when escalating).
 struct Reportable {
-    copy: Entry<FoundCopy>,
+    copy: Version<FoundCopy>,
     reported: bool,
 }
 

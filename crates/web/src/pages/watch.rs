@@ -7,7 +7,7 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use lodge_domain::{Problems, Watch, WatchId};
-use lodge_service::{Entry, Job, OpenCase, ServiceError, Session, WatchRun};
+use lodge_service::{Job, OpenCase, ServiceError, Session, Version, WatchRun};
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -21,7 +21,7 @@ fn body(
     s: &Session,
     case: Uuid,
     sites: &[String],
-    watches: &[Entry<Watch>],
+    watches: &[Version<Watch>],
     last: Option<&Job<WatchRun>>,
     form: &FormData,
     problems: &Problems,

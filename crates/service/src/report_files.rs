@@ -1,4 +1,4 @@
-//! Prepared reports: the report (PDF) or the evidence bundle made by a durable job, so that a
+//! Report files: the report (PDF) or the evidence bundle made by a durable job, so that a
 //! large case's bundle is built once, on whichever node is free, carries on after a restart,
 //! and waits, encrypted under the case's key, for her to download it (a phone that loses its
 //! connection half-way loses nothing). She deletes it when she has what she needs.
