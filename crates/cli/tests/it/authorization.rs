@@ -9,17 +9,17 @@ use serde_json::json;
 
 use crate::harness::{Server, backends, csrf, incident, png};
 
-struct Ids {
-    case: String,
-    incident: String,
-    person: String,
-    evidence: String,
+pub(crate) struct Ids {
+    pub case: String,
+    pub incident: String,
+    pub person: String,
+    pub evidence: String,
 }
 
 /// A route's path with its parameters filled in from `ids` (an inbox link's token for
 /// `/inbox/{token}`); parameters with no fixture get a fresh id. Also says whether it did
 /// that, and adds the query a page needs to be read at all.
-fn fill(route: &lodge_web::RouteInfo, ids: &Ids, inbox_token: &str) -> (String, bool) {
+pub(crate) fn fill(route: &lodge_web::RouteInfo, ids: &Ids, inbox_token: &str) -> (String, bool) {
     let mut placeholders = false;
     let mut path = String::new();
     for part in route.path.split('/').skip(1) {
@@ -138,7 +138,7 @@ fn clone_ids(ids: &Ids) -> Ids {
 
 /// The body a request to `path` needs to get past reading it, so that what answers is the
 /// access check (or the action itself).
-fn with_body(
+pub(crate) fn with_body(
     req: reqwest::RequestBuilder,
     method: &str,
     path: &str,

@@ -12,6 +12,7 @@ mod content;
 mod crash;
 mod durability;
 mod fingerprint;
+mod forgery;
 mod golden;
 mod harness;
 mod imports;

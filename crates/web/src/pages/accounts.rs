@@ -1,16 +1,17 @@
 //! Her account: password, recovery key, second factors, passkeys, sessions, safety settings
 //! (neutral title, idle time), reminder address, and deleting her data.
 
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::IntoResponse;
 use axum_extra::extract::cookie::CookieJar;
 use lodge_domain::Problems;
 use lodge_service::{PasskeySummary, Password, ServiceError, SessionSummary};
 use maud::{Markup, html};
 
 use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
-use super::{FormData, error_page, leave};
+use super::{FormData, leave};
 use crate::State;
 use crate::extract::{SignedForm, Viewer};
+use crate::failure::{PageResult, see_other};
 
 /// What the account page shows besides the forms.
 struct AccountData {
@@ -27,7 +28,7 @@ pub(crate) async fn account_response(
     s: &lodge_service::Session,
     problems: &Problems,
     done: Option<&str>,
-) -> Response {
+) -> PageResult {
     account_response_typed(state, s, problems, done, None).await
 }
 
@@ -38,29 +39,20 @@ async fn account_response_typed(
     problems: &Problems,
     done: Option<&str>,
     typed_reminder_email: Option<&str>,
-) -> Response {
-    let data = async {
-        let reminder_email = match (state.lodge.reminders_available(), typed_reminder_email) {
-            (false, _) => None,
-            (true, Some(typed)) => Some(typed.to_owned()),
-            (true, None) => Some(state.lodge.reminder_email(s).await?),
-        };
-        Ok::<_, ServiceError>(AccountData {
-            two_step: state.lodge.totp_enabled(s).await?,
-            sessions: state.lodge.sessions(s).await?,
-            passkeys: if state.lodge.passkeys_available() { Some(state.lodge.passkeys_of(s).await?) } else { None },
-            reminder_email,
-        })
+) -> PageResult {
+    let reminder_email = match (state.lodge.reminders_available(), typed_reminder_email) {
+        (false, _) => None,
+        (true, Some(typed)) => Some(typed.to_owned()),
+        (true, None) => Some(state.lodge.reminder_email(s).await?),
     };
-    match data.await {
-        Ok(data) => {
-            let status =
-                if problems.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };
-            (status, page(Some(s), &state.config, "Your account", account_body(s, &data, problems, done)))
-                .into_response()
-        }
-        Err(e) => error_page(Some(s), &state.config, e),
-    }
+    let data = AccountData {
+        two_step: state.lodge.totp_enabled(s).await?,
+        sessions: state.lodge.sessions(s).await?,
+        passkeys: if state.lodge.passkeys_available() { Some(state.lodge.passkeys_of(s).await?) } else { None },
+        reminder_email,
+    };
+    let status = if problems.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };
+    Ok((status, page(Some(s), &state.config, "Your account", account_body(s, &data, problems, done))).into_response())
 }
 
 /// Runs an account form's action, then shows the account page: `done` confirmed on success,
@@ -71,7 +63,7 @@ pub(crate) async fn on_account_page(
     form: &FormData,
     done: &str,
     action: impl std::future::Future<Output = Result<(), ServiceError>>,
-) -> Response {
+) -> PageResult {
     match action.await {
         Ok(()) => account_response(state, s, &Problems::default(), Some(done)).await,
         // What she typed stays in the box (the reminder address is the one field kept, not blanked).
@@ -79,7 +71,7 @@ pub(crate) async fn on_account_page(
             let typed = form.all("reminder_email").first().copied();
             account_response_typed(state, s, &p, None, typed).await
         }
-        Err(e) => error_page(Some(s), &state.config, e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -195,20 +187,20 @@ pub(crate) async fn delete_my_data(
     Viewer(s): Viewer,
     jar: CookieJar,
     SignedForm(form): SignedForm,
-) -> Response {
+) -> PageResult {
     let result = if form.has("confirm", "yes") {
         state.lodge.delete_my_data(&s, Password::new(form.get("password").to_owned())).await.map(|_| ())
     } else {
         Err(ServiceError::invalid("confirm", "Tick the box to confirm that you want your data gone for good."))
     };
     match result {
-        Ok(()) => leave(&state, &jar, "/login?deleted=1").await,
+        Ok(()) => Ok(leave(&state, &jar, "/login?deleted=1").await),
         Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
-        Err(e) => error_page(Some(&*s), &state.config, e),
+        Err(e) => Err(e.into()),
     }
 }
 
-pub(crate) async fn account_page(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
+pub(crate) async fn account_page(axum::extract::State(state): State, Viewer(s): Viewer) -> PageResult {
     account_response(&state, &s, &Problems::default(), None).await
 }
 
@@ -216,7 +208,7 @@ pub(crate) async fn change_password(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     SignedForm(form): SignedForm,
-) -> Response {
+) -> PageResult {
     let current = Password::new(form.get("current_password").to_owned());
     let new = Password::new(form.get("new_password").to_owned());
     let action = state.lodge.change_password(&s, current, new);
@@ -227,7 +219,7 @@ pub(crate) async fn safety(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     SignedForm(form): SignedForm,
-) -> Response {
+) -> PageResult {
     let on = form.has("neutral_title", "on");
     let idle = form.get("idle_minutes").trim();
     let idle = if idle.is_empty() { Ok(None) } else { idle.parse::<i64>().map(Some) };
@@ -236,9 +228,9 @@ pub(crate) async fn safety(
         Err(_) => Err(ServiceError::invalid("idle_minutes", "Choose a time from the list.")),
     };
     match result {
-        Ok(()) => Redirect::to("/account").into_response(),
+        Ok(()) => see_other("/account"),
         Err(ServiceError::Invalid(p)) => account_response(&state, &s, &p, None).await,
-        Err(e) => error_page(Some(&*s), &state.config, e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -247,7 +239,7 @@ pub(crate) async fn reminders(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     SignedForm(form): SignedForm,
-) -> Response {
+) -> PageResult {
     let typed = form.get("reminder_email");
     let done = if typed.trim().is_empty() {
         "No reminders will be emailed."

@@ -2,12 +2,11 @@
 //! may sign up without one. Administrators manage accounts; they read no case.
 
 use axum::extract::Path;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use lodge_domain::Role;
 use lodge_service::ServiceError;
 use maud::{Markup, html};
 
-use super::error_page;
 use super::layout::{csrf, page};
 use crate::State;
 use crate::extract::{SignedForm, Viewer};
@@ -78,30 +77,21 @@ async fn admin_body(
     })
 }
 
-pub(crate) async fn admin_page(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
-    match admin_body(&state, &s, None).await {
-        Ok(body) => page(Some(&*s), &state.config, "Administration", body).into_response(),
-        Err(e) => error_page(Some(&*s), &state.config, e),
-    }
+pub(crate) async fn admin_page(axum::extract::State(state): State, Viewer(s): Viewer) -> PageResult {
+    let body = admin_body(&state, &s, None).await?;
+    Ok(page(Some(&*s), &state.config, "Administration", body).into_response())
 }
 
 pub(crate) async fn invite(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     SignedForm(form): SignedForm,
-) -> Response {
+) -> PageResult {
     let role = Role::parse(form.get("role")).unwrap_or(Role::Survivor);
-    let result = match state.lodge.invite(&s, role).await {
-        Ok(token) => {
-            let url = format!("{}/join/{}", state.config.public_url.trim_end_matches('/'), token.to_text());
-            admin_body(&state, &s, Some((url, role))).await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(body) => page(Some(&*s), &state.config, "Administration", body).into_response(),
-        Err(e) => error_page(Some(&*s), &state.config, e),
-    }
+    let token = state.lodge.invite(&s, role).await?;
+    let url = format!("{}/join/{}", state.config.public_url.trim_end_matches('/'), token.to_text());
+    let body = admin_body(&state, &s, Some((url, role))).await?;
+    Ok(page(Some(&*s), &state.config, "Administration", body).into_response())
 }
 
 pub(crate) async fn signup_setting(

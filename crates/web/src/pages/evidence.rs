@@ -67,6 +67,10 @@ pub(crate) async fn upload(
                 }
             }
         }
+        // A form with no file changes nothing, but a forged one is still told so.
+        if !s.form_token_matches(form.get("csrf")) {
+            return Err(ServiceError::Forbidden);
+        }
         Ok(())
     }
     .await;

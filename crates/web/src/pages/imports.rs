@@ -215,6 +215,9 @@ async fn receive(open: &OpenCase, multipart: &mut Multipart, s: &Session) -> Res
         }
         form.push(&name, texts.read(field).await?);
     }
+    if !s.form_token_matches(form.get("csrf")) {
+        return Err(ServiceError::Forbidden);
+    }
     Err(ServiceError::invalid("file", "Choose the file to import."))
 }
 

@@ -14,11 +14,11 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::FormData;
 use super::layout::page;
 use crate::State;
 use crate::auth::{ClientAddress, device_summary, session_cookie};
-use crate::extract::Viewer;
+use crate::extract::{SignedForm, Viewer};
+use crate::failure::PageResult;
 
 /// The cookie that keeps a passkey's device key, only on the address that signs in with it.
 const DEVICE_COOKIE: &str = "dk";
@@ -137,8 +137,8 @@ pub(crate) async fn remove(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     Path(passkey): Path<Uuid>,
-    axum::Form(form): axum::Form<FormData>,
-) -> Response {
+    SignedForm(form): SignedForm,
+) -> PageResult {
     let password = lodge_service::Password::new(form.get("passkey_password").to_owned());
     let action = state.lodge.remove_passkey(&s, passkey, password);
     super::accounts::on_account_page(&state, &s, &form, "The passkey was removed.", action).await

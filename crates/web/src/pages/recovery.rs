@@ -12,6 +12,7 @@ use super::layout::{Input, page, problem_summary, text_field};
 use super::{FormData, error_page};
 use crate::State;
 use crate::extract::{SignedForm, Viewer};
+use crate::failure::PageResult;
 
 /// The page that shows a recovery key, the only time it is shown; `done` says what just
 /// happened, and where she goes next depends on whether she is signed in.
@@ -102,13 +103,13 @@ pub(crate) async fn replace(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     SignedForm(form): SignedForm,
-) -> Response {
+) -> PageResult {
     match state.lodge.replace_recovery_key(&s, Password::new(form.get("recovery_password").to_owned())).await {
         Ok(fresh) => {
             let done = html! { div.notice role="status" { p { "Your old recovery key no longer works. Here is your new one." } } };
-            key_page(&state, Some(&*s), &fresh, Some(done)).into_response()
+            Ok(key_page(&state, Some(&*s), &fresh, Some(done)).into_response())
         }
         Err(ServiceError::Invalid(p)) => super::accounts::account_response(&state, &s, &p, None).await,
-        Err(e) => error_page(Some(&*s), &state.config, e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -7,10 +7,10 @@ use lodge_service::{Password, ServiceError};
 use maud::{Markup, html};
 
 use super::accounts::{account_response, on_account_page};
-use super::error_page;
 use super::layout::{Input, csrf, page, problem_summary, text_field};
 use crate::State;
 use crate::extract::{SignedForm, Viewer};
+use crate::failure::PageResult;
 
 pub(crate) fn section(s: &lodge_service::Session, on: bool, problems: &Problems) -> Markup {
     html! {
@@ -36,11 +36,9 @@ pub(crate) async fn start_two_step(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     SignedForm(_form): SignedForm,
-) -> Response {
-    match state.lodge.start_totp(&s) {
-        Ok(setup) => two_step_setup_page(&state, &s, &setup.secret, &setup.url, &Problems::default()),
-        Err(e) => error_page(Some(&*s), &state.config, e),
-    }
+) -> PageResult {
+    let setup = state.lodge.start_totp(&s)?;
+    Ok(two_step_setup_page(&state, &s, &setup.secret, &setup.url, &Problems::default()))
 }
 
 fn two_step_setup_page(
@@ -83,12 +81,12 @@ pub(crate) async fn confirm_two_step(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     SignedForm(form): SignedForm,
-) -> Response {
+) -> PageResult {
     let password = Password::new(form.get("password").to_owned());
     match state.lodge.confirm_totp(&s, password, form.get("secret"), form.get("code")).await {
         Ok(()) => account_response(&state, &s, &Problems::default(), Some("Two-step sign-in is on.")).await,
-        Err(ServiceError::Invalid(p)) => two_step_setup_page(&state, &s, form.get("secret"), form.get("url"), &p),
-        Err(e) => error_page(Some(&*s), &state.config, e),
+        Err(ServiceError::Invalid(p)) => Ok(two_step_setup_page(&state, &s, form.get("secret"), form.get("url"), &p)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -96,7 +94,7 @@ pub(crate) async fn two_step_off(
     axum::extract::State(state): State,
     Viewer(s): Viewer,
     SignedForm(form): SignedForm,
-) -> Response {
+) -> PageResult {
     let action = state.lodge.disable_totp(&s, Password::new(form.get("password").to_owned()));
     on_account_page(&state, &s, &form, "Two-step sign-in is off.", action).await
 }

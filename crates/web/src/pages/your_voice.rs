@@ -3,7 +3,7 @@
 //! keeps no address.
 
 use axum::Form;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lodge_domain::{Feedback, MAX_FEEDBACK, Problems};
 use lodge_service::{FeedbackEntry, ServiceError};
@@ -13,6 +13,7 @@ use super::layout::{Input, notice, page, problem_summary, text_field, textarea_f
 use super::{FormData, error_page};
 use crate::State;
 use crate::extract::Viewer;
+use crate::failure::PageResult;
 
 fn form_body(organisation: &str, form: &FormData, problems: &Problems) -> Markup {
     html! {
@@ -78,17 +79,16 @@ fn rating_text(rating: Option<u8>) -> &'static str {
     }
 }
 
-pub(crate) async fn responses(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
-    let entries = match state.lodge.feedback(&s).await {
-        Ok(Some(e)) => e,
-        Ok(None) => {
+pub(crate) async fn responses(axum::extract::State(state): State, Viewer(s): Viewer) -> PageResult {
+    let entries = match state.lodge.feedback(&s).await? {
+        Some(e) => e,
+        None => {
             let body = html! {
                 h1 { "Your Voice responses" }
                 p { "Responses are sealed so that only staff accounts can read them, not the server. Your account has not received the key to read them yet: it will as soon as a colleague who already reads Your Voice opens this page. Ask one of them to, then come back." }
             };
-            return page(Some(&*s), &state.config, "Your Voice responses", body).into_response();
+            return Ok(page(Some(&*s), &state.config, "Your Voice responses", body).into_response());
         }
-        Err(e) => return error_page(Some(&*s), &state.config, e),
     };
     let body = html! {
         h1 { "Your Voice responses" }
@@ -103,7 +103,7 @@ pub(crate) async fn responses(axum::extract::State(state): State, Viewer(s): Vie
             }
         }
     };
-    page(Some(&*s), &state.config, "Your Voice responses", body).into_response()
+    Ok(page(Some(&*s), &state.config, "Your Voice responses", body).into_response())
 }
 
 /// A cell that a spreadsheet will show as text, never run as a formula.
@@ -121,19 +121,8 @@ fn csv(entries: &[FeedbackEntry]) -> Result<Vec<u8>, csv::Error> {
     out.into_inner().map_err(|e| e.into_error().into())
 }
 
-pub(crate) async fn export(axum::extract::State(state): State, Viewer(s): Viewer) -> Response {
-    let result = match state.lodge.feedback(&s).await {
-        Ok(Some(entries)) => csv(&entries).map_err(|e| ServiceError::Internal(e.to_string())),
-        Ok(None) => Err(ServiceError::Forbidden),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(bytes) => {
-            let mut response =
-                crate::http::download::attachment(bytes.into(), "text/csv; charset=utf-8", "your-voice.csv");
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(e) => error_page(Some(&*s), &state.config, e),
-    }
+pub(crate) async fn export(axum::extract::State(state): State, Viewer(s): Viewer) -> PageResult {
+    let entries = state.lodge.feedback(&s).await?.ok_or(ServiceError::Forbidden)?;
+    let bytes = csv(&entries).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    Ok(crate::http::download::attachment(bytes.into(), "text/csv; charset=utf-8", "your-voice.csv"))
 }
