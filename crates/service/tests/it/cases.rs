@@ -1,7 +1,7 @@
 //! Cases and incident versions: every saved version kept, a stale edit refused, a deletion
 //! leaving a tombstone.
 
-use lodge_domain::{Case, Role};
+use lodge_domain::Role;
 use lodge_service::{ServiceError, TimelineFilter};
 
 use crate::kit::{Kit, message};
@@ -9,9 +9,7 @@ use crate::kit::{Kit, message};
 #[tokio::test]
 async fn every_version_of_an_incident_is_kept_and_a_stale_edit_is_refused() {
     let kit = Kit::start().await;
-    let ruby = kit.person("ruby", Role::Survivor).await;
-    let case = kit.lodge.create_case(&ruby, &Case { title: "The Twitch account".into() }).await.unwrap();
-    let open = kit.lodge.open_case(&ruby, case).await.unwrap();
+    let (_, open) = kit.her_case("ruby").await;
 
     let id = open.add_incident(&message("He wrote from a new account.")).await.unwrap();
     assert_eq!(open.edit_incident(id, 1, &message("He wrote from a second new account.")).await.unwrap(), 2);
@@ -28,9 +26,7 @@ async fn every_version_of_an_incident_is_kept_and_a_stale_edit_is_refused() {
 #[tokio::test]
 async fn a_deleted_incident_leaves_a_tombstone_and_no_words() {
     let kit = Kit::start().await;
-    let ruby = kit.person("ruby", Role::Survivor).await;
-    let case = kit.lodge.create_case(&ruby, &Case { title: "Case".into() }).await.unwrap();
-    let open = kit.lodge.open_case(&ruby, case).await.unwrap();
+    let (_, open) = kit.her_case("ruby").await;
     let kept = open.add_incident(&message("Kept.")).await.unwrap();
     let gone = open.add_incident(&message("Deleted.")).await.unwrap();
     open.delete_incident(gone).await.unwrap();
@@ -47,8 +43,7 @@ async fn a_deleted_incident_leaves_a_tombstone_and_no_words() {
 #[tokio::test]
 async fn another_account_cannot_open_her_case() {
     let kit = Kit::start().await;
-    let ruby = kit.person("ruby", Role::Survivor).await;
+    let (_, hers) = kit.her_case("ruby").await;
     let mina = kit.person("mina", Role::Survivor).await;
-    let case = kit.lodge.create_case(&ruby, &Case { title: "Case".into() }).await.unwrap();
-    assert!(matches!(kit.lodge.open_case(&mina, case).await, Err(ServiceError::NotFound)));
+    assert!(matches!(kit.lodge.open_case(&mina, hers.id).await, Err(ServiceError::NotFound)));
 }

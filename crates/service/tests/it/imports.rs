@@ -2,7 +2,6 @@
 //! imported again adding nothing.
 
 use bytes::Bytes;
-use lodge_domain::{Case, Role};
 use lodge_service::{Grouping, ImportChoices, ImportFormat, TimelineFilter};
 
 use crate::kit::Kit;
@@ -18,9 +17,7 @@ fn body(text: &str) -> futures_util::stream::Iter<std::vec::IntoIter<Result<Byte
 #[tokio::test]
 async fn a_whatsapp_chat_becomes_incidents_once() {
     let kit = Kit::start().await;
-    let ruby = kit.person("ruby", Role::Survivor).await;
-    let case = kit.lodge.create_case(&ruby, &Case { title: "Case".into() }).await.unwrap();
-    let open = kit.lodge.open_case(&ruby, case).await.unwrap();
+    let (_, open) = kit.her_case("ruby").await;
 
     let staged = open.stage_import("WhatsApp Chat with darkwolf.txt", body(CHAT)).await.unwrap();
     let preview = open.preview_import(&staged, None, "Europe/London").await.unwrap();

@@ -2,7 +2,6 @@
 //! days are up.
 
 use jiff::SignedDuration;
-use lodge_domain::{Case, Role};
 use lodge_service::{JobState, NewShare, ReportFile, ReportOptions, ServiceError};
 
 use crate::kit::{Kit, message};
@@ -14,9 +13,7 @@ fn options() -> ReportOptions {
 #[tokio::test]
 async fn a_report_file_is_made_by_the_job_runner() {
     let kit = Kit::start().await;
-    let ruby = kit.person("ruby", Role::Survivor).await;
-    let case = kit.lodge.create_case(&ruby, &Case { title: "Case".into() }).await.unwrap();
-    let open = kit.lodge.open_case(&ruby, case).await.unwrap();
+    let (_, open) = kit.her_case("ruby").await;
     open.add_incident(&message("He wrote again.")).await.unwrap();
 
     let id = open.prepare_file(options(), ReportFile::Pdf, None).await.unwrap();
@@ -36,9 +33,7 @@ async fn a_report_file_is_made_by_the_job_runner() {
 #[tokio::test]
 async fn a_police_link_stops_working_when_its_days_are_up() {
     let kit = Kit::start().await;
-    let ruby = kit.person("ruby", Role::Survivor).await;
-    let case = kit.lodge.create_case(&ruby, &Case { title: "Case".into() }).await.unwrap();
-    let open = kit.lodge.open_case(&ruby, case).await.unwrap();
+    let (_, open) = kit.her_case("ruby").await;
     open.add_incident(&message("He wrote again.")).await.unwrap();
     let request = NewShare { label: "PC Smith".into(), report: options(), days: 2, passphrase: None };
     let (_, token) = open.create_share(request).await.unwrap();

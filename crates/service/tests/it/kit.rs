@@ -1,8 +1,8 @@
 //! Lodge in-process for a test: SQLite and encrypted files in a temporary folder, a cheap
 //! password hash, and a clock the test moves forward.
 
-use lodge_domain::{Incident, Role};
-use lodge_service::{CheckpointSigner, Clock, Lodge, Password, ServiceConfig, Session, SignIn};
+use lodge_domain::{Case, Incident, Role};
+use lodge_service::{CheckpointSigner, Clock, Lodge, OpenCase, Password, ServiceConfig, Session, SignIn};
 use tempfile::TempDir;
 
 /// A running Lodge and what it stands on.
@@ -39,6 +39,14 @@ impl Kit {
     pub async fn person(&self, name: &str, role: Role) -> Session {
         self.lodge.add_user(name, password(), role).await.unwrap();
         self.sign_in(name).await
+    }
+
+    /// A survivor, signed in, and a new case of hers, opened.
+    pub async fn her_case(&self, name: &str) -> (Session, OpenCase) {
+        let session = self.person(name, Role::Survivor).await;
+        let case = self.lodge.create_case(&session, &Case { title: "The Twitch account".into() }).await.unwrap();
+        let open = self.lodge.open_case(&session, case).await.unwrap();
+        (session, open)
     }
 
     pub async fn sign_in(&self, name: &str) -> Session {

@@ -1,7 +1,7 @@
 //! Sharing: a grant opens her case to someone at the organisation, read-only means read-only,
 //! every look is listed for her, and revoking ends access at once.
 
-use lodge_domain::{Access, Case, Role};
+use lodge_domain::{Access, Role};
 use lodge_service::ServiceError;
 
 use crate::kit::{Kit, message};
@@ -9,10 +9,9 @@ use crate::kit::{Kit, message};
 #[tokio::test]
 async fn a_grant_opens_her_case_and_revoking_it_ends_access() {
     let kit = Kit::start().await;
-    let ruby = kit.person("ruby", Role::Survivor).await;
+    let (ruby, mut hers) = kit.her_case("ruby").await;
     let mut worker = kit.person("sam", Role::SupportWorker).await;
-    let case = kit.lodge.create_case(&ruby, &Case { title: "Case".into() }).await.unwrap();
-    let mut hers = kit.lodge.open_case(&ruby, case).await.unwrap();
+    let case = hers.id;
     hers.add_incident(&message("He waited outside.")).await.unwrap();
 
     assert!(matches!(kit.lodge.open_case(&worker, case).await, Err(ServiceError::NotFound)));

@@ -51,7 +51,7 @@ async fn account_response_typed(
         passkeys: if state.lodge.passkeys_available() { Some(state.lodge.passkeys_of(s).await?) } else { None },
         reminder_email,
     };
-    let status = if problems.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };
+    let status = super::layout::form_status(problems);
     Ok((status, page(Some(s), &state.config, "Your account", account_body(s, &data, problems, done))).into_response())
 }
 

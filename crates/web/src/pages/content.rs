@@ -4,7 +4,6 @@
 //! page shows how far background work has got. What scans found is in `copies.rs`.
 
 use axum::extract::{Multipart, Path};
-use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use lodge_domain::{AccountId, Content, ContentId, CopyStatus, JobId, MadeBy, OwnAccount, Problems};
 use lodge_service::{
@@ -234,7 +233,7 @@ async fn show_page(
     problems: &Problems,
 ) -> PageResult {
     let shown = load(open).await?;
-    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = super::layout::form_status(problems);
     let busy = shown.scans.iter().any(|j| j.state.unfinished()) || shown.videos.iter().any(|v| v.state.unfinished());
     let markup = body(s, open.id.0, &shown, form, problems);
     // While a scan or a video's fingerprinting runs, the page reloads itself to show progress (only when there is

@@ -319,7 +319,7 @@ pub(crate) async fn choose(
         _ => {}
     }
     let p = open.preview_import(&staged, format_of(&form), &zone).await?;
-    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = super::layout::form_status(&problems);
     let preview = preview_page(&s, case, &p, &zone, &form, &problems);
     Ok((status, page(Some(&*s), &state.config, "What is in the file", preview)).into_response())
 }

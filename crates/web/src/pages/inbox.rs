@@ -103,7 +103,7 @@ fn inbox_body(
 async fn inbox_page(state: &AppState, s: &Session, open: &OpenCase, label: &str, problems: &Problems) -> PageResult {
     let waiting = open.inbox().await?;
     let links = open.inbox_links().await?;
-    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = super::layout::form_status(problems);
     let body = inbox_body(s, open, &waiting, &links, label, problems);
     Ok((status, page(Some(s), &state.config, "Inbox", body)).into_response())
 }

@@ -7,6 +7,11 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::WebConfig;
 
+/// The status of a form's page: 400 while it has problems to fix, 200 otherwise.
+pub(crate) fn form_status(problems: &Problems) -> axum::http::StatusCode {
+    if problems.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST }
+}
+
 /// Renders a whole page.
 pub(crate) fn page(session: Option<&Session>, config: &WebConfig, title: &str, body: Markup) -> Markup {
     refreshing_page(session, config, title, body, None)

@@ -5,7 +5,6 @@
 //! sending, status changes and what the re-checks saw.
 
 use axum::extract::{Path, Query};
-use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use lodge_domain::{Content, ContentId, CopyId, CopyStatus, FoundCopy, NoticeId, Problems};
 use lodge_service::{CaseNotice, NoticeDetails, OpenCase, ServiceError, Session, SiteSummary, Version};
@@ -308,7 +307,7 @@ async fn show_new(
             ServiceError::invalid("site", "There is no confirmed copy on this site. Confirm a copy first.").into()
         );
     }
-    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = super::layout::form_status(problems);
     let markup = new_body(s, open.id.0, &site, &copies, &form, problems);
     Ok((status, page(Some(s), &state.config, "New takedown notice", markup)).into_response())
 }

@@ -3,7 +3,6 @@
 //! `shared`.
 
 use axum::extract::Path;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lodge_domain::{Access, CaseId, Problems, UserId};
 use lodge_service::{
@@ -132,7 +131,7 @@ fn sharing_page(
     form: &FormData,
     problems: &Problems,
 ) -> Response {
-    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = super::layout::form_status(problems);
     (status, page(Some(s), &state.config, "Sharing", sharing_body(s, open, data, form, problems))).into_response()
 }
 

@@ -73,7 +73,7 @@ fn two_step_setup_page(
         }
         p { a href="/account" { "Cancel" } }
     };
-    let status = if problems.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };
+    let status = super::layout::form_status(problems);
     (status, page(Some(s), &state.config, "Set up an authenticator app", body)).into_response()
 }
 

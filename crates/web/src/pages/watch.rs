@@ -4,7 +4,6 @@
 //! nothing from those sites.
 
 use axum::extract::Path;
-use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use lodge_domain::{Problems, Watch, WatchId};
 use lodge_service::{Job, OpenCase, ServiceError, Session, Version, WatchRun};
@@ -108,7 +107,7 @@ async fn show_page(
     let last = open.watch_runs().await?.into_iter().next();
     let sites: Vec<String> = state.lodge.config().watch_sites.iter().map(|w| w.name.clone()).collect();
     let busy = last.as_ref().is_some_and(|j| j.state.unfinished());
-    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = super::layout::form_status(problems);
     let markup = body(s, open.id.0, &sites, &watches, last.as_ref(), form, problems);
     let refresh = (busy && problems.is_empty()).then_some(5);
     Ok((status, refreshing_page(Some(s), &state.config, "Name watch", markup, refresh)).into_response())
