@@ -238,3 +238,30 @@ impl FromRequest<Arc<AppState>> for SignedForm {
         Ok(SignedForm(form))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(uri: &str) -> Parts {
+        axum::http::Request::builder().uri(uri).body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn the_case_is_read_from_a_page_or_an_api_address() {
+        let id = uuid::Uuid::new_v4();
+        assert_eq!(case_in_path(&parts(&format!("/cases/{id}"))), Some(CaseId(id)));
+        assert_eq!(case_in_path(&parts(&format!("/cases/{id}/people/{}", uuid::Uuid::new_v4()))), Some(CaseId(id)));
+        assert_eq!(case_in_path(&parts(&format!("/api/v1/cases/{id}/incidents"))), Some(CaseId(id)));
+        assert_eq!(case_in_path(&parts("/cases")), None);
+        assert_eq!(case_in_path(&parts("/cases/not-an-id/log")), None);
+    }
+
+    #[test]
+    fn only_the_api_prefix_makes_an_api_request() {
+        assert_eq!(Face::of("/api/v1/cases"), Face::Api);
+        assert_eq!(Face::of("/api"), Face::Api);
+        assert_eq!(Face::of("/apiary"), Face::Page);
+        assert_eq!(Face::of("/cases/api/v1"), Face::Page);
+    }
+}
