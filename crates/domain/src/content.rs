@@ -28,6 +28,10 @@ pub struct Content {
     /// Where it was first published (her page or the studio's), if anywhere.
     #[serde(default)]
     pub first_published: String,
+    /// Whether she says it is intimate (nudity or sexual content). Only then is a copy of it
+    /// logged as intimate images shared without consent.
+    #[serde(default)]
+    pub intimate: bool,
     /// PDQ hashes (64 hex digits): the image in its 8 rotations and flips, and cropped; empty
     /// for a video.
     #[serde(default)]

@@ -120,6 +120,31 @@ impl Incident {
         p
     }
 
+    /// Checks its times against `now`: nothing can have happened, or been found out, in the
+    /// future, and she cannot have found out before it happened. A day is judged by the
+    /// earliest it could be anywhere (a time zone can be 14 hours ahead of UTC).
+    pub fn check_times(&self, now: jiff::Timestamp) -> Problems {
+        let mut p = Problems::default();
+        let future = |when: &When| match when {
+            When::Exact { at } => at.timestamp() > now + jiff::SignedDuration::from_mins(10),
+            When::Approximate { around, .. } => {
+                let latest = (now + jiff::SignedDuration::from_hours(14)).to_zoned(jiff::tz::TimeZone::UTC).date();
+                around.is_some_and(|d| d > latest)
+            }
+        };
+        if future(&self.occurred) {
+            p.add("occurred", "This is in the future. Enter when it happened, or roughly when.");
+        }
+        if let Some(discovered) = &self.discovered {
+            if future(discovered) {
+                p.add("discovered", "This is in the future. Enter the day you found out.");
+            } else if found_before(discovered, &self.occurred) {
+                p.add("discovered", "You found out before it happened: check both dates.");
+            }
+        }
+        p
+    }
+
     /// A one-line summary for the timeline.
     pub fn headline(&self) -> String {
         let text = if self.description.trim().is_empty() { &self.verbatim } else { &self.description };
@@ -130,5 +155,14 @@ impl Incident {
         } else {
             line.to_owned()
         }
+    }
+}
+
+/// Whether `discovered` is before `occurred`: by the instant when both are exact, otherwise by
+/// the day when both have one.
+fn found_before(discovered: &When, occurred: &When) -> bool {
+    match (discovered, occurred) {
+        (When::Exact { at: d }, When::Exact { at: o }) => d.timestamp() < o.timestamp(),
+        _ => matches!((discovered.day(), occurred.day()), (Some(d), Some(o)) if d < o),
     }
 }

@@ -460,6 +460,7 @@ impl OpenCase {
         for field in incident.provenance() {
             problems.add(field, "Only Lodge sets this, from an import or her inbox.");
         }
+        problems.extend(incident.check_times(self.lodge.now()));
         checked(problems)?;
         self.record_incident(incident).await
     }
@@ -483,7 +484,9 @@ impl OpenCase {
         incident: &Incident,
     ) -> Result<i64, ServiceError> {
         self.may_write()?;
-        checked(incident.check())?;
+        let mut problems = incident.check();
+        problems.extend(incident.check_times(self.lodge.now()));
+        checked(problems)?;
         self.check_people(&incident.people).await?;
         let current = self.incident(id).await?;
         // What came from an export or from her inbox stays as it came.

@@ -42,6 +42,8 @@ pub struct ContentDetails {
     pub made_by: MadeBy,
     /// Where it was first published.
     pub first_published: String,
+    /// Whether she says it is intimate.
+    pub intimate: bool,
 }
 
 /// How it arrives.
@@ -83,6 +85,7 @@ fn content_of(details: &ContentDetails, label: String) -> Content {
         label,
         made_by: details.made_by,
         first_published: details.first_published.trim().to_owned(),
+        intimate: details.intimate,
         pdq: Vec::new(),
         quality: 0,
         vpdq: Vec::new(),

@@ -254,6 +254,14 @@ impl OpenCase {
             (_, Some(p)) => format!("{p:.0}% of its frames match hers"),
             _ => String::new(),
         };
+        // Logged as intimate images only when she said her content is intimate; otherwise it is
+        // material about her published without her consent.
+        let intimate = self
+            .contents()
+            .await?
+            .iter()
+            .any(|c| c.id == copy.content.0 && c.body.as_ref().is_some_and(|b| b.intimate));
+        let conduct = if intimate { ConductKind::IntimateImages } else { ConductKind::Publishing };
         let incident = Incident {
             platform: copy.site().to_owned(),
             url: copy.page.clone(),
@@ -266,8 +274,14 @@ impl OpenCase {
                 copy.media,
                 copy.sha256,
             ),
-            conduct: vec![ConductKind::IntimateImages],
-            ..Incident::at(When::Exact { at: captured.clone() })
+            conduct: vec![conduct],
+            // When it was published is not known, so it is no dated occasion of contact; the day
+            // Lodge found it is when she found out.
+            discovered: Some(When::Exact { at: captured.clone() }),
+            ..Incident::at(When::Approximate {
+                description: "Not known: published before Lodge found it".to_owned(),
+                around: None,
+            })
         };
         let incident_id = self.add_incident(&incident).await?;
         let mut evidence = Vec::new();

@@ -68,6 +68,37 @@ async fn a_form_with_a_mistake_keeps_everything_she_typed_and_her_files() {
 }
 
 #[tokio::test]
+async fn a_time_in_the_future_is_refused_on_the_page_and_through_the_api() {
+    let server = Server::start(crate::harness::Backend::Sqlite).await;
+    server.add_user("survivor", "alice");
+    let api = server.api("alice").await;
+    let case = api.create_case("Dates").await;
+    let next_year = (jiff::Zoned::now().year() + 1).to_string();
+    let browser = server.browser("alice").await;
+    let html = text(browser.get(format!("{}/cases/{case}/incidents/new", server.url)).send().await.unwrap()).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf(&html))
+        .text("occurred_kind", "exact")
+        .text("occurred_date", format!("{next_year}-05-03"))
+        .text("occurred_time", "21:15")
+        .text("occurred_zone", "Europe/London")
+        .text("description", "Dated next year by mistake");
+    let res = browser.post(format!("{}/cases/{case}/incidents", server.url)).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let html = text(res).await;
+    assert!(html.contains("This is in the future"), "the problem is named");
+    assert!(html.contains(r#"id="f-occurred_date-problem""#), "next to the date she typed");
+    assert!(html.contains("Dated next year by mistake"), "and nothing she typed is lost");
+
+    let future = json!({"occurred": {"kind": "exact", "at": format!("{next_year}-05-03T21:15:00+01:00[Europe/London]")},
+        "description": "Dated next year by mistake"});
+    let refused = api.json(api.post(&format!("/api/v1/cases/{case}/incidents")).json(&future), 400).await;
+    assert_eq!(refused["problems"][0]["field"], "occurred", "{refused}");
+    let listed = api.json(api.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
+    assert_eq!(listed.as_array().unwrap().len(), 0, "nothing reached the log");
+}
+
+#[tokio::test]
 async fn uploads_over_the_limit_get_413_and_leave_nothing() {
     let server = Server::start_with(crate::harness::Backend::Sqlite, &[("LODGE_MAX_UPLOAD_BYTES", "100000")]).await;
     server.add_user("survivor", "alice");

@@ -34,7 +34,7 @@ pub(super) fn legal_tests(occasions: &[Occasion<'_>]) -> Vec<LegalTest> {
             provision: "Criminal Justice and Licensing (Scotland) Act 2010, s.39 (stalking)",
             looks_at: "A course of conduct, on at least two occasions, that caused fear or alarm, which the person intended or knew or ought to have known would.",
             records: format!(
-                "Your log records {occasions_text}, with fear or alarm recorded on {}.",
+                "The log records {occasions_text}, with fear or alarm recorded on {}.",
                 plural(feared.len(), "of them", "of them")
             ),
             could_add,
@@ -50,7 +50,7 @@ pub(super) fn legal_tests(occasions: &[Occasion<'_>]) -> Vec<LegalTest> {
             provision: "Protection from Harassment Act 1997, s.2 and s.2A (harassment, stalking)",
             looks_at: "A course of conduct, on at least two occasions, amounting to harassment (alarm or distress), which the person knew or ought to have known; s.2A where it also amounts to stalking.",
             records: format!(
-                "Your log records {occasions_text}, with alarm or distress recorded on {}.",
+                "The log records {occasions_text}, with alarm or distress recorded on {}.",
                 plural(distressed.len(), "of them", "of them")
             ),
             could_add,
@@ -80,14 +80,14 @@ pub(super) fn legal_tests(occasions: &[Occasion<'_>]) -> Vec<LegalTest> {
             jurisdiction: Jurisdiction::EnglandAndWales,
             provision: "Protection from Harassment Act 1997, s.4 and s.4A",
             looks_at: "Fear of violence on at least two occasions; or (s.4A) serious alarm or distress with a substantial effect on usual day-to-day activities.",
-            records: records(&[("fear of violence", violence.len()), ("changes to your daily life", daily.len())]),
+            records: records(&[("fear of violence", violence.len()), ("changes to her daily life", daily.len())]),
             could_add,
             incidents: ids(&with(&|o| o.felt(Effect::FearOfViolence) || o.felt(Effect::DailyLife))),
         });
     }
     if !images.is_empty() {
         let records = format!(
-            "Your log records intimate images shared, threatened or faked on {}.",
+            "The log records intimate images shared, threatened or faked on {}.",
             plural(images.len(), "occasion", "occasions")
         );
         tests.push(LegalTest {
@@ -122,7 +122,7 @@ pub(super) fn legal_tests(occasions: &[Occasion<'_>]) -> Vec<LegalTest> {
             looks_at: "False communications, known to be false and meant to cause harm (6-month time limit); threatening communications of death or serious harm.",
             records: records(&[
                 ("threats sent online", online_threats.len()),
-                ("things published about you", publishing.len()),
+                ("things published about her", publishing.len()),
             ]),
             could_add: vec![
                 "The exact wording and the date you received it.",

@@ -3,8 +3,9 @@
 //! which channels and kinds of conduct, signs of escalation, the legal tests the record may
 //! bear on (`reference/law.md`) and risk themes worth talking through with a support service.
 //!
-//! Everything here describes the log. The wording says "your log records…", never what a
-//! court would decide.
+//! Everything here describes the log, and only what it records: each sentence names the
+//! incidents it rests on, says "the log records…" (never what a court would decide), and
+//! counts occasions by when they happened, never by when something was found or imported.
 
 mod law;
 mod signals;
@@ -23,9 +24,11 @@ use crate::{ConductKind, Effect, Incident, IncidentId, PersonId};
 const TREND_MIN_OCCASIONS: usize = 4;
 const TREND_MIN_WEEKS: usize = 2;
 
-/// Conduct that happens in the physical world rather than online.
+/// Conduct that happens in the physical world rather than online. Watching or spying is not
+/// among them: it is as often done through her accounts as in person, so on its own it says
+/// nothing about where.
 const OFFLINE_CONDUCT: &[ConductKind] =
-    &[ConductKind::Following, ConductKind::Loitering, ConductKind::Property, ConductKind::Items, ConductKind::Watching];
+    &[ConductKind::Following, ConductKind::Loitering, ConductKind::Property, ConductKind::Items];
 
 /// The course of conduct of one person, or of everyone in a case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -183,7 +186,7 @@ pub struct LegalTest {
     pub provision: &'static str,
     /// What the provision looks at, in plain words.
     pub looks_at: &'static str,
-    /// "Your log records…".
+    /// "The log records…".
     pub records: String,
     /// What else the log could hold for this test.
     pub could_add: Vec<&'static str>,
@@ -375,7 +378,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
 }
 
-/// "Your log records threats on 2 occasions and fear or alarm on 1 occasion." Kinds recorded on
+/// "The log records threats on 2 occasions and fear or alarm on 1 occasion." Kinds recorded on
 /// no occasion are left out.
 fn records(kinds: &[(&str, usize)]) -> String {
     let parts: Vec<String> = kinds
@@ -383,7 +386,7 @@ fn records(kinds: &[(&str, usize)]) -> String {
         .filter(|(_, n)| *n > 0)
         .map(|(what, n)| format!("{what} on {}", plural(*n, "occasion", "occasions")))
         .collect();
-    format!("Your log records {}.", parts.join(" and "))
+    format!("The log records {}.", parts.join(" and "))
 }
 
 fn ids<'a, O: std::borrow::Borrow<Occasion<'a>>>(occasions: &[O]) -> Vec<IncidentId> {

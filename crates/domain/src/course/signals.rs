@@ -12,7 +12,7 @@ pub(super) fn escalation(occasions: &[Occasion<'_>], trend: Trend) -> Vec<Signal
     if let Trend::Rising { .. } = trend {
         signals.push(Signal {
             kind: SignalKind::FrequencyRising,
-            text: format!("Your log records contact becoming more frequent. {}", trend.sentence()),
+            text: format!("The log records contact becoming more frequent. {}", trend.sentence()),
             incidents: Vec::new(),
         });
     }
@@ -24,7 +24,7 @@ pub(super) fn escalation(occasions: &[Occasion<'_>], trend: Trend) -> Vec<Signal
         if !seen.is_empty() && !seen.contains(&channel) {
             signals.push(Signal {
                 kind: SignalKind::NewChannel,
-                text: format!("Your log records a new channel, {channel}, first used on {}.", day_text(o.day)),
+                text: format!("The log records a new channel, {channel}, first used on {}.", day_text(o.day)),
                 incidents: vec![o.id],
             });
         }
@@ -36,7 +36,7 @@ pub(super) fn escalation(occasions: &[Occasion<'_>], trend: Trend) -> Vec<Signal
         signals.push(Signal {
             kind: SignalKind::Threats,
             text: format!(
-                "Your log records threats on {}, the first on {}.",
+                "The log records threats on {}, the first on {}.",
                 plural(threats.len(), "occasion", "occasions"),
                 day_text(first.day)
             ),
@@ -52,7 +52,7 @@ pub(super) fn escalation(occasions: &[Occasion<'_>], trend: Trend) -> Vec<Signal
         let o = &occasions[offline];
         signals.push(Signal {
             kind: SignalKind::OnlineToOffline,
-            text: format!("Your log records contact moving from online to the physical world on {}.", day_text(o.day)),
+            text: format!("The log records contact moving from online to the physical world on {}.", day_text(o.day)),
             incidents: vec![o.id],
         });
     }
@@ -62,7 +62,7 @@ pub(super) fn escalation(occasions: &[Occasion<'_>], trend: Trend) -> Vec<Signal
         signals.push(Signal {
             kind: SignalKind::ThirdParties,
             text: format!(
-                "Your log records other people being contacted about you on {}.",
+                "The log records other people being contacted about her on {}.",
                 plural(proxies.len(), "occasion", "occasions")
             ),
             incidents: ids(&proxies),
@@ -75,7 +75,7 @@ pub(super) fn escalation(occasions: &[Occasion<'_>], trend: Trend) -> Vec<Signal
         signals.push(Signal {
             kind: SignalKind::AfterStopRequest,
             text: format!(
-                "Your log records contact after you had asked them to stop, on {}.",
+                "The log records contact after she had asked them to stop, on {}.",
                 plural(after_stop.len(), "occasion", "occasions")
             ),
             incidents: ids(&after_stop),
@@ -93,7 +93,7 @@ pub(super) fn risks(occasions: &[Occasion<'_>], trend: Trend) -> Vec<RiskTheme> 
     if any(&|o| o.has(ConductKind::Property)) {
         themes.push(RiskTheme::PropertyDamage);
     }
-    if any(&|o| o.has(ConductKind::Loitering) || o.has(ConductKind::Following) || o.has(ConductKind::Watching)) {
+    if any(&|o| o.has(ConductKind::Loitering) || o.has(ConductKind::Following)) {
         themes.push(RiskTheme::Visits);
     }
     if any(&|o| o.has(ConductKind::ThirdParties)) {

@@ -108,7 +108,7 @@ fn escalation_signals_name_the_incidents_that_show_them() {
     assert_eq!(signal(SignalKind::ThirdParties).incidents, [listed[2].0]);
     assert_eq!(signal(SignalKind::AfterStopRequest).incidents, [listed[3].0]);
     for s in &c.escalation {
-        assert!(s.text.starts_with("Your log records"), "phrased as what the log records: {}", s.text);
+        assert!(s.text.starts_with("The log records"), "phrased as what the log records: {}", s.text);
     }
     assert_eq!(c.risks, [RiskTheme::ViolenceThreatened, RiskTheme::Visits, RiskTheme::OthersTargeted], "{:?}", c.risks);
     assert!(c.several_risks());
@@ -135,7 +135,7 @@ fn legal_tests_follow_what_the_log_holds() {
             "Online Safety Act 2023, s.179 and s.181"
         ]
     );
-    assert_eq!(c.legal[0].records, "Your log records threats on 1 occasion.", "kinds on no occasion are left out");
+    assert_eq!(c.legal[0].records, "The log records threats on 1 occasion.", "kinds on no occasion are left out");
 
     // Two occasions with fear: stalking and harassment tests, and what else she could record.
     let mut first = incident("2025-06-01", "X");
@@ -146,7 +146,7 @@ fn legal_tests_follow_what_the_log_holds() {
     let c = CourseOfConduct::of_case(with_ids(&log));
     let s39 = c.legal.iter().find(|t| t.provision.contains("s.39")).unwrap();
     assert_eq!(s39.jurisdiction, Jurisdiction::Scotland);
-    assert_eq!(s39.records, "Your log records 2 separate occasions, with fear or alarm recorded on 1 of them.");
+    assert_eq!(s39.records, "The log records 2 separate occasions, with fear or alarm recorded on 1 of them.");
     assert!(s39.could_add.iter().any(|a| a.contains("asking them to stop")));
     let s2 = c.legal.iter().find(|t| t.provision.contains("s.2 and s.2A")).unwrap();
     assert_eq!(s2.jurisdiction, Jurisdiction::EnglandAndWales);
@@ -154,7 +154,7 @@ fn legal_tests_follow_what_the_log_holds() {
     assert_eq!(s4.incidents.len(), 1, "only the second records fear of violence or daily life");
     assert!(s4.could_add.iter().any(|a| a.contains("feared violence")));
     for t in &c.legal {
-        assert!(t.records.starts_with("Your log records"), "{}", t.records);
+        assert!(t.records.starts_with("The log records"), "{}", t.records);
     }
 
     // Intimate images bear on the Scottish and the English image offences.
@@ -181,4 +181,34 @@ fn a_person_s_course_counts_only_the_incidents_naming_them() {
     assert_eq!(c.last.unwrap().to_string(), "2025-07-02");
     assert_eq!(c.legal.iter().find(|t| t.provision.contains("s.39")).unwrap().incidents, [listed[0].0, listed[1].0]);
     assert_eq!(CourseOfConduct::of_case(listed).occasions, 3);
+}
+
+#[test]
+fn watching_on_a_message_is_no_claim_about_the_physical_world() {
+    let mut watched = incident("2025-05-05", "Text message");
+    watched.conduct = vec![ConductKind::Contacting, ConductKind::Watching];
+    let incidents = [incident("2025-05-01", "Text message"), watched];
+    let c = CourseOfConduct::of_case(with_ids(&incidents));
+    assert!(c.escalation.iter().all(|s| s.kind != SignalKind::OnlineToOffline), "{:?}", c.escalation);
+    assert!(!c.risks.contains(&RiskTheme::Visits), "{:?}", c.risks);
+
+    // Turning up at her home is.
+    let mut visited = incident("2025-05-07", "In person");
+    visited.conduct = vec![ConductKind::Loitering];
+    let incidents = [incident("2025-05-01", "Text message"), visited];
+    let c = CourseOfConduct::of_case(with_ids(&incidents));
+    assert!(c.escalation.iter().any(|s| s.kind == SignalKind::OnlineToOffline));
+    assert!(c.risks.contains(&RiskTheme::Visits));
+}
+
+#[test]
+fn an_occasion_without_a_date_is_counted_but_never_dated() {
+    let mut found = incident("2025-05-01", "fans.example");
+    found.occurred =
+        When::Approximate { description: "Not known: published before Lodge found it".into(), around: None };
+    found.discovered = Some(When::exact_from_parts("2025-06-30", "10:00", "UTC").unwrap());
+    let incidents = [incident("2025-05-01", "Text message"), incident("2025-05-02", "Text message"), found];
+    let c = CourseOfConduct::of_case(with_ids(&incidents));
+    assert_eq!((c.occasions, c.undated), (3, 1));
+    assert_eq!(c.last, jiff::civil::Date::new(2025, 5, 2).ok(), "the day it was found is no occasion");
 }

@@ -60,9 +60,11 @@ fn when_parts(when: &When) -> (String, String) {
             date_text(at.date()),
             format!("{} ({})", at.strftime("%H:%M %Z"), at.time_zone().iana_name().unwrap_or("fixed offset")),
         ),
-        When::Approximate { description, around } => {
-            (around.map(date_text).unwrap_or_else(|| "Date not known".to_owned()), description.clone())
-        }
+        // Her words stay beside the day, which is only ever "around".
+        When::Approximate { description, around } => (
+            around.map(|d| format!("around {}", date_text(d))).unwrap_or_else(|| "Date not known".to_owned()),
+            description.clone(),
+        ),
     }
 }
 
@@ -133,7 +135,7 @@ fn course_section(course: &CourseOfConduct, numbers: &BTreeMap<IncidentId, usize
         _ => String::new(),
     };
     overview.push(format!(
-        "Your log records {} separate occasion{}{period}, on {} different day{}.",
+        "The log records {} separate occasion{}{period}, on {} different day{}.",
         course.occasions,
         if course.occasions == 1 { "" } else { "s" },
         course.days,
@@ -161,7 +163,7 @@ fn course_section(course: &CourseOfConduct, numbers: &BTreeMap<IncidentId, usize
             .collect(),
         channels: course.channels.iter().map(|t| format!("{} ({})", t.what, t.count)).collect(),
         conduct: course.conduct.iter().map(|t| format!("{} ({})", t.what.label(), t.count)).collect(),
-        escalation: course.escalation.iter().map(|s| s.text.clone()).collect(),
+        escalation: course.escalation.iter().map(|s| resting_on(&s.text, &incident_list(&s.incidents))).collect(),
         legal: course
             .legal
             .iter()
@@ -177,6 +179,11 @@ fn course_section(course: &CourseOfConduct, numbers: &BTreeMap<IncidentId, usize
                  the police, the procurator fiscal or the Crown Prosecution Service decide what applies."
             .to_owned(),
     }
+}
+
+/// A sentence about the log with the incidents it rests on, by their numbers in the report.
+fn resting_on(text: &str, incidents: &str) -> String {
+    if incidents.is_empty() { text.to_owned() } else { format!("{text} (incidents {incidents})") }
 }
 
 fn integrity_section(checkpoint: &SignedCheckpoint) -> IntegritySection {
@@ -446,7 +453,10 @@ impl OpenCase {
             ),
             many => format!("{} people are named; their identifiers are listed below, usernames first.", many.len()),
         });
-        summary.extend(course.escalation.iter().map(|s| s.text.clone()));
+        let numbered = |ids: &[IncidentId]| {
+            ids.iter().filter_map(|id| numbers.get(id)).map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
+        };
+        summary.extend(course.escalation.iter().map(|s| resting_on(&s.text, &numbered(&s.incidents))));
 
         let document = ReportDocument {
             title: "Stalking and harassment: incident log".to_owned(),

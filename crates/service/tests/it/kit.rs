@@ -30,6 +30,12 @@ impl Kit {
             kdf: lodge_crypto::password::KdfParams { memory_kib: 256, iterations: 1, parallelism: 1 },
             public_url: "https://test.lodge.example".into(),
             clock: clock.clone(),
+            // Scans reach the test's own site on 127.0.0.1, without waiting between requests.
+            scan: lodge_scan::fetch::FetchSettings {
+                allow_private: true,
+                per_host_interval: std::time::Duration::ZERO,
+                ..Default::default()
+            },
             ..ServiceConfig::default()
         };
         Kit { lodge: Lodge::new(store, blobs, config, signer, &server_key), clock, _dir: dir }

@@ -10,4 +10,5 @@ mod cases;
 mod imports;
 mod jobs;
 mod kit;
+mod report;
 mod sharing;

@@ -77,13 +77,14 @@ impl From<Fingerprinting> for FingerprintingBody {
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/content", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "Text parts `label`, `made_by` (her, studio, someone_else) and `first_published`, then the image or video in a part named `file`, or `lodge hash` output in a part named `hashes`."),
+    request_body(content_type = "multipart/form-data", description = "Text parts `label`, `made_by` (her, studio, someone_else), `first_published` and `intimate` (yes when it is an intimate image or video), then the image or video in a part named `file`, or `lodge hash` output in a part named `hashes`."),
     responses((status = 201, body = [Uuid], description = "Registered: the id of each piece"),
         (status = 202, body = FingerprintingBody, description = "A video: fingerprinted in the background"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn add(WriteCase(_, open): WriteCase, mut multipart: Multipart) -> Result<Response, ApiError> {
     let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
-    let mut details = ContentDetails { label: String::new(), made_by: MadeBy::Her, first_published: String::new() };
+    let mut details =
+        ContentDetails { label: String::new(), made_by: MadeBy::Her, first_published: String::new(), intimate: false };
     let mut source = None;
     while let Some(mut field) = multipart.next_field().await.map_err(|_| broken())? {
         let name = field.name().unwrap_or("").to_owned();
@@ -104,6 +105,7 @@ pub(crate) async fn add(WriteCase(_, open): WriteCase, mut multipart: Multipart)
             "label" => details.label = text()?,
             "made_by" => details.made_by = made_by(&text()?)?,
             "first_published" => details.first_published = text()?,
+            "intimate" => details.intimate = matches!(text()?.trim(), "yes" | "true" | "on"),
             "hashes" => source = Some(ContentSource::Hashes(text()?)),
             "file" if video => source = Some(ContentSource::Video(bytes)),
             "file" => source = Some(ContentSource::Image(bytes)),

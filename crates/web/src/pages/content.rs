@@ -214,6 +214,10 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
                 }
             }
             (text_field("first_published", "Where it was first published (optional)", None, form.get("first_published"), problems, Input::Url))
+            div.choices {
+                label { input type="checkbox" name="intimate" value="yes" checked[form.has("intimate", "yes")] aria-describedby="f-intimate-hint"; span { "It is an intimate image or video (nudity or sexual content)" } }
+            }
+            p.hint #f-intimate-hint { "A copy found online is then logged as intimate images shared without your consent, which some laws treat as an offence of its own." }
             div.field {
                 label for="f-file" { "The image or video" }
                 span.hint id="f-file-hint" { "Or leave this empty and paste the lines `lodge hash --dihedral` printed on your computer below." }
@@ -305,6 +309,7 @@ pub(crate) async fn add(
         label: form.get("label").to_owned(),
         made_by,
         first_published: form.get("first_published").to_owned(),
+        intimate: form.has("intimate", "yes"),
     };
     let source = match file {
         Some((kind, bytes)) if is_video(&kind) => Some(ContentSource::Video(bytes)),

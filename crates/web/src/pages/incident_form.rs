@@ -12,6 +12,20 @@ use super::layout::{Input, csrf, field_id, problem_summary, text_field, textarea
 use crate::AppState;
 
 /// Reads the incident from the form, collecting every problem.
+/// Problems the service found, each put next to the form field it concerns (the service names
+/// an incident's times as the API does: `occurred`, `discovered`).
+pub(super) fn on_the_form(mut problems: Problems, form: &FormData) -> Problems {
+    for p in &mut problems.fields {
+        p.field = match p.field.as_str() {
+            "occurred" if form.get("occurred_kind") == "approximate" => "occurred_approx_date".into(),
+            "occurred" => "occurred_date".into(),
+            "discovered" => "discovered_date".into(),
+            _ => continue,
+        };
+    }
+    problems
+}
+
 pub(super) fn incident_from_form(form: &FormData) -> Result<Incident, Problems> {
     let mut problems = Problems::default();
     let zone = form.get("occurred_zone");

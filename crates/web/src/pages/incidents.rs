@@ -21,7 +21,7 @@ use crate::failure::{Failure, PageResult, see_other};
 use crate::http::multipart::{TextBudget, drain, upload_case};
 use crate::{AppState, State};
 
-use super::incident_form::{form_from_incident, form_page, incident_form, incident_from_form};
+use super::incident_form::{form_from_incident, form_page, incident_form, incident_from_form, on_the_form};
 
 pub(crate) async fn new_page(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> PageResult {
     let action = format!("/cases/{}/incidents", open.id.0);
@@ -118,7 +118,7 @@ async fn decide(
     };
     match result {
         Ok(id) => Ok(Outcome::Saved(id)),
-        Err(ServiceError::Invalid(p)) => Ok(Outcome::Problems(p)),
+        Err(ServiceError::Invalid(p)) => Ok(Outcome::Problems(on_the_form(p, form))),
         Err(ServiceError::Conflict) => {
             let mut p = Problems::default();
             p.add("description", ServiceError::Conflict.user_message());
