@@ -205,6 +205,26 @@ impl Config {
         host.trim_end_matches('/').replace(char::is_whitespace, "").replace('+', "-")
     }
 
+    /// Why the server's name will not tell an officer whose log a report comes from, when it
+    /// is only an address (`127.0.0.1:8080`, `localhost`, `[::1]`); `None` for a real name.
+    pub fn server_name_warning(&self) -> Option<String> {
+        let name = self.server_name();
+        let host = name.split('/').next().unwrap_or("");
+        let host =
+            host.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let local = host.is_empty()
+            || host == "localhost"
+            || host.ends_with(".localhost")
+            || host.parse::<std::net::IpAddr>().is_ok();
+        local.then(|| {
+            format!(
+                "server_name is \"{name}\", an address rather than a name: reports and checkpoints will name the log after it. \
+                 Set server_name (or public_url) to the name people reach Lodge at, such as lodge.example.org, before making reports"
+            )
+        })
+    }
+
     /// The database URL in use.
     pub fn database_url(&self) -> String {
         if self.database_url.is_empty() {
@@ -258,5 +278,22 @@ mod tests {
         assert_eq!(redact_url("sqlite://./lodge-data/lodge.db"), "sqlite://./lodge-data/lodge.db");
         let config = Config { database_url: "postgres://u:topsecret@h/d".into(), ..Config::default() };
         assert!(!config.redacted().contains("topsecret"));
+    }
+
+    #[test]
+    fn an_address_for_a_server_name_is_warned_about() {
+        let named =
+            |url: &str, name: &str| Config { public_url: url.into(), server_name: name.into(), ..Config::default() };
+        for (url, name) in [
+            ("http://127.0.0.1:8080", ""),
+            ("http://localhost:8080/", ""),
+            ("https://lodge.example.org", "localhost"),
+            ("http://[::1]:8080", ""),
+            ("https://10.0.0.5", ""),
+        ] {
+            assert!(named(url, name).server_name_warning().is_some(), "{url} {name}");
+        }
+        assert!(named("https://lodge.example.org", "").server_name_warning().is_none());
+        assert!(named("http://127.0.0.1:8080", "lodge.umbrellalane.org.uk").server_name_warning().is_none());
     }
 }

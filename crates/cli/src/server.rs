@@ -172,6 +172,9 @@ pub(crate) async fn open(config: &Config) -> Result<Lodge> {
         ..ServiceConfig::default()
     };
     let kek = server_key(&config.server_key_file())?;
+    if let Some(warning) = config.server_name_warning() {
+        tracing::warn!("{warning}");
+    }
     let signer = CheckpointSigner::load_or_create(&*store, &kek, &config.server_name())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))

@@ -16,6 +16,7 @@ mod problems;
 mod sharing;
 mod watch;
 mod when;
+mod wishes;
 
 pub use conduct::{ConductKind, Effect, StopRequest};
 pub use content::{Content, CopyStatus, FoundCopy, MadeBy, OwnAccount, host_of};
@@ -32,6 +33,7 @@ pub use problems::{FieldProblem, Problems};
 pub use sharing::{Access, AccessEntry, Grant, ShareDetails};
 pub use watch::{Watch, WatchResult};
 pub use when::When;
+pub use wishes::{Wish, Wishes};
 
 use serde::{Deserialize, Serialize};
 

@@ -85,6 +85,9 @@ pub struct ShareDetails {
     /// Whether she withdrew it.
     #[serde(default)]
     pub revoked: bool,
+    /// What she asks of the police and how to contact her, shown on the report's first page.
+    #[serde(default)]
+    pub wishes: crate::Wishes,
 }
 
 /// One look at her case by someone other than her.

@@ -21,6 +21,19 @@ pub struct ReportDocument {
     pub prepared_at: String,
     /// The period the report covers, as shown.
     pub period: String,
+    /// The facts an officer reads first, as label and value (who, what, since when, how
+    /// often, the latest, escalation).
+    #[serde(default)]
+    pub key_facts: Vec<(String, String)>,
+    /// What she asks of the police, one sentence each (may be empty).
+    #[serde(default)]
+    pub wishes: Vec<String>,
+    /// How to contact her safely, as label and value (may be empty).
+    #[serde(default)]
+    pub contact: Vec<(String, String)>,
+    /// Her support organisation and how to reach it (may be empty).
+    #[serde(default)]
+    pub support: String,
     /// A plain-English summary, one paragraph per item.
     pub summary: Vec<String>,
     /// The people involved, each with their identifiers (usernames first).

@@ -180,6 +180,7 @@ fn report_options(d: &ShareDetails) -> ReportOptions {
         prepared_for: d.label.clone(),
         redact: d.redact.iter().filter_map(|k| Redact::from_key(k)).collect(),
         photo_locations: false,
+        wishes: d.wishes.clone(),
     }
 }
 
@@ -276,6 +277,7 @@ impl OpenCase {
             passphrase: has_passphrase,
             expires_at,
             revoked: false,
+            wishes: r.wishes.clone(),
         };
         let (row, entry) = self.next_share_version(RecordKind::Share, id, Action::Granted, &details).await?;
         self.lodge().logged(self.id.0, &self.keys, &entry, Change::Share(&share, &row)).await?;
@@ -407,7 +409,13 @@ impl Lodge {
             self.attempts_cleared(&attempts).await?;
         }
         let Some((folder, _)) = row.content else { return Ok(None) };
-        let json = self.blobs().read_all(&share_file(row.case_id, row.id, &folder, "content"), &keys).await?;
+        // A refresh writes the new report, points the link at it, then deletes the old one: a
+        // read that saw the old folder just before it went finds it gone, and is told, as
+        // while it was first made, that the report is being prepared.
+        let json = match self.blobs().read_all(&share_file(row.case_id, row.id, &folder, "content"), &keys).await {
+            Err(lodge_blobs::BlobError::NotFound) => return Ok(None),
+            read => read?,
+        };
         let content = serde_json::from_slice(&json).map_err(internal)?;
         Ok(Some(SharedReport {
             id: row.id,

@@ -406,5 +406,6 @@ async fn where_a_photo_was_taken_reaches_a_report_only_when_she_chooses() {
     let without = pdf(false).await;
     assert!(without.contains("Photo or screenshot IMG_0001.jpg"), "{without}");
     assert!(!without.contains("55.95"), "left out unless she chooses");
-    assert!(pdf(true).await.contains("Photo taken at 55.95500, -3.19000"));
+    let with = pdf(true).await;
+    assert!(with.contains("Photo taken at 55.95500, -3.19000"), "{with}");
 }

@@ -24,6 +24,7 @@ mod memory;
 mod nodes;
 mod notices;
 mod observability;
+mod officer;
 mod oracle;
 mod pages;
 mod police_links;

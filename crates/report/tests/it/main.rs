@@ -39,6 +39,20 @@ pub fn document(incidents: usize) -> ReportDocument {
         prepared_for: "Police Scotland".into(),
         prepared_at: "24 November 2026, 10:00 GMT".into(),
         period: "3 March 2025 to 13 April 2025".into(),
+        key_facts: vec![
+            ("Who".into(), "@darkwolf_99: Username @darkwolf_99 (Instagram)".into()),
+            ("Also in the incidents' words".into(), "+447911123456 (incidents 2)".into()),
+            ("What".into(), "Contacting or trying to contact (3); Threats (1)".into()),
+            ("Since".into(), "3 March 2025".into()),
+            ("How often".into(), "3 occasions on 1 day".into()),
+            ("Latest".into(), "3 March 2025".into()),
+        ],
+        wishes: vec!["An investigation.".into(), "A warning given to the person responsible.".into()],
+        contact: vec![
+            ("How".into(), "Text 07700 900123 first; do not leave voicemail".into()),
+            ("When".into(), "Weekdays after 6 pm".into()),
+        ],
+        support: "Umbrella Lane, Glasgow: 0141 000 0000".into(),
         summary: vec!["This log records 8 separate occasions of contact from one account.".into()],
         people: vec![ReportPerson {
             label: "@darkwolf_99".into(),

@@ -229,7 +229,7 @@ impl OpenCase {
         })
     }
 
-    fn region(&self) -> Country {
+    pub(crate) fn region(&self) -> Country {
         identifiers::region(&self.lodge().config().phone_region).unwrap_or(Country::GB)
     }
 

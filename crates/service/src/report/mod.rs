@@ -25,6 +25,7 @@ use crate::ledger::Change;
 use crate::proofs::Wanted;
 use crate::{ServiceError, SignedCheckpoint, human_size, system_now};
 
+mod key_facts;
 mod options;
 mod stream;
 pub use options::{Redact, ReportOptions};
@@ -471,6 +472,10 @@ impl OpenCase {
             prepared_for: options.prepared_for.trim().to_owned(),
             prepared_at: self.lodge().now().strftime("%-d %B %Y, %H:%M UTC").to_string(),
             period,
+            key_facts: key_facts::key_facts(&course, &report_people, &incidents, &numbers, self.region()),
+            wishes: options.wishes.asked(),
+            contact: options.wishes.contact(),
+            support: options.wishes.support.trim().to_owned(),
             summary,
             people: report_people,
             chronology,

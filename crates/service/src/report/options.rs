@@ -97,6 +97,9 @@ pub struct ReportOptions {
     /// Put where imported photos were taken (GPS from their EXIF) in the chronology. Off
     /// unless she chooses: a location can tell where she lives or works.
     pub photo_locations: bool,
+    /// What she asks of the police, and how to contact her safely.
+    #[serde(default)]
+    pub wishes: lodge_domain::Wishes,
 }
 
 impl ReportOptions {
@@ -111,6 +114,11 @@ impl ReportOptions {
             && to < from
         {
             return Err(ServiceError::invalid("to", "The end date is before the start date: check the dates."));
+        }
+        let mut problems = lodge_domain::Problems::default();
+        self.wishes.check(&mut problems);
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
         }
         Ok(())
     }

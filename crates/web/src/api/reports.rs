@@ -49,6 +49,9 @@ pub(crate) struct ReportRequest {
     /// Put where imported photos were taken (GPS) in the chronology. Off unless asked.
     #[serde(default)]
     photo_locations: bool,
+    /// What she asks of the police and how to contact her safely, for the first page.
+    #[serde(default)]
+    wishes: lodge_domain::Wishes,
 }
 
 impl RequestBody for ReportRequest {}
@@ -137,6 +140,7 @@ impl ReportRequest {
             prepared_for: self.prepared_for,
             redact,
             photo_locations: self.photo_locations,
+            wishes: self.wishes,
         };
         Ok((options, file, seal))
     }

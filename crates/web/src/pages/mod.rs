@@ -21,6 +21,7 @@ pub(crate) mod notices;
 mod passkeys;
 mod people;
 mod recovery;
+mod report_wishes;
 mod reports;
 mod sessions;
 mod shared;

@@ -75,15 +75,17 @@ pub(crate) fn options_from_form(form: &FormData) -> Result<ReportOptions, Proble
         prepared_for: form.get("prepared_for").to_owned(),
         redact: form.all("redact").iter().filter_map(|r| Redact::from_key(r)).collect(),
         photo_locations: form.has("photo_locations", "yes"),
+        wishes: super::report_wishes::from_form(form),
     };
     if problems.is_empty() { Ok(options) } else { Err(problems) }
 }
 
-fn first_visit(s: &Session) -> FormData {
+fn first_visit(s: &Session, config: &WebConfig) -> FormData {
     let mut form = FormData::default();
     form.push("subject_name", s.username.clone());
-    form.push("prepared_by", s.username.clone());
+    form.push("prepared_by", config.organisation.clone());
     form.push("choose", "all");
+    form.push("support", super::report_wishes::organisation_contact(config));
     form
 }
 
@@ -246,7 +248,7 @@ fn report_form(
         form method="post" action={ "/cases/" (case) "/report" } {
             (csrf(s))
             (text_field("subject_name", "Your name as the report should show it", Some("Your working name or your legal name. The police may need your legal name later; you can give it to them yourself."), form.get("subject_name"), problems, Input::Text))
-            (text_field("prepared_by", "Prepared by", Some("You, or the support worker helping you."), form.get("prepared_by"), problems, Input::Text))
+            (text_field("prepared_by", "Prepared by", Some("The organisation helping you, a support worker, or you."), form.get("prepared_by"), problems, Input::Text))
             (text_field("prepared_for", "Prepared for (optional)", Some("For example: Police Scotland, or the name of your solicitor."), form.get("prepared_for"), problems, Input::Text))
             fieldset {
                 legend { "Dates" }
@@ -271,15 +273,8 @@ fn report_form(
                     }
                 }
             }
-            fieldset {
-                legend { "Leave out" }
-                p.hint { "Ticked fields are left out of the report. The report says which kinds of detail were left out, not what they were. Files you attached (screenshots, exports) go into the evidence bundle exactly as they are: to keep a file out, leave its incident out." }
-                div.choices {
-                    @for r in Redact::ALL {
-                        label { input type="checkbox" name="redact" value=(r.key()) checked[form.has("redact", r.key())]; (r.label()) }
-                    }
-                }
-            }
+            (super::report_wishes::fields(form, problems))
+            (leave_out(form))
             fieldset {
                 legend { "Where photos were taken" }
                 p.hint { "Photos you imported may hold the place they were taken. It is left out unless you tick this: a place can show where you live or work." }
@@ -316,6 +311,21 @@ fn report_form(
     }
 }
 
+/// The fields she may leave out of a report, ticked as she chose.
+pub(super) fn leave_out(form: &FormData) -> Markup {
+    html! {
+        fieldset {
+            legend { "Leave out" }
+            p.hint { "Ticked fields are left out of the report. The report says which kinds of detail were left out, not what they were. Files you attached (screenshots, exports) go into the evidence bundle exactly as they are: to keep a file out, leave its incident out." }
+            div.choices {
+                @for r in Redact::ALL {
+                    label { input type="checkbox" name="redact" value=(r.key()) checked[form.has("redact", r.key())]; (r.label()) }
+                }
+            }
+        }
+    }
+}
+
 fn when_short(when: &When) -> String {
     match when {
         When::Exact { at } => at.strftime("%-d %b %Y").to_string(),
@@ -327,7 +337,7 @@ pub(crate) async fn show(axum::extract::State(state): State, ReadCase(s, open): 
     let data = page_data(&open).await?;
     // While a file is being made, the page reloads itself to show how far it has got.
     let busy = data.files.iter().any(|f| f.state.unfinished());
-    let body = report_form(&s, &state.config, open.id.0, &data, &first_visit(&s), &Problems::default());
+    let body = report_form(&s, &state.config, open.id.0, &data, &first_visit(&s, &state.config), &Problems::default());
     Ok(refreshing_page(Some(&*s), &state.config, "Prepare a report", body, busy.then_some(3)).into_response())
 }
 

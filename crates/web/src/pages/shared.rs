@@ -125,9 +125,12 @@ async fn opened(state: &AppState, form: &FormData) -> Result<SharedReport, Respo
     match state.lodge.open_share(link, given).await {
         Ok(Some(shared)) => Ok(shared),
         Ok(None) => Err(shown(StatusCode::OK, state, preparing(link, passphrase))),
+        // Asked for the first time, the passphrase is a question, not a mistake: no error yet.
+        Err(ServiceError::Invalid(_)) if passphrase.is_empty() => {
+            Err(shown(StatusCode::OK, state, passphrase_form(link, &Problems::default())))
+        }
         Err(ServiceError::Invalid(problems)) => {
-            let status = if passphrase.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-            Err(shown(status, state, passphrase_form(link, &problems)))
+            Err(shown(StatusCode::BAD_REQUEST, state, passphrase_form(link, &problems)))
         }
         Err(e) => Err(error_page(None, &state.config, e)),
     }

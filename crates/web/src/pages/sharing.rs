@@ -30,11 +30,13 @@ async fn sharing_of(open: &OpenCase) -> Result<Sharing, ServiceError> {
     Ok(Sharing { grants: open.grants().await?, shares: open.shares().await? })
 }
 
-fn first_visit(s: &Session) -> FormData {
+fn first_visit(s: &Session, config: &crate::WebConfig) -> FormData {
     let mut form = FormData::default();
     form.set("days", "30");
     form.set("access", "read");
-    form.set("prepared_by", s.username.clone());
+    form.set("subject_name", s.username.clone());
+    form.set("prepared_by", config.organisation.clone());
+    form.set("support", super::report_wishes::organisation_contact(config));
     form
 }
 
@@ -88,6 +90,8 @@ fn sharing_body(s: &Session, open: &OpenCase, data: &Sharing, form: &FormData, p
             (text_field("to", "Incidents to (optional)", None, form.get("to"), problems, Input::Date))
             (text_field("days", "Days the link works", Some("From 1 to 365. 30 is usual."), form.get("days"), problems, Input::Text))
             (text_field("passphrase", "Passphrase (optional)", Some("If you set one, give it to the officer separately, for example by phone. Lodge cannot show it again."), "", problems, Input::NewPassword))
+            (super::reports::leave_out(form))
+            (super::report_wishes::fields(form, problems))
             div.actions { button type="submit" { "Make a police link" } }
         }
     }
@@ -137,7 +141,7 @@ fn sharing_page(
 
 pub(crate) async fn show(axum::extract::State(state): State, OwnCase(s, open): OwnCase) -> PageResult {
     let data = sharing_of(&open).await?;
-    Ok(sharing_page(&s, &state, &open, &data, &first_visit(&s), &Problems::default()))
+    Ok(sharing_page(&s, &state, &open, &data, &first_visit(&s, &state.config), &Problems::default()))
 }
 
 /// After a change to who holds the case: back to the sharing page, or the page again with her
