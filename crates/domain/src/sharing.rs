@@ -88,6 +88,9 @@ pub struct ShareDetails {
     /// What she asks of the police and how to contact her, shown on the report's first page.
     #[serde(default)]
     pub wishes: crate::Wishes,
+    /// Her answers to the stalking risk questions, if she gave any.
+    #[serde(default)]
+    pub risk: crate::RiskAnswers,
 }
 
 /// One look at her case by someone other than her.

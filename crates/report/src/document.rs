@@ -34,6 +34,12 @@ pub struct ReportDocument {
     /// Her support organisation and how to reach it (may be empty).
     #[serde(default)]
     pub support: String,
+    /// Her answers to the stalking risk questions: S-DASH item, what it is about, her answer.
+    #[serde(default)]
+    pub risk: Vec<(String, String, String)>,
+    /// Anything she added to her answers, in her words (may be empty).
+    #[serde(default)]
+    pub risk_note: String,
     /// A plain-English summary, one paragraph per item.
     pub summary: Vec<String>,
     /// The people involved, each with their identifiers (usernames first).

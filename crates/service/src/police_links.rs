@@ -181,6 +181,7 @@ fn report_options(d: &ShareDetails) -> ReportOptions {
         redact: d.redact.iter().filter_map(|k| Redact::from_key(k)).collect(),
         photo_locations: false,
         wishes: d.wishes.clone(),
+        risk: d.risk.clone(),
     }
 }
 
@@ -278,6 +279,7 @@ impl OpenCase {
             expires_at,
             revoked: false,
             wishes: r.wishes.clone(),
+            risk: r.risk.clone(),
         };
         let (row, entry) = self.next_share_version(RecordKind::Share, id, Action::Granted, &details).await?;
         self.lodge().logged(self.id.0, &self.keys, &entry, Change::Share(&share, &row)).await?;

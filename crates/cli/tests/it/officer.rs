@@ -1,7 +1,7 @@
 //! The report as an officer reads it: page one gives the key facts in the third person (every
 //! identifier, including a number that is only in an incident's words), what she asks of the
-//! police and how to contact her safely; an approximate time keeps "around"; deletions are
-//! listed.
+//! police and how to contact her safely; her answers to the stalking risk questions beside
+//! their S-DASH item; an approximate time keeps "around"; deletions are listed.
 
 use serde_json::json;
 
@@ -41,7 +41,9 @@ async fn page_one_tells_an_officer_who_what_since_when_and_how_to_reach_her() {
 
     let body = json!({"format": "pdf", "subject_name": "Mina", "prepared_by": "Umbrella Lane",
         "wishes": {"asks": ["investigation", "warning"], "contact_how": "Text first, never leave voicemail",
-            "contact_times": "Weekdays after 6 pm", "female_officer": true, "support": "Umbrella Lane: 0141 000 0000"}});
+            "contact_times": "Weekdays after 6 pm", "female_officer": true, "support": "Umbrella Lane: 0141 000 0000"},
+        "risk": {"answers": {"frightened": "yes", "threats": "yes", "substances": "not_sure"},
+            "note": "He told a client where I work."}});
     let (pdf, _) = report(&api, &case, body, 200).await;
     let text = pdf_text(&pdf);
     for expected in [
@@ -62,6 +64,11 @@ async fn page_one_tells_an_officer_who_what_since_when_and_how_to_reach_her() {
         "around 3 May 2026",
         "evening of 3 May",
         "Deleted from the log",
+        "Stalking risk questions",
+        "She is very frightened",
+        "Threats of physical or sexual violence",
+        "Not sure",
+        "He told a client where I work.",
         "The log records threats on 3 occasions",
     ] {
         assert!(text.contains(expected), "{expected:?} is not in the report:\n{text}");

@@ -53,6 +53,12 @@ pub fn document(incidents: usize) -> ReportDocument {
             ("When".into(), "Weekdays after 6 pm".into()),
         ],
         support: "Umbrella Lane, Glasgow: 0141 000 0000".into(),
+        risk: vec![
+            ("1".into(), "She is very frightened".into(), "Yes".into()),
+            ("6".into(), "Threats of physical or sexual violence".into(), "Yes".into()),
+            ("10".into(), "Drink, drugs or mental health problems".into(), "Not sure".into()),
+        ],
+        risk_note: "He told a client where I live.".into(),
         summary: vec!["This log records 8 separate occasions of contact from one account.".into()],
         people: vec![ReportPerson {
             label: "@darkwolf_99".into(),

@@ -476,6 +476,8 @@ impl OpenCase {
             wishes: options.wishes.asked(),
             contact: options.wishes.contact(),
             support: options.wishes.support.trim().to_owned(),
+            risk: options.risk.rows(),
+            risk_note: options.risk.note.trim().to_owned(),
             summary,
             people: report_people,
             chronology,

@@ -100,6 +100,9 @@ pub struct ReportOptions {
     /// What she asks of the police, and how to contact her safely.
     #[serde(default)]
     pub wishes: lodge_domain::Wishes,
+    /// Her answers to the stalking risk questions, if she gave any.
+    #[serde(default)]
+    pub risk: lodge_domain::RiskAnswers,
 }
 
 impl ReportOptions {
@@ -117,6 +120,7 @@ impl ReportOptions {
         }
         let mut problems = lodge_domain::Problems::default();
         self.wishes.check(&mut problems);
+        problems.check_length("risk_note", &self.risk.note, 5000);
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }

@@ -52,6 +52,9 @@ pub(crate) struct ReportRequest {
     /// What she asks of the police and how to contact her safely, for the first page.
     #[serde(default)]
     wishes: lodge_domain::Wishes,
+    /// Her answers to the stalking risk questions (S-DASH items 1 to 11), if she gives any.
+    #[serde(default)]
+    risk: lodge_domain::RiskAnswers,
 }
 
 impl RequestBody for ReportRequest {}
@@ -141,6 +144,7 @@ impl ReportRequest {
             redact,
             photo_locations: self.photo_locations,
             wishes: self.wishes,
+            risk: self.risk,
         };
         Ok((options, file, seal))
     }

@@ -1,8 +1,8 @@
 //! The part of "Prepare a report" (and of making a police link) where she says, if she wants
-//! to, what she asks of the police and how they may contact her safely. Shown on the report's
-//! first page; every field optional.
+//! to, what she asks of the police, how they may contact her safely, and her answers to the
+//! stalking risk questions. Every field optional.
 
-use lodge_domain::{Problems, Wish, Wishes};
+use lodge_domain::{Problems, RiskAnswer, RiskAnswers, RiskQuestion, Wish, Wishes};
 use maud::{Markup, html};
 
 use super::FormData;
@@ -32,6 +32,39 @@ pub(super) fn fields(form: &FormData, problems: &Problems) -> Markup {
             (text_field("interpreter", "Interpreter (optional)", Some("The language you would like an interpreter for."), form.get("interpreter"), problems, Input::Text))
             (textarea_field("support", "Your support organisation", Some("Who supports you and how to reach them. Leave it empty to leave it out."), form.get("support"), problems))
         }
+    }
+}
+
+/// The stalking risk questions, folded away: each answered Yes, No or Not sure, or left.
+pub(super) fn risk_fields(form: &FormData, problems: &Problems) -> Markup {
+    html! {
+        details open[RiskQuestion::ALL.iter().any(|q| !form.get(&format!("risk_{}", q.key())).is_empty())] {
+            summary { "Questions the police ask about risk (optional)" }
+            p.hint { "Police in the UK ask these when someone is stalked: your answers help them see the danger you are in. Answer the ones you want to; the report shows your answers and nothing else." }
+            @for q in RiskQuestion::ALL {
+                @let name = format!("risk_{}", q.key());
+                fieldset {
+                    legend { (q.question()) }
+                    div.choices {
+                        @for a in RiskAnswer::ALL {
+                            label { input type="radio" name=(name) value=(a.key()) checked[form.get(&name) == a.key()]; span { (a.label()) } }
+                        }
+                    }
+                }
+            }
+            (textarea_field("risk_note", "Anything you want to add (optional)", None, form.get("risk_note"), problems))
+        }
+    }
+}
+
+/// Her answers to the risk questions, read back.
+pub(super) fn risk_from_form(form: &FormData) -> RiskAnswers {
+    RiskAnswers {
+        answers: RiskQuestion::ALL
+            .iter()
+            .filter_map(|q| RiskAnswer::from_key(form.get(&format!("risk_{}", q.key()))).map(|a| (*q, a)))
+            .collect(),
+        note: form.get("risk_note").trim().to_owned(),
     }
 }
 

@@ -76,6 +76,7 @@ pub(crate) fn options_from_form(form: &FormData) -> Result<ReportOptions, Proble
         redact: form.all("redact").iter().filter_map(|r| Redact::from_key(r)).collect(),
         photo_locations: form.has("photo_locations", "yes"),
         wishes: super::report_wishes::from_form(form),
+        risk: super::report_wishes::risk_from_form(form),
     };
     if problems.is_empty() { Ok(options) } else { Err(problems) }
 }
@@ -274,6 +275,7 @@ fn report_form(
                 }
             }
             (super::report_wishes::fields(form, problems))
+            (super::report_wishes::risk_fields(form, problems))
             (leave_out(form))
             fieldset {
                 legend { "Where photos were taken" }

@@ -92,6 +92,7 @@ fn sharing_body(s: &Session, open: &OpenCase, data: &Sharing, form: &FormData, p
             (text_field("passphrase", "Passphrase (optional)", Some("If you set one, give it to the officer separately, for example by phone. Lodge cannot show it again."), "", problems, Input::NewPassword))
             (super::reports::leave_out(form))
             (super::report_wishes::fields(form, problems))
+            (super::report_wishes::risk_fields(form, problems))
             div.actions { button type="submit" { "Make a police link" } }
         }
     }
