@@ -309,6 +309,7 @@ test("an officer opens a police link through the documented proxy, with and with
     assert.match(await openedReport(withScript), /He messaged forty times/);
     assert.equal(new URL(withScript.url()).hash, "", "the secret is no longer in the address bar");
     assert.deepEqual(await axeViolations(withScript), [], "the officer's page meets WCAG 2.1 AA");
+    assert.equal(await withScript.locator("[role=alert]").count(), 0, "no error before the officer typed anything");
     const overflow = await withScript.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     assert.equal(overflow, false, "nothing on the officer's page is wider than a phone");
     await officer.close();

@@ -74,5 +74,18 @@ async fn page_one_tells_an_officer_who_what_since_when_and_how_to_reach_her() {
         assert!(text.contains(expected), "{expected:?} is not in the report:\n{text}");
     }
     assert!(!text.contains("Your log"), "the report speaks to the officer, not to her");
+
+    // Her page offers the number she wrote in an incident for her to add to the person.
+    let browser = server.browser("mina").await;
+    let page = browser.get(format!("{}/cases/{case}/report", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("on nobody&#x27;s list") || page.contains("on nobody's list"), "{page}");
+    assert!(page.contains("+447911123456 (incidents 2)"), "the number is offered");
+    // Once it is on the person's list, it is listed with them and no longer offered.
+    let update = json!({"version": 1, "body": {"label": "@darkwolf_99", "identifiers": [
+        {"kind": "username", "platform": "Instagram", "value": "@darkwolf_99"},
+        {"kind": "phone", "value": "07911 123456"}]}});
+    api.json(api.put(&format!("/api/v1/cases/{case}/people/{pid}")).json(&update), 200).await;
+    let page = browser.get(format!("{}/cases/{case}/report", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("+447911123456 (incidents 2)"), "a listed number is not offered again");
     assert!(!text.contains("Concerning"), "she is the complainant, not the subject");
 }

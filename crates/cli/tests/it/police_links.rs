@@ -264,6 +264,10 @@ async fn an_officer_opens_downloads_and_sees_it_refreshed_and_she_sees_each_use(
     let (status, html) = open_link(&server, &link, "").await;
     assert_eq!(status, 200);
     assert!(html.contains("protected by a passphrase") && html.contains("name=\"link\""));
+    assert!(
+        !html.contains("Please fix") && !html.contains("role=\"alert\""),
+        "no error before the officer typed anything"
+    );
     let (status, html) = open_link(&server, &link, "red kettle lamp").await;
     assert_eq!(status, 400);
     assert!(html.contains("That passphrase is not right"));

@@ -24,7 +24,7 @@ pub(super) fn key_facts(
             .identifiers
             .iter()
             .map(|i| {
-                known.insert(plain(&i.value));
+                known.insert(plain(&i.value, region));
                 if i.platform.is_empty() {
                     format!("{} {}", i.kind, i.value)
                 } else {
@@ -80,14 +80,16 @@ pub(super) fn key_facts(
     facts
 }
 
-/// An identifier as compared: without spaces, lowercased.
-fn plain(value: &str) -> String {
-    value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase()
+/// An identifier as compared: a phone number as E.164, anything else without spaces and
+/// lowercased.
+pub(super) fn plain(value: &str, region: Country) -> String {
+    identifiers::phone(value, region)
+        .unwrap_or_else(|| value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase())
 }
 
 /// Numbers, email addresses and handles written in the incidents but on no person's list,
 /// each with the incidents it appears in.
-fn mentioned(
+pub(super) fn mentioned(
     incidents: &[(IncidentId, Incident)],
     numbers: &BTreeMap<IncidentId, usize>,
     region: Country,
@@ -102,7 +104,7 @@ fn mentioned(
                 Found::Phone(v) | Found::Email(v) | Found::Handle(v) => v,
                 Found::Url(_) => continue,
             };
-            if known.contains(&plain(&value)) {
+            if known.contains(&plain(&value, region)) {
                 continue;
             }
             if !seen.contains_key(&value) {

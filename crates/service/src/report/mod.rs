@@ -491,6 +491,26 @@ impl OpenCase {
         Ok(PreparedReport { document, pictures, exhibits, records, checkpoint })
     }
 
+    /// Numbers, email addresses and handles written in her incidents that are on no person's
+    /// list of identifiers, each with the incidents it appears in: for her to add to the person
+    /// they belong to, so a report lists them.
+    pub async fn unlisted_identifiers(&self) -> Result<Vec<String>, ServiceError> {
+        let timeline = self.timeline(&TimelineFilter { oldest_first: true, ..TimelineFilter::default() }).await?;
+        let incidents: Vec<(IncidentId, Incident)> =
+            timeline.into_iter().filter_map(|e| e.body.map(|b| (IncidentId(e.id), b))).collect();
+        let numbers: BTreeMap<IncidentId, usize> =
+            incidents.iter().enumerate().map(|(n, (id, _))| (*id, n + 1)).collect();
+        let region = self.region();
+        let known: BTreeSet<String> = self
+            .people()
+            .await?
+            .into_iter()
+            .filter_map(|p| p.body)
+            .flat_map(|p| p.identifiers.into_iter().map(|i| key_facts::plain(&i.value, region)))
+            .collect();
+        Ok(key_facts::mentioned(&incidents, &numbers, region, &known))
+    }
+
     /// Renders a prepared report as PDF (on a blocking thread: layout is CPU work).
     pub async fn render(&self, prepared: &PreparedReport) -> Result<Vec<u8>, ServiceError> {
         let document = prepared.document.clone();

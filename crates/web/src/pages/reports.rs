@@ -96,6 +96,8 @@ struct PageData {
     preview: Option<PreparedReport>,
     /// Files being made, and made.
     files: Vec<PreparedFile>,
+    /// Numbers and handles in her incidents that are on no person's list.
+    unlisted: Vec<String>,
 }
 
 /// The files made (and being made) from the case, newest first.
@@ -219,7 +221,8 @@ async fn page_data(open: &OpenCase) -> Result<PageData, ServiceError> {
         .collect();
     let mut files = open.prepared_files().await?;
     files.truncate(FILES_SHOWN);
-    Ok(PageData { incidents, exports, preview: None, files })
+    let unlisted = open.unlisted_identifiers().await?;
+    Ok(PageData { incidents, exports, preview: None, files, unlisted })
 }
 
 fn report_form(
@@ -243,6 +246,12 @@ fn report_form(
                 h2 #made { "Your files" }
                 p.hint { "Lodge makes them in the background: you can leave this page. Each is kept, encrypted, until you delete it." }
                 ul.plain #file-list data-progress { @for file in &data.files { (made_file(s, case, file)) } }
+            }
+        }
+        @if !data.unlisted.is_empty() {
+            div.notice {
+                p { "These are in your incidents but on nobody's list of identifiers, so the report only mentions them: " strong { (data.unlisted.join(", ")) } "." }
+                p { a href={ "/cases/" (case) "/people" } { "Add them to the person they belong to" } " and the report lists them with that person." }
             }
         }
         (problem_summary(problems))
