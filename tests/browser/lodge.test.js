@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { connect } from "node:net";
-import { mkdtempSync, rmSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { createRequire } from "node:module";
@@ -425,3 +425,55 @@ for (const [label, width] of [["phone", 360], ["desktop", 1280]]) {
     await context.close();
   });
 }
+
+test("the bundle's own page checks it offline in the browser, and names an exhibit changed by one byte", async () => {
+  const session = await fetch(`${url}/api/v1/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "mina", password: PASSWORD }),
+  });
+  const { token } = await session.json();
+  const res = await fetch(`${url}/api/v1${casePath}/reports`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ format: "bundle", subject_name: "Mina" }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const dir = mkdtempSync(join(tmpdir(), "lodge-bundle-"));
+  try {
+    const zip = join(dir, "bundle.zip");
+    writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
+    const folder = join(dir, "bundle");
+    const unzip = spawnSync("python3", ["-m", "zipfile", "-e", zip, folder]);
+    assert.equal(unzip.status, 0, unzip.stderr.toString());
+
+    // No network at all: the page and everything it checks are on this computer.
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, offline: true });
+    const page = await context.newPage();
+    const fetched = [];
+    page.on("request", (r) => { if (!r.url().startsWith("file:")) fetched.push(r.url()); });
+    const checkFolder = async () => {
+      await page.goto(`file://${folder}/verify.html`);
+      await page.setInputFiles("#bundle", folder);
+      await page.getByRole("button", { name: "Check the bundle" }).click();
+      await page.waitForFunction(() => document.getElementById("result").textContent.length > 0);
+      return page.locator("#result").textContent();
+    };
+    const good = await checkFolder();
+    assert.match(good, /The bundle checks out/, good);
+    assert.deepEqual(await axeViolations(page), [], "the page meets WCAG 2.1 AA");
+
+    const exhibit = readdirSync(join(folder, "exhibits"))[0];
+    const path = join(folder, "exhibits", exhibit);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 1] ^= 1;
+    writeFileSync(path, bytes);
+    const bad = await checkFolder();
+    assert.match(bad, /does not check out/, bad);
+    assert.ok(bad.includes(`exhibits/${exhibit}`), `the changed exhibit is named: ${bad}`);
+    assert.deepEqual(fetched, [], "the page fetched nothing");
+    await context.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@
 //!
 //! Layout:
 //! - `README.txt`: what the bundle is and how to check it;
+//! - `verify.html`: a page that checks every file and both signatures in a browser, offline;
 //! - `report.pdf`;
 //! - `exhibits/EX-001 <file name>` …;
 //! - `checkpoint.txt`: the signed checkpoint (C2SP signed note);
@@ -45,6 +46,8 @@ pub const TIMESTAMP: &str = "checkpoint.tsr";
 pub const REPORT: &str = "report.pdf";
 /// See [`MANIFEST`].
 pub const README: &str = "README.txt";
+/// The page that checks a bundle in a browser, offline.
+pub const VERIFY_PAGE: &str = "verify.html";
 /// See [`MANIFEST`].
 pub const RECORDS: &str = "records.json";
 
@@ -255,6 +258,7 @@ impl<'k, W: Write> BundleWriter<'k, W> {
         };
         let readme = readme(&writer.manifest.log);
         writer.add_file(README, readme.as_bytes())?;
+        writer.add_file(VERIFY_PAGE, include_bytes!("verify.html"))?;
         writer.add_file(CHECKPOINT, checkpoint_note.as_bytes())?;
         Ok(writer)
     }
@@ -347,8 +351,11 @@ fn readme(log: &LogInfo) -> String {
          log entry that recorded it and its inclusion proof\n\
          manifest.json   the SHA-256 of every file, and each exhibit's entry in the log with its\n                \
          inclusion proof\n\
-         manifest.sig    the server's signature over manifest.json\n\n\
-         To check this bundle offline, without any network access:\n\n    \
+         manifest.sig    the server's signature over manifest.json\n\
+         verify.html     a page that checks the files and the signatures in a browser\n\n\
+         To check this bundle in a browser, unzip it, open verify.html and choose the folder:\n\
+         it checks every file's SHA-256 and the server's signatures on this computer alone.\n\n\
+         To check it fully, offline, without any network access:\n\n    \
          lodge verify --key '{key}' THIS-FILE.zip\n\n\
          It checks every file against the manifest, the signatures, that each exhibit was\n\
          recorded in the log at the checkpoint, and that each incident's words are the ones the\n\
