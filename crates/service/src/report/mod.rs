@@ -216,10 +216,16 @@ fn integrity_section(checkpoint: &SignedCheckpoint) -> IntegritySection {
         timestamp,
         how_to_verify: vec![
             "Ask for the evidence bundle (a zip file) that goes with this report.".to_owned(),
-            format!("Run: lodge verify --key '{}' bundle.zip", checkpoint.verifier_key),
-            "It works offline. It checks every exhibit's SHA-256, that each exhibit was recorded in the log at this \
-             checkpoint, and the server's signatures, and names any file that was changed."
+            "In any current browser, with no software to install: unzip the bundle, open verify.html from it and \
+             choose the unzipped folder. It checks every file's SHA-256 and the server's signatures on that computer \
+             alone, and names any file that was changed."
                 .to_owned(),
+            format!(
+                "For the full check, with the lodge program (from the organisation, or built from Lodge's public \
+                 source): lodge verify --key '{}' bundle.zip. It also checks that each exhibit was recorded in the \
+                 log at this checkpoint, and works offline.",
+                checkpoint.verifier_key
+            ),
             "Compare the verifier key above with the one the organisation publishes for its Lodge server.".to_owned(),
         ],
     }
