@@ -146,3 +146,34 @@ fn long_addresses_and_hashes_stay_inside_the_page() {
         assert!(*right <= width - 50.0, "{word:?} is drawn past the right margin (x = {right} of {width})");
     }
 }
+
+#[test]
+fn a_row_longer_than_a_page_is_printed_whole() {
+    let mut doc = document(3);
+    let long: String = (0..1500).map(|n| format!("line{n} ")).collect();
+    doc.chronology[1].verbatim = format!("{long}THE-LAST-WORDS");
+    let pdf = render_pdf(&doc, &[picture()], (2026, 11, 24, 10, 0, 0)).unwrap();
+    let text = pdf_text(&pdf);
+    assert!(text.contains("line1499"), "the end of a long message is in the report");
+    assert!(text.contains("THE-LAST-WORDS"), "nothing of it is cut off");
+}
+
+#[test]
+fn a_chronology_row_that_fits_on_a_page_is_not_split() {
+    let mut doc = document(40);
+    for (n, row) in doc.chronology.iter_mut().enumerate() {
+        row.what = format!("Incident number {}: {}", n + 1, "he wrote again from another new account. ".repeat(8));
+    }
+    let pdf = render_pdf(&doc, &[picture()], (2026, 11, 24, 10, 0, 0)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.pdf"), &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(dir.path().join("r.pdf")).arg("-").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let pages: Vec<&str> = text.split('\u{c}').collect();
+    assert!(pages.iter().filter(|p| p.contains("Incident number")).count() > 1, "the chronology runs over pages");
+    for (i, page) in pages.iter().enumerate() {
+        // Each row ends with the person it names: a row split across pages would leave its
+        // number on one page and "People:" on the next.
+        assert_eq!(page.matches("Incident number").count(), page.matches("People:").count(), "page {}", i + 1);
+    }
+}
