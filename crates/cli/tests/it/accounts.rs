@@ -188,6 +188,11 @@ async fn sign_up_is_closed_until_the_organisation_opens_it() {
     let server = Server::start(Backend::Sqlite).await;
     server.add_user("administrator", "admin");
     let visitor = browser_client();
+    let login = |client: reqwest::Client| {
+        let url = format!("{}/login", server.url);
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(!login(visitor.clone()).await.contains("Create an account"), "no way offered that leads to an error");
     let res = visitor.get(format!("{}/signup", server.url)).send().await.unwrap();
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("need an invitation"));
@@ -207,6 +212,7 @@ async fn sign_up_is_closed_until_the_organisation_opens_it() {
         .send()
         .await
         .unwrap();
+    assert!(login(visitor.clone()).await.contains("Create an account"), "offered once sign-up is open");
     let res = visitor
         .post(format!("{}/signup", server.url))
         .form(&[("username", "eve"), ("password", PASSWORD)])

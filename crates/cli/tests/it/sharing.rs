@@ -110,6 +110,8 @@ async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
             worker_browser.get(format!("{}/cases/{case}", server.url)).send().await.unwrap().text().await.unwrap();
         assert!(timeline.contains("You cannot change it") && !timeline.contains("Log an incident"));
         assert!(!timeline.contains("Sharing") && !timeline.contains("Who looked"), "her sharing pages are hers");
+        assert!(!timeline.contains("Rename this case"), "nothing is offered that read-only access refuses");
+        assert!(!timeline.contains("<title>Messages from @wolf"), "the page title keeps the case's name out of history");
 
         // Read and add.
         let (status, _) = post_form(

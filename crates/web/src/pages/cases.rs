@@ -185,16 +185,20 @@ pub(crate) async fn timeline(
             h2 { "Files not attached to an incident" }
             @for e in loose { (evidence_figure(case, e)) }
         }
-        details {
-            summary { "Rename this case" }
-            form method="post" action={ "/cases/" (case) "/rename" } {
-                (csrf(&s))
-                (text_field("title", "New name", None, &open.title, &Problems::default(), Input::Text))
-                button.secondary type="submit" { "Rename" }
+        @if open.access.can_write() {
+            details {
+                summary { "Rename this case" }
+                form method="post" action={ "/cases/" (case) "/rename" } {
+                    (csrf(&s))
+                    (text_field("title", "New name", None, &open.title, &Problems::default(), Input::Text))
+                    button.secondary type="submit" { "Rename" }
+                }
             }
         }
     };
-    Ok(page(Some(&*s), &state.config, &open.title, body).into_response())
+    // The page title, which the browser keeps in its history, never carries the case's name
+    // (often the stalker's username).
+    Ok(page(Some(&*s), &state.config, "Case", body).into_response())
 }
 
 fn timeline_item(case: Uuid, e: &Version<Incident>, names: &HashMap<PersonId, String>, files: usize) -> Markup {

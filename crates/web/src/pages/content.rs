@@ -67,7 +67,7 @@ fn scan_status(case: Uuid, s: &Session, scan: &Scan) -> Markup {
     html! {
         li {
             @if scan.state.unfinished() {
-                label for={ "scan-" (scan.id) } { "Looking at " (scan.done) " of " (scan.total) " addresses" }
+                label for={ "scan-" (scan.id) } { "Looking at " (scan.done) " of " (scan.total) @if scan.total == 1 { " address" } @else { " addresses" } }
                 progress id={ "scan-" (scan.id) } max=(scan.total) value=(scan.done) { (scan.done) " of " (scan.total) }
             } @else {
                 strong {
@@ -77,7 +77,7 @@ fn scan_status(case: Uuid, s: &Session, scan: &Scan) -> Markup {
                         _ => "Could not finish",
                     }
                 }
-                " — " (scan.total) " addresses"
+                " — " (scan.total) @if scan.total == 1 { " address" } @else { " addresses" }
             }
             p {
                 "Started " (scan.created_at.strftime("%-d %B %Y, %H:%M UTC")) ". "
@@ -220,7 +220,7 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
             p.hint #f-intimate-hint { "A copy found online is then logged as intimate images shared without your consent, which some laws treat as an offence of its own." }
             div.field {
                 label for="f-file" { "The image or video" }
-                span.hint id="f-file-hint" { "Or leave this empty and paste the lines `lodge hash --dihedral` printed on your computer below." }
+                span.hint id="f-file-hint" { "Or leave this empty and paste below the lines " code { "lodge hash --dihedral" } " printed on your computer." }
                 input #f-file type="file" name="file" accept="image/*,video/*" aria-describedby="f-file-hint";
             }
             (textarea_field("hashes", "Fingerprints made on your computer (optional)", None, form.get("hashes"), problems))

@@ -24,7 +24,20 @@ pub(crate) struct LoginQuery {
     deleted: Option<String>,
 }
 
-fn login_form(username: &str, problems: &Problems, message: Option<&str>, passkeys: bool) -> Markup {
+/// What the sign-in page offers besides a password: passkeys, and (only where the
+/// organisation allows it) creating an account without an invitation.
+struct Offers {
+    passkeys: bool,
+    signup: bool,
+}
+
+impl Offers {
+    async fn of(state: &crate::AppState) -> Offers {
+        Offers { passkeys: state.lodge.passkeys_available(), signup: state.lodge.signup_open().await.unwrap_or(false) }
+    }
+}
+
+fn login_form(username: &str, problems: &Problems, message: Option<&str>, offers: &Offers) -> Markup {
     html! {
         h1 { "Sign in" }
         @if let Some(m) = message { (notice("error", m)) }
@@ -34,12 +47,12 @@ fn login_form(username: &str, problems: &Problems, message: Option<&str>, passke
             (text_field("password", "Password", None, "", problems, Input::Password))
             div.actions {
                 button type="submit" { "Sign in" }
-                @if passkeys { button.secondary type="button" data-passkey="sign-in" hidden { "Sign in with a passkey" } }
+                @if offers.passkeys { button.secondary type="button" data-passkey="sign-in" hidden { "Sign in with a passkey" } }
             }
             p.problem role="alert" data-passkey-message {}
         }
         p { a href="/recover" { "Forgotten your password? Use your recovery key." } }
-        p { a href="/signup" { "Create an account" } }
+        @if offers.signup { p { a href="/signup" { "Create an account" } } }
     }
 }
 
@@ -49,12 +62,7 @@ pub(crate) async fn login_page(axum::extract::State(state): State, Query(q): Que
         (Some(_), None) => Some("You were signed out. Sign in again to carry on."),
         (None, None) => None,
     };
-    page(
-        None,
-        &state.config,
-        "Sign in",
-        login_form("", &Problems::default(), message, state.lodge.passkeys_available()),
-    )
+    page(None, &state.config, "Sign in", login_form("", &Problems::default(), message, &Offers::of(&state).await))
 }
 
 pub(crate) async fn login(
@@ -87,8 +95,7 @@ pub(crate) async fn login(
             } else {
                 axum::http::StatusCode::UNAUTHORIZED
             };
-            let passkeys = state.lodge.passkeys_available();
-            let form = login_form(&username, &Problems::default(), Some(&e.user_message()), passkeys);
+            let form = login_form(&username, &Problems::default(), Some(&e.user_message()), &Offers::of(&state).await);
             super::retry_after((status, page(None, &state.config, "Sign in", form)).into_response(), &e)
         }
         Err(e) => error_page(None, &state.config, e),
