@@ -111,7 +111,10 @@ async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
         assert!(timeline.contains("You cannot change it") && !timeline.contains("Log an incident"));
         assert!(!timeline.contains("Sharing") && !timeline.contains("Who looked"), "her sharing pages are hers");
         assert!(!timeline.contains("Rename this case"), "nothing is offered that read-only access refuses");
-        assert!(!timeline.contains("<title>Messages from @wolf"), "the page title keeps the case's name out of history");
+        assert!(
+            !timeline.contains("<title>Messages from @wolf"),
+            "the page title keeps the case's name out of history"
+        );
 
         // Read and add.
         let (status, _) = post_form(
@@ -145,7 +148,9 @@ async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
         // Her access log lists Wendy's looks, newest first, and so does her case log.
         let html =
             browser.get(format!("{}/cases/{case}/access", server.url)).send().await.unwrap().text().await.unwrap();
-        assert!(html.contains("wendy") && html.contains(&format!("Viewed /api/v1/cases/{case}/incidents/{first_id}")));
+        assert!(html.contains("wendy") && html.contains(&format!("href=\"/cases/{case}/incidents/{first_id}\"")));
+        assert!(html.contains("Looked at") && html.contains("(through the API)"), "in words, not addresses");
+        assert!(!html.contains("Viewed /"), "no raw address is shown");
         assert!(html.contains("wendy (support worker)") && html.contains("shared to read"));
         assert!(html.contains("ada (administrator)"));
         let log = browser.get(format!("{}/cases/{case}/log", server.url)).send().await.unwrap().text().await.unwrap();

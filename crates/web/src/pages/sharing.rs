@@ -256,6 +256,59 @@ pub(crate) async fn revoke_link(
     see_other(&format!("/cases/{case}/sharing"))
 }
 
+/// What someone did in her case, in words.
+struct Did {
+    /// "Looked at", "Changed something in", or a police link's own words.
+    verb: String,
+    /// Where: "a person", "the timeline"…
+    place: &'static str,
+    /// The page of the record they opened, if it was one.
+    record: Option<String>,
+    /// Whether it was through the API.
+    through_api: bool,
+}
+
+/// What an access-log entry says, in words: the log keeps the address that was asked for
+/// ("Viewed /cases/…/people/…"), which says nothing to her. A police link's entries are
+/// words already.
+fn in_words(what: &str) -> Did {
+    let Some((verb, path)) = what.split_once(' ').filter(|(_, p)| p.starts_with('/')) else {
+        return Did { verb: what.to_owned(), place: "", record: None, through_api: false };
+    };
+    let api = path.starts_with("/api/");
+    let mut parts = path.split('/').filter(|p| !p.is_empty()).skip_while(|p| *p != "cases").skip(2);
+    let (first, second, third) = (parts.next(), parts.next(), parts.next());
+    let place = match (first, second, third) {
+        (None, _, _) => "the timeline",
+        (Some("incidents"), None, _) => "the list of incidents",
+        (Some("incidents"), Some("new"), _) => "the form for a new incident",
+        (Some("incidents"), Some(_), Some("history")) => "an incident's earlier versions",
+        (Some("incidents"), Some(_), Some("edit")) => "the form to change an incident",
+        (Some("incidents"), Some(_), Some("evidence")) => "the files of an incident",
+        (Some("incidents"), Some(_), _) => "an incident",
+        (Some("people"), None, _) => "the people in the case",
+        (Some("people"), Some(_), _) => "a person",
+        (Some("evidence"), Some(_), Some("content")) => "a file, downloading it",
+        (Some("evidence"), _, _) => "a file",
+        (Some("report" | "reports" | "report-files"), _, _) => "the reports",
+        (Some("log" | "checkpoint"), _, _) => "the case log",
+        (Some("content" | "copies" | "scans" | "fingerprinting" | "accounts"), _, _) => "her content and copies found",
+        (Some("notices" | "rechecks" | "sites"), _, _) => "the takedown notices",
+        (Some("watch" | "watches"), _, _) => "name watch",
+        (Some("import" | "imports"), _, _) => "the imports",
+        _ => "a page of the case",
+    };
+    let verb = if verb == "Viewed" { "Looked at" } else { "Changed something in" };
+    let record = match (first, second) {
+        (Some(kind @ ("incidents" | "people" | "evidence")), Some(id)) if id.parse::<uuid::Uuid>().is_ok() => {
+            let case = path.split('/').skip_while(|p| *p != "cases").nth(1).unwrap_or("");
+            Some(format!("/cases/{case}/{kind}/{id}"))
+        }
+        _ => None,
+    };
+    Did { verb: verb.to_owned(), place, record, through_api: api }
+}
+
 fn access_line(line: &AccessLine) -> Markup {
     let e = &line.entry;
     let how = match e.access {
@@ -268,7 +321,12 @@ fn access_line(line: &AccessLine) -> Markup {
         tr {
             td { (line.at.strftime(MINUTE)) }
             td { (e.who) br; span.hint { (how) } }
-            td.verbatim { (e.what) }
+            td {
+                @let did = in_words(&e.what);
+                (did.verb) " "
+                @match &did.record { Some(href) => { a href=(href) { (did.place) } }, None => { (did.place) } }
+                @if did.through_api { " (through the API)" }
+            }
         }
     }
 }
@@ -291,4 +349,32 @@ pub(crate) async fn access_log(axum::extract::State(state): State, OwnCase(s, op
         p { a href={ "/cases/" (case) "/sharing" } { "Change who this case is shared with" } }
     };
     Ok(page(Some(&*s), &state.config, "Who looked", body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_words;
+
+    fn said(what: &str) -> String {
+        let did = in_words(what);
+        let how = if did.through_api { " (through the API)" } else { "" };
+        format!("{} {}{how}", did.verb, did.place).trim().to_owned()
+    }
+
+    #[test]
+    fn who_looked_says_what_in_words() {
+        let id = "b76d0c1e-9a1f-4e5b-8c2d-3f4a5b6c7d8e";
+        assert_eq!(said(&format!("Viewed /cases/{id}")), "Looked at the timeline");
+        assert_eq!(said(&format!("Viewed /cases/{id}/people/{id}")), "Looked at a person");
+        assert_eq!(said(&format!("Changed /cases/{id}/incidents")), "Changed something in the list of incidents");
+        assert_eq!(
+            said(&format!("Viewed /api/v1/cases/{id}/evidence/{id}/content")),
+            "Looked at a file, downloading it (through the API)"
+        );
+        assert_eq!(said("Opened the shared report"), "Opened the shared report");
+        assert!(!said(&format!("Viewed /cases/{id}/log")).contains(id));
+        // The record opened is linked on her own pages.
+        let did = in_words(&format!("Viewed /api/v1/cases/{id}/incidents/{id}"));
+        assert_eq!(did.record, Some(format!("/cases/{id}/incidents/{id}")));
+    }
 }
