@@ -192,7 +192,7 @@ async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
 /// The link shown once on the page after making a police link.
 pub fn link_in(html: &str) -> String {
     let start = html.find("/shared#").unwrap();
-    let end = start + html[start..].find('"').unwrap();
+    let end = start + html[start..].find(['"', '<']).unwrap();
     html[start..end].to_owned()
 }
 
@@ -306,7 +306,7 @@ async fn a_friend_reports_into_her_inbox_without_seeing_anything_and_she_accepts
             post_form(&browser, &server, &inbox, &format!("{inbox}/links"), &[("inbox_label", "Sam")]).await;
         assert_eq!(status, 200);
         let start = html.find("/inbox/").unwrap();
-        let link = html[start..start + html[start..].find('"').unwrap()].to_owned();
+        let link = html[start..start + html[start..].find(['"', '<']).unwrap()].to_owned();
         let friend = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let at = |path: &str| format!("{}{path}", server.url);
 
@@ -409,7 +409,7 @@ async fn after_a_worker_is_revoked_her_inbox_links_seal_to_keys_the_worker_never
         let (_, html) =
             post_form(&browser, &server, &inbox, &format!("{inbox}/links"), &[("inbox_label", "Sam")]).await;
         let start = html.find("/inbox/").unwrap();
-        let link = html[start..start + html[start..].find('"').unwrap()].to_owned();
+        let link = html[start..start + html[start..].find(['"', '<']).unwrap()].to_owned();
         let key = server.sql_bytes("SELECT public_key FROM inbox_links WHERE case_id = $1", &case).await;
         assert_eq!(generation(&key[0], false), 0, "the generation Wendy holds");
 

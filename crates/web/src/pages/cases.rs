@@ -40,6 +40,9 @@ fn list_body(
                 }
             }
         }
+        @if s.role == Role::Administrator {
+            div.notice { p { "You run this Lodge server: start in " a href="/admin" { "Administration" } " to invite the people who will use it and choose whether anyone may sign up." } }
+        }
         @if s.role == Role::Survivor {
             h2 { "Start a new case" }
             (problem_summary(problems))

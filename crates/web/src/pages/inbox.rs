@@ -124,7 +124,7 @@ pub(crate) async fn create_link(
             let body = html! {
                 h1 { "Inbox link made" }
                 (notice("ok", "Copy this link now and send it to them privately. Lodge keeps no copy of it."))
-                div.field { label for="link" { "The link" } input #link type="text" readonly value=(link); }
+                div.field { label for="link" { "The link" } textarea #link.link readonly rows="4" spellcheck="false" { (link) } }
                 p { "With it they can send you reports and files, and nothing else: they cannot see your case. Withdraw it whenever you like." }
                 p { a.button href={ "/cases/" (case) "/inbox" } { "Back to the inbox" } }
             };

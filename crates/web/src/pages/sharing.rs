@@ -228,7 +228,7 @@ async fn police_link(state: &AppState, open: &OpenCase, form: &FormData) -> Resu
         (notice("success", "Copy this link now and send it to the officer. Lodge keeps no copy of it: if it is lost, make a new one and withdraw this one."))
         div.field {
             label for="link" { "The link" }
-            input #link type="text" readonly value=(link);
+            textarea #link.link readonly rows="4" spellcheck="false" { (link) }
         }
         p { "Its report is being prepared now; the link opens it once it is ready, usually within a minute. Anyone with the link can open the report until it expires, so send it only to the officer, and give any passphrase separately." }
         p { a.button href={ "/cases/" (open.id) "/sharing" } { "Back to sharing" } }
