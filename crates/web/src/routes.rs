@@ -166,14 +166,21 @@ pub(crate) async fn guard(
         (Some(s), Some(rule @ (Allowed::CaseRead | Allowed::CaseWrite | Allowed::CaseOwner))) => {
             match crate::extract::case_in_path(&parts) {
                 Some(id) => {
-                    let opened = state.lodge.open_case(s, id).await;
-                    let access = opened.as_ref().ok().map(|case| case.access);
-                    caller.keep_case(opened);
-                    match (rule, access) {
+                    // A change the rule refuses is refused before the case is opened: opening
+                    // it would list the attempt in her access log as something done.
+                    let access = match rule {
+                        Allowed::CaseRead => None,
+                        _ => state.lodge.case_access(s, id).await.ok().flatten(),
+                    };
+                    let refused = match (rule, access) {
                         (Allowed::CaseOwner, Some(a)) if a != Access::Owner => Some(ServiceError::OwnerOnly),
                         (Allowed::CaseWrite, Some(a)) if !a.can_write() => Some(ServiceError::ReadOnly),
                         _ => None,
+                    };
+                    if refused.is_none() {
+                        caller.keep_case(state.lodge.open_case(s, id).await);
                     }
+                    refused
                 }
                 None => None,
             }

@@ -151,6 +151,11 @@ async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
         assert!(html.contains("wendy") && html.contains(&format!("href=\"/cases/{case}/incidents/{first_id}\"")));
         assert!(html.contains("Looked at") && html.contains("(through the API)"), "in words, not addresses");
         assert!(!html.contains("Viewed /"), "no raw address is shown");
+        assert_eq!(
+            html.matches("Changed something in").count(),
+            1,
+            "the incident Wendy added is listed; the change refused while she could only read is not"
+        );
         assert!(html.contains("wendy (support worker)") && html.contains("shared to read"));
         assert!(html.contains("ada (administrator)"));
         let log = browser.get(format!("{}/cases/{case}/log", server.url)).send().await.unwrap().text().await.unwrap();
