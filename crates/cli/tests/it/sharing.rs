@@ -152,7 +152,7 @@ async fn a_worker_sees_only_what_she_grants_and_loses_it_when_she_revokes() {
         assert!(html.contains("Looked at") && html.contains("(through the API)"), "in words, not addresses");
         assert!(!html.contains("Viewed /"), "no raw address is shown");
         assert_eq!(
-            html.matches("Changed something in").count(),
+            html.matches("Sent a change to").count(),
             1,
             "the incident Wendy added is listed; the change refused while she could only read is not"
         );

@@ -258,7 +258,7 @@ pub(crate) async fn revoke_link(
 
 /// What someone did in her case, in words.
 struct Did {
-    /// "Looked at", "Changed something in", or a police link's own words.
+    /// "Looked at", "Sent a change to", or a police link's own words.
     verb: String,
     /// Where: "a person", "the timeline"…
     place: &'static str,
@@ -298,7 +298,7 @@ fn in_words(what: &str) -> Did {
         (Some("import" | "imports"), _, _) => "the imports",
         _ => "a page of the case",
     };
-    let verb = if verb == "Viewed" { "Looked at" } else { "Changed something in" };
+    let verb = if verb == "Viewed" { "Looked at" } else { "Sent a change to" };
     let record = match (first, second) {
         (Some(kind @ ("incidents" | "people" | "evidence")), Some(id)) if id.parse::<uuid::Uuid>().is_ok() => {
             let case = path.split('/').skip_while(|p| *p != "cases").nth(1).unwrap_or("");
@@ -366,7 +366,7 @@ mod tests {
         let id = "b76d0c1e-9a1f-4e5b-8c2d-3f4a5b6c7d8e";
         assert_eq!(said(&format!("Viewed /cases/{id}")), "Looked at the timeline");
         assert_eq!(said(&format!("Viewed /cases/{id}/people/{id}")), "Looked at a person");
-        assert_eq!(said(&format!("Changed /cases/{id}/incidents")), "Changed something in the list of incidents");
+        assert_eq!(said(&format!("Changed /cases/{id}/incidents")), "Sent a change to the list of incidents");
         assert_eq!(
             said(&format!("Viewed /api/v1/cases/{id}/evidence/{id}/content")),
             "Looked at a file, downloading it (through the API)"
