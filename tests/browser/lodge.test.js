@@ -116,6 +116,8 @@ test("she signs in, logs an incident with a screenshot and sees it on the timeli
   await page.waitForURL(/\/cases\/[0-9a-f-]+$/);
   casePath = new URL(page.url()).pathname;
 
+  // The case's pages are in its menu, folded away so the timeline comes first.
+  await page.getByText("Case menu").click();
   await page.getByRole("link", { name: "People" }).click();
   await page.getByRole("link", { name: "Add a person" }).click();
   await page.getByLabel("Username, number, address or link").first().fill("darkwolf");
@@ -144,6 +146,9 @@ test("she signs in, logs an incident with a screenshot and sees it on the timeli
 
   await page.goto(url + casePath);
   assert.match(await page.textContent("ol.timeline"), /He messaged forty times/);
+  // On a phone the newest incident is on the first screen, below the title and one button.
+  const first = await page.locator("ol.timeline li").first().boundingBox();
+  assert.ok(first && first.y + 40 < 740, `the first incident starts ${first && first.y}px down a 740px screen`);
   if (SHOTS) {
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, "timeline-phone.png"), fullPage: true });

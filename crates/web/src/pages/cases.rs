@@ -123,56 +123,64 @@ pub(crate) async fn timeline(
     let body = html! {
         h1 { (open.title) }
         (super::layout::changed_outside(&findings))
-        div.actions {
-            @if open.access.can_write() {
-                a.button href={ "/cases/" (case) "/incidents/new" } { "Log an incident" }
-            }
-            a.button.secondary href={ "/cases/" (case) "/people" } { "People" }
-            @if open.access.can_write() {
-                a.button.secondary href={ "/cases/" (case) "/import" } { "Import messages" }
-            }
-            a.button.secondary href={ "/cases/" (case) "/content" } { "Your content" }
-            a.button.secondary href={ "/cases/" (case) "/notices" } { "Takedown notices" }
-            a.button.secondary href={ "/cases/" (case) "/report" } { "Prepare a report" }
-            a.button.secondary href={ "/cases/" (case) "/log" } { "Case log" }
-            @if open.access == Access::Owner {
-                a.button.secondary href={ "/cases/" (case) "/inbox" } { "Inbox" }
-                a.button.secondary href={ "/cases/" (case) "/sharing" } { "Sharing" }
-                a.button.secondary href={ "/cases/" (case) "/access" } { "Who looked" }
-            }
-        }
         @match open.access {
             Access::Read => (super::layout::notice("info", "She shared this case with you to read. You cannot change it.")),
             Access::Write => (super::layout::notice("info", "She shared this case with you to read and add to. Everything you open is listed for her.")),
             _ => {}
         }
-        form.filters method="get" action={ "/cases/" (case) } aria-label="Filter the timeline" {
-            div.field {
-                label for="f-person" { "Person" }
-                select #f-person name="person" {
-                    option value="" { "Everyone" }
-                    @for (id, name) in &people {
-                        option value=(id) selected[filter.person == Some(**id)] { (name) }
+        @if open.access.can_write() {
+            p { a.button href={ "/cases/" (case) "/incidents/new" } { "Log an incident" } }
+        }
+        // The case's other pages, folded into one menu so the timeline is the first thing
+        // on a phone; a details element, so it opens without JavaScript.
+        details.case-menu {
+            summary { "Case menu" }
+            nav aria-label="This case" {
+                ul {
+                    li { a href={ "/cases/" (case) "/people" } { "People" } }
+                    @if open.access.can_write() { li { a href={ "/cases/" (case) "/import" } { "Import messages" } } }
+                    li { a href={ "/cases/" (case) "/content" } { "Your content" } }
+                    li { a href={ "/cases/" (case) "/notices" } { "Takedown notices" } }
+                    li { a href={ "/cases/" (case) "/report" } { "Prepare a report" } }
+                    li { a href={ "/cases/" (case) "/log" } { "Case log" } }
+                    @if open.access == Access::Owner {
+                        li { a href={ "/cases/" (case) "/inbox" } { "Inbox" } }
+                        li { a href={ "/cases/" (case) "/sharing" } { "Sharing" } }
+                        li { a href={ "/cases/" (case) "/access" } { "Who looked" } }
                     }
                 }
             }
-            div.field {
-                label for="f-conduct" { "Kind of conduct" }
-                select #f-conduct name="conduct" {
-                    option value="" { "Any" }
-                    @for c in ConductKind::ALL {
-                        option value=(c.key()) selected[filter.conduct == Some(*c)] { (c.label()) }
+        }
+        details.filters-box open[filter.person.is_some() || filter.conduct.is_some() || filter.oldest_first] {
+            summary { "Filter the timeline" }
+            form.filters method="get" action={ "/cases/" (case) } aria-label="Filter the timeline" {
+                div.field {
+                    label for="f-person" { "Person" }
+                    select #f-person name="person" {
+                        option value="" { "Everyone" }
+                        @for (id, name) in &people {
+                            option value=(id) selected[filter.person == Some(**id)] { (name) }
+                        }
                     }
                 }
-            }
-            div.field {
-                label for="f-order" { "Order" }
-                select #f-order name="order" {
-                    option value="newest" selected[!filter.oldest_first] { "Newest first" }
-                    option value="oldest" selected[filter.oldest_first] { "Oldest first" }
+                div.field {
+                    label for="f-conduct" { "Kind of conduct" }
+                    select #f-conduct name="conduct" {
+                        option value="" { "Any" }
+                        @for c in ConductKind::ALL {
+                            option value=(c.key()) selected[filter.conduct == Some(*c)] { (c.label()) }
+                        }
+                    }
                 }
+                div.field {
+                    label for="f-order" { "Order" }
+                    select #f-order name="order" {
+                        option value="newest" selected[!filter.oldest_first] { "Newest first" }
+                        option value="oldest" selected[filter.oldest_first] { "Oldest first" }
+                    }
+                }
+                button.secondary type="submit" { "Show" }
             }
-            button.secondary type="submit" { "Show" }
         }
         h2 { "Timeline" }
         @if entries.is_empty() {
