@@ -11,13 +11,14 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::Redirect;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
-use lodge_domain::{Access, CaseId};
+use lodge_domain::CaseId;
 use lodge_service::{OpenCase, ServiceError, Session};
 
 use crate::AppState;
 use crate::auth::{COOKIE, bearer_token};
 use crate::failure::{Face, Failure};
 use crate::pages::FormData;
+use crate::routes::Allowed;
 
 /// Who is asking, as far as their session goes.
 #[derive(Debug, Clone)]
@@ -198,8 +199,8 @@ impl FromRequestParts<Arc<AppState>> for WriteCase {
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         let (session, case) = opened(parts, state).await?;
-        if !case.access.can_write() {
-            return Err(ServiceError::ReadOnly.into());
+        if let Some(refused) = Allowed::CaseWrite.refuses(case.access) {
+            return Err(refused.into());
         }
         Ok(WriteCase(session, case))
     }
@@ -213,8 +214,8 @@ impl FromRequestParts<Arc<AppState>> for OwnCase {
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         let (session, case) = opened(parts, state).await?;
-        if case.access != Access::Owner {
-            return Err(ServiceError::OwnerOnly.into());
+        if let Some(refused) = Allowed::CaseOwner.refuses(case.access) {
+            return Err(refused.into());
         }
         Ok(OwnCase(session, case))
     }

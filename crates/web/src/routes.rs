@@ -111,6 +111,18 @@ impl Table {
     }
 }
 
+impl Allowed {
+    /// Why someone holding a case with `access` may not use a route with this rule, if they
+    /// may not: the one place the case rules are written (the guard and the extractors use it).
+    pub(crate) fn refuses(self, access: Access) -> Option<ServiceError> {
+        match self {
+            Allowed::CaseOwner if access != Access::Owner => Some(ServiceError::OwnerOnly),
+            Allowed::CaseWrite if !access.can_write() => Some(ServiceError::ReadOnly),
+            _ => None,
+        }
+    }
+}
+
 /// Who may use each route, by method and path template.
 pub(crate) type Rules = HashMap<String, Vec<(&'static str, Allowed)>>;
 
@@ -172,11 +184,7 @@ pub(crate) async fn guard(
                         Allowed::CaseRead => None,
                         _ => state.lodge.case_access(s, id).await.ok().flatten(),
                     };
-                    let refused = match (rule, access) {
-                        (Allowed::CaseOwner, Some(a)) if a != Access::Owner => Some(ServiceError::OwnerOnly),
-                        (Allowed::CaseWrite, Some(a)) if !a.can_write() => Some(ServiceError::ReadOnly),
-                        _ => None,
-                    };
+                    let refused = access.and_then(|a| rule.refuses(a));
                     if refused.is_none() {
                         caller.keep_case(state.lodge.open_case(s, id).await);
                     }

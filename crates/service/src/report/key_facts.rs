@@ -68,14 +68,7 @@ pub(super) fn key_facts(
         facts.push(("Latest".to_owned(), day(last)));
     }
     for signal in &course.escalation {
-        let rests_on: Vec<String> =
-            signal.incidents.iter().filter_map(|id| numbers.get(id)).map(|n| n.to_string()).collect();
-        let text = if rests_on.is_empty() {
-            signal.text.clone()
-        } else {
-            format!("{} (incidents {})", signal.text, rests_on.join(", "))
-        };
-        facts.push(("Escalation".to_owned(), text));
+        facts.push(("Escalation".to_owned(), super::resting_on(&signal.text, &signal.incidents, numbers)));
     }
     facts
 }

@@ -148,9 +148,6 @@ fn course_section(course: &CourseOfConduct, numbers: &BTreeMap<IncidentId, usize
     if course.trend != Trend::TooFewToTell || course.occasions > 1 {
         overview.push(course.trend.sentence());
     }
-    let incident_list = |ids: &[IncidentId]| {
-        ids.iter().filter_map(|id| numbers.get(id)).map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
-    };
     CourseSection {
         overview,
         // The chart shows the last two years at most.
@@ -164,7 +161,7 @@ fn course_section(course: &CourseOfConduct, numbers: &BTreeMap<IncidentId, usize
             .collect(),
         channels: course.channels.iter().map(|t| format!("{} ({})", t.what, t.count)).collect(),
         conduct: course.conduct.iter().map(|t| format!("{} ({})", t.what.label(), t.count)).collect(),
-        escalation: course.escalation.iter().map(|s| resting_on(&s.text, &incident_list(&s.incidents))).collect(),
+        escalation: course.escalation.iter().map(|s| resting_on(&s.text, &s.incidents, numbers)).collect(),
         legal: course
             .legal
             .iter()
@@ -173,7 +170,7 @@ fn course_section(course: &CourseOfConduct, numbers: &BTreeMap<IncidentId, usize
                 provision: t.provision.to_owned(),
                 looks_at: t.looks_at.to_owned(),
                 records: t.records.clone(),
-                incidents: incident_list(&t.incidents),
+                incidents: numbered(&t.incidents, numbers),
             })
             .collect(),
         caveat: "This lists what the log records next to what each provision looks at. It is not legal advice; \
@@ -182,8 +179,14 @@ fn course_section(course: &CourseOfConduct, numbers: &BTreeMap<IncidentId, usize
     }
 }
 
+/// Incidents by their numbers in the report: "1, 3".
+fn numbered(ids: &[IncidentId], numbers: &BTreeMap<IncidentId, usize>) -> String {
+    ids.iter().filter_map(|id| numbers.get(id)).map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
+}
+
 /// A sentence about the log with the incidents it rests on, by their numbers in the report.
-fn resting_on(text: &str, incidents: &str) -> String {
+pub(super) fn resting_on(text: &str, ids: &[IncidentId], numbers: &BTreeMap<IncidentId, usize>) -> String {
+    let incidents = numbered(ids, numbers);
     if incidents.is_empty() { text.to_owned() } else { format!("{text} (incidents {incidents})") }
 }
 
@@ -460,10 +463,7 @@ impl OpenCase {
             ),
             many => format!("{} people are named; their identifiers are listed below, usernames first.", many.len()),
         });
-        let numbered = |ids: &[IncidentId]| {
-            ids.iter().filter_map(|id| numbers.get(id)).map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
-        };
-        summary.extend(course.escalation.iter().map(|s| resting_on(&s.text, &numbered(&s.incidents))));
+        summary.extend(course.escalation.iter().map(|s| resting_on(&s.text, &s.incidents, &numbers)));
 
         let document = ReportDocument {
             title: "Stalking and harassment: incident log".to_owned(),
@@ -497,13 +497,14 @@ impl OpenCase {
         Ok(PreparedReport { document, pictures, exhibits, records, checkpoint })
     }
 
-    /// Numbers, email addresses and handles written in her incidents that are on no person's
-    /// list of identifiers, each with the incidents it appears in: for her to add to the person
-    /// they belong to, so a report lists them.
-    pub async fn unlisted_identifiers(&self) -> Result<Vec<String>, ServiceError> {
-        let timeline = self.timeline(&TimelineFilter { oldest_first: true, ..TimelineFilter::default() }).await?;
-        let incidents: Vec<(IncidentId, Incident)> =
-            timeline.into_iter().filter_map(|e| e.body.map(|b| (IncidentId(e.id), b))).collect();
+    /// Numbers, email addresses and handles written in `incidents` (her timeline, oldest
+    /// first, as the caller read it) that are on no person's list of identifiers, each with the
+    /// incidents it appears in: for her to add to the person they belong to, so a report lists
+    /// them.
+    pub async fn unlisted_identifiers(
+        &self,
+        incidents: &[(IncidentId, Incident)],
+    ) -> Result<Vec<String>, ServiceError> {
         let numbers: BTreeMap<IncidentId, usize> =
             incidents.iter().enumerate().map(|(n, (id, _))| (*id, n + 1)).collect();
         let region = self.region();
@@ -514,7 +515,7 @@ impl OpenCase {
             .filter_map(|p| p.body)
             .flat_map(|p| p.identifiers.into_iter().map(|i| key_facts::plain(&i.value, region)))
             .collect();
-        Ok(key_facts::mentioned(&incidents, &numbers, region, &known))
+        Ok(key_facts::mentioned(incidents, &numbers, region, &known))
     }
 
     /// Renders a prepared report as PDF (on a blocking thread: layout is CPU work).

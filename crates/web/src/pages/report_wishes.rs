@@ -81,9 +81,20 @@ pub(super) fn from_form(form: &FormData) -> Wishes {
     }
 }
 
+/// What a form that makes a report (Prepare a report, a police link) offers on a first visit:
+/// her username as the name it uses, prepared by the organisation, and the organisation as her
+/// support.
+pub(super) fn first_visit(s: &lodge_service::Session, config: &WebConfig) -> FormData {
+    let mut form = FormData::default();
+    form.set("subject_name", s.username.clone());
+    form.set("prepared_by", config.organisation.clone());
+    form.set("support", organisation_contact(config));
+    form
+}
+
 /// The support organisation offered on a first visit: the organisation running Lodge, with
 /// the first way of reaching it the administrator listed.
-pub(super) fn organisation_contact(config: &WebConfig) -> String {
+fn organisation_contact(config: &WebConfig) -> String {
     let reach =
         config.support_services.first().map(|s| if s.phone.is_empty() { s.url.clone() } else { s.phone.clone() });
     match reach.filter(|r| !r.is_empty()) {

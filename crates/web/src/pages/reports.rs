@@ -82,11 +82,8 @@ pub(crate) fn options_from_form(form: &FormData) -> Result<ReportOptions, Proble
 }
 
 fn first_visit(s: &Session, config: &WebConfig) -> FormData {
-    let mut form = FormData::default();
-    form.push("subject_name", s.username.clone());
-    form.push("prepared_by", config.organisation.clone());
-    form.push("choose", "all");
-    form.push("support", super::report_wishes::organisation_contact(config));
+    let mut form = super::report_wishes::first_visit(s, config);
+    form.set("choose", "all");
     form
 }
 
@@ -210,7 +207,9 @@ pub(crate) fn report_summary(d: &ReportDocument) -> Markup {
 
 async fn page_data(open: &OpenCase) -> Result<PageData, ServiceError> {
     let timeline = open.timeline(&TimelineFilter { oldest_first: true, ..TimelineFilter::default() }).await?;
-    let incidents = timeline.into_iter().filter_map(|e| e.body.map(|b| (IncidentId(e.id), b))).collect();
+    let incidents: Vec<(IncidentId, Incident)> =
+        timeline.into_iter().filter_map(|e| e.body.map(|b| (IncidentId(e.id), b))).collect();
+    let unlisted = open.unlisted_identifiers(&incidents).await?;
     let exports = open
         .log_lines()
         .await?
@@ -221,7 +220,6 @@ async fn page_data(open: &OpenCase) -> Result<PageData, ServiceError> {
         .collect();
     let mut files = open.prepared_files().await?;
     files.truncate(FILES_SHOWN);
-    let unlisted = open.unlisted_identifiers().await?;
     Ok(PageData { incidents, exports, preview: None, files, unlisted })
 }
 

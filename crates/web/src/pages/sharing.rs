@@ -31,12 +31,9 @@ async fn sharing_of(open: &OpenCase) -> Result<Sharing, ServiceError> {
 }
 
 fn first_visit(s: &Session, config: &crate::WebConfig) -> FormData {
-    let mut form = FormData::default();
+    let mut form = super::report_wishes::first_visit(s, config);
     form.set("days", "30");
     form.set("access", "read");
-    form.set("subject_name", s.username.clone());
-    form.set("prepared_by", config.organisation.clone());
-    form.set("support", super::report_wishes::organisation_contact(config));
     form
 }
 
