@@ -199,7 +199,7 @@ fn detect_zip(entries: &[Entry]) -> Option<Format> {
         Some(Format::Telegram)
     } else if has(&|e| e.name == "direct-messages.js") {
         Some(Format::X)
-    } else if has(&|e| e.path.ends_with("messages/index.json")) {
+    } else if has(&|e| is_discord_index(&e.path)) {
         Some(Format::Discord)
     } else if has(&|e| is_meta_thread(&e.path)) {
         Some(if has(&|e| e.path.contains("instagram")) { Format::Instagram } else { Format::Facebook })
@@ -208,6 +208,12 @@ fn detect_zip(entries: &[Entry]) -> Option<Format> {
     } else {
         None
     }
+}
+
+/// A Discord package's channel index: `messages/index.json`, or `Messages/index.json` in
+/// packages made since mid-2025 (Discord's folder names are matched whatever their case).
+fn is_discord_index(path: &str) -> bool {
+    path.to_ascii_lowercase().ends_with("messages/index.json")
 }
 
 fn is_meta_thread(path: &str) -> bool {
@@ -396,24 +402,33 @@ fn read_sms<R: BufRead>(reader: R, region: Country, deliver: &mut dyn FnMut(Item
     // backup holds few distinct numbers: each is read once (the cache is capped all the same).
     let mut numbers: HashMap<String, String> = HashMap::new();
     sms_xml::parse(reader, |r| {
-        let number = match numbers.get(&r.address) {
+        let mut read_number = |raw: &str| match numbers.get(raw) {
             Some(n) => n.clone(),
             None => {
-                let n = identifiers::phone(&r.address, region).unwrap_or_else(|| r.address.trim().to_owned());
+                let n = identifiers::phone(raw, region).unwrap_or_else(|| raw.trim().to_owned());
                 if numbers.len() < NUMBER_CACHE {
-                    numbers.insert(r.address.clone(), n.clone());
+                    numbers.insert(raw.to_owned(), n.clone());
                 }
                 n
             }
         };
-        let them = Party {
-            name: if r.contact_name.trim().is_empty() || r.contact_name == "(Unknown)" {
-                number.clone()
-            } else {
-                r.contact_name.clone()
-            },
-            handle: (!number.is_empty()).then(|| Handle::Phone(number.clone())),
-            mine: false,
+        let number = read_number(&r.address);
+        // In a group (members joined with `~`), the one who sent it is its `from` address, not
+        // the group; the group stays the conversation.
+        let group = r.address.contains('~');
+        let them = if group && !r.from.trim().is_empty() && r.from.trim() != "insert-address-token" {
+            let from = read_number(&r.from);
+            Party { name: from.clone(), handle: Some(Handle::Phone(from)), mine: false }
+        } else {
+            Party {
+                name: if r.contact_name.trim().is_empty() || r.contact_name == "(Unknown)" || group {
+                    number.clone()
+                } else {
+                    r.contact_name.clone()
+                },
+                handle: (!number.is_empty()).then(|| Handle::Phone(number.clone())),
+                mine: false,
+            }
         };
         let me = Party { name: "Me".into(), handle: None, mine: true };
         let (sender, text) = match r.kind {
@@ -426,8 +441,15 @@ fn read_sms<R: BufRead>(reader: R, region: Country, deliver: &mut dyn FnMut(Item
                 (if r.direction == sms_xml::Direction::Sent { me } else { them }, what)
             }
             _ => {
-                let mut text = r.body.clone();
-                for part in r.parts.iter().filter(|p| !p.text.is_empty()) {
+                // An MMS's SMIL layout and the word "null" that some phones write for no text
+                // are not what anyone wrote.
+                let mut text = if r.body.trim() == "null" { String::new() } else { r.body.clone() };
+                let written = |p: &&sms_xml::Part| {
+                    !p.text.is_empty()
+                        && p.text.trim() != "null"
+                        && !p.content_type.eq_ignore_ascii_case("application/smil")
+                };
+                for part in r.parts.iter().filter(written) {
                     if !text.is_empty() {
                         text.push('\n');
                     }
@@ -457,12 +479,14 @@ fn read_telegram(reader: impl Read, file: &str, deliver: &mut dyn FnMut(Item)) -
         let mut item = Item::new(
             chat,
             Party { name: m.from, handle, mine: false },
-            Some(Stamp::Exact(m.time)),
+            Some(m.time),
             m.text,
             Place::Record { file: file.to_owned(), index },
         );
-        if let Some(edited) = m.edited {
-            item.details.push(("Edited".into(), edited.to_string()));
+        match m.edited {
+            Some(Stamp::Exact(at)) => item.details.push(("Edited".into(), at.to_string())),
+            Some(Stamp::Local(at)) => item.details.push(("Edited".into(), at.to_string())),
+            None => {}
         }
         if let Some(from) = m.forwarded_from {
             item.details.push(("Forwarded from".into(), from));
@@ -520,24 +544,25 @@ fn read_discord<R: Read + Seek>(
 ) -> Result<Vec<String>, ImportError> {
     let index_entry = entries
         .iter()
-        .find(|e| e.path.ends_with("messages/index.json"))
+        .find(|e| is_discord_index(&e.path))
         .ok_or_else(|| ImportError::BrokenAt { offset: 0, reason: "the package has no messages/index.json".into() })?;
     let names = discord::index(&zip.read(index_entry, discord::MAX_FILE)?)?;
     let root = index_entry.path.trim_end_matches("index.json").to_owned();
     for (id, index_name) in names {
         // Newer packages name the folder `c<id>`, older ones `<id>`.
-        let folder = entries
-            .iter()
-            .find(|e| e.path == format!("{root}c{id}/channel.json") || e.path == format!("{root}{id}/channel.json"));
+        let folder = entries.iter().find(|e| {
+            e.path.eq_ignore_ascii_case(&format!("{root}c{id}/channel.json"))
+                || e.path.eq_ignore_ascii_case(&format!("{root}{id}/channel.json"))
+        });
         let Some(channel_entry) = folder else { continue };
         let dir = channel_entry.path.trim_end_matches("channel.json").to_owned();
         let channel = discord::channel(&zip.read(channel_entry, discord::MAX_FILE)?, &index_name)?;
         let messages_entry = entries
             .iter()
-            .find(|e| e.path == format!("{dir}messages.json"))
-            .or_else(|| entries.iter().find(|e| e.path == format!("{dir}messages.csv")));
+            .find(|e| e.path.eq_ignore_ascii_case(&format!("{dir}messages.json")))
+            .or_else(|| entries.iter().find(|e| e.path.eq_ignore_ascii_case(&format!("{dir}messages.csv"))));
         let Some(messages_entry) = messages_entry else { continue };
-        let csv = messages_entry.name.ends_with(".csv");
+        let csv = messages_entry.name.to_ascii_lowercase().ends_with(".csv");
         for (index, m) in discord::messages(&zip.read(messages_entry, discord::MAX_FILE)?, csv)?.into_iter().enumerate()
         {
             let mut item = Item::new(

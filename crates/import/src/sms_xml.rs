@@ -62,8 +62,11 @@ pub struct Record {
     pub direction: Direction,
     /// When, as the phone recorded it (milliseconds since the epoch, so no zone is needed).
     pub time: Timestamp,
-    /// The other party's number or address, as written.
+    /// The other party's number or address, as written; for a group, every member's, joined
+    /// with `~`.
     pub address: String,
+    /// In a group MMS or RCS message she received, who sent it (the `addr` of type 137).
+    pub from: String,
     /// The name her phone had for them, if any.
     pub contact_name: String,
     /// The text of an SMS.
@@ -182,6 +185,7 @@ fn start_record(element: &BytesStart<'_>, kind: Kind, offset: u64) -> Result<Rec
         direction,
         time,
         address,
+        from: String::new(),
         contact_name: attribute(element, "contact_name").replace("(Unknown)", ""),
         body: attribute(element, "body"),
         parts: Vec::new(),
@@ -215,6 +219,10 @@ pub fn parse<R: BufRead>(reader: R, mut each: impl FnMut(Record)) -> Result<u64,
     let mut buffer = Vec::new();
     let mut current: Option<Record> = None;
     let mut count = 0;
+    // The backup says how many records it holds, and ends by closing its root element: a file
+    // cut short is told by either.
+    let mut declared: Option<u64> = None;
+    let mut root_open = false;
     loop {
         let offset = xml.buffer_position();
         let event = xml.read_event_into(&mut buffer).map_err(|e| ImportError::BrokenAt {
@@ -250,17 +258,25 @@ pub fn parse<R: BufRead>(reader: R, mut each: impl FnMut(Record)) -> Result<u64,
                         }
                     }
                     "addr" => {
-                        // In a received MMS the sender is the address of type 137 (from).
+                        // In a received MMS the sender is the address of type 137 (from), in a
+                        // group as much as with one person.
                         if let Some(record) = current.as_mut()
-                            && record.address.is_empty()
                             && attribute(e, "type") == "137"
                         {
-                            record.address = attribute(e, "address");
+                            record.from = attribute(e, "address");
+                            if record.address.is_empty() {
+                                record.address = record.from.clone();
+                            }
                         }
+                    }
+                    "smses" | "calls" => {
+                        declared = attribute(e, "count").trim().parse().ok();
+                        root_open = !empty;
                     }
                     _ => {}
                 }
             }
+            Event::End(ref e) if matches!(e.local_name().as_ref(), "smses" | "calls") => root_open = false,
             Event::End(ref e) if matches!(e.local_name().as_ref(), "sms" | "mms" | "call") => {
                 if let Some(record) = current.take() {
                     count += 1;
@@ -275,5 +291,16 @@ pub fn parse<R: BufRead>(reader: R, mut each: impl FnMut(Record)) -> Result<u64,
     if count == 0 {
         return Err(ImportError::BrokenAt { offset: 0, reason: "the file holds no messages or calls".into() });
     }
-    Ok(count)
+    let end = xml.buffer_position();
+    match declared {
+        Some(declared) if count < declared => Err(ImportError::BrokenAt {
+            offset: end,
+            reason: format!("the backup declares {declared} records and {count} were read: it was cut short"),
+        }),
+        _ if root_open || current.is_some() => Err(ImportError::BrokenAt {
+            offset: end,
+            reason: format!("the backup ends before its last line: it was cut short after {count} records"),
+        }),
+        _ => Ok(count),
+    }
 }

@@ -1,14 +1,19 @@
 //! Telegram Desktop's JSON export (`result.json`): one chat (`{name, type, id, messages}`) or a
-//! full export (`{chats: {list: [...]}}`). Times come from `date_unixtime` (UTC), not the local
-//! `date`. Text is a string or a list of strings and entities (links, mentions, bold…), joined.
+//! full export (`{chats: {list: [...]}}`). Times come from `date_unixtime` (UTC) where the
+//! export has it; exports from versions before it (2021) write only the local `date`, which is
+//! read as a clock time in the zone she confirms. Ids are text (`user123…`) or, in those older
+//! exports, numbers. Text is a string or a list of strings and entities (links, mentions,
+//! bold…), joined.
 
 use std::io::Read;
 
 use jiff::Timestamp;
+use jiff::civil::DateTime;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::ImportError;
+use crate::export::Stamp;
 
 /// One chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +30,9 @@ pub struct Message {
     /// Telegram's message id within the chat.
     pub id: i64,
     /// When it was sent.
-    pub time: Timestamp,
+    pub time: Stamp,
     /// When it was last edited, if it was.
-    pub edited: Option<Timestamp>,
+    pub edited: Option<Stamp>,
     /// The sender's display name, and Telegram's id for them (`user123…`).
     pub from: String,
     /// See `from`.
@@ -47,13 +52,18 @@ struct RawMessage {
     id: i64,
     #[serde(default, rename = "type")]
     kind: String,
-    date_unixtime: String,
+    #[serde(default)]
+    date_unixtime: Option<String>,
+    #[serde(default)]
+    date: Option<String>,
     #[serde(default)]
     edited_unixtime: Option<String>,
     #[serde(default)]
+    edited: Option<String>,
+    #[serde(default)]
     from: Option<String>,
     #[serde(default)]
-    from_id: Option<String>,
+    from_id: Option<IdText>,
     #[serde(default)]
     actor: Option<String>,
     #[serde(default)]
@@ -226,10 +236,11 @@ fn message(m: RawMessage) -> Result<Message, ImportError> {
     let file = m.photo.or(m.file).filter(|f| !f.starts_with('('));
     Ok(Message {
         id: m.id,
-        time: unix(&m.date_unixtime, m.id)?,
-        edited: m.edited_unixtime.as_deref().map(|t| unix(t, m.id)).transpose()?,
+        time: stamp(m.date_unixtime.as_deref(), m.date.as_deref(), m.id)?
+            .ok_or_else(|| ImportError::BrokenAt { offset: 0, reason: format!("message {} has no time", m.id) })?,
+        edited: stamp(m.edited_unixtime.as_deref(), m.edited.as_deref(), m.id)?,
         from: m.from.or(m.actor).unwrap_or_default(),
-        from_id: m.from_id.unwrap_or_default(),
+        from_id: m.from_id.map(|i| i.0).unwrap_or_default(),
         text: m.text.0,
         file,
         service: m.kind == "service",
@@ -237,18 +248,43 @@ fn message(m: RawMessage) -> Result<Message, ImportError> {
     })
 }
 
-fn unix(text: &str, id: i64) -> Result<Timestamp, ImportError> {
-    text.trim()
-        .parse::<i64>()
-        .ok()
-        .and_then(|s| Timestamp::from_second(s).ok())
-        .ok_or_else(|| ImportError::BrokenAt { offset: 0, reason: format!("message {id} has an unreadable time") })
+/// A time from its epoch seconds if the export gave them, or else from its local clock time.
+fn stamp(unix: Option<&str>, local: Option<&str>, id: i64) -> Result<Option<Stamp>, ImportError> {
+    let unreadable = || ImportError::BrokenAt { offset: 0, reason: format!("message {id} has an unreadable time") };
+    match (unix, local) {
+        (Some(unix), _) => {
+            let seconds: i64 = unix.trim().parse().map_err(|_| unreadable())?;
+            Ok(Some(Stamp::Exact(Timestamp::from_second(seconds).map_err(|_| unreadable())?)))
+        }
+        (None, Some(local)) => Ok(Some(Stamp::Local(local.trim().parse::<DateTime>().map_err(|_| unreadable())?))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// An id as text, whether the export wrote it as text or as a number.
+struct IdText(String);
+
+impl<'de> Deserialize<'de> for IdText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IdText, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Text(String),
+            Number(i64),
+        }
+        Ok(IdText(match Either::deserialize(deserializer)? {
+            Either::Text(t) => t,
+            Either::Number(n) => n.to_string(),
+        }))
+    }
 }
 
 /// Whether a file looks like a Telegram export.
 pub fn detect(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head);
-    text.contains("\"date_unixtime\"") || (text.contains("\"chats\"") && text.contains("\"about\""))
+    text.contains("\"date_unixtime\"")
+        || (text.contains("\"chats\"") && text.contains("\"about\""))
+        || (text.contains("\"messages\"") && text.contains("\"date\"") && text.contains("\"from_id\""))
 }
 
 /// Reads `result.json` as a stream, handing on each message (with its chat's name and place

@@ -2,7 +2,7 @@
 //! Android), read as a stream.
 //!
 //! - iOS lines look like `[05/03/2024, 21:15:02] Name: text`; Android like
-//!   `05/03/2024, 21:15 - Name: text`. The phone's locale decides the day/month order, 2- or
+//!   `05/03/2024, 21:15 - Name: text` (French: `05/03/2024 à 21:15 - `). The phone's locale decides the day/month order, 2- or
 //!   4-digit years, the 12- or 24-hour clock and the separators.
 //! - The day/month order is read from the whole file first: a first number above 12 means day
 //!   first, a second number above 12 month first. If no date settles it, day first is assumed
@@ -31,8 +31,8 @@ pub const MAX_CHAT: usize = 128 * 1024 * 1024;
 static HEADER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
         r"(?x)^
-        (?: \[ (?P<d1>[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}) ,?\s (?P<t1>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?(?:\s?[aApP]\.?\s?[mM]\.?)?) \]\s
-          | (?P<d2>[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}) ,?\s (?P<t2>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?(?:\s?[aApP]\.?\s?[mM]\.?)?) \s[-–]\s
+        (?: \[ (?P<d1>[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}) (?:,?\s|\sà\s) (?P<t1>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?(?:\s?[aApP]\.?\s?[mM]\.?)?) \]\s
+          | (?P<d2>[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}) (?:,?\s|\sà\s) (?P<t2>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?(?:\s?[aApP]\.?\s?[mM]\.?)?) \s[-–]\s
         )
         (?P<rest>.*)$",
     )
@@ -224,7 +224,18 @@ pub fn date_order<R: BufRead>(reader: R) -> Result<(DateOrder, bool), ImportErro
     let (mut day_first, mut month_first) = (false, false);
     let mut lines = Lines { reader, line: 0, offset: 0, buffer: Vec::new() };
     let mut any = false;
-    while let Some((number, _, line)) = lines.next()? {
+    // A line that cannot be read ends this first reading: the second stops there too, after
+    // handing on every message before it, so that she can keep them.
+    let mut broken = None;
+    loop {
+        let (number, _, line) = match lines.next() {
+            Ok(Some(next)) => next,
+            Ok(None) => break,
+            Err(e) => {
+                broken = Some(e);
+                break;
+            }
+        };
         match header(&line) {
             Some(h) => {
                 any = true;
@@ -244,7 +255,7 @@ pub fn date_order<R: BufRead>(reader: R) -> Result<(DateOrder, bool), ImportErro
         }
     }
     if !any {
-        return Err(ImportError::Malformed { line: 1, reason: "the file holds no messages".into() });
+        return Err(broken.unwrap_or(ImportError::Malformed { line: 1, reason: "the file holds no messages".into() }));
     }
     Ok(match (day_first, month_first) {
         (true, true) => {
@@ -277,7 +288,18 @@ pub fn messages<R: BufRead>(
         summary.last = Some(message.time);
         each(message);
     };
-    while let Some((number, offset, line)) = lines.next()? {
+    loop {
+        let (number, offset, line) = match lines.next() {
+            Ok(Some(next)) => next,
+            Ok(None) => break,
+            Err(e) => {
+                // What came before the damage is handed on whole; the error says where it is.
+                if let Some(done) = current.take() {
+                    finish(done, &mut summary);
+                }
+                return Err(e);
+            }
+        };
         match header(&line) {
             Some(h) => {
                 let bad =

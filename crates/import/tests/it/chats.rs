@@ -1,5 +1,6 @@
 //! Telegram Desktop and X archive exports.
 
+use lodge_import::export::Stamp;
 use lodge_import::{ImportError, telegram, x_archive};
 
 #[test]
@@ -23,9 +24,13 @@ fn telegram_single_chat_and_full_export() {
     assert!(m[0].service);
     assert_eq!(m[0].from, "darkwolf", "a notice names its actor");
     assert_eq!(m[1].text, "you can't hide, see https://t.me/x @ruby");
-    assert_eq!(m[1].time.to_string(), "2024-03-05T21:15:00Z", "from date_unixtime, not the local date");
+    assert_eq!(
+        m[1].time,
+        Stamp::Exact("2024-03-05T21:15:00Z".parse().unwrap()),
+        "from date_unixtime, not the local date"
+    );
     assert_eq!(m[2].file.as_deref(), Some("photos/photo_1@05-03-2024_21-16-00.jpg"));
-    assert_eq!(m[2].edited.map(|t| t.as_second()), Some(1_709_673_400));
+    assert_eq!(m[2].edited, Some(Stamp::Exact(jiff::Timestamp::from_second(1_709_673_400).unwrap())));
     assert_eq!(m[3].file, None, "a file left out of the export is not pretended to be there");
 
     let full = format!(
@@ -36,6 +41,28 @@ fn telegram_single_chat_and_full_export() {
     let err = telegram::parse(br#"{"messages": [{"id": 1, "date_unixtime": "soon"}]}"#).unwrap_err();
     assert!(err.to_string().contains("message 1 has an unreadable time"), "{err}");
     assert!(matches!(telegram::parse(b"{not json"), Err(ImportError::Malformed { .. })));
+}
+
+/// Telegram Desktop before `date_unixtime` (2021): only the local `date`, read in the zone she
+/// confirms, and ids written as numbers.
+#[test]
+fn telegram_exports_from_before_date_unixtime() {
+    let old = r#"{
+      "name": "darkwolf", "type": "personal_chat", "id": 4242,
+      "messages": [
+        {"id": 7, "type": "message", "date": "2019-05-03T21:15:40", "edited": "2019-05-03T21:20:00",
+         "from": "darkwolf", "from_id": 4242, "text": "you can't hide"},
+        {"id": 8, "type": "service", "date": "2019-05-03T21:16:00", "actor": "darkwolf", "actor_id": 4242, "action": "phone_call"}
+      ]
+    }"#;
+    assert!(telegram::detect(old.as_bytes()), "known without date_unixtime");
+    let chats = telegram::parse(old.as_bytes()).unwrap();
+    let m = &chats[0].messages;
+    assert_eq!(m[0].time, Stamp::Local("2019-05-03T21:15:40".parse().unwrap()));
+    assert_eq!(m[0].edited, Some(Stamp::Local("2019-05-03T21:20:00".parse().unwrap())));
+    assert_eq!(m[0].from_id, "4242");
+    let none = telegram::parse(br#"{"messages": [{"id": 9, "type": "message", "text": "x"}]}"#).unwrap_err();
+    assert!(none.to_string().contains("message 9 has no time"), "{none}");
 }
 
 #[test]

@@ -42,6 +42,37 @@ Content-Type: text/html; charset=utf-8\r\n\
 \r\n\
 <html><body><p>You can't hide.</p><img src=\"http://tracker.example.net/open.gif\"></body></html>\r\n";
 
+/// Mail in the charsets her users' phones and webmail write (GB2312, KOI8-R, Shift_JIS), in
+/// encoded headers (RFC 2047) and in bodies: read as the text it is, never as U+FFFD. (The
+/// evidential headers are kept as written, encoded.)
+#[test]
+fn an_email_in_any_charset_mail_uses_is_read_as_written() {
+    let gb2312 = "From: =?GB2312?B?utrAxw==?= <wolf@example.cn>\r\n\
+Subject: =?GB2312?B?ztLWqrXAxOPXodTaxMTA7w==?=\r\n\
+Date: Fri, 3 May 2024 21:15:40 +0800\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=GB2312\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n\
+xOPM07K7tfS1xKGjCs7Sw7/M7La81Nq/tNfFxOOhow==\r\n";
+    let got = items(Format::Email, gb2312.as_bytes()).unwrap();
+    assert_eq!(got[0].sender.name, "黑狼");
+    assert!(got[0].text.contains("你逃不掉的。\n我每天都在看着你。"), "{:?}", got[0].text);
+    assert!(got[0].text.starts_with("Subject: 我知道你住在哪里"), "{:?}", got[0].text);
+    for (charset, encoded, want) in [
+        ("KOI8-R", "9NkgzsUg09DS0d7F29jT0Q==", "Ты не спрячешься"),
+        ("Shift_JIS", "gseCsYLJj1qC8YLFgqKC6YKpkm2CwYLEgqKC6Q==", "どこに住んでいるか知っている"),
+    ] {
+        let mail = format!(
+            "From: someone@example.net\r\nSubject: =?{charset}?B?{encoded}?=\r\nDate: Fri, 3 May 2024 21:15:40 +0000\r\n\
+MIME-Version: 1.0\r\nContent-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}\r\n"
+        );
+        let got = items(Format::Email, mail.as_bytes()).unwrap();
+        assert!(got[0].text.contains(want), "{charset}: {:?}", got[0].text);
+        assert!(!got[0].text.contains('\u{fffd}'), "{charset}");
+        assert!(got[0].text.starts_with(&format!("Subject: {want}")), "{charset}: {:?}", got[0].text);
+    }
+}
+
 #[test]
 fn an_email_keeps_its_headers_and_only_its_text() {
     assert_eq!(detect("message.eml", &mut Cursor::new(HTML_ONLY.as_bytes())).unwrap(), Some(Format::Email));
@@ -166,6 +197,50 @@ fn a_discord_package_gives_her_messages_per_channel() {
     assert!(got[0].sender.mine);
     assert_eq!(got[0].text, "Stop messaging me.");
     assert_eq!(got[0].place, Place::Record { file: "messages/c111/messages.json".into(), index: 0 });
+}
+
+/// A group MMS: the sender is who sent it, not the group; the SMIL layout and the word "null"
+/// that phones write for no text are not message text.
+#[test]
+fn a_group_mms_is_from_its_sender_and_carries_only_what_was_written() {
+    let xml = br#"<smses count="2">
+  <mms date="1709673420000" msg_box="1" address="+447911123456~+447400123456" contact_name="Dark Wolf, Sam">
+    <parts>
+      <part seq="-1" ct="application/smil" text="&lt;smil&gt;&lt;body&gt;&lt;par dur=&quot;5000ms&quot;&gt;&lt;/par&gt;&lt;/body&gt;&lt;/smil&gt;" />
+      <part seq="0" ct="text/plain" text="we are all watching" />
+    </parts>
+    <addrs><addr address="+447911123456" type="137" /><addr address="+447400123456" type="151" /></addrs>
+  </mms>
+  <mms date="1709673480000" msg_box="1" address="+447911123456" body="null">
+    <parts><part seq="0" ct="text/plain" text="null" /><part seq="1" ct="image/png" name="a.png" data="iVBORw0KGgo=" /></parts>
+    <addrs><addr address="+447911123456" type="137" /></addrs>
+  </mms>
+</smses>"#;
+    let got = items(Format::SmsXml, xml).unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].text, "we are all watching");
+    assert_eq!(got[0].sender.handle, Some(Handle::Phone("+447911123456".into())), "pinned to who sent it");
+    assert_ne!(got[0].sender.name, "Dark Wolf, Sam", "not to the group");
+    assert_eq!(got[1].text, "", "no text, rather than \"null\"");
+    assert_eq!(got[1].attachments.len(), 1);
+}
+
+/// Packages made since mid-2025 name the folder `Messages/`; they are known and read the same.
+#[test]
+fn a_discord_package_with_a_capital_messages_folder_is_read() {
+    let bytes = zip_of(&[
+        ("package/Messages/index.json", br#"{"111": "Direct Message with darkwolf"}"#),
+        ("package/Messages/c111/channel.json", br#"{"id":"111","type":"DM","recipients":["1","2"]}"#),
+        (
+            "package/Messages/c111/messages.json",
+            br#"[{"ID":"5","Timestamp":"2025-08-03 21:15:00","Contents":"Stop.","Attachments":""}]"#,
+        ),
+    ]);
+    assert_eq!(detect("package.zip", &mut Cursor::new(&bytes)).unwrap(), Some(Format::Discord));
+    let got = items(Format::Discord, &bytes).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].conversation, "Direct Message with darkwolf");
+    assert_eq!(got[0].text, "Stop.");
 }
 
 fn sender() -> impl Strategy<Value = String> {

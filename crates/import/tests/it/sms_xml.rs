@@ -86,3 +86,43 @@ fn lone_surrogates_and_unknown_entities_do_not_break_the_text() {
     assert_eq!(unescape(b"&nbsp; &#x41;&#66;"), "&nbsp; AB");
     assert_eq!(unescape(b"fish & chips"), "fish & chips");
 }
+
+#[test]
+fn a_group_message_names_who_sent_it() {
+    let xml = r#"<smses count="1">
+  <mms date="1709673420000" msg_box="1" address="+447911123456~+447400123456" contact_name="Dark Wolf, Sam">
+    <parts><part seq="0" ct="text/plain" text="we are all watching" /></parts>
+    <addrs>
+      <addr address="+447911123456" type="137" charset="106" />
+      <addr address="+447400123456" type="151" charset="106" />
+      <addr address="+447700900001" type="151" charset="106" />
+    </addrs>
+  </mms>
+</smses>"#;
+    let records = read(xml);
+    assert_eq!(records[0].address, "+447911123456~+447400123456", "the group is the conversation");
+    assert_eq!(records[0].from, "+447911123456", "the sender is the address of type 137");
+}
+
+#[test]
+fn a_backup_cut_short_says_how_much_was_read() {
+    let whole = |count: usize| {
+        let mut xml = format!("<smses count=\"{count}\">\n");
+        for i in 0..3 {
+            xml.push_str(&format!(
+                "<sms address=\"+447911123456\" date=\"17096733{i}0000\" type=\"1\" body=\"message {i}\" />\n"
+            ));
+        }
+        xml
+    };
+    // It declares five records and holds three, as a backup cut between records does.
+    let mut read_first = Vec::new();
+    let err = parse(Cursor::new(whole(5).into_bytes()), |r| read_first.push(r)).unwrap_err();
+    assert!(err.to_string().contains("declares 5 records and 3 were read"), "{err}");
+    assert_eq!(read_first.len(), 3, "what came before is handed on, to keep if she chooses");
+    // No count, no closing tag: cut short all the same.
+    let err = parse(Cursor::new(whole(3).replace(" count=\"3\"", "").into_bytes()), |_| {}).unwrap_err();
+    assert!(err.to_string().contains("cut short after 3 records"), "{err}");
+    // Whole: read without a word.
+    assert_eq!(parse(Cursor::new(format!("{}</smses>", whole(3)).into_bytes()), |_| {}).unwrap(), 3);
+}

@@ -50,6 +50,20 @@ fn android_us_export_with_12_hour_clock_and_narrow_spaces() {
     assert_eq!(messages[2].attachments, [Attachment::File("IMG-20240315-WA0001.jpg".into())]);
 }
 
+/// French Android exports put "à" between the date and the time.
+#[test]
+fn french_android_header_with_a() {
+    let chat = "06/03/2017 à 00:45 - Les messages et les appels sont chiffrés de bout en bout.\n\
+                06/03/2017 à 00:46 - Loup: tu ne peux pas te cacher\n\
+                13/03/2017 à 21:15 - Rubis: Arrête.\n";
+    assert!(detect(chat.as_bytes()));
+    let (summary, messages) = read(chat);
+    assert_eq!(summary.messages, 3);
+    assert_eq!(messages[1].sender.as_deref(), Some("Loup"));
+    assert_eq!(messages[1].time.to_string(), "2017-03-06T00:46:00");
+    assert_eq!(messages[2].time.to_string(), "2017-03-13T21:15:00");
+}
+
 #[test]
 fn german_dots_and_an_order_no_date_settles() {
     let chat = "05.03.24, 21:15 - Max: hallo\n06.03.24, 07:00 - Max: noch da?\n";
@@ -71,6 +85,21 @@ fn what_is_not_a_chat_is_refused_naming_the_line() {
     let err = parse(Cursor::new(long.into_bytes()), |_| {}).unwrap_err();
     assert!(matches!(err, ImportError::Malformed { line: 1, .. }), "{err}");
     assert!(parse(Cursor::new(Vec::new()), |_| {}).is_err(), "an empty file");
+}
+
+/// A chat with good messages and then a line far too long: every message before the damage is
+/// handed on, whole, before the error that names the line, so that she can keep them.
+#[test]
+fn what_comes_before_a_broken_line_is_handed_on() {
+    let chat = format!(
+        "01/02/2024, 10:00 - A: first\n01/02/2024, 10:01 - A: second\nstill the second\n01/02/2024, 10:02 - A: {}\n01/02/2024, 10:03 - A: after\n",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let mut kept = Vec::new();
+    let err = parse(Cursor::new(chat.into_bytes()), |m| kept.push(m)).unwrap_err();
+    assert!(matches!(err, ImportError::Malformed { line: 4, .. }), "{err}");
+    let texts: Vec<&str> = kept.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["first", "second\nstill the second"]);
 }
 
 /// Found by the fuzzer: a time in non-ASCII digits once split a character in two and panicked.
