@@ -8,12 +8,13 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
-import { connect } from "node:net";
 import { mkdtempSync, rmSync, readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
+import { documentedNginx } from "./nginx.mjs";
+import { pageRoutes, isPage, REACHES, SIGNED_IN_RULES, fill, pageProblems, browserWithTextSize, writeOffers } from "./every_page.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -25,6 +26,16 @@ const SHOTS = process.env.LODGE_SCREENSHOTS;
 const PEN = readFileSync(join(ROOT, "..", "shared", "vectors", "pdq", "images", "pen-and-coaster.png"));
 
 let neutral, neutralUrl, siteUrl, lodge, url, dataDir, browser;
+
+const LAUNCH = {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+};
+
+/** A phone-sized browser with her text at `percent` (100: the shared browser's own context). */
+function textSized(percent) {
+  return percent === 100 ? browser.newContext({ viewport: { width: 360, height: 740 } }) : browserWithTextSize(chromium, LAUNCH, percent);
+}
 
 function env() {
   return {
@@ -57,8 +68,10 @@ before(async () => {
   neutralUrl = `${siteUrl}/weather`;
 
   dataDir = mkdtempSync(join(tmpdir(), "lodge-browser-"));
-  const add = spawnSync(BIN, ["admin", "user", "add", "--role", "survivor", "--username", "mina", "--password-stdin", "--data-dir", dataDir], { input: PASSWORD + "\n", env: env() });
-  assert.equal(add.status, 0, add.stderr.toString());
+  for (const [role, username] of [["survivor", "mina"], ["administrator", "ada"], ["support-worker", "wren"], ["support-worker", "willa"]]) {
+    const add = spawnSync(BIN, ["admin", "user", "add", "--role", role, "--username", username, "--password-stdin", "--data-dir", dataDir], { input: PASSWORD + "\n", env: env() });
+    assert.equal(add.status, 0, add.stderr.toString());
+  }
 
   lodge = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { env: env(), stdio: ["ignore", "pipe", "inherit"] });
   url = await new Promise((resolve, reject) => {
@@ -71,10 +84,7 @@ before(async () => {
     lodge.on("exit", (code) => reject(new Error(`lodge exited with ${code}`)));
   });
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await chromium.launch(LAUNCH);
 });
 
 after(async () => {
@@ -84,12 +94,12 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function signIn(page) {
+async function signIn(page, username = "mina") {
   await page.goto(`${url}/login`);
-  await page.getByLabel("Username").fill("mina");
+  await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.waitForURL(`${url}/cases`);
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
 }
 
 async function axeViolations(page) {
@@ -100,7 +110,7 @@ async function axeViolations(page) {
   return result.violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-let casePath, incidentPath, personPath;
+let casePath, incidentPath, personPath, keptCopyPath;
 
 test("she signs in, logs an incident with a screenshot and sees it on the timeline", async () => {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
@@ -133,6 +143,7 @@ test("she signs in, logs an incident with a screenshot and sees it on the timeli
   await page.getByLabel("Date", { exact: true }).first().fill("2025-05-03");
   await page.getByLabel("Time", { exact: true }).first().fill("21:15");
   await page.getByLabel("What happened?").fill("He messaged forty times in an hour after I blocked him.");
+  await page.getByText("More about it").click();
   await page.getByLabel("Threats").check();
   await page.getByLabel("darkwolf on Twitch").check();
   await page.getByLabel("Screenshots, recordings or other files").setInputFiles({ name: "screenshot.png", mimeType: "image/png", buffer: screenshot });
@@ -223,6 +234,8 @@ test("she registers her photo, a scan finds a copy, she compares them and asks t
   }
   await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "It is mine: keep as evidence" }).click()]);
   assert.match(await page.textContent("main"), /A copy of my content “Pen set”/);
+  keptCopyPath = new URL(page.url()).pathname;
+  assert.match(keptCopyPath, /\/incidents\/[0-9a-f-]+$/, "the kept copy is an incident");
 
   await page.goto(url + copiesPath);
   await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Ask 127.0.0.1 for removal" }).click()]);
@@ -246,42 +259,6 @@ test("she registers her photo, a scan finds a copy, she compares them and asks t
   await context.close();
 });
 
-// nginx configured exactly as docs/deploy.md says (without TLS: there is no certificate
-// here), in front of Lodge, writing nginx's usual access log.
-async function documentedNginx(dir) {
-  const doc = readFileSync(join(ROOT, "docs", "deploy.md"), "utf8");
-  const block = doc.split("nginx:\n\n```\n")[1].split("```")[0];
-  const free = createServer();
-  await new Promise((r) => free.listen(0, "127.0.0.1", r));
-  const port = free.address().port;
-  await new Promise((r) => free.close(r));
-  const site = block
-    .replace("listen 443 ssl;", `listen 127.0.0.1:${port};`)
-    .replace(/^\s*ssl_certificate.*$/gm, "")
-    .replace("proxy_pass http://127.0.0.1:8080;", `proxy_pass ${url};`);
-  assert.ok(site.includes(`proxy_pass ${url};`), "the documented nginx block was found");
-  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `${t}_temp_path ${dir}/${t};`).join(" ");
-  // One process, so that stopping it stops nginx whole.
-  const conf = `daemon off; master_process off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
-events {}
-http { access_log ${dir}/access.log; ${temp}
-${site} }`;
-  writeFileSync(join(dir, "nginx.conf"), conf);
-  const nginx = spawn(process.env.NGINX || "/usr/sbin/nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], { stdio: "inherit" });
-  const proxied = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const listening = await new Promise((resolve) => {
-      const socket = connect(port, "127.0.0.1", () => resolve(true));
-      socket.on("error", () => resolve(false));
-      socket.on("connect", () => socket.destroy());
-    });
-    if (listening) return { nginx, proxied };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  nginx.kill("SIGKILL");
-  throw new Error("nginx did not start");
-}
-
 async function openedReport(page) {
   for (let i = 0; i < 300 && (await page.textContent("main")).includes("still being prepared"); i++) {
     await page.waitForTimeout(200);
@@ -292,7 +269,7 @@ async function openedReport(page) {
 
 test("an officer opens a police link through the documented proxy, with and without JavaScript, and its secret is in no log", async () => {
   const dir = mkdtempSync(join(tmpdir(), "lodge-nginx-"));
-  const { nginx, proxied } = await documentedNginx(dir);
+  const { nginx, proxied } = await documentedNginx(dir, url, ROOT);
   try {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const page = await context.newPage();
@@ -482,3 +459,134 @@ test("the bundle's own page checks it offline in the browser, and names an exhib
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("she names someone new from the incident form, and an error's link leaves its field below the quick-exit bar", async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await signIn(page);
+  await page.goto(`${url}${casePath}/incidents/new`);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "incident-form-phone.png"), fullPage: true });
+  await page.getByLabel("What happened?").fill("He set up a new account to follow me.");
+  await page.getByLabel(/Someone not listed/).fill("nightowl_77");
+  await page.getByLabel("Platform or service (if any)").fill("Instagram");
+  // No date: the form comes back with the problem, and everything she typed.
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Save" }).click()]);
+  await page.getByRole("link", { name: /Enter the full date/ }).click();
+  const bar = await page.locator("#quick-exit").boundingBox();
+  const field = await page.locator("#f-occurred_date").boundingBox();
+  assert.ok(field.y >= bar.y + bar.height, `the field (top ${field.y}px) is below the bar (bottom ${bar.y + bar.height}px)`);
+  assert.equal(await page.getByLabel(/Someone not listed/).inputValue(), "nightowl_77", "what she typed is kept");
+  await page.locator("#f-occurred_date").fill("2025-05-04");
+  await page.locator("#f-occurred_time").fill("08:30");
+  // The browser's own check of a web address scrolls to the field, below the bar too.
+  await page.getByText("More about it").click();
+  await page.getByLabel("Web address (if there is one)").fill("not an address");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === "f-url");
+  const bubble = await page.locator("#f-url").boundingBox();
+  assert.ok(bubble.y >= bar.y + bar.height, `the field the browser points at (top ${bubble.y}px) is below the bar`);
+  await page.getByLabel("Web address (if there is one)").fill("");
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Save" }).click()]);
+  assert.match(page.url(), /\/incidents\/[0-9a-f-]+$/);
+  assert.match(await page.textContent("main"), /nightowl_77/);
+  await page.goto(`${url}${casePath}/people`);
+  assert.match(await page.textContent("main"), /nightowl_77/, "they are among the case's people");
+  await context.close();
+});
+
+test("every page of the route table, for everyone who can reach it, fits a 360 px phone at 100 % and 200 % text, meets WCAG 2.1 AA, and keeps case content out of its title", async () => {
+  const routes = pageRoutes(BIN);
+  const survivor = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const her = await survivor.newPage();
+  await signIn(her);
+  // She shares her case with one worker to read and one to read and add.
+  for (const [who, access] of [["wren", "read"], ["willa", "write"]]) {
+    await her.goto(`${url}${casePath}/sharing`);
+    await her.getByLabel("Support worker's username").fill(who);
+    await her.locator(`input[name=access][value=${access}]`).check();
+    await Promise.all([her.waitForNavigation(), her.getByRole("button", { name: "Share with this worker" }).click()]);
+  }
+  await her.goto(`${url}${casePath}/inbox`);
+  await her.fill("#f-inbox_label", "Sam");
+  await Promise.all([her.waitForNavigation(), her.getByRole("button", { name: "Make a link" }).click()]);
+  const inboxToken = new URL(await her.inputValue("#link")).pathname.split("/").pop();
+  await her.goto(url + incidentPath);
+  const evidence = (await her.locator("a[href*='/evidence/']").first().getAttribute("href")).split("/evidence/")[1].split("/")[0];
+  await survivor.close();
+
+  const admin = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const adminPage = await admin.newPage();
+  await signIn(adminPage, "ada");
+  await adminPage.goto(`${url}/admin`);
+  await Promise.all([adminPage.waitForNavigation(), adminPage.getByRole("button", { name: "Make invitation link" }).click()]);
+  const joinToken = (await adminPage.locator("#link").inputValue()).split("/join/")[1];
+  await admin.close();
+
+  const id = (path) => path.split("/").pop();
+  const values = {
+    case: id(casePath), incident: id(incidentPath), person: id(personPath), notice: id(noticePath),
+    evidence, token: null, old: "an-old-link",
+  };
+  const canaries = ["darkwolf", "Messages from", "He messaged", "nightowl"];
+  const problems = [];
+  const visited = [];
+  const people = [
+    ["survivor", "mina"], ["worker (read only)", "wren"], ["worker (read and add)", "willa"], ["administrator", "ada"], ["third party", null],
+  ];
+  for (const [kind, username] of people) {
+    for (const percent of [100, 200]) {
+      const context = await textSized(percent);
+      const page = context.pages()[0] || (await context.newPage());
+      if (username) await signIn(page, username);
+      const forbidden = SIGNED_IN_RULES.filter((rule) => !REACHES[kind].includes(rule));
+      for (const route of routes.filter((r) => r.method === "GET" && isPage(r.path) && REACHES[kind].includes(r.allowed))) {
+        // The two links someone receives: an invitation, and her inbox for a friend. Incidents:
+        // the one she wrote, and a kept copy (its heading is a long web address).
+        const token = route.path.startsWith("/join/") ? joinToken : route.path.startsWith("/inbox/") ? inboxToken : undefined;
+        const incidents = route.path.includes("{incident}") ? [values.incident, id(keptCopyPath)] : [values.incident];
+        for (const incident of incidents) {
+          const { filled, missing } = fill(route.path, { ...values, token, incident });
+          if (missing) {
+            problems.push(`${kind}: no value for {${missing}} in ${route.path}`);
+            continue;
+          }
+          const response = await page.goto(url + filled);
+          assert.ok(response.status() < 500, `${filled} answered ${response.status()}`);
+          for (const p of await pageProblems(page, { axe: axeViolations, canaries, percent })) problems.push(`${kind}, ${filled} at ${percent} %: ${p}`);
+          // Each person is offered only what they may do: no form or link to a route whose
+          // rule they do not pass (for a read-only worker, nothing that changes her case).
+          if (username && percent === 100) {
+            for (const offer of await writeOffers(page, routes, forbidden)) problems.push(`${kind}, ${filled} offers ${offer}`);
+          }
+          visited.push(`${kind} ${filled} ${percent}`);
+        }
+      }
+      await context.close();
+    }
+  }
+  // The officer: a police link opened, and the report behind it.
+  await policeLinkPages(canaries, problems);
+  assert.deepEqual(problems, [], problems.join("\n"));
+  assert.ok(visited.length >= 120, `visited ${visited.length} pages`);
+});
+
+async function policeLinkPages(canaries, problems) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await signIn(page);
+  await page.goto(`${url}${casePath}/sharing`);
+  await page.fill("#f-label", "PC Jones");
+  await page.fill("#f-subject_name", "Mina");
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Make a police link" }).click()]);
+  const link = await page.inputValue("#link");
+  await context.close();
+  for (const percent of [100, 200]) {
+    const officer = await textSized(percent);
+    const shown = officer.pages()[0] || (await officer.newPage());
+    await shown.goto(link);
+    await shown.waitForFunction(() => /Checking it|still being prepared|Report/.test(document.body.textContent));
+    await openedReport(shown);
+    for (const p of await pageProblems(shown, { axe: axeViolations, canaries, percent })) problems.push(`officer, police link at ${percent} %: ${p}`);
+    await officer.close();
+  }
+}

@@ -42,6 +42,9 @@ enum Command {
     },
     /// Print the OpenAPI description of the JSON API.
     Openapi,
+    /// Print every address Lodge answers, one a line: method, path, and who may use it (for a
+    /// reverse proxy's rules, an audit, or the browser test that visits every page).
+    Routes,
     /// Import exports (WhatsApp, SMS Backup & Restore, Telegram, Instagram, Facebook, X,
     /// Discord, email, photos) into one of your cases. Your password is read from the first
     /// line of standard input, and with two-step sign-in the code from the second.
@@ -321,6 +324,12 @@ fn main() -> Result<()> {
         }
         Command::Openapi => {
             println!("{}", lodge_web::openapi_json());
+            Ok(())
+        }
+        Command::Routes => {
+            for r in lodge_web::route_table() {
+                println!("{} {} {}", r.method, r.path, r.allowed.name());
+            }
             Ok(())
         }
         Command::Hash { dihedral, video, interval, paths } => {

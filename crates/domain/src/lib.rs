@@ -34,7 +34,7 @@ pub use problems::{FieldProblem, Problems};
 pub use risk::{RiskAnswer, RiskAnswers, RiskQuestion};
 pub use sharing::{Access, AccessEntry, Grant, ShareDetails};
 pub use watch::{Watch, WatchResult};
-pub use when::When;
+pub use when::{DATE_PROBLEM, DATE_PROBLEM_OPTIONAL, When, day_from_form, time_from_form};
 pub use wishes::{Wish, Wishes};
 
 use serde::{Deserialize, Serialize};

@@ -102,6 +102,26 @@ impl IdentifierKind {
         IdentifierKind::ALL.iter().copied().find(|k| k.key() == key)
     }
 
+    /// The kind a value most likely is, when she typed it without saying: a link, an email
+    /// address, a phone number (digits with the usual separators), or else a username.
+    pub fn guess(value: &str) -> IdentifierKind {
+        let value = value.trim();
+        let lower = value.to_lowercase();
+        let digits = value.chars().filter(char::is_ascii_digit).count();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            IdentifierKind::ProfileUrl
+        } else if !value.starts_with('@')
+            && !value.contains(char::is_whitespace)
+            && value.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.'))
+        {
+            IdentifierKind::Email
+        } else if digits >= 7 && value.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+            IdentifierKind::Phone
+        } else {
+            IdentifierKind::Username
+        }
+    }
+
     /// How it is shown.
     pub fn label(self) -> &'static str {
         match self {
@@ -118,6 +138,26 @@ impl IdentifierKind {
 }
 
 impl Person {
+    /// Someone known only by one identifier (a username is enough), such as a person she names
+    /// while logging an incident.
+    pub fn known_by(value: &str, platform: &str) -> Person {
+        let value = value.trim();
+        Person {
+            label: String::new(),
+            identifiers: vec![Identifier {
+                kind: IdentifierKind::guess(value),
+                platform: platform.trim().to_owned(),
+                value: value.to_owned(),
+                first_seen: None,
+                last_seen: None,
+            }],
+            name: String::new(),
+            address: String::new(),
+            vehicle: String::new(),
+            notes: String::new(),
+        }
+    }
+
     /// Checks a person before saving: a label or one identifier is enough.
     pub fn check(&self) -> Problems {
         let mut p = Problems::default();
@@ -150,5 +190,27 @@ impl Person {
             .find(|i| !i.value.trim().is_empty())
             .map(|i| if i.platform.is_empty() { i.value.clone() } else { format!("{} on {}", i.value, i.platform) })
             .unwrap_or_else(|| "Unnamed person".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod guess_tests {
+    use super::IdentifierKind::{self, *};
+
+    #[test]
+    fn a_typed_identifier_is_read_as_what_it_looks_like() {
+        for (value, kind) in [
+            ("darkwolf", Username),
+            ("@darkwolf", Username),
+            ("@darkwolf@mastodon.social", Username),
+            ("https://x.com/darkwolf", ProfileUrl),
+            ("dark.wolf@example.com", Email),
+            ("+44 7700 900123", Phone),
+            ("07700 900123", Phone),
+            ("1234", Username),
+            ("dark wolf", Username),
+        ] {
+            assert_eq!(IdentifierKind::guess(value), kind, "{value}");
+        }
     }
 }

@@ -1,12 +1,14 @@
-//! Cases and their versioned records (incidents, people, evidence details): creating,
-//! editing with full history, deleting with a visible tombstone, and the timeline.
+//! Cases and the versioned records they hold: opening a case through its wrapped key, and
+//! writing, editing (with full history) and deleting (with a visible tombstone) any record.
+//! What each kind of record means is beside it: incidents and the timeline in `incidents.rs`,
+//! people in `people.rs`, evidence in `evidence.rs`.
 //!
 //! A case is found only through the account's wrapped case key, so a case she holds no key
 //! for is indistinguishable from one that does not exist.
 
 use jiff::Timestamp;
 use lodge_crypto::{Aad, Keyring};
-use lodge_domain::{Access, Case, CaseId, ConductKind, Incident, IncidentId, Person, PersonId, RecordKind, UserId};
+use lodge_domain::{Access, Case, CaseId, ConductKind, PersonId, RecordKind, UserId};
 use lodge_ledger::{Action, Entry as LogEntry, Subject};
 use lodge_store::{CaseKeyRow, CaseRow, RecordRow};
 use serde::Serialize;
@@ -403,7 +405,7 @@ impl OpenCase {
     }
 
     /// Saves an edit of an existing record, as a new version after `expected_version`.
-    async fn edit<T: Serialize + DeserializeOwned>(
+    pub(crate) async fn edit<T: Serialize + DeserializeOwned>(
         &self,
         kind: RecordKind,
         id: Uuid,
@@ -436,140 +438,6 @@ impl OpenCase {
         let entry = self.log_entry(subject(kind), Action::Deleted, Some(id), Some(version), None);
         self.change(&entry, Change::Erase(&tombstone)).await
     }
-
-    async fn check_people(&self, people: &[PersonId]) -> Result<(), ServiceError> {
-        if people.is_empty() {
-            return Ok(());
-        }
-        let known: Vec<Version<Person>> = self.latest(RecordKind::Person).await?;
-        for p in people {
-            if !known.iter().any(|k| k.id == p.0 && !k.deleted) {
-                return Err(ServiceError::invalid(
-                    "people",
-                    "One of the people chosen is not in this case any more. Choose again.",
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Adds an incident she wrote. What only an import or her inbox sets (imported messages,
-    /// their source, who reported it) is refused, naming the field.
-    pub async fn add_incident(&self, incident: &Incident) -> Result<IncidentId, ServiceError> {
-        let mut problems = lodge_domain::Problems::default();
-        for field in incident.provenance() {
-            problems.add(field, "Only Lodge sets this, from an import or her inbox.");
-        }
-        problems.extend(incident.check_times(self.lodge.now()));
-        checked(problems)?;
-        self.record_incident(incident).await
-    }
-
-    /// Adds an incident, keeping where it came from: for imports, her inbox and found copies.
-    pub(crate) async fn record_incident(&self, incident: &Incident) -> Result<IncidentId, ServiceError> {
-        self.may_write()?;
-        checked(incident.check())?;
-        self.check_people(&incident.people).await?;
-        let id = IncidentId::new();
-        self.write(RecordKind::Incident, id.0, 1, incident).await?;
-        Ok(id)
-    }
-
-    /// Saves an edited incident; earlier versions stay in its history. Imported messages and
-    /// their source are the record of an export, not her words: an edit keeps them as they were.
-    pub async fn edit_incident(
-        &self,
-        id: IncidentId,
-        expected_version: i64,
-        incident: &Incident,
-    ) -> Result<i64, ServiceError> {
-        self.may_write()?;
-        let mut problems = incident.check();
-        problems.extend(incident.check_times(self.lodge.now()));
-        checked(problems)?;
-        self.check_people(&incident.people).await?;
-        let current = self.incident(id).await?;
-        // What came from an export or from her inbox stays as it came.
-        let mut edited = incident.clone();
-        if let Some(was) = current.body {
-            edited.messages = was.messages;
-            edited.source = was.source;
-            edited.submitted_by = was.submitted_by;
-        }
-        self.edit(RecordKind::Incident, id.0, expected_version, &edited).await
-    }
-
-    /// The latest version of an incident (a tombstone if it was deleted).
-    pub async fn incident(&self, id: IncidentId) -> Result<Version<Incident>, ServiceError> {
-        self.current(RecordKind::Incident, id.0).await
-    }
-
-    /// Every version of an incident, oldest first.
-    pub async fn incident_history(&self, id: IncidentId) -> Result<Vec<Version<Incident>>, ServiceError> {
-        self.versions(RecordKind::Incident, id.0).await
-    }
-
-    /// Deletes an incident, leaving a tombstone.
-    pub async fn delete_incident(&self, id: IncidentId) -> Result<(), ServiceError> {
-        self.may_write()?;
-        self.erase(RecordKind::Incident, id.0).await
-    }
-
-    /// The timeline: incidents (and tombstones of deleted ones) in time order. Incidents with
-    /// no date sort by when they were logged.
-    pub async fn timeline(&self, filter: &TimelineFilter) -> Result<Vec<Version<Incident>>, ServiceError> {
-        let mut all: Vec<Version<Incident>> = self.latest(RecordKind::Incident).await?;
-        let filtering = filter.person.is_some() || filter.conduct.is_some();
-        all.retain(|e| match &e.body {
-            None => !filtering,
-            Some(i) => {
-                filter.person.is_none_or(|p| i.people.contains(&p))
-                    && filter.conduct.is_none_or(|c| i.conduct.contains(&c))
-            }
-        });
-        all.sort_by_key(|e| {
-            (e.body.as_ref().and_then(|i| i.occurred.sort_key()).unwrap_or(e.created_at), e.created_at)
-        });
-        if !filter.oldest_first {
-            all.reverse();
-        }
-        Ok(all)
-    }
-
-    /// Adds a person.
-    pub async fn add_person(&self, person: &Person) -> Result<PersonId, ServiceError> {
-        self.may_write()?;
-        checked(person.check())?;
-        let id = PersonId::new();
-        self.write(RecordKind::Person, id.0, 1, person).await?;
-        Ok(id)
-    }
-
-    /// Saves an edited person.
-    pub async fn edit_person(&self, id: PersonId, expected_version: i64, person: &Person) -> Result<i64, ServiceError> {
-        self.may_write()?;
-        checked(person.check())?;
-        self.edit(RecordKind::Person, id.0, expected_version, person).await
-    }
-
-    /// The latest version of a person.
-    pub async fn person(&self, id: PersonId) -> Result<Version<Person>, ServiceError> {
-        self.current(RecordKind::Person, id.0).await
-    }
-
-    /// Every person in the case that is not deleted, by name.
-    pub async fn people(&self) -> Result<Vec<Version<Person>>, ServiceError> {
-        let mut people: Vec<Version<Person>> = self.latest(RecordKind::Person).await?;
-        people.retain(|p| p.body.is_some());
-        people.sort_by_key(|p| p.body.as_ref().map(|b| b.display_name().to_lowercase()));
-        Ok(people)
-    }
-
-    /// Deletes a person, leaving a tombstone.
-    pub async fn delete_person(&self, id: PersonId) -> Result<(), ServiceError> {
-        self.may_write()?;
-        self.erase(RecordKind::Person, id.0).await
-    }
 }
 
 pub(crate) fn subject(kind: RecordKind) -> Subject {
@@ -585,6 +453,6 @@ pub(crate) fn subject(kind: RecordKind) -> Subject {
     }
 }
 
-fn checked(problems: lodge_domain::Problems) -> Result<(), ServiceError> {
+pub(crate) fn checked(problems: lodge_domain::Problems) -> Result<(), ServiceError> {
     if problems.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(problems)) }
 }

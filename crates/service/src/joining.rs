@@ -39,33 +39,10 @@ impl Lodge {
                 created_by: None,
                 created_at: self.now(),
                 expires_at: self.now() + self.config().invitation_lifetime,
+                label: None,
             })
             .await?;
         Ok(Some(token))
-    }
-
-    /// Makes an invitation link token for a new account with `role`. Administrators may
-    /// invite anyone; support workers may invite survivors.
-    pub async fn invite(&self, by: &Session, role: Role) -> Result<Token, ServiceError> {
-        let allowed = match by.role {
-            Role::Administrator => true,
-            Role::SupportWorker => role == Role::Survivor,
-            Role::Survivor => false,
-        };
-        if !allowed {
-            return Err(ServiceError::Forbidden);
-        }
-        let token = Token::generate()?;
-        self.store()
-            .create_invitation(&InvitationRow {
-                token_hash: token.lookup_hash(),
-                role: role.as_str().into(),
-                created_by: Some(by.user_id.0),
-                created_at: self.now(),
-                expires_at: self.now() + self.config().invitation_lifetime,
-            })
-            .await?;
-        Ok(token)
     }
 
     /// The role an invitation link would give, if it is still usable.

@@ -16,7 +16,9 @@ mod evidence;
 mod feedback;
 mod import;
 mod inbox;
+mod incidents;
 pub mod integrity;
+mod invitations;
 mod jobs;
 mod joining;
 mod ledger;
@@ -24,6 +26,7 @@ mod limits;
 mod notices;
 mod orphans;
 mod passkeys;
+mod people;
 mod police_links;
 mod proofs;
 mod recovery;
@@ -55,6 +58,7 @@ pub use import::{
     ConversationPreview, Grouping, ImportChoices, ImportOutcome, ImportPreview, Mention, SenderPreview, Staged,
 };
 pub use inbox::{InboxDrop, InboxLinkSummary, MAX_SUBMITTED_FILES, Waiting};
+pub use invitations::Invitation;
 pub use jobs::{Job, JobState};
 pub use ledger::{CheckpointSigner, LogCheck, LogLine, SignedCheckpoint};
 pub use lodge_blobs::PlainStream;
@@ -151,6 +155,7 @@ struct Inner {
     limits_key: lodge_crypto::Key,
     /// Seals the addresses reminders go to; derived from the server key.
     reminders_key: lodge_crypto::Key,
+    invitations_key: lodge_crypto::Key,
     /// The WebAuthn relying party, when Lodge is reached by a name passkeys can use.
     webauthn: Option<webauthn_rs::Webauthn>,
     /// The jobs this node may run.
@@ -184,6 +189,7 @@ impl Lodge {
                 feedback_key: lodge_crypto::Key::derive_from(server_key, "your voice"),
                 limits_key: lodge_crypto::Key::derive_from(server_key, "attempt counters"),
                 reminders_key: lodge_crypto::Key::derive_from(server_key, "reminder addresses"),
+                invitations_key: lodge_crypto::Key::derive_from(server_key, "invitation labels"),
                 webauthn,
                 jobs: jobs::Jobs::new(),
                 opened_leaves: Default::default(),

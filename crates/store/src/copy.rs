@@ -15,6 +15,14 @@ pub(crate) enum Column {
     NullableBytes,
 }
 
+impl Column {
+    /// Whether the column may be empty. Columns added after the first release are nullable and
+    /// listed last, so a backup made before one was added restores with it left empty.
+    pub(crate) fn nullable(self) -> bool {
+        matches!(self, NullableText | NullableInt | NullableBytes)
+    }
+}
+
 use Column::*;
 
 /// Every table copied, in foreign-key order, with its columns.
@@ -49,6 +57,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("created_at", Int),
             ("expires_at", Int),
             ("used_at", NullableInt),
+            ("label", NullableBytes),
         ],
     ),
     ("settings", &[("name", Text), ("value", Text)]),

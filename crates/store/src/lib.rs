@@ -158,6 +158,12 @@ pub trait Accounts: Send + Sync {
     /// used up. Returns whether it is used up (or was already).
     async fn invitation_name_taken(&self, token_hash: &[u8], now: Timestamp, most: i64) -> Result<bool>;
 
+    /// The invitations an administrator made that are still usable, newest first.
+    async fn open_invitations(&self, now: Timestamp) -> Result<Vec<InvitationRow>>;
+
+    /// Withdraws an unused invitation; false if there was none to withdraw.
+    async fn withdraw_invitation(&self, token_hash: &[u8]) -> Result<bool>;
+
     /// Removes unused invitations that no account created (first-administrator links).
     async fn delete_setup_invitations(&self) -> Result<()>;
 

@@ -98,6 +98,8 @@ pub struct InvitationRow {
     /// When it stops working.
     #[sqlx(try_from = "Millis")]
     pub expires_at: Timestamp,
+    /// Who it is for, in the administrator's words, sealed.
+    pub label: Option<Vec<u8>>,
 }
 
 /// A signed-in session, stored by the hash of its token. The account key inside is wrapped

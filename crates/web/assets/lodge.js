@@ -2,7 +2,8 @@
 // makes the quick-exit button blank the page before leaving, reloads a page restored from
 // the back-forward cache so a closed session never reappears, updates work in progress in
 // place, runs passkey ceremonies (which need the browser's WebAuthn API) for the forms
-// marked data-passkey, and opens a police link from the secret after its "#".
+// marked data-passkey, opens a police link from the secret after its "#", and copies a
+// link she must pass on.
 (function () {
   "use strict";
   function leave() {
@@ -28,6 +29,19 @@
       leave();
     });
   }
+  // A link to pass on: its copy button appears only where a script can copy.
+  Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), function (copy) {
+    var box = document.getElementById(copy.getAttribute("data-copy"));
+    var said = document.getElementById(copy.getAttribute("data-copy") + "-copied");
+    if (!box || !navigator.clipboard) return;
+    copy.hidden = false;
+    copy.addEventListener("click", function () {
+      navigator.clipboard.writeText(box.value).then(
+        function () { if (said) said.textContent = "Copied. Paste it into your message."; },
+        function () { box.select(); if (said) said.textContent = "Select the link and copy it."; }
+      );
+    });
+  });
   window.addEventListener("pageshow", function (e) {
     if (e.persisted) window.location.reload();
   });

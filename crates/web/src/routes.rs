@@ -112,6 +112,23 @@ impl Table {
 }
 
 impl Allowed {
+    /// The rule's name, as `lodge routes` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Allowed::Public => "public",
+            Allowed::Collector => "collector",
+            Allowed::SignedIn => "signed-in",
+            Allowed::Survivor => "survivor",
+            Allowed::Admin => "admin",
+            Allowed::Staff => "staff",
+            Allowed::CaseRead => "case-read",
+            Allowed::CaseWrite => "case-write",
+            Allowed::CaseOwner => "case-owner",
+            Allowed::ShareLink => "share-link",
+            Allowed::InboxLink => "inbox-link",
+        }
+    }
+
     /// Why someone holding a case with `access` may not use a route with this rule, if they
     /// may not: the one place the case rules are written (the guard and the extractors use it).
     pub(crate) fn refuses(self, access: Access) -> Option<ServiceError> {

@@ -10,7 +10,19 @@ use crate::harness::{Backend, PASSWORD, Server, browser_client, csrf};
 fn recovery_key(html: &str) -> String {
     let at =
         html.find(r#"aria-label="Recovery key">"#).expect("recovery key shown") + r#"aria-label="Recovery key">"#.len();
-    html[at..].split('<').next().unwrap().to_owned()
+    let shown = &html[at..html[at..].find("</p>").unwrap() + at];
+    // The groups are drawn apart (so none breaks across lines); the text is the key.
+    let mut key = String::new();
+    let mut inside = false;
+    for c in shown.chars() {
+        match c {
+            '<' => inside = true,
+            '>' => inside = false,
+            c if !inside => key.push(c),
+            _ => {}
+        }
+    }
+    key
 }
 
 #[tokio::test]

@@ -36,7 +36,7 @@ async fn a_form_with_a_mistake_keeps_everything_she_typed_and_her_files() {
     let res = browser.post(format!("{}/cases/{case}/incidents", server.url)).multipart(form).send().await.unwrap();
     assert_eq!(res.status(), 400);
     let html = text(res).await;
-    assert!(html.contains("Enter the date as year-month-day"), "the problem is named");
+    assert!(html.contains("Enter the full date: day, month and year"), "the problem is named");
     assert!(html.contains(r#"id="f-occurred_date-problem""#), "next to its field");
     assert!(html.contains(r##"href="#f-occurred_date""##), "and linked from the summary");
     assert!(html.contains("He sent &lt;b&gt;forty&lt;/b&gt; messages\nin an hour"), "her words are kept, escaped");

@@ -9,7 +9,7 @@ use tempfile::TempDir;
 pub struct Kit {
     pub lodge: Lodge,
     pub clock: Clock,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 /// The one password every account in a story has.
@@ -18,6 +18,13 @@ pub fn password() -> Password {
 }
 
 impl Kit {
+    /// Every byte of the database file, as someone with a copy of it would read them.
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut all = std::fs::read(self.dir.path().join("lodge.db")).unwrap();
+        all.extend(std::fs::read(self.dir.path().join("lodge.db-wal")).unwrap_or_default());
+        all
+    }
+
     pub async fn start() -> Kit {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("lodge.db").display());
@@ -38,7 +45,7 @@ impl Kit {
             },
             ..ServiceConfig::default()
         };
-        Kit { lodge: Lodge::new(store, blobs, config, signer, &server_key), clock, _dir: dir }
+        Kit { lodge: Lodge::new(store, blobs, config, signer, &server_key), clock, dir }
     }
 
     /// A new account, signed in.

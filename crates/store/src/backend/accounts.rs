@@ -130,13 +130,15 @@ macro_rules! accounts_impl {
 
             async fn create_invitation(&self, inv: &InvitationRow) -> Result<()> {
                 sqlx::query(
-                    "INSERT INTO invitations (token_hash, role, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO invitations (token_hash, role, created_by, created_at, expires_at, label)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(&inv.token_hash)
                 .bind(&inv.role)
                 .bind(inv.created_by.map(|u| u.to_string()))
                 .bind(to_millis(inv.created_at))
                 .bind(to_millis(inv.expires_at))
+                .bind(&inv.label)
                 .execute(&self.pool)
                 .await
                 .map_err(conflict(Conflict::Invitation))?;
@@ -145,7 +147,7 @@ macro_rules! accounts_impl {
 
             async fn invitation(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<InvitationRow>> {
                 let found = sqlx::query(
-                    "SELECT token_hash, role, created_by, created_at, expires_at FROM invitations
+                    "SELECT token_hash, role, created_by, created_at, expires_at, label FROM invitations
                      WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
                 )
                 .bind(token_hash)
@@ -167,6 +169,25 @@ macro_rules! accounts_impl {
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(count.is_none_or(|n| n >= most))
+            }
+
+            async fn open_invitations(&self, now: Timestamp) -> Result<Vec<InvitationRow>> {
+                let rows = sqlx::query(
+                    "SELECT token_hash, role, created_by, created_at, expires_at, label FROM invitations
+                     WHERE created_by IS NOT NULL AND used_at IS NULL AND expires_at > $1 ORDER BY created_at DESC",
+                )
+                .bind(to_millis(now))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(row).collect()
+            }
+
+            async fn withdraw_invitation(&self, token_hash: &[u8]) -> Result<bool> {
+                let done = sqlx::query("DELETE FROM invitations WHERE token_hash = $1 AND used_at IS NULL")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn delete_setup_invitations(&self) -> Result<()> {

@@ -48,9 +48,14 @@ macro_rules! backup_impl {
                     };
                     let cols = columns(&row.table)
                         .ok_or_else(|| StoreError::Corrupt(format!("unknown table {}", row.table)))?;
-                    if cols.len() != row.values.len() {
+                    // A backup made before a column was added lacks it: such columns are last
+                    // and nullable, and are left empty.
+                    let mut row = row;
+                    let added_since = cols.get(row.values.len()..).unwrap_or_default();
+                    if row.values.len() > cols.len() || !added_since.iter().all(|(_, kind)| kind.nullable()) {
                         return Err(StoreError::Corrupt(format!("a row of {} has the wrong columns", row.table)));
                     }
+                    row.values.resize(cols.len(), Value::Null);
                     let names = cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
                     let marks = (1..=cols.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
                     let sql = format!("INSERT INTO {} ({names}) VALUES ({marks})", row.table);

@@ -121,9 +121,20 @@ async fn accounts_and_invitations() {
             created_by: Some(alice.id),
             created_at: now(),
             expires_at: now() + SignedDuration::from_hours(1),
+            label: Some(vec![1, 2, 3]),
         };
         s.create_invitation(&inv).await.unwrap();
         assert_eq!(s.invitation(&inv.token_hash, now()).await.unwrap().unwrap().role, "support_worker");
+        // Listed while open, with its sealed label; withdrawn, it is gone and cannot be used.
+        let spare = InvitationRow { token_hash: vec![7; 32], label: None, ..inv.clone() };
+        s.create_invitation(&spare).await.unwrap();
+        let open = s.open_invitations(now()).await.unwrap();
+        assert_eq!(open.len(), 2);
+        assert!(open.iter().any(|i| i.token_hash == inv.token_hash && i.label == Some(vec![1, 2, 3])));
+        assert!(s.withdraw_invitation(&spare.token_hash).await.unwrap());
+        assert!(!s.withdraw_invitation(&spare.token_hash).await.unwrap(), "only once");
+        assert!(s.invitation(&spare.token_hash, now()).await.unwrap().is_none());
+        assert_eq!(s.open_invitations(now()).await.unwrap().len(), 1);
         s.create_user(&user("bob"), Some(&inv.token_hash), now()).await.unwrap();
         // Used once: it cannot make a second account, and that account is not created.
         assert!(matches!(

@@ -40,6 +40,8 @@ struct Shown {
     /// Videos being fingerprinted, and those that failed in the last day.
     videos: Vec<Fingerprinting>,
     to_review: usize,
+    /// Whether she (or the worker) may change the case: read-only access is offered no form.
+    writable: bool,
 }
 
 async fn load(open: &OpenCase) -> Result<Shown, ServiceError> {
@@ -49,6 +51,7 @@ async fn load(open: &OpenCase) -> Result<Shown, ServiceError> {
     let mut videos = open.fingerprinting().await?;
     videos.retain(|v| v.state.unfinished() || (v.state == JobState::Failed && v.updated_at > day_ago));
     Ok(Shown {
+        writable: open.access.can_write(),
         videos,
         contents: open.contents().await?,
         accounts: open.own_accounts().await?,
@@ -62,7 +65,7 @@ async fn load(open: &OpenCase) -> Result<Shown, ServiceError> {
     })
 }
 
-fn scan_status(case: Uuid, s: &Session, scan: &Scan) -> Markup {
+fn scan_status(case: Uuid, s: &Session, scan: &Scan, writable: bool) -> Markup {
     let w = &scan.payload;
     html! {
         li {
@@ -91,7 +94,7 @@ fn scan_status(case: Uuid, s: &Session, scan: &Scan) -> Markup {
                     ul { @for (address, why) in &w.skipped { li { code { (address) } ": " (why) } } }
                 }
             }
-            @if scan.state.unfinished() {
+            @if writable && scan.state.unfinished() {
                 form method="post" action={ "/cases/" (case) "/scans/" (scan.id) "/cancel" } {
                     (csrf(s))
                     button.secondary type="submit" { "Stop this scan" }
@@ -101,7 +104,7 @@ fn scan_status(case: Uuid, s: &Session, scan: &Scan) -> Markup {
     }
 }
 
-fn video_status(case: Uuid, s: &Session, video: &Fingerprinting) -> Markup {
+fn video_status(case: Uuid, s: &Session, video: &Fingerprinting, writable: bool) -> Markup {
     html! {
         li {
             @if video.state.unfinished() {
@@ -110,9 +113,11 @@ fn video_status(case: Uuid, s: &Session, video: &Fingerprinting) -> Markup {
                     @if video.state == JobState::Queued && video.done == 0 { "waiting to start" } @else { (video.done) "% done" }
                 }
                 progress id={ "video-" (video.id) } max=(video.total) value=(video.done) { (video.done) "%" }
-                form method="post" action={ "/cases/" (case) "/fingerprinting/" (video.id) "/cancel" } {
-                    (csrf(s))
-                    button.secondary type="submit" { "Stop and delete this video" }
+                @if writable {
+                    form method="post" action={ "/cases/" (case) "/fingerprinting/" (video.id) "/cancel" } {
+                        (csrf(s))
+                        button.secondary type="submit" { "Stop and delete this video" }
+                    }
                 }
             } @else {
                 strong { "“" (video.payload.label) "” could not be fingerprinted." }
@@ -136,14 +141,16 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
         @if !shown.scans.is_empty() {
             h2 #scans { "Scans" }
             p.hint { "A scan carries on when you leave this page, and after the server restarts it continues once you open your case again." }
-            ul.plain #scan-list data-progress { @for scan in &shown.scans { (scan_status(case, s, scan)) } }
+            ul.plain #scan-list data-progress { @for scan in &shown.scans { (scan_status(case, s, scan, shown.writable)) } }
         }
         p { a href={ "/cases/" (case) "/watch" } { "Name watch: searches for your name on other sites" } }
-        h2 { "Look for copies" }
-        form method="post" action={ "/cases/" (case) "/content/scan" } {
-            (csrf(s))
-            (textarea_field("addresses", "Web addresses to look at, one a line", Some("Pages, or images and videos directly. At most 100."), form.get("addresses"), problems))
-            button type="submit" { "Look for copies" }
+        @if shown.writable {
+            h2 { "Look for copies" }
+            form method="post" action={ "/cases/" (case) "/content/scan" } {
+                (csrf(s))
+                (textarea_field("addresses", "Web addresses to look at, one a line", Some("Pages, or images and videos directly. At most 100."), form.get("addresses"), problems))
+                button type="submit" { "Look for copies" }
+            }
         }
         h2 { "Check files you have" }
         form method="post" action={ "/cases/" (case) "/content/check" } enctype="multipart/form-data" {
@@ -158,7 +165,7 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
         h2 #registered { "Registered" }
         @if !shown.videos.is_empty() {
             p.hint { "Videos are fingerprinted in the background: you can leave this page. Lodge keeps the video, encrypted, only until its fingerprints are made, then deletes it. After a restart the work continues once you open your case again." }
-            ul.plain #video-list data-progress { @for video in &shown.videos { (video_status(case, s, video)) } }
+            ul.plain #video-list data-progress { @for video in &shown.videos { (video_status(case, s, video, shown.writable)) } }
         }
         @if shown.contents.is_empty() && shown.videos.is_empty() {
             p { "Nothing registered yet." }
@@ -170,9 +177,11 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
                             strong { (b.label) } " — " (made_by_label(b.made_by))
                             @if b.hash_only { " · fingerprints only" }
                             @if !b.first_published.is_empty() { " · first published at " (b.first_published) }
-                            form.inline method="post" action={ "/cases/" (case) "/content/" (c.id) "/delete" } {
-                                (csrf(s))
-                                button.secondary type="submit" aria-label={ "Remove " (b.label) } { "Remove" }
+                            @if shown.writable {
+                                form.inline method="post" action={ "/cases/" (case) "/content/" (c.id) "/delete" } {
+                                    (csrf(s))
+                                    button.secondary type="submit" aria-label={ "Remove " (b.label) } { "Remove" }
+                                }
                             }
                         }
                     }
@@ -187,20 +196,23 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
                     @if let Some(b) = &a.body {
                         li {
                             code { (b.address) }
-                            form.inline method="post" action={ "/cases/" (case) "/accounts/" (a.id) "/delete" } {
-                                (csrf(s))
-                                button.secondary type="submit" aria-label={ "Remove " (b.address) } { "Remove" }
+                            @if shown.writable {
+                                form.inline method="post" action={ "/cases/" (case) "/accounts/" (a.id) "/delete" } {
+                                    (csrf(s))
+                                    button.secondary type="submit" aria-label={ "Remove " (b.address) } { "Remove" }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        form method="post" action={ "/cases/" (case) "/accounts" } {
+        @if shown.writable { form method="post" action={ "/cases/" (case) "/accounts" } {
             (csrf(s))
             (text_field("address", "Address of one of your accounts", Some("For example https://onlyfans.com/yourname"), form.get("address"), problems, Input::Url))
             button type="submit" { "Add account" }
-        }
+        } }
+        @if shown.writable {
         h2 { "Register your content" }
         form method="post" action={ "/cases/" (case) "/content" } enctype="multipart/form-data" {
             (csrf(s))
@@ -225,6 +237,7 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
             }
             (textarea_field("hashes", "Fingerprints made on your computer (optional)", None, form.get("hashes"), problems))
             button type="submit" { "Register" }
+        }
         }
     }
 }

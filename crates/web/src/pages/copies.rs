@@ -5,7 +5,7 @@
 use axum::extract::Path;
 use axum::response::IntoResponse;
 use lodge_domain::{ContentId, CopyId, CopyStatus, FoundCopy};
-use lodge_service::{Session, Version};
+use lodge_service::{OpenCase, Session, Version};
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -34,7 +34,8 @@ fn copy_details(c: &FoundCopy) -> Markup {
     }
 }
 
-fn copies_body(s: &Session, case: Uuid, copies: &[Version<FoundCopy>], pictured: &[ContentId]) -> Markup {
+fn copies_body(s: &Session, open: &OpenCase, copies: &[Version<FoundCopy>], pictured: &[ContentId]) -> Markup {
+    let case = open.id.0;
     let with = |status: CopyStatus| copies.iter().filter(move |c| c.body.as_ref().is_some_and(|b| b.status == status));
     html! {
         p { a href={ "/cases/" (case) "/content" } { "← Your content" } }
@@ -66,14 +67,16 @@ fn copies_body(s: &Session, case: Uuid, copies: &[Version<FoundCopy>], pictured:
                             }
                         }
                         (copy_details(b))
-                        div.actions {
-                            form method="post" action={ "/cases/" (case) "/copies/" (c.id) "/confirm" } {
-                                (csrf(s))
-                                button type="submit" { "It is mine: keep as evidence" }
-                            }
-                            form method="post" action={ "/cases/" (case) "/copies/" (c.id) "/whitelist" } {
-                                (csrf(s))
-                                button.secondary type="submit" { "Not mine, or allowed: ignore" }
+                        @if open.access.can_write() {
+                            div.actions {
+                                form method="post" action={ "/cases/" (case) "/copies/" (c.id) "/confirm" } {
+                                    (csrf(s))
+                                    button type="submit" { "It is mine: keep as evidence" }
+                                }
+                                form method="post" action={ "/cases/" (case) "/copies/" (c.id) "/whitelist" } {
+                                    (csrf(s))
+                                    button.secondary type="submit" { "Not mine, or allowed: ignore" }
+                                }
                             }
                         }
                     }
@@ -87,7 +90,7 @@ fn copies_body(s: &Session, case: Uuid, copies: &[Version<FoundCopy>], pictured:
             p { "To ask a site to take them down: " }
             ul {
                 @for site in &sites {
-                    li { a href={ "/cases/" (case) "/notices/new?site=" (site) } { "Ask " (site) " for removal" } }
+                    @if open.access.can_write() { li { a href={ "/cases/" (case) "/notices/new?site=" (site) } { "Ask " (site) " for removal" } } }
                 }
             }
             p { a href={ "/cases/" (case) "/notices" } { "Your takedown notices" } }
@@ -119,7 +122,7 @@ pub(crate) async fn copies(axum::extract::State(state): State, ReadCase(s, open)
     let pictured: Vec<ContentId> =
         contents.iter().filter(|c| c.body.as_ref().is_some_and(|b| b.thumbnail)).map(|c| ContentId(c.id)).collect();
     let copies = open.copies().await?;
-    Ok(page(Some(&*s), &state.config, "Copies found", copies_body(&s, open.id.0, &copies, &pictured)).into_response())
+    Ok(page(Some(&*s), &state.config, "Copies found", copies_body(&s, &open, &copies, &pictured)).into_response())
 }
 
 /// She confirms a copy is hers; it opens as an incident on her timeline.

@@ -98,6 +98,7 @@ pub(crate) async fn show(
         })
         .into_response());
     };
+    let writable = open.access.can_write();
     let body = html! {
         @if let Some(i) = b.incident { p { a href={ "/cases/" (case) "/incidents/" (i) } { "← Incident" } } }
         h1 { (b.file_name) }
@@ -109,7 +110,7 @@ pub(crate) async fn show(
             dt { "Received" } dd { (entry.created_at.strftime("%-d %B %Y at %H:%M:%S UTC")) }
         }
         p { "The fingerprint was computed from the exact bytes when the file arrived. Anyone can check a copy against it." }
-        @if b.incident.is_none() && incidents.iter().any(|i| i.body.is_some()) {
+        @if writable && b.incident.is_none() && incidents.iter().any(|i| i.body.is_some()) {
             form method="post" action={ "/cases/" (case) "/evidence/" (evidence) "/attach" } {
                 (csrf(&s))
                 div.field {
@@ -127,9 +128,11 @@ pub(crate) async fn show(
         }
         div.actions {
             a.button href={ "/cases/" (case) "/evidence/" (evidence) "/content" } { "Download" }
-            form method="post" action={ "/cases/" (case) "/evidence/" (evidence) "/delete" } {
-                (csrf(&s))
-                button.secondary type="submit" { "Delete file" }
+            @if writable {
+                form method="post" action={ "/cases/" (case) "/evidence/" (evidence) "/delete" } {
+                    (csrf(&s))
+                    button.secondary type="submit" { "Delete file" }
+                }
             }
         }
     };

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::FormData;
 use super::incident_form::time_zones;
 use super::layout::{csrf, notice, page, problem_summary};
-use crate::extract::{ReadCase, SignedForm, WriteCase};
+use crate::extract::{SignedForm, WriteCase};
 use crate::failure::{Failure, PageResult, see_other};
 use crate::http::multipart::TextBudget;
 use crate::http::multipart::drain;
@@ -191,7 +191,7 @@ fn done_page(case: Uuid, outcome: &ImportOutcome) -> Markup {
 }
 
 /// The form to choose an export.
-pub(crate) async fn show(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> Response {
+pub(crate) async fn show(axum::extract::State(state): State, WriteCase(s, open): WriteCase) -> Response {
     let form = upload_form(&s, &state.config, open.id.0, &Problems::default());
     page(Some(&*s), &state.config, "Import messages", form).into_response()
 }

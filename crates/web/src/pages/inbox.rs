@@ -10,7 +10,7 @@ use lodge_service::{InboxLinkSummary, MAX_SUBMITTED_FILES, OpenCase, ServiceErro
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::layout::{Input, csrf, notice, page, problem_summary, text_field, textarea_field};
+use super::layout::{Input, csrf, link_to_pass_on, notice, page, problem_summary, text_field, textarea_field};
 use super::{FormData, error_page};
 use crate::extract::{OwnCase, SignedForm};
 use crate::failure::{PageResult, see_other};
@@ -124,7 +124,7 @@ pub(crate) async fn create_link(
             let body = html! {
                 h1 { "Inbox link made" }
                 (notice("ok", "Copy this link now and send it to them privately. Lodge keeps no copy of it."))
-                div.field { label for="link" { "The link" } textarea #link.link readonly rows="4" spellcheck="false" { (link) } }
+                (link_to_pass_on(&link))
                 p { "With it they can send you reports and files, and nothing else: they cannot see your case. Withdraw it whenever you like." }
                 p { a.button href={ "/cases/" (case) "/inbox" } { "Back to the inbox" } }
             };

@@ -1,7 +1,7 @@
 //! The incident form: reading an incident from what she typed (every problem collected, so the
 //! form comes back whole), filling the form from an incident, and drawing it.
 
-use lodge_domain::{ConductKind, Effect, Evidence, Incident, PersonId, Problems, StopRequest, When};
+use lodge_domain::{ConductKind, Effect, Evidence, Incident, Person, PersonId, Problems, StopRequest, When};
 use lodge_service::{OpenCase, ServiceError, Session, Version};
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -20,6 +20,8 @@ pub(super) fn on_the_form(mut problems: Problems, form: &FormData) -> Problems {
             "occurred" if form.get("occurred_kind") == "approximate" => "occurred_approx_date".into(),
             "occurred" => "occurred_date".into(),
             "discovered" => "discovered_date".into(),
+            // The newcomer's checks, as a person's.
+            "label" | "identifiers.0.value" => "new_person".into(),
             _ => continue,
         };
     }
@@ -153,72 +155,106 @@ fn checkbox_group(
     }
 }
 
+/// Fields of the fold "More about it": opened when any of them holds something or a problem.
+const MORE: &[&str] = &[
+    "discovered_date",
+    "discovered_time",
+    "verbatim",
+    "platform",
+    "place",
+    "url",
+    "conduct",
+    "effects",
+    "effect_words",
+    "witnesses",
+    "police_reference",
+];
+
+/// The incident form, shortest first: when, what happened and who (with a field for someone
+/// not yet in the case, so she never leaves a half-written incident to add them), her files,
+/// and the rest folded away. Exact and rough times each show only their own fields once she
+/// has chosen (CSS; a browser without it shows both groups).
 pub(super) fn incident_form(s: &Session, p: &FormPage<'_>, form: &FormData, problems: &Problems) -> Markup {
     let exact = form.get("occurred_kind") != "approximate";
     let zone = non_empty(form.get("occurred_zone"), p.default_zone);
     let conduct: Vec<(String, String)> = ConductKind::ALL.iter().map(|c| (c.key().into(), c.label().into())).collect();
     let effects: Vec<(String, String)> = Effect::ALL.iter().map(|e| (e.key().into(), e.label().into())).collect();
     let people: Vec<(String, String)> = p.people.iter().map(|(id, n)| (id.to_string(), n.clone())).collect();
+    let more_open = MORE.iter().any(|f| !form.get(f).trim().is_empty() || problems.for_field(f).is_some())
+        || !matches!(form.get("asked_to_stop"), "" | "not_recorded");
     html! {
         h1 { (p.heading) }
         (problem_summary(problems))
         form method="post" action=(p.action) enctype="multipart/form-data" {
             (csrf(s))
             @if !form.get("version").is_empty() { input type="hidden" name="version" value=(form.get("version")); }
-            fieldset {
+            fieldset.when {
                 legend { "When did it happen?" }
                 div.choices {
-                    label { input type="radio" name="occurred_kind" value="exact" checked[exact]; span { "I know the date and time" } }
-                    label { input type="radio" name="occurred_kind" value="approximate" checked[!exact]; span { "I know roughly when" } }
+                    label { input #f-occurred_kind-exact type="radio" name="occurred_kind" value="exact" checked[exact]; span { "I know the date and time" } }
+                    label { input #f-occurred_kind-rough type="radio" name="occurred_kind" value="approximate" checked[!exact]; span { "I know roughly when" } }
                 }
-                div.row {
-                    (text_field("occurred_date", "Date", None, form.get("occurred_date"), problems, Input::Date))
-                    (text_field("occurred_time", "Time", None, form.get("occurred_time"), problems, Input::Time))
-                }
-                div.field {
-                    label for="f-occurred_zone" { "Time zone" }
-                    select #f-occurred_zone name="occurred_zone" {
-                        @for name in time_zones() {
-                            option value=(name) selected[name == zone] { (name) }
+                div.when-exact {
+                    div.row {
+                        (text_field("occurred_date", "Date", None, form.get("occurred_date"), problems, Input::Date))
+                        (text_field("occurred_time", "Time", None, form.get("occurred_time"), problems, Input::Time))
+                    }
+                    div.field {
+                        label for="f-occurred_zone" { "Time zone" }
+                        select #f-occurred_zone name="occurred_zone" {
+                            @for name in time_zones() {
+                                option value=(name) selected[name == zone] { (name) }
+                            }
                         }
                     }
                 }
-                (text_field("occurred_approx", "Or, roughly when, in your words", Some("For example: \"evening of 3 May\" or \"a few days before my birthday\"."), form.get("occurred_approx"), problems, Input::Text))
-                (text_field("occurred_approx_date", "Roughly which day (if you know)", None, form.get("occurred_approx_date"), problems, Input::Date))
-            }
-            fieldset {
-                legend { "When did you find out? (only if later)" }
-                div.row {
-                    (text_field("discovered_date", "Date", None, form.get("discovered_date"), problems, Input::Date))
-                    (text_field("discovered_time", "Time", None, form.get("discovered_time"), problems, Input::Time))
+                div.when-rough {
+                    (text_field("occurred_approx", "Roughly when, in your words", Some("For example: \"evening of 3 May\" or \"a few days before my birthday\"."), form.get("occurred_approx"), problems, Input::Text))
+                    (text_field("occurred_approx_date", "Roughly which day (if you know)", None, form.get("occurred_approx_date"), problems, Input::Date))
                 }
             }
             (textarea_field("description", "What happened?", Some("In your own words. Write it as you would tell it."), form.get("description"), problems))
-            (textarea_field("verbatim", "Exact words of messages or posts", Some("Copy or type them exactly as they were, including spelling."), form.get("verbatim"), problems))
-            div.row {
-                (text_field("platform", "Where: app, site or channel", Some("For example Instagram, text message, email, in person."), form.get("platform"), problems, Input::Text))
-                (text_field("place", "Where: a place", Some("If it happened somewhere physical."), form.get("place"), problems, Input::Text))
-            }
-            (text_field("url", "Web address (if there is one)", Some("The link to the message, post or profile."), form.get("url"), problems, Input::Url))
-            (checkbox_group("What kind of behaviour was it?", Some("Tick all that fit."), "conduct", &conduct, form))
-            (checkbox_group("How did it affect you?", Some("Tick all that fit."), "effects", &effects, form))
-            (textarea_field("effect_words", "How it affected you, in your words", Some("For example: what you were afraid of, what you changed in your life."), form.get("effect_words"), problems))
-            @if people.is_empty() {
-                p.hint { "No people in this case yet. You can add someone from the People page — a username is enough." }
-            } @else {
-                (checkbox_group("Who was it?", None, "people", &people, form))
-            }
-            p { a href={ "/cases/" (p.case) "/people/new" } { "Add a person to this case" } }
-            (textarea_field("witnesses", "Witnesses", Some("Who saw it, or who you told."), form.get("witnesses"), problems))
-            fieldset id="f-asked_to_stop" {
-                legend { "Had you asked them to stop?" }
-                div.choices {
-                    @for o in StopRequest::ALL {
-                        label { input type="radio" name="asked_to_stop" value=(o.key()) checked[form.get("asked_to_stop") == o.key() || (form.get("asked_to_stop").is_empty() && *o == StopRequest::NotRecorded)]; span { (o.label()) } }
+            fieldset #f-people {
+                legend { "Who was it?" }
+                @if !people.is_empty() {
+                    div.choices {
+                        @for (value, label) in &people {
+                            label { input type="checkbox" name="people" value=(value) checked[form.has("people", value)]; span { (label) } }
+                        }
                     }
                 }
+                (text_field("new_person", if people.is_empty() { "Their username, number, address or link" } else { "Someone not listed: their username, number, address or link" }, Some("A username is enough. They are added to the case's people when you save."), form.get("new_person"), problems, Input::Text))
+                (text_field("new_person_platform", "Platform or service (if any)", None, form.get("new_person_platform"), problems, Input::Text))
             }
-            (text_field("police_reference", "Police reference number", Some("If you reported it."), form.get("police_reference"), problems, Input::Text))
+            details.more open[more_open] {
+                summary { "More about it (optional): exact words, where, what kind of behaviour, how it affected you" }
+                fieldset {
+                    legend { "When did you find out? (only if later)" }
+                    div.row {
+                        (text_field("discovered_date", "Date", None, form.get("discovered_date"), problems, Input::Date))
+                        (text_field("discovered_time", "Time", None, form.get("discovered_time"), problems, Input::Time))
+                    }
+                }
+                (textarea_field("verbatim", "Exact words of messages or posts", Some("Copy or type them exactly as they were, including spelling."), form.get("verbatim"), problems))
+                div.row {
+                    (text_field("platform", "Where: app, site or channel", Some("For example Instagram, text message, email, in person."), form.get("platform"), problems, Input::Text))
+                    (text_field("place", "Where: a place", Some("If it happened somewhere physical."), form.get("place"), problems, Input::Text))
+                }
+                (text_field("url", "Web address (if there is one)", Some("The link to the message, post or profile."), form.get("url"), problems, Input::Url))
+                (checkbox_group("What kind of behaviour was it?", Some("Tick all that fit."), "conduct", &conduct, form))
+                (checkbox_group("How did it affect you?", Some("Tick all that fit."), "effects", &effects, form))
+                (textarea_field("effect_words", "How it affected you, in your words", Some("For example: what you were afraid of, what you changed in your life."), form.get("effect_words"), problems))
+                (textarea_field("witnesses", "Witnesses", Some("Who saw it, or who you told."), form.get("witnesses"), problems))
+                fieldset id="f-asked_to_stop" {
+                    legend { "Had you asked them to stop?" }
+                    div.choices {
+                        @for o in StopRequest::ALL {
+                            label { input type="radio" name="asked_to_stop" value=(o.key()) checked[form.get("asked_to_stop") == o.key() || (form.get("asked_to_stop").is_empty() && *o == StopRequest::NotRecorded)]; span { (o.label()) } }
+                        }
+                    }
+                }
+                (text_field("police_reference", "Police reference number", Some("If you reported it."), form.get("police_reference"), problems, Input::Text))
+            }
             @if !p.kept.is_empty() {
                 div.notice.ok {
                     p { "These files were kept and will be attached when you save:" }
@@ -231,6 +267,8 @@ pub(super) fn incident_form(s: &Session, p: &FormPage<'_>, form: &FormData, prob
                     }
                 }
             }
+            // Last: the form is read in order, and the incident is saved when the first file
+            // arrives, so every other field must come before this one.
             div.field {
                 label for="f-files" { "Screenshots, recordings or other files" }
                 span.hint #f-files-hint { "You can choose several. Each is fingerprinted (SHA-256) when it arrives and stored encrypted." }
@@ -239,6 +277,12 @@ pub(super) fn incident_form(s: &Session, p: &FormPage<'_>, form: &FormData, prob
             div.actions { button type="submit" { "Save" } a href={ "/cases/" (p.case) } { "Cancel" } }
         }
     }
+}
+
+/// Someone she names in the incident form who is not yet in the case, if she named anyone.
+pub(super) fn newcomer_from_form(form: &FormData) -> Option<Person> {
+    let value = form.get("new_person").trim();
+    (!value.is_empty()).then(|| Person::known_by(value, form.get("new_person_platform")))
 }
 
 pub(crate) fn time_zones() -> Vec<String> {

@@ -21,9 +21,11 @@ use crate::failure::{Failure, PageResult, see_other};
 use crate::http::multipart::{TextBudget, drain, upload_case};
 use crate::{AppState, State};
 
-use super::incident_form::{form_from_incident, form_page, incident_form, incident_from_form, on_the_form};
+use super::incident_form::{
+    form_from_incident, form_page, incident_form, incident_from_form, newcomer_from_form, on_the_form,
+};
 
-pub(crate) async fn new_page(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> PageResult {
+pub(crate) async fn new_page(axum::extract::State(state): State, WriteCase(s, open): WriteCase) -> PageResult {
     let action = format!("/cases/{}/incidents", open.id.0);
     let p = form_page(&state, &open, action, "Log an incident", Vec::new()).await?;
     let form = incident_form(&s, &p, &FormData::default(), &Problems::default());
@@ -109,11 +111,13 @@ async fn decide(
         Ok(i) => i,
         Err(p) => return Ok(Outcome::Problems(p)),
     };
-    let result = match existing {
-        None => open.add_incident(&incident).await,
-        Some(id) => {
-            let version = form.get("version").parse().unwrap_or(0);
-            open.edit_incident(id, version, &incident).await.map(|_| id)
+    let version = form.get("version").parse().unwrap_or(0);
+    let result = match (existing, newcomer_from_form(form)) {
+        (None, None) => open.add_incident(&incident).await,
+        (None, Some(newcomer)) => open.add_incident_with_newcomer(&incident, &newcomer).await,
+        (Some(id), None) => open.edit_incident(id, version, &incident).await.map(|_| id),
+        (Some(id), Some(newcomer)) => {
+            open.edit_incident_with_newcomer(id, version, &incident, &newcomer).await.map(|_| id)
         }
     };
     match result {
@@ -201,7 +205,7 @@ pub(crate) async fn update(
 
 pub(crate) async fn edit_page(
     axum::extract::State(state): State,
-    ReadCase(s, open): ReadCase,
+    WriteCase(s, open): WriteCase,
     Path((case, incident)): Path<(Uuid, Uuid)>,
 ) -> PageResult {
     let result = async {
@@ -274,19 +278,21 @@ pub(crate) async fn show(
             h2 { "Evidence" }
             @if files.is_empty() { p { "No files attached yet." } }
             @for f in &files { (evidence_figure(case, f)) }
-            form method="post" action={ "/cases/" (case) "/incidents/" (incident) "/evidence" } enctype="multipart/form-data" {
-                (csrf(&s))
-                div.field {
-                    label for="f-files" { "Add files" }
-                    span.hint #f-files-hint { "Screenshots, recordings, exports. You can choose several." }
-                    input #f-files type="file" name="files" multiple aria-describedby="f-files-hint";
+            @if open.access.can_write() {
+                form method="post" action={ "/cases/" (case) "/incidents/" (incident) "/evidence" } enctype="multipart/form-data" {
+                    (csrf(&s))
+                    div.field {
+                        label for="f-files" { "Add files" }
+                        span.hint #f-files-hint { "Screenshots, recordings, exports. You can choose several." }
+                        input #f-files type="file" name="files" multiple aria-describedby="f-files-hint";
+                    }
+                    button.secondary type="submit" { "Upload" }
                 }
-                button.secondary type="submit" { "Upload" }
             }
             div.actions {
-                a.button href={ "/cases/" (case) "/incidents/" (incident) "/edit" } { "Edit" }
+                @if open.access.can_write() { a.button href={ "/cases/" (case) "/incidents/" (incident) "/edit" } { "Edit" } }
                 a.button.secondary href={ "/cases/" (case) "/incidents/" (incident) "/history" } { "History" }
-                a.button.secondary href={ "/cases/" (case) "/incidents/" (incident) "/delete" } { "Delete" }
+                @if open.access.can_write() { a.button.secondary href={ "/cases/" (case) "/incidents/" (incident) "/delete" } { "Delete" } }
             }
         },
     };
@@ -367,7 +373,7 @@ pub(crate) async fn history(
 
 pub(crate) async fn delete_page(
     axum::extract::State(state): State,
-    ReadCase(s, open): ReadCase,
+    WriteCase(s, open): WriteCase,
     Path((case, incident)): Path<(Uuid, Uuid)>,
 ) -> PageResult {
     let i = open.incident(IncidentId(incident)).await?.body.ok_or(ServiceError::NotFound)?;

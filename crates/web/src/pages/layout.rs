@@ -183,6 +183,19 @@ pub(crate) fn textarea_field(name: &str, label: &str, hint: Option<&str>, value:
     }
 }
 
+/// A link she must pass on (an invitation, her inbox, a police link): shown whole in a box
+/// that selects as one piece, with a copy button the script reveals.
+pub(crate) fn link_to_pass_on(link: &str) -> Markup {
+    html! {
+        div.field {
+            label for="link" { "The link" }
+            textarea #link.link readonly rows="4" spellcheck="false" { (link) }
+            button.secondary.copy type="button" data-copy="link" hidden { "Copy the link" }
+            span.hint #link-copied role="status" {}
+        }
+    }
+}
+
 /// A notice, for confirmations and plain messages.
 /// What Lodge found changed outside it in the case shown, in plain words, if anything.
 pub(crate) fn changed_outside(findings: &[lodge_service::integrity::Finding]) -> Markup {

@@ -2,6 +2,7 @@
 //! checkpoint that lets anyone check later that nothing was quietly changed.
 
 use axum::response::IntoResponse;
+use lodge_domain::Access;
 use lodge_service::LogLine;
 use lodge_service::case_log::{Action, Entry, Subject};
 use maud::{Markup, html};
@@ -32,15 +33,15 @@ pub(crate) async fn show(axum::extract::State(state): State, ReadCase(s, open): 
             pre.verbatim { (checkpoint.note) }
         }
         h2 { "Entries" }
-        table {
+        table.reflow {
             thead { tr { th scope="col" { "#" } th scope="col" { "When" } th scope="col" { "What" } th scope="col" { "By" } } }
             tbody {
                 @for line in lines.iter().rev() {
                     tr {
-                        td { (line.index + 1) }
-                        td { (line.at.strftime("%-d %b %Y, %H:%M UTC")) }
-                        td { (what(case, line)) }
-                        td { @if line.entry.by == s.user_id.0 { "You" } @else { "Another account" } }
+                        td data-label="#" { (line.index + 1) }
+                        td data-label="When" { (line.at.strftime("%-d %b %Y, %H:%M UTC")) }
+                        td data-label="What" { (what(case, line, open.access == Access::Owner)) }
+                        td data-label="By" { @if line.entry.by == s.user_id.0 { "You" } @else { "Another account" } }
                     }
                 }
             }
@@ -49,8 +50,9 @@ pub(crate) async fn show(axum::extract::State(state): State, ReadCase(s, open): 
     Ok(page(Some(&*s), &state.config, "Case log", body).into_response())
 }
 
-/// One entry in plain words, linked to what it is about while that still exists.
-fn what(case: Uuid, line: &LogLine) -> Markup {
+/// One entry in plain words, linked to what it is about while that still exists (sharing and
+/// the inbox only for her: nobody she shares with may open them).
+fn what(case: Uuid, line: &LogLine, owner: bool) -> Markup {
     let Entry { subject, action, record, version, .. } = &line.entry;
     let noun = match subject {
         Subject::Case => "Case",
@@ -86,6 +88,7 @@ fn what(case: Uuid, line: &LogLine) -> Markup {
     };
     let link = match (subject, record, action) {
         (_, _, Action::Deleted) | (_, None, _) => None,
+        (Subject::Share | Subject::Inbox, _, _) if !owner => None,
         (Subject::Incident, Some(id), _) => Some(format!("/cases/{case}/incidents/{id}")),
         (Subject::Evidence, Some(id), _) => Some(format!("/cases/{case}/evidence/{id}")),
         (Subject::Person, Some(id), _) => Some(format!("/cases/{case}/people/{id}")),

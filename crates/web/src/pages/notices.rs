@@ -52,10 +52,10 @@ fn site_row(s: &SiteSummary) -> Markup {
     html! {
         tr {
             th scope="row" { (s.host) }
-            td { (s.notices) }
-            td { (s.open) }
-            td { (s.removed) " of " (s.reported) " (" (format!("{:.0}", s.removal_rate * 100.0)) "%)" }
-            td { (median.unwrap_or_else(|| "—".into())) }
+            td data-label="Notices" { (s.notices) }
+            td data-label="Open" { (s.open) }
+            td data-label="Addresses removed" { (s.removed) " of " (s.reported) " (" (format!("{:.0}", s.removal_rate * 100.0)) "%)" }
+            td data-label="Typical time to removal" { (median.unwrap_or_else(|| "—".into())) }
         }
     }
 }
@@ -76,7 +76,7 @@ pub(crate) async fn list(axum::extract::State(state): State, ReadCase(s, open): 
         @if !sites.is_empty() {
             h2 { "How each site answers" }
             div.table-wrap {
-                table {
+                table.reflow {
                     thead { tr { th scope="col" { "Site" } th scope="col" { "Notices" } th scope="col" { "Open" } th scope="col" { "Addresses removed" } th scope="col" { "Typical time to removal" } } }
                     tbody { @for site in &sites { (site_row(site)) } }
                 }
@@ -105,9 +105,11 @@ pub(crate) async fn list(axum::extract::State(state): State, ReadCase(s, open): 
                 "Lodge looks at the reported addresses again every day while a notice is open, and marks each one removed when it has gone. A look that falls due runs the next time you open your case."
                 @if let Some(job) = &last { " Last look: " (day(job.updated_at)) "." }
             }
-            form method="post" action={ "/cases/" (case) "/rechecks" } {
-                (csrf(&s))
-                button.secondary type="submit" { "Look again now" }
+            @if open.access.can_write() {
+                form method="post" action={ "/cases/" (case) "/rechecks" } {
+                    (csrf(&s))
+                    button.secondary type="submit" { "Look again now" }
+                }
             }
         }
     };
@@ -315,7 +317,7 @@ async fn show_new(
 /// Step one, and step two once the questions are answered.
 pub(crate) async fn new(
     axum::extract::State(state): State,
-    ReadCase(s, open): ReadCase,
+    WriteCase(s, open): WriteCase,
     Query(query): Query<Vec<(String, String)>>,
 ) -> PageResult {
     let form = FormData(query);
@@ -389,7 +391,16 @@ pub(crate) async fn create(
     }
 }
 
-fn notice_body(s: &Session, case: Uuid, id: Uuid, n: &CaseNotice, due: Option<String>, can_send: bool) -> Markup {
+/// One notice; `writable` when she (or the worker) may send it or record what happened.
+fn notice_body(
+    s: &Session,
+    case: Uuid,
+    id: Uuid,
+    n: &CaseNotice,
+    due: Option<String>,
+    can_send: bool,
+    writable: bool,
+) -> Markup {
     html! {
         p { a href={ "/cases/" (case) "/notices" } { "← Takedown notices" } }
         h1 { (n.subject) }
@@ -405,7 +416,8 @@ fn notice_body(s: &Session, case: Uuid, id: Uuid, n: &CaseNotice, due: Option<St
                 a.button.secondary href={ "/cases/" (case) "/notices/" (id) "/letter?format=" (format) } { "Download: " (text) }
             }
         }
-        @if n.status == Status::Draft {
+        @if !writable {
+        } @else if n.status == Status::Draft {
             div.actions {
                 @if can_send {
                     form method="post" action={ "/cases/" (case) "/notices/" (id) "/send" } {
@@ -466,7 +478,7 @@ pub(crate) async fn show(
     let n = open.notice(NoticeId(notice)).await?.body.ok_or(ServiceError::NotFound)?;
     let due = due_text(open.notice_due(&n));
     let can_send = state.lodge.config().smtp.is_some();
-    let markup = notice_body(&s, case, notice, &n, due, can_send);
+    let markup = notice_body(&s, case, notice, &n, due, can_send, open.access.can_write());
     Ok(page(Some(&*s), &state.config, "Takedown notice", markup).into_response())
 }
 

@@ -34,9 +34,11 @@ fn person_from_form(form: &FormData) -> Result<Person, Problems> {
             if text.is_empty() {
                 return None;
             }
-            text.parse()
-                .map_err(|_| problems.add(name, "Enter the date as year-month-day, for example 2025-05-03."))
-                .ok()
+            let day = lodge_domain::day_from_form(text);
+            if day.is_none() {
+                problems.add(name, lodge_domain::DATE_PROBLEM_OPTIONAL);
+            }
+            day
         };
         let (first_seen, last_seen) = (date("first"), date("last"));
         identifiers.push(Identifier {
@@ -132,7 +134,7 @@ pub(crate) async fn list(axum::extract::State(state): State, ReadCase(s, open): 
     Ok(page(Some(&*s), &state.config, "People", html! {
         p { a href={ "/cases/" (case) } { "← " (open.title) } }
         h1 { "People in this case" }
-        p { a.button href={ "/cases/" (case) "/people/new" } { "Add a person" } }
+        @if open.access.can_write() { p { a.button href={ "/cases/" (case) "/people/new" } { "Add a person" } } }
         @if people.is_empty() { p { "Nobody yet. A username is enough to add someone." } }
         ul.plain {
             @for p in &people {
@@ -151,7 +153,7 @@ pub(crate) async fn list(axum::extract::State(state): State, ReadCase(s, open): 
     .into_response())
 }
 
-pub(crate) async fn new_page(axum::extract::State(state): State, ReadCase(s, open): ReadCase) -> Response {
+pub(crate) async fn new_page(axum::extract::State(state): State, WriteCase(s, open): WriteCase) -> Response {
     let form = person_form(
         &s,
         &format!("/cases/{}/people", open.id.0),
@@ -234,7 +236,7 @@ pub(crate) async fn update(
 
 pub(crate) async fn edit_page(
     axum::extract::State(state): State,
-    ReadCase(s, open): ReadCase,
+    WriteCase(s, open): WriteCase,
     Path((case, person)): Path<(Uuid, Uuid)>,
 ) -> PageResult {
     let entry = open.person(PersonId(person)).await?;
@@ -276,14 +278,14 @@ pub(crate) async fn show(
             h1 { (p.display_name()) }
             h2 { "Identifiers" }
             @if p.identifiers.is_empty() { p { "None recorded." } }
-            table {
+            table.reflow {
                 thead { tr { th scope="col" { "Kind" } th scope="col" { "Identifier" } th scope="col" { "Seen" } } }
                 tbody {
                     @for i in &p.identifiers {
                         tr {
-                            td { (i.kind.label()) @if !i.platform.is_empty() { " (" (i.platform) ")" } }
-                            td.hash { (i.value) }
-                            td {
+                            td data-label="Kind" { (i.kind.label()) @if !i.platform.is_empty() { " (" (i.platform) ")" } }
+                            td.hash data-label="Identifier" { (i.value) }
+                            td data-label="Seen" {
                                 @match (i.first_seen, i.last_seen) {
                                     (Some(f), Some(l)) => { (f) " to " (l) },
                                     (Some(f), None) => { "from " (f) },
@@ -316,11 +318,13 @@ pub(crate) async fn show(
             @if !incidents.is_empty() {
                 (super::course::block(case, &CourseOfConduct::of_person(PersonId(person), incidents.iter().map(|(id, i)| (IncidentId(*id), *i))), &state.config))
             }
-            div.actions {
-                a.button href={ "/cases/" (case) "/people/" (person) "/edit" } { "Edit" }
-                form method="post" action={ "/cases/" (case) "/people/" (person) "/delete" } {
-                    (csrf(&s))
-                    button.secondary type="submit" { "Remove from case" }
+            @if open.access.can_write() {
+                div.actions {
+                    a.button href={ "/cases/" (case) "/people/" (person) "/edit" } { "Edit" }
+                    form method="post" action={ "/cases/" (case) "/people/" (person) "/delete" } {
+                        (csrf(&s))
+                        button.secondary type="submit" { "Remove from case" }
+                    }
                 }
             }
         },

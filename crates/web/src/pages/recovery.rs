@@ -36,7 +36,12 @@ pub(crate) fn key_page(
             @if let Some(done) = done { (done) }
             h1 { "Save your recovery key" }
             p { "Everything you keep in Lodge is locked with your password. If you forget your password, this recovery key is the only other way to open it. It works once: using it gives you a new one." }
-            p.secret aria-label="Recovery key" { (text.as_str()) }
+            p.secret aria-label="Recovery key" {
+                @for (i, group) in text.split('-').enumerate() {
+                    @if i > 0 { "-" }
+                    span.group { (group) }
+                }
+            }
             div.notice.error {
                 p { strong { "This is the only time it is shown." } }
                 p { "Write it down or keep it somewhere safe that others cannot see. Without your password or this key, nobody — not even the people who run this service — can get your records back." }

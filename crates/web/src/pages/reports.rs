@@ -51,9 +51,9 @@ pub(crate) fn options_from_form(form: &FormData) -> Result<ReportOptions, Proble
         if text.is_empty() {
             return None;
         }
-        let parsed = text.parse().ok();
+        let parsed = lodge_domain::day_from_form(text);
         if parsed.is_none() {
-            problems.add(field, "Enter the date as year-month-day, for example 2025-05-03, or leave it empty.");
+            problems.add(field, lodge_domain::DATE_PROBLEM_OPTIONAL);
         }
         parsed
     };
@@ -186,11 +186,11 @@ pub(crate) fn report_summary(d: &ReportDocument) -> Markup {
                 }
             }
             h3 { "Chronology" }
-            table {
+            table.reflow {
                 thead { tr { th scope="col" { "No." } th scope="col" { "When" } th scope="col" { "What" } th scope="col" { "Exhibits" } } }
                 tbody {
                     @for row in &d.chronology {
-                        tr { td { (row.number) } td { (row.date) br; span.hint { (row.time) } } td { (row.what) } td { (row.exhibits) } }
+                        tr { td data-label="No." { (row.number) } td data-label="When" { (row.date) br; span.hint { (row.time) } } td data-label="What" { (row.what) } td data-label="Exhibits" { (row.exhibits) } }
                     }
                 }
             }
@@ -311,9 +311,9 @@ fn report_form(
         @if !data.exports.is_empty() {
             h2 { "Reports made from this case" }
             p { "Each one is recorded in the case log with its SHA-256 (for a bundle, of its manifest)." }
-            table {
+            table.reflow {
                 thead { tr { th scope="col" { "When" } th scope="col" { "SHA-256" } } }
-                tbody { @for (at, sha) in &data.exports { tr { td { (at) } td.verbatim { (sha) } } } }
+                tbody { @for (at, sha) in &data.exports { tr { td data-label="When" { (at) } td.verbatim data-label="SHA-256" { (sha) } } } }
             }
         }
         (super::course::block(case, &CourseOfConduct::of_case(data.incidents.iter().map(|(id, i)| (*id, i))), config))

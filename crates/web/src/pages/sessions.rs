@@ -16,15 +16,15 @@ pub(crate) fn section(s: &lodge_service::Session, sessions: &[SessionSummary]) -
     html! {
         h2 { "Where you are signed in" }
         p { "If you see a device you do not know, sign it out and change your password." }
-        table {
+        table.reflow {
             thead { tr { th scope="col" { "Device" } th scope="col" { "Signed in" } th scope="col" { "Last used" } th scope="col" { "Sign out" } } }
             tbody {
                 @for session in sessions {
                     tr {
-                        td { (session.device) @if session.this { br; span.hint { "This device" } } }
-                        td { (session.started.strftime("%-d %b %Y, %H:%M UTC")) }
-                        td { (session.last_seen.strftime("%-d %b %Y, %H:%M UTC")) }
-                        td {
+                        td data-label="Device" { (session.device) @if session.this { br; span.hint { "This device" } } }
+                        td data-label="Signed in" { (session.started.strftime("%-d %b %Y, %H:%M UTC")) }
+                        td data-label="Last used" { (session.last_seen.strftime("%-d %b %Y, %H:%M UTC")) }
+                        td data-label="Sign out" {
                             @if !session.this {
                                 form.inline method="post" action={ "/account/sessions/" (session.id) "/end" } {
                                     (csrf(s))

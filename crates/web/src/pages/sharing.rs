@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::FormData;
-use super::layout::{Input, csrf, notice, page, problem_summary, text_field};
+use super::layout::{Input, csrf, link_to_pass_on, notice, page, problem_summary, text_field};
 use super::reports::options_from_form;
 use crate::extract::{OwnCase, SignedForm};
 use crate::failure::{PageResult, see_other};
@@ -83,7 +83,7 @@ fn sharing_body(s: &Session, open: &OpenCase, data: &Sharing, form: &FormData, p
             (text_field("label", "Who the link is for", Some("For example the officer's name and the crime reference number."), form.get("label"), problems, Input::Text))
             (text_field("subject_name", "Name the report uses", Some("Your working name or your legal name."), form.get("subject_name"), problems, Input::Text))
             (text_field("prepared_by", "Prepared by", None, form.get("prepared_by"), problems, Input::Text))
-            (text_field("from", "Incidents from (optional)", Some("Year-month-day. Leave empty for all."), form.get("from"), problems, Input::Date))
+            (text_field("from", "Incidents from (optional)", Some("Leave empty for all."), form.get("from"), problems, Input::Date))
             (text_field("to", "Incidents to (optional)", None, form.get("to"), problems, Input::Date))
             (text_field("days", "Days the link works", Some("From 1 to 365. 30 is usual."), form.get("days"), problems, Input::Text))
             (text_field("passphrase", "Passphrase (optional)", Some("If you set one, give it to the officer separately, for example by phone. Lodge cannot show it again."), "", problems, Input::NewPassword))
@@ -223,10 +223,7 @@ async fn police_link(state: &AppState, open: &OpenCase, form: &FormData) -> Resu
     let shown = html! {
         h1 { "Police link made" }
         (notice("success", "Copy this link now and send it to the officer. Lodge keeps no copy of it: if it is lost, make a new one and withdraw this one."))
-        div.field {
-            label for="link" { "The link" }
-            textarea #link.link readonly rows="4" spellcheck="false" { (link) }
-        }
+        (link_to_pass_on(&link))
         p { "Its report is being prepared now; the link opens it once it is ready, usually within a minute. Anyone with the link can open the report until it expires, so send it only to the officer, and give any passphrase separately." }
         p { a.button href={ "/cases/" (open.id) "/sharing" } { "Back to sharing" } }
     };
@@ -316,9 +313,9 @@ fn access_line(line: &AccessLine) -> Markup {
     };
     html! {
         tr {
-            td { (line.at.strftime(MINUTE)) }
-            td { (e.who) br; span.hint { (how) } }
-            td {
+            td data-label="When" { (line.at.strftime(MINUTE)) }
+            td data-label="Who" { (e.who) br; span.hint { (how) } }
+            td data-label="What" {
                 @let did = in_words(&e.what);
                 (did.verb) " "
                 @match &did.record { Some(href) => { a href=(href) { (did.place) } }, None => { (did.place) } }
@@ -338,7 +335,7 @@ pub(crate) async fn access_log(axum::extract::State(state): State, OwnCase(s, op
         @if lines.is_empty() {
             p { "Nobody but you has looked at this case." }
         } @else {
-            table {
+            table.reflow {
                 thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } } }
                 tbody { @for line in &lines { (access_line(line)) } }
             }

@@ -18,13 +18,14 @@ use crate::failure::{PageResult, see_other};
 
 fn body(
     s: &Session,
-    case: Uuid,
+    open: &OpenCase,
     sites: &[String],
     watches: &[Version<Watch>],
     last: Option<&Job<WatchRun>>,
     form: &FormData,
     problems: &Problems,
 ) -> Markup {
+    let (case, writable) = (open.id.0, open.access.can_write());
     html! {
         p { a href={ "/cases/" (case) "/content" } { "← Your content" } }
         h1 { "Name watch" }
@@ -35,10 +36,12 @@ fn body(
             p { "Sites searched: " (sites.join(", ")) "." }
         }
         (problem_summary(problems))
-        form method="post" action={ "/cases/" (case) "/watch" } {
-            (csrf(s))
-            (text_field("query", "Search for", Some("For example: Ruby Red leaked"), form.get("query"), problems, Input::Text))
-            button type="submit" { "Save and run this search" }
+        @if writable {
+            form method="post" action={ "/cases/" (case) "/watch" } {
+                (csrf(s))
+                (text_field("query", "Search for", Some("For example: Ruby Red leaked"), form.get("query"), problems, Input::Text))
+                button type="submit" { "Save and run this search" }
+            }
         }
         @if let Some(run) = last {
             div #watch-run data-progress {
@@ -53,7 +56,7 @@ fn body(
                 }
             }
         }
-        @if !watches.is_empty() {
+        @if writable && !watches.is_empty() {
             form method="post" action={ "/cases/" (case) "/watch/run" } {
                 (csrf(s))
                 button.secondary type="submit" { "Run my searches now" }
@@ -73,22 +76,28 @@ fn body(
                                 li {
                                     strong { (r.text) } " · " (r.site)
                                     br; code { (r.url) }
-                                    form method="post" action={ "/cases/" (case) "/content/scan" } {
-                                        (csrf(s))
-                                        input type="hidden" name="addresses" value=(r.url);
-                                        button.secondary type="submit" { "Look for copies of my content here" }
+                                    @if writable {
+                                        form method="post" action={ "/cases/" (case) "/content/scan" } {
+                                            (csrf(s))
+                                            input type="hidden" name="addresses" value=(r.url);
+                                            button.secondary type="submit" { "Look for copies of my content here" }
+                                        }
                                     }
                                 }
                             }
                         }
-                        form method="post" action={ "/cases/" (case) "/watch/" (w.id) "/reviewed" } {
-                            (csrf(s))
-                            button type="submit" { "I have looked at these" }
+                        @if writable {
+                            form method="post" action={ "/cases/" (case) "/watch/" (w.id) "/reviewed" } {
+                                (csrf(s))
+                                button type="submit" { "I have looked at these" }
+                            }
                         }
                     }
-                    form method="post" action={ "/cases/" (case) "/watch/" (w.id) "/delete" } {
-                        (csrf(s))
-                        button.secondary type="submit" aria-label={ "Remove the search " (b.query) } { "Remove this search" }
+                    @if writable {
+                        form method="post" action={ "/cases/" (case) "/watch/" (w.id) "/delete" } {
+                            (csrf(s))
+                            button.secondary type="submit" aria-label={ "Remove the search " (b.query) } { "Remove this search" }
+                        }
                     }
                 }
             }
@@ -108,7 +117,7 @@ async fn show_page(
     let sites: Vec<String> = state.lodge.config().watch_sites.iter().map(|w| w.name.clone()).collect();
     let busy = last.as_ref().is_some_and(|j| j.state.unfinished());
     let status = super::layout::form_status(problems);
-    let markup = body(s, open.id.0, &sites, &watches, last.as_ref(), form, problems);
+    let markup = body(s, open, &sites, &watches, last.as_ref(), form, problems);
     let refresh = (busy && problems.is_empty()).then_some(5);
     Ok((status, refreshing_page(Some(s), &state.config, "Name watch", markup, refresh)).into_response())
 }
