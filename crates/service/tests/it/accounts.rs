@@ -72,7 +72,7 @@ async fn open_invitations_are_listed_with_who_they_are_for_and_a_withdrawn_one_s
     assert!(matches!(kit.lodge.withdraw_invitation(&worker, &listed.id).await, Err(ServiceError::Forbidden)));
 
     kit.lodge.withdraw_invitation(&admin, &listed.id).await.unwrap();
-    let late = kit.lodge.sign_up("jo", password(), Some(&jo.to_text()), None).await;
+    let late = kit.lodge.sign_up("jolene", password(), Some(&jo.to_text()), None).await;
     assert!(matches!(late, Err(ServiceError::InvitationInvalid)), "{late:?}");
     assert_eq!(kit.lodge.invitations(&admin).await.unwrap().len(), 1);
     let again = kit.lodge.withdraw_invitation(&admin, &listed.id).await;

@@ -38,7 +38,7 @@ async fn someone_new_named_in_an_incident_joins_the_case_only_if_the_incident_is
     let id = open.add_incident_with_newcomer(&message("He followed me."), &newcomer("nightowl_77")).await.unwrap();
     let people = open.people().await.unwrap();
     assert_eq!(people.len(), 1);
-    assert_eq!(people[0].body.as_ref().unwrap().display_name(), "nightowl_77");
+    assert_eq!(people[0].body.as_ref().unwrap().display_name(), "nightowl_77 on Instagram");
     let saved = open.incident(id).await.unwrap().body.unwrap();
     assert_eq!(saved.people, [PersonId(people[0].id)]);
     assert_eq!(open.incident_history(id).await.unwrap().len(), 1, "one version: the person came with it");
