@@ -38,13 +38,7 @@ impl OpenCase {
         newcomer: &Person,
     ) -> Result<IncidentId, ServiceError> {
         self.may_write()?;
-        let mut problems = self.her_incident_problems(incident);
-        problems.extend(incident.check());
-        problems.extend(newcomer.check());
-        checked(problems)?;
-        self.check_people(&incident.people).await?;
-        let mut incident = incident.clone();
-        incident.people.push(self.add_person(newcomer).await?);
+        let incident = self.naming_newcomer(incident, newcomer, self.her_incident_problems(incident), None).await?;
         self.record_incident(&incident).await
     }
 
@@ -58,17 +52,33 @@ impl OpenCase {
         newcomer: &Person,
     ) -> Result<i64, ServiceError> {
         self.may_write()?;
-        let mut problems = incident.check();
-        problems.extend(incident.check_times(self.lodge().now()));
+        let times = incident.check_times(self.lodge().now());
+        let incident = self.naming_newcomer(incident, newcomer, times, Some((id, expected_version))).await?;
+        self.edit_incident(id, expected_version, &incident).await
+    }
+
+    /// Checks an incident that names someone new, and the newcomer, before anything is
+    /// written (for an edit, also that the form is not stale); then adds the newcomer to the
+    /// case and names them in the incident.
+    async fn naming_newcomer(
+        &self,
+        incident: &Incident,
+        newcomer: &Person,
+        mut problems: lodge_domain::Problems,
+        editing: Option<(IncidentId, i64)>,
+    ) -> Result<Incident, ServiceError> {
+        problems.extend(incident.check());
         problems.extend(newcomer.check());
         checked(problems)?;
         self.check_people(&incident.people).await?;
-        if self.incident(id).await?.version != expected_version {
+        if let Some((id, expected_version)) = editing
+            && self.incident(id).await?.version != expected_version
+        {
             return Err(ServiceError::Conflict);
         }
         let mut incident = incident.clone();
         incident.people.push(self.add_person(newcomer).await?);
-        self.edit_incident(id, expected_version, &incident).await
+        Ok(incident)
     }
 
     /// What is wrong with an incident she wrote, beyond its own checks: fields only Lodge sets,
