@@ -89,7 +89,7 @@ pub enum CopyStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FoundCopy {
     /// The piece of her content it matches.
-    #[schema(value_type = String)]
+    #[schema(value_type = uuid::Uuid)]
     pub content: crate::ContentId,
     /// That piece's name when the copy was found.
     pub label: String,
@@ -100,7 +100,7 @@ pub struct FoundCopy {
     /// SHA-256 of the file as it was fetched.
     pub sha256: String,
     /// When it was fetched.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, format = DateTime)]
     pub captured: jiff::Timestamp,
     /// For an image, the PDQ distance to hers (0 is identical).
     #[serde(default)]
@@ -118,11 +118,11 @@ pub struct FoundCopy {
     pub kept_files: bool,
     /// The incident made when she confirmed it.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub incident: Option<crate::IncidentId>,
     /// The evidence files made when she confirmed it: the page as fetched, and the image.
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub evidence: Vec<crate::EvidenceId>,
 }
 

@@ -47,7 +47,7 @@ pub struct Incident {
     pub police_reference: String,
     /// The people involved.
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub people: Vec<PersonId>,
     /// Messages imported from an export, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

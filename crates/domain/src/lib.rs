@@ -70,7 +70,7 @@ pub struct Evidence {
     /// SHA-256 of the exact bytes received, as 64 lowercase hex digits.
     pub sha256: String,
     /// The incident it belongs to, if any.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub incident: Option<IncidentId>,
     /// Whether a thumbnail (metadata stripped) was made.
     pub thumbnail: bool,

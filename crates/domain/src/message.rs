@@ -11,7 +11,7 @@ use crate::{EvidenceId, PersonId};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Message {
     /// When it was sent, if the export says.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub at: Option<Timestamp>,
     /// Who sent it, as the export names them.
     pub sender: String,
@@ -20,7 +20,7 @@ pub struct Message {
     pub mine: bool,
     /// The person in the case the sender is.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub person: Option<PersonId>,
     /// The text, exactly as exported.
     #[serde(default)]
@@ -31,11 +31,14 @@ pub struct Message {
     /// Where in the export it came from: "line 12 (byte 345)", "byte 80211",
     /// "messages/inbox/x/message_1.json, message 4".
     pub place: String,
-    /// Evidential details: email headers, time as written, edits, forwarding.
+    /// Evidential details: email headers, time as written, edits, forwarding; each a pair of
+    /// name and value.
     #[serde(default)]
+    #[schema(value_type = Vec<Vec<String>>)]
     pub details: Vec<(String, String)>,
-    /// Where a photo was taken (latitude, longitude). Shown to her only; reports leave it out.
+    /// Where a photo was taken: latitude and longitude. Shown to her only; reports leave it out.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<f64>>, min_items = 2, max_items = 2)]
     pub location: Option<(f64, f64)>,
     /// A digest of conversation, sender, time and text, so the same message imported again
     /// (from the same export or a later one) is recognised.
@@ -59,7 +62,7 @@ pub struct Attachment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportSource {
     /// The original export, kept as an exhibit.
-    #[schema(value_type = String)]
+    #[schema(value_type = uuid::Uuid)]
     pub exhibit: EvidenceId,
     /// The format it was read as, e.g. "WhatsApp".
     pub format: String,

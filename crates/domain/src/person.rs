@@ -40,11 +40,11 @@ pub struct Identifier {
     pub value: String,
     /// When she first saw it used.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Date)]
     pub first_seen: Option<Date>,
     /// When she last saw it used.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Date)]
     pub last_seen: Option<Date>,
 }
 

@@ -16,7 +16,7 @@ pub struct WatchResult {
     /// Its text on the search page.
     pub text: String,
     /// The run that first found it.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, format = DateTime)]
     pub first_seen: Timestamp,
     /// Whether she has looked at it.
     #[serde(default)]
@@ -33,7 +33,7 @@ pub struct Watch {
     pub results: Vec<WatchResult>,
     /// When it last ran.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_run: Option<Timestamp>,
 }
 

@@ -21,7 +21,7 @@ pub enum When {
         /// Her words, e.g. "evening of 3 May".
         description: String,
         /// The day it was, or roughly was, if she knows it.
-        #[schema(value_type = Option<String>, example = "2025-05-03")]
+        #[schema(value_type = Option<String>, format = Date, example = "2025-05-03")]
         around: Option<Date>,
     },
 }

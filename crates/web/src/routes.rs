@@ -228,7 +228,7 @@ pub(crate) async fn guard(
 /// The answer to a failure: a page in her frame, or the API's JSON error.
 fn render(state: &AppState, face: Face, session: Option<&lodge_service::Session>, failed: Failed) -> Response {
     match (face, failed) {
-        (Face::Api, Failed::Service(e)) => crate::api::ApiError(e).into_response(),
+        (Face::Api, Failed::Service(e)) => crate::api::ApiError::from(e).into_response(),
         (Face::Page, Failed::Service(e)) => crate::pages::error_page(session, &state.config, e),
         (_, Failed::StaleForm) => crate::pages::stale_form(session, &state.config),
     }

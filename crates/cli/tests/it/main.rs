@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod api_client;
+mod api_operations;
 mod authorization;
 mod backup;
 mod canary;
@@ -27,6 +29,7 @@ mod observability;
 mod officer;
 mod oracle;
 mod pages;
+mod parity;
 mod police_links;
 mod reports;
 mod safety;

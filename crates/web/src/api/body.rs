@@ -31,7 +31,7 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for Body<T> {
             Err(rejection) => {
                 // The framework's text can quote what was sent: only its status is logged.
                 tracing::debug!(status = rejection.status().as_u16(), "request body refused: not JSON");
-                return Err(ApiError(ServiceError::invalid(
+                return Err(ApiError::unreadable(ServiceError::invalid(
                     "body",
                     "Send the body as JSON, with the header Content-Type: application/json.",
                 )));
@@ -47,9 +47,9 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for Body<T> {
             }
         }
         if !problems.is_empty() {
-            return Err(ApiError(ServiceError::Invalid(problems)));
+            return Err(ApiError::unreadable(ServiceError::Invalid(problems)));
         }
-        serde_path_to_error::deserialize(value).map(Body).map_err(|e| ApiError(unreadable(&e)))
+        serde_path_to_error::deserialize(value).map(Body).map_err(|e| ApiError::unreadable(unreadable(&e)))
     }
 }
 

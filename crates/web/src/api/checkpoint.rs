@@ -83,6 +83,7 @@ pub(crate) async fn verify_log(ReadCase(_, open): ReadCase) -> ApiResult<LogChec
 
 /// Which two checkpoints to prove consistent.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ConsistencyQuery {
     /// The earlier log size.
     from: u64,

@@ -77,7 +77,7 @@ impl From<Fingerprinting> for FingerprintingBody {
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/content", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "Text parts `label`, `made_by` (her, studio, someone_else), `first_published` and `intimate` (yes when it is an intimate image or video), then the image or video in a part named `file`, or `lodge hash` output in a part named `hashes`."),
+    request_body(content = super::uploads::ContentUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = [Uuid], description = "Registered: the id of each piece"),
         (status = 202, body = FingerprintingBody, description = "A video: fingerprinted in the background"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -164,6 +164,7 @@ pub(crate) async fn delete(
 
 /// Which hash-list format.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListFormat {
     /// `csv` (the default) or `json`.
     #[serde(default)]
@@ -214,7 +215,8 @@ pub(crate) struct ScanBody {
     videos: usize,
     /// Copies found and listed for review.
     found: usize,
-    /// Addresses not read, and why.
+    /// Addresses not read, and why: each a pair of address and reason.
+    #[schema(value_type = Vec<Vec<String>>)]
     skipped: Vec<(String, String)>,
     /// Why it failed, if it did.
     error: String,
@@ -398,7 +400,7 @@ pub(crate) struct FileCheckBody {
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/content/check", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "Images or videos in parts named `files` (at most 50); compared with her content and not kept."),
+    request_body(content = super::uploads::CheckUpload, content_type = "multipart/form-data"),
     responses((status = 200, body = [FileCheckBody]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn check(
     ReadCase(_, open): ReadCase,

@@ -41,21 +41,34 @@ pub(crate) struct ErrorBody {
     problems: Vec<FieldProblem>,
 }
 
-/// A [`ServiceError`] answered as JSON.
+/// A [`ServiceError`] answered as JSON. A body that does not match its schema is 400; one
+/// that does, but that Lodge refuses (a rule the schema cannot say, such as an end before its
+/// start), is 422 with the same shape.
 #[derive(Debug)]
-pub(crate) struct ApiError(pub ServiceError);
+pub(crate) struct ApiError {
+    error: ServiceError,
+    unreadable: bool,
+}
+
+impl ApiError {
+    /// A body that could not be read as its request type.
+    pub(crate) fn unreadable(error: ServiceError) -> ApiError {
+        ApiError { error, unreadable: true }
+    }
+}
 
 impl From<ServiceError> for ApiError {
-    fn from(e: ServiceError) -> Self {
-        ApiError(e)
+    fn from(error: ServiceError) -> Self {
+        ApiError { error, unreadable: false }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = match &self.0 {
+        let status = match &self.error {
             ServiceError::NotFound => StatusCode::NOT_FOUND,
-            ServiceError::Invalid(_) | ServiceError::InvitationInvalid => StatusCode::BAD_REQUEST,
+            ServiceError::Invalid(_) if self.unreadable => StatusCode::BAD_REQUEST,
+            ServiceError::Invalid(_) | ServiceError::InvitationInvalid => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::SignInFailed
             | ServiceError::SessionEnded
             | ServiceError::AccountDisabled
@@ -73,10 +86,10 @@ impl IntoResponse for ApiError {
             }
         };
         let body = ErrorBody {
-            error: self.0.user_message(),
-            problems: self.0.problems().map(|p| p.fields.clone()).unwrap_or_default(),
+            error: self.error.user_message(),
+            problems: self.error.problems().map(|p| p.fields.clone()).unwrap_or_default(),
         };
-        let mut response = crate::pages::retry_after((status, Json(body)).into_response(), &self.0);
+        let mut response = crate::pages::retry_after((status, Json(body)).into_response(), &self.error);
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

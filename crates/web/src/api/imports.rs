@@ -105,6 +105,7 @@ impl From<ImportPreview> for PreviewBody {
 
 /// How to read a received export again.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PreviewQuery {
     /// Its file name, as sent.
     file_name: String,
@@ -172,7 +173,7 @@ fn format_of(code: Option<&str>) -> Result<Option<ImportFormat>, ServiceError> {
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/imports", tag = "imports", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "Optional text parts `format` and `zone`, then the export in a part named `file`."),
+    request_body(content = super::uploads::ImportUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = PreviewBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody)))]
 pub(crate) async fn stage(

@@ -5,12 +5,13 @@
 use axum::Json;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use lodge_domain::{ConductKind, Effect, Incident, IncidentId, PersonId, StopRequest, When};
+use lodge_domain::{ConductKind, Effect, Incident, IncidentId, PersonId, Problems, StopRequest};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::body::{Body, RequestBody};
+use super::when::WhenInput;
 use super::{ApiError, ApiResult, ErrorBody, Update, Versioned};
 use crate::extract::{ReadCase, WriteCase};
 
@@ -19,10 +20,10 @@ use crate::extract::{ReadCase, WriteCase};
 #[serde(deny_unknown_fields)]
 pub(crate) struct IncidentInput {
     /// When it happened.
-    occurred: When,
+    occurred: WhenInput,
     /// When she found out, if later.
     #[serde(default)]
-    discovered: Option<When>,
+    discovered: Option<WhenInput>,
     /// Platform or channel: Instagram, text message, email, in person…
     #[serde(default)]
     platform: String,
@@ -58,7 +59,7 @@ pub(crate) struct IncidentInput {
     police_reference: String,
     /// The people involved.
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<Uuid>)]
     people: Vec<PersonId>,
 }
 
@@ -71,24 +72,31 @@ impl RequestBody for Update<IncidentInput> {
     const SERVER_OWNED: &'static [&'static str] = &["/body/messages", "/body/source", "/body/submitted_by"];
 }
 
-impl From<IncidentInput> for Incident {
-    fn from(i: IncidentInput) -> Incident {
-        Incident {
-            discovered: i.discovered,
-            platform: i.platform,
-            url: i.url,
-            place: i.place,
-            description: i.description,
-            verbatim: i.verbatim,
-            conduct: i.conduct,
-            effects: i.effects,
-            effect_words: i.effect_words,
-            witnesses: i.witnesses,
-            asked_to_stop: i.asked_to_stop,
-            police_reference: i.police_reference,
-            people: i.people,
-            ..Incident::at(i.occurred)
-        }
+impl IncidentInput {
+    /// The incident it describes, once its times are read.
+    fn incident(self, prefix: &str) -> Result<Incident, lodge_service::ServiceError> {
+        let mut problems = Problems::default();
+        let occurred = self.occurred.read(&format!("{prefix}occurred"), &mut problems);
+        let discovered = self.discovered.and_then(|d| d.read(&format!("{prefix}discovered"), &mut problems));
+        let Some(occurred) = occurred.filter(|_| problems.is_empty()) else {
+            return Err(lodge_service::ServiceError::Invalid(problems));
+        };
+        Ok(Incident {
+            discovered,
+            platform: self.platform,
+            url: self.url,
+            place: self.place,
+            description: self.description,
+            verbatim: self.verbatim,
+            conduct: self.conduct,
+            effects: self.effects,
+            effect_words: self.effect_words,
+            witnesses: self.witnesses,
+            asked_to_stop: self.asked_to_stop,
+            police_reference: self.police_reference,
+            people: self.people,
+            ..Incident::at(occurred)
+        })
     }
 }
 
@@ -105,7 +113,7 @@ pub(crate) async fn create_incident(
     WriteCase(_, open): WriteCase,
     Body(incident): Body<IncidentInput>,
 ) -> Result<(StatusCode, Json<Versioned<Incident>>), ApiError> {
-    let id = open.add_incident(&incident.into()).await?;
+    let id = open.add_incident(&incident.incident("")?).await?;
     Ok((StatusCode::CREATED, Json(open.incident(id).await?.into())))
 }
 
@@ -127,7 +135,7 @@ pub(crate) async fn update_incident(
     Path((_, incident)): Path<(Uuid, Uuid)>,
     Body(update): Body<Update<IncidentInput>>,
 ) -> ApiResult<Versioned<Incident>> {
-    open.edit_incident(IncidentId(incident), update.version, &update.body.into()).await?;
+    open.edit_incident(IncidentId(incident), update.version, &update.body.incident("body.")?).await?;
     Ok(Json(open.incident(IncidentId(incident)).await?.into()))
 }
 

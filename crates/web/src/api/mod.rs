@@ -14,6 +14,8 @@ use crate::routes::Allowed::*;
 use crate::routes::{RouteInfo, Table};
 use crate::{AppState, State};
 
+mod account;
+mod admin;
 mod body;
 mod cases;
 mod checkpoint;
@@ -21,14 +23,21 @@ mod content;
 mod error;
 mod evidence;
 mod imports;
+mod inbox;
 mod incidents;
+mod joining;
 pub(crate) mod notices;
 mod openapi;
 mod people;
 mod report_files;
 mod reports;
+mod second_steps;
 mod session;
+mod sharing;
+mod uploads;
 mod watch;
+mod when;
+mod your_voice;
 
 pub(crate) use error::{ApiError, ErrorBody};
 pub use openapi::openapi_json;
@@ -39,10 +48,58 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .get("/openapi.json", Public, openapi::openapi)
         .post("/session", Public, session::create_session)
         .delete("/session", SignedIn, session::delete_session)
+        .post("/session/passkey/start", Public, second_steps::start_sign_in)
+        .post("/session/passkey/finish", Public, second_steps::finish_sign_in)
+        .post("/session/second-step/passkey/start", Public, second_steps::start_second_step)
+        .post("/session/second-step/passkey/finish", Public, second_steps::finish_second_step)
+        .post("/accounts", Public, joining::sign_up)
+        .post("/recover", Public, joining::recover)
+        .post("/your-voice", Public, your_voice::send)
+        .get("/your-voice", Staff, your_voice::read)
+        .get("/your-voice.csv", Staff, your_voice::export)
+        .get("/account", SignedIn, account::show)
+        .put("/account/password", SignedIn, account::change_password)
+        .post("/account/recovery-key", SignedIn, account::replace_recovery_key)
+        .put("/account/safety", SignedIn, account::set_safety)
+        .put("/account/reminders", SignedIn, account::set_reminders)
+        .post("/account/delete", SignedIn, account::delete_my_data)
+        .get("/account/sessions", SignedIn, account::sessions)
+        .post("/account/sessions/end-others", SignedIn, account::end_other_sessions)
+        .delete("/account/sessions/{session}", SignedIn, account::end_session)
+        .post("/account/two-step", SignedIn, second_steps::start_app)
+        .post("/account/two-step/confirm", SignedIn, second_steps::confirm_app)
+        .post("/account/two-step/off", SignedIn, second_steps::app_off)
+        .post("/account/passkeys/start", SignedIn, second_steps::start_passkey)
+        .post("/account/passkeys/finish", SignedIn, second_steps::finish_passkey)
+        .post("/account/passkeys/{passkey}/remove", SignedIn, second_steps::remove_passkey)
+        .get("/admin/accounts", Admin, admin::accounts)
+        .post("/admin/accounts/{user}/disable", Admin, admin::disable)
+        .post("/admin/accounts/{user}/enable", Admin, admin::enable)
+        .get("/admin/invitations", Admin, admin::invitations)
+        .post("/admin/invitations", Admin, admin::invite)
+        .delete("/admin/invitations/{invitation}", Admin, admin::withdraw_invitation)
+        .get("/admin/sign-up", Admin, admin::sign_up)
+        .put("/admin/sign-up", Admin, admin::set_sign_up)
         .get("/cases", SignedIn, cases::list_cases)
         .post("/cases", Survivor, cases::create_case)
         .get("/cases/{case}", CaseRead, cases::get_case)
         .put("/cases/{case}", CaseWrite, cases::rename_case)
+        .get("/cases/{case}/grants", CaseOwner, sharing::list_grants)
+        .post("/cases/{case}/grants", CaseOwner, sharing::grant)
+        .put("/cases/{case}/grants/{user}", CaseOwner, sharing::change_grant)
+        .delete("/cases/{case}/grants/{user}", CaseOwner, sharing::revoke_grant)
+        .get("/cases/{case}/police-links", CaseOwner, sharing::list_links)
+        .post("/cases/{case}/police-links", CaseOwner, sharing::create_link)
+        .post("/cases/{case}/police-links/{share}/refresh", CaseOwner, sharing::refresh_link)
+        .delete("/cases/{case}/police-links/{share}", CaseOwner, sharing::withdraw_link)
+        .get("/cases/{case}/access-log", CaseOwner, sharing::access_log)
+        .get("/cases/{case}/inbox-links", CaseOwner, inbox::list_links)
+        .post("/cases/{case}/inbox-links", CaseOwner, inbox::create_link)
+        .delete("/cases/{case}/inbox-links/{link}", CaseOwner, inbox::withdraw_link)
+        .get("/cases/{case}/inbox", CaseOwner, inbox::waiting)
+        .get("/cases/{case}/inbox/{submission}/files/{n}", CaseOwner, inbox::file)
+        .post("/cases/{case}/inbox/{submission}/accept", CaseOwner, inbox::accept)
+        .post("/cases/{case}/inbox/{submission}/decline", CaseOwner, inbox::decline)
         .get("/cases/{case}/incidents", CaseRead, incidents::list_incidents)
         .post("/cases/{case}/incidents", CaseWrite, incidents::create_incident)
         .get("/cases/{case}/incidents/{incident}", CaseRead, incidents::get_incident)

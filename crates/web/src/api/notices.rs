@@ -116,6 +116,7 @@ pub(crate) async fn get(
 
 /// Which form of the letter.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct LetterFormat {
     /// `text` (the email, the default), `pdf` or `lumen`.
     #[serde(default)]

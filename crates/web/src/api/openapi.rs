@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    cases, checkpoint, content, evidence, imports, incidents, notices, people, report_files, reports, session, watch,
+    account, admin, cases, checkpoint, content, evidence, imports, inbox, incidents, joining, notices, people,
+    report_files, reports, second_steps, session, sharing, watch, your_voice,
 };
 
 struct BearerAuth;
@@ -18,8 +19,9 @@ impl Modify for BearerAuth {
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
         }
-        // What any operation can answer besides its own responses: a request that cannot be
-        // read (400) and, where a token is needed, a missing or ended session (401).
+        // What any operation can answer besides its own responses: a request that does not
+        // match its schema (400), one that does but that Lodge refuses (422) and, where a
+        // token is needed, a missing or ended session (401).
         let error = |text: &str| {
             utoipa::openapi::ResponseBuilder::new()
                 .description(text)
@@ -35,6 +37,9 @@ impl Modify for BearerAuth {
             for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
                 let responses = &mut op.responses.responses;
                 responses.entry("400".into()).or_insert_with(|| error("The request could not be read").into());
+                responses
+                    .entry("422".into())
+                    .or_insert_with(|| error("Read, and refused: `problems` says what to change").into());
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     responses.entry("401".into()).or_insert_with(|| error("No session, or it has ended").into());
                 }
@@ -61,7 +66,18 @@ impl Modify for BearerAuth {
           content::confirm_copy, content::whitelist_copy, content::copy_thumbnail, content::accounts,
           content::add_account, content::delete_account, notices::list, notices::create, notices::get,
           notices::letter, notices::send, notices::set_status, notices::recheck, notices::sites, watch::list,
-          watch::add, watch::delete, watch::reviewed, watch::run, super::health),
+          watch::add, watch::delete, watch::reviewed, watch::run, super::health,
+          second_steps::start_sign_in, second_steps::finish_sign_in, second_steps::start_second_step,
+          second_steps::finish_second_step, joining::sign_up, joining::recover, your_voice::send, your_voice::read,
+          your_voice::export, account::show, account::change_password, account::replace_recovery_key,
+          account::set_safety, account::set_reminders, account::delete_my_data, account::sessions,
+          account::end_other_sessions, account::end_session, second_steps::start_app, second_steps::confirm_app,
+          second_steps::app_off, second_steps::start_passkey, second_steps::finish_passkey,
+          second_steps::remove_passkey, admin::accounts, admin::disable, admin::enable, admin::invitations,
+          admin::invite, admin::withdraw_invitation, admin::sign_up, admin::set_sign_up, sharing::list_grants,
+          sharing::grant, sharing::change_grant, sharing::revoke_grant, sharing::list_links, sharing::create_link,
+          sharing::refresh_link, sharing::withdraw_link, sharing::access_log, inbox::list_links, inbox::create_link,
+          inbox::withdraw_link, inbox::waiting, inbox::file, inbox::accept, inbox::decline),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

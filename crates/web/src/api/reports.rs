@@ -3,7 +3,7 @@
 
 use axum::response::Response;
 use lodge_domain::IncidentId;
-use lodge_service::{ReportFile, ServiceError};
+use lodge_service::{Redact, ReportFile, ServiceError};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -21,20 +21,23 @@ pub(crate) struct ReportRequest {
     #[serde(default)]
     format: ReportFormat,
     /// The name the report uses: her working name or legal name.
+    #[schema(min_length = 1, max_length = 200)]
     subject_name: String,
     /// Who prepared it.
     #[serde(default)]
+    #[schema(max_length = 200)]
     prepared_by: String,
     /// Who it is for.
     #[serde(default)]
+    #[schema(max_length = 200)]
     prepared_for: String,
     /// Only incidents on or after this day.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "2025-03-01")]
+    #[schema(value_type = Option<String>, format = Date, example = "2025-03-01")]
     from: Option<jiff::civil::Date>,
     /// Only incidents on or before this day.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "2025-04-30")]
+    #[schema(value_type = Option<String>, format = Date, example = "2025-04-30")]
     to: Option<jiff::civil::Date>,
     /// Only these incidents; all in the date range if left out.
     #[serde(default)]
@@ -42,10 +45,9 @@ pub(crate) struct ReportRequest {
     /// Lock the bundle with age: to a passphrase, or to officers' age public keys.
     #[serde(default)]
     seal: Option<SealRequest>,
-    /// Fields to leave out: verbatim, effect_words, witnesses, places, web_addresses,
-    /// police_references, person_details, pictures.
+    /// Fields to leave out.
     #[serde(default)]
-    redact: Vec<String>,
+    redact: Vec<RedactField>,
     /// Put where imported photos were taken (GPS) in the chronology. Off unless asked.
     #[serde(default)]
     photo_locations: bool,
@@ -57,7 +59,70 @@ pub(crate) struct ReportRequest {
     risk: lodge_domain::RiskAnswers,
 }
 
+/// The report a police link shows: what goes into it (its officer is the link's label).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReportChoices {
+    /// The name the report uses: her working name or legal name.
+    #[schema(min_length = 1, max_length = 200)]
+    subject_name: String,
+    /// Who prepared it.
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    prepared_by: String,
+    /// Only incidents on or after this day.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date, example = "2025-03-01")]
+    from: Option<jiff::civil::Date>,
+    /// Only incidents on or before this day.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date, example = "2025-04-30")]
+    to: Option<jiff::civil::Date>,
+    /// Fields to leave out.
+    #[serde(default)]
+    redact: Vec<RedactField>,
+    /// What she asks of the police and how to contact her safely, for the first page.
+    #[serde(default)]
+    wishes: lodge_domain::Wishes,
+    /// Her answers to the stalking risk questions (S-DASH items 1 to 11), if she gives any.
+    #[serde(default)]
+    risk: lodge_domain::RiskAnswers,
+}
+
+impl ReportChoices {
+    /// The report's options.
+    pub(crate) fn options(self) -> lodge_service::ReportOptions {
+        lodge_service::ReportOptions {
+            from: self.from,
+            to: self.to,
+            incidents: None,
+            subject_name: self.subject_name,
+            prepared_by: self.prepared_by,
+            prepared_for: String::new(),
+            redact: self.redact.into_iter().map(Into::into).collect(),
+            photo_locations: false,
+            wishes: self.wishes,
+            risk: self.risk,
+        }
+    }
+}
+
+/// A field of the report that can be left out.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RedactField {
+    Verbatim,
+    EffectWords,
+    Witnesses,
+    Places,
+    WebAddresses,
+    PoliceReferences,
+    PersonDetails,
+    Pictures,
+}
+
 impl RequestBody for ReportRequest {}
+impl RequestBody for ReportChoices {}
 
 /// How to lock a bundle. Give one of the two.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -102,15 +167,6 @@ impl ReportRequest {
         self,
     ) -> Result<(lodge_service::ReportOptions, ReportFile, Option<lodge_service::Seal>), ServiceError> {
         let mut problems = lodge_domain::Problems::default();
-        let mut redact = std::collections::BTreeSet::new();
-        for key in &self.redact {
-            match lodge_service::Redact::from_key(key) {
-                Some(r) => {
-                    redact.insert(r);
-                }
-                None => problems.add("redact", format!("{key:?} is not a field that can be left out.")),
-            }
-        }
         let seal = match self.seal {
             None => None,
             Some(SealRequest { passphrase: Some(p), .. }) => {
@@ -141,11 +197,26 @@ impl ReportRequest {
             subject_name: self.subject_name,
             prepared_by: self.prepared_by,
             prepared_for: self.prepared_for,
-            redact,
+            redact: self.redact.into_iter().map(Into::into).collect(),
             photo_locations: self.photo_locations,
             wishes: self.wishes,
             risk: self.risk,
         };
         Ok((options, file, seal))
+    }
+}
+
+impl From<RedactField> for Redact {
+    fn from(f: RedactField) -> Redact {
+        match f {
+            RedactField::Verbatim => Redact::Verbatim,
+            RedactField::EffectWords => Redact::EffectWords,
+            RedactField::Witnesses => Redact::Witnesses,
+            RedactField::Places => Redact::Places,
+            RedactField::WebAddresses => Redact::WebAddresses,
+            RedactField::PoliceReferences => Redact::PoliceReferences,
+            RedactField::PersonDetails => Redact::PersonDetails,
+            RedactField::Pictures => Redact::Pictures,
+        }
     }
 }

@@ -32,6 +32,12 @@ pub(crate) struct SessionResponse {
     token: String,
 }
 
+impl SessionResponse {
+    pub(crate) fn new(token: String) -> SessionResponse {
+        SessionResponse { token }
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SessionRequest,
     responses(
         (status = 200, body = SessionResponse),
@@ -50,7 +56,7 @@ pub(super) async fn create_session(
         let Some(code) = req.code.filter(|c| !c.trim().is_empty()) else {
             state.lodge.sign_out(&token.to_text()).await?;
             // The answer says a code is needed (send it as `code`); nothing is kept meanwhile.
-            return Err(ApiError(ServiceError::SecondFactorNeeded));
+            return Err(ServiceError::SecondFactorNeeded.into());
         };
         state.lodge.second_factor(&token.to_text(), &code).await?;
     }

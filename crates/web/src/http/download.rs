@@ -76,3 +76,10 @@ pub(crate) fn evidence(body: &Evidence, stream: PlainStream) -> Response {
     }
     response
 }
+
+/// A download name safe in a header: ASCII letters, digits, dots, dashes and underscores.
+pub(crate) fn ascii_name(name: &str) -> String {
+    let cleaned: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
+    if cleaned.trim_matches('_').is_empty() { "file".into() } else { cleaned }
+}

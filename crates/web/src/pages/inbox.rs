@@ -168,15 +168,8 @@ pub(crate) async fn file(OwnCase(_, open): OwnCase, Path((_, submission, n)): Pa
     Ok(crate::http::download::attachment(
         axum::body::Body::from_stream(stream),
         content_type,
-        &ascii_name(&file.file_name),
+        &crate::http::download::ascii_name(&file.file_name),
     ))
-}
-
-/// A download name safe in a header: ASCII letters, digits, dots, dashes and underscores.
-fn ascii_name(name: &str) -> String {
-    let cleaned: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
-    if cleaned.trim_matches('_').is_empty() { "file".into() } else { cleaned }
 }
 
 fn report_form(token: &str, form: &FormData, problems: &Problems) -> Markup {

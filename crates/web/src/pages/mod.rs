@@ -29,7 +29,7 @@ mod sharing;
 mod sign_in;
 mod two_step;
 mod watch;
-mod your_voice;
+pub(crate) mod your_voice;
 
 use std::sync::Arc;
 

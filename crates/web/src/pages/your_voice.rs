@@ -121,8 +121,13 @@ fn csv(entries: &[FeedbackEntry]) -> Result<Vec<u8>, csv::Error> {
     out.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// Every response as a CSV download.
+pub(crate) fn csv_download(entries: &[FeedbackEntry]) -> Result<Response, ServiceError> {
+    let bytes = csv(entries).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    Ok(crate::http::download::attachment(bytes.into(), "text/csv; charset=utf-8", "your-voice.csv"))
+}
+
 pub(crate) async fn export(axum::extract::State(state): State, Viewer(s): Viewer) -> PageResult {
     let entries = state.lodge.feedback(&s).await?.ok_or(ServiceError::Forbidden)?;
-    let bytes = csv(&entries).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    Ok(crate::http::download::attachment(bytes.into(), "text/csv; charset=utf-8", "your-voice.csv"))
+    Ok(csv_download(&entries)?)
 }
