@@ -18,10 +18,10 @@ from lodge_api_client import AuthenticatedClient, Client
 from lodge_api_client.api.cases import create_case
 from lodge_api_client.api.evidence import upload_evidence
 from lodge_api_client.api.incidents import create_incident
-from lodge_api_client.api.integrity import content, create, get
+from lodge_api_client.api.integrity import create_report_file, download_report_file, get_report_file
 from lodge_api_client.api.people import create_person
 from lodge_api_client.api.session import create_session
-from lodge_api_client.api.sharing import create_link, grant
+from lodge_api_client.api.sharing import create_police_link, grant
 from lodge_api_client.models import (
     CaseInput,
     EvidenceUpload,
@@ -107,7 +107,7 @@ granted = expect(
     201,
 )
 link = expect(
-    create_link.sync_detailed(
+    create_police_link.sync_detailed(
         case.id,
         client=client,
         body=NewPoliceLink(label="PC Smith", days=30, report=ReportChoices(subject_name="Ruby")),
@@ -116,19 +116,19 @@ link = expect(
 )
 
 made = expect(
-    create.sync_detailed(
+    create_report_file.sync_detailed(
         case.id, client=client, body=ReportRequest(subject_name="Ruby", format_=ReportFormat.PDF)
     ),
     202,
 )
 for _ in range(600):
-    made = expect(get.sync_detailed(case.id, made.id, client=client), 200)
+    made = expect(get_report_file.sync_detailed(case.id, made.id, client=client), 200)
     if made.state not in ("queued", "running"):
         break
     time.sleep(0.2)
 if made.state != "done":
     raise SystemExit(f"the report file was not made: {made.state} {made.error}")
-pdf = content.sync_detailed(case.id, made.id, client=client)
+pdf = download_report_file.sync_detailed(case.id, made.id, client=client)
 if pdf.status_code != 200:
     raise SystemExit(f"the report file did not download: {pdf.status_code}")
 

@@ -11,7 +11,7 @@ use crate::route::{Delisting, Route};
 
 /// Who sends a notice: her (under the name she chooses, usually her working name) or the
 /// organisation as her agent, so her legal name and address need not reach the uploader.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Sender {
     /// The sender's name: her working name, or the organisation's.
     pub name: String,
@@ -42,7 +42,7 @@ impl Sender {
 }
 
 /// Who receives it: the site, its host, a CDN, or a search engine.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Recipient {
     /// Its name ("Example Tube", "Cloudflare", "Google").
     pub name: String,
@@ -51,7 +51,7 @@ pub struct Recipient {
 }
 
 /// What she confirms before a notice is made. Lodge writes the statements; she ticks them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Confirmed {
     /// Good-faith belief the use is not authorised by the owner, its agent or the law (DMCA).
     #[serde(default)]

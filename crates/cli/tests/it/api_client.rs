@@ -1,5 +1,6 @@
-//! The API as a client developer meets it: a Python client generated from the OpenAPI
-//! description by a standard generator (openapi-python-client, installed by `.ci/run`), used
+//! The API as a client developer meets it: a description that validates as OpenAPI 3.1
+//! (openapi-spec-validator), and a Python client generated from it by a standard generator
+//! (openapi-python-client; both installed by `.ci/run`), used
 //! unchanged by `tests/api-client/story.py`. The generated models parse every response
 //! (UUIDs, dates, enums), so a description that says something other than what Lodge sends
 //! stops the story; what it made is then checked against Lodge itself.
@@ -27,6 +28,12 @@ fn generate_client(dir: &Path) {
         .expect("openapi-python-client is installed (.ci/run installs it: pip install openapi-python-client)");
     let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the generator refused the description:\n{said}");
+    let checked = Command::new("openapi-spec-validator")
+        .arg(&description)
+        .output()
+        .expect("openapi-spec-validator is installed (.ci/run installs it: pip install openapi-spec-validator)");
+    let verdict = String::from_utf8_lossy(&checked.stdout).into_owned() + &String::from_utf8_lossy(&checked.stderr);
+    assert!(checked.status.success() && verdict.contains("OK"), "not valid OpenAPI 3.1:\n{verdict}");
     // Only the three picture responses (image/jpeg, which it does not parse) may be left out.
     for line in said.lines().filter(|l| l.starts_with("WARNING parsing")) {
         assert!(

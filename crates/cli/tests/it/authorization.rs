@@ -156,8 +156,13 @@ pub(crate) fn with_body(
         return req.multipart(form.part(name, reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.txt")));
     }
     if !path.starts_with("/api/") {
+        // Her own password where a form asks for it, so that the account forms do not use up
+        // her sign-in attempts (nothing here confirms a deletion or gives a new password).
         return req.form(&[
             ("csrf", csrf),
+            ("password", crate::harness::PASSWORD),
+            ("recovery_password", crate::harness::PASSWORD),
+            ("passkey_password", crate::harness::PASSWORD),
             ("title", "x"),
             ("label", "x"),
             ("incident", ids.incident.as_str()),
@@ -384,7 +389,7 @@ async fn every_route_for_every_role_from_the_route_table() {
             let ends_sessions = |r: &lodge_web::RouteInfo| {
                 r.path == "/logout"
                     || r.path == "/exit"
-                    || r.path.starts_with("/account/sessions/")
+                    || r.path.contains("/account/sessions/")
                     || r.path.ends_with("/session") && r.method == "DELETE"
             };
             let mut routes: Vec<&lodge_web::RouteInfo> = table.iter().filter(|r| !ends_sessions(r)).collect();
@@ -392,20 +397,28 @@ async fn every_route_for_every_role_from_the_route_table() {
                 (r.method != "GET", r.method == "DELETE" || r.path.ends_with("/delete") || r.path.ends_with("/revoke"))
             });
             let mut enders: Vec<&lodge_web::RouteInfo> = table.iter().filter(|r| ends_sessions(r)).collect();
-            enders.sort_by_key(|r| {
-                (
-                    !r.path.starts_with("/api/"),
-                    r.path == "/logout" || r.path == "/exit",
-                    r.path.ends_with("/end-others"),
-                )
+            // One session, then her others from a page (which ends the API's), then from the
+            // API (which ends the page's), then the API's own, then the page's own.
+            enders.sort_by_key(|r| match r.path.as_str() {
+                "/account/sessions/end-others" => 1,
+                "/api/v1/account/sessions/end-others" => 2,
+                "/api/v1/session" => 3,
+                "/logout" | "/exit" => 4,
+                _ => 0,
             });
             for (own_case, routes) in [(true, &routes), (false, &routes), (true, &enders)] {
                 let ids = if own_case { &own } else { &others };
+                // The page's "sign out everywhere else" ends the API's session: the API's own
+                // requests after it sign in again, once.
+                let mut fresh: Option<String> = None;
                 for &route in routes {
                     let (path, placeholders) = fill(route, ids, &inbox_token);
                     let method = reqwest::Method::from_bytes(route.method.as_bytes()).unwrap();
                     let mut req = browser.request(method, format!("{}{path}", server.url));
-                    if let (true, Some(token)) = (path.starts_with("/api/"), &bearer) {
+                    if let ("/api/v1/account/sessions/end-others", Some(name)) = (route.path.as_str(), user) {
+                        fresh = Some(server.api(name).await.token);
+                    }
+                    if let (true, Some(token)) = (path.starts_with("/api/"), fresh.as_ref().or(bearer.as_ref())) {
                         req = req.bearer_auth(token);
                     }
                     let files = route.takes_files;

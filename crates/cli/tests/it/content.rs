@@ -76,7 +76,7 @@ async fn her_content_is_registered_exported_and_found() {
         let nothing = api
             .json(
                 api.post(&format!("/api/v1/cases/{case}/scans")).json(&json!({"addresses": [site.url.as_str()]})),
-                400,
+                422,
             )
             .await;
         assert!(nothing.to_string().contains("Register your own images or videos first"), "{nothing}");
@@ -105,7 +105,7 @@ async fn her_content_is_registered_exported_and_found() {
             .text("hashes", String::from_utf8(hashed.stdout).unwrap());
         let bridge = add(&api, &case, form, 201).await[0].as_str().unwrap().to_owned();
         let bad = reqwest::multipart::Form::new().text("label", "x").text("hashes", "not a hash line");
-        assert!(add(&api, &case, bad, 400).await.to_string().contains("line 1"));
+        assert!(add(&api, &case, bad, 422).await.to_string().contains("line 1"));
 
         let list = api.json(api.get(&format!("/api/v1/cases/{case}/content")), 200).await;
         let list = list.as_array().unwrap();
@@ -197,12 +197,12 @@ async fn her_content_is_registered_exported_and_found() {
         let refused = api
             .json(
                 api.post(&format!("/api/v1/cases/{case}/scans")).json(&json!({"addresses": [format!("{own}page")]})),
-                400,
+                422,
             )
             .await;
         assert!(refused.to_string().contains("not your own accounts"), "{refused}");
         let bad = api
-            .json(api.post(&format!("/api/v1/cases/{case}/accounts")).json(&json!({"address": "onlyfans"})), 400)
+            .json(api.post(&format!("/api/v1/cases/{case}/accounts")).json(&json!({"address": "onlyfans"})), 422)
             .await;
         assert!(bad.to_string().contains("https://"));
         let accounts = api.json(api.get(&format!("/api/v1/cases/{case}/accounts")), 200).await;
@@ -427,7 +427,7 @@ async fn a_video_is_fingerprinted_by_a_job_that_survives_a_kill() {
         };
 
         // Not a video: she hears at once, and nothing is kept.
-        let refused = add(&api, &case, form("Broken", b"not a video at all".to_vec(), "broken.mp4"), 400).await;
+        let refused = add(&api, &case, form("Broken", b"not a video at all".to_vec(), "broken.mp4"), 422).await;
         assert!(refused.to_string().contains("cannot be fingerprinted"), "{refused}");
         assert_eq!(job_files(&server), Vec::<String>::new());
 

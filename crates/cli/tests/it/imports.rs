@@ -138,7 +138,7 @@ async fn a_broken_backup_saves_nothing_unless_she_keeps_what_was_read() {
         assert!(problem.contains("byte"), "the problem says where: {problem}");
         assert_eq!(preview["senders"][0]["person"], ex, "matched by number");
 
-        let refused = import(&api, &case, &preview, json!({}), 400).await;
+        let refused = import(&api, &case, &preview, json!({}), 422).await;
         assert!(refused.to_string().contains("Nothing was saved"), "{refused}");
         assert_eq!(count(&api, &case, "incidents").await, 0);
         assert_eq!(count(&api, &case, "evidence").await, 0);
@@ -157,7 +157,7 @@ async fn a_broken_backup_saves_nothing_unless_she_keeps_what_was_read() {
         let form = reqwest::multipart::Form::new()
             .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.7 not an export".to_vec()).file_name("x.pdf"));
         let res = api.post(&format!("/api/v1/cases/{case}/imports")).multipart(form).send().await.unwrap();
-        assert_eq!(res.status().as_u16(), 400);
+        assert_eq!(res.status().as_u16(), 422);
         assert!(res.text().await.unwrap().contains("Choose the format"));
     }
 }

@@ -83,7 +83,7 @@ async fn a_notice_is_refused_until_complete_sent_followed_up_and_marked_removed_
         // Missing the signature and the perjury statement: refused, each named.
         let mut draft = dmca_draft();
         let refused =
-            api.json(api.post(&notices).json(&json!({"route": "dmca", "copies": [copy], "draft": draft})), 400).await;
+            api.json(api.post(&notices).json(&json!({"route": "dmca", "copies": [copy], "draft": draft})), 422).await;
         let fields: Vec<&str> =
             refused["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
         assert_eq!(fields, ["signature", "accurate"], "{refused}");
@@ -121,7 +121,7 @@ async fn a_notice_is_refused_until_complete_sent_followed_up_and_marked_removed_
         assert_eq!(sent["due"]["action"], "follow_up");
         let due: jiff::Timestamp = sent["due"]["at"].as_str().unwrap().parse().unwrap();
         assert_eq!(due.duration_since(sent_at), jiff::SignedDuration::from_hours(3 * 24), "the organisation's 3 days");
-        let again = api.json(api.post(&format!("{notices}/{id}/send")), 400).await;
+        let again = api.json(api.post(&format!("{notices}/{id}/send")), 422).await;
         assert!(again.to_string().contains("already been sent"));
 
         let followed =

@@ -92,7 +92,7 @@ async fn a_time_in_the_future_is_refused_on_the_page_and_through_the_api() {
 
     let future = json!({"occurred": {"kind": "exact", "at": format!("{next_year}-05-03T21:15:00+01:00[Europe/London]")},
         "description": "Dated next year by mistake"});
-    let refused = api.json(api.post(&format!("/api/v1/cases/{case}/incidents")).json(&future), 400).await;
+    let refused = api.json(api.post(&format!("/api/v1/cases/{case}/incidents")).json(&future), 422).await;
     assert_eq!(refused["problems"][0]["field"], "occurred", "{refused}");
     let listed = api.json(api.get(&format!("/api/v1/cases/{case}/incidents")), 200).await;
     assert_eq!(listed.as_array().unwrap().len(), 0, "nothing reached the log");
@@ -476,7 +476,7 @@ async fn the_api_renames_cases_and_attaches_and_deletes_files() {
     let case = api.create_case("Old name").await;
     let renamed = api.json(api.put(&format!("/api/v1/cases/{case}")).json(&json!({"title": "New name"})), 200).await;
     assert_eq!(renamed["title"], "New name");
-    let empty = api.json(api.put(&format!("/api/v1/cases/{case}")).json(&json!({"title": "  "})), 400).await;
+    let empty = api.json(api.put(&format!("/api/v1/cases/{case}")).json(&json!({"title": "  "})), 422).await;
     assert_eq!(empty["problems"][0]["field"], "title");
 
     let file = api.upload(&case, None, "shot.png", png(100, 50)).await;

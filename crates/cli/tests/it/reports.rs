@@ -209,7 +209,7 @@ async fn what_she_leaves_out_is_nowhere_in_the_report_or_the_bundle() {
     let err = api
         .json(
             api.post(&format!("/api/v1/cases/{case}/reports")).json(&json!({ "format": "pdf", "subject_name": " " })),
-            400,
+            422,
         )
         .await;
     assert_eq!(err["problems"][0]["field"], "subject_name");
@@ -217,7 +217,7 @@ async fn what_she_leaves_out_is_nowhere_in_the_report_or_the_bundle() {
         .json(
             api.post(&format!("/api/v1/cases/{case}/reports"))
                 .json(&json!({ "format": "pdf", "subject_name": "Ruby", "from": "2030-01-01" })),
-            400,
+            422,
         )
         .await;
     assert_eq!(err["problems"][0]["field"], "incidents");
@@ -228,7 +228,7 @@ async fn what_she_leaves_out_is_nowhere_in_the_report_or_the_bundle() {
             400,
         )
         .await;
-    assert_eq!(err["problems"][0]["field"], "redact");
+    assert_eq!(err["problems"][0]["field"], "redact[0]");
 }
 
 #[tokio::test]
@@ -297,7 +297,7 @@ async fn a_locked_bundle_opens_only_with_its_passphrase() {
             .json(
                 api.post(&format!("/api/v1/cases/{case}/reports"))
                     .json(&json!({ "format": "bundle", "subject_name": "Ruby", "seal": seal })),
-                400,
+                422,
             )
             .await;
         assert_eq!(err["problems"][0]["field"], field);
@@ -306,7 +306,7 @@ async fn a_locked_bundle_opens_only_with_its_passphrase() {
         .json(
             api.post(&format!("/api/v1/cases/{case}/reports"))
                 .json(&json!({ "format": "pdf", "subject_name": "Ruby", "seal": { "passphrase": passphrase } })),
-            400,
+            422,
         )
         .await;
     assert_eq!(err["problems"][0]["field"], "seal");
@@ -467,13 +467,13 @@ async fn report_files_are_made_in_the_background_through_the_api_and_kept_until_
         let (case, _) = username_only_case(&api).await;
         let files = format!("/api/v1/cases/{case}/report-files");
 
-        let refused = api.json(api.post(&files).json(&json!({ "format": "bundle", "subject_name": " " })), 400).await;
+        let refused = api.json(api.post(&files).json(&json!({ "format": "bundle", "subject_name": " " })), 422).await;
         assert_eq!(refused["problems"][0]["field"], "subject_name", "checked before anything is queued");
         let refused = api
             .json(
                 api.post(&files)
                     .json(&json!({ "format": "pdf", "subject_name": "Ruby", "seal": { "passphrase": "long enough passphrase" } })),
-                400,
+                422,
             )
             .await;
         assert_eq!(refused["problems"][0]["field"], "seal");

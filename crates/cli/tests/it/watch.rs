@@ -52,7 +52,7 @@ async fn a_saved_search_lists_what_is_new_since_the_last_run() {
         let api = server.api("ruby").await;
         let case = api.create_case("Leaks").await;
         let empty =
-            api.json(api.post(&format!("/api/v1/cases/{case}/watches")).json(&json!({"query": " "})), 400).await;
+            api.json(api.post(&format!("/api/v1/cases/{case}/watches")).json(&json!({"query": " "})), 422).await;
         assert!(empty.to_string().contains("stage name"));
         let id = api
             .json(api.post(&format!("/api/v1/cases/{case}/watches")).json(&json!({"query": "Ruby Red leaked"})), 201)

@@ -41,7 +41,7 @@ pub(crate) struct Safety {
     neutral_title: bool,
     /// The name shown instead of "Lodge": up to 30 letters, numbers and spaces.
     #[serde(default)]
-    #[schema(max_length = 30, pattern = r"^[\p{L}\p{N} ]*$", example = "Recipes")]
+    #[schema(max_length = 30, example = "Recipes")]
     app_name: String,
     /// Sign her out after this many idle minutes (5 up to the organisation's limit); none for
     /// the organisation's limit.

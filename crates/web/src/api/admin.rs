@@ -73,7 +73,7 @@ impl RequestBody for SignUp {}
 
 #[utoipa::path(get, path = "/api/v1/admin/accounts", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = [AccountSummary]), (status = 403, body = ErrorBody)))]
-pub(crate) async fn accounts(
+pub(crate) async fn list_accounts(
     State(state): crate::State,
     ApiSession(s): ApiSession,
 ) -> Result<Json<Vec<AccountSummary>>, ApiError> {
@@ -174,13 +174,13 @@ pub(crate) async fn withdraw_invitation(
 
 #[utoipa::path(get, path = "/api/v1/admin/sign-up", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = SignUp), (status = 403, body = ErrorBody)))]
-pub(crate) async fn sign_up(State(state): crate::State, ApiSession(_): ApiSession) -> Result<Json<SignUp>, ApiError> {
+pub(crate) async fn sign_up_setting(State(state): crate::State, ApiSession(_): ApiSession) -> Result<Json<SignUp>, ApiError> {
     Ok(Json(SignUp { open: state.lodge.signup_open().await? }))
 }
 
 #[utoipa::path(put, path = "/api/v1/admin/sign-up", tag = "admin", security(("bearer" = [])),
     request_body = SignUp, responses((status = 200, body = SignUp), (status = 403, body = ErrorBody)))]
-pub(crate) async fn set_sign_up(
+pub(crate) async fn set_sign_up_setting(
     State(state): crate::State,
     ApiSession(s): ApiSession,
     Body(setting): Body<SignUp>,

@@ -49,7 +49,26 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for Body<T> {
         if !problems.is_empty() {
             return Err(ApiError::unreadable(ServiceError::Invalid(problems)));
         }
-        serde_path_to_error::deserialize(value).map(Body).map_err(|e| ApiError::unreadable(unreadable(&e)))
+        serde_path_to_error::deserialize(whole_numbers(value)).map(Body).map_err(|e| ApiError::unreadable(unreadable(&e)))
+    }
+}
+
+/// The body with every number that has no fraction written as an integer: JSON Schema counts
+/// `30.0` as the integer 30, and a client may send it so; the JSON reader would refuse it for
+/// an integer field.
+fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            // Within ±2^53 a float is exactly the integer it prints as.
+            Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
+                Value::from(f as i64)
+            }
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(fields) => Value::Object(fields.into_iter().map(|(k, v)| (k, whole_numbers(v))).collect()),
+        other => other,
     }
 }
 
@@ -85,14 +104,12 @@ mod tests {
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
     struct Inner {
         day: u8,
     }
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
     struct Outer {
         inner: Inner,
     }
@@ -114,5 +131,14 @@ mod tests {
         assert_eq!(field(r#"{}"#), "inner");
         assert_eq!(field(r#""text""#), "body");
         assert_eq!(field_name("/body/messages"), "body.messages");
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let value: serde_json::Value = serde_json::from_str(r#"{"inner": {"day": 3.0}}"#).unwrap();
+        let read: Outer = serde_path_to_error::deserialize(whole_numbers(value)).unwrap();
+        assert_eq!(read.inner.day, 3);
+        let value: serde_json::Value = serde_json::from_str(r#"{"inner": {"day": 3.5}}"#).unwrap();
+        assert!(serde_path_to_error::deserialize::<_, Outer>(whole_numbers(value)).is_err());
     }
 }

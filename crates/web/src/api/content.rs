@@ -23,7 +23,7 @@ const MAX_CONTENT_FILE: usize = 512 * 1024 * 1024;
 #[utoipa::path(get, path = "/api/v1/cases/{case}/content", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Content>]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<Content>>>, ApiError> {
+pub(crate) async fn list_content(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<Content>>>, ApiError> {
     Ok(Json(open.contents().await?.into_iter().map(Into::into).collect()))
 }
 
@@ -81,7 +81,7 @@ impl From<Fingerprinting> for FingerprintingBody {
     responses((status = 201, body = [Uuid], description = "Registered: the id of each piece"),
         (status = 202, body = FingerprintingBody, description = "A video: fingerprinted in the background"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn add(WriteCase(_, open): WriteCase, mut multipart: Multipart) -> Result<Response, ApiError> {
+pub(crate) async fn add_content(WriteCase(_, open): WriteCase, mut multipart: Multipart) -> Result<Response, ApiError> {
     let broken = || ServiceError::invalid("file", "The upload did not arrive whole. Send it again.");
     let mut details =
         ContentDetails { label: String::new(), made_by: MadeBy::Her, first_published: String::new(), intimate: false };
@@ -154,7 +154,7 @@ pub(crate) async fn cancel_fingerprinting(
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/content/{content}", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("content" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub(crate) async fn delete(
+pub(crate) async fn delete_content(
     WriteCase(_, open): WriteCase,
     Path((_, content)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
@@ -348,7 +348,7 @@ pub(crate) async fn content_thumbnail(
 #[utoipa::path(get, path = "/api/v1/cases/{case}/accounts", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<OwnAccount>]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn accounts(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<OwnAccount>>>, ApiError> {
+pub(crate) async fn list_own_accounts(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<OwnAccount>>>, ApiError> {
     Ok(Json(open.own_accounts().await?.into_iter().map(Into::into).collect()))
 }
 

@@ -117,7 +117,7 @@ pub(crate) struct Accepted {
 #[utoipa::path(get, path = "/api/v1/cases/{case}/inbox-links", tag = "inbox", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [InboxLink]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list_links(OwnCase(_, open): OwnCase) -> Result<Json<Vec<InboxLink>>, ApiError> {
+pub(crate) async fn list_inbox_links(OwnCase(_, open): OwnCase) -> Result<Json<Vec<InboxLink>>, ApiError> {
     let links = open.inbox_links().await?;
     Ok(Json(
         links
@@ -131,7 +131,7 @@ pub(crate) async fn list_links(OwnCase(_, open): OwnCase) -> Result<Json<Vec<Inb
     params(("case" = Uuid, Path)), request_body = NewInboxLink,
     responses((status = 201, body = InboxLinkMade), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-pub(crate) async fn create_link(
+pub(crate) async fn create_inbox_link(
     State(state): crate::State,
     OwnCase(_, open): OwnCase,
     Body(new): Body<NewInboxLink>,
@@ -145,7 +145,7 @@ pub(crate) async fn create_link(
     params(("case" = Uuid, Path), ("link" = Uuid, Path)),
     responses((status = 204, description = "Withdrawn: it takes no more reports"), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
-pub(crate) async fn withdraw_link(
+pub(crate) async fn withdraw_inbox_link(
     OwnCase(_, open): OwnCase,
     Path((_, link)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {

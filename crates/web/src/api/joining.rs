@@ -66,7 +66,7 @@ impl RequestBody for Recovery {}
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "session", request_body = NewAccount,
     responses((status = 201, body = AccountMade), (status = 403, body = ErrorBody, description = "Sign-up needs an invitation here"),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub(crate) async fn sign_up(
+pub(crate) async fn create_account(
     State(state): crate::State,
     address: ClientAddress,
     Body(new): Body<NewAccount>,

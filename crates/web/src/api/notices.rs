@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use lodge_domain::{CopyId, NoticeId};
 use lodge_service::{CaseNotice, NoticeDetails, OpenCase, ServiceError, SiteSummary, Version};
-use lodge_takedown::notice::Draft;
+use lodge_takedown::notice::{Confirmed, Draft, Recipient, Sender};
 use lodge_takedown::route::Route;
 use lodge_takedown::tracking::Due;
 use serde::{Deserialize, Serialize};
@@ -61,7 +61,7 @@ fn body(open: &OpenCase, e: Version<CaseNotice>) -> Result<NoticeBody, ServiceEr
 #[utoipa::path(get, path = "/api/v1/cases/{case}/notices", tag = "notices", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [NoticeBody]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list(ReadCase(_, open): ReadCase) -> Result<Json<Vec<NoticeBody>>, ApiError> {
+pub(crate) async fn list_notices(ReadCase(_, open): ReadCase) -> Result<Json<Vec<NoticeBody>>, ApiError> {
     let notices = open.notices().await?;
     Ok(Json(notices.into_iter().map(|e| body(&open, e)).collect::<Result<_, _>>()?))
 }
@@ -71,13 +71,65 @@ pub(crate) async fn list(ReadCase(_, open): ReadCase) -> Result<Json<Vec<NoticeB
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewNotice {
     /// The route's short name.
+    #[schema(pattern = "^(dmca|dsa|delist-copyright|delist-ncii|delist-fake|platform-ncii|platform-fake)$")]
     route: String,
     /// Confirmed copies, all on one site.
     copies: Vec<Uuid>,
-    /// Sender, recipient, work, law, country, whether she is paid, and her confirmations. The
-    /// addresses and the date are filled in by Lodge.
-    #[schema(value_type = Object)]
-    draft: Draft,
+    draft: DraftInput,
+}
+
+/// A notice's draft as she writes it: sender, recipient, work, law, country, whether she is
+/// paid, and her confirmations. The copies' addresses and the date are Lodge's to fill in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DraftInput {
+    sender: Sender,
+    recipient: Recipient,
+    /// Her original work, described ("Photo set 'Red room', published March 2024").
+    #[serde(default)]
+    work: String,
+    /// Where her original is published.
+    #[serde(default)]
+    original_urls: Vec<String>,
+    /// Why the content is illegal, naming the law (DSA; the legal basis of an NCII report).
+    #[serde(default)]
+    law: String,
+    /// The country she lives in (search delisting).
+    #[serde(default)]
+    country: String,
+    /// Whether she is currently paid for this content; leave it out if she has not said.
+    #[serde(default)]
+    paid: Option<bool>,
+    /// Ask the platform not to tell the uploader who reported.
+    #[serde(default)]
+    anonymous: bool,
+    /// Ask the search engine to filter similar results too.
+    #[serde(default)]
+    filter_similar: bool,
+    /// Her StopNCII case number, if she has one.
+    #[serde(default)]
+    stopncii_case: String,
+    #[serde(default)]
+    confirmed: Confirmed,
+}
+
+impl From<DraftInput> for Draft {
+    fn from(d: DraftInput) -> Draft {
+        Draft {
+            sender: d.sender,
+            recipient: d.recipient,
+            work: d.work,
+            original_urls: d.original_urls,
+            law: d.law,
+            country: d.country,
+            paid: d.paid,
+            anonymous: d.anonymous,
+            filter_similar: d.filter_similar,
+            stopncii_case: d.stopncii_case,
+            confirmed: d.confirmed,
+            ..Draft::default()
+        }
+    }
 }
 
 impl super::body::RequestBody for NewNotice {
@@ -87,7 +139,7 @@ impl super::body::RequestBody for NewNotice {
 #[utoipa::path(post, path = "/api/v1/cases/{case}/notices", tag = "notices", security(("bearer" = [])),
     params(("case" = Uuid, Path)), request_body = NewNotice,
     responses((status = 201, body = NoticeBody), (status = 400, body = ErrorBody, description = "Each missing element named"), (status = 404, body = ErrorBody)))]
-pub(crate) async fn create(
+pub(crate) async fn create_notice(
     WriteCase(_, open): WriteCase,
     super::body::Body(new): super::body::Body<NewNotice>,
 ) -> Result<(StatusCode, Json<NoticeBody>), ApiError> {
@@ -97,7 +149,7 @@ pub(crate) async fn create(
             "Use dmca, dsa, delist-copyright, delist-ncii, delist-fake, platform-ncii or platform-fake.",
         )
     })?;
-    let details = NoticeDetails { route, copies: new.copies.into_iter().map(CopyId).collect(), draft: new.draft };
+    let details = NoticeDetails { route, copies: new.copies.into_iter().map(CopyId).collect(), draft: new.draft.into() };
     let id = open.draft_notice(details).await?;
     let made = open.notice(id).await?;
     Ok((StatusCode::CREATED, Json(body(&open, made)?)))
@@ -106,7 +158,7 @@ pub(crate) async fn create(
 #[utoipa::path(get, path = "/api/v1/cases/{case}/notices/{notice}", tag = "notices", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("notice" = Uuid, Path)),
     responses((status = 200, body = NoticeBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn get(
+pub(crate) async fn get_notice(
     ReadCase(_, open): ReadCase,
     Path((_, notice)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<NoticeBody>, ApiError> {
@@ -139,7 +191,7 @@ pub(crate) async fn letter(
 #[utoipa::path(post, path = "/api/v1/cases/{case}/notices/{notice}/send", tag = "notices", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("notice" = Uuid, Path)),
     responses((status = 200, body = NoticeBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn send(
+pub(crate) async fn send_notice(
     WriteCase(_, open): WriteCase,
     Path((_, notice)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<NoticeBody>, ApiError> {

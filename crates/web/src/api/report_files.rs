@@ -70,7 +70,7 @@ impl From<PreparedFile> for ReportFileBody {
     params(("case" = Uuid, Path)), request_body = ReportRequest,
     responses((status = 202, body = ReportFileBody, description = "Being made in the background"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn create(
+pub(crate) async fn create_report_file(
     ReadCase(_, open): ReadCase,
     super::body::Body(request): super::body::Body<ReportRequest>,
 ) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<ReportFileBody>), ApiError> {
@@ -84,14 +84,14 @@ pub(crate) async fn create(
 #[utoipa::path(get, path = "/api/v1/cases/{case}/report-files", tag = "integrity", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [ReportFileBody]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list(ReadCase(_, open): ReadCase) -> Result<Json<Vec<ReportFileBody>>, ApiError> {
+pub(crate) async fn list_report_files(ReadCase(_, open): ReadCase) -> Result<Json<Vec<ReportFileBody>>, ApiError> {
     Ok(Json(open.prepared_files().await?.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{case}/report-files/{file}", tag = "integrity", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("file" = Uuid, Path)),
     responses((status = 200, body = ReportFileBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn get(
+pub(crate) async fn get_report_file(
     ReadCase(_, open): ReadCase,
     Path((_, file)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<ReportFileBody>, ApiError> {
@@ -104,7 +104,7 @@ pub(crate) async fn get(
         (status = 200, description = "The file: PDF, zip, or age-encrypted zip when locked",
             content(("application/pdf"), ("application/zip"), ("application/octet-stream"))),
         (status = 404, body = ErrorBody, description = "No such file, or not made yet")))]
-pub(crate) async fn content(
+pub(crate) async fn download_report_file(
     ReadCase(_, open): ReadCase,
     Path((_, file)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
@@ -115,7 +115,7 @@ pub(crate) async fn content(
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/report-files/{file}", tag = "integrity", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("file" = Uuid, Path)),
     responses((status = 204, description = "Deleted (or stopped), with its file"), (status = 404, body = ErrorBody)))]
-pub(crate) async fn delete(
+pub(crate) async fn delete_report_file(
     ReadCase(_, open): ReadCase,
     Path((_, file)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {

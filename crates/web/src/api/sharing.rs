@@ -223,7 +223,7 @@ pub(crate) struct PoliceLinkMade {
 #[utoipa::path(get, path = "/api/v1/cases/{case}/police-links", tag = "sharing", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [PoliceLink]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list_links(OwnCase(_, open): OwnCase) -> Result<Json<Vec<PoliceLink>>, ApiError> {
+pub(crate) async fn list_police_links(OwnCase(_, open): OwnCase) -> Result<Json<Vec<PoliceLink>>, ApiError> {
     Ok(Json(open.shares().await?.into_iter().map(Into::into).collect()))
 }
 
@@ -231,7 +231,7 @@ pub(crate) async fn list_links(OwnCase(_, open): OwnCase) -> Result<Json<Vec<Pol
     params(("case" = Uuid, Path)), request_body = NewPoliceLink,
     responses((status = 201, body = PoliceLinkMade, description = "Made; its report is prepared in the background"),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub(crate) async fn create_link(
+pub(crate) async fn create_police_link(
     State(state): crate::State,
     OwnCase(_, open): OwnCase,
     Body(new): Body<NewPoliceLink>,
@@ -261,7 +261,7 @@ pub(crate) async fn refresh_link(
     params(("case" = Uuid, Path), ("share" = Uuid, Path)),
     responses((status = 204, description = "Withdrawn: the link opens nothing from now on"),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn withdraw_link(
+pub(crate) async fn withdraw_police_link(
     OwnCase(_, open): OwnCase,
     Path((_, share)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {

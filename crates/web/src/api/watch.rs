@@ -14,7 +14,7 @@ use crate::extract::{ReadCase, WriteCase};
 #[utoipa::path(get, path = "/api/v1/cases/{case}/watches", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<Watch>]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<Watch>>>, ApiError> {
+pub(crate) async fn list_watches(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<Watch>>>, ApiError> {
     Ok(Json(open.watches().await?.into_iter().map(Into::into).collect()))
 }
 
@@ -31,7 +31,7 @@ impl super::body::RequestBody for NewWatch {}
 #[utoipa::path(post, path = "/api/v1/cases/{case}/watches", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)), request_body = NewWatch,
     responses((status = 201, body = Uuid, description = "Saved, and running now"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn add(
+pub(crate) async fn add_watch(
     WriteCase(_, open): WriteCase,
     super::body::Body(new): super::body::Body<NewWatch>,
 ) -> Result<(StatusCode, Json<Uuid>), ApiError> {
@@ -42,7 +42,7 @@ pub(crate) async fn add(
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/watches/{watch}", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path), ("watch" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub(crate) async fn delete(
+pub(crate) async fn delete_watch(
     WriteCase(_, open): WriteCase,
     Path((_, watch)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {

@@ -54,7 +54,7 @@ pub(crate) struct Responses {
 
 #[utoipa::path(post, path = "/api/v1/your-voice", tag = "your voice", request_body = NewFeedback,
     responses((status = 202, description = "Received"), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub(crate) async fn send(
+pub(crate) async fn send_feedback(
     State(state): crate::State,
     address: ClientAddress,
     Body(new): Body<NewFeedback>,
