@@ -174,7 +174,10 @@ pub(crate) async fn withdraw_invitation(
 
 #[utoipa::path(get, path = "/api/v1/admin/sign-up", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = SignUp), (status = 403, body = ErrorBody)))]
-pub(crate) async fn sign_up_setting(State(state): crate::State, ApiSession(_): ApiSession) -> Result<Json<SignUp>, ApiError> {
+pub(crate) async fn sign_up_setting(
+    State(state): crate::State,
+    ApiSession(_): ApiSession,
+) -> Result<Json<SignUp>, ApiError> {
     Ok(Json(SignUp { open: state.lodge.signup_open().await? }))
 }
 

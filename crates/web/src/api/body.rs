@@ -49,7 +49,9 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for Body<T> {
         if !problems.is_empty() {
             return Err(ApiError::unreadable(ServiceError::Invalid(problems)));
         }
-        serde_path_to_error::deserialize(whole_numbers(value)).map(Body).map_err(|e| ApiError::unreadable(unreadable(&e)))
+        serde_path_to_error::deserialize(whole_numbers(value))
+            .map(Body)
+            .map_err(|e| ApiError::unreadable(unreadable(&e)))
     }
 }
 

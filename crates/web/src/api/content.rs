@@ -41,8 +41,7 @@ fn made_by(text: &str) -> Result<MadeBy, ServiceError> {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct FingerprintingBody {
     id: Uuid,
-    /// `queued`, `running`, `done`, `failed` or `cancelled`.
-    state: String,
+    state: super::JobStatus,
     /// Per cent of the video fingerprinted.
     done: i64,
     /// 100.
@@ -64,7 +63,7 @@ impl From<Fingerprinting> for FingerprintingBody {
         FingerprintingBody {
             id: j.id.0,
             content: (j.state == JobState::Done).then_some(j.id.0),
-            state: j.state.as_str().into(),
+            state: j.state.into(),
             done: j.done,
             total: j.total,
             label: j.payload.label,
@@ -203,8 +202,7 @@ impl super::body::RequestBody for ScanRequest {}
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ScanBody {
     id: Uuid,
-    /// `queued`, `running`, `done`, `failed` or `cancelled`.
-    state: String,
+    state: super::JobStatus,
     /// Addresses looked at so far.
     done: i64,
     /// Addresses in all.
@@ -230,7 +228,7 @@ impl From<Scan> for ScanBody {
     fn from(s: Scan) -> Self {
         ScanBody {
             id: s.id.0,
-            state: s.state.as_str().into(),
+            state: s.state.into(),
             done: s.done,
             total: s.total,
             addresses: s.payload.addresses,
@@ -348,7 +346,9 @@ pub(crate) async fn content_thumbnail(
 #[utoipa::path(get, path = "/api/v1/cases/{case}/accounts", tag = "content", security(("bearer" = [])),
     params(("case" = Uuid, Path)),
     responses((status = 200, body = [Versioned<OwnAccount>]), (status = 404, body = ErrorBody)))]
-pub(crate) async fn list_own_accounts(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versioned<OwnAccount>>>, ApiError> {
+pub(crate) async fn list_own_accounts(
+    ReadCase(_, open): ReadCase,
+) -> Result<Json<Vec<Versioned<OwnAccount>>>, ApiError> {
     Ok(Json(open.own_accounts().await?.into_iter().map(Into::into).collect()))
 }
 

@@ -204,6 +204,30 @@ pub(crate) struct Update<T> {
     body: T,
 }
 
+/// Where a background job stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl From<lodge_service::JobState> for JobStatus {
+    fn from(s: lodge_service::JobState) -> JobStatus {
+        use lodge_service::JobState;
+        match s {
+            JobState::Queued => JobStatus::Queued,
+            JobState::Running => JobStatus::Running,
+            JobState::Done => JobStatus::Done,
+            JobState::Failed => JobStatus::Failed,
+            JobState::Cancelled => JobStatus::Cancelled,
+        }
+    }
+}
+
 /// Health of this node: the database and the file store both answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Health {

@@ -149,7 +149,8 @@ pub(crate) async fn create_notice(
             "Use dmca, dsa, delist-copyright, delist-ncii, delist-fake, platform-ncii or platform-fake.",
         )
     })?;
-    let details = NoticeDetails { route, copies: new.copies.into_iter().map(CopyId).collect(), draft: new.draft.into() };
+    let details =
+        NoticeDetails { route, copies: new.copies.into_iter().map(CopyId).collect(), draft: new.draft.into() };
     let id = open.draft_notice(details).await?;
     let made = open.notice(id).await?;
     Ok((StatusCode::CREATED, Json(body(&open, made)?)))
@@ -206,6 +207,7 @@ pub(crate) async fn send_notice(
 pub(crate) struct StatusUpdate {
     /// `sent`, `acknowledged`, `removed`, `partly_removed`, `refused`, `counter_notice` or
     /// `restored`; or `followed_up` to record a follow-up.
+    #[schema(pattern = "^(sent|acknowledged|removed|partly_removed|refused|counter_notice|restored|followed_up)$")]
     status: String,
     /// What happened.
     #[serde(default)]

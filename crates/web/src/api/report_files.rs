@@ -20,10 +20,8 @@ use crate::extract::ReadCase;
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ReportFileBody {
     id: Uuid,
-    /// `queued`, `running`, `done`, `failed` or `cancelled`.
-    state: String,
-    /// `pdf` or `bundle`.
-    format: String,
+    state: super::JobStatus,
+    format: super::reports::ReportFormat,
     /// Whether the bundle is locked.
     locked: bool,
     /// Steps done: gathering, the PDF, each exhibit, saving.
@@ -48,10 +46,10 @@ impl From<PreparedFile> for ReportFileBody {
     fn from(f: PreparedFile) -> Self {
         ReportFileBody {
             id: f.id.0,
-            state: f.state.as_str().into(),
+            state: f.state.into(),
             format: match f.payload.file {
-                ReportFile::Pdf => "pdf".into(),
-                ReportFile::Bundle => "bundle".into(),
+                ReportFile::Pdf => super::reports::ReportFormat::Pdf,
+                ReportFile::Bundle => super::reports::ReportFormat::Bundle,
             },
             locked: f.payload.locked,
             done: f.done,

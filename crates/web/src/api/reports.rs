@@ -4,7 +4,7 @@
 use axum::response::Response;
 use lodge_domain::IncidentId;
 use lodge_service::{Redact, ReportFile, ServiceError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -137,7 +137,7 @@ pub(crate) struct SealRequest {
 }
 
 /// The two forms a report comes in.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum ReportFormat {
     /// The PDF.

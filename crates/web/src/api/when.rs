@@ -16,7 +16,10 @@ pub(crate) struct WhenInput {
     /// For an exact time: RFC 9557 text, an RFC 3339 time with its offset and then its IANA
     /// time zone in brackets.
     #[serde(default)]
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?([+-][0-9]{2}:[0-9]{2}|Z)\[[A-Za-z][A-Za-z0-9_+/-]*\]$", example = "2025-05-03T21:15:00+01:00[Europe/London]")]
+    #[schema(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?([+-][0-9]{2}:[0-9]{2}|Z)\[[A-Za-z][A-Za-z0-9_+/-]*\]$",
+        example = "2025-05-03T21:15:00+01:00[Europe/London]"
+    )]
     at: Option<String>,
     /// For an approximate time: her words, e.g. "evening of 3 May".
     #[serde(default)]
@@ -54,9 +57,10 @@ impl WhenInput {
                 ),
             },
             (WhenKind::Exact, None, _) => problem("at", "An exact time needs `at`.".into()),
-            (WhenKind::Exact, Some(_), Some(_)) => {
-                problem("description", "An exact time has no description: leave it out, or use kind approximate.".into())
-            }
+            (WhenKind::Exact, Some(_), Some(_)) => problem(
+                "description",
+                "An exact time has no description: leave it out, or use kind approximate.".into(),
+            ),
             (WhenKind::Approximate, None, Some(description)) => {
                 Some(When::Approximate { description, around: self.around })
             }
