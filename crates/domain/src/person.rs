@@ -40,11 +40,11 @@ pub struct Identifier {
     pub value: String,
     /// When she first saw it used.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub first_seen: Option<Date>,
     /// When she last saw it used.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub last_seen: Option<Date>,
 }
 

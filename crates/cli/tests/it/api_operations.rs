@@ -284,15 +284,19 @@ async fn a_malformed_body_is_answered_with_its_field_and_why() {
     let (got, body) = status(post(json!({"description": "x"}))).await;
     assert_eq!((got, body["problems"][0]["field"].as_str()), (400, Some("occurred")), "{body}");
     assert!(body["problems"][0]["message"].as_str().unwrap().contains("needed"), "{body}");
-    let (got, body) = status(post(
-        json!({"occurred": {"kind": "exact", "at": "2025-05-03T21:15:00+01:00[Europe/London]"}, "people": ["him"]}),
-    ))
-    .await;
-    assert_eq!((got, body["problems"][0]["field"].as_str()), (400, Some("people[0]")), "{body}");
 
-    // The shape is right but no clock has that time: 422, the same field and why.
+    // The shape is right but it names nothing Lodge can use (no clock has that time, no person
+    // has that id, April has no 31st): 422, the same field and why.
     let (got, body) =
         status(post(json!({"occurred": {"kind": "exact", "at": "2025-05-03T21:15:00+01:00[Nowhere/Atlantis]"}}))).await;
     assert_eq!((got, body["problems"][0]["field"].as_str()), (422, Some("occurred.at")), "{body}");
     assert!(body["problems"][0]["message"].as_str().unwrap().contains("RFC 9557"), "{body}");
+    let at = "2025-05-03T21:15:00+01:00[Europe/London]";
+    let (got, body) = status(post(json!({"occurred": {"kind": "exact", "at": at}, "people": ["him"]}))).await;
+    assert_eq!((got, body["problems"][0]["field"].as_str()), (422, Some("people[0]")), "{body}");
+    assert!(body["problems"][0]["message"].as_str().unwrap().contains("UUID"), "{body}");
+    let report =
+        alice.post(&format!("/api/v1/cases/{case}/reports")).json(&json!({"subject_name": "A", "from": "2025-04-31"}));
+    let (got, body) = status(report).await;
+    assert_eq!((got, body["problems"][0]["field"].as_str()), (422, Some("from")), "{body}");
 }

@@ -49,9 +49,10 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for Body<T> {
         if !problems.is_empty() {
             return Err(ApiError::unreadable(ServiceError::Invalid(problems)));
         }
-        serde_path_to_error::deserialize(whole_numbers(value))
-            .map(Body)
-            .map_err(|e| ApiError::unreadable(unreadable(&e)))
+        serde_path_to_error::deserialize(whole_numbers(value)).map(Body).map_err(|e| {
+            let problem = unreadable(&e);
+            if shape_is_wrong(e.inner()) { ApiError::unreadable(problem) } else { ApiError::from(problem) }
+        })
     }
 }
 
@@ -72,6 +73,23 @@ fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
         Value::Object(fields) => Value::Object(fields.into_iter().map(|(k, v)| (k, whole_numbers(v))).collect()),
         other => other,
     }
+}
+
+/// Whether the body is not the shape its schema gives (a field missing, unknown or of the
+/// wrong type: 400), rather than a value of the right shape that names nothing Lodge can use,
+/// such as the 31st of April, which the value's own reader refuses (422).
+fn shape_is_wrong(e: &serde_json::Error) -> bool {
+    const SHAPE: [&str; 7] = [
+        "invalid type",
+        "invalid value",
+        "invalid length",
+        "unknown variant",
+        "unknown field",
+        "missing field",
+        "duplicate field",
+    ];
+    let text = e.to_string();
+    e.classify() != serde_json::error::Category::Data || SHAPE.iter().any(|s| text.starts_with(s))
 }
 
 /// `/body/messages` as the API names fields: `body.messages`.
@@ -142,5 +160,18 @@ mod tests {
         assert_eq!(read.inner.day, 3);
         let value: serde_json::Value = serde_json::from_str(r#"{"inner": {"day": 3.5}}"#).unwrap();
         assert!(serde_path_to_error::deserialize::<_, Outer>(whole_numbers(value)).is_err());
+    }
+
+    #[test]
+    fn a_day_that_is_not_one_is_refused_but_not_unreadable() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Day {
+            #[allow(dead_code)]
+            day: jiff::civil::Date,
+        }
+        let error = |json: &str| serde_json::from_str::<Day>(json).unwrap_err();
+        assert!(!shape_is_wrong(&error(r#"{"day": "2025-04-31"}"#)), "the right shape, no such day: 422");
+        assert!(shape_is_wrong(&error(r#"{"day": 20250430}"#)), "a number where a day goes: 400");
+        assert!(shape_is_wrong(&error(r#"{}"#)));
     }
 }

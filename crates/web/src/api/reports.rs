@@ -33,11 +33,11 @@ pub(crate) struct ReportRequest {
     prepared_for: String,
     /// Only incidents on or after this day.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date, example = "2025-03-01")]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2025-03-01")]
     from: Option<jiff::civil::Date>,
     /// Only incidents on or before this day.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date, example = "2025-04-30")]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2025-04-30")]
     to: Option<jiff::civil::Date>,
     /// Only these incidents; all in the date range if left out.
     #[serde(default)]
@@ -72,11 +72,11 @@ pub(crate) struct ReportChoices {
     prepared_by: String,
     /// Only incidents on or after this day.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date, example = "2025-03-01")]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2025-03-01")]
     from: Option<jiff::civil::Date>,
     /// Only incidents on or before this day.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date, example = "2025-04-30")]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2025-04-30")]
     to: Option<jiff::civil::Date>,
     /// Fields to leave out.
     #[serde(default)]

@@ -27,7 +27,7 @@ pub(crate) struct WhenInput {
     description: Option<String>,
     /// For an approximate time: the day it was, or roughly was.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date, example = "2025-05-03")]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2025-05-03")]
     around: Option<jiff::civil::Date>,
 }
 
