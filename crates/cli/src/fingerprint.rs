@@ -125,8 +125,11 @@ pub fn hash(paths: &[PathBuf], dihedral: bool, video: bool, interval: f64) -> Re
     Ok(ok)
 }
 
-/// Reads an index: a binary index file, or text with a hash at the start of each line (such
-/// as `lodge hash` output), the rest of the line naming it.
+/// Reads an index: a binary index file, or text as `lodge hash` prints it — image lines
+/// starting with a PDQ hash (the rest of the line naming it), and for each video a
+/// `# path,md5=…` line then its vPDQ frame lines (`frame,quality,hash,seconds`), each frame of
+/// good quality named by its video and time, a frame the same as one before it in the same
+/// video kept once.
 fn load_index(path: &Path) -> Result<(Index, Vec<String>)> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read the index {}", path.display()))?;
     if Index::is_index_file(&bytes) {
@@ -137,23 +140,43 @@ fn load_index(path: &Path) -> Result<(Index, Vec<String>)> {
     }
     let mut hashes = Vec::new();
     let mut labels = Vec::new();
+    let mut video: Option<(String, std::collections::HashSet<Hash256>)> = None;
     for (n, line) in bytes.lines().enumerate() {
         let line = line.with_context(|| format!("{}: line {} is not text", path.display(), n + 1))?;
         let line = line.trim();
+        if let Some(name) = line.strip_prefix("# ").and_then(|l| l.rsplit_once(",md5=")).map(|(name, _)| name) {
+            video = Some((name.to_owned(), std::collections::HashSet::new()));
+            continue;
+        }
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let (first, rest) = line.split_once(',').unwrap_or((line, ""));
-        let Ok(hash) = first.parse::<Hash256>() else {
-            bail!("{}: line {} does not start with a 64-digit PDQ hash", path.display(), n + 1);
+        if let Ok(hash) = first.parse::<Hash256>() {
+            // `lodge hash` lines are `hash,quality,path[,variant]`: the name is what follows the quality.
+            let name = match rest.split_once(',') {
+                Some((quality, name)) if quality.parse::<u8>().is_ok() => name,
+                _ => rest,
+            };
+            video = None;
+            hashes.push(hash);
+            labels.push(if name.is_empty() { format!("line {}", n + 1) } else { name.to_owned() });
+            continue;
+        }
+        let Some(frame) = lodge_pdq::vpdq::FrameHash::parse_line(line) else {
+            bail!(
+                "{}: line {} is neither a PDQ hash line nor a video frame line of `lodge hash` output",
+                path.display(),
+                n + 1
+            );
         };
-        // `lodge hash` lines are `hash,quality,path[,variant]`: the name is what follows the quality.
-        let name = match rest.split_once(',') {
-            Some((quality, name)) if quality.parse::<u8>().is_ok() => name,
-            _ => rest,
+        let Some((name, seen)) = video.as_mut() else {
+            bail!("{}: line {} is a video frame line with no `# path,md5=` line before it", path.display(), n + 1);
         };
-        hashes.push(hash);
-        labels.push(if name.is_empty() { format!("line {}", n + 1) } else { name.to_owned() });
+        if frame.pdq.quality >= lodge_pdq::MIN_QUALITY && seen.insert(frame.pdq.hash) {
+            hashes.push(frame.pdq.hash);
+            labels.push(format!("{name} at {:.1} s", frame.timestamp));
+        }
     }
     Ok((Index::new(hashes)?, labels))
 }

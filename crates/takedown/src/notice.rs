@@ -189,7 +189,9 @@ impl Element {
             Element::AccuracyUnderPerjury => {
                 "the statement that the notice is accurate, under penalty of perjury, ticked"
             }
-            Element::Explanation => "why the content is illegal, naming the law",
+            Element::Explanation => {
+                "why the content is illegal, in a sentence or more that names the law (a word such as \"illegal\" is not an explanation)"
+            }
             Element::BonaFide => "the statement that the notice is accurate and complete, ticked",
             Element::Country => "the country you live in",
             Element::PaidAnswered => "whether you are paid for this content",
@@ -247,6 +249,11 @@ pub fn by_host(urls: &[String]) -> Result<BTreeMap<String, Vec<String>>, NoticeE
             ("http" | "https", Some(h)) => h.trim_start_matches("www.").to_ascii_lowercase(),
             _ => return Err(NoticeError::NotAnAddress(raw.clone())),
         };
+        // A port other than the scheme's own is another server, perhaps another operator.
+        let host = match parsed.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        };
         hosts.entry(host).or_default().push(parsed.to_string());
     }
     Ok(hosts)
@@ -254,6 +261,13 @@ pub fn by_host(urls: &[String]) -> Result<BTreeMap<String, Vec<String>>, NoticeE
 
 fn filled(text: &str) -> bool {
     !text.trim().is_empty()
+}
+
+/// Whether an explanation says why, not only that: DSA Art. 16(2)(a) asks for a sufficiently
+/// substantiated explanation, so a word or two ("illegal", "not allowed") is not one.
+fn substantiated(text: &str) -> bool {
+    let words = text.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count();
+    words >= 6 && text.trim().chars().count() >= 30
 }
 
 impl Draft {
@@ -278,7 +292,7 @@ impl Draft {
                 (Element::AccuracyUnderPerjury, c.accurate_under_penalty_of_perjury),
             ]),
             Route::DsaArticle16 => {
-                need.extend([(Element::Explanation, filled(&self.law)), (Element::BonaFide, c.bona_fide)])
+                need.extend([(Element::Explanation, substantiated(&self.law)), (Element::BonaFide, c.bona_fide)])
             }
             Route::SearchDelisting { kind } => {
                 need.extend([(Element::Country, filled(&self.country)), (Element::PaidAnswered, self.paid.is_some())]);

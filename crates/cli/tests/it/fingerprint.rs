@@ -83,5 +83,48 @@ fn match_finds_known_images_with_their_distance() {
 
     std::fs::write(&index, "not a hash list\n").unwrap();
     let (ok, _, err) = lodge(&["match", "--index", index.to_str().unwrap(), query.to_str().unwrap()]);
-    assert!(!ok && err.contains("line 1 does not start with a 64-digit PDQ hash"), "{err}");
+    assert!(!ok && err.contains("line 1 is neither a PDQ hash line nor a video frame line"), "{err}");
+}
+
+#[test]
+fn match_takes_an_index_hashed_from_a_folder_with_videos_in_it() {
+    // The README's workflow: hash a folder of her photos and videos, then match downloads.
+    let dir = tempfile::tempdir().unwrap();
+    let hers = dir.path().join("hers");
+    std::fs::create_dir(&hers).unwrap();
+    std::fs::copy(vectors().join("pdq/images/wee.jpg"), hers.join("wee.jpg")).unwrap();
+    let video = vectors().join("vpdq/videos/chair-orig-22-sd-bar.mp4");
+    std::fs::copy(&video, hers.join("chair.mp4")).unwrap();
+    let (ok, known, err) = lodge(&["hash", hers.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(known.lines().any(|l| l.starts_with("# ") && l.contains("chair.mp4,md5=")), "{known}");
+    let index = dir.path().join("mine.csv");
+    std::fs::write(&index, &known).unwrap();
+
+    // A re-encoded copy of her video with a logo on it, and a photo of hers, are both found;
+    // an unrelated video is not.
+    let copy = vectors().join("vpdq/videos/chair-22-with-small-logo-bar.mp4");
+    let unrelated = vectors().join("vpdq/videos/doorknob-hd-no-bar.mp4");
+    let photo = vectors().join("pdq/decoded/wee.png");
+    let (ok, out, err) = lodge(&[
+        "match",
+        "--index",
+        index.to_str().unwrap(),
+        copy.to_str().unwrap(),
+        unrelated.to_str().unwrap(),
+        photo.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let hits = |query: &PathBuf| out.lines().filter(|l| l.starts_with(query.to_str().unwrap())).collect::<Vec<_>>();
+    let video_hits = hits(&copy);
+    assert!(!video_hits.is_empty(), "{out}");
+    assert!(video_hits.iter().all(|l| l.contains("chair.mp4 at ") && l.ends_with(" s")), "{out}");
+    assert!(hits(&unrelated).iter().all(|l| !l.contains("chair.mp4")), "{out}");
+    assert!(hits(&photo).iter().any(|l| l.ends_with("wee.jpg")), "{out}");
+
+    // Frame lines with nothing to say which video they are from are refused by line.
+    let orphan: String = known.lines().filter(|l| !l.starts_with("# ")).collect::<Vec<_>>().join("\n");
+    std::fs::write(&index, orphan).unwrap();
+    let (ok, _, err) = lodge(&["match", "--index", index.to_str().unwrap(), photo.to_str().unwrap()]);
+    assert!(!ok && err.contains("video frame line with no `# path,md5=` line before it"), "{err}");
 }

@@ -170,6 +170,14 @@ fn one_host_per_notice_and_no_ncii_delisting_for_paid_content() {
     assert_eq!(grouped["tube.example"].len(), 2);
     assert_eq!(grouped["other.example"].len(), 1);
     assert!(matches!(by_host(&["javascript:alert(1)".into()]), Err(NoticeError::NotAnAddress(_))));
+    // Another port is another server: its own notice. The scheme's own port is the same host.
+    let ports: Vec<String> =
+        ["http://tube.example:8080/v/1", "https://tube.example/v/2", "https://tube.example:443/v/3"]
+            .map(Into::into)
+            .into();
+    let grouped = by_host(&ports).unwrap();
+    assert_eq!(grouped.keys().collect::<Vec<_>>(), ["tube.example", "tube.example:8080"]);
+    assert_eq!(grouped["tube.example"].len(), 2);
     let mut paid = complete();
     paid.paid = Some(true);
     assert_eq!(paid.notice(Route::SearchDelisting { kind: Delisting::Ncii }), Err(NoticeError::PaidContent));
@@ -192,4 +200,20 @@ fn she_can_send_under_her_working_name_without_an_agent() {
     let roles: Vec<&str> =
         n.lumen["notice"]["entities"].as_array().unwrap().iter().map(|e| e["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["sender", "recipient", "submitter"]);
+}
+
+#[test]
+fn a_dsa_notice_needs_an_explanation_that_says_why() {
+    // Art. 16(2)(a): a sufficiently substantiated explanation of why the content is illegal.
+    for bare in ["illegal", "It is illegal.", "not allowed here", "revenge porn !!!"] {
+        let mut draft = complete();
+        draft.law = bare.into();
+        assert_eq!(draft.notice(Route::DsaArticle16), Err(NoticeError::Missing(vec![Element::Explanation])), "{bare}");
+        let said = NoticeError::Missing(vec![Element::Explanation]).to_string();
+        assert!(said.contains("in a sentence or more that names the law"), "{said}");
+    }
+    let mut draft = complete();
+    draft.law =
+        "Intimate images of me shared without my consent, an offence under s.66B Sexual Offences Act 2003".into();
+    assert!(draft.notice(Route::DsaArticle16).is_ok());
 }
