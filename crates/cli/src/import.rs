@@ -10,7 +10,7 @@ use anyhow::{Context, Result, anyhow};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use lodge_domain::CaseId;
-use lodge_service::{Grouping, ImportChoices, ImportFormat, Lodge, OpenCase, Password};
+use lodge_service::{DateOrder, Grouping, ImportChoices, ImportFormat, Lodge, OpenCase, Password};
 use tokio::io::AsyncReadExt;
 
 use crate::server::plain;
@@ -25,6 +25,7 @@ pub struct Request {
     pub me: Vec<String>,
     pub burst_minutes: u32,
     pub keep_partial: bool,
+    pub date_order: Option<DateOrder>,
     pub files: Vec<PathBuf>,
 }
 
@@ -36,6 +37,15 @@ pub fn format(code: &str) -> Result<Option<ImportFormat>> {
     ImportFormat::from_code(code)
         .map(Some)
         .ok_or_else(|| anyhow!("unknown format {code:?}: use {}", ImportFormat::choices()))
+}
+
+/// Reads a `--date-order` value.
+pub fn date_order(text: &str) -> Result<DateOrder> {
+    match text.trim() {
+        "day-first" => Ok(DateOrder::DayFirst),
+        "month-first" => Ok(DateOrder::MonthFirst),
+        other => Err(anyhow!("unknown date order {other:?}: use day-first or month-first")),
+    }
 }
 
 fn bar(len: u64, template: &str) -> ProgressBar {
@@ -96,13 +106,24 @@ async fn one(case: &OpenCase, request: &Request, path: &std::path::Path) -> Resu
     let staged = case.stage_import(&name, body).await.map_err(plain)?;
     reading.finish_and_clear();
 
-    let preview = match case.preview_import(&staged, request.format, &request.zone).await {
+    let preview = match case.preview_import(&staged, request.format, &request.zone, request.date_order).await {
         Ok(p) => p,
         Err(e) => {
             case.discard_import(&staged).await.map_err(plain)?;
             return Err(plain(e));
         }
     };
+    // Which way round its dates go is hers to say when the export does not: nothing is
+    // imported on a guess.
+    if let Some(u) = &preview.undecided {
+        case.discard_import(&staged).await.map_err(plain)?;
+        anyhow::bail!(
+            "the export does not say whether the day or the month comes first: its message dated {:?} is {} read day first, or {} read month first. Run again with --date-order day-first or --date-order month-first",
+            u.written,
+            u.day_first.strftime("%-d %B %Y, %H:%M"),
+            u.month_first.strftime("%-d %B %Y, %H:%M")
+        );
+    }
     println!(
         "{}: {} ({} messages, {} already in the case)",
         path.display(),
@@ -146,6 +167,7 @@ async fn one(case: &OpenCase, request: &Request, path: &std::path::Path) -> Resu
         left_out: Vec::new(),
         grouping: if request.burst_minutes == 0 { Grouping::Day } else { Grouping::Burst(request.burst_minutes) },
         keep_partial: request.keep_partial,
+        date_order: request.date_order,
     };
     let done = case.import(&staged, &choices, Some(count)).await;
     ticker.abort();

@@ -70,6 +70,10 @@ enum Command {
         /// Keep what was read before a broken part of a file.
         #[arg(long)]
         keep_partial: bool,
+        /// day-first or month-first: how to read dates like 05/03/24 when the export does
+        /// not say (the preview asks when it matters).
+        #[arg(long)]
+        date_order: Option<String>,
         /// The exports.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -298,7 +302,7 @@ fn main() -> Result<()> {
             let ok = runtime.block_on(async { check_every_log(&open(&config).await?).await })?;
             exit_with(ok)
         }
-        Command::Import { case, username, format, tz, me, burst_minutes, keep_partial, files, storage } => {
+        Command::Import { case, username, format, tz, me, burst_minutes, keep_partial, date_order, files, storage } => {
             let config = Config::load(cli.config.as_ref(), storage.overrides())?;
             let mut line = zeroize::Zeroizing::new(String::new());
             std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
@@ -314,6 +318,7 @@ fn main() -> Result<()> {
                 me,
                 burst_minutes,
                 keep_partial,
+                date_order: date_order.as_deref().map(import::date_order).transpose()?,
                 files,
             };
             let all = runtime.block_on(async {

@@ -3,7 +3,6 @@
 //! gives them, a time (exact, or as written when the export has no zone), the text, attached
 //! files and the place in the file it came from.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
@@ -14,10 +13,10 @@ use sha2::{Digest, Sha256};
 
 pub use crate::format::Format;
 use crate::zipped::{Entry, Limits, SafeZip};
-use crate::{ImportError, discord, email, identifiers, image, meta, sms_xml, telegram, whatsapp, x_archive};
+use crate::{ImportError, email, image, meta, sms_xml, telegram, whatsapp, x_archive};
 
-/// Distinct numbers remembered while reading an SMS backup.
-const NUMBER_CACHE: usize = 10_000;
+mod formats;
+use formats::{read_discord, read_meta, read_sms, read_telegram, read_x};
 
 /// Bytes looked at to tell formats apart.
 const HEAD: usize = 8 * 1024;
@@ -141,6 +140,30 @@ pub struct Outcome {
     pub left_out: u64,
     /// Things she should know, in plain words ("day and month order assumed…").
     pub notes: Vec<String>,
+    /// When nothing in the file says whether the day or the month comes first (and it was not
+    /// chosen): a message whose date reads differently either way, for her to choose.
+    pub undecided: Option<Undecided>,
+}
+
+/// A date that reads two ways, and both readings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undecided {
+    /// The date and time as the export writes them ("05/03/2024, 21:15").
+    pub written: String,
+    /// Read day first (5 March), as it is unless she chooses otherwise.
+    pub day_first: DateTime,
+    /// Read month first (3 May).
+    pub month_first: DateTime,
+}
+
+/// How to read an export.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    /// Numbers without a country code are numbers of this country.
+    pub region: Country,
+    /// The order of day and month she chose, where the export does not say; `None` to work it
+    /// out from the dates (day first when nothing settles it).
+    pub date_order: Option<whatsapp::DateOrder>,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -236,10 +259,21 @@ fn whole<R: Read>(file: R, max: usize) -> Result<Vec<u8>, ImportError> {
 /// have been delivered; the error names the line or offset.
 pub fn read<R: Read + Seek>(
     format: Format,
-    mut file: R,
+    file: R,
     region: Country,
     each: &mut dyn FnMut(Item),
 ) -> Result<Outcome, ImportError> {
+    read_as(format, file, Reading { region, date_order: None }, each)
+}
+
+/// [`read`], as `how` says.
+pub fn read_as<R: Read + Seek>(
+    format: Format,
+    mut file: R,
+    how: Reading,
+    each: &mut dyn FnMut(Item),
+) -> Result<Outcome, ImportError> {
+    let Reading { region, date_order } = how;
     let head = head_of(&mut file)?;
     let mut outcome = Outcome::default();
     let mut deliver = |item: Item| {
@@ -248,21 +282,19 @@ pub fn read<R: Read + Seek>(
     };
     if is_zip(&head) && format != Format::Image {
         let mut zip = SafeZip::open(file, Limits::default())?;
-        let notes = read_zip(format, &mut zip, region, &mut deliver)?;
-        outcome.notes = notes;
+        let chat = read_zip(format, &mut zip, how, &mut deliver)?;
+        outcome.notes = chat.notes;
+        outcome.undecided = chat.undecided;
         return Ok(outcome);
     }
-    let mut notes = Vec::new();
-    let mut left_out = 0;
+    let mut chat = Chat::default();
     match format {
         Format::WhatsApp => {
             let mut file = BufReader::new(file);
             let start = file.stream_position()?;
-            let order = whatsapp::date_order(&mut file)?;
+            let order = chosen(whatsapp::date_order(&mut file)?, date_order);
             file.seek(SeekFrom::Start(start))?;
-            let (n, l) = read_whatsapp(file, order, &[], &mut deliver)?;
-            notes = n;
-            left_out = l;
+            chat = read_whatsapp(file, order, &[], &mut deliver)?;
         }
         Format::SmsXml => read_sms(BufReader::new(file), region, &mut deliver)?,
         Format::Telegram => read_telegram(file, "", &mut deliver)?,
@@ -277,17 +309,33 @@ pub fn read<R: Read + Seek>(
         Format::Email => email::read(BufReader::new(file), &mut deliver)?,
         Format::Image => deliver(image::read(file)?),
     }
-    outcome.notes = notes;
-    outcome.left_out = left_out;
+    outcome.notes = chat.notes;
+    outcome.left_out = chat.left_out;
+    outcome.undecided = chat.undecided;
     Ok(outcome)
+}
+
+/// The order of day and month to read with: hers if she chose, else what the file showed.
+fn chosen(found: (whatsapp::DateOrder, bool), hers: Option<whatsapp::DateOrder>) -> (whatsapp::DateOrder, bool) {
+    hers.map_or(found, |order| (order, false))
+}
+
+/// What reading a chat found besides its messages.
+#[derive(Debug, Default)]
+struct Chat {
+    notes: Vec<String>,
+    left_out: u64,
+    undecided: Option<Undecided>,
 }
 
 fn read_zip<R: Read + Seek>(
     format: Format,
     zip: &mut SafeZip<R>,
-    region: Country,
+    how: Reading,
     deliver: &mut dyn FnMut(Item),
-) -> Result<Vec<String>, ImportError> {
+) -> Result<Chat, ImportError> {
+    let region = how.region;
+    let notes = |notes: Vec<String>| Chat { notes, ..Chat::default() };
     let entries = zip.entries().to_vec();
     let missing = |what: &str| ImportError::BrokenAt { offset: 0, reason: format!("the zip file has no {what} in it") };
     match format {
@@ -298,24 +346,25 @@ fn read_zip<R: Read + Seek>(
                 .or_else(|| entries.iter().find(|e| e.name.ends_with(".txt")))
                 .ok_or_else(|| missing("chat text file"))?;
             // Read as a stream, twice: once for the order of day and month, once for the messages.
-            let order = whatsapp::date_order(BufReader::new(zip.reader_within(chat, whatsapp::MAX_CHAT)?))?;
+            let found = whatsapp::date_order(BufReader::new(zip.reader_within(chat, whatsapp::MAX_CHAT)?))?;
+            let order = chosen(found, how.date_order);
             let mut media = Vec::new();
             for entry in entries.iter().filter(|e| e.path != chat.path) {
                 let mut hasher = HashingSink(Sha256::new());
                 let size = zip.copy(entry, &mut hasher)?;
                 media.push((entry.name.clone(), data_encoding::HEXLOWER.encode(&hasher.0.finalize()), size));
             }
-            Ok(read_whatsapp(BufReader::new(zip.reader(chat)?), order, &media, deliver)?.0)
+            read_whatsapp(BufReader::new(zip.reader(chat)?), order, &media, deliver)
         }
         Format::SmsXml => {
             let entry = entries.iter().find(|e| e.name.ends_with(".xml")).ok_or_else(|| missing("XML backup"))?;
             read_sms(BufReader::new(zip.reader(entry)?), region, deliver)?;
-            Ok(Vec::new())
+            Ok(Chat::default())
         }
         Format::Telegram => {
             let entry = entries.iter().find(|e| e.name == "result.json").ok_or_else(|| missing("result.json"))?;
             read_telegram(zip.reader(entry)?, &entry.path, deliver)?;
-            Ok(Vec::new())
+            Ok(Chat::default())
         }
         Format::Instagram | Format::Facebook => {
             let mut threads: Vec<&Entry> = entries.iter().filter(|e| is_meta_thread(&e.path)).collect();
@@ -326,20 +375,20 @@ fn read_zip<R: Read + Seek>(
             for entry in threads {
                 read_meta(&zip.read(entry, meta::MAX_FILE)?, &entry.path, deliver)?;
             }
-            Ok(Vec::new())
+            Ok(Chat::default())
         }
         Format::X => {
             let entry =
                 entries.iter().find(|e| e.name == "direct-messages.js").ok_or_else(|| missing("direct-messages.js"))?;
             read_x(&zip.read(entry, x_archive::MAX_FILE)?, &entry.path, deliver)?;
-            Ok(Vec::new())
+            Ok(Chat::default())
         }
-        Format::Discord => read_discord(zip, &entries, deliver),
+        Format::Discord => read_discord(zip, &entries, deliver).map(notes),
         Format::Email => {
             for entry in entries.iter().filter(|e| e.name.ends_with(".eml") || e.name.ends_with(".mbox")) {
                 email::read(BufReader::new(zip.reader(entry)?), deliver)?;
             }
-            Ok(Vec::new())
+            Ok(Chat::default())
         }
         Format::Image => Err(missing("photo")),
     }
@@ -362,11 +411,18 @@ fn read_whatsapp<R: BufRead>(
     (order, order_assumed): (whatsapp::DateOrder, bool),
     media: &[(String, String, u64)],
     deliver: &mut dyn FnMut(Item),
-) -> Result<(Vec<String>, u64), ImportError> {
-    let mut left_out = 0;
+) -> Result<Chat, ImportError> {
+    let mut chat = Chat::default();
     let summary = whatsapp::messages(reader, order, order_assumed, |m| {
+        // The first date that reads differently either way is the one to ask her about.
+        if order_assumed && chat.undecided.is_none() {
+            let month_first = whatsapp::reading(&m.written_time, whatsapp::DateOrder::MonthFirst);
+            if let Some(month_first) = month_first.filter(|t| *t != m.time) {
+                chat.undecided = Some(Undecided { written: m.written_time.clone(), day_first: m.time, month_first });
+            }
+        }
         let Some(sender) = m.sender else {
-            left_out += 1;
+            chat.left_out += 1;
             return;
         };
         let mut item = Item::new(
@@ -388,194 +444,11 @@ fn read_whatsapp<R: BufRead>(
         }
         deliver(item);
     })?;
-    let mut notes = Vec::new();
-    if summary.order_assumed {
-        notes.push(
-            "No date in the chat settles whether the day or the month comes first, so day first was assumed.".into(),
+    // Dates that read the same either way (05/05) need no answer.
+    if summary.order_assumed && chat.undecided.is_some() {
+        chat.notes.push(
+            "No date in the chat says whether the day or the month comes first, so day first was assumed: check a date you know, and choose month first if it is wrong.".into(),
         );
     }
-    Ok((notes, left_out))
-}
-
-fn read_sms<R: BufRead>(reader: R, region: Country, deliver: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
-    // Reading a number with libphonenumber's rules is the slowest step per message, and a
-    // backup holds few distinct numbers: each is read once (the cache is capped all the same).
-    let mut numbers: HashMap<String, String> = HashMap::new();
-    sms_xml::parse(reader, |r| {
-        let mut read_number = |raw: &str| match numbers.get(raw) {
-            Some(n) => n.clone(),
-            None => {
-                let n = identifiers::phone(raw, region).unwrap_or_else(|| raw.trim().to_owned());
-                if numbers.len() < NUMBER_CACHE {
-                    numbers.insert(raw.to_owned(), n.clone());
-                }
-                n
-            }
-        };
-        let number = read_number(&r.address);
-        // In a group (members joined with `~`), the one who sent it is its `from` address, not
-        // the group; the group stays the conversation.
-        let group = r.address.contains('~');
-        let them = if group && !r.from.trim().is_empty() && r.from.trim() != "insert-address-token" {
-            let from = read_number(&r.from);
-            Party { name: from.clone(), handle: Some(Handle::Phone(from)), mine: false }
-        } else {
-            Party {
-                name: if r.contact_name.trim().is_empty() || r.contact_name == "(Unknown)" || group {
-                    number.clone()
-                } else {
-                    r.contact_name.clone()
-                },
-                handle: (!number.is_empty()).then(|| Handle::Phone(number.clone())),
-                mine: false,
-            }
-        };
-        let me = Party { name: "Me".into(), handle: None, mine: true };
-        let (sender, text) = match r.kind {
-            sms_xml::Kind::Call => {
-                let what = match r.direction {
-                    sms_xml::Direction::Received => format!("Incoming call, {} seconds", r.duration),
-                    sms_xml::Direction::Sent => format!("Outgoing call, {} seconds", r.duration),
-                    sms_xml::Direction::Missed => "Missed or rejected call".to_owned(),
-                };
-                (if r.direction == sms_xml::Direction::Sent { me } else { them }, what)
-            }
-            _ => {
-                // An MMS's SMIL layout and the word "null" that some phones write for no text
-                // are not what anyone wrote.
-                let mut text = if r.body.trim() == "null" { String::new() } else { r.body.clone() };
-                let written = |p: &&sms_xml::Part| {
-                    !p.text.is_empty()
-                        && p.text.trim() != "null"
-                        && !p.content_type.eq_ignore_ascii_case("application/smil")
-                };
-                for part in r.parts.iter().filter(written) {
-                    if !text.is_empty() {
-                        text.push('\n');
-                    }
-                    text.push_str(&part.text);
-                }
-                (if r.direction == sms_xml::Direction::Sent { me } else { them }, text)
-            }
-        };
-        let mut item = Item::new(&number, sender, Some(Stamp::Exact(r.time)), text, Place::Offset(r.offset));
-        for part in r.parts.iter().filter(|p| !p.data.is_empty()) {
-            item.attachments.push(Attached {
-                name: if part.name.is_empty() { part.content_type.clone() } else { part.name.clone() },
-                held: Some((sha256_hex(&part.data), part.data.len() as u64)),
-            });
-        }
-        deliver(item);
-    })?;
-    Ok(())
-}
-
-fn read_telegram(reader: impl Read, file: &str, deliver: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
-    telegram::read(reader, |chat, index, m| {
-        if m.service {
-            return Ok(());
-        }
-        let handle = (!m.from_id.is_empty()).then(|| Handle::UserId(m.from_id.clone()));
-        let mut item = Item::new(
-            chat,
-            Party { name: m.from, handle, mine: false },
-            Some(m.time),
-            m.text,
-            Place::Record { file: file.to_owned(), index },
-        );
-        match m.edited {
-            Some(Stamp::Exact(at)) => item.details.push(("Edited".into(), at.to_string())),
-            Some(Stamp::Local(at)) => item.details.push(("Edited".into(), at.to_string())),
-            None => {}
-        }
-        if let Some(from) = m.forwarded_from {
-            item.details.push(("Forwarded from".into(), from));
-        }
-        if let Some(name) = m.file {
-            item.attachments.push(Attached { name, held: None });
-        }
-        deliver(item);
-        Ok(())
-    })
-}
-
-fn read_meta(bytes: &[u8], file: &str, deliver: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
-    let thread = meta::parse(bytes)?;
-    for m in thread.messages {
-        let mut text = m.text;
-        if let Some(link) = m.link.filter(|l| !text.contains(l.as_str())) {
-            text = if text.is_empty() { link } else { format!("{text}\n{link}") };
-        }
-        let mut item = Item::new(
-            &thread.title,
-            Party { name: m.sender, handle: None, mine: false },
-            Some(Stamp::Exact(m.time)),
-            text,
-            Place::Record { file: file.to_owned(), index: m.index as u64 },
-        );
-        item.attachments = m.files.into_iter().map(|name| Attached { name, held: None }).collect();
-        deliver(item);
-    }
-    Ok(())
-}
-
-fn read_x(bytes: &[u8], file: &str, deliver: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
-    for conversation in x_archive::parse(bytes)? {
-        for (index, m) in conversation.messages.into_iter().enumerate() {
-            let mut item = Item::new(
-                &conversation.id,
-                Party { name: m.sender_id.clone(), handle: Some(Handle::UserId(m.sender_id)), mine: false },
-                Some(Stamp::Exact(m.time)),
-                m.text,
-                Place::Record { file: file.to_owned(), index: index as u64 },
-            );
-            item.details.push(("Message id".into(), m.id));
-            item.attachments = m.media.into_iter().map(|name| Attached { name, held: None }).collect();
-            deliver(item);
-        }
-    }
-    Ok(())
-}
-
-fn read_discord<R: Read + Seek>(
-    zip: &mut SafeZip<R>,
-    entries: &[Entry],
-    deliver: &mut dyn FnMut(Item),
-) -> Result<Vec<String>, ImportError> {
-    let index_entry = entries
-        .iter()
-        .find(|e| is_discord_index(&e.path))
-        .ok_or_else(|| ImportError::BrokenAt { offset: 0, reason: "the package has no messages/index.json".into() })?;
-    let names = discord::index(&zip.read(index_entry, discord::MAX_FILE)?)?;
-    let root = index_entry.path.trim_end_matches("index.json").to_owned();
-    for (id, index_name) in names {
-        // Newer packages name the folder `c<id>`, older ones `<id>`.
-        let folder = entries.iter().find(|e| {
-            e.path.eq_ignore_ascii_case(&format!("{root}c{id}/channel.json"))
-                || e.path.eq_ignore_ascii_case(&format!("{root}{id}/channel.json"))
-        });
-        let Some(channel_entry) = folder else { continue };
-        let dir = channel_entry.path.trim_end_matches("channel.json").to_owned();
-        let channel = discord::channel(&zip.read(channel_entry, discord::MAX_FILE)?, &index_name)?;
-        let messages_entry = entries
-            .iter()
-            .find(|e| e.path.eq_ignore_ascii_case(&format!("{dir}messages.json")))
-            .or_else(|| entries.iter().find(|e| e.path.eq_ignore_ascii_case(&format!("{dir}messages.csv"))));
-        let Some(messages_entry) = messages_entry else { continue };
-        let csv = messages_entry.name.to_ascii_lowercase().ends_with(".csv");
-        for (index, m) in discord::messages(&zip.read(messages_entry, discord::MAX_FILE)?, csv)?.into_iter().enumerate()
-        {
-            let mut item = Item::new(
-                &channel.name,
-                Party { name: "Me".into(), handle: None, mine: true },
-                Some(Stamp::Exact(m.time)),
-                m.text,
-                Place::Record { file: messages_entry.path.clone(), index: index as u64 },
-            );
-            item.details.push(("Message id".into(), m.id));
-            item.attachments = m.attachments.into_iter().map(|name| Attached { name, held: None }).collect();
-            deliver(item);
-        }
-    }
-    Ok(vec!["A Discord data package holds only the messages she sent, not the ones sent to her.".into()])
+    Ok(chat)
 }

@@ -6,7 +6,8 @@
 //!   4-digit years, the 12- or 24-hour clock and the separators.
 //! - The day/month order is read from the whole file first: a first number above 12 means day
 //!   first, a second number above 12 month first. If no date settles it, day first is assumed
-//!   and [`Summary::order_assumed`] says so, so she can be asked.
+//!   and [`Summary::order_assumed`] says so, so she can be asked; her answer is then given to
+//!   [`messages`] in place of the guess.
 //! - Direction and spacing marks (U+200E, U+202F and friends) are removed or made plain spaces.
 //! - A line without a timestamp continues the message before it.
 //! - Attachments appear as `<Media omitted>`, `<attached: NAME>` or `NAME (file attached)`.
@@ -123,6 +124,12 @@ pub fn detect(head: &[u8]) -> bool {
 fn numbers(date: &str) -> Option<[u32; 3]> {
     let mut parts = date.split(['/', '.', '-']).map(|p| p.parse::<u32>().ok());
     Some([parts.next()??, parts.next()??, parts.next()??])
+}
+
+/// A time as [`Message::written_time`] has it, read with the day and month in `order`.
+pub fn reading(written: &str, order: DateOrder) -> Option<DateTime> {
+    let (date, time) = written.split_once(", ")?;
+    Some(read_date(date, order)?.to_datetime(read_time(time)?))
 }
 
 fn read_date(date: &str, order: DateOrder) -> Option<Date> {

@@ -55,7 +55,8 @@ pub use copies::{Scan, ScanWork};
 pub use evidence::Upload;
 pub use feedback::FeedbackEntry;
 pub use import::{
-    ConversationPreview, Grouping, ImportChoices, ImportOutcome, ImportPreview, Mention, SenderPreview, Staged,
+    ConversationPreview, DateOrder, Grouping, ImportChoices, ImportOutcome, ImportPreview, Mention, SenderPreview,
+    Staged, Undecided,
 };
 pub use inbox::{InboxDrop, InboxLinkSummary, MAX_SUBMITTED_FILES, Waiting};
 pub use invitations::Invitation;

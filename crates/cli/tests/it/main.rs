@@ -12,6 +12,7 @@ mod backup;
 mod canary;
 mod content;
 mod crash;
+mod date_order;
 mod durability;
 mod fingerprint;
 mod forgery;

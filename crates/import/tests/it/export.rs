@@ -5,7 +5,8 @@ use std::io::{Cursor, Write};
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
-use lodge_import::export::{Format, Handle, Item, Place, Stamp, detect, read};
+use lodge_import::export::{Format, Handle, Item, Place, Reading, Stamp, detect, read, read_as};
+use lodge_import::whatsapp::DateOrder;
 use lodge_import::{ImportError, image};
 use phonenumber::country::Id as Country;
 use proptest::prelude::*;
@@ -281,6 +282,41 @@ proptest! {
             prop_assert_eq!(&item.sender.name, sender);
             prop_assert_eq!(&item.text, text);
             prop_assert_eq!(item.time, Some(Stamp::Local(*time)));
+        }
+    }
+
+    #[test]
+    fn both_date_orders_round_trip_when_she_chooses(
+        messages in proptest::collection::vec((sender(), text(), 1i8..=12, 1i8..=12), 1..20),
+        month_first in any::<bool>(),
+    ) {
+        // No day above 12 anywhere: only her choice says which number is the day.
+        let order = if month_first { DateOrder::MonthFirst } else { DateOrder::DayFirst };
+        let mut chat = String::new();
+        let mut times = Vec::new();
+        for (sender, text, day, month) in &messages {
+            let time = jiff::civil::date(2024, *month, *day).at(21, 15, 0, 0);
+            let written = if month_first { time.strftime("%m/%d/%y, %H:%M") } else { time.strftime("%d/%m/%y, %H:%M") };
+            chat.push_str(&format!("{written} - {sender}: {text}\n"));
+            times.push(time);
+        }
+        let mut got = Vec::new();
+        let how = Reading { region: Country::US, date_order: Some(order) };
+        let outcome = read_as(Format::WhatsApp, Cursor::new(chat.as_bytes()), how, &mut |i| got.push(i)).unwrap();
+        prop_assert_eq!(got.len(), messages.len());
+        prop_assert!(outcome.undecided.is_none(), "she chose: nothing is left to ask");
+        for (item, time) in got.iter().zip(&times) {
+            prop_assert_eq!(item.time, Some(Stamp::Local(*time)));
+        }
+        // Not chosen: read day first, and a date that reads two ways is put to her with both.
+        let mut guessed = Vec::new();
+        let outcome = read(Format::WhatsApp, Cursor::new(chat.as_bytes()), Country::US, &mut |i| guessed.push(i)).unwrap();
+        let two_ways = messages.iter().any(|(_, _, day, month)| day != month);
+        prop_assert_eq!(outcome.undecided.is_some(), two_ways);
+        if let Some(u) = outcome.undecided {
+            prop_assert_ne!(u.day_first, u.month_first);
+            let right = if month_first { u.month_first } else { u.day_first };
+            prop_assert!(times.contains(&right), "the right reading is one of the chat's times");
         }
     }
 

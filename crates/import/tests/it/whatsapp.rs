@@ -3,6 +3,7 @@
 use std::io::Cursor;
 
 use lodge_import::ImportError;
+use lodge_import::export::{Format, Reading, Stamp, read_as};
 use lodge_import::whatsapp::{Attachment, DateOrder, Message, detect, parse};
 
 fn read(text: &str) -> (lodge_import::whatsapp::Summary, Vec<Message>) {
@@ -111,4 +112,45 @@ fn a_time_in_other_digits_is_an_error_not_a_panic() {
     }
     let (_, messages) = read("01/02/2024, 9.15 p.m. - A: x\n");
     assert_eq!(messages[0].time.to_string(), "2024-02-01T21:15:00");
+}
+
+#[test]
+fn a_us_chat_with_no_day_above_12_reads_as_she_chooses() {
+    // An American phone: month first, and no day in this short chat is above 12.
+    let chat = "3/5/24, 9:15 PM - Dark Wolf: I saw you at the store\n\
+                3/5/24, 9:16 PM - Dark Wolf: nice car\n\
+                4/1/24, 7:02 AM - Ruby: Stop messaging me\n";
+    let read_with = |order: Option<DateOrder>| {
+        let mut got = Vec::new();
+        let how = Reading { region: phonenumber::country::Id::US, date_order: order };
+        let outcome = read_as(Format::WhatsApp, Cursor::new(chat.as_bytes()), how, &mut |i| got.push(i)).unwrap();
+        (outcome, got)
+    };
+    let (outcome, guessed) = read_with(None);
+    let undecided = outcome.undecided.expect("the first date reads two ways: she is asked");
+    assert_eq!(undecided.written, "3/5/24, 9:15 PM");
+    assert_eq!(undecided.day_first.to_string(), "2024-05-03T21:15:00");
+    assert_eq!(undecided.month_first.to_string(), "2024-03-05T21:15:00");
+    assert_eq!(guessed[0].time, Some(Stamp::Local(undecided.day_first)));
+    assert!(outcome.notes.iter().any(|n| n.contains("choose month first")), "{:?}", outcome.notes);
+
+    let (outcome, chosen) = read_with(Some(DateOrder::MonthFirst));
+    assert!(outcome.undecided.is_none() && outcome.notes.is_empty());
+    let times: Vec<String> = chosen.iter().map(|i| format!("{:?}", i.time)).collect();
+    assert_eq!(
+        times,
+        ["Some(Local(2024-03-05T21:15:00))", "Some(Local(2024-03-05T21:16:00))", "Some(Local(2024-04-01T07:02:00))"]
+    );
+
+    // Dates that read the same either way (5 May) ask nothing.
+    let same = "5/5/24, 9:15 PM - Dark Wolf: hi\n";
+    let mut got = Vec::new();
+    let outcome = lodge_import::export::read(
+        Format::WhatsApp,
+        Cursor::new(same.as_bytes()),
+        phonenumber::country::Id::US,
+        &mut |i| got.push(i),
+    )
+    .unwrap();
+    assert!(outcome.undecided.is_none() && outcome.notes.is_empty());
 }

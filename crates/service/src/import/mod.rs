@@ -22,8 +22,10 @@ use lodge_domain::{
     Attachment, Evidence, EvidenceId, Identifier, IdentifierKind, ImportSource, Incident, IncidentId, Message, Person,
     PersonId, RecordKind, When,
 };
-use lodge_import::export::{self, Format, Handle, Item, Stamp};
+pub use lodge_import::export::Undecided;
+use lodge_import::export::{self, Format, Handle, Item, Reading as HowToRead, Stamp};
 use lodge_import::identifiers::{self, Country, Found};
+pub use lodge_import::whatsapp::DateOrder;
 use lodge_store::Batched;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -31,10 +33,12 @@ use uuid::Uuid;
 mod directory;
 mod file;
 mod importer;
+mod preview;
 
 use directory::*;
 use file::*;
 use importer::*;
+pub use preview::{ConversationPreview, ImportPreview, Mention, SenderPreview};
 
 use crate::ServiceError;
 use crate::case::{OpenCase, Version};
@@ -88,73 +92,8 @@ pub struct ImportChoices {
     pub grouping: Grouping,
     /// Keep what was read before a broken part of the file, instead of nothing.
     pub keep_partial: bool,
-}
-
-/// One conversation in a preview.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConversationPreview {
-    /// Its name.
-    pub name: String,
-    /// Messages in it.
-    pub messages: u64,
-    /// First and last message times.
-    pub first: Option<Timestamp>,
-    /// See `first`.
-    pub last: Option<Timestamp>,
-}
-
-/// One sender in a preview.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SenderPreview {
-    /// The name the export gives.
-    pub name: String,
-    /// Their number, email or user id, if the export gives one.
-    pub handle: Option<String>,
-    /// Whether the export says this is her.
-    pub mine: bool,
-    /// Messages from them.
-    pub messages: u64,
-    /// The person in the case they match, with that person's label.
-    pub person: Option<(PersonId, String)>,
-}
-
-/// An identifier found in message text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mention {
-    /// What kind: "phone number", "email address", "handle" or "web address".
-    pub kind: &'static str,
-    /// The number (E.164), address, handle or link.
-    pub value: String,
-    /// The person in the case it belongs to, if any.
-    pub person: Option<(PersonId, String)>,
-}
-
-/// What an export holds, before anything is saved.
-#[derive(Debug, Clone)]
-pub struct ImportPreview {
-    /// The export.
-    pub staged: Staged,
-    /// The format it was read as.
-    pub format: Format,
-    /// Messages (calls, emails, photos) read.
-    pub messages: u64,
-    /// Messages already in the case (imported before).
-    pub already: u64,
-    /// First and last message times.
-    pub first: Option<Timestamp>,
-    /// See `first`.
-    pub last: Option<Timestamp>,
-    /// Conversations, in the order first seen.
-    pub conversations: Vec<ConversationPreview>,
-    /// Senders, in the order first seen.
-    pub senders: Vec<SenderPreview>,
-    /// Numbers, emails, handles and links found in the messages.
-    pub mentions: Vec<Mention>,
-    /// Things she should know about how it was read.
-    pub notes: Vec<String>,
-    /// What is broken in the file, if a part could not be read (the counts are of what came
-    /// before it).
-    pub problem: Option<String>,
+    /// The order of day and month, where the export does not say; `None` to work it out.
+    pub date_order: Option<DateOrder>,
 }
 
 /// What an import saved.
@@ -283,13 +222,18 @@ impl OpenCase {
 
     /// Starts reading `staged` as `format` in a blocking task: items arrive on the receiver,
     /// and the task ends with what went wrong in the file, if anything did.
-    fn read_staged(&self, staged: &Staged, format: Format) -> (tokio::sync::mpsc::Receiver<Item>, Reading) {
+    fn read_staged(
+        &self,
+        staged: &Staged,
+        format: Format,
+        date_order: Option<DateOrder>,
+    ) -> (tokio::sync::mpsc::Receiver<Item>, Reading) {
         let open = self.open_blob(staged.id);
-        let region = self.region();
+        let how = HowToRead { region: self.region(), date_order };
         let (sender, receiver) = tokio::sync::mpsc::channel::<Item>(QUEUE);
         let reader = tokio::task::spawn_blocking(move || -> Result<Result<export::Outcome, String>, ServiceError> {
             as_file(open, |file| {
-                export::read(format, file, region, &mut |item| {
+                export::read_as(format, file, how, &mut |item| {
                     // Sending fails only once the writer has failed; its error is the one reported.
                     let _ = sender.blocking_send(item);
                 })
@@ -307,108 +251,6 @@ impl OpenCase {
             .filter_map(|e| e.body.as_ref())
             .flat_map(|i| i.messages.iter().map(|m| m.key.clone()))
             .collect())
-    }
-
-    /// Reads a received export and says what it holds, saving nothing. Times written without a
-    /// zone are read in `zone`.
-    pub async fn preview_import(
-        &self,
-        staged: &Staged,
-        format: Option<Format>,
-        zone: &str,
-    ) -> Result<ImportPreview, ServiceError> {
-        self.check_staged(staged).await?;
-        let tz = zone_of(zone)?;
-        let region = self.region();
-        let people: Vec<Version<Person>> = self.latest(RecordKind::Person).await?;
-        let directory = Directory::new(&people, region);
-        let known = self.imported_keys().await?;
-        let mut conversations: Vec<ConversationPreview> = Vec::new();
-        let mut senders: Vec<SenderPreview> = Vec::new();
-        let mut mentions: Vec<Mention> = Vec::new();
-        let mut conversation_index: HashMap<String, usize> = HashMap::new();
-        let mut sender_index: HashMap<String, usize> = HashMap::new();
-        let (mut messages, mut already, mut unlisted) = (0u64, 0u64, false);
-        let format = self.detect_staged(staged, format).await?;
-        let (mut items, reading) = self.read_staged(staged, format);
-        while let Some(item) = items.recv().await {
-            messages += 1;
-            if known.contains(&message_key(&item)) {
-                already += 1;
-            }
-            let at = item.time.and_then(|t| instant(t, &tz));
-            match in_list(&mut conversation_index, &item.conversation, conversations.len()) {
-                InList::Seen(i) => {
-                    if let Some(c) = conversations.get_mut(i) {
-                        c.messages += 1;
-                        c.first = earliest(c.first, at);
-                        c.last = c.last.max(at);
-                    }
-                }
-                InList::New => conversations.push(ConversationPreview {
-                    name: item.conversation.clone(),
-                    messages: 1,
-                    first: at,
-                    last: at,
-                }),
-                InList::Past => unlisted = true,
-            }
-            match in_list(&mut sender_index, &item.sender.name, senders.len()) {
-                InList::Seen(i) => {
-                    if let Some(s) = senders.get_mut(i) {
-                        s.messages += 1;
-                    }
-                }
-                InList::New => senders.push(SenderPreview {
-                    person: (!item.sender.mine)
-                        .then(|| directory.sender(&item.sender.name, item.sender.handle.as_ref()))
-                        .flatten(),
-                    name: item.sender.name.clone(),
-                    handle: item.sender.handle.as_ref().map(|h| handle_text(h).to_owned()),
-                    mine: item.sender.mine,
-                    messages: 1,
-                }),
-                InList::Past => unlisted = true,
-            }
-            if !item.sender.mine && mentions.len() < MENTIONS {
-                for found in identifiers::find(&item.text, region) {
-                    let (kind, value) = match &found {
-                        Found::Phone(v) => ("phone number", v),
-                        Found::Email(v) => ("email address", v),
-                        Found::Handle(v) => ("handle", v),
-                        Found::Url(v) => ("web address", v),
-                    };
-                    if mentions.len() < MENTIONS && !mentions.iter().any(|m| &m.value == value) {
-                        mentions.push(Mention { kind, value: value.clone(), person: directory.mention(&found) });
-                    }
-                }
-            }
-        }
-        let read = finished(reading).await?;
-        let (mut notes, problem) = match read {
-            Ok(outcome) => (outcome.notes, None),
-            Err(e) => (Vec::new(), Some(e)),
-        };
-        if unlisted {
-            notes.push(format!(
-                "This export names more than {LISTED} conversations or senders: only the first {LISTED} of each are listed here, and messages from the others are counted but not shown by name."
-            ));
-        }
-        let first = conversations.iter().filter_map(|c| c.first).min();
-        let last = conversations.iter().filter_map(|c| c.last).max();
-        Ok(ImportPreview {
-            staged: staged.clone(),
-            format,
-            messages,
-            already,
-            first,
-            last,
-            conversations,
-            senders,
-            mentions,
-            notes,
-            problem,
-        })
     }
 
     /// Imports a received export as she chose, in one transaction. `progress` counts the
@@ -480,7 +322,7 @@ impl OpenCase {
                 problem: None,
             },
         };
-        let (mut items, reading) = self.read_staged(staged, format);
+        let (mut items, reading) = self.read_staged(staged, format, choices.date_order);
         while let Some(item) = items.recv().await {
             if let Some(p) = &progress {
                 p.fetch_add(1, Ordering::Relaxed);

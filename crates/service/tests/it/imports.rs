@@ -20,7 +20,7 @@ async fn a_whatsapp_chat_becomes_incidents_once() {
     let (_, open) = kit.her_case("ruby").await;
 
     let staged = open.stage_import("WhatsApp Chat with darkwolf.txt", body(CHAT)).await.unwrap();
-    let preview = open.preview_import(&staged, None, "Europe/London").await.unwrap();
+    let preview = open.preview_import(&staged, None, "Europe/London", None).await.unwrap();
     assert_eq!(preview.format, ImportFormat::WhatsApp);
     assert_eq!(preview.messages, 3);
     let senders: Vec<&str> = preview.senders.iter().map(|s| s.name.as_str()).collect();
@@ -34,6 +34,7 @@ async fn a_whatsapp_chat_becomes_incidents_once() {
         left_out: Vec::new(),
         grouping: Grouping::Day,
         keep_partial: false,
+        date_order: None,
     };
     let outcome = open.import(&staged, &choices, None).await.unwrap();
     assert_eq!((outcome.incidents, outcome.messages, outcome.duplicates), (2, 3, 0));

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
-use lodge_service::{Grouping, ImportChoices, ImportFormat, ImportPreview, ServiceError, Staged};
+use lodge_service::{DateOrder, Grouping, ImportChoices, ImportFormat, ImportPreview, ServiceError, Staged};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -25,9 +25,11 @@ pub(crate) struct PreviewBody {
     messages: u64,
     /// How many of them are already in the case.
     already: u64,
-    /// First message time (RFC 3339), if any.
+    /// First message time, if any.
+    #[schema(format = DateTime)]
     first: Option<String>,
-    /// Last message time (RFC 3339), if any.
+    /// Last message time, if any.
+    #[schema(format = DateTime)]
     last: Option<String>,
     /// Conversations: name and message count.
     conversations: Vec<CountBody>,
@@ -37,8 +39,43 @@ pub(crate) struct PreviewBody {
     mentions: Vec<MentionBody>,
     /// Things to know about how it was read.
     notes: Vec<String>,
+    /// When nothing in the export says whether the day or the month comes first: a date that
+    /// reads two ways, and both readings. Import with `date_order` set to the right one.
+    undecided: Option<UndecidedBody>,
     /// What could not be read, if part of the file is broken.
     problem: Option<String>,
+}
+
+/// A date that reads two ways, and both readings (clock times, without a zone).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct UndecidedBody {
+    /// As the export writes it.
+    written: String,
+    /// Read day first.
+    #[schema(example = "2024-05-03T21:15:00")]
+    day_first: String,
+    /// Read month first.
+    #[schema(example = "2024-03-05T21:15:00")]
+    month_first: String,
+}
+
+/// Which comes first in the export's dates, where it does not say.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum DateOrderChoice {
+    /// 05/03/2024 is 5 March.
+    DayFirst,
+    /// 05/03/2024 is 3 May.
+    MonthFirst,
+}
+
+impl From<DateOrderChoice> for DateOrder {
+    fn from(c: DateOrderChoice) -> DateOrder {
+        match c {
+            DateOrderChoice::DayFirst => DateOrder::DayFirst,
+            DateOrderChoice::MonthFirst => DateOrder::MonthFirst,
+        }
+    }
 }
 
 /// A name with a count.
@@ -98,6 +135,11 @@ impl From<ImportPreview> for PreviewBody {
                 .map(|m| MentionBody { kind: m.kind.to_owned(), value: m.value, person: m.person.map(|(id, _)| id.0) })
                 .collect(),
             notes: p.notes,
+            undecided: p.undecided.map(|u| UndecidedBody {
+                written: u.written,
+                day_first: u.day_first.to_string(),
+                month_first: u.month_first.to_string(),
+            }),
             problem: p.problem,
         }
     }
@@ -115,6 +157,9 @@ pub(crate) struct PreviewQuery {
     /// Time zone for times written without one (IANA), default the organisation's.
     #[serde(default)]
     zone: Option<String>,
+    /// Which comes first in its dates, where the export does not say.
+    #[serde(default)]
+    date_order: Option<DateOrderChoice>,
 }
 
 /// Her choices for an import.
@@ -144,6 +189,10 @@ pub(crate) struct ImportRequest {
     /// Keep what was read before a broken part of the file.
     #[serde(default)]
     keep_partial: bool,
+    /// Which comes first in its dates, where the export does not say (the preview's
+    /// `undecided`); day first if left out.
+    #[serde(default)]
+    date_order: Option<DateOrderChoice>,
 }
 
 impl super::body::RequestBody for ImportRequest {}
@@ -199,7 +248,7 @@ pub(crate) async fn stage(
         }
     }
     let staged = staged.ok_or_else(|| ServiceError::invalid("file", "Send the export in a part named \"file\"."))?;
-    match open.preview_import(&staged, format, &zone).await {
+    match open.preview_import(&staged, format, &zone, None).await {
         Ok(preview) => Ok((StatusCode::CREATED, Json(preview.into()))),
         Err(e) => {
             open.discard_import(&staged).await?;
@@ -219,7 +268,8 @@ pub(crate) async fn preview(
 ) -> Result<Json<PreviewBody>, ApiError> {
     let staged = Staged { id: lodge_domain::EvidenceId(import), file_name: query.file_name };
     let zone = query.zone.unwrap_or_else(|| state.config.default_time_zone.clone());
-    Ok(Json(open.preview_import(&staged, format_of(query.format.as_deref())?, &zone).await?.into()))
+    let order = query.date_order.map(Into::into);
+    Ok(Json(open.preview_import(&staged, format_of(query.format.as_deref())?, &zone, order).await?.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{case}/imports/{import}", tag = "imports", security(("bearer" = [])),
@@ -240,6 +290,7 @@ pub(crate) async fn import(
         left_out: request.left_out,
         grouping: if request.burst_minutes == 0 { Grouping::Day } else { Grouping::Burst(request.burst_minutes) },
         keep_partial: request.keep_partial,
+        date_order: request.date_order.map(Into::into),
     };
     let done = open.import(&staged, &choices, None).await?;
     Ok((

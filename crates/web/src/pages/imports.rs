@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lodge_domain::{EvidenceId, Problems};
 use lodge_service::{
-    Grouping, ImportChoices, ImportFormat, ImportOutcome, ImportPreview, OpenCase, ServiceError, Session, Staged,
+    DateOrder, Grouping, ImportChoices, ImportFormat, ImportOutcome, ImportPreview, OpenCase, ServiceError, Session,
+    Staged,
 };
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -163,6 +164,16 @@ fn preview_page(
                         value=(if form.get("burst_minutes").is_empty() { "60" } else { form.get("burst_minutes") });
                 }
             }
+            @if let Some(u) = &p.undecided {
+                fieldset {
+                    legend { "Which comes first in its dates: the day or the month?" }
+                    p.hint { "The export does not say. Its first message that could be either is dated " strong { (u.written) } ". Which is right?" }
+                    div.choices {
+                        label { input type="radio" name="date_order" value="day_first" checked[form.get("date_order") != "month_first"]; span { (u.day_first.strftime("%-d %B %Y, %H:%M")) " (day first)" } }
+                        label { input type="radio" name="date_order" value="month_first" checked[form.get("date_order") == "month_first"]; span { (u.month_first.strftime("%-d %B %Y, %H:%M")) " (month first, as phones set to US English write it)" } }
+                    }
+                }
+            }
             (zone_select(zone))
             @if p.problem.is_some() {
                 div.choices {
@@ -171,7 +182,7 @@ fn preview_page(
             }
             div.actions {
                 button type="submit" name="action" value="import" { "Import" }
-                button.secondary type="submit" name="action" value="refresh" { "Show again with this time zone" }
+                button.secondary type="submit" name="action" value="refresh" { "Show again with these choices" }
                 button.secondary type="submit" name="action" value="cancel" { "Cancel and delete the file" }
             }
         }
@@ -243,7 +254,7 @@ pub(crate) async fn upload(
     };
     let zone =
         if form.get("zone").is_empty() { state.config.default_time_zone.clone() } else { form.get("zone").to_owned() };
-    match open.preview_import(&staged, format_of(&form), &zone).await {
+    match open.preview_import(&staged, format_of(&form), &zone, None).await {
         Ok(p) => {
             let preview = preview_page(&s, case, &p, &zone, &FormData::default(), &Problems::default());
             Ok(page(Some(&*s), &state.config, "What is in the file", preview).into_response())
@@ -300,6 +311,7 @@ pub(crate) async fn choose(
                     left_out: form.all("left_out").into_iter().map(str::to_owned).collect(),
                     grouping,
                     keep_partial: form.has("keep_partial", "yes"),
+                    date_order: date_order_of(&form),
                 };
                 if choices.conversations.is_empty() {
                     problems.add("conversations", "Choose at least one conversation to import.");
@@ -318,8 +330,35 @@ pub(crate) async fn choose(
         }
         _ => {}
     }
-    let p = open.preview_import(&staged, format_of(&form), &zone).await?;
+    let p = preview_as_chosen(&open, &staged, &form, &zone).await?;
     let status = super::layout::form_status(&problems);
     let preview = preview_page(&s, case, &p, &zone, &form, &problems);
     Ok((status, page(Some(&*s), &state.config, "What is in the file", preview)).into_response())
+}
+
+/// The order of day and month she chose, if she did.
+fn date_order_of(form: &FormData) -> Option<DateOrder> {
+    match form.get("date_order") {
+        "day_first" => Some(DateOrder::DayFirst),
+        "month_first" => Some(DateOrder::MonthFirst),
+        _ => None,
+    }
+}
+
+/// The preview as she chose to read it, still asking which way round its dates go when the
+/// export does not say (her answer so far is ticked).
+async fn preview_as_chosen(
+    open: &OpenCase,
+    staged: &Staged,
+    form: &FormData,
+    zone: &str,
+) -> Result<ImportPreview, ServiceError> {
+    let p = open.preview_import(staged, format_of(form), zone, None).await?;
+    match (date_order_of(form), p.undecided.clone()) {
+        (Some(DateOrder::MonthFirst), Some(undecided)) => {
+            let chosen = open.preview_import(staged, format_of(form), zone, Some(DateOrder::MonthFirst)).await?;
+            Ok(ImportPreview { undecided: Some(undecided), ..chosen })
+        }
+        _ => Ok(p),
+    }
 }
