@@ -283,9 +283,7 @@ pub fn read_as<R: Read + Seek>(
     if is_zip(&head) && format != Format::Image {
         let mut zip = SafeZip::open(file, Limits::default())?;
         let chat = read_zip(format, &mut zip, how, &mut deliver)?;
-        outcome.notes = chat.notes;
-        outcome.undecided = chat.undecided;
-        return Ok(outcome);
+        return Ok(chat.into_outcome(outcome));
     }
     let mut chat = Chat::default();
     match format {
@@ -309,10 +307,7 @@ pub fn read_as<R: Read + Seek>(
         Format::Email => email::read(BufReader::new(file), &mut deliver)?,
         Format::Image => deliver(image::read(file)?),
     }
-    outcome.notes = chat.notes;
-    outcome.left_out = chat.left_out;
-    outcome.undecided = chat.undecided;
-    Ok(outcome)
+    Ok(chat.into_outcome(outcome))
 }
 
 /// The order of day and month to read with: hers if she chose, else what the file showed.
@@ -326,6 +321,12 @@ struct Chat {
     notes: Vec<String>,
     left_out: u64,
     undecided: Option<Undecided>,
+}
+
+impl Chat {
+    fn into_outcome(self, items: Outcome) -> Outcome {
+        Outcome { notes: self.notes, left_out: self.left_out, undecided: self.undecided, ..items }
+    }
 }
 
 fn read_zip<R: Read + Seek>(
