@@ -133,12 +133,18 @@ impl FoundCopy {
     }
 }
 
-/// The host part of an `http(s)://` address, or the address itself.
+/// The host part of an `http(s)://` address, with its port when that is not the scheme's
+/// own (another port is another server, perhaps another operator), or the address itself.
 pub fn host_of(address: &str) -> &str {
-    let rest = address.split_once("://").map_or(address, |(_, r)| r);
+    let (scheme, rest) = address.split_once("://").unwrap_or(("", address));
     let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
     let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    host.split(':').next().unwrap_or(host)
+    let own_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return host,
+    };
+    host.strip_suffix(own_port).unwrap_or(host)
 }
 
 /// One of her own accounts or pages (where she publishes her work). Nothing found there is
@@ -185,6 +191,9 @@ mod tests {
         assert!(!own.covers("https://onlyfans.com/rosie_red_fan"));
         assert!(!own.covers("https://tube.example/onlyfans.com/rosie_red"));
         assert!(!OwnAccount { address: "onlyfans.com/rosie".into() }.check().is_empty());
-        assert_eq!(host_of("https://user@Cdn.example:8443/a?b"), "Cdn.example");
+        assert_eq!(host_of("https://user@Cdn.example:8443/a?b"), "Cdn.example:8443");
+        assert_eq!(host_of("https://cdn.example:443/a"), "cdn.example");
+        assert_eq!(host_of("http://[::1]:8080/a"), "[::1]:8080");
+        assert_eq!(host_of("http://tube.example/v/1#t"), "tube.example");
     }
 }

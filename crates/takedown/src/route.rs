@@ -112,6 +112,24 @@ pub struct Situation {
     pub her_own_account: bool,
 }
 
+const INTIMATE_LAW: &str = "Sharing such an image without consent is an offence under section 66B of the Sexual Offences Act 2003 (England and Wales) and section 2 of the Abusive Behaviour and Sexual Harm (Scotland) Act 2016.";
+
+impl Situation {
+    /// Why the content is illegal, from her answers, in the words a DSA notice or an
+    /// intimate-image report needs (a sentence that names the law); she can change it.
+    pub fn explanation(&self) -> String {
+        match (self.nature, self.maker, self.paid) {
+            (Nature::Fake, ..) => format!(
+                "This is a fake image that appears to show me in an intimate state, made and shared without my consent. {INTIMATE_LAW} Manipulated images are included."
+            ),
+            (Nature::Real, Maker::Her, true) => "This is my own work, copied and published here without my permission: it infringes my copyright (the Copyright, Designs and Patents Act 1988 in the UK; Directive 2001/29/EC in the EU).".into(),
+            (Nature::Real, ..) => {
+                format!("This shows me in an intimate state and was shared without my consent. {INTIMATE_LAW}")
+            }
+        }
+    }
+}
+
 /// The routes that fit, and what she should know about the ones that do not.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Plan {

@@ -301,7 +301,7 @@ async fn the_page_registers_fingerprints_and_lists_copies_without_loading_them()
     let copies = browser.get(format!("{}/cases/{case}/copies", server.url)).send().await.unwrap().text().await.unwrap();
     assert!(copies.contains("leak.jpg") && copies.contains("SHA-256") && copies.contains("Found on 127.0.0.1"));
     assert!(copies.contains("No picture kept (registered by fingerprints only"), "{copies}");
-    assert!(copies.contains("/thumbnail\" alt=\"What was found at 127.0.0.1\""), "{copies}");
+    assert!(copies.contains("/thumbnail\" alt=\"What was found at 127.0.0.1:"), "the site with its port: {copies}");
     assert!(!copies.contains("<img src=\"http"), "the page never loads anything from the site");
     let confirm = copies.split("action=\"").find(|a| a.contains("/confirm")).unwrap().split('"').next().unwrap();
     let res = browser.post(format!("{}{confirm}", server.url)).form(&[("csrf", token.as_str())]).send().await.unwrap();

@@ -197,13 +197,15 @@ async fn the_pages_make_a_notice_in_two_steps_and_keep_what_she_typed() {
     let (case, _) = confirmed_copy(&api, &files, site.url.as_str()).await;
     let browser = server.browser("ruby").await;
     let base = format!("{}/cases/{case}", server.url);
+    // The test site's port is not the scheme's own, so it names the site with its host.
+    let host = format!("127.0.0.1:{}", site.url.port().unwrap());
 
     let copies = browser.get(format!("{base}/copies")).send().await.unwrap().text().await.unwrap();
-    assert!(copies.contains("/notices/new?site=127.0.0.1"), "{copies}");
-    let step1 = browser.get(format!("{base}/notices/new?site=127.0.0.1")).send().await.unwrap().text().await.unwrap();
+    assert!(copies.contains(&format!("/notices/new?site={host}")), "{copies}");
+    let step1 = browser.get(format!("{base}/notices/new?site={host}")).send().await.unwrap().text().await.unwrap();
     assert!(step1.contains("Who made it?") && !step1.contains("Make the notice"));
     let step2 = browser
-        .get(format!("{base}/notices/new?site=127.0.0.1&maker=her&paid=no&nature=real&eu=no&cdn=no"))
+        .get(format!("{base}/notices/new?site={host}&maker=her&paid=no&nature=real&eu=no&cdn=no"))
         .send()
         .await
         .unwrap()
@@ -217,7 +219,7 @@ async fn the_pages_make_a_notice_in_two_steps_and_keep_what_she_typed() {
 
     let mut form = vec![
         ("csrf", token.clone()),
-        ("site", "127.0.0.1".into()),
+        ("site", host.clone()),
         ("maker", "her".into()),
         ("paid", "no".into()),
         ("nature", "real".into()),
@@ -264,7 +266,7 @@ async fn the_pages_make_a_notice_in_two_steps_and_keep_what_she_typed() {
     // Escalating: a second notice (to the host or CDN) may report the same copy, left unticked
     // until she ticks it.
     let escalate = browser
-        .get(format!("{base}/notices/new?site=127.0.0.1&maker=her&paid=no&nature=real&eu=no&cdn=yes"))
+        .get(format!("{base}/notices/new?site={host}&maker=her&paid=no&nature=real&eu=no&cdn=yes"))
         .send()
         .await
         .unwrap()

@@ -216,4 +216,19 @@ fn a_dsa_notice_needs_an_explanation_that_says_why() {
     draft.law =
         "Intimate images of me shared without my consent, an offence under s.66B Sexual Offences Act 2003".into();
     assert!(draft.notice(Route::DsaArticle16).is_ok());
+
+    // What her answers write for her is an explanation a DSA notice takes, naming the law.
+    use lodge_takedown::route::{Maker, Nature, Situation};
+    for nature in [Nature::Real, Nature::Fake] {
+        for maker in [Maker::Her, Maker::Studio, Maker::SomeoneElse] {
+            for paid in [false, true] {
+                let answers = Situation { maker, paid, nature, eu: true, behind_cdn: false, her_own_account: false };
+                let mut draft = complete();
+                draft.law = answers.explanation();
+                assert!(draft.notice(Route::DsaArticle16).is_ok(), "{answers:?}: {}", draft.law);
+                let names_a_law = ["Act 2003", "Act 1988"].iter().any(|law| draft.law.contains(law));
+                assert!(names_a_law, "{}", draft.law);
+            }
+        }
+    }
 }

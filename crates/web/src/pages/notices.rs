@@ -212,6 +212,10 @@ fn new_body(
 ) -> Markup {
     let answers = situation(form);
     let routes = answers.as_ref().map(plan);
+    let explanation = match (form.get("law"), &answers) {
+        ("", Some(answers)) => answers.explanation(),
+        (typed, _) => typed.to_owned(),
+    };
     html! {
         p { a href={ "/cases/" (case) "/copies" } { "← Copies found" } }
         h1 { "Ask " (site) " to remove your content" }
@@ -275,7 +279,7 @@ fn new_body(
                     h2 { "About your content" }
                     (textarea_field("work", "Your original work", None, form.get("work"), problems))
                     (textarea_field("original_urls", "Where your original is published (one address a line)", None, form.get("original_urls"), problems))
-                    (textarea_field("law", "Why it is illegal (for DSA and intimate-image reports)", Some("For example: sharing intimate images without consent is an offence under section 66B of the Sexual Offences Act 2003."), form.get("law"), problems))
+                    (textarea_field("law", "Why it is illegal (for DSA and intimate-image reports)", Some("Written from your answers above; change it if it is not right. A notice needs a sentence that says why and names the law."), &explanation, problems))
                     (text_field("country", "The country you live in (for search engines)", None, form.get("country"), problems, Input::Text))
                     (text_field("stopncii_case", "StopNCII case number (optional)", None, form.get("stopncii_case"), problems, Input::Text))
                     (tick("anonymous", "Ask the site not to tell the uploader who reported it", form, problems))
