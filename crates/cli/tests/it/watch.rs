@@ -36,8 +36,11 @@ fn results(w: &Value) -> Vec<(String, bool)> {
 async fn a_saved_search_lists_what_is_new_since_the_last_run() {
     let dir = tempfile::tempdir().unwrap();
     let page = |links: &str| format!("<a href=\"/\">Home</a><a href=\"/search.html?q=x\">Again</a>{links}");
-    let first = "<a href=\"/v/1\">Ruby Red leaked set</a><a href=\"/v/ruby-red-2\">new upload</a><a href=\"/v/9\">Other girl</a>";
+    // Results over two pages, with navigation and category links that are not results.
+    let first = "<a href=\"/v/1\">Ruby Red leaked set</a><a href=\"/v/ruby-red-2\">new upload</a><a href=\"/v/9\">Other girl</a>\
+        <a href=\"/category/leaked\">Leaked</a><a href=\"/tag/ruby\">Ruby</a><a href=\"/page2.html\">Next »</a>";
     std::fs::write(dir.path().join("search.html"), page(first)).unwrap();
+    std::fs::write(dir.path().join("page2.html"), page("<a href=\"/v/8\">Ruby Red behind the scenes</a>")).unwrap();
     let files = dir.path().to_owned();
     let site = serve(dir);
     let sites = format!("[{{name=\"Local tube\", search_url=\"{}search.html?q={{query}}\"}}]", site.url);
@@ -60,7 +63,11 @@ async fn a_saved_search_lists_what_is_new_since_the_last_run() {
         let id = id.as_str().unwrap().to_owned();
 
         let w = wait_for_run(&api, &case, None).await;
-        assert_eq!(results(&w), [("1".to_owned(), false), ("ruby-red-2".to_owned(), false)]);
+        assert_eq!(
+            results(&w),
+            [("1".to_owned(), false), ("ruby-red-2".to_owned(), false), ("8".to_owned(), false)],
+            "every page read, no category or navigation link listed"
+        );
         assert_eq!(w[0]["body"]["results"][0]["site"], "Local tube");
         let last = w[0]["body"]["last_run"].as_str().unwrap().to_owned();
         api.json(api.post(&format!("/api/v1/cases/{case}/watches/{id}/reviewed")), 204).await;
@@ -71,7 +78,10 @@ async fn a_saved_search_lists_what_is_new_since_the_last_run() {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         api.json(api.post(&format!("/api/v1/cases/{case}/watches/run")), 202).await;
         let w = wait_for_run(&api, &case, Some(&last)).await;
-        assert_eq!(results(&w), [("1".to_owned(), true), ("ruby-red-2".to_owned(), true), ("7".to_owned(), false)],);
+        assert_eq!(
+            results(&w),
+            [("1".to_owned(), true), ("ruby-red-2".to_owned(), true), ("8".to_owned(), true), ("7".to_owned(), false)],
+        );
 
         let browser = server.browser("ruby").await;
         let html =
