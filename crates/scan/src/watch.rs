@@ -61,8 +61,11 @@ fn carries(search: &[String], text: &str) -> bool {
 
 /// The links on a search page that look like results for `query`.
 pub fn results_on_page(page: &Url, html: &str, query: &str) -> Vec<Hit> {
+    results_in(page, &Html::parse_document(html), query)
+}
+
+fn results_in(page: &Url, doc: &Html, query: &str) -> Vec<Hit> {
     let search = words(query);
-    let doc = Html::parse_document(html);
     let Ok(links) = Selector::parse("a[href]") else { return Vec::new() };
     let mut seen = BTreeSet::new();
     let mut hits = Vec::new();
@@ -87,7 +90,10 @@ pub fn results_on_page(page: &Url, html: &str, query: &str) -> Vec<Hit> {
 /// The page after this one, where the page links to it on the same site (`rel="next"`, or a
 /// link whose whole text says next).
 pub fn next_page(page: &Url, html: &str) -> Option<Url> {
-    let doc = Html::parse_document(html);
+    next_in(page, &Html::parse_document(html))
+}
+
+fn next_in(page: &Url, doc: &Html) -> Option<Url> {
     let marked = Selector::parse("a[rel~=next][href], link[rel~=next][href]").ok()?;
     let anchors = Selector::parse("a[href]").ok()?;
     let says_next = |text: &str| {
@@ -119,13 +125,14 @@ pub async fn search(fetcher: &Fetcher, site: &SearchSite, query: &str) -> Result
             break;
         }
         let page = fetcher.get(&address).await?;
-        let html = String::from_utf8_lossy(&page.bytes);
-        for hit in results_on_page(&page.url, &html, query) {
+        // Parsed once, for its results and its next page.
+        let doc = Html::parse_document(&String::from_utf8_lossy(&page.bytes));
+        for hit in results_in(&page.url, &doc, query) {
             if !hits.iter().any(|h| h.url == hit.url) {
                 hits.push(hit);
             }
         }
-        match next_page(&page.url, &html) {
+        match next_in(&page.url, &doc) {
             Some(next) => address = next,
             None => break,
         }

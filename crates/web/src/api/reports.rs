@@ -190,17 +190,20 @@ impl ReportRequest {
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }
-        let options = lodge_service::ReportOptions {
-            from: self.from,
-            to: self.to,
-            incidents: self.incidents.map(|ids| ids.into_iter().map(IncidentId).collect()),
+        let report = ReportChoices {
             subject_name: self.subject_name,
             prepared_by: self.prepared_by,
-            prepared_for: self.prepared_for,
-            redact: self.redact.into_iter().map(Into::into).collect(),
-            photo_locations: self.photo_locations,
+            from: self.from,
+            to: self.to,
+            redact: self.redact,
             wishes: self.wishes,
             risk: self.risk,
+        };
+        let options = lodge_service::ReportOptions {
+            incidents: self.incidents.map(|ids| ids.into_iter().map(IncidentId).collect()),
+            prepared_for: self.prepared_for,
+            photo_locations: self.photo_locations,
+            ..report.options()
         };
         Ok((options, file, seal))
     }
