@@ -290,9 +290,9 @@ pub fn read_as<R: Read + Seek>(
         Format::WhatsApp => {
             let mut file = BufReader::new(file);
             let start = file.stream_position()?;
-            let order = chosen(whatsapp::date_order(&mut file)?, date_order);
+            let survey = chosen(whatsapp::survey(&mut file)?, date_order);
             file.seek(SeekFrom::Start(start))?;
-            chat = read_whatsapp(file, order, &[], &mut deliver)?;
+            chat = read_whatsapp(file, &survey, &[], &mut deliver)?;
         }
         Format::SmsXml => read_sms(BufReader::new(file), region, &mut deliver)?,
         Format::Telegram => read_telegram(file, "", &mut deliver)?,
@@ -311,8 +311,11 @@ pub fn read_as<R: Read + Seek>(
 }
 
 /// The order of day and month to read with: hers if she chose, else what the file showed.
-fn chosen(found: (whatsapp::DateOrder, bool), hers: Option<whatsapp::DateOrder>) -> (whatsapp::DateOrder, bool) {
-    hers.map_or(found, |order| (order, false))
+fn chosen(found: whatsapp::Survey, hers: Option<whatsapp::DateOrder>) -> whatsapp::Survey {
+    match hers {
+        Some(order) => found.with_order(order),
+        None => found,
+    }
 }
 
 /// What reading a chat found besides its messages.
@@ -347,15 +350,15 @@ fn read_zip<R: Read + Seek>(
                 .or_else(|| entries.iter().find(|e| e.name.ends_with(".txt")))
                 .ok_or_else(|| missing("chat text file"))?;
             // Read as a stream, twice: once for the order of day and month, once for the messages.
-            let found = whatsapp::date_order(BufReader::new(zip.reader_within(chat, whatsapp::MAX_CHAT)?))?;
-            let order = chosen(found, how.date_order);
+            let found = whatsapp::survey(BufReader::new(zip.reader_within(chat, whatsapp::MAX_CHAT)?))?;
+            let survey = chosen(found, how.date_order);
             let mut media = Vec::new();
             for entry in entries.iter().filter(|e| e.path != chat.path) {
                 let mut hasher = HashingSink(Sha256::new());
                 let size = zip.copy(entry, &mut hasher)?;
                 media.push((entry.name.clone(), data_encoding::HEXLOWER.encode(&hasher.0.finalize()), size));
             }
-            read_whatsapp(BufReader::new(zip.reader(chat)?), order, &media, deliver)
+            read_whatsapp(BufReader::new(zip.reader(chat)?), &survey, &media, deliver)
         }
         Format::SmsXml => {
             let entry = entries.iter().find(|e| e.name.ends_with(".xml")).ok_or_else(|| missing("XML backup"))?;
@@ -409,12 +412,13 @@ impl std::io::Write for HashingSink {
 
 fn read_whatsapp<R: BufRead>(
     reader: R,
-    (order, order_assumed): (whatsapp::DateOrder, bool),
+    survey: &whatsapp::Survey,
     media: &[(String, String, u64)],
     deliver: &mut dyn FnMut(Item),
 ) -> Result<Chat, ImportError> {
     let mut chat = Chat::default();
-    let summary = whatsapp::messages(reader, order, order_assumed, |m| {
+    let order_assumed = survey.order_assumed;
+    let summary = whatsapp::messages(reader, survey, |m| {
         // The first date that reads differently either way is the one to ask her about.
         if order_assumed && chat.undecided.is_none() {
             let month_first = whatsapp::reading(&m.written_time, whatsapp::DateOrder::MonthFirst);

@@ -27,8 +27,8 @@ pub struct Chat {
 /// One message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    /// Telegram's message id within the chat.
-    pub id: i64,
+    /// Telegram's message id within the chat (trimmed exports leave it out).
+    pub id: Option<i64>,
     /// When it was sent.
     pub time: Stamp,
     /// When it was last edited, if it was.
@@ -49,7 +49,8 @@ pub struct Message {
 
 #[derive(Deserialize)]
 struct RawMessage {
-    id: i64,
+    #[serde(default)]
+    id: Option<i64>,
     #[serde(default, rename = "type")]
     kind: String,
     #[serde(default)]
@@ -237,7 +238,7 @@ fn message(m: RawMessage) -> Result<Message, ImportError> {
     Ok(Message {
         id: m.id,
         time: stamp(m.date_unixtime.as_deref(), m.date.as_deref(), m.id)?
-            .ok_or_else(|| ImportError::BrokenAt { offset: 0, reason: format!("message {} has no time", m.id) })?,
+            .ok_or_else(|| ImportError::BrokenAt { offset: 0, reason: format!("{} has no time", named(m.id)) })?,
         edited: stamp(m.edited_unixtime.as_deref(), m.edited.as_deref(), m.id)?,
         from: m.from.or(m.actor).unwrap_or_default(),
         from_id: m.from_id.map(|i| i.0).unwrap_or_default(),
@@ -249,8 +250,8 @@ fn message(m: RawMessage) -> Result<Message, ImportError> {
 }
 
 /// A time from its epoch seconds if the export gave them, or else from its local clock time.
-fn stamp(unix: Option<&str>, local: Option<&str>, id: i64) -> Result<Option<Stamp>, ImportError> {
-    let unreadable = || ImportError::BrokenAt { offset: 0, reason: format!("message {id} has an unreadable time") };
+fn stamp(unix: Option<&str>, local: Option<&str>, id: Option<i64>) -> Result<Option<Stamp>, ImportError> {
+    let unreadable = || ImportError::BrokenAt { offset: 0, reason: format!("{} has an unreadable time", named(id)) };
     match (unix, local) {
         (Some(unix), _) => {
             let seconds: i64 = unix.trim().parse().map_err(|_| unreadable())?;
@@ -259,6 +260,11 @@ fn stamp(unix: Option<&str>, local: Option<&str>, id: i64) -> Result<Option<Stam
         (None, Some(local)) => Ok(Some(Stamp::Local(local.trim().parse::<DateTime>().map_err(|_| unreadable())?))),
         (None, None) => Ok(None),
     }
+}
+
+/// A message as an error names it.
+fn named(id: Option<i64>) -> String {
+    id.map_or_else(|| "a message".to_owned(), |id| format!("message {id}"))
 }
 
 /// An id as text, whether the export wrote it as text or as a number.

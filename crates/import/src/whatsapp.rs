@@ -2,43 +2,38 @@
 //! Android), read as a stream.
 //!
 //! - iOS lines look like `[05/03/2024, 21:15:02] Name: text`; Android like
-//!   `05/03/2024, 21:15 - Name: text` (French: `05/03/2024 à 21:15 - `). The phone's locale decides the day/month order, 2- or
-//!   4-digit years, the 12- or 24-hour clock and the separators.
+//!   `05/03/2024, 21:15 - Name: text`. The phone's locale decides the rest ([`header`] reads
+//!   them all: separators, 12- or 24-hour clock, the Buddhist era, Unicode spaces).
 //! - The day/month order is read from the whole file first: a first number above 12 means day
 //!   first, a second number above 12 month first. If no date settles it, day first is assumed
 //!   and [`Summary::order_assumed`] says so, so she can be asked; her answer is then given to
 //!   [`messages`] in place of the guess.
+//! - WhatsApp's own notices (encryption, group changes, security codes) have no sender: they
+//!   are told from people's messages by their structure, in any language ([`notices`]).
 //! - Direction and spacing marks (U+200E, U+202F and friends) are removed or made plain spaces.
 //! - A line without a timestamp continues the message before it.
-//! - Attachments appear as `<Media omitted>`, `<attached: NAME>` or `NAME (file attached)`.
+//! - Attachments appear as `<Media omitted>`, `<attached: NAME>` or `NAME (file attached)`, in
+//!   the phone's language.
 //! - No time zone is written in the file: times are civil, to be read in a zone she confirms.
 
 use std::io::{BufRead, Seek, SeekFrom};
-use std::sync::LazyLock;
 
-use jiff::civil::{Date, DateTime, Time};
-use regex::Regex;
+use jiff::civil::DateTime;
 
 use crate::ImportError;
+
+mod header;
+mod notices;
+
+pub use header::reading;
+use header::{header, numbers, read_date, read_time};
+use notices::{Marks, TitleSearch, attachments, is_mark, is_notice, leading_marks, raw_tail};
 
 /// Longest line read, and longest message kept; a longer one is refused, naming its line.
 const MAX_LINE: usize = 1024 * 1024;
 /// Largest chat text taken from a zipped export (years of a busy chat are tens of MiB); it is
 /// read as a stream all the same.
 pub const MAX_CHAT: usize = 128 * 1024 * 1024;
-
-/// `[date, time] rest` (iOS) or `date, time - rest` (Android), after marks are removed. Digits
-/// are ASCII 0-9 only; a line in other digits is not taken for a header.
-static HEADER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)^
-        (?: \[ (?P<d1>[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}) (?:,?\s|\sà\s) (?P<t1>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?(?:\s?[aApP]\.?\s?[mM]\.?)?) \]\s
-          | (?P<d2>[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}) (?:,?\s|\sà\s) (?P<t2>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?(?:\s?[aApP]\.?\s?[mM]\.?)?) \s[-–]\s
-        )
-        (?P<rest>.*)$",
-    )
-    .ok()
-});
 
 /// Which number of a date comes first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +79,7 @@ pub struct Summary {
     pub order: DateOrder,
     /// Whether no date settled the order, so day first was assumed.
     pub order_assumed: bool,
-    /// Messages read.
+    /// Messages read, WhatsApp's notices among them.
     pub messages: u64,
     /// First and last message times.
     pub first: Option<DateTime>,
@@ -92,27 +87,35 @@ pub struct Summary {
     pub last: Option<DateTime>,
 }
 
+/// What the first reading of a chat found, for the second to read it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey {
+    /// How to read dates.
+    pub order: DateOrder,
+    /// Whether no date settled the order, so day first was assumed.
+    pub order_assumed: bool,
+    /// Names that are the chat's title rather than a person (a group's name on its notices).
+    titles: Vec<String>,
+}
+
+impl Survey {
+    /// The same survey, with dates read in the order she chose.
+    pub fn with_order(self, order: DateOrder) -> Survey {
+        Survey { order, order_assumed: false, ..self }
+    }
+}
+
 /// Removes direction marks and makes narrow and non-breaking spaces plain.
 fn plain(line: &str) -> String {
     line.chars()
-        .filter(
-            |c| !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'),
-        )
+        .filter(|c| survives(*c))
         .map(|c| if matches!(c, '\u{202f}' | '\u{00a0}' | '\u{2007}') { ' ' } else { c })
         .collect()
 }
 
-struct Header<'a> {
-    date: &'a str,
-    time: &'a str,
-    rest: &'a str,
-}
-
-fn header(line: &str) -> Option<Header<'_>> {
-    let caps = HEADER.as_ref()?.captures(line)?;
-    let date = caps.name("d1").or_else(|| caps.name("d2"))?.as_str();
-    let time = caps.name("t1").or_else(|| caps.name("t2"))?.as_str();
-    Some(Header { date, time, rest: caps.name("rest")?.as_str() })
+/// Whether a character is kept by [`plain`].
+fn survives(c: char) -> bool {
+    !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 /// Whether the start of a file looks like a WhatsApp chat export.
@@ -121,70 +124,38 @@ pub fn detect(head: &[u8]) -> bool {
     text.lines().map(plain).find(|l| !l.trim().is_empty()).is_some_and(|l| header(&l).is_some())
 }
 
-fn numbers(date: &str) -> Option<[u32; 3]> {
-    let mut parts = date.split(['/', '.', '-']).map(|p| p.parse::<u32>().ok());
-    Some([parts.next()??, parts.next()??, parts.next()??])
+/// A line with a header, split into its parts.
+struct Parsed {
+    date: String,
+    time: String,
+    /// The name before `: `, if any.
+    name: Option<String>,
+    text: String,
+    marks: Marks,
 }
 
-/// A time as [`Message::written_time`] has it, read with the day and month in `order`.
-pub fn reading(written: &str, order: DateOrder) -> Option<DateTime> {
-    let (date, time) = written.split_once(", ")?;
-    Some(read_date(date, order)?.to_datetime(read_time(time)?))
-}
-
-fn read_date(date: &str, order: DateOrder) -> Option<Date> {
-    let [a, b, c] = numbers(date)?;
-    // A year written first (2024-03-05) is always year, month, day.
-    let (year, month, day) = if a > 31 {
-        (a, b, c)
-    } else {
-        match order {
-            DateOrder::DayFirst => (c, b, a),
-            DateOrder::MonthFirst => (c, a, b),
+/// Reads a header line: its plain form for the parts, its raw form for WhatsApp's marks.
+fn parse_line(raw: &str, line: &str) -> Option<Parsed> {
+    let h = header(line)?;
+    let raw = raw.trim_start_matches('\u{feff}');
+    let rest_raw = raw_tail(raw, h.rest.chars().count(), survives);
+    let mut marks = Marks { line: raw.starts_with(is_mark), rest: rest_raw.starts_with(is_mark), text: 0 };
+    let (name, text) = match h.rest.split_once(": ") {
+        Some((name, text)) if !name.trim().is_empty() && !marks.rest => {
+            marks.text = leading_marks(raw_tail(rest_raw, text.chars().count(), survives));
+            (Some(name.trim().to_owned()), text.to_owned())
         }
+        _ => (None, h.rest.to_owned()),
     };
-    let year = if year < 100 { 2000 + year } else { year };
-    Date::new(i16::try_from(year).ok()?, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok()
+    Some(Parsed { date: h.date.to_owned(), time: h.time.to_owned(), name, text, marks })
 }
 
-fn read_time(time: &str) -> Option<Time> {
-    let lower = time.to_ascii_lowercase().replace(['.', ' '], "");
-    let (clock, pm) = match (lower.strip_suffix("am"), lower.strip_suffix("pm")) {
-        (Some(c), _) => (c.to_owned(), Some(false)),
-        (_, Some(c)) => (c.to_owned(), Some(true)),
-        _ => (time.replace('.', ":"), None),
-    };
-    // After removing dots from "9.15 p.m.", put the separator back for "915".
-    let clock = if clock.contains(':') {
-        clock
-    } else if let Some((h, m)) = clock.len().checked_sub(2).and_then(|at| clock.split_at_checked(at)) {
-        format!("{h}:{m}")
-    } else {
-        return None;
-    };
-    let mut parts = clock.split(':').map(|p| p.trim().parse::<i8>().ok());
-    let (mut hour, minute, second) = (parts.next()??, parts.next()??, parts.next().flatten().unwrap_or(0));
-    match pm {
-        Some(true) if hour < 12 => hour += 12,
-        Some(false) if hour == 12 => hour = 0,
-        _ => {}
-    }
-    Time::new(hour, minute, second, 0).ok()
-}
-
-fn attachments(text: &str) -> Vec<Attachment> {
-    let mut found = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.eq_ignore_ascii_case("<media omitted>") || line.eq_ignore_ascii_case("<média omis>") {
-            found.push(Attachment::Omitted);
-        } else if let Some(name) = line.strip_prefix("<attached: ").and_then(|l| l.strip_suffix('>')) {
-            found.push(Attachment::File(name.trim().to_owned()));
-        } else if let Some(name) = line.strip_suffix(" (file attached)") {
-            found.push(Attachment::File(name.trim().to_owned()));
-        }
-    }
-    found
+/// One line read: its number, its byte offset, the text as written and its plain form.
+struct Line {
+    number: u64,
+    offset: u64,
+    raw: String,
+    plain: String,
 }
 
 /// Reads lines with their byte offsets, refusing a line longer than [`MAX_LINE`].
@@ -196,7 +167,11 @@ struct Lines<R> {
 }
 
 impl<R: BufRead> Lines<R> {
-    fn next(&mut self) -> Result<Option<(u64, u64, String)>, ImportError> {
+    fn new(reader: R) -> Self {
+        Lines { reader, line: 0, offset: 0, buffer: Vec::new() }
+    }
+
+    fn next(&mut self) -> Result<Option<Line>, ImportError> {
         self.buffer.clear();
         let read = std::io::Read::take(&mut self.reader, MAX_LINE as u64 + 1).read_until(b'\n', &mut self.buffer)?;
         if read == 0 {
@@ -209,33 +184,35 @@ impl<R: BufRead> Lines<R> {
                 reason: "this line is far too long for a chat".into(),
             });
         }
-        let start = self.offset;
+        let offset = self.offset;
         self.offset += read as u64;
-        let text = String::from_utf8_lossy(&self.buffer);
-        Ok(Some((self.line, start, plain(text.trim_end_matches(['\n', '\r'])))))
+        let raw = String::from_utf8_lossy(&self.buffer).trim_end_matches(['\n', '\r']).to_owned();
+        let plain = plain(&raw);
+        Ok(Some(Line { number: self.line, offset, raw, plain }))
     }
 }
 
 /// Reads the whole chat, calling `each` with every message in order, and returns a summary.
-/// The file is read twice: once to settle the date order, once to read the messages.
+/// The file is read twice: once to survey it, once to read the messages.
 pub fn parse<R: BufRead + Seek>(mut reader: R, each: impl FnMut(Message)) -> Result<Summary, ImportError> {
     let start = reader.stream_position()?;
-    let (order, order_assumed) = date_order(&mut reader)?;
+    let found = survey(&mut reader)?;
     reader.seek(SeekFrom::Start(start))?;
-    messages(reader, order, order_assumed, each)
+    messages(reader, &found, each)
 }
 
-/// The first of the two readings: the order of day and month, and whether no date settled it
-/// (day first is then assumed).
-pub fn date_order<R: BufRead>(reader: R) -> Result<(DateOrder, bool), ImportError> {
+/// The first of the two readings: the order of day and month (and whether no date settled
+/// it, so day first is assumed), and the chat's title if its notices carry one.
+pub fn survey<R: BufRead>(reader: R) -> Result<Survey, ImportError> {
     let (mut day_first, mut month_first) = (false, false);
-    let mut lines = Lines { reader, line: 0, offset: 0, buffer: Vec::new() };
+    let mut lines = Lines::new(reader);
+    let mut titles = TitleSearch::default();
     let mut any = false;
     // A line that cannot be read ends this first reading: the second stops there too, after
     // handing on every message before it, so that she can keep them.
     let mut broken = None;
     loop {
-        let (number, _, line) = match lines.next() {
+        let line = match lines.next() {
             Ok(Some(next)) => next,
             Ok(None) => break,
             Err(e) => {
@@ -243,17 +220,20 @@ pub fn date_order<R: BufRead>(reader: R) -> Result<(DateOrder, bool), ImportErro
                 break;
             }
         };
-        match header(&line) {
-            Some(h) => {
+        match parse_line(&line.raw, &line.plain) {
+            Some(parsed) => {
                 any = true;
-                if let Some([a, b, _]) = numbers(h.date).filter(|[a, ..]| *a <= 31) {
+                if let Some([a, b, _]) = numbers(&parsed.date).filter(|[a, ..]| *a <= 31) {
                     day_first |= a > 12;
                     month_first |= b > 12;
                 }
+                if let Some(name) = &parsed.name {
+                    titles.saw(name, parsed.marks);
+                }
             }
-            None if !any && !line.trim().is_empty() => {
+            None if !any && !line.plain.trim().is_empty() => {
                 return Err(ImportError::Malformed {
-                    line: number,
+                    line: line.number,
                     reason: "this does not look like a WhatsApp chat export: it should start with a date and time"
                         .into(),
                 });
@@ -264,7 +244,7 @@ pub fn date_order<R: BufRead>(reader: R) -> Result<(DateOrder, bool), ImportErro
     if !any {
         return Err(broken.unwrap_or(ImportError::Malformed { line: 1, reason: "the file holds no messages".into() }));
     }
-    Ok(match (day_first, month_first) {
+    let (order, order_assumed) = match (day_first, month_first) {
         (true, true) => {
             return Err(ImportError::Malformed {
                 line: 1,
@@ -274,29 +254,32 @@ pub fn date_order<R: BufRead>(reader: R) -> Result<(DateOrder, bool), ImportErro
         (false, true) => (DateOrder::MonthFirst, false),
         (true, false) => (DateOrder::DayFirst, false),
         (false, false) => (DateOrder::DayFirst, true),
-    })
+    };
+    Ok(Survey { order, order_assumed, titles: titles.titles() })
 }
 
-/// The second reading: every message, in order, with dates read in `order`.
-pub fn messages<R: BufRead>(
-    reader: R,
-    order: DateOrder,
-    order_assumed: bool,
-    mut each: impl FnMut(Message),
-) -> Result<Summary, ImportError> {
-    let mut lines = Lines { reader, line: 0, offset: 0, buffer: Vec::new() };
-    let mut summary = Summary { order, order_assumed, messages: 0, first: None, last: None };
-    let mut current: Option<Message> = None;
-    let mut finish = |message: Message, summary: &mut Summary| {
-        let mut message = message;
-        message.attachments = attachments(&message.text);
+/// A message being read, with how its header was marked.
+struct Reading {
+    message: Message,
+    marks: Marks,
+}
+
+/// The second reading: every message, in order, with dates read as `survey` says.
+pub fn messages<R: BufRead>(reader: R, survey: &Survey, mut each: impl FnMut(Message)) -> Result<Summary, ImportError> {
+    let mut lines = Lines::new(reader);
+    let mut summary =
+        Summary { order: survey.order, order_assumed: survey.order_assumed, messages: 0, first: None, last: None };
+    let mut current: Option<Reading> = None;
+    let mut finish = |reading: Reading, summary: &mut Summary| {
+        let Reading { mut message, marks } = reading;
+        message.attachments = if message.sender.is_some() { attachments(&message.text, marks) } else { Vec::new() };
         summary.messages += 1;
         summary.first = summary.first.or(Some(message.time));
         summary.last = Some(message.time);
         each(message);
     };
     loop {
-        let (number, offset, line) = match lines.next() {
+        let line = match lines.next() {
             Ok(Some(next)) => next,
             Ok(None) => break,
             Err(e) => {
@@ -307,39 +290,44 @@ pub fn messages<R: BufRead>(
                 return Err(e);
             }
         };
-        match header(&line) {
-            Some(h) => {
+        match parse_line(&line.raw, &line.plain) {
+            Some(parsed) => {
+                let number = line.number;
                 let bad =
                     |what: &str| ImportError::Malformed { line: number, reason: format!("{what} cannot be read") };
-                let date = read_date(h.date, order).ok_or_else(|| bad(&format!("the date {:?}", h.date)))?;
-                let time = read_time(h.time).ok_or_else(|| bad(&format!("the time {:?}", h.time)))?;
-                let (sender, text) = match h.rest.split_once(": ") {
-                    Some((name, text)) if !name.is_empty() => (Some(name.trim().to_owned()), text.to_owned()),
-                    _ => (None, h.rest.to_owned()),
-                };
+                let date =
+                    read_date(&parsed.date, survey.order).ok_or_else(|| bad(&format!("the date {:?}", parsed.date)))?;
+                let time = read_time(&parsed.time).ok_or_else(|| bad(&format!("the time {:?}", parsed.time)))?;
+                let first = summary.messages == 0 && current.is_none();
+                let sender =
+                    parsed.name.filter(|name| !is_notice(name, &parsed.text, parsed.marks, first, &survey.titles));
                 if let Some(done) = current.take() {
                     finish(done, &mut summary);
                 }
-                current = Some(Message {
-                    line: number,
-                    offset,
-                    written_time: format!("{}, {}", h.date, h.time),
-                    time: date.to_datetime(time),
-                    sender,
-                    text,
-                    attachments: Vec::new(),
+                current = Some(Reading {
+                    message: Message {
+                        line: number,
+                        offset: line.offset,
+                        written_time: format!("{}, {}", parsed.date, parsed.time),
+                        time: date.to_datetime(time),
+                        sender,
+                        text: parsed.text,
+                        attachments: Vec::new(),
+                    },
+                    marks: parsed.marks,
                 });
             }
             None => {
-                if let Some(message) = current.as_mut() {
-                    if message.text.len() + line.len() > MAX_LINE {
+                if let Some(reading) = current.as_mut() {
+                    let message = &mut reading.message;
+                    if message.text.len() + line.plain.len() > MAX_LINE {
                         return Err(ImportError::Malformed {
-                            line: number,
+                            line: line.number,
                             reason: "a message is far too long".into(),
                         });
                     }
                     message.text.push('\n');
-                    message.text.push_str(&line);
+                    message.text.push_str(&line.plain);
                 }
             }
         }

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod chats;
+mod corpus;
 mod export;
 mod identifiers;
 mod meta;

@@ -5,6 +5,7 @@ use std::io::Cursor;
 use lodge_import::ImportError;
 use lodge_import::export::{Format, Reading, Stamp, read_as};
 use lodge_import::whatsapp::{Attachment, DateOrder, Message, detect, parse};
+use proptest::prelude::*;
 
 fn read(text: &str) -> (lodge_import::whatsapp::Summary, Vec<Message>) {
     let mut messages = Vec::new();
@@ -153,4 +154,153 @@ fn a_us_chat_with_no_day_above_12_reads_as_she_chooses() {
     )
     .unwrap();
     assert!(outcome.undecided.is_none() && outcome.notes.is_empty());
+}
+
+/// The date and time headers of the languages her users write, as their phones write them
+/// (Unicode spaces included), all meaning 13 March 2024 at 21:15.
+#[test]
+fn headers_in_every_locale_of_her_users() {
+    let lines = [
+        ("English, US", "3/13/24, 9:15 PM - A: x"),
+        ("English, US, narrow space", "3/13/24, 9:15\u{202f}PM - A: x"),
+        ("English, UK", "13/03/2024, 21:15 - A: x"),
+        ("English, iOS", "[13/03/2024, 21:15:00] A: x"),
+        ("French, Android", "13/03/2024 à 21:15 - A: x"),
+        ("French, iOS", "[13/03/2024 21:15:00] A: x"),
+        ("German", "13.03.24, 21:15 - A: x"),
+        ("Spanish, 12-hour", "13/3/24, 9:15 p. m. - A: x"),
+        ("Spanish, 12-hour, no-break spaces", "13/3/24, 9:15\u{a0}p.\u{a0}m. - A: x"),
+        ("Portuguese", "13/03/2024 21:15 - A: x"),
+        ("Italian", "13/03/24, 21:15 - A: x"),
+        ("Romanian", "13.03.2024, 21:15 - A: x"),
+        ("Polish", "13.03.2024, 21:15 - A: x"),
+        ("Dutch", "13-03-2024 21:15 - A: x"),
+        ("Hungarian", "2024. 03. 13. 21:15 - A: x"),
+        ("Hungarian, iOS", "[2024. 03. 13. 21:15:00] A: x"),
+        ("Thai, Buddhist era", "13/3/2567 21:15 - A: x"),
+        ("Thai, iOS, BE", "[13/3/2567 BE, 21:15:00] A: x"),
+        ("Chinese", "2024/3/13 下午9:15 - A: x"),
+        ("Chinese, iOS", "[2024/3/13 下午9:15:00] A: x"),
+        ("Chinese, 24-hour", "2024/3/13 21:15 - A: x"),
+        ("Japanese", "2024/03/13 21:15 - A: x"),
+        ("Korean", "2024. 3. 13. 오후 9:15 - A: x"),
+        ("Finnish, iOS", "[13.3.2024 klo 21.15.00] A: x"),
+        ("Arabic, iOS", "[\u{200f}13\u{200f}/3\u{200f}/2024، 21:15:00] A: x"),
+    ];
+    for (locale, line) in lines {
+        assert!(detect(line.as_bytes()), "{locale}: {line}");
+        let (_, messages) = read(&format!("{line}\n"));
+        assert_eq!(messages[0].time.to_string(), "2024-03-13T21:15:00", "{locale}: {line}");
+        assert_eq!((messages[0].sender.as_deref(), messages[0].text.as_str()), (Some("A"), "x"), "{locale}");
+    }
+    let (_, morning) = read("2024/3/13 上午12:05 - A: x\n");
+    assert_eq!(morning[0].time.to_string(), "2024-03-13T00:05:00", "上午 12 is just after midnight");
+}
+
+/// An iOS group export: WhatsApp writes its notices as if from the group's name, with a mark
+/// before the text (two when the notice names someone), or with no name at all. None of them is
+/// anyone's message, and the group's name is not a sender; a member's media and deleted message
+/// stay theirs.
+#[test]
+fn ios_group_notices_are_nobodys_messages() {
+    let chat = "[13/03/2024, 21:00:00] Night shift: \u{200e}Messages and calls are end-to-end encrypted.\n\
+                [13/03/2024, 21:00:00] Night shift: \u{200e}You created group “Night shift”\n\
+                [13/03/2024, 21:00:05] Night shift: \u{200e}You added Ana and darkwolf\n\
+                [13/03/2024, 21:01:00] Ana: hi all\n\
+                [13/03/2024, 21:02:00] darkwolf: I know where you work\n\
+                \u{200e}[13/03/2024, 21:02:30] darkwolf: \u{200e}image omitted\n\
+                [13/03/2024, 21:03:00] Night shift: \u{200e}darkwolf left\n\
+                [13/03/2024, 21:03:10] \u{200e}Ana changed the group name to “Shift: nights”\n\
+                [13/03/2024, 21:04:00] Night shift: \u{200e}\u{200e}Your security code with Ana changed.\n\
+                [13/03/2024, 21:05:00] darkwolf: \u{200e}This message was deleted.\n";
+    let (summary, messages) = read(chat);
+    assert_eq!(summary.messages, 10);
+    let kept: Vec<(&str, &str)> =
+        messages.iter().filter_map(|m| Some((m.sender.as_deref()?, m.text.as_str()))).collect();
+    assert_eq!(
+        kept,
+        [
+            ("Ana", "hi all"),
+            ("darkwolf", "I know where you work"),
+            ("darkwolf", "image omitted"),
+            ("darkwolf", "This message was deleted."),
+        ]
+    );
+    assert_eq!(messages[5].attachments, [Attachment::Omitted], "a line marked as media");
+    assert!(messages.iter().filter(|m| m.sender.is_none()).all(|m| m.attachments.is_empty()));
+}
+
+fn name() -> impl Strategy<Value = String> {
+    "[A-Za-z][A-Za-z ]{0,10}[a-z]"
+}
+
+/// What happens in a generated iOS group chat.
+#[derive(Debug, Clone)]
+enum Event {
+    /// A person writes (any text, colons and all).
+    Writes(usize, String),
+    /// A person sends media.
+    Sends(usize),
+    /// A person's message is deleted.
+    Deletes(usize),
+    /// WhatsApp writes a notice as if from the group.
+    Notice(String),
+    /// WhatsApp writes a notice naming someone.
+    NamingNotice(String),
+    /// WhatsApp writes a notice with no name.
+    Nameless(String),
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    let text = "[^\u{0}-\u{1f}\u{200e}\u{200f}\u{202a}-\u{202e}\u{2066}-\u{2069}\u{feff}\u{85}\u{2028}\u{2029}]{1,40}";
+    prop_oneof![
+        (0..3usize, text).prop_map(|(who, t)| Event::Writes(who, t)),
+        (0..3usize).prop_map(Event::Sends),
+        (0..3usize).prop_map(Event::Deletes),
+        text.prop_map(Event::Notice),
+        text.prop_map(Event::NamingNotice),
+        text.prop_map(Event::Nameless),
+    ]
+}
+
+proptest! {
+    /// Whatever the names and words, WhatsApp's notices never become messages, the group's name
+    /// is never a sender, and every person's message is kept as theirs.
+    #[test]
+    fn notices_never_become_messages(
+        title in name(),
+        people in proptest::collection::btree_set(name(), 3),
+        events in proptest::collection::vec(event(), 1..40),
+    ) {
+        let people: Vec<String> = people.into_iter().filter(|p| *p != title).collect();
+        prop_assume!(people.len() >= 2);
+        let mut chat = format!("[13/03/2024, 21:00:00] {title}: \u{200e}Messages are encrypted.\n");
+        let mut expected = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            let at = format!("[13/03/2024, 21:{:02}:{:02}]", i / 60, i % 60);
+            let mut person = |who: usize| {
+                let who = &people[who % people.len()];
+                expected.push(who.clone());
+                who.clone()
+            };
+            let line = match e {
+                Event::Writes(who, text) => format!("{at} {}: {}", person(*who), text.trim()),
+                Event::Sends(who) => format!("\u{200e}{at} {}: \u{200e}image omitted", person(*who)),
+                Event::Deletes(who) => format!("{at} {}: \u{200e}This message was deleted.", person(*who)),
+                Event::Notice(text) => format!("{at} {title}: \u{200e}{text}"),
+                Event::NamingNotice(text) => format!("{at} {title}: \u{200e}\u{200e}{text}"),
+                Event::Nameless(text) => format!("{at} \u{200e}{text}"),
+            };
+            chat.push_str(&line);
+            chat.push('\n');
+        }
+        // Someone must write plainly for them to be known as people: give each a line.
+        for who in &people {
+            chat.push_str(&format!("[13/03/2024, 22:00:00] {who}: hello\n"));
+            expected.push(who.clone());
+        }
+        let (_, messages) = read(&chat);
+        let senders: Vec<String> = messages.iter().filter_map(|m| m.sender.clone()).collect();
+        prop_assert_eq!(senders, expected);
+    }
 }
