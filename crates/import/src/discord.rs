@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::ImportError;
+use crate::{ImportError, Partial, cut_short};
 
 /// Largest file read whole.
 pub const MAX_FILE: usize = 16 * 1024 * 1024;
@@ -96,18 +96,34 @@ fn message(raw: RawMessage) -> Result<Message, ImportError> {
     })
 }
 
-/// Reads a channel's `messages.json` or (older packages) `messages.csv`, oldest first.
-pub fn messages(bytes: &[u8], csv: bool) -> Result<Vec<Message>, ImportError> {
+/// Reads a channel's `messages.json` or (older packages) `messages.csv`, oldest first; of a file
+/// cut short, the messages before the break.
+pub fn messages(bytes: &[u8], csv: bool) -> Result<Partial<Vec<Message>>, ImportError> {
     if bytes.len() > MAX_FILE {
         return Err(ImportError::BrokenAt { offset: 0, reason: "the file is too large".into() });
     }
-    let raw: Vec<RawMessage> = if csv {
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
-        reader.deserialize().collect::<Result<_, _>>().map_err(|e| malformed("message file", e))?
+    let (raw, broken): (Vec<RawMessage>, Option<ImportError>) = if csv {
+        let mut raw = Vec::new();
+        let mut broken = None;
+        for (row, record) in csv::ReaderBuilder::new().has_headers(true).from_reader(bytes).deserialize().enumerate() {
+            match record {
+                Ok(m) => raw.push(m),
+                Err(e) if row == 0 => return Err(malformed("message file", e)),
+                Err(e) => {
+                    let line = e.position().map_or(row as u64 + 2, |p| p.line());
+                    let ends_early = matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. });
+                    broken = Some(cut_short::Break { line, ends_early }.error(raw.len(), "messages"));
+                    break;
+                }
+            }
+        }
+        (raw, broken)
     } else {
-        serde_json::from_slice(bytes).map_err(|e| malformed("message file", e))?
+        let (raw, broken): (Vec<RawMessage>, _) = cut_short::read(bytes).map_err(|e| malformed("message file", e))?;
+        let read = raw.len();
+        (raw, broken.map(|b| b.error(read, "messages")))
     };
     let mut out = raw.into_iter().map(message).collect::<Result<Vec<_>, _>>()?;
     out.sort_by_key(|m| m.time);
-    Ok(out)
+    Ok(Partial { read: out, broken })
 }

@@ -17,6 +17,7 @@
 //! Every parser treats its input as hostile: lines and messages have size limits, and a file
 //! that is not what it claims to be gets an error naming the line.
 
+mod cut_short;
 pub mod discord;
 pub mod email;
 pub mod export;
@@ -29,6 +30,26 @@ pub mod telegram;
 pub mod whatsapp;
 pub mod x_archive;
 pub mod zipped;
+
+/// What a reader read, and the damage that stopped it early, if any: the records before the
+/// damage are kept, so that she can choose to import them.
+#[derive(Debug)]
+pub struct Partial<T> {
+    /// What was read.
+    pub read: T,
+    /// What stopped the reading early; `None` when the file was read whole.
+    pub broken: Option<ImportError>,
+}
+
+impl<T> Partial<T> {
+    /// What was read, or the damage if she must choose to keep it.
+    pub fn whole(self) -> Result<T, ImportError> {
+        match self.broken {
+            Some(e) => Err(e),
+            None => Ok(self.read),
+        }
+    }
+}
 
 /// What can go wrong reading an export. The message says what is wrong and where.
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::ImportError;
+use crate::{ImportError, Partial, cut_short};
 
 /// Largest file read whole (a thread's parts are split by the export well below this).
 pub const MAX_FILE: usize = 8 * 1024 * 1024;
@@ -105,12 +105,12 @@ pub fn detect(head: &[u8]) -> bool {
     text.contains("\"participants\"") && (text.contains("\"sender_name\"") || text.contains("\"messages\""))
 }
 
-/// Reads one `message_N.json`.
-pub fn parse(bytes: &[u8]) -> Result<Thread, ImportError> {
+/// Reads one `message_N.json`; of a file cut short, the messages before the break.
+pub fn parse(bytes: &[u8]) -> Result<Partial<Thread>, ImportError> {
     if bytes.len() > MAX_FILE {
         return Err(ImportError::BrokenAt { offset: 0, reason: "the file is too large for a message file".into() });
     }
-    let raw: RawThread = serde_json::from_slice(bytes).map_err(|e| ImportError::Malformed {
+    let (raw, broken): (RawThread, _) = cut_short::read(bytes).map_err(|e| ImportError::Malformed {
         line: e.line() as u64,
         reason: format!("this is not an Instagram or Facebook message file ({e})"),
     })?;
@@ -131,9 +131,11 @@ pub fn parse(bytes: &[u8]) -> Result<Thread, ImportError> {
         });
     }
     messages.reverse();
-    Ok(Thread {
+    let broken = broken.map(|b| b.error(messages.len(), "messages"));
+    let read = Thread {
         title: repair(&raw.title),
         participants: raw.participants.iter().map(|p| repair(&p.name)).collect(),
         messages,
-    })
+    };
+    Ok(Partial { read, broken })
 }

@@ -12,8 +12,8 @@ use jiff::civil::DateTime;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::ImportError;
 use crate::export::Stamp;
+use crate::{ImportError, cut_short};
 
 /// One chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,13 +300,24 @@ pub fn read<R: Read>(
     reader: R,
     mut each: impl FnMut(&str, u64, Message) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
-    let mut each: Each = &mut each;
+    let mut count = 0;
     let mut problem = None;
-    let mut json = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader));
-    let read = ChatSeed { each: &mut each, problem: &mut problem }.deserialize(&mut json).and_then(|()| json.end());
+    let read = {
+        let mut counted = |chat: &str, index: u64, m: Message| {
+            count += 1;
+            each(chat, index, m)
+        };
+        let mut each: Each = &mut counted;
+        let mut json = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader));
+        ChatSeed { each: &mut each, problem: &mut problem }.deserialize(&mut json).and_then(|()| json.end())
+    };
     match (read, problem) {
         (_, Some(problem)) => Err(problem),
         (Ok(()), None) => Ok(()),
+        // Every message before the damage has been handed on.
+        (Err(e), None) if count > 0 => {
+            Err(cut_short::Break { line: e.line() as u64, ends_early: e.is_eof() }.error(count, "messages"))
+        }
         (Err(e), None) => Err(ImportError::Malformed {
             line: e.line() as u64,
             reason: format!("this is not a Telegram export ({e})"),

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::ImportError;
+use crate::{ImportError, Partial, cut_short};
 
 /// Largest file read whole.
 pub const MAX_FILE: usize = 16 * 1024 * 1024;
@@ -76,8 +76,8 @@ pub fn detect(head: &[u8]) -> bool {
     String::from_utf8_lossy(head).trim_start().starts_with("window.YTD.direct_messages")
 }
 
-/// Reads one direct-messages file.
-pub fn parse(bytes: &[u8]) -> Result<Vec<Conversation>, ImportError> {
+/// Reads one direct-messages file; of a file cut short, the messages before the break.
+pub fn parse(bytes: &[u8]) -> Result<Partial<Vec<Conversation>>, ImportError> {
     if bytes.len() > MAX_FILE {
         return Err(ImportError::BrokenAt { offset: 0, reason: "the file is too large".into() });
     }
@@ -85,7 +85,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Conversation>, ImportError> {
         bytes.iter().position(|b| *b == b'=').filter(|_| detect(bytes)).map(|eq| &bytes[eq + 1..]).ok_or_else(
             || ImportError::Malformed { line: 1, reason: "this is not an X direct-messages file".into() },
         )?;
-    let items: Vec<Item> = serde_json::from_slice(json).map_err(|e| ImportError::Malformed {
+    let (items, broken): (Vec<Item>, _) = cut_short::read(json).map_err(|e| ImportError::Malformed {
         line: e.line() as u64,
         reason: format!("this is not an X direct-messages file ({e})"),
     })?;
@@ -110,5 +110,6 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Conversation>, ImportError> {
         messages.sort_by_key(|m| m.time);
         conversations.push(Conversation { id: item.dm_conversation.conversation_id, messages });
     }
-    Ok(conversations)
+    let read: usize = conversations.iter().map(|c| c.messages.len()).sum();
+    Ok(Partial { read: conversations, broken: broken.map(|b| b.error(read, "messages")) })
 }

@@ -8,7 +8,7 @@ use phonenumber::country::Id as Country;
 
 use super::{Attached, Handle, Item, Party, Place, Stamp, is_discord_index, sha256_hex};
 use crate::zipped::{Entry, SafeZip};
-use crate::{ImportError, discord, identifiers, meta, sms_xml, telegram, x_archive};
+use crate::{ImportError, Partial, discord, identifiers, meta, sms_xml, telegram, x_archive};
 
 /// Distinct numbers remembered while reading an SMS backup.
 const NUMBER_CACHE: usize = 10_000;
@@ -120,7 +120,7 @@ pub(super) fn read_telegram(reader: impl Read, file: &str, deliver: &mut dyn FnM
 }
 
 pub(super) fn read_meta(bytes: &[u8], file: &str, deliver: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
-    let thread = meta::parse(bytes)?;
+    let Partial { read: thread, broken } = meta::parse(bytes)?;
     for m in thread.messages {
         let mut text = m.text;
         if let Some(link) = m.link.filter(|l| !text.contains(l.as_str())) {
@@ -136,11 +136,12 @@ pub(super) fn read_meta(bytes: &[u8], file: &str, deliver: &mut dyn FnMut(Item))
         item.attachments = m.files.into_iter().map(|name| Attached { name, held: None }).collect();
         deliver(item);
     }
-    Ok(())
+    broken.map_or(Ok(()), Err)
 }
 
 pub(super) fn read_x(bytes: &[u8], file: &str, deliver: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
-    for conversation in x_archive::parse(bytes)? {
+    let Partial { read: conversations, broken } = x_archive::parse(bytes)?;
+    for conversation in conversations {
         for (index, m) in conversation.messages.into_iter().enumerate() {
             let mut item = Item::new(
                 &conversation.id,
@@ -154,7 +155,7 @@ pub(super) fn read_x(bytes: &[u8], file: &str, deliver: &mut dyn FnMut(Item)) ->
             deliver(item);
         }
     }
-    Ok(())
+    broken.map_or(Ok(()), Err)
 }
 
 pub(super) fn read_discord<R: Read + Seek>(
@@ -183,8 +184,8 @@ pub(super) fn read_discord<R: Read + Seek>(
             .or_else(|| entries.iter().find(|e| e.path.eq_ignore_ascii_case(&format!("{dir}messages.csv"))));
         let Some(messages_entry) = messages_entry else { continue };
         let csv = messages_entry.name.to_ascii_lowercase().ends_with(".csv");
-        for (index, m) in discord::messages(&zip.read(messages_entry, discord::MAX_FILE)?, csv)?.into_iter().enumerate()
-        {
+        let Partial { read: messages, broken } = discord::messages(&zip.read(messages_entry, discord::MAX_FILE)?, csv)?;
+        for (index, m) in messages.into_iter().enumerate() {
             let mut item = Item::new(
                 &channel.name,
                 Party { name: "Me".into(), handle: None, mine: true },
@@ -195,6 +196,9 @@ pub(super) fn read_discord<R: Read + Seek>(
             item.details.push(("Message id".into(), m.id));
             item.attachments = m.attachments.into_iter().map(|name| Attached { name, held: None }).collect();
             deliver(item);
+        }
+        if let Some(e) = broken {
+            return Err(e);
         }
     }
     Ok(vec!["A Discord data package holds only the messages she sent, not the ones sent to her.".into()])

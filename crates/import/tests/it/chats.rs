@@ -76,7 +76,7 @@ fn x_direct_messages_oldest_first() {
       ]}}
     ]"#;
     assert!(x_archive::detect(file.as_bytes()));
-    let conversations = x_archive::parse(file.as_bytes()).unwrap();
+    let conversations = x_archive::parse(file.as_bytes()).unwrap().whole().unwrap();
     assert_eq!(conversations[0].id, "111-222");
     let m = &conversations[0].messages;
     assert_eq!((m[0].id.as_str(), m[1].id.as_str()), ("8", "9"), "oldest first");
@@ -99,13 +99,13 @@ fn discord_package_json_and_older_csv() {
       {"ID": 2, "Timestamp": "2024-03-05 21:20:00", "Contents": "I have reported you.", "Attachments": ""},
       {"ID": 1, "Timestamp": "2024-03-05 21:15:00", "Contents": "Stop messaging me.", "Attachments": "https://cdn.discordapp.com/attachments/1/2/a.png"}
     ]"#;
-    let m = discord::messages(json, false).unwrap();
+    let m = discord::messages(json, false).unwrap().whole().unwrap();
     assert_eq!((m[0].id.as_str(), m[0].text.as_str()), ("1", "Stop messaging me."), "oldest first");
     assert_eq!(m[0].time.to_string(), "2024-03-05T21:15:00Z");
     assert_eq!(m[0].attachments, ["https://cdn.discordapp.com/attachments/1/2/a.png"]);
 
     let csv = b"ID,Timestamp,Contents,Attachments\n7,2020-01-02 03:04:05.123000+00:00,\"hello, again\",\n";
-    let m = discord::messages(csv, true).unwrap();
+    let m = discord::messages(csv, true).unwrap().whole().unwrap();
     assert_eq!((m[0].id.as_str(), m[0].text.as_str()), ("7", "hello, again"));
     assert_eq!(m[0].time.to_string(), "2020-01-02T03:04:05.123Z");
 

@@ -3,6 +3,7 @@
 
 mod chats;
 mod corpus;
+mod cut_short;
 mod export;
 mod identifiers;
 mod meta;

@@ -18,7 +18,7 @@ fn messages_come_oldest_first_with_their_text_repaired() {
       "thread_path": "inbox/darkwolf_99_123"
     }"#;
     assert!(detect(json.as_bytes()));
-    let thread = parse(json.as_bytes()).unwrap();
+    let thread = parse(json.as_bytes()).unwrap().whole().unwrap();
     assert_eq!(thread.participants, ["darkwolf_99", "Ruby Sté"]);
     assert_eq!(thread.messages.len(), 2);
     assert_eq!(thread.messages[0].text, "you can't hide", "oldest first");
