@@ -222,7 +222,7 @@ fn detect_zip(entries: &[Entry]) -> Option<Format> {
         Some(Format::Telegram)
     } else if has(&|e| e.name == "direct-messages.js") {
         Some(Format::X)
-    } else if has(&|e| is_discord_index(&e.path)) {
+    } else if discord_index(entries).is_some() {
         Some(Format::Discord)
     } else if has(&|e| is_meta_thread(&e.path)) {
         Some(if has(&|e| e.path.contains("instagram")) { Format::Instagram } else { Format::Facebook })
@@ -233,10 +233,23 @@ fn detect_zip(entries: &[Entry]) -> Option<Format> {
     }
 }
 
-/// A Discord package's channel index: `messages/index.json`, or `Messages/index.json` in
-/// packages made since mid-2025 (Discord's folder names are matched whatever their case).
-fn is_discord_index(path: &str) -> bool {
-    path.to_ascii_lowercase().ends_with("messages/index.json")
+/// A Discord package's channel index: `messages/index.json` — `Messages/`, or the folder's name
+/// in her language (`Wiadomości/`, `Nachrichten/`…), in packages made since mid-2025. Found by
+/// its shape whatever the folder is called: an `index.json` beside channel folders
+/// (`c<id>/channel.json`, or `<id>/channel.json` in older packages).
+fn discord_index(entries: &[Entry]) -> Option<&Entry> {
+    let is_channel_of = |dir: &str, e: &Entry| {
+        e.name.eq_ignore_ascii_case("channel.json")
+            && e.path.get(..dir.len()).is_some_and(|p| p.eq_ignore_ascii_case(dir))
+            && e.path[dir.len()..].split_once('/').is_some_and(|(folder, rest)| {
+                let id = folder.strip_prefix(['c', 'C']).unwrap_or(folder);
+                !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !rest.contains('/')
+            })
+    };
+    entries.iter().filter(|e| e.name.eq_ignore_ascii_case("index.json")).find(|index| {
+        let dir = &index.path[..index.path.len() - index.name.len()];
+        entries.iter().any(|e| is_channel_of(dir, e))
+    })
 }
 
 fn is_meta_thread(path: &str) -> bool {

@@ -137,12 +137,16 @@ struct Parsed {
 /// Reads a header line: its plain form for the parts, its raw form for WhatsApp's marks.
 fn parse_line(raw: &str, line: &str) -> Option<Parsed> {
     let h = header(line)?;
+    // Most lines have no marks (every Android line, most iOS ones): nothing to look for.
+    let marked = raw.contains(is_mark);
     let raw = raw.trim_start_matches('\u{feff}');
-    let rest_raw = raw_tail(raw, h.rest.chars().count(), survives);
+    let rest_raw = if marked { raw_tail(raw, h.rest.chars().count(), survives) } else { "" };
     let mut marks = Marks { line: raw.starts_with(is_mark), rest: rest_raw.starts_with(is_mark), text: 0 };
     let (name, text) = match h.rest.split_once(": ") {
         Some((name, text)) if !name.trim().is_empty() && !marks.rest => {
-            marks.text = leading_marks(raw_tail(rest_raw, text.chars().count(), survives));
+            if marked {
+                marks.text = leading_marks(raw_tail(rest_raw, text.chars().count(), survives));
+            }
             (Some(name.trim().to_owned()), text.to_owned())
         }
         _ => (None, h.rest.to_owned()),

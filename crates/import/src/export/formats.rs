@@ -6,7 +6,7 @@ use std::io::{BufRead, Read, Seek};
 
 use phonenumber::country::Id as Country;
 
-use super::{Attached, Handle, Item, Party, Place, Stamp, is_discord_index, sha256_hex};
+use super::{Attached, Handle, Item, Party, Place, Stamp, discord_index, sha256_hex};
 use crate::zipped::{Entry, SafeZip};
 use crate::{ImportError, Partial, discord, identifiers, meta, sms_xml, telegram, x_archive};
 
@@ -163,10 +163,10 @@ pub(super) fn read_discord<R: Read + Seek>(
     entries: &[Entry],
     deliver: &mut dyn FnMut(Item),
 ) -> Result<Vec<String>, ImportError> {
-    let index_entry = entries
-        .iter()
-        .find(|e| is_discord_index(&e.path))
-        .ok_or_else(|| ImportError::BrokenAt { offset: 0, reason: "the package has no messages/index.json".into() })?;
+    let index_entry = discord_index(entries).ok_or_else(|| ImportError::BrokenAt {
+        offset: 0,
+        reason: "the package has no messages folder (an index.json beside channel folders)".into(),
+    })?;
     let names = discord::index(&zip.read(index_entry, discord::MAX_FILE)?)?;
     let root = index_entry.path.trim_end_matches("index.json").to_owned();
     for (id, index_name) in names {

@@ -166,7 +166,11 @@ fn exports_are_told_apart_inside_zips_and_out() {
         ("result.json", telegram.to_vec(), Format::Telegram),
         ("direct-messages.js", x.to_vec(), Format::X),
         ("tg.zip", zip_of(&[("ChatExport_2024-05-03/result.json", telegram)]), Format::Telegram),
-        ("discord.zip", zip_of(&[("messages/index.json", b"{}")]), Format::Discord),
+        (
+            "discord.zip",
+            zip_of(&[("messages/index.json", b"{}"), ("messages/c1/channel.json", b"{}")]),
+            Format::Discord,
+        ),
         (
             "instagram.zip",
             zip_of(&[("your_instagram_activity/messages/inbox/darkwolf_1/message_1.json", b"{}")]),
@@ -226,22 +230,27 @@ fn a_group_mms_is_from_its_sender_and_carries_only_what_was_written() {
     assert_eq!(got[1].attachments.len(), 1);
 }
 
-/// Packages made since mid-2025 name the folder `Messages/`; they are known and read the same.
+/// Packages made since mid-2025 name the folder `Messages/`, or translate it into her language
+/// (Polish `Wiadomości/`); they are known by their shape and read the same. A folder of
+/// something else with an `index.json` is not taken for it.
 #[test]
-fn a_discord_package_with_a_capital_messages_folder_is_read() {
-    let bytes = zip_of(&[
-        ("package/Messages/index.json", br#"{"111": "Direct Message with darkwolf"}"#),
-        ("package/Messages/c111/channel.json", br#"{"id":"111","type":"DM","recipients":["1","2"]}"#),
-        (
-            "package/Messages/c111/messages.json",
-            br#"[{"ID":"5","Timestamp":"2025-08-03 21:15:00","Contents":"Stop.","Attachments":""}]"#,
-        ),
-    ]);
-    assert_eq!(detect("package.zip", &mut Cursor::new(&bytes)).unwrap(), Some(Format::Discord));
-    let got = items(Format::Discord, &bytes).unwrap();
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0].conversation, "Direct Message with darkwolf");
-    assert_eq!(got[0].text, "Stop.");
+fn a_discord_package_with_its_messages_folder_named_in_any_language_is_read() {
+    for folder in ["Messages", "Wiadomości", "Nachrichten"] {
+        let bytes = zip_of(&[
+            ("package/Account/index.json", br#"{"not": "channels"}"#),
+            (&format!("package/{folder}/index.json"), br#"{"111": "Direct Message with darkwolf"}"#),
+            (&format!("package/{folder}/c111/channel.json"), br#"{"id":"111","type":"DM","recipients":["1","2"]}"#),
+            (
+                &format!("package/{folder}/c111/messages.json"),
+                br#"[{"ID":"5","Timestamp":"2025-08-03 21:15:00","Contents":"Stop.","Attachments":""}]"#,
+            ),
+        ]);
+        assert_eq!(detect("package.zip", &mut Cursor::new(&bytes)).unwrap(), Some(Format::Discord), "{folder}");
+        let got = items(Format::Discord, &bytes).unwrap();
+        assert_eq!(got.len(), 1, "{folder}");
+        assert_eq!(got[0].conversation, "Direct Message with darkwolf");
+        assert_eq!(got[0].text, "Stop.");
+    }
 }
 
 fn sender() -> impl Strategy<Value = String> {
