@@ -139,6 +139,18 @@ const CORPUS: &[Expected] = &[
         files: 0,
         omitted: 0,
     },
+    // One message received from a number, three she sent (each to another number).
+    Expected {
+        file: "memacs/sms.xml",
+        format: Format::SmsXml,
+        messages: 4,
+        senders: &["+436812314123", "Me"],
+        first: "2011-08-04T10:05:53Z",
+        last: "2011-08-05T18:32:01.554Z",
+        notices: 0,
+        files: 0,
+        omitted: 0,
+    },
     Expected {
         file: "chat-miner/instagram.json",
         format: Format::Instagram,
@@ -171,13 +183,16 @@ fn read(expected: &Expected) -> (Outcome, Vec<Item>) {
 }
 
 #[test]
-fn the_corpus_has_twenty_files_or_more_each_with_its_source() {
+fn the_corpus_has_twenty_files_or_more_each_with_its_source_and_licence() {
     let sources =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/SOURCES.md")).unwrap();
     assert!(CORPUS.len() >= 20);
     for e in CORPUS {
         let name = e.file.rsplit('/').next().unwrap();
         assert!(sources.contains(&format!("`{name}`")), "{name} is not in SOURCES.md");
+        let folder = e.file.split('/').next().unwrap();
+        let licence = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(folder).join("LICENSE");
+        assert!(licence.exists(), "{folder} has no LICENSE beside it");
     }
 }
 
