@@ -242,7 +242,7 @@ impl Fetcher {
     }
 
     async fn body(&self, url: &Url, host: &str) -> Result<Fetched, FetchError> {
-        self.body_within(url, host, self.settings.max_bytes).await
+        self.body_within(url, host, self.settings.max_bytes, None).await
     }
 
     /// Through a proxy, which resolves names itself: refuses an address whose name resolves to
@@ -261,13 +261,19 @@ impl Fetcher {
         Ok(())
     }
 
-    /// Sends a request; through a proxy, follows redirects itself, checking each address.
-    async fn send(&self, url: &Url) -> Result<reqwest::Response, FetchError> {
+    /// Sends a request; through a proxy, follows redirects itself, checking each address. A
+    /// page's resources are asked for with the page as `Referer`, as a browser does (sites
+    /// with hotlink protection refuse them otherwise) — never from an `https` page to `http`.
+    async fn send(&self, url: &Url, referer: Option<&Url>) -> Result<reqwest::Response, FetchError> {
         let mut url = url.clone();
         for _ in 0..=5 {
             self.check(&url)?;
             self.check_name(&url).await?;
-            let response = self.client.get(url.clone()).send().await.map_err(|e| FetchError::Request(e.to_string()))?;
+            let mut request = self.client.get(url.clone());
+            if let Some(page) = referer.filter(|page| !(page.scheme() == "https" && url.scheme() == "http")) {
+                request = request.header(reqwest::header::REFERER, page.as_str());
+            }
+            let response = request.send().await.map_err(|e| FetchError::Request(e.to_string()))?;
             let next = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok());
             match next {
                 Some(next) if self.settings.proxy.is_some() && response.status().is_redirection() => {
@@ -279,9 +285,9 @@ impl Fetcher {
         Err(FetchError::Request("too many redirects".into()))
     }
 
-    async fn body_within(&self, url: &Url, host: &str, max: u64) -> Result<Fetched, FetchError> {
+    async fn body_within(&self, url: &Url, host: &str, max: u64, referer: Option<&Url>) -> Result<Fetched, FetchError> {
         self.wait_turn(host).await;
-        let response = self.send(url).await?;
+        let response = self.send(url, referer).await?;
         let status = response.status();
         if !status.is_success() {
             return Err(FetchError::Status(status.as_u16()));
@@ -311,19 +317,34 @@ impl Fetcher {
 
     /// Fetches `url`, within the limits and rules of the settings.
     pub async fn get(&self, url: &Url) -> Result<Fetched, FetchError> {
-        self.fetch(url, self.settings.max_bytes).await
+        self.fetch(url, self.settings.max_bytes, None).await
+    }
+
+    /// Fetches a resource of the page `page` (an image, a frame, a playlist), saying so.
+    pub async fn get_for(&self, url: &Url, page: &Url) -> Result<Fetched, FetchError> {
+        self.fetch(url, self.settings.max_bytes, Some(page)).await
     }
 
     /// Fetches a video, within the video size limit.
     pub async fn get_video(&self, url: &Url) -> Result<Fetched, FetchError> {
-        self.fetch(url, self.settings.max_video_bytes).await
+        self.fetch(url, self.settings.max_video_bytes, None).await
     }
 
-    async fn fetch(&self, url: &Url, max: u64) -> Result<Fetched, FetchError> {
+    /// Fetches a video of the page `page`, within the video size limit.
+    pub async fn get_video_for(&self, url: &Url, page: &Url) -> Result<Fetched, FetchError> {
+        self.fetch(url, self.settings.max_video_bytes, Some(page)).await
+    }
+
+    /// The largest video downloaded.
+    pub fn max_video_bytes(&self) -> u64 {
+        self.settings.max_video_bytes
+    }
+
+    async fn fetch(&self, url: &Url, max: u64, referer: Option<&Url>) -> Result<Fetched, FetchError> {
         let host = self.check(url)?;
         if !self.allowed(url, &host).await {
             return Err(FetchError::Robots);
         }
-        self.body_within(url, &host, max).await
+        self.body_within(url, &host, max, referer).await
     }
 }

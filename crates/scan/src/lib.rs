@@ -6,28 +6,40 @@
 //! [`hashlist`] writes her fingerprints as the hash lists platforms take. [`watch`] runs her
 //! saved searches on the search pages the organisation names.
 //!
-//! Videos are downloaded (within their own size limit) into a file in memory-backed storage
-//! (`/dev/shm`) for FFmpeg, fingerprinted with vPDQ and MD5, matched against her videos, and
-//! deleted.
+//! A page is read as [`page`] says: every way sites name images, videos and streams without
+//! running scripts, and the players in its frames; its resources are asked for with the page as
+//! `Referer`. An image is matched as found and with any border trimmed, against her images and
+//! against the frames of her videos (posters and previews are stills of them). Videos are
+//! downloaded (within their own size limit; a stream's first minutes through its playlist) into
+//! a file in memory-backed storage (`/dev/shm`) for FFmpeg, fingerprinted with vPDQ and MD5,
+//! matched against her videos, and deleted.
 
 pub mod fetch;
+mod framing;
 pub mod hashlist;
+mod kvs;
+pub mod page;
 pub mod registry;
+mod stream;
 pub mod watch;
 
 use std::collections::BTreeSet;
 
 use bytes::Bytes;
 use jiff::Timestamp;
-use lodge_pdq::Hasher;
-use lodge_pdq::decode::DecodeOptions;
-use lodge_pdq::file::{FileHashes, FileOptions, hash_image_bytes};
-use scraper::{Html, Selector};
+use lodge_pdq::decode::{DecodeOptions, decode};
+use lodge_pdq::{Hash256, Hasher, MIN_DIMENSION, MIN_QUALITY};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::fetch::{FetchError, Fetcher};
+use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::registry::{Content, Matcher};
+
+/// What a scan says of a page whose scripts may draw more than its HTML names.
+pub const NEEDS_BROWSER: &str =
+    "this page draws part of itself with scripts: Lodge read what its HTML names; the rest needs a browser";
+/// Most frames (players) read inside one page.
+const MAX_FRAMES: usize = 8;
 
 /// What can go wrong preparing a scan.
 #[derive(Debug, thiserror::Error)]
@@ -83,74 +95,55 @@ pub struct Report {
     pub skipped: Vec<(String, String)>,
 }
 
-const IMAGE_EXTENSIONS: &[&str] = &[".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"];
-const VIDEO_EXTENSIONS: &[&str] = &[".mp4", ".webm", ".mov", ".m4v", ".mkv"];
-
-fn ends_with_any(url: &Url, extensions: &[&str]) -> bool {
-    let path = url.path().to_ascii_lowercase();
-    extensions.iter().any(|e| path.ends_with(e))
+/// An image's PDQ hashes: as found and, when it sits in a border, with the border trimmed.
+/// `None` if it is not an image Lodge can read, `Some(empty)` if it is too plain for a reliable
+/// fingerprint.
+fn image_prints(bytes: &[u8]) -> Option<Vec<Hash256>> {
+    let pixels = match decode(bytes, &DecodeOptions::default()) {
+        Ok(pixels) => pixels,
+        Err(_) if is_avif(bytes) => decode(&still_through_ffmpeg(bytes)?, &DecodeOptions::default()).ok()?,
+        Err(_) => return None,
+    };
+    if pixels.width < MIN_DIMENSION || pixels.height < MIN_DIMENSION {
+        return None;
+    }
+    let mut hasher = Hasher::new();
+    let inside = framing::trimmed(&pixels);
+    let prints = [Some(&pixels), inside.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| hasher.hash_rgb(&p.data, p.width, p.height).ok())
+        .filter(|pdq| pdq.quality >= MIN_QUALITY)
+        .map(|pdq| pdq.hash)
+        .collect();
+    Some(prints)
 }
 
-/// Image and video addresses on a page: `img` (and `srcset`), `source`, `video`, `og:image`,
-/// and links straight to media files. Relative addresses are resolved against the page.
-pub fn media_on_page(page: &Url, html: &str) -> (Vec<Url>, Vec<Url>) {
-    let doc = Html::parse_document(html);
-    let mut candidates: Vec<String> = Vec::new();
-    let select = |css: &str| Selector::parse(css).ok();
-    for (css, attr) in [
-        ("img[src]", "src"),
-        ("img[data-src]", "data-src"),
-        ("source[src]", "src"),
-        ("video[src]", "src"),
-        ("video[poster]", "poster"),
-        ("meta[property=\"og:image\"]", "content"),
-        ("meta[property=\"og:video\"]", "content"),
-        ("a[href]", "href"),
-    ] {
-        let Some(selector) = select(css) else { continue };
-        for element in doc.select(&selector) {
-            if let Some(value) = element.value().attr(attr) {
-                candidates.push(value.to_owned());
-            }
-        }
-    }
-    if let Some(selector) = select("img[srcset], source[srcset]") {
-        for element in doc.select(&selector) {
-            for candidate in element.value().attr("srcset").unwrap_or("").split(',') {
-                if let Some(address) = candidate.split_whitespace().next() {
-                    candidates.push(address.to_owned());
-                }
-            }
-        }
-    }
-    let (mut images, mut videos) = (Vec::new(), Vec::new());
-    let mut seen = BTreeSet::new();
-    for candidate in candidates {
-        let Ok(url) = page.join(candidate.trim()) else { continue };
-        if !matches!(url.scheme(), "http" | "https") || !seen.insert(url.to_string()) {
-            continue;
-        }
-        if ends_with_any(&url, VIDEO_EXTENSIONS) {
-            videos.push(url);
-        } else if ends_with_any(&url, IMAGE_EXTENSIONS) || candidate.starts_with("data:") {
-            images.push(url);
-        }
-    }
-    (images, videos)
+/// Whether bytes are an AVIF image (an ISO media file whose brand says so).
+fn is_avif(bytes: &[u8]) -> bool {
+    bytes.get(4..8) == Some(b"ftyp") && matches!(bytes.get(8..12), Some(b"avif" | b"avis"))
 }
 
-/// An image's PDQ hash: `None` if it is not an image Lodge can read, `Some(None)` if it is
-/// too plain for a reliable fingerprint.
-fn image_fingerprint(bytes: &[u8]) -> Option<Option<lodge_pdq::Hash256>> {
-    let options = FileOptions { decode: DecodeOptions::default(), dihedral: false, ..FileOptions::default() };
-    match hash_image_bytes(bytes, &options, &mut Hasher::new()) {
-        Ok(FileHashes::Image { pdq, .. }) => Some((pdq.quality >= lodge_pdq::MIN_QUALITY).then_some(pdq.hash)),
-        Ok(FileHashes::Video { .. }) | Err(_) => None,
-    }
+/// An image Lodge's decoder does not read (AVIF), as PNG, decoded by FFmpeg in its own
+/// process as videos are.
+fn still_through_ffmpeg(bytes: &[u8]) -> Option<Vec<u8>> {
+    let file = video_file(bytes).ok()?;
+    let output = std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(file.path())
+        .args(["-frames:v", "1", "-f", "image2pipe", "-vcodec", "png", "pipe:1"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    (output.status.success() && !output.stdout.is_empty()).then_some(output.stdout)
 }
 
-fn fingerprint(bytes: &[u8]) -> Option<lodge_pdq::Hash256> {
-    image_fingerprint(bytes).flatten()
+/// The piece of hers an image copies: one of her images, or else a still of one of her videos
+/// (a poster or a preview), whichever print comes closest.
+fn best_for_image(matcher: &Matcher, prints: &[Hash256], radius: u32) -> Option<registry::Hit> {
+    let images = prints.iter().filter_map(|p| matcher.best(p, radius)).min_by_key(|h| h.distance);
+    images.or_else(|| prints.iter().filter_map(|p| matcher.best_frame(p, radius)).min_by_key(|h| h.distance))
 }
 
 /// Where downloaded videos are put for FFmpeg: memory-backed storage when the system has it.
@@ -200,46 +193,151 @@ pub fn video_fingerprint_with(
     .map_err(|e| e.to_string())
 }
 
+/// Where a scan found something: the page, and its HTML as fetched.
+struct OnPage<'a> {
+    page: &'a Url,
+    page_copy: Option<&'a Bytes>,
+}
+
+impl OnPage<'_> {
+    fn finding(&self, media: &Url, sha256: String, captured: Timestamp, hit: (Content, Closeness)) -> Finding {
+        Finding {
+            page: self.page.to_string(),
+            media: media.to_string(),
+            sha256,
+            captured,
+            content: hit.0,
+            closeness: hit.1,
+            page_copy: self.page_copy.cloned(),
+            image: None,
+        }
+    }
+}
+
+/// A video to fingerprint: a file, or a stream's playlist.
+enum VideoSource<'a> {
+    File(&'a Url),
+    Stream(&'a Url),
+}
+
 async fn scan_video(
     fetcher: &Fetcher,
     matcher: &Matcher,
-    (page, page_copy): (&str, &Bytes),
-    video: &Url,
+    on: &OnPage<'_>,
+    source: VideoSource<'_>,
     report: &mut Report,
 ) {
-    let fetched = match fetcher.get_video(video).await {
-        Ok(f) => f,
+    let (address, fetched) = match source {
+        VideoSource::File(url) => {
+            (url, fetcher.get_video_for(url, on.page).await.map(|f| f.bytes).map_err(|e| e.to_string()))
+        }
+        VideoSource::Stream(url) => (url, stream::sample(fetcher, url, on.page).await),
+    };
+    let bytes = match fetched {
+        Ok(bytes) => bytes,
         Err(e) => {
-            report.skipped.push((video.to_string(), e.to_string()));
+            report.skipped.push((address.to_string(), e));
             return;
         }
     };
-    let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(&fetched.bytes));
-    let captured = fetched.at;
-    let hashed = tokio::task::spawn_blocking(move || video_fingerprint(&fetched.bytes)).await;
+    let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes));
+    let captured = Timestamp::now();
+    let hashed = tokio::task::spawn_blocking(move || video_fingerprint(&bytes)).await;
     let (frames, md5) = match hashed {
         Ok(Ok(h)) => h,
         Ok(Err(why)) => {
-            report.skipped.push((video.to_string(), format!("the video cannot be fingerprinted ({why})")));
+            report.skipped.push((address.to_string(), format!("the video cannot be fingerprinted ({why})")));
             return;
         }
         Err(e) => {
-            report.skipped.push((video.to_string(), e.to_string()));
+            report.skipped.push((address.to_string(), e.to_string()));
             return;
         }
     };
     report.videos += 1;
     if let Some((content, percent)) = matcher.best_video(&frames, &md5) {
-        report.findings.push(Finding {
-            page: page.to_owned(),
-            media: video.to_string(),
-            sha256,
-            captured,
-            content,
-            closeness: Closeness::FramesMatched(percent),
-            page_copy: Some(page_copy.clone()),
-            image: None,
-        });
+        report.findings.push(on.finding(address, sha256, captured, (content, Closeness::FramesMatched(percent))));
+    }
+}
+
+async fn scan_image(matcher: &Matcher, radius: u32, on: &OnPage<'_>, fetched: Fetched, report: &mut Report) {
+    let address = fetched.url.clone();
+    let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(&fetched.bytes));
+    let image = Bytes::from(fetched.bytes);
+    let for_hash = image.clone();
+    let prints = tokio::task::spawn_blocking(move || image_prints(&for_hash)).await.ok().flatten().unwrap_or_default();
+    if prints.is_empty() {
+        report.skipped.push((
+            address.to_string(),
+            "the image cannot be fingerprinted (unreadable, or too plain for a reliable fingerprint)".into(),
+        ));
+        return;
+    }
+    report.images += 1;
+    if let Some(hit) = best_for_image(matcher, &prints, radius) {
+        let mut finding = on.finding(&address, sha256, fetched.at, (hit.content, Closeness::Distance(hit.distance)));
+        finding.image = Some(image);
+        report.findings.push(finding);
+    }
+}
+
+fn is_page(content_type: &str) -> bool {
+    content_type == "text/html" || content_type == "application/xhtml+xml"
+}
+
+/// Reads a page and everything it shows, players in its frames included.
+async fn scan_page(
+    fetcher: &Fetcher,
+    matcher: &Matcher,
+    radius: u32,
+    fetched: Fetched,
+    done: &mut BTreeSet<String>,
+    report: &mut Report,
+) {
+    report.pages += 1;
+    let page = fetched.url.clone();
+    let mut media = page::read(&page, &String::from_utf8_lossy(&fetched.bytes));
+    let html = Bytes::from(fetched.bytes);
+    for frame in std::mem::take(&mut media.frames).into_iter().take(MAX_FRAMES) {
+        if !done.insert(frame.to_string()) {
+            continue;
+        }
+        match fetcher.get_for(&frame, &page).await {
+            Ok(f) if is_page(&f.content_type) => {
+                let inner = page::read(&f.url, &String::from_utf8_lossy(&f.bytes));
+                media.images.extend(inner.images);
+                media.videos.extend(inner.videos);
+                media.streams.extend(inner.streams);
+                media.scripted |= inner.scripted;
+            }
+            Ok(f) => {
+                report.skipped.push((frame.to_string(), format!("a frame that is not a page ({})", f.content_type)))
+            }
+            Err(e) => report.skipped.push((frame.to_string(), e.to_string())),
+        }
+    }
+    if media.scripted {
+        report.skipped.push((page.to_string(), NEEDS_BROWSER.into()));
+    }
+    let on = OnPage { page: &page, page_copy: Some(&html) };
+    for video in &media.videos {
+        if done.insert(video.to_string()) {
+            scan_video(fetcher, matcher, &on, VideoSource::File(video), report).await;
+        }
+    }
+    for playlist in &media.streams {
+        if done.insert(playlist.to_string()) {
+            scan_video(fetcher, matcher, &on, VideoSource::Stream(playlist), report).await;
+        }
+    }
+    for image in &media.images {
+        if !done.insert(image.to_string()) {
+            continue;
+        }
+        match fetcher.get_for(image, &page).await {
+            Ok(f) => scan_image(matcher, radius, &on, f, report).await,
+            Err(e) => report.skipped.push((image.to_string(), e.to_string())),
+        }
     }
 }
 
@@ -259,64 +357,17 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
                 continue;
             }
         };
-        let page = fetched.url.to_string();
-        let mut page_copy = None;
-        let images = if fetched.content_type.starts_with("image/") {
-            vec![(fetched.url.clone(), Some(fetched))]
-        } else if fetched.content_type == "text/html" || fetched.content_type == "application/xhtml+xml" {
-            report.pages += 1;
-            let (images, videos) = media_on_page(&fetched.url, &String::from_utf8_lossy(&fetched.bytes));
-            let html = Bytes::from(fetched.bytes);
-            for video in videos {
-                if done.insert(video.to_string()) {
-                    scan_video(fetcher, matcher, (&page, &html), &video, &mut report).await;
-                }
+        if fetched.content_type.starts_with("image/") {
+            if done.insert(fetched.url.to_string()) {
+                let page = fetched.url.clone();
+                scan_image(matcher, radius, &OnPage { page: &page, page_copy: None }, fetched, &mut report).await;
             }
-            page_copy = Some(html);
-            images.into_iter().map(|u| (u, None)).collect()
+        } else if is_page(&fetched.content_type) {
+            scan_page(fetcher, matcher, radius, fetched, &mut done, &mut report).await;
         } else {
-            report.skipped.push((page.clone(), format!("not a page or an image ({})", fetched.content_type)));
-            continue;
-        };
-        for (image_url, already) in images {
-            if !done.insert(image_url.to_string()) {
-                continue;
-            }
-            let fetched = match already {
-                Some(f) => f,
-                None => match fetcher.get(&image_url).await {
-                    Ok(f) => f,
-                    Err(e) => {
-                        report.skipped.push((image_url.to_string(), e.to_string()));
-                        continue;
-                    }
-                },
-            };
-            let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(&fetched.bytes));
-            let captured = fetched.at;
-            let image = Bytes::from(fetched.bytes);
-            let for_hash = image.clone();
-            let hash = tokio::task::spawn_blocking(move || fingerprint(&for_hash)).await.ok().flatten();
-            let Some(hash) = hash else {
-                report.skipped.push((
-                    image_url.to_string(),
-                    "the image cannot be fingerprinted (unreadable, or too plain for a reliable fingerprint)".into(),
-                ));
-                continue;
-            };
-            report.images += 1;
-            if let Some(hit) = matcher.best(&hash, radius) {
-                report.findings.push(Finding {
-                    page: page.clone(),
-                    media: image_url.to_string(),
-                    sha256,
-                    captured,
-                    content: hit.content,
-                    closeness: Closeness::Distance(hit.distance),
-                    page_copy: page_copy.clone(),
-                    image: Some(image),
-                });
-            }
+            report
+                .skipped
+                .push((fetched.url.to_string(), format!("not a page or an image ({})", fetched.content_type)));
         }
     }
     report
@@ -326,12 +377,12 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
 /// how closely, `None` if it copies none, or why it could not be read. CPU work: call it on a
 /// blocking thread.
 pub fn match_file(matcher: &Matcher, bytes: &[u8]) -> Result<Option<(Content, Closeness)>, String> {
-    match image_fingerprint(bytes) {
-        Some(Some(hash)) => {
-            let hit = matcher.best(&hash, lodge_pdq::MATCH_DISTANCE);
+    match image_prints(bytes) {
+        Some(prints) if prints.is_empty() => return Err("the image is too plain for a reliable fingerprint".into()),
+        Some(prints) => {
+            let hit = best_for_image(matcher, &prints, lodge_pdq::MATCH_DISTANCE);
             return Ok(hit.map(|h| (h.content, Closeness::Distance(h.distance))));
         }
-        Some(None) => return Err("the image is too plain for a reliable fingerprint".into()),
         None => {}
     }
     let (frames, md5) = video_fingerprint(bytes).map_err(|e| format!("neither an image nor a readable video ({e})"))?;
@@ -368,15 +419,15 @@ pub async fn recheck(fetcher: &Fetcher, matcher: &Matcher, media: &str, sha256: 
         return Presence::Present;
     }
     enum Print {
-        Image(Option<lodge_pdq::Hash256>),
+        Image(Option<Vec<Hash256>>),
         Video(Option<(Vec<lodge_pdq::vpdq::FrameHash>, String)>),
     }
     let print = tokio::task::spawn_blocking(move || {
-        if video { Print::Video(video_fingerprint(&bytes).ok()) } else { Print::Image(fingerprint(&bytes)) }
+        if video { Print::Video(video_fingerprint(&bytes).ok()) } else { Print::Image(image_prints(&bytes)) }
     })
     .await;
     let still_hers = match print {
-        Ok(Print::Image(Some(hash))) => matcher.best(&hash, lodge_pdq::MATCH_DISTANCE).is_some(),
+        Ok(Print::Image(Some(prints))) => best_for_image(matcher, &prints, lodge_pdq::MATCH_DISTANCE).is_some(),
         Ok(Print::Video(Some((frames, md5)))) => matcher.best_video(&frames, &md5).is_some(),
         Ok(_) => false,
         Err(e) => return Presence::Unknown(e.to_string()),

@@ -5,7 +5,7 @@
 use lodge_pdq::decode::{DecodeOptions, Pixels, decode};
 use lodge_pdq::index::Index;
 use lodge_pdq::vpdq::{FrameHash, match_videos};
-use lodge_pdq::{Hash256, Hasher, MIN_DIMENSION};
+use lodge_pdq::{Hash256, Hasher, MIN_DIMENSION, MIN_QUALITY};
 
 use crate::ScanError;
 
@@ -149,6 +149,23 @@ impl Matcher {
         let best = self.index.search(hash, radius).into_iter().min_by_key(|m| m.distance)?;
         let owner = *self.owners.get(best.position)?;
         Some(Hit { content: self.contents.get(owner)?.clone(), distance: best.distance })
+    }
+
+    /// Her video with a frame closest to `hash` within `radius`, if any: a found image that is
+    /// a still of her video (a poster, a preview, a tile of a sprite sheet).
+    pub fn best_frame(&self, hash: &Hash256, radius: u32) -> Option<Hit> {
+        let (owner, distance) = self
+            .videos
+            .iter()
+            .flat_map(|v| {
+                v.frames
+                    .iter()
+                    .filter(|f| f.pdq.quality >= MIN_QUALITY)
+                    .map(move |f| (v.owner, f.pdq.hash.distance(hash)))
+            })
+            .filter(|(_, d)| *d <= radius)
+            .min_by_key(|(_, d)| *d)?;
+        Some(Hit { content: self.contents.get(owner)?.clone(), distance })
     }
 
     /// Her video that a found video copies, if any: the same file (by MD5), or at least

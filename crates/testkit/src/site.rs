@@ -1,4 +1,6 @@
-//! A web site in a temporary folder, served by Python's `http.server`.
+//! A web site in a temporary folder, served by Python's `http.server`. Like a CDN with hotlink
+//! protection, it refuses anything under `/cdn/` (403) unless the request's `Referer` is one of
+//! the site's own pages.
 
 use std::process::{Child, Command, Stdio};
 
@@ -13,6 +15,13 @@ pub struct Site {
     _dir: tempfile::TempDir,
 }
 
+impl Site {
+    /// The folder it serves: files written there are served at once.
+    pub fn root(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
 impl Drop for Site {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -20,11 +29,26 @@ impl Drop for Site {
     }
 }
 
+const SERVER: &str = r#"
+import functools, http.server, sys
+port, root = int(sys.argv[1]), sys.argv[2]
+own = "http://127.0.0.1:%d/" % port
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/cdn/") and not (self.headers.get("Referer") or "").startswith(own):
+            self.send_error(403)
+            return
+        super().do_GET()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=root)).serve_forever()
+"#;
+
 /// Serves `dir` over HTTP on a free loopback port.
 pub fn serve(dir: tempfile::TempDir) -> Site {
     let port = crate::free_port();
     let child = Command::new("python3")
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+        .args(["-c", SERVER, &port.to_string()])
         .arg(dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -16,19 +16,19 @@ use lodge_scan::{Closeness, scan};
 use lodge_testkit::site::serve;
 use url::Url;
 
-fn vector(name: &str) -> Vec<u8> {
+pub(crate) fn vector(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/pdq/images").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn jpeg(image: &DynamicImage, quality: u8) -> Vec<u8> {
+pub(crate) fn jpeg(image: &DynamicImage, quality: u8) -> Vec<u8> {
     let mut out = Vec::new();
     let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
     image.to_rgb8().write_with_encoder(encoder).unwrap();
     out
 }
 
-fn png(image: &DynamicImage) -> Vec<u8> {
+pub(crate) fn png(image: &DynamicImage) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     image.write_to(&mut out, ImageFormat::Png).unwrap();
     out.into_inner()
@@ -56,7 +56,7 @@ fn variants(original: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-fn ffmpeg(args: &[&str], out: &Path) {
+pub(crate) fn ffmpeg(args: &[&str], out: &Path) {
     let status = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-y"])
         .args(args)
@@ -66,11 +66,11 @@ fn ffmpeg(args: &[&str], out: &Path) {
     assert!(status.success());
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) {
+pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) {
     std::fs::write(dir.join(name), bytes).unwrap();
 }
 
-fn local(obey_robots: bool) -> FetchSettings {
+pub(crate) fn local(obey_robots: bool) -> FetchSettings {
     FetchSettings {
         allow_private: true,
         obey_robots,
