@@ -15,7 +15,7 @@
 //! matched against her videos, and deleted.
 
 pub mod fetch;
-mod framing;
+pub mod framing;
 pub mod hashlist;
 mod kvs;
 pub mod page;

@@ -1,6 +1,7 @@
 //! Her fingerprints, and matching what a scan finds against them. Each of her images is kept as
-//! its PDQ hash in all 8 rotations and flips, and as the hashes of the image with a tenth cut
-//! away in several positions, since pirate sites flip and crop to dodge matching.
+//! its PDQ hash in all 8 rotations and flips, and as the hashes of the image with a twentieth, a
+//! tenth and three twentieths cut away in several positions, since pirate sites flip and crop to
+//! dodge matching.
 
 use lodge_pdq::decode::{DecodeOptions, Pixels, decode};
 use lodge_pdq::index::Index;
@@ -47,18 +48,25 @@ pub struct Registry {
     videos: Vec<Video>,
 }
 
-/// The rectangles (left, top, width, height) hashed besides the whole image: a tenth cut away
-/// across the width, and across the height, in five positions each (all from one side, three
-/// quarters, half, a quarter, none), and a twentieth from every side. PDQ moves far with a crop
-/// of a few percent, so a crop is matched by the nearest of these.
-fn crops(width: usize, height: usize) -> Vec<(usize, usize, usize, usize)> {
-    let (dw, dh) = (width / 10, height / 10);
-    let mut out = Vec::with_capacity(11);
-    for step in 0..5 {
-        out.push((dw * step / 4, 0, width - dw, height));
-        out.push((0, dh * step / 4, width, height - dh));
+/// How much is cut away in the crops her images are also registered under, in percent of a
+/// side: with these, every one-sided crop of 5 to 15 % of her test images matched, and none of
+/// 990 decoys did (`docs/benchmarks.md`, the framing bench).
+pub const CROP_PERCENTS: &[usize] = &[5, 10, 15];
+
+/// The rectangles (left, top, width, height) hashed besides the whole image, for each share
+/// cut away: that share cut across the width, and across the height, in five positions each
+/// (all from one side, three quarters, half, a quarter, none), and half of it from every side.
+/// PDQ moves far with a crop of a few percent, so a crop is matched by the nearest of these.
+fn crops(width: usize, height: usize, percents: &[usize]) -> Vec<(usize, usize, usize, usize)> {
+    let mut out = Vec::with_capacity(11 * percents.len());
+    for percent in percents {
+        let (dw, dh) = (width * percent / 100, height * percent / 100);
+        for step in 0..5 {
+            out.push((dw * step / 4, 0, width - dw, height));
+            out.push((0, dh * step / 4, width, height - dh));
+        }
+        out.push((dw / 2, dh / 2, width - dw, height - dh));
     }
-    out.push((dw / 2, dh / 2, width - dw, height - dh));
     out
 }
 
@@ -74,13 +82,22 @@ fn cut(pixels: &Pixels, (left, top, width, height): (usize, usize, usize, usize)
 /// The hashes an image is registered under (8 rotations and flips, then the crops) and the
 /// PDQ quality of the image as it is.
 pub fn image_fingerprints(bytes: &[u8], hasher: &mut Hasher) -> Result<(Vec<Hash256>, u8), ScanError> {
+    image_fingerprints_with(bytes, hasher, CROP_PERCENTS)
+}
+
+/// [`image_fingerprints`] with crops of these shares (for measuring what each costs).
+pub fn image_fingerprints_with(
+    bytes: &[u8],
+    hasher: &mut Hasher,
+    crop_percents: &[usize],
+) -> Result<(Vec<Hash256>, u8), ScanError> {
     let pixels = decode(bytes, &DecodeOptions::default()).map_err(|e| ScanError::Image(e.to_string()))?;
     let (w, h) = (pixels.width, pixels.height);
     let small = |_| ScanError::Image(format!("the image is too small to fingerprint ({w}×{h})"));
     let dihedral = hasher.hash_rgb_dihedral(&pixels.data, w, h).map_err(small)?;
     let mut hashes = dihedral.hashes.to_vec();
     if w >= MIN_DIMENSION * 10 && h >= MIN_DIMENSION * 10 {
-        for rect in crops(w, h) {
+        for rect in crops(w, h, crop_percents) {
             hashes.push(hasher.hash_rgb(&cut(&pixels, rect), rect.2, rect.3).map_err(small)?.hash);
         }
     }
