@@ -14,6 +14,7 @@
 //! a file in memory-backed storage (`/dev/shm`) for FFmpeg, fingerprinted with vPDQ and MD5,
 //! matched against her videos, and deleted.
 
+pub mod browser;
 pub mod fetch;
 pub mod framing;
 pub mod hashlist;
@@ -32,6 +33,7 @@ use lodge_pdq::{Hash256, Hasher, MIN_DIMENSION, MIN_QUALITY};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use crate::browser::Browser;
 use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::registry::{Content, Matcher};
 
@@ -285,18 +287,41 @@ fn is_page(content_type: &str) -> bool {
     content_type == "text/html" || content_type == "application/xhtml+xml"
 }
 
-/// Reads a page and everything it shows, players in its frames included.
-async fn scan_page(
-    fetcher: &Fetcher,
-    matcher: &Matcher,
+/// What a scan looks with.
+struct Scanner<'a> {
+    fetcher: &'a Fetcher,
+    matcher: &'a Matcher,
     radius: u32,
-    fetched: Fetched,
-    done: &mut BTreeSet<String>,
-    report: &mut Report,
-) {
+    browser: Option<&'a Browser>,
+}
+
+/// Reads a page and everything it shows, players in its frames included, and with a browser
+/// what its scripts draw.
+async fn scan_page(scanner: &Scanner<'_>, fetched: Fetched, done: &mut BTreeSet<String>, report: &mut Report) {
+    let Scanner { fetcher, matcher, radius, browser } = *scanner;
     report.pages += 1;
     let page = fetched.url.clone();
     let mut media = page::read(&page, &String::from_utf8_lossy(&fetched.bytes));
+    let mut loaded = Vec::new();
+    if let Some(browser) = browser {
+        match browser.render(fetcher, &fetched).await {
+            Ok(rendered) => {
+                let seen = page::read(&page, &rendered.html);
+                media.images.extend(seen.images);
+                media.videos.extend(seen.videos);
+                media.streams.extend(seen.streams);
+                media.frames.extend(seen.frames);
+                for url in rendered.media {
+                    if page::is_stream(&url) { media.streams.push(url) } else { media.videos.push(url) }
+                }
+                loaded = rendered.images;
+                report.skipped.extend(rendered.refused);
+                // What the browser showed is all there is to see.
+                media.scripted = false;
+            }
+            Err(e) => report.skipped.push((page.to_string(), format!("{e}; the page was read without it"))),
+        }
+    }
     let html = Bytes::from(fetched.bytes);
     for frame in std::mem::take(&mut media.frames).into_iter().take(MAX_FRAMES) {
         if !done.insert(frame.to_string()) {
@@ -320,6 +345,11 @@ async fn scan_page(
         report.skipped.push((page.to_string(), NEEDS_BROWSER.into()));
     }
     let on = OnPage { page: &page, page_copy: Some(&html) };
+    for image in loaded {
+        if done.insert(image.url.to_string()) {
+            scan_image(matcher, radius, &on, image, report).await;
+        }
+    }
     for video in &media.videos {
         if done.insert(video.to_string()) {
             scan_video(fetcher, matcher, &on, VideoSource::File(video), report).await;
@@ -341,8 +371,21 @@ async fn scan_page(
     }
 }
 
-/// Scans `addresses` (pages, or images directly) for copies of her content within `radius`.
+/// Scans `addresses` (pages, or images directly) for copies of her content within `radius`,
+/// reading pages without a browser.
 pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], radius: u32) -> Report {
+    scan_with(fetcher, matcher, addresses, radius, None).await
+}
+
+/// [`scan`], rendering each page with `browser` when there is one.
+pub async fn scan_with(
+    fetcher: &Fetcher,
+    matcher: &Matcher,
+    addresses: &[String],
+    radius: u32,
+    browser: Option<&Browser>,
+) -> Report {
+    let scanner = Scanner { fetcher, matcher, radius, browser };
     let mut report = Report::default();
     let mut done: BTreeSet<String> = BTreeSet::new();
     for address in addresses {
@@ -363,7 +406,7 @@ pub async fn scan(fetcher: &Fetcher, matcher: &Matcher, addresses: &[String], ra
                 scan_image(matcher, radius, &OnPage { page: &page, page_copy: None }, fetched, &mut report).await;
             }
         } else if is_page(&fetched.content_type) {
-            scan_page(fetcher, matcher, radius, fetched, &mut done, &mut report).await;
+            scan_page(&scanner, fetched, &mut done, &mut report).await;
         } else {
             report
                 .skipped

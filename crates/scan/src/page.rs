@@ -82,6 +82,11 @@ enum Kind {
     Frame,
 }
 
+/// Whether an address is a streaming playlist.
+pub fn is_stream(url: &Url) -> bool {
+    ends_with_any(url, STREAM_EXTENSIONS)
+}
+
 fn ends_with_any(url: &Url, extensions: &[&str]) -> bool {
     let path = url.path().to_ascii_lowercase();
     extensions.iter().any(|e| path.ends_with(e))

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use image::{DynamicImage, Rgb, RgbImage};
 use lodge_pdq::file::{FileHashes, FileOptions};
 use lodge_pdq::{Hasher, MATCH_DISTANCE};
+use lodge_scan::browser::{Browser, BrowserSettings};
 use lodge_scan::registry::{Content, Registry};
-use lodge_scan::{NEEDS_BROWSER, scan};
+use lodge_scan::{NEEDS_BROWSER, scan, scan_with};
 use lodge_testkit::site::serve;
 
 use crate::site::{ffmpeg, jpeg, local, png, vector, write};
@@ -63,8 +64,16 @@ fn her_video(out: &Path) {
     );
 }
 
-#[tokio::test]
-async fn every_way_a_modern_page_names_a_copy_is_read_and_no_decoy_is_listed() {
+/// The pirate site, her fingerprints, and what a scan must find there (media address, which of
+/// hers), besides the copy only a script draws.
+struct PirateSite {
+    site: lodge_testkit::site::Site,
+    matcher: lodge_scan::registry::Matcher,
+    expected: Vec<(String, String)>,
+    origin: String,
+}
+
+async fn pirate_site() -> PirateSite {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     for folder in ["p", "v", "cdn", "embed", "hls", "get_file/1/abcdefghijklmnopqrstuvwxyz012345/105/105.mp4"] {
@@ -216,14 +225,6 @@ async fn every_way_a_modern_page_names_a_copy_is_read_and_no_decoy_is_listed() {
     let FileHashes::Video { frames, md5 } = hers else { panic!("not a video") };
     registry.add_video(Content { id: "video".into(), label: "My video".into() }, frames, md5);
     let matcher = registry.finish().unwrap();
-    let fetcher = lodge_scan::fetch::Fetcher::new(local(false)).unwrap();
-    let report = scan(&fetcher, &matcher, &[site.url.join("index.html").unwrap().to_string()], MATCH_DISTANCE).await;
-
-    let found: Vec<(String, String)> = report
-        .findings
-        .iter()
-        .map(|f| (f.media.trim_start_matches(&origin).trim_start_matches('/').to_owned(), f.content.id.clone()))
-        .collect();
     let mut expected: Vec<(String, String)> = copies
         .iter()
         .filter(|(name, _)| *name != "p/scripted.jpg")
@@ -257,17 +258,99 @@ async fn every_way_a_modern_page_names_a_copy_is_read_and_no_decoy_is_listed() {
     {
         expected.push((video.to_owned(), "video".to_owned()));
     }
-    let mut got = found.clone();
-    got.sort();
     expected.sort();
-    assert_eq!(got, expected, "skipped: {:#?}", report.skipped);
+    PirateSite { site, matcher, expected, origin }
+}
+
+fn found(report: &lodge_scan::Report, origin: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.media.trim_start_matches(origin).trim_start_matches('/').to_owned(), f.content.id.clone()))
+        .collect();
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn every_way_a_modern_page_names_a_copy_is_read_and_no_decoy_is_listed() {
+    let PirateSite { site, matcher, expected, origin } = pirate_site().await;
+    let fetcher = lodge_scan::fetch::Fetcher::new(local(false)).unwrap();
+    let report = scan(&fetcher, &matcher, &[site.url.join("index.html").unwrap().to_string()], MATCH_DISTANCE).await;
+    assert_eq!(found(&report, &origin), expected, "skipped: {:#?}", report.skipped);
     assert!(
         report.skipped.iter().any(|(address, why)| address.ends_with("/index.html") && why == NEEDS_BROWSER),
-        "the page that draws a copy with a script says it needs a browser: {:?}",
+        "without a browser, the page that draws a copy with a script says it needs one: {:?}",
         report.skipped
     );
     assert!(report.skipped.iter().any(|(address, _)| address.ends_with("missing@2x.jpg")), "a missing image is named");
     assert!(!report.skipped.iter().any(|(address, _)| address.contains("leaked")), "navigation is not fetched");
+}
+
+/// With Chromium (installed by `.ci/run`), the copy a script draws is found too, and nothing is
+/// said to need a browser.
+#[tokio::test]
+async fn with_a_browser_what_scripts_draw_is_found_too() {
+    let PirateSite { site, matcher, mut expected, origin } = pirate_site().await;
+    let browser = Browser::launch(BrowserSettings::default()).await.expect("Chromium is installed for the tests");
+    let fetcher = lodge_scan::fetch::Fetcher::new(local(false)).unwrap();
+    let pages = [site.url.join("index.html").unwrap().to_string()];
+    let report = scan_with(&fetcher, &matcher, &pages, MATCH_DISTANCE, Some(&browser)).await;
+    browser.close().await;
+    expected.push(("p/scripted.jpg".to_owned(), "pen".to_owned()));
+    expected.sort();
+    assert_eq!(found(&report, &origin), expected, "skipped: {:#?}", report.skipped);
+    assert!(!report.skipped.iter().any(|(_, why)| why == NEEDS_BROWSER), "{:?}", report.skipped);
+}
+
+/// The browser reaches nothing itself: with private addresses off, a page that loads images,
+/// frames, `fetch()` calls and a WebSocket on a loopback address — by number, by `localhost` and
+/// over IPv6 — gets nothing through, and the listener there sees no connection at all.
+#[tokio::test]
+async fn the_browser_never_reaches_a_private_address() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counting = connections.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((_socket, _)) = listener.accept().await {
+            counting.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let html = format!(
+        r#"<html><body><img src="http://127.0.0.1:{port}/a.jpg"><img src="http://localhost:{port}/b.jpg">
+<iframe src="http://127.0.0.1:{port}/frame"></iframe><video src="http://127.0.0.1:{port}/v.mp4"></video>
+<script>fetch('http://127.0.0.1:{port}/c').catch(() => {{}}); try {{ new WebSocket('ws://127.0.0.1:{port}/ws'); }} catch (e) {{}}
+var i = new Image(); i.src = 'http://[::1]:{port}/d.jpg'; navigator.sendBeacon('http://127.0.0.1:{port}/beacon', 'x');</script>
+</body></html>"#
+    );
+    let page = lodge_scan::fetch::Fetched {
+        url: url::Url::parse("http://pirate.example/page").unwrap(),
+        content_type: "text/html".into(),
+        bytes: html.into_bytes(),
+        at: jiff::Timestamp::now(),
+    };
+    let fetcher = lodge_scan::fetch::Fetcher::new(lodge_scan::fetch::FetchSettings {
+        timeout: std::time::Duration::from_secs(5),
+        ..lodge_scan::fetch::FetchSettings::default()
+    })
+    .unwrap();
+    let browser = Browser::launch(BrowserSettings::default()).await.expect("Chromium is installed for the tests");
+    let rendered = browser.render(&fetcher, &page).await.unwrap();
+    browser.close().await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    server.abort();
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the browser connected: {:?}",
+        rendered.refused
+    );
+    assert!(rendered.images.is_empty());
+    let refused = |path: &str| rendered.refused.iter().any(|(address, _)| address.contains(path));
+    assert!(refused("/a.jpg") && refused("/b.jpg") && refused("/frame"), "{:?}", rendered.refused);
+    assert!(rendered.refused.iter().any(|(_, why)| why.contains("private network")), "{:?}", rendered.refused);
+    assert!(rendered.screenshot.is_some_and(|png| png.starts_with(b"\x89PNG")), "the page as rendered is kept");
 }
 
 /// The folder a site serves (the tests write the page once the address is known).
