@@ -92,6 +92,9 @@ pub struct Config {
     /// A proxy for scans (`http://…`), if the organisation wants one; empty for none. Proxy
     /// variables in the environment (`HTTP_PROXY`, …) are never used for scans.
     pub scan_proxy: String,
+    /// How scans and name watch render pages: `auto` (headless Chromium when it is installed),
+    /// `off` (read pages without a browser), or the path of Chromium's program.
+    pub scan_browser: String,
     /// Days after sending a notice before a follow-up is due.
     pub notice_follow_up_days: u32,
     /// Days after sending a notice before escalating to the host, registrar or CDN.
@@ -147,6 +150,7 @@ impl Default for Config {
             scan_obey_robots: true,
             scan_allow_private: false,
             scan_proxy: String::new(),
+            scan_browser: "auto".into(),
             notice_follow_up_days: 5,
             notice_escalate_days: 14,
             notice_recheck_hours: 24,

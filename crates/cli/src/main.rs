@@ -133,6 +133,10 @@ enum Command {
         /// never used; names are still checked here before a request goes to the proxy.
         #[arg(long)]
         proxy: Option<String>,
+        /// Render pages with a browser: `auto` (headless Chromium when installed), `off`, or
+        /// Chromium's program. Lodge answers the browser's every request itself.
+        #[arg(long, default_value = "auto")]
+        browser: String,
         /// Pages, images or videos to look at.
         #[arg(required = true)]
         addresses: Vec<String>,
@@ -349,6 +353,7 @@ fn main() -> Result<()> {
             ignore_robots,
             allow_private,
             proxy,
+            browser,
             addresses,
         } => {
             let request = scan::Request {
@@ -360,6 +365,7 @@ fn main() -> Result<()> {
                 obey_robots: !ignore_robots,
                 allow_private,
                 proxy,
+                browser,
                 addresses,
             };
             exit_with(runtime.block_on(scan::run(request))?)

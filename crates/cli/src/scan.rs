@@ -7,10 +7,11 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use lodge_pdq::Hasher;
 use lodge_pdq::file::{FileHashes, FileOptions, hash_file, looks_like_video};
+use lodge_scan::browser::{Browser, BrowserError, BrowserSettings};
 use lodge_scan::fetch::{FetchSettings, Fetcher};
 use lodge_scan::hashlist::{self, Fingerprint};
 use lodge_scan::registry::{Content, Registry};
-use lodge_scan::{Closeness, scan};
+use lodge_scan::{Closeness, scan_with};
 
 use crate::fingerprint::collect_files;
 
@@ -25,6 +26,8 @@ pub struct Request {
     pub obey_robots: bool,
     pub allow_private: bool,
     pub proxy: Option<String>,
+    /// `auto`, `off` or Chromium's program.
+    pub browser: String,
     pub addresses: Vec<String>,
 }
 
@@ -86,7 +89,26 @@ pub async fn run(request: Request) -> Result<bool> {
         settings.user_agent = agent;
     }
     let fetcher = Fetcher::new(settings).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let report = scan(&fetcher, &matcher, &request.addresses, request.radius).await;
+    let program = match request.browser.trim() {
+        "off" => None,
+        "" | "auto" => Some(None),
+        path => Some(Some(PathBuf::from(path))),
+    };
+    let browser = match program {
+        Some(program) => match Browser::launch(BrowserSettings { program, ..BrowserSettings::default() }).await {
+            Ok(browser) => Some(browser),
+            Err(BrowserError::Missing) if request.browser.trim() != "auto" => {
+                anyhow::bail!("{}", BrowserError::Missing)
+            }
+            Err(BrowserError::Missing) => None,
+            Err(e) => anyhow::bail!("{e}"),
+        },
+        None => None,
+    };
+    let report = scan_with(&fetcher, &matcher, &request.addresses, request.radius, browser.as_ref()).await;
+    if let Some(browser) = browser {
+        browser.close().await;
+    }
     println!("page,media,sha256,content,closeness");
     for f in &report.findings {
         let closeness = match f.closeness {

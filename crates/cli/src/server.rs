@@ -160,6 +160,7 @@ pub(crate) async fn open(config: &Config) -> Result<Lodge> {
         timestamp_url: timestamp_url(&config.timestamp_url)?,
         phone_region: config.phone_region.clone(),
         scan: scan_settings(config),
+        browser: browser_settings(config),
         smtp: if config.smtp_host.trim().is_empty() { None } else { Some(Arc::new(crate::notice::smtp(config)?)) },
         schedule: lodge_takedown::tracking::Schedule {
             follow_up: jiff::SignedDuration::from_hours(i64::from(config.notice_follow_up_days) * 24),
@@ -180,6 +181,16 @@ pub(crate) async fn open(config: &Config) -> Result<Lodge> {
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("cannot open the checkpoint key with {}", config.server_key_file().display()))?;
     Ok(Lodge::new(store, blobs, service, signer, &kek))
+}
+
+/// How scans render pages, from the configuration: `None` when the browser is off.
+pub(crate) fn browser_settings(config: &Config) -> Option<lodge_scan::browser::BrowserSettings> {
+    let program = match config.scan_browser.trim() {
+        "off" => return None,
+        "" | "auto" => None,
+        path => Some(std::path::PathBuf::from(path)),
+    };
+    Some(lodge_scan::browser::BrowserSettings { program, ..lodge_scan::browser::BrowserSettings::default() })
 }
 
 /// How scans fetch, from the configuration.

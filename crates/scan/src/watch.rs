@@ -3,7 +3,8 @@
 //! it that its "Next" link leads to (up to [`MAX_PAGES`], on the same site). The results are
 //! the links that carry her search words as a phrase — two of them together in her order, or
 //! the one word of a one-word search — in their text, title or address; a navigation or
-//! category link ("Leaked", "Ruby") is not a result. Nothing else is fetched.
+//! category link ("Leaked", "Ruby") is not a result. Nothing else is fetched. With a browser,
+//! each results page is read as it renders, so results a site draws with scripts count too.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +12,7 @@ use scraper::{Html, Selector};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::browser::Browser;
 use crate::fetch::{FetchError, Fetcher};
 
 /// A site the organisation searches, by its search page's address with `{query}` in it.
@@ -117,6 +119,17 @@ fn next_in(page: &Url, doc: &Html) -> Option<Url> {
 
 /// Runs `query` on a site's search page and the pages after it.
 pub async fn search(fetcher: &Fetcher, site: &SearchSite, query: &str) -> Result<Vec<Hit>, FetchError> {
+    search_with(fetcher, site, query, None).await
+}
+
+/// [`search`], reading each results page as `browser` renders it when there is one (sites that
+/// draw their results with scripts show nothing otherwise).
+pub async fn search_with(
+    fetcher: &Fetcher,
+    site: &SearchSite,
+    query: &str,
+    browser: Option<&Browser>,
+) -> Result<Vec<Hit>, FetchError> {
     let mut address = search_address(&site.search_url, query).ok_or(FetchError::NotWeb)?;
     let mut hits: Vec<Hit> = Vec::new();
     let mut read = BTreeSet::new();
@@ -125,8 +138,12 @@ pub async fn search(fetcher: &Fetcher, site: &SearchSite, query: &str) -> Result
             break;
         }
         let page = fetcher.get(&address).await?;
+        let rendered = match browser {
+            Some(browser) => browser.render(fetcher, &page).await.ok().map(|r| r.html),
+            None => None,
+        };
         // Parsed once, for its results and its next page.
-        let doc = Html::parse_document(&String::from_utf8_lossy(&page.bytes));
+        let doc = Html::parse_document(&rendered.unwrap_or_else(|| String::from_utf8_lossy(&page.bytes).into_owned()));
         for hit in results_in(&page.url, &doc, query) {
             if !hits.iter().any(|h| h.url == hit.url) {
                 hits.push(hit);

@@ -121,6 +121,29 @@ impl OpenCase {
         let accounts: Vec<OwnAccount> = self.own_accounts().await?.into_iter().filter_map(|a| a.body).collect();
         let mut known: Vec<FoundCopy> = self.copies().await?.into_iter().filter_map(|c| c.body).collect();
         let start = usize::try_from(row.done).unwrap_or(0);
+        let browser = if matcher.is_empty() { None } else { self.lodge().browser(&mut work.skipped).await };
+        let result = self
+            .scan_addresses(&mut work, (start, step), (&matcher, &fetcher, browser.as_ref()), &accounts, &mut known)
+            .await;
+        if let Some(browser) = browser {
+            browser.close().await;
+        }
+        result
+    }
+
+    /// The addresses of a scan from `start`, each a step.
+    async fn scan_addresses(
+        &self,
+        work: &mut ScanWork,
+        (start, step): (usize, &Step),
+        (matcher, fetcher, browser): (
+            &lodge_scan::registry::Matcher,
+            &lodge_scan::fetch::Fetcher,
+            Option<&lodge_scan::browser::Browser>,
+        ),
+        accounts: &[OwnAccount],
+        known: &mut Vec<FoundCopy>,
+    ) -> Result<(), ServiceError> {
         for (i, address) in work.addresses.clone().iter().enumerate().skip(start) {
             if step.lost() {
                 return Ok(());
@@ -128,7 +151,8 @@ impl OpenCase {
             let report = if matcher.is_empty() {
                 lodge_scan::Report::default()
             } else {
-                lodge_scan::scan(&fetcher, &matcher, std::slice::from_ref(address), lodge_pdq::MATCH_DISTANCE).await
+                let one = std::slice::from_ref(address);
+                lodge_scan::scan_with(fetcher, matcher, one, lodge_pdq::MATCH_DISTANCE, browser).await
             };
             work.pages += report.pages;
             work.images += report.images;
@@ -148,7 +172,7 @@ impl OpenCase {
             }
             let room = MAX_SKIPPED.saturating_sub(work.skipped.len());
             work.skipped.extend(report.skipped.into_iter().take(room));
-            step.progress(i as i64 + 1, &work).await?;
+            step.progress(i as i64 + 1, &*work).await?;
         }
         Ok(())
     }

@@ -306,6 +306,21 @@ impl Lodge {
         lodge_scan::fetch::Fetcher::new(self.config().scan.clone()).map_err(|e| ServiceError::Internal(e.to_string()))
     }
 
+    /// A browser for a job's pages, when the organisation uses one and it starts; a browser that
+    /// is set to be used and fails to start is said in `skipped`.
+    pub(crate) async fn browser(&self, skipped: &mut Vec<(String, String)>) -> Option<lodge_scan::browser::Browser> {
+        let settings = self.config().browser.clone()?;
+        match lodge_scan::browser::Browser::launch(settings).await {
+            Ok(browser) => Some(browser),
+            Err(lodge_scan::browser::BrowserError::Missing) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "the browser for scans did not start");
+                skipped.push(("the browser".into(), e.to_string()));
+                None
+            }
+        }
+    }
+
     /// Holds the case's key while it has unfinished jobs, so this node can run them.
     pub(crate) async fn arm_jobs(&self, case: Uuid, keys: &Keyring) -> Result<(), ServiceError> {
         if self.store().has_due_jobs(case, self.now()).await? {

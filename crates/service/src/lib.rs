@@ -100,6 +100,8 @@ pub struct ServiceConfig {
     pub phone_region: String,
     /// How scans fetch pages: user agent, limits, pause per site, robots.txt.
     pub scan: lodge_scan::fetch::FetchSettings,
+    /// How scans and name watch render pages with a browser; `None` to read pages without one.
+    pub browser: Option<lodge_scan::browser::BrowserSettings>,
     /// The organisation's SMTP server, if notices are sent from Lodge.
     pub smtp: Option<Arc<lodge_takedown::send::Smtp>>,
     /// When a sent notice needs a follow-up, and when to escalate.
@@ -127,6 +129,7 @@ impl Default for ServiceConfig {
             timestamp_url: None,
             phone_region: "GB".into(),
             scan: lodge_scan::fetch::FetchSettings::default(),
+            browser: None,
             smtp: None,
             schedule: lodge_takedown::tracking::Schedule::default(),
             recheck_every: SignedDuration::from_hours(24),

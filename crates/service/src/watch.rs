@@ -98,6 +98,7 @@ impl OpenCase {
         let mut run: WatchRun = self.job_payload(row)?;
         let config = self.lodge().config();
         let fetcher = self.lodge().fetcher()?;
+        let browser = self.lodge().browser(&mut run.skipped).await;
         let mut done = 0;
         for entry in self.watches().await? {
             let Some(mut watch) = entry.body else { continue };
@@ -106,7 +107,7 @@ impl OpenCase {
                 if step.lost() {
                     return Ok(());
                 }
-                match lodge_scan::watch::search(&fetcher, site, &watch.query).await {
+                match lodge_scan::watch::search_with(&fetcher, site, &watch.query, browser.as_ref()).await {
                     Ok(hits) => {
                         run.searched += 1;
                         for hit in hits {
@@ -129,6 +130,9 @@ impl OpenCase {
             }
             watch.last_run = Some(at);
             self.write(RecordKind::Watch, entry.id, entry.version + 1, &watch).await?;
+        }
+        if let Some(browser) = browser {
+            browser.close().await;
         }
         self.schedule_watch(config.watch_every).await
     }

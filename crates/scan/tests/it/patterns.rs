@@ -357,3 +357,32 @@ var i = new Image(); i.src = 'http://[::1]:{port}/d.jpg'; navigator.sendBeacon('
 fn site_root(site: &lodge_testkit::site::Site) -> PathBuf {
     site.root().to_path_buf()
 }
+
+/// A search page that draws its results with a script: name watch finds them only through the
+/// browser, and still lists no navigation link.
+#[tokio::test]
+async fn name_watch_reads_results_a_script_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "search.html",
+        br#"<html><body><nav><a href="/leaked/">Leaked</a> <a href="/c/ruby/">Ruby</a></nav><div id="results"></div>
+<script>
+const results = [{"t": "Ruby Red leaked video", "u": "/v/1"}, {"t": "Ruby Red leaked photos", "u": "/v/2"}];
+for (const r of results) { const a = document.createElement('a'); a.href = r.u; a.textContent = r.t; document.getElementById('results').appendChild(a); }
+</script></body></html>"#,
+    );
+    let site = serve(dir);
+    let search = lodge_scan::watch::SearchSite {
+        name: "tube".into(),
+        search_url: format!("{}search.html?q={{query}}", site.url),
+    };
+    let fetcher = lodge_scan::fetch::Fetcher::new(local(false)).unwrap();
+    let without = lodge_scan::watch::search(&fetcher, &search, "Ruby Red leaked").await.unwrap();
+    assert!(without.is_empty(), "{without:?}");
+    let browser = Browser::launch(BrowserSettings::default()).await.expect("Chromium is installed for the tests");
+    let with = lodge_scan::watch::search_with(&fetcher, &search, "Ruby Red leaked", Some(&browser)).await.unwrap();
+    browser.close().await;
+    let urls: Vec<&str> = with.iter().map(|h| h.url.rsplit('/').next().unwrap_or("")).collect();
+    assert_eq!(urls, ["1", "2"], "{with:?}");
+}
