@@ -5,6 +5,9 @@
 //! lookups in a registry of 100,000 of her hashes (multi-index hashing) beside the same lookups
 //! by brute force over the same hashes.
 //!
+//! The same pages are also scanned through headless Chromium (where installed), for pages per
+//! second with the browser and the browser's memory.
+//!
 //! Run: `cargo bench -p lodge-scan --bench scan` (results go in docs/benchmarks.md).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -14,9 +17,10 @@ use std::time::{Duration, Instant};
 
 use lodge_pdq::index::Index;
 use lodge_pdq::{Hash256, Hasher, MATCH_DISTANCE};
+use lodge_scan::browser::{Browser, BrowserSettings};
 use lodge_scan::fetch::{FetchSettings, Fetcher};
 use lodge_scan::registry::{Content, Registry};
-use lodge_scan::scan;
+use lodge_scan::{scan, scan_with};
 
 const PAGES: usize = 40;
 const PER_PAGE: usize = 10;
@@ -36,6 +40,22 @@ impl Numbers {
         self.0 ^= self.0 << 17;
         self.0
     }
+}
+
+/// Resident memory of every Chromium process, in MiB.
+fn browser_resident_mib() -> f64 {
+    let mut kib = 0u64;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        if status.lines().next().is_some_and(|l| l.contains("chrom")) {
+            kib += status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    kib as f64 / 1024.0
 }
 
 #[tokio::main]
@@ -84,6 +104,28 @@ async fn main() {
     let report = scan(&fetcher, &matcher, &pages, MATCH_DISTANCE).await;
     let scanned = t.elapsed().as_secs_f64();
     assert_eq!(report.pages, PAGES);
+
+    // The same pages rendered by headless Chromium (when installed), every request answered by
+    // Lodge; the browser's memory is the sum of its processes' resident sizes after the pages.
+    let fetcher = Fetcher::new(settings.clone()).unwrap();
+    match Browser::launch(BrowserSettings::default()).await {
+        Ok(browser) => {
+            let t = Instant::now();
+            let rendered = scan_with(&fetcher, &matcher, &pages, MATCH_DISTANCE, Some(&browser)).await;
+            let took = t.elapsed().as_secs_f64();
+            let resident = browser_resident_mib();
+            browser.close().await;
+            assert_eq!(rendered.findings.len(), report.findings.len());
+            println!(
+                "scan with the browser: {} pages, {} images in {took:.2} s = {:.1} pages/s; browser resident after {} pages: {resident:.0} MiB",
+                rendered.pages,
+                rendered.images,
+                rendered.pages as f64 / took,
+                rendered.pages
+            );
+        }
+        Err(e) => println!("scan with the browser: not measured ({e})"),
+    }
 
     let fetcher = Fetcher::new(settings).unwrap();
     let t = Instant::now();

@@ -21,6 +21,7 @@ pub mod hashlist;
 mod kvs;
 pub mod page;
 pub mod registry;
+mod sprites;
 mod stream;
 pub mod watch;
 
@@ -283,6 +284,76 @@ async fn scan_image(matcher: &Matcher, radius: u32, on: &OnPage<'_>, fetched: Fe
     }
 }
 
+/// A thumbnail track's sprite sheets: each tile is a still of a video, matched against her
+/// videos' frames; a sheet with a tile of hers is a finding (its best tile named in the address).
+async fn scan_thumbnails(scanner: &Scanner<'_>, on: &OnPage<'_>, track: &Url, report: &mut Report) {
+    let text = match scanner.fetcher.get_for(track, on.page).await {
+        Ok(f) => String::from_utf8_lossy(&f.bytes).into_owned(),
+        Err(e) => {
+            report.skipped.push((track.to_string(), e.to_string()));
+            return;
+        }
+    };
+    let tiles = sprites::tiles(track, &text);
+    let mut sheets: Vec<&Url> = Vec::new();
+    for tile in &tiles {
+        if !sheets.contains(&&tile.sheet) {
+            sheets.push(&tile.sheet);
+        }
+    }
+    for sheet in sheets {
+        let fetched = match scanner.fetcher.get_for(sheet, on.page).await {
+            Ok(f) => f,
+            Err(e) => {
+                report.skipped.push((sheet.to_string(), e.to_string()));
+                continue;
+            }
+        };
+        let rects: Vec<(u32, u32, u32, u32)> = tiles.iter().filter(|t| t.sheet == *sheet).map(|t| t.rect).collect();
+        let bytes = Bytes::from(fetched.bytes);
+        let for_hash = bytes.clone();
+        let prints = tokio::task::spawn_blocking(move || tile_prints(&for_hash, &rects)).await.unwrap_or_default();
+        report.images += 1;
+        let best = prints
+            .iter()
+            .filter_map(|(rect, print)| scanner.matcher.best_frame(print, scanner.radius).map(|hit| (rect, hit)))
+            .min_by_key(|(_, hit)| hit.distance);
+        if let Some(((x, y, w, h), hit)) = best {
+            let mut address = fetched.url.clone();
+            address.set_fragment(Some(&format!("xywh={x},{y},{w},{h}")));
+            let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes));
+            let mut finding =
+                on.finding(&address, sha256, fetched.at, (hit.content, Closeness::Distance(hit.distance)));
+            finding.image = Some(bytes);
+            report.findings.push(finding);
+        }
+    }
+}
+
+/// The PDQ hash of each tile of a sprite sheet that is reliable enough to match.
+fn tile_prints(bytes: &[u8], rects: &[(u32, u32, u32, u32)]) -> Vec<((u32, u32, u32, u32), Hash256)> {
+    let Ok(pixels) = decode(bytes, &DecodeOptions::default()) else { return Vec::new() };
+    let mut hasher = Hasher::new();
+    let mut out = Vec::new();
+    for &(x, y, w, h) in rects {
+        let (x, y, w, h) = (x as usize, y as usize, w as usize, h as usize);
+        if x + w > pixels.width || y + h > pixels.height || w < MIN_DIMENSION || h < MIN_DIMENSION {
+            continue;
+        }
+        let mut tile = Vec::with_capacity(w * h * 3);
+        for row in y..y + h {
+            let start = (row * pixels.width + x) * 3;
+            tile.extend_from_slice(&pixels.data[start..start + w * 3]);
+        }
+        if let Ok(pdq) = hasher.hash_rgb(&tile, w, h) {
+            if pdq.quality >= MIN_QUALITY {
+                out.push(((x as u32, y as u32, w as u32, h as u32), pdq.hash));
+            }
+        }
+    }
+    out
+}
+
 fn is_page(content_type: &str) -> bool {
     content_type == "text/html" || content_type == "application/xhtml+xml"
 }
@@ -311,6 +382,7 @@ async fn scan_page(scanner: &Scanner<'_>, fetched: Fetched, done: &mut BTreeSet<
                 media.videos.extend(seen.videos);
                 media.streams.extend(seen.streams);
                 media.frames.extend(seen.frames);
+                media.thumbnails.extend(seen.thumbnails);
                 for url in rendered.media {
                     if page::is_stream(&url) { media.streams.push(url) } else { media.videos.push(url) }
                 }
@@ -333,6 +405,7 @@ async fn scan_page(scanner: &Scanner<'_>, fetched: Fetched, done: &mut BTreeSet<
                 media.images.extend(inner.images);
                 media.videos.extend(inner.videos);
                 media.streams.extend(inner.streams);
+                media.thumbnails.extend(inner.thumbnails);
                 media.scripted |= inner.scripted;
             }
             Ok(f) => {
@@ -358,6 +431,11 @@ async fn scan_page(scanner: &Scanner<'_>, fetched: Fetched, done: &mut BTreeSet<
     for playlist in &media.streams {
         if done.insert(playlist.to_string()) {
             scan_video(fetcher, matcher, &on, VideoSource::Stream(playlist), report).await;
+        }
+    }
+    for track in &media.thumbnails {
+        if done.insert(track.to_string()) {
+            scan_thumbnails(scanner, &on, track, report).await;
         }
     }
     for image in &media.images {

@@ -3,7 +3,8 @@
 //! `data-original`, `data-srcset`, `data-bg`…), `srcset`, `video`/`source`/`poster`, Open Graph
 //! and Twitter cards, CSS backgrounds (inline and in `<style>`), JSON-LD (`contentUrl`,
 //! `thumbnailUrl`), addresses inside scripts (`__NEXT_DATA__`, escaped slashes), the KVS player's
-//! `flashvars`, players in `<iframe>`s, and links straight to media files.
+//! `flashvars`, players in `<iframe>`s, thumbnail tracks (WebVTT sprite sheets) and links straight
+//! to media files.
 //!
 //! An address from an image attribute is an image whatever it ends with (`img.php?id=7`,
 //! `?format=jpg`); a plain link or an address found in a script counts only when it ends like a
@@ -25,6 +26,8 @@ pub const IMAGE_EXTENSIONS: &[&str] = &[".jpg", ".jpeg", ".png", ".gif", ".webp"
 pub const VIDEO_EXTENSIONS: &[&str] = &[".mp4", ".webm", ".mov", ".m4v", ".mkv"];
 /// Streaming playlists by their ending.
 pub const STREAM_EXTENSIONS: &[&str] = &[".m3u8"];
+/// Thumbnail tracks by their ending.
+const THUMBNAIL_EXTENSIONS: &[&str] = &[".vtt"];
 
 /// Attributes that hold one image address.
 const IMAGE_ATTRIBUTES: &[&str] = &[
@@ -63,6 +66,8 @@ pub struct PageMedia {
     pub videos: Vec<Url>,
     /// Streaming playlists (HLS).
     pub streams: Vec<Url>,
+    /// Thumbnail tracks (WebVTT) that name a video's preview stills in sprite sheets.
+    pub thumbnails: Vec<Url>,
     /// Pages shown inside this one (`iframe`), such as players.
     pub frames: Vec<Url>,
     /// Whether the page runs scripts of its own, which may draw more than this reading sees.
@@ -163,6 +168,7 @@ pub fn read(page: &Url, html: &str) -> PageMedia {
         "link[rel~=\"image_src\"][href]",
         Box::new(|e| found.push((e.value().attr("href").unwrap_or("").to_owned(), Kind::Image))),
     );
+    each("track[src]", Box::new(|e| found.push((e.value().attr("src").unwrap_or("").to_owned(), Kind::ByEnding))));
     each("a[href]", Box::new(|e| found.push((e.value().attr("href").unwrap_or("").to_owned(), Kind::ByEnding))));
     each(
         "iframe[src], iframe[data-src]",
@@ -259,6 +265,8 @@ fn sort(base: &Url, found: Vec<(String, Kind)>, scripted: bool) -> PageMedia {
         }
         if ends_with_any(&url, STREAM_EXTENSIONS) {
             media.streams.push(url);
+        } else if ends_with_any(&url, THUMBNAIL_EXTENSIONS) {
+            media.thumbnails.push(url);
         } else if ends_with_any(&url, VIDEO_EXTENSIONS)
             || (kind == Kind::Video && !ends_with_any(&url, IMAGE_EXTENSIONS))
         {
