@@ -345,10 +345,10 @@ fn tile_prints(bytes: &[u8], rects: &[(u32, u32, u32, u32)]) -> Vec<((u32, u32, 
             let start = (row * pixels.width + x) * 3;
             tile.extend_from_slice(&pixels.data[start..start + w * 3]);
         }
-        if let Ok(pdq) = hasher.hash_rgb(&tile, w, h) {
-            if pdq.quality >= MIN_QUALITY {
-                out.push(((x as u32, y as u32, w as u32, h as u32), pdq.hash));
-            }
+        if let Ok(pdq) = hasher.hash_rgb(&tile, w, h)
+            && pdq.quality >= MIN_QUALITY
+        {
+            out.push(((x as u32, y as u32, w as u32, h as u32), pdq.hash));
         }
     }
     out
