@@ -15,6 +15,7 @@
 //! matched against her videos, and deleted.
 
 pub mod browser;
+mod dash;
 pub mod fetch;
 pub mod framing;
 pub mod hashlist;

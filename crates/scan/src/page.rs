@@ -25,7 +25,7 @@ pub const IMAGE_EXTENSIONS: &[&str] = &[".jpg", ".jpeg", ".png", ".gif", ".webp"
 /// Video files by their ending.
 pub const VIDEO_EXTENSIONS: &[&str] = &[".mp4", ".webm", ".mov", ".m4v", ".mkv"];
 /// Streaming playlists by their ending.
-pub const STREAM_EXTENSIONS: &[&str] = &[".m3u8"];
+pub const STREAM_EXTENSIONS: &[&str] = &[".m3u8", ".mpd"];
 /// Thumbnail tracks by their ending.
 const THUMBNAIL_EXTENSIONS: &[&str] = &[".vtt"];
 

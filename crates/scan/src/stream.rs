@@ -1,5 +1,5 @@
-//! Videos that stream: an HLS playlist (`.m3u8`) is read, its smallest variant chosen, and its
-//! first segments — up to [`SAMPLE_SECONDS`] of video, within the video size limit — fetched
+//! Videos that stream: an HLS playlist (`.m3u8`) or a DASH manifest (`.mpd`, read by
+//! [`crate::dash`]) is read, its smallest variant chosen, and its first segments — up to [`SAMPLE_SECONDS`] of video, within the video size limit — fetched
 //! through Lodge's own fetcher (so every request keeps its checks) and joined into one file for
 //! FFmpeg. A sample is enough: a copy matches when most of its frames are hers. FFmpeg itself
 //! never fetches anything.
@@ -11,17 +11,17 @@ use crate::fetch::Fetcher;
 /// Seconds of a stream fetched to fingerprint it.
 pub const SAMPLE_SECONDS: f64 = 120.0;
 /// Most segments fetched, whatever their length.
-const MAX_SEGMENTS: usize = 60;
+pub(crate) const MAX_SEGMENTS: usize = 60;
 /// Most playlists followed (a master playlist, then a variant's).
 const MAX_PLAYLISTS: usize = 3;
 
-/// A media playlist, read.
+/// What to fetch of a stream: an initialisation section and segments.
 #[derive(Debug, Default, PartialEq)]
-struct Media {
-    /// The initialisation section (`#EXT-X-MAP`), for fragmented MP4.
-    init: Option<Url>,
+pub(crate) struct Media {
+    /// The initialisation section (`#EXT-X-MAP`, DASH `initialization`), for fragmented MP4.
+    pub init: Option<Url>,
     /// Segments with their lengths in seconds, in order.
-    segments: Vec<(Url, f64)>,
+    pub segments: Vec<(Url, f64)>,
 }
 
 /// What a playlist is.
@@ -85,7 +85,12 @@ pub async fn sample(fetcher: &Fetcher, playlist: &Url, page: &Url) -> Result<Vec
     let mut media = None;
     for _ in 0..MAX_PLAYLISTS {
         let fetched = fetcher.get_for(&address, page).await.map_err(|e| e.to_string())?;
-        match parse(&fetched.url, &String::from_utf8_lossy(&fetched.bytes))? {
+        let text = String::from_utf8_lossy(&fetched.bytes);
+        if text.contains("<MPD") {
+            media = Some(crate::dash::parse(&fetched.url, &text)?);
+            break;
+        }
+        match parse(&fetched.url, &text)? {
             Playlist::Master(variants) => address = variants.into_iter().next().ok_or("a playlist with no variants")?,
             Playlist::Media(m) => {
                 media = Some(m);
@@ -100,8 +105,13 @@ pub async fn sample(fetcher: &Fetcher, playlist: &Url, page: &Url) -> Result<Vec
         bytes.extend(fetcher.get_video_for(init, page).await.map_err(|e| e.to_string())?.bytes);
     }
     let mut seconds = 0.0;
-    for (segment, length) in media.segments.iter().take(MAX_SEGMENTS) {
-        let part = fetcher.get_video_for(segment, page).await.map_err(|e| e.to_string())?.bytes;
+    for (n, (segment, length)) in media.segments.iter().take(MAX_SEGMENTS).enumerate() {
+        let part = match fetcher.get_video_for(segment, page).await {
+            Ok(f) => f.bytes,
+            // A stream that ends before the sample does: what was fetched is the sample.
+            Err(_) if n > 0 => break,
+            Err(e) => return Err(e.to_string()),
+        };
         if (bytes.len() + part.len()) as u64 > max {
             break;
         }

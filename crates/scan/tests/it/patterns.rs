@@ -167,6 +167,29 @@ async fn pirate_site() -> PirateSite {
         ],
         &root.join("hls/index.m3u8"),
     );
+    // The same as DASH: a template with a timeline, and one with a fixed duration.
+    for (folder, timeline) in [("dash", "1"), ("dash2", "0")] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+        let args = [
+            "-ss",
+            "1",
+            "-i",
+            &her_path,
+            "-vf",
+            "scale=256:192",
+            "-b:v",
+            "200k",
+            "-g",
+            "10",
+            "-f",
+            "dash",
+            "-seg_duration",
+            "1",
+            "-use_timeline",
+            timeline,
+        ];
+        ffmpeg(&args, &root.join(folder).join("out.mpd"));
+    }
     write(&root, "hls/master.m3u8", b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=4000000,RESOLUTION=1920x1080\nmissing-hd.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=300000,RESOLUTION=256x192\nindex.m3u8\n");
     ffmpeg(
         &["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=10", "-t", "6", "-pix_fmt", "yuv420p"],
@@ -217,6 +240,8 @@ async fn pirate_site() -> PirateSite {
 <img src="/p/white-frame.jpg" alt=""><img src="/p/crop-left.jpg" alt="">
 <iframe src="/embed/1.html" width="640" height="360"></iframe>
 <video class="video-js"><source src="/hls/master.m3u8" type="application/x-mpegURL"><track kind="metadata" src="/v/thumbs.vtt"></video>
+<video><source src="/dash/out.mpd" type="application/dash+xml"></video><div data-video='{{"src": "/dash2/out.mpd"}}'></div>
+<script type="application/ld+json">{{"@type":"VideoObject","contentUrl":"/dash2/out.mpd"}}</script>
 <a href="/v/other.mp4">another clip</a>
 <script>var flashvars = {{ video_id: '105', license_code: '$535719611511986', video_url: 'function/0/{origin}/get_file/1/5qc3rz01xlntskbgf4uvdympwoiej2ha/105/105.mp4/', video_url_text: '480p', preview_url: '{origin}/p/kvs-preview.jpg' }};</script>
 <script>var i = document.createElement('img'); i.src = '/p/scr' + 'ipted.jpg'; document.body.appendChild(i);</script>
@@ -269,9 +294,14 @@ async fn pirate_site() -> PirateSite {
         .collect();
     expected.push(("p/avif.avif".to_owned(), "bridge".to_owned()));
     expected.push(("v/sprite.jpg".to_owned(), "video".to_owned()));
-    for video in
-        ["v/ld.mp4", "v/embed.mp4", "hls/master.m3u8", "get_file/1/abcdefghijklmnopqrstuvwxyz012345/105/105.mp4/"]
-    {
+    for video in [
+        "dash/out.mpd",
+        "dash2/out.mpd",
+        "v/ld.mp4",
+        "v/embed.mp4",
+        "hls/master.m3u8",
+        "get_file/1/abcdefghijklmnopqrstuvwxyz012345/105/105.mp4/",
+    ] {
         expected.push((video.to_owned(), "video".to_owned()));
     }
     expected.sort();
