@@ -41,10 +41,21 @@ pub fn trimmed(pixels: &Pixels) -> Option<Pixels> {
     if new_w < 16 || new_h < 16 {
         return None;
     }
-    let mut data = Vec::with_capacity(new_w * new_h * 3);
-    for y in top..top + new_h {
-        let start = (y * w + left) * 3;
-        data.extend_from_slice(&pixels.data[start..start + new_w * 3]);
+    crop(pixels, (left, top, new_w, new_h))
+}
+
+/// The rectangle (left, top, width, height) of `pixels`, or `None` if it does not fit inside.
+pub fn crop(pixels: &Pixels, (left, top, width, height): (usize, usize, usize, usize)) -> Option<Pixels> {
+    if left + width > pixels.width
+        || top + height > pixels.height
+        || pixels.data.len() < pixels.width * pixels.height * 3
+    {
+        return None;
     }
-    Some(Pixels { width: new_w, height: new_h, data })
+    let mut data = Vec::with_capacity(width * height * 3);
+    for row in top..top + height {
+        let start = (row * pixels.width + left) * 3;
+        data.extend_from_slice(&pixels.data[start..start + width * 3]);
+    }
+    Some(Pixels { width, height, data })
 }

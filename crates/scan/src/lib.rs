@@ -6,13 +6,14 @@
 //! [`hashlist`] writes her fingerprints as the hash lists platforms take. [`watch`] runs her
 //! saved searches on the search pages the organisation names.
 //!
-//! A page is read as [`page`] says: every way sites name images, videos and streams without
-//! running scripts, and the players in its frames; its resources are asked for with the page as
-//! `Referer`. An image is matched as found and with any border trimmed, against her images and
-//! against the frames of her videos (posters and previews are stills of them). Videos are
-//! downloaded (within their own size limit; a stream's first minutes through its playlist) into
-//! a file in memory-backed storage (`/dev/shm`) for FFmpeg, fingerprinted with vPDQ and MD5,
-//! matched against her videos, and deleted.
+//! A page is read as [`page`] says — every way sites name images, videos and streams without
+//! running scripts, and the players in its frames — and, where Chromium is installed, as the
+//! [`browser`] renders it; its resources are asked for with the page as `Referer`. An image is
+//! matched as found and with any border trimmed ([`framing`]), against her images and against
+//! the frames of her videos (posters, previews and sprite-sheet tiles are stills of them).
+//! Videos are downloaded (within their own size limit; a stream's first minutes through its HLS
+//! playlist or DASH manifest) into a file in memory-backed storage (`/dev/shm`) for FFmpeg,
+//! fingerprinted with vPDQ and MD5, matched against her videos, and deleted.
 
 pub mod browser;
 mod dash;
@@ -336,20 +337,15 @@ fn tile_prints(bytes: &[u8], rects: &[(u32, u32, u32, u32)]) -> Vec<((u32, u32, 
     let Ok(pixels) = decode(bytes, &DecodeOptions::default()) else { return Vec::new() };
     let mut hasher = Hasher::new();
     let mut out = Vec::new();
-    for &(x, y, w, h) in rects {
-        let (x, y, w, h) = (x as usize, y as usize, w as usize, h as usize);
-        if x + w > pixels.width || y + h > pixels.height || w < MIN_DIMENSION || h < MIN_DIMENSION {
+    for &rect @ (x, y, w, h) in rects {
+        let Some(tile) = framing::crop(&pixels, (x as usize, y as usize, w as usize, h as usize)) else { continue };
+        if tile.width < MIN_DIMENSION || tile.height < MIN_DIMENSION {
             continue;
         }
-        let mut tile = Vec::with_capacity(w * h * 3);
-        for row in y..y + h {
-            let start = (row * pixels.width + x) * 3;
-            tile.extend_from_slice(&pixels.data[start..start + w * 3]);
-        }
-        if let Ok(pdq) = hasher.hash_rgb(&tile, w, h)
+        if let Ok(pdq) = hasher.hash_rgb(&tile.data, tile.width, tile.height)
             && pdq.quality >= MIN_QUALITY
         {
-            out.push(((x as u32, y as u32, w as u32, h as u32), pdq.hash));
+            out.push((rect, pdq.hash));
         }
     }
     out

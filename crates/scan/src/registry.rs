@@ -3,7 +3,7 @@
 //! tenth and three twentieths cut away in several positions, since pirate sites flip and crop to
 //! dodge matching.
 
-use lodge_pdq::decode::{DecodeOptions, Pixels, decode};
+use lodge_pdq::decode::{DecodeOptions, decode};
 use lodge_pdq::index::Index;
 use lodge_pdq::vpdq::{FrameHash, match_videos};
 use lodge_pdq::{Hash256, Hasher, MIN_DIMENSION, MIN_QUALITY};
@@ -70,15 +70,6 @@ fn crops(width: usize, height: usize, percents: &[usize]) -> Vec<(usize, usize, 
     out
 }
 
-fn cut(pixels: &Pixels, (left, top, width, height): (usize, usize, usize, usize)) -> Vec<u8> {
-    let mut out = Vec::with_capacity(width * height * 3);
-    for row in top..top + height {
-        let start = (row * pixels.width + left) * 3;
-        out.extend_from_slice(&pixels.data[start..start + width * 3]);
-    }
-    out
-}
-
 /// The hashes an image is registered under (8 rotations and flips, then the crops) and the
 /// PDQ quality of the image as it is.
 pub fn image_fingerprints(bytes: &[u8], hasher: &mut Hasher) -> Result<(Vec<Hash256>, u8), ScanError> {
@@ -98,7 +89,8 @@ pub fn image_fingerprints_with(
     let mut hashes = dihedral.hashes.to_vec();
     if w >= MIN_DIMENSION * 10 && h >= MIN_DIMENSION * 10 {
         for rect in crops(w, h, crop_percents) {
-            hashes.push(hasher.hash_rgb(&cut(&pixels, rect), rect.2, rect.3).map_err(small)?.hash);
+            let Some(part) = crate::framing::crop(&pixels, rect) else { continue };
+            hashes.push(hasher.hash_rgb(&part.data, part.width, part.height).map_err(small)?.hash);
         }
     }
     Ok((hashes, dihedral.quality))
