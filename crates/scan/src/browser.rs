@@ -253,7 +253,19 @@ async fn answer(
     };
     match fetched {
         Ok(f) => {
-            let headers = vec![HeaderEntry::new("Content-Type", f.content_type.clone())];
+            // The character set the site named; text without one that is valid UTF-8 is said to
+            // be UTF-8 (the static reader reads it so), rather than left to the browser's guess.
+            let charset = f.charset.clone().or_else(|| {
+                let text = f.content_type.starts_with("text/")
+                    || f.content_type.contains("javascript")
+                    || f.content_type.contains("json");
+                (text && std::str::from_utf8(&f.bytes).is_ok()).then(|| "utf-8".to_owned())
+            });
+            let content_type = match charset {
+                Some(charset) => format!("{}; charset={charset}", f.content_type),
+                None => f.content_type.clone(),
+            };
+            let headers = vec![HeaderEntry::new("Content-Type", content_type)];
             let body = data_encoding::BASE64.encode(&f.bytes);
             let fulfil = FulfillRequestParams::builder()
                 .request_id(id.clone())

@@ -85,6 +85,8 @@ pub struct Fetched {
     pub url: Url,
     /// Its media type, without parameters.
     pub content_type: String,
+    /// The character set the response named, if any.
+    pub charset: Option<String>,
     /// The body.
     pub bytes: Vec<u8>,
     /// When it was fetched.
@@ -294,12 +296,13 @@ impl Fetcher {
         }
         let final_url = response.url().clone();
         self.check(&final_url)?;
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-            .unwrap_or_default();
+        let header = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let mut parts = header.split(';');
+        let content_type = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let charset = parts
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+            .map(|(_, v)| v.trim().trim_matches('"').to_owned());
         if response.content_length().is_some_and(|len| len > max) {
             return Err(FetchError::TooLarge(max));
         }
@@ -312,7 +315,7 @@ impl Fetcher {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(Fetched { url: final_url, content_type, bytes, at: Timestamp::now() })
+        Ok(Fetched { url: final_url, content_type, charset, bytes, at: Timestamp::now() })
     }
 
     /// Fetches `url`, within the limits and rules of the settings.

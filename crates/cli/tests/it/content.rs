@@ -111,7 +111,11 @@ async fn her_content_is_registered_exported_and_found() {
         let list = list.as_array().unwrap();
         assert_eq!(list.len(), 2);
         let pen_entry = list.iter().find(|c| c["id"] == pen).unwrap();
-        assert_eq!(pen_entry["body"]["pdq"].as_array().unwrap().len(), 8 + 11, "8 rotations and flips, 11 crops");
+        assert_eq!(
+            pen_entry["body"]["pdq"].as_array().unwrap().len(),
+            8 + 33,
+            "8 rotations and flips, 11 crops at each of 5, 10 and 15 %"
+        );
         assert_eq!(pen_entry["body"]["hash_only"], false);
         let bridge_entry = list.iter().find(|c| c["id"] == bridge).unwrap();
         assert_eq!(

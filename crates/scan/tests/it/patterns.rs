@@ -378,6 +378,7 @@ var i = new Image(); i.src = 'http://[::1]:{port}/d.jpg'; navigator.sendBeacon('
     let page = lodge_scan::fetch::Fetched {
         url: url::Url::parse("http://pirate.example/page").unwrap(),
         content_type: "text/html".into(),
+        charset: None,
         bytes: html.into_bytes(),
         at: jiff::Timestamp::now(),
     };
