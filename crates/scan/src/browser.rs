@@ -19,6 +19,7 @@ use chromiumoxide::page::ScreenshotParams;
 use futures_util::StreamExt;
 use url::Url;
 
+use crate::archive::MAX_ARCHIVE;
 use crate::fetch::{Fetched, Fetcher};
 use crate::page::{STREAM_EXTENSIONS, VIDEO_EXTENSIONS};
 
@@ -58,6 +59,9 @@ pub struct Rendered {
     pub html: String,
     /// Images the page loaded, as Lodge fetched them for it.
     pub images: Vec<Fetched>,
+    /// Every file Lodge fetched for the page, in order, up to [`MAX_ARCHIVE`] bytes in all: what
+    /// its web archive holds.
+    pub loaded: Vec<Fetched>,
     /// Videos and streams the page asked for.
     pub media: Vec<Url>,
     /// Requests refused, and why.
@@ -94,6 +98,7 @@ pub fn find() -> Option<PathBuf> {
 struct Traffic {
     rendered: Rendered,
     answered: usize,
+    archived: usize,
     in_flight: usize,
     last: Option<Instant>,
 }
@@ -276,6 +281,12 @@ async fn answer(
             if let Ok(fulfil) = fulfil {
                 let _ = tab.execute(fulfil).await;
             }
+            note(&mut |t| {
+                if t.archived + f.bytes.len() <= MAX_ARCHIVE {
+                    t.archived += f.bytes.len();
+                    t.rendered.loaded.push(f.clone());
+                }
+            });
             if f.content_type.starts_with("image/") {
                 note(&mut |t| t.rendered.images.push(f.clone()));
             } else if f.content_type.contains("mpegurl") {

@@ -15,6 +15,7 @@
 //! playlist or DASH manifest) into a file in memory-backed storage (`/dev/shm`) for FFmpeg,
 //! fingerprinted with vPDQ and MD5, matched against her videos, and deleted.
 
+pub mod archive;
 pub mod browser;
 mod dash;
 pub mod fetch;
@@ -74,6 +75,10 @@ pub struct Finding {
     pub page_copy: Option<Bytes>,
     /// The image as fetched (videos are not kept: their SHA-256 is).
     pub image: Option<Bytes>,
+    /// The page as the browser showed it (PNG), when it was rendered.
+    pub screenshot: Option<Bytes>,
+    /// A web archive (WARC) of the page and the files it loaded, when it was rendered.
+    pub archive: Option<Bytes>,
 }
 
 /// How close a finding is to her content.
@@ -198,10 +203,17 @@ pub fn video_fingerprint_with(
     .map_err(|e| e.to_string())
 }
 
-/// Where a scan found something: the page, and its HTML as fetched.
+/// Where a scan found something: the page, its HTML as fetched, and as the browser saw it.
 struct OnPage<'a> {
     page: &'a Url,
     page_copy: Option<&'a Bytes>,
+    seen: Option<&'a Seen>,
+}
+
+/// A page as the browser showed it: a screenshot and a web archive.
+struct Seen {
+    screenshot: Option<Bytes>,
+    archive: Option<Bytes>,
 }
 
 impl OnPage<'_> {
@@ -215,6 +227,8 @@ impl OnPage<'_> {
             closeness: hit.1,
             page_copy: self.page_copy.cloned(),
             image: None,
+            screenshot: self.seen.and_then(|s| s.screenshot.clone()),
+            archive: self.seen.and_then(|s| s.archive.clone()),
         }
     }
 }
@@ -371,19 +385,22 @@ async fn scan_page(scanner: &Scanner<'_>, fetched: Fetched, done: &mut BTreeSet<
     let page = fetched.url.clone();
     let mut media = page::read(&page, &String::from_utf8_lossy(&fetched.bytes));
     let mut loaded = Vec::new();
+    let mut seen = None;
     if let Some(browser) = browser {
         match browser.render(fetcher, &fetched).await {
             Ok(rendered) => {
-                let seen = page::read(&page, &rendered.html);
-                media.images.extend(seen.images);
-                media.videos.extend(seen.videos);
-                media.streams.extend(seen.streams);
-                media.frames.extend(seen.frames);
-                media.thumbnails.extend(seen.thumbnails);
+                let drawn = page::read(&page, &rendered.html);
+                media.images.extend(drawn.images);
+                media.videos.extend(drawn.videos);
+                media.streams.extend(drawn.streams);
+                media.frames.extend(drawn.frames);
+                media.thumbnails.extend(drawn.thumbnails);
                 for url in rendered.media {
                     if page::is_stream(&url) { media.streams.push(url) } else { media.videos.push(url) }
                 }
                 loaded = rendered.images;
+                let archive = archive::warc(&fetched, &rendered.loaded).ok().map(Bytes::from);
+                seen = Some(Seen { screenshot: rendered.screenshot.map(Bytes::from), archive });
                 report.skipped.extend(rendered.refused);
                 // What the browser showed is all there is to see.
                 media.scripted = false;
@@ -414,7 +431,7 @@ async fn scan_page(scanner: &Scanner<'_>, fetched: Fetched, done: &mut BTreeSet<
     if media.scripted {
         report.skipped.push((page.to_string(), NEEDS_BROWSER.into()));
     }
-    let on = OnPage { page: &page, page_copy: Some(&html) };
+    let on = OnPage { page: &page, page_copy: Some(&html), seen: seen.as_ref() };
     for image in loaded {
         if done.insert(image.url.to_string()) {
             scan_image(matcher, radius, &on, image, report).await;
@@ -478,7 +495,8 @@ pub async fn scan_with(
         if fetched.content_type.starts_with("image/") {
             if done.insert(fetched.url.to_string()) {
                 let page = fetched.url.clone();
-                scan_image(matcher, radius, &OnPage { page: &page, page_copy: None }, fetched, &mut report).await;
+                let on = OnPage { page: &page, page_copy: None, seen: None };
+                scan_image(matcher, radius, &on, fetched, &mut report).await;
             }
         } else if is_page(&fetched.content_type) {
             scan_page(&scanner, fetched, &mut done, &mut report).await;

@@ -26,6 +26,8 @@ use crate::jobs::{Job, Step};
 const MAX_SCAN_ADDRESSES: usize = 100;
 /// Most skipped addresses a scan remembers.
 const MAX_SKIPPED: usize = 500;
+/// The files kept of a found copy until she reviews it (besides its small picture).
+const KEPT_FILES: &[&str] = &["page", "image", "screenshot", "archive"];
 
 /// What a scan works on and what it has done so far. Sealed in its job.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -194,6 +196,12 @@ impl OpenCase {
         if let Some(image) = &finding.image {
             blobs.put(&copy_blob(self, id, "image"), &self.keys, image).await?;
         }
+        if let Some(png) = &finding.screenshot {
+            blobs.put(&copy_blob(self, id, "screenshot"), &self.keys, png).await?;
+        }
+        if let Some(warc) = &finding.archive {
+            blobs.put(&copy_blob(self, id, "archive"), &self.keys, warc).await?;
+        }
         let (distance, frames_matched) = match finding.closeness {
             lodge_scan::Closeness::Distance(d) => (Some(d), None),
             lodge_scan::Closeness::FramesMatched(p) => (None, Some(p)),
@@ -209,7 +217,7 @@ impl OpenCase {
             frames_matched,
             status: CopyStatus::New,
             thumbnail: thumbnail.is_some(),
-            kept_files: finding.page_copy.is_some() || finding.image.is_some(),
+            kept_files: finding.page_copy.is_some() || finding.image.is_some() || finding.screenshot.is_some(),
             incident: None,
             evidence: Vec::new(),
         };
@@ -221,7 +229,7 @@ impl OpenCase {
     }
 
     async fn drop_copy_files(&self, id: CopyId, thumbnail_too: bool) {
-        let parts: &[&str] = if thumbnail_too { &["page", "image", "thumbnail"] } else { &["page", "image"] };
+        let parts: &[&str] = if thumbnail_too { &[KEPT_FILES, &["thumbnail"]].concat() } else { KEPT_FILES };
         for part in parts {
             if let Err(e) = self.lodge().blobs().delete(&copy_blob(self, id, part)).await {
                 tracing::warn!(error = %e, "could not delete a found copy's file");
@@ -264,7 +272,8 @@ impl OpenCase {
     }
 
     /// She confirms a copy is hers: it becomes an incident on her timeline, with the page as
-    /// fetched and the image as evidence files, the addresses, SHA-256 and capture time.
+    /// fetched, the image, and (when the page was rendered) a screenshot of the page and its web
+    /// archive as evidence files, the addresses, SHA-256 and capture time.
     pub async fn confirm_copy(&self, id: CopyId) -> Result<IncidentId, ServiceError> {
         self.may_write()?;
         let entry = self.copy(id).await?;
@@ -314,6 +323,8 @@ impl OpenCase {
             let files = [
                 ("page", format!("page {} {stamp}.html", copy.site()), "text/html".to_owned()),
                 ("image", image_name(&copy.media), "image".to_owned()),
+                ("screenshot", format!("page {} {stamp}.png", copy.site()), "image/png".to_owned()),
+                ("archive", format!("page {} {stamp}.warc", copy.site()), "application/warc".to_owned()),
             ];
             for (part, file_name, content_type) in files {
                 let Ok(bytes) = self.lodge().blobs().read_all(&copy_blob(self, id, part), &self.keys).await else {

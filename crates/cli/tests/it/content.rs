@@ -6,6 +6,7 @@
 use std::process::Command;
 
 use serde_json::{Value, json};
+use sha2::Digest;
 
 use crate::harness::{Api, Server, backends};
 use lodge_testkit::site::serve;
@@ -174,7 +175,35 @@ async fn her_content_is_registered_exported_and_found() {
         let evidence = api.json(api.get(&format!("/api/v1/cases/{case}/evidence")), 200).await;
         let evidence: Vec<&Value> =
             evidence.as_array().unwrap().iter().filter(|e| e["body"]["incident"] == incident_id).collect();
-        assert_eq!(evidence.len(), 2, "the page copy and the image");
+        assert_eq!(
+            evidence.len(),
+            4,
+            "the page copy, the image, and the page as the browser showed it and archived it"
+        );
+        for (kind, starts) in [("image/png", &b"\x89PNG"[..]), ("application/warc", &b"WARC/1.1"[..])] {
+            let item =
+                evidence.iter().find(|e| e["body"]["content_type"] == kind && e["body"]["file_name"] != "pen.png");
+            let item = item.unwrap_or_else(|| panic!("no {kind} evidence: {evidence:?}"));
+            let id = item["id"].as_str().unwrap();
+            let bytes = api
+                .get(&format!("/api/v1/cases/{case}/evidence/{id}/content"))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            assert!(bytes.starts_with(starts), "{kind}");
+            let digest = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&bytes));
+            assert_eq!(item["body"]["sha256"], digest, "the SHA-256 her log holds is the file's");
+            if kind == "application/warc" {
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(
+                    text.contains(&format!("{}pen.png", site.url)) && text.contains("resource"),
+                    "the archive holds the image it showed"
+                );
+            }
+        }
         let image = evidence.iter().find(|e| e["body"]["file_name"] == "pen.png").unwrap();
         assert_eq!(image["body"]["sha256"], sha);
         assert_eq!(image["body"]["content_type"], "image/png");
