@@ -41,26 +41,27 @@ pub fn warc(page: &Fetched, loaded: &[Fetched]) -> std::io::Result<Vec<u8>> {
         files.push(f);
     }
     let mut bytes = Vec::with_capacity(size + 4096);
-    let mut out = WarcWriter::new(&mut bytes);
-    let info = format!(
-        "software: Lodge {}\r\nformat: WARC File Format 1.1\r\ndescription: a page and the files it loaded, as fetched by Lodge for its browser\r\nfiles-left-out: {left_out}\r\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    let date = page.at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let extra = vec![(WarcHeader::ContentType, b"application/warc-fields".to_vec())];
-    out.write_raw(record("warcinfo", &date, extra, info.as_bytes()), &info)?;
-    for f in files {
-        let date = f.at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let content_type = match &f.charset {
-            Some(charset) => format!("{}; charset={charset}", f.content_type),
-            None => f.content_type.clone(),
-        };
-        let extra = vec![
-            (WarcHeader::TargetURI, f.url.as_str().as_bytes().to_vec()),
-            (WarcHeader::ContentType, content_type.into_bytes()),
-        ];
-        out.write_raw(record("resource", &date, extra, &f.bytes), &f.bytes)?;
+    {
+        let mut out = WarcWriter::new(&mut bytes);
+        let info = format!(
+            "software: Lodge {}\r\nformat: WARC File Format 1.1\r\ndescription: a page and the files it loaded, as fetched by Lodge for its browser\r\nfiles-left-out: {left_out}\r\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        let date = page.at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let extra = vec![(WarcHeader::ContentType, b"application/warc-fields".to_vec())];
+        out.write_raw(record("warcinfo", &date, extra, info.as_bytes()), &info)?;
+        for f in files {
+            let date = f.at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let content_type = match &f.charset {
+                Some(charset) => format!("{}; charset={charset}", f.content_type),
+                None => f.content_type.clone(),
+            };
+            let extra = vec![
+                (WarcHeader::TargetURI, f.url.as_str().as_bytes().to_vec()),
+                (WarcHeader::ContentType, content_type.into_bytes()),
+            ];
+            out.write_raw(record("resource", &date, extra, &f.bytes), &f.bytes)?;
+        }
     }
-    drop(out);
     Ok(bytes)
 }
