@@ -347,7 +347,7 @@ impl OpenCase {
         Ok(incident_id)
     }
 
-    async fn evidence_from_bytes(
+    pub(crate) async fn evidence_from_bytes(
         &self,
         file_name: String,
         content_type: String,

@@ -8,6 +8,7 @@
 
 mod accounts;
 pub mod backup;
+mod capture;
 mod case;
 mod clock;
 mod content;

@@ -169,6 +169,7 @@ pub(crate) fn with_body(
             ("addresses", "https://example.com/"),
             ("query", "x leaked"),
             ("address", "https://fans.example/x"),
+            ("page_address", "https://example.com/x"),
             ("subject_name", "x"),
             ("days", "30"),
         ]);
@@ -189,6 +190,8 @@ pub(crate) fn with_body(
         json!({"query": "x leaked"})
     } else if path.ends_with("/status") {
         json!({"status": "sent"})
+    } else if path.ends_with("/captures") {
+        json!({"address": "https://example.com/x"})
     } else if path.ends_with("/accounts") {
         json!({"address": "https://fans.example/x"})
     } else if path.ends_with("/scans") {

@@ -214,6 +214,26 @@ async fn her_content_is_registered_exported_and_found() {
         let again = api.json(api.post(&format!("/api/v1/cases/{case}/copies/{pen_copy_id}/confirm")), 200).await;
         assert_eq!(again["incident"], incident_id, "confirming twice makes one incident");
 
+        // Any public page she names is captured the same way, as an incident of its own.
+        let bad = api
+            .json(api.post(&format!("/api/v1/cases/{case}/captures")).json(&json!({"address": "not a page"})), 422)
+            .await;
+        assert!(bad.to_string().contains("address"), "{bad}");
+        let captured = api
+            .json(api.post(&format!("/api/v1/cases/{case}/captures")).json(&json!({"address": site.url.as_str()})), 201)
+            .await;
+        let captured = captured["incident"].as_str().unwrap();
+        let evidence = api.json(api.get(&format!("/api/v1/cases/{case}/evidence")), 200).await;
+        let kinds: Vec<&str> = evidence
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["body"]["incident"] == captured)
+            .map(|e| e["body"]["content_type"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds.len(), 3, "the page, its screenshot and its archive: {kinds:?}");
+        assert!(kinds.contains(&"image/png") && kinds.contains(&"application/warc"), "{kinds:?}");
+
         // Whitelisted: later scans leave it out; a copy already listed is not listed again.
         let leak_id = leak["id"].as_str().unwrap();
         api.json(api.post(&format!("/api/v1/cases/{case}/copies/{leak_id}/whitelist")), 204).await;

@@ -78,6 +78,7 @@ const PAIRS: &[(Route, Route)] = &[
     (("POST", "/cases/{case}/accounts/{account}/delete"), ("DELETE", "/api/v1/cases/{case}/accounts/{account}")),
     (("POST", "/cases/{case}/copies/{copy}/confirm"), ("POST", "/api/v1/cases/{case}/copies/{copy}/confirm")),
     (("POST", "/cases/{case}/copies/{copy}/whitelist"), ("POST", "/api/v1/cases/{case}/copies/{copy}/whitelist")),
+    (("POST", "/cases/{case}/captures"), ("POST", "/api/v1/cases/{case}/captures")),
     (("POST", "/cases/{case}/notices"), ("POST", "/api/v1/cases/{case}/notices")),
     (("POST", "/cases/{case}/notices/{notice}/send"), ("POST", "/api/v1/cases/{case}/notices/{notice}/send")),
     (("POST", "/cases/{case}/notices/{notice}/status"), ("POST", "/api/v1/cases/{case}/notices/{notice}/status")),

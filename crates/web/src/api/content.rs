@@ -295,7 +295,7 @@ pub(crate) async fn copies(ReadCase(_, open): ReadCase) -> Result<Json<Vec<Versi
     Ok(Json(open.copies().await?.into_iter().map(Into::into).collect()))
 }
 
-/// The incident a confirmed copy became.
+/// The incident a confirmed copy or a captured page became.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Confirmed {
     incident: Uuid,
@@ -371,6 +371,29 @@ pub(crate) async fn add_account(
 ) -> Result<(StatusCode, Json<Uuid>), ApiError> {
     let id = open.add_own_account(&OwnAccount { address: account.address }).await?;
     Ok((StatusCode::CREATED, Json(id.0)))
+}
+
+/// A public page to capture into her case.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CaptureInput {
+    /// The page's address (`https://…`).
+    #[schema(example = "https://social.example/darkwolf/status/1")]
+    address: String,
+}
+
+impl super::body::RequestBody for CaptureInput {}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case}/captures", tag = "content", security(("bearer" = [])),
+    params(("case" = Uuid, Path)), request_body = CaptureInput,
+    responses((status = 201, body = Confirmed, description = "A new incident with the page as fetched, a screenshot of it (where the server has a browser) and a web archive as evidence"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn capture_page(
+    WriteCase(_, open): WriteCase,
+    super::body::Body(page): super::body::Body<CaptureInput>,
+) -> Result<(StatusCode, Json<Confirmed>), ApiError> {
+    let incident = open.capture_page(&page.address).await?;
+    Ok((StatusCode::CREATED, Json(Confirmed { incident: incident.0 })))
 }
 
 #[utoipa::path(delete, path = "/api/v1/cases/{case}/accounts/{account}", tag = "content", security(("bearer" = [])),

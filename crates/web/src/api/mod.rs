@@ -141,6 +141,7 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .delete("/cases/{case}/scans/{scan}", CaseWrite, content::cancel_scan)
         .get("/cases/{case}/copies", CaseRead, content::copies)
         .post("/cases/{case}/copies/{copy}/confirm", CaseWrite, content::confirm_copy)
+        .post("/cases/{case}/captures", CaseWrite, content::capture_page)
         .post("/cases/{case}/copies/{copy}/whitelist", CaseWrite, content::whitelist_copy)
         .get("/cases/{case}/copies/{copy}/thumbnail", CaseRead, content::copy_thumbnail)
         .get("/cases/{case}/accounts", CaseRead, content::list_own_accounts)

@@ -62,7 +62,7 @@ impl Modify for BearerAuth {
           imports::stage, imports::preview, imports::import, imports::discard,
           content::list_content, content::add_content, content::delete_content, content::hash_list, content::check, content::content_thumbnail,
           content::fingerprinting, content::cancel_fingerprinting,
-          content::start_scan, content::scans, content::scan, content::cancel_scan, content::copies,
+          content::start_scan, content::scans, content::scan, content::cancel_scan, content::copies, content::capture_page,
           content::confirm_copy, content::whitelist_copy, content::copy_thumbnail, content::list_own_accounts,
           content::add_account, content::delete_account, notices::list_notices, notices::create_notice, notices::get_notice,
           notices::letter, notices::send_notice, notices::set_status, notices::recheck, notices::sites, watch::list_watches,

@@ -151,6 +151,12 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
                 (textarea_field("addresses", "Web addresses to look at, one a line", Some("Pages, or images and videos directly. At most 100."), form.get("addresses"), problems))
                 button type="submit" { "Look for copies" }
             }
+            h2 #capture { "Capture a page" }
+            form method="post" action={ "/cases/" (case) "/captures" } {
+                (csrf(s))
+                (text_field("page_address", "Address of a public page to keep", Some("A post, a profile or a page with your content. Lodge keeps the page, a picture of it as shown and a web archive, as a new incident, so you have it even after it is taken down."), form.get("page_address"), problems, Input::Url))
+                button type="submit" { "Capture the page" }
+            }
         }
         h2 { "Check files you have" }
         form method="post" action={ "/cases/" (case) "/content/check" } enctype="multipart/form-data" {
@@ -489,6 +495,25 @@ pub(crate) async fn add_account(
     match open.add_own_account(&account).await {
         Ok(_) => see_other(&format!("/cases/{}/content#accounts", open.id.0)),
         Err(ServiceError::Invalid(problems)) => show_page(&state, &s, &open, &form, &problems).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Captures a public page into a new incident, and shows it.
+pub(crate) async fn capture_page(
+    axum::extract::State(state): State,
+    WriteCase(s, open): WriteCase,
+    SignedForm(form): SignedForm,
+) -> PageResult {
+    match open.capture_page(form.get("page_address")).await {
+        Ok(incident) => see_other(&format!("/cases/{}/incidents/{incident}", open.id.0)),
+        Err(ServiceError::Invalid(mut problems)) => {
+            // Her typed address stays in its field, with what to do next to it.
+            for p in &mut problems.fields {
+                p.field = "page_address".into();
+            }
+            show_page(&state, &s, &open, &form, &problems).await
+        }
         Err(e) => Err(e.into()),
     }
 }

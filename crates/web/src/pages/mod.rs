@@ -144,6 +144,7 @@ pub(crate) fn routes() -> (Router<Arc<AppState>>, Vec<RouteInfo>) {
         .post("/cases/{case}/watch/{watch}/reviewed", CaseWrite, watch::reviewed)
         .post("/cases/{case}/watch/{watch}/delete", CaseWrite, watch::delete)
         .post("/cases/{case}/copies/{copy}/confirm", CaseWrite, copies::confirm_copy)
+        .post("/cases/{case}/captures", CaseWrite, content::capture_page)
         .post("/cases/{case}/copies/{copy}/whitelist", CaseWrite, copies::whitelist_copy)
         .get("/cases/{case}/copies/{copy}/thumbnail", CaseRead, copies::copy_thumbnail)
         .post("/cases/{case}/import/{import}", CaseWrite, imports::choose)
