@@ -42,20 +42,23 @@ impl Numbers {
     }
 }
 
-/// Resident memory of every Chromium process, in MiB.
-fn browser_resident_mib() -> f64 {
-    let mut kib = 0u64;
+/// Chromium's processes and their memory in MiB, as proportional set size (each shared page
+/// counted once across them, which resident sizes would count in every process).
+fn browser_memory() -> (usize, f64) {
+    let (mut processes, mut kib) = (0, 0u64);
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
         if status.lines().next().is_some_and(|l| l.contains("chrom")) {
-            kib += status
+            processes += 1;
+            kib += std::fs::read_to_string(entry.path().join("smaps_rollup"))
+                .unwrap_or_default()
                 .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix("Pss:"))
                 .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
                 .unwrap_or(0);
         }
     }
-    kib as f64 / 1024.0
+    (processes, kib as f64 / 1024.0)
 }
 
 #[tokio::main]
@@ -113,15 +116,14 @@ async fn main() {
             let t = Instant::now();
             let rendered = scan_with(&fetcher, &matcher, &pages, MATCH_DISTANCE, Some(&browser)).await;
             let took = t.elapsed().as_secs_f64();
-            let resident = browser_resident_mib();
+            let (processes, memory) = browser_memory();
             browser.close().await;
             assert_eq!(rendered.findings.len(), report.findings.len());
             println!(
-                "scan with the browser: {} pages, {} images in {took:.2} s = {:.1} pages/s; browser resident after {} pages: {resident:.0} MiB",
+                "scan with the browser: {} pages, {} images in {took:.2} s = {:.1} pages/s; after them the browser holds {memory:.0} MiB (PSS) in {processes} processes",
                 rendered.pages,
                 rendered.images,
                 rendered.pages as f64 / took,
-                rendered.pages
             );
         }
         Err(e) => println!("scan with the browser: not measured ({e})"),

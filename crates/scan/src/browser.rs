@@ -156,8 +156,9 @@ impl Browser {
         let driving = tokio::time::timeout(self.settings.page_time, async {
             tab.goto(page.url.as_str()).await.map_err(failed)?;
             // Scroll down a screen at a time, as a person would, then wait for the page to settle.
-            let scroll = "(async () => { for (let i = 0; i < 12; i++) { window.scrollBy(0, window.innerHeight); \
-                          await new Promise(r => setTimeout(r, 120)); } })()";
+            let scroll = "(async () => { for (let i = 0; i < 12; i++) { \
+                          if (window.scrollY + window.innerHeight >= document.documentElement.scrollHeight) break; \
+                          window.scrollBy(0, window.innerHeight); await new Promise(r => setTimeout(r, 120)); } })()";
             let _ = tab.evaluate(scroll).await;
             settle(&traffic).await;
             let html = tab.content().await.map_err(failed)?;
@@ -192,14 +193,14 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Waits until no request has been open for half a second (at most five seconds).
+/// Waits until no request has been open for a third of a second (at most five seconds).
 async fn settle(traffic: &Mutex<Traffic>) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(5) {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let quiet = traffic
             .lock()
-            .map(|t| t.in_flight == 0 && t.last.is_none_or(|l| l.elapsed() > Duration::from_millis(500)))
+            .map(|t| t.in_flight == 0 && t.last.is_none_or(|l| l.elapsed() > Duration::from_millis(330)))
             .unwrap_or(true);
         if quiet {
             return;
