@@ -11,10 +11,12 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::fetch::{
     ContinueRequestParams, EventRequestPaused, FailRequestParams, FulfillRequestParams, HeaderEntry,
 };
 use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, ResourceType};
+use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
 use chromiumoxide::page::ScreenshotParams;
 use futures_util::StreamExt;
 use url::Url;
@@ -145,7 +147,28 @@ impl Browser {
     /// every request it makes with `fetcher`, eight at a time.
     pub async fn render(&self, fetcher: &Fetcher, page: &Fetched) -> Result<Rendered, BrowserError> {
         let failed = |e: chromiumoxide::error::CdpError| BrowserError::Failed(e.to_string());
-        let tab = self.browser.new_page("about:blank").await.map_err(failed)?;
+        // A context of its own for each page: nothing it stores reaches the next, and disposing of
+        // it ends the page's processes, whatever happened in it.
+        let context =
+            self.browser.create_browser_context(CreateBrowserContextParams::default()).await.map_err(failed)?;
+        let rendered = self.render_in(&context, fetcher, page).await;
+        let _ = self.browser.dispose_browser_context(context).await;
+        rendered
+    }
+
+    async fn render_in(
+        &self,
+        context: &BrowserContextId,
+        fetcher: &Fetcher,
+        page: &Fetched,
+    ) -> Result<Rendered, BrowserError> {
+        let failed = |e: chromiumoxide::error::CdpError| BrowserError::Failed(e.to_string());
+        let target = CreateTargetParams::builder()
+            .url("about:blank")
+            .browser_context_id(context.clone())
+            .build()
+            .map_err(BrowserError::Failed)?;
+        let tab = self.browser.new_page(target).await.map_err(failed)?;
         let paused = tab.event_listener::<EventRequestPaused>().await.map_err(failed)?;
         let traffic = Mutex::new(Traffic::default());
         let max = self.settings.max_requests;
