@@ -42,13 +42,27 @@ impl Numbers {
     }
 }
 
-/// Chromium's processes and their memory in MiB, as proportional set size (each shared page
-/// counted once across them, which resident sizes would count in every process).
-fn browser_memory() -> (usize, f64) {
+/// The browser's processes (it and its descendants) and their memory in MiB, as proportional
+/// set size (each shared page counted once across them, which resident sizes would count in
+/// every process).
+fn browser_memory(root: u32) -> (usize, f64) {
+    let parent = |pid: u32| -> Option<u32> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status.lines().find_map(|l| l.strip_prefix("PPid:")).and_then(|p| p.trim().parse().ok())
+    };
+    let descends = |mut pid: u32| {
+        while pid > 1 {
+            if pid == root {
+                return true;
+            }
+            pid = parent(pid).unwrap_or(0);
+        }
+        false
+    };
     let (mut processes, mut kib) = (0, 0u64);
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
-        if status.lines().next().is_some_and(|l| l.contains("chrom")) {
+        let pid = entry.file_name().to_string_lossy().parse::<u32>().unwrap_or(0);
+        if pid > 1 && descends(pid) {
             processes += 1;
             kib += std::fs::read_to_string(entry.path().join("smaps_rollup"))
                 .unwrap_or_default()
@@ -112,11 +126,12 @@ async fn main() {
     // Lodge; the browser's memory is the sum of its processes' resident sizes after the pages.
     let fetcher = Fetcher::new(settings.clone()).unwrap();
     match Browser::launch(BrowserSettings::default()).await {
-        Ok(browser) => {
+        Ok(mut browser) => {
+            let root = browser.process_id().expect("the browser runs");
             let t = Instant::now();
             let rendered = scan_with(&fetcher, &matcher, &pages, MATCH_DISTANCE, Some(&browser)).await;
             let took = t.elapsed().as_secs_f64();
-            let (processes, memory) = browser_memory();
+            let (processes, memory) = browser_memory(root);
             browser.close().await;
             assert_eq!(rendered.findings.len(), report.findings.len());
             println!(

@@ -201,6 +201,11 @@ impl Browser {
         Ok(rendered)
     }
 
+    /// The browser's process id (its renderers and helpers are its descendants).
+    pub fn process_id(&mut self) -> Option<u32> {
+        self.browser.get_mut_child().and_then(|c| c.inner.id())
+    }
+
     /// Stops the browser and deletes its profile.
     pub async fn close(mut self) {
         let _ = self.browser.close().await;

@@ -94,12 +94,14 @@ impl Server {
         } else {
             self.url.trim_start_matches("http://").to_owned()
         };
-        let mut child = self
-            .command(&["serve", "--listen", &listen])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
+        // Its own process group, killed whole as systemd kills a service's cgroup: a browser it
+        // runs for a scan goes with it.
+        let mut child = std::os::unix::process::CommandExt::process_group(
+            self.command(&["serve", "--listen", &listen]).stdout(Stdio::piped()).stderr(Stdio::from(log)),
+            0,
+        )
+        .spawn()
+        .unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -154,7 +156,9 @@ impl Server {
 
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = child.kill();
             child.wait().unwrap();
         }
     }
