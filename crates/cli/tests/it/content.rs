@@ -233,6 +233,24 @@ async fn her_content_is_registered_exported_and_found() {
             .collect();
         assert_eq!(kinds.len(), 3, "the page, its screenshot and its archive: {kinds:?}");
         assert!(kinds.contains(&"image/png") && kinds.contains(&"application/warc"), "{kinds:?}");
+        // The report lists the screenshot and the archive with their SHA-256; the bundle holds them.
+        let shas: Vec<String> = evidence
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["body"]["incident"] == captured && e["body"]["content_type"] != "text/html")
+            .map(|e| e["body"]["sha256"].as_str().unwrap().to_owned())
+            .collect();
+        let only = json!({"format": "pdf", "subject_name": "Ruby", "incidents": [captured]});
+        let (pdf, _) = crate::reports::report(&api, &case, only, 200).await;
+        let text = crate::reports::squash(&crate::reports::pdf_text(&pdf));
+        assert!(shas.iter().all(|sha| text.contains(sha.as_str())), "{shas:?} in the report");
+        let bundled = json!({"format": "bundle", "subject_name": "Ruby", "incidents": [captured]});
+        let (bundle, _) = crate::reports::report(&api, &case, bundled, 200).await;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bundle)).unwrap();
+        let names: Vec<String> =
+            (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().unwrap().into_owned()).collect();
+        assert!(names.iter().any(|n| n.ends_with(".warc")) && names.iter().any(|n| n.ends_with(".png")), "{names:?}");
 
         // Whitelisted: later scans leave it out; a copy already listed is not listed again.
         let leak_id = leak["id"].as_str().unwrap();
