@@ -131,7 +131,13 @@ impl Browser {
             // Frames in the page's own process, so their requests are answered by Lodge too.
             .arg(("disable-features", &["IsolateOrigins", "site-per-process", "HttpsUpgrades"][..]))
             .arg("disable-component-update")
-            .arg("mute-audio");
+            .arg("disable-crash-reporter")
+            .arg("mute-audio")
+            // Whatever Chromium writes outside the profile (crash reports, caches) goes inside it
+            // too, and is deleted with it: pages she captures never stay on the disk.
+            .env("HOME", profile.path().display().to_string())
+            .env("XDG_CONFIG_HOME", profile.path().display().to_string())
+            .env("XDG_CACHE_HOME", profile.path().display().to_string());
         // Chromium's sandbox needs user namespaces, which a root process in a container lacks.
         if is_root() {
             config = config.no_sandbox();
