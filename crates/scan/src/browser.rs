@@ -112,9 +112,12 @@ impl Browser {
         if !program.is_file() {
             return Err(BrowserError::Missing);
         }
+        sweep_profiles(&std::env::temp_dir());
         let profile = tempfile::Builder::new()
-            .prefix("lodge-browser-")
+            .prefix(PROFILE_PREFIX)
             .tempdir()
+            .map_err(|e| BrowserError::Failed(e.to_string()))?;
+        std::fs::write(profile.path().join(OWNER), std::process::id().to_string())
             .map_err(|e| BrowserError::Failed(e.to_string()))?;
         let mut config = chromiumoxide::BrowserConfig::builder()
             .chrome_executable(&program)
@@ -217,6 +220,37 @@ impl Browser {
         let _ = self.browser.close().await;
         let _ = self.browser.wait().await;
         self.handler.abort();
+    }
+}
+
+/// What a browser's temporary profile is called, and the file in it naming the process it
+/// belongs to.
+const PROFILE_PREFIX: &str = "lodge-browser-";
+const OWNER: &str = "lodge-owner";
+
+/// Deletes the profiles of browsers whose Lodge process is gone (killed before it could delete
+/// them): what pirate pages stored does not stay on the disk. A profile without an owner file is
+/// left alone unless a day old.
+pub fn sweep_profiles(folder: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !entry.file_name().to_string_lossy().starts_with(PROFILE_PREFIX) || !path.is_dir() {
+            continue;
+        }
+        let gone = match std::fs::read_to_string(path.join(OWNER)) {
+            Ok(pid) => {
+                pid.trim().parse::<u32>().is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+            }
+            Err(_) => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > Duration::from_secs(24 * 60 * 60))),
+        };
+        if gone {
+            // One that cannot be deleted now is tried again at the next launch.
+            let _ = std::fs::remove_dir_all(&path);
+        }
     }
 }
 

@@ -438,3 +438,29 @@ for (const r of results) { const a = document.createElement('a'); a.href = r.u; 
     let urls: Vec<&str> = with.iter().map(|h| h.url.rsplit('/').next().unwrap_or("")).collect();
     assert_eq!(urls, ["1", "2"], "{with:?}");
 }
+
+/// A browser profile left behind by a Lodge process that was killed is deleted at the next
+/// launch; a live process's profile, one of unknown owner that is new, and other folders stay.
+#[test]
+fn profiles_of_dead_processes_are_swept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut finished = std::process::Command::new("true").spawn().unwrap();
+    let dead = finished.id();
+    finished.wait().unwrap();
+    for (name, owner) in [
+        ("lodge-browser-dead", Some(dead.to_string())),
+        ("lodge-browser-live", Some(std::process::id().to_string())),
+        ("lodge-browser-unknown", None),
+        ("something-else", Some(dead.to_string())),
+    ] {
+        std::fs::create_dir(dir.path().join(name)).unwrap();
+        write(&dir.path().join(name), "Cookies", b"what a pirate page stored");
+        if let Some(owner) = owner {
+            write(&dir.path().join(name), "lodge-owner", owner.as_bytes());
+        }
+    }
+    lodge_scan::browser::sweep_profiles(dir.path());
+    let left: std::collections::BTreeSet<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, ["lodge-browser-live", "lodge-browser-unknown", "something-else"].map(String::from).into());
+}
