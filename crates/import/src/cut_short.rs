@@ -46,8 +46,12 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, Option<Break>), ser
     // at the first character that cannot be read.
     let damage = if error.is_eof() { bytes.len() } else { offset_of(bytes, error.line(), error.column()) };
     let broken = Break { line: error.line() as u64, ends_early: error.is_eof() };
-    for candidate in closed_before(&bytes[..damage.min(bytes.len())]) {
-        if let Ok(read) = serde_json::from_slice::<T>(&candidate) {
+    // Each candidate is made only when the one after a deeper element did not read.
+    let before = &bytes[..damage.min(bytes.len())];
+    for (end, open) in element_ends(before) {
+        let mut closed = before[..end].to_vec();
+        closed.extend(open.iter().rev().map(|b| if *b == b'[' { b']' } else { b'}' }));
+        if let Ok(read) = serde_json::from_slice::<T>(&closed) {
             return Ok((read, Some(broken)));
         }
     }
@@ -66,8 +70,9 @@ fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
     (start + column.saturating_sub(1)).min(bytes.len())
 }
 
-/// `bytes` closed after the last whole list element at each depth, deepest first.
-fn closed_before(bytes: &[u8]) -> Vec<Vec<u8>> {
+/// Where the last whole list element at each depth of `bytes` ends, and the containers still
+/// open there (to be closed), deepest first.
+fn element_ends(bytes: &[u8]) -> Vec<(usize, Vec<u8>)> {
     let mut stack: Vec<u8> = Vec::new();
     // For each depth: where its last whole list element ends, and the open containers there.
     let mut ends: Vec<Option<(usize, Vec<u8>)>> = Vec::new();
@@ -99,13 +104,5 @@ fn closed_before(bytes: &[u8]) -> Vec<Vec<u8>> {
             _ => {}
         }
     }
-    ends.into_iter()
-        .rev()
-        .flatten()
-        .map(|(end, open)| {
-            let mut closed = bytes[..end].to_vec();
-            closed.extend(open.iter().rev().map(|b| if *b == b'[' { b']' } else { b'}' }));
-            closed
-        })
-        .collect()
+    ends.into_iter().rev().flatten().collect()
 }

@@ -168,15 +168,8 @@ async fn canary_never_reaches_disk_or_logs_in_plaintext() {
         let p = api.json(api.get(&format!("/api/v1/cases/{case}/people/{person_id}")), 200).await;
         assert_eq!(p["body"]["identifiers"][0]["value"], c("username"));
         let ev = evidence["id"].as_str().unwrap();
-        let content = api
-            .get(&format!("/api/v1/cases/{case}/evidence/{ev}/content"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        assert_eq!(content.to_vec(), file_content);
+        let content = api.bytes(&format!("/api/v1/cases/{case}/evidence/{ev}/content")).await;
+        assert_eq!(content, file_content);
         assert_eq!(evidence["body"]["file_name"], format!("{}.txt", c("file-name")));
         let timeline = browser.get(format!("{}/cases/{case}", server.url)).send().await.unwrap().text().await.unwrap();
         assert!(timeline.contains(&c("page-description")));

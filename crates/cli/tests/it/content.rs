@@ -185,14 +185,7 @@ async fn her_content_is_registered_exported_and_found() {
                 evidence.iter().find(|e| e["body"]["content_type"] == kind && e["body"]["file_name"] != "pen.png");
             let item = item.unwrap_or_else(|| panic!("no {kind} evidence: {evidence:?}"));
             let id = item["id"].as_str().unwrap();
-            let bytes = api
-                .get(&format!("/api/v1/cases/{case}/evidence/{id}/content"))
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
+            let bytes = api.bytes(&format!("/api/v1/cases/{case}/evidence/{id}/content")).await;
             assert!(bytes.starts_with(starts), "{kind}");
             let digest = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&bytes));
             assert_eq!(item["body"]["sha256"], digest, "the SHA-256 her log holds is the file's");

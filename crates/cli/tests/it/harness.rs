@@ -342,6 +342,13 @@ impl Api {
         self.client.delete(format!("{}{path}", self.base)).bearer_auth(&self.token)
     }
 
+    /// The body of a GET that must answer 200.
+    pub async fn bytes(&self, path: &str) -> Vec<u8> {
+        let res = self.get(path).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        res.bytes().await.unwrap().to_vec()
+    }
+
     pub async fn json(&self, req: reqwest::RequestBuilder, status: u16) -> Value {
         let res = req.send().await.unwrap();
         let got = res.status().as_u16();

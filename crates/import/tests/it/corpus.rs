@@ -61,6 +61,21 @@ const fn chat_miner(file: &'static str) -> Expected {
     }
 }
 
+/// chat-miner's Telegram chat: two messages, in epoch seconds.
+const fn telegram(file: &'static str) -> Expected {
+    Expected {
+        file,
+        format: Format::Telegram,
+        messages: 2,
+        senders: &["Author 1", "Author 2"],
+        first: "2018-12-05T10:39:10Z",
+        last: "2018-12-05T10:49:24Z",
+        notices: 0,
+        files: 0,
+        omitted: 0,
+    }
+}
+
 const CORPUS: &[Expected] = &[
     ios("whats_json/ios-english.txt"),
     ios("whats_json/ios-french.txt"),
@@ -117,28 +132,9 @@ const CORPUS: &[Expected] = &[
     chat_miner("chat-miner/whatsapp-mmddyy-24hrs.txt"),
     chat_miner("chat-miner/whatsapp-mmddyyyy-12hrs.txt"),
     chat_miner("chat-miner/whatsapp-yyyymmdd-24hrs.txt"),
-    Expected {
-        file: "chat-miner/telegram-single.json",
-        format: Format::Telegram,
-        messages: 2,
-        senders: &["Author 1", "Author 2"],
-        first: "2018-12-05T10:39:10Z",
-        last: "2018-12-05T10:49:24Z",
-        notices: 0,
-        files: 0,
-        omitted: 0,
-    },
-    Expected {
-        file: "chat-miner/telegram-batch.json",
-        format: Format::Telegram,
-        messages: 2,
-        senders: &["Author 1", "Author 2"],
-        first: "2018-12-05T10:39:10Z",
-        last: "2018-12-05T10:49:24Z",
-        notices: 0,
-        files: 0,
-        omitted: 0,
-    },
+    // One chat alone, and the same chat inside a full export: chat-miner's target for both.
+    telegram("chat-miner/telegram-single.json"),
+    telegram("chat-miner/telegram-batch.json"),
     // One message received from a number, three she sent (each to another number).
     Expected {
         file: "memacs/sms.xml",

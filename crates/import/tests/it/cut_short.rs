@@ -137,6 +137,19 @@ fn check(
     Ok(())
 }
 
+/// Cuts `built` at the share `at` of its length, reads what is left as `format`, and checks it.
+fn cut_and_read(
+    format: Format,
+    built: &Built,
+    texts: &[String],
+    at: f64,
+    newest_first: bool,
+) -> Result<(), TestCaseError> {
+    let cut = (built.bytes.len() as f64 * at) as usize;
+    let (got, result) = read_cut(format, &built.bytes[..cut]);
+    check(built, texts, cut, got, result, newest_first)
+}
+
 fn texts() -> impl Strategy<Value = Vec<String>> {
     proptest::collection::vec("[ -~é😀]{0,24}", 1..12)
 }
@@ -144,26 +157,17 @@ fn texts() -> impl Strategy<Value = Vec<String>> {
 proptest! {
     #[test]
     fn instagram_keeps_the_messages_before_the_cut(texts in texts(), at in 0.0..=1.0f64) {
-        let built = instagram(&texts);
-        let cut = (built.bytes.len() as f64 * at) as usize;
-        let (got, result) = read_cut(Format::Instagram, &built.bytes[..cut]);
-        check(&built, &texts, cut, got, result, true)?;
+        cut_and_read(Format::Instagram, &instagram(&texts), &texts, at, true)?;
     }
 
     #[test]
     fn x_keeps_the_messages_before_the_cut(texts in texts(), at in 0.0..=1.0f64) {
-        let built = x(&texts);
-        let cut = (built.bytes.len() as f64 * at) as usize;
-        let (got, result) = read_cut(Format::X, &built.bytes[..cut]);
-        check(&built, &texts, cut, got, result, false)?;
+        cut_and_read(Format::X, &x(&texts), &texts, at, false)?;
     }
 
     #[test]
     fn telegram_keeps_the_messages_before_the_cut(texts in texts(), at in 0.0..=1.0f64) {
-        let built = telegram(&texts);
-        let cut = (built.bytes.len() as f64 * at) as usize;
-        let (got, result) = read_cut(Format::Telegram, &built.bytes[..cut]);
-        check(&built, &texts, cut, got, result, false)?;
+        cut_and_read(Format::Telegram, &telegram(&texts), &texts, at, false)?;
     }
 
     #[test]

@@ -13,55 +13,13 @@ use lodge_scan::registry::{Content, Registry};
 use lodge_scan::{NEEDS_BROWSER, scan, scan_with};
 use lodge_testkit::site::serve;
 
-use crate::site::{ffmpeg, jpeg, local, png, vector, write};
+use crate::site::{ffmpeg, her_video, jpeg, local, png, vector, write};
 
 /// A picture inside bars or a frame of one colour.
 fn framed(image: &DynamicImage, (x, y): (u32, u32), colour: [u8; 3]) -> DynamicImage {
     let mut out = RgbImage::from_pixel(image.width() + 2 * x, image.height() + 2 * y, Rgb(colour));
     image::imageops::overlay(&mut out, &image.to_rgb8(), i64::from(x), i64::from(y));
     DynamicImage::ImageRgb8(out)
-}
-
-fn frames_path(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors/pdq/images")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-/// Her video: three stills, two seconds each.
-fn her_video(out: &Path) {
-    let (a, b, c) = (frames_path("q0291.jpg"), frames_path("q0746.jpg"), frames_path("bridge-1-original.jpg"));
-    ffmpeg(
-        &[
-            "-loop",
-            "1",
-            "-t",
-            "2",
-            "-i",
-            &a,
-            "-loop",
-            "1",
-            "-t",
-            "2",
-            "-i",
-            &b,
-            "-loop",
-            "1",
-            "-t",
-            "2",
-            "-i",
-            &c,
-            "-filter_complex",
-            "[0]scale=320:240,setsar=1[a];[1]scale=320:240,setsar=1[b];[2]scale=320:240,setsar=1[c];[a][b][c]concat=n=3:v=1",
-            "-r",
-            "10",
-            "-pix_fmt",
-            "yuv420p",
-        ],
-        out,
-    );
 }
 
 /// The pirate site, her fingerprints, and what a scan must find there (media address, which of
@@ -143,52 +101,16 @@ async fn pirate_site() -> PirateSite {
         &["-i", &her_path, "-vf", "scale=256:192", "-b:v", "180k", "-f", "mp4"],
         &root.join("get_file/1/abcdefghijklmnopqrstuvwxyz012345/105/105.mp4/index.html"),
     );
-    // A re-encoded copy with its first second cut, streamed in one-second segments.
-    ffmpeg(
-        &[
-            "-ss",
-            "1",
-            "-i",
-            &her_path,
-            "-vf",
-            "scale=256:192",
-            "-b:v",
-            "200k",
-            "-g",
-            "10",
-            "-f",
-            "hls",
-            "-hls_time",
-            "1",
-            "-hls_playlist_type",
-            "vod",
-            "-hls_segment_filename",
-            &root.join("hls/seg%03d.ts").display().to_string(),
-        ],
-        &root.join("hls/index.m3u8"),
-    );
-    // The same as DASH: a template with a timeline, and one with a fixed duration.
+    // A re-encoded copy with its first second cut, streamed in one-second segments: as HLS, and
+    // as DASH with a timeline and with a fixed duration.
+    let trimmed = ["-ss", "1", "-i", her_path.as_str(), "-vf", "scale=256:192", "-b:v", "200k", "-g", "10"];
+    let segments = root.join("hls/seg%03d.ts").display().to_string();
+    let hls = ["-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod", "-hls_segment_filename", &segments];
+    ffmpeg(&[&trimmed[..], &hls[..]].concat(), &root.join("hls/index.m3u8"));
     for (folder, timeline) in [("dash", "1"), ("dash2", "0")] {
         std::fs::create_dir_all(root.join(folder)).unwrap();
-        let args = [
-            "-ss",
-            "1",
-            "-i",
-            &her_path,
-            "-vf",
-            "scale=256:192",
-            "-b:v",
-            "200k",
-            "-g",
-            "10",
-            "-f",
-            "dash",
-            "-seg_duration",
-            "1",
-            "-use_timeline",
-            timeline,
-        ];
-        ffmpeg(&args, &root.join(folder).join("out.mpd"));
+        let dash = ["-f", "dash", "-seg_duration", "1", "-use_timeline", timeline];
+        ffmpeg(&[&trimmed[..], &dash[..]].concat(), &root.join(folder).join("out.mpd"));
     }
     write(&root, "hls/master.m3u8", b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=4000000,RESOLUTION=1920x1080\nmissing-hd.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=300000,RESOLUTION=256x192\nindex.m3u8\n");
     ffmpeg(

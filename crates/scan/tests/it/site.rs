@@ -56,6 +56,31 @@ fn variants(original: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// Her video: three of the PDQ test images, two seconds each, at 320×240 and 10 frames a second.
+pub(crate) fn her_video(out: &Path) {
+    let still = |name: &str| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/vectors/pdq/images")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let (a, b, c) = (still("q0291.jpg"), still("q0746.jpg"), still("bridge-1-original.jpg"));
+    let mut args: Vec<&str> = Vec::new();
+    for input in [&a, &b, &c] {
+        args.extend(["-loop", "1", "-t", "2", "-i", input.as_str()]);
+    }
+    args.extend([
+        "-filter_complex",
+        "[0]scale=320:240,setsar=1[a];[1]scale=320:240,setsar=1[b];[2]scale=320:240,setsar=1[c];[a][b][c]concat=n=3:v=1",
+        "-r",
+        "10",
+        "-pix_fmt",
+        "yuv420p",
+    ]);
+    ffmpeg(&args, out);
+}
+
 pub(crate) fn ffmpeg(args: &[&str], out: &Path) {
     let status = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-y"])
@@ -108,43 +133,7 @@ async fn a_scan_finds_every_changed_copy_and_none_of_the_unrelated_images() {
     }
     // Her video, a smaller re-encoded copy of it, and someone else's video.
     let her_video = dir.path().join("her.mp4");
-    let frames = |name: &str| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/vectors/pdq/images")
-            .join(name)
-            .display()
-            .to_string()
-    };
-    let (a, b, c) = (frames("q0291.jpg"), frames("q0746.jpg"), frames("bridge-1-original.jpg"));
-    ffmpeg(
-        &[
-            "-loop",
-            "1",
-            "-t",
-            "2",
-            "-i",
-            &a,
-            "-loop",
-            "1",
-            "-t",
-            "2",
-            "-i",
-            &b,
-            "-loop",
-            "1",
-            "-t",
-            "2",
-            "-i",
-            &c,
-            "-filter_complex",
-            "[0]scale=320:240,setsar=1[a];[1]scale=320:240,setsar=1[b];[2]scale=320:240,setsar=1[c];[a][b][c]concat=n=3:v=1",
-            "-r",
-            "10",
-            "-pix_fmt",
-            "yuv420p",
-        ],
-        &her_video,
-    );
+    self::her_video(&her_video);
     ffmpeg(&["-i", her_video.to_str().unwrap(), "-vf", "scale=240:180", "-b:v", "150k"], &dir.path().join("copy.mp4"));
     ffmpeg(
         &["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=10", "-t", "6", "-pix_fmt", "yuv420p"],

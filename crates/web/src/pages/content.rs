@@ -248,6 +248,21 @@ fn body(s: &Session, case: Uuid, shown: &Shown, form: &FormData, problems: &Prob
     }
 }
 
+/// The page again with what she typed, every problem shown at the form field `field`.
+async fn show_at(
+    state: &crate::AppState,
+    s: &Session,
+    open: &OpenCase,
+    form: &FormData,
+    mut problems: Problems,
+    field: &str,
+) -> PageResult {
+    for p in &mut problems.fields {
+        p.field = field.into();
+    }
+    show_page(state, s, open, form, &problems).await
+}
+
 async fn show_page(
     state: &crate::AppState,
     s: &Session,
@@ -369,13 +384,8 @@ pub(crate) async fn scan(
     let addresses: Vec<String> = form.get("addresses").lines().map(str::to_owned).collect();
     match open.start_scan(&addresses).await {
         Ok(_) => see_other(&format!("/cases/{}/content#scans", open.id.0)),
-        Err(ServiceError::Invalid(mut problems)) => {
-            // A problem with her content belongs next to the addresses she typed.
-            for p in &mut problems.fields {
-                p.field = "addresses".into();
-            }
-            show_page(&state, &s, &open, &form, &problems).await
-        }
+        // A problem with her content belongs next to the addresses she typed.
+        Err(ServiceError::Invalid(problems)) => show_at(&state, &s, &open, &form, problems, "addresses").await,
         Err(e) => Err(e.into()),
     }
 }
@@ -507,13 +517,7 @@ pub(crate) async fn capture_page(
 ) -> PageResult {
     match open.capture_page(form.get("page_address")).await {
         Ok(incident) => see_other(&format!("/cases/{}/incidents/{incident}", open.id.0)),
-        Err(ServiceError::Invalid(mut problems)) => {
-            // Her typed address stays in its field, with what to do next to it.
-            for p in &mut problems.fields {
-                p.field = "page_address".into();
-            }
-            show_page(&state, &s, &open, &form, &problems).await
-        }
+        Err(ServiceError::Invalid(problems)) => show_at(&state, &s, &open, &form, problems, "page_address").await,
         Err(e) => Err(e.into()),
     }
 }
